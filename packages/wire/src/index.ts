@@ -1,5 +1,21 @@
 /**
  * @packageDocumentation
- * Murmur wire formats: constants and limits, namespaces, TypeBox schemas of every storage RPC, the onion payload and bencode codecs, and the error model.
+ * `@murmur/wire`: the formats Murmur speaks on the wire, in one place: every constant and limit,
+ * the namespace rules, TypeBox schemas for the request and response of every storage RPC method
+ * (used by the node to check requests and by the client to check answers), the onion
+ * combined-payload and bencode codecs, and the error model with the HTTP status mapping.
+ *
+ * @example
+ * ```ts
+ * import { bytesToHex, WrongSwarmError } from '@murmur/wire';
+ *
+ * try {
+ *   await store(message);
+ * } catch (error) {
+ *   if (error instanceof WrongSwarmError) useSwarm(error.members);
+ * }
+ * ```
  */
-export {};
+export * from './components.js';
+export * from './encoding.js';
+export * from './errors.js';

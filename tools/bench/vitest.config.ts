@@ -1,3 +1,0 @@
-import { murmurProject } from '../../tools/config/vitest.ts';
-
-export default murmurProject({ name: 'bench' });
