@@ -4,7 +4,7 @@
  * network is updated in milliseconds.
  *
  * Where oxend leaves an order unspecified (its `std::sort` by size is not stable) or misbehaves in a
- * corner case, Murmur fixes one rule, listed in the package README ("Deviations from oxend"):
+ * corner case, Murmur fixes a rule, listed in the package README ("Deviations from oxend"):
  * - swarms of equal size are ordered by swarm ID, ascending;
  * - a swarm's members are always kept in ascending key order (oxend appends moved nodes at the
  *   end of its per-swarm vector during one update), so "the pool" of candidate nodes is ordered
