@@ -173,14 +173,16 @@ export class TooLargeError extends MurmurError {
 
 /** One member of the swarm a pubkey belongs to, as a 421 answer lists it. */
 export interface SwarmMember {
-  /** Ed25519 public key, hex. */
+  /** Ed25519 public key, lower-case hex. */
   pubkeyEd25519: string;
-  /** X25519 public key, hex. */
+  /** X25519 public key, lower-case hex. */
   pubkeyX25519: string;
   /** IPv4 address. */
   ip: string;
-  /** Storage RPC port. */
+  /** Storage RPC (HTTPS) port. */
   port: number;
+  /** The second port nodes publish as `port_omq` (Murmur: the peer-link port), when known. */
+  portOmq?: number;
 }
 
 /**
@@ -188,7 +190,7 @@ export interface SwarmMember {
  * cached list and retry there.
  */
 export class WrongSwarmError extends MurmurError {
-  /** The swarm the pubkey maps to, hex swarm ID. */
+  /** The swarm the pubkey maps to, hex swarm ID (as nodes print it), when the answer gave it. */
   readonly swarmId: string | undefined;
   /** Its members, as the answering node knows them. */
   readonly members: readonly SwarmMember[];

@@ -17,5 +17,7 @@
  * ```
  */
 export * from './components.js';
+export * from './constants.js';
 export * from './encoding.js';
 export * from './errors.js';
+export * from './namespaces.js';
