@@ -1,5 +1,136 @@
 /**
  * @packageDocumentation
- * Murmur staking registry: the rules as a pure state machine over ledger blocks, and the LedgerSource interface.
+ * `@murmur/registry`: Murmur's staking registry. The rules (Oxen's, by default) as a pure,
+ * deterministic state machine over ledger blocks: wallets and transfers, node registrations
+ * with pooled contributions, unlocks, uptime proofs, decommission credits, state changes,
+ * per-block rewards and swarm assignment; the queries that nodes and clients need (active
+ * nodes with keys, address, ports, swarm and stake; wallets; node histories); and the
+ * {@link LedgerSource} interface with an HTTP client for the devnet ledger, an in-process
+ * ledger, and a follower that keeps a state up to date.
+ *
+ * Everything that can be refused is refused with a stable reason string
+ * ({@link RejectionReason}); a block is applied whole or, if its header is wrong, not at all
+ * ({@link InvalidBlockError}).
+ *
+ * @example
+ * ```ts
+ * import { loadCrypto } from '@murmur/crypto';
+ * import {
+ *   activeNodes, applyBlock, createBlock, createGenesis, createTransfer, devnetParams,
+ * } from '@murmur/registry';
+ *
+ * const crypto = await loadCrypto();
+ * const authority = crypto.ed25519KeyPairFromSeed(crypto.randomBytes(32));
+ * const alice = crypto.ed25519KeyPairFromSeed(crypto.randomBytes(32));
+ * const aliceAddress = bytesToHex(alice.publicKey);
+ * const { block: genesis, state } = createGenesis({
+ *   chainId: 'murmur-devnet',
+ *   params: devnetParams,
+ *   timestamp: Date.now(),
+ *   authority: bytesToHex(authority.publicKey),
+ *   allocations: [{ address: aliceAddress, amount: 1_000n * 10n ** 9n }],
+ * }, crypto);
+ *
+ * const tx = createTransfer({ chainId: 'murmur-devnet', to: bobAddress, amount: 5n, nonce: 1 }, alice, crypto);
+ * const block = createBlock({
+ *   height: 1, previousHash: genesis.hash, timestamp: genesis.timestamp + 1_000, transactions: [tx],
+ * }, crypto);
+ * const { state: next, results } = applyBlock(state, block, crypto);
+ * results[0]; // { id: '…', accepted: true }
+ * activeNodes(next); // []
+ * ```
  */
-export {};
+export {
+  type ApplyBlockResult,
+  type ApplyOptions,
+  applyBlock,
+  applyTransaction,
+  BASIS_POINTS,
+  type BlockTime,
+  checkTransaction,
+  decommissionCredit,
+  minimumContribution,
+  splitReward,
+} from './apply.js';
+export {
+  type BlockHeader,
+  blockHash,
+  type CreateBlockInput,
+  createBlock,
+  createGenesis,
+  genesisConfigHash,
+} from './block.js';
+export {
+  BLOCK_DOMAIN,
+  type CanonicalValue,
+  canonicalJson,
+  GENESIS_DOMAIN,
+  TRANSACTION_DOMAIN,
+} from './canonical.js';
+export {
+  decodeBlock,
+  decodeGenesis,
+  decodeParams,
+  decodeTransaction,
+  encodeBlock,
+  encodeGenesis,
+  encodeParams,
+  encodeTransaction,
+  isValidJsonTransaction,
+  TRANSACTION_TYPES,
+} from './codec.js';
+export { type BlockRejectionReason, InvalidBlockError } from './errors.js';
+export { type EventMap, TypedEmitter, type TypedEvents } from './events.js';
+export { isPublicIpv4, isUsableIpv4, parseIpv4 } from './ip.js';
+export * from './ledger-api.js';
+export type { GetBlocksOptions, LedgerSource } from './ledger-source.js';
+export {
+  ATOMIC_UNITS_PER_COIN,
+  devnetParams,
+  oxenParams,
+  parameterSets,
+  type Rational,
+  type RegistryParams,
+  resolveParams,
+  validateParams,
+} from './params.js';
+export { compareStrings, MapDraft, PersistentMap } from './persistent-map.js';
+export {
+  activeNodes,
+  checkStateInvariants,
+  getNode,
+  listNodes,
+  listWallets,
+  type NodeFilter,
+  nextNonce,
+  nodeHistory,
+  stateDigest,
+  stateSnapshot,
+  swarms,
+  toServiceNodeRecord,
+  walletInfo,
+} from './queries.js';
+export * from './schemas.js';
+export {
+  type ContributionInit,
+  createContribution,
+  createFaucet,
+  createRegistration,
+  createStateChange,
+  createTransfer,
+  createUnlockRequest,
+  createUptimeProof,
+  type FaucetInit,
+  type RegistrationInit,
+  requiredSigners,
+  type StateChangeInit,
+  TRANSACTION_ID_DOMAIN,
+  type TransactionInit,
+  type TransferInit,
+  transactionId,
+  transactionSigningBytes,
+  type UnlockRequestInit,
+  type UptimeProofInit,
+  verifyTransactionSignatures,
+} from './transactions.js';
+export * from './types.js';

@@ -1,0 +1,235 @@
+/**
+ * The devnet ledger's HTTP API, as TypeBox schemas shared by the server (route validation,
+ * responses included) and {@link httpLedgerSource} (which never trusts a peer's JSON).
+ *
+ * | route | answer |
+ * |---|---|
+ * | `GET /genesis` | {@link JsonGenesisConfig} |
+ * | `GET /blocks?from=H&limit=N` | {@link BlocksResponse}: blocks with height ≥ H (genesis is height 0), at most N (default 100, max 1,000), and the ledger's height |
+ * | `POST /tx` (body: {@link JsonTransaction}) | 200 {@link TransactionAcceptedResponse} or 400 {@link TransactionRejectedResponse} (the same rules as {@link checkTransaction}) |
+ * | `GET /state` | {@link StateResponse}: height, hash, nodes, swarms, wallets (amounts as decimal strings) |
+ * | `GET /health` | {@link HealthResponse} |
+ * | WebSocket `/feed` | {@link FeedMessage} per new block (a client catching up uses `/blocks`) |
+ *
+ * Other failures answer {@link ErrorResponse} with a 4xx or 5xx status.
+ */
+import { swarmIdToHex } from '@murmur/swarm';
+import Type, { type Static } from 'typebox';
+import { activeNodes, listNodes, listWallets, swarms } from './queries.js';
+import {
+  AmountSchema,
+  ChainIdSchema,
+  HeightSchema,
+  HexKeySchema,
+  JsonBlockSchema,
+  PortSchema,
+  TimestampSchema,
+  VersionSchema,
+} from './schemas.js';
+import { REJECTION_REASONS, type RegistryState, type ServiceNodeRecord } from './types.js';
+
+/** Blocks a `/blocks` answer holds when the request names no limit. */
+export const BLOCKS_DEFAULT_LIMIT = 100;
+/** Most blocks one `/blocks` answer may hold. */
+export const BLOCKS_MAX_LIMIT = 1_000;
+
+/** Query of `GET /blocks`. Numbers arrive as strings in a URL; servers coerce them. */
+export const BlocksQuerySchema = Type.Object(
+  {
+    from: HeightSchema,
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: BLOCKS_MAX_LIMIT })),
+  },
+  { additionalProperties: false },
+);
+/** Query of `GET /blocks`. */
+export type BlocksQuery = Static<typeof BlocksQuerySchema>;
+
+/** Answer of `GET /blocks`. */
+export const BlocksResponseSchema = Type.Object(
+  {
+    blocks: Type.Array(JsonBlockSchema, { maxItems: BLOCKS_MAX_LIMIT }),
+    /** The ledger's current height. */
+    height: HeightSchema,
+  },
+  { additionalProperties: false },
+);
+/** Answer of `GET /blocks`. */
+export type BlocksResponse = Static<typeof BlocksResponseSchema>;
+
+/** A {@link RejectionReason} as a schema (every stable reason). */
+export const RejectionReasonSchema = Type.Union(
+  REJECTION_REASONS.map((reason) => Type.Literal(reason)),
+);
+
+/** 200 answer of `POST /tx`. */
+export const TransactionAcceptedResponseSchema = Type.Object(
+  { accepted: Type.Literal(true), id: HexKeySchema },
+  { additionalProperties: false },
+);
+/** 200 answer of `POST /tx`. */
+export type TransactionAcceptedResponse = Static<typeof TransactionAcceptedResponseSchema>;
+
+/** 400 answer of `POST /tx`: the transaction was refused, with its reason. */
+export const TransactionRejectedResponseSchema = Type.Object(
+  {
+    accepted: Type.Literal(false),
+    id: Type.Optional(HexKeySchema),
+    reason: RejectionReasonSchema,
+    message: Type.String({ maxLength: 2_000 }),
+  },
+  { additionalProperties: false },
+);
+/** 400 answer of `POST /tx`. */
+export type TransactionRejectedResponse = Static<typeof TransactionRejectedResponseSchema>;
+
+/** Either answer of `POST /tx`. */
+export const TransactionResponseSchema = Type.Union([
+  TransactionAcceptedResponseSchema,
+  TransactionRejectedResponseSchema,
+]);
+
+/** A contributor in {@link JsonServiceNode}. */
+export const JsonContributionSchema = Type.Object(
+  { address: HexKeySchema, amount: AmountSchema, reserved: AmountSchema },
+  { additionalProperties: false },
+);
+
+/** A node in `GET /state`. */
+export const JsonServiceNodeSchema = Type.Object(
+  {
+    ed25519: HexKeySchema,
+    x25519: HexKeySchema,
+    operator: HexKeySchema,
+    status: Type.Union([
+      Type.Literal('awaiting-contributions'),
+      Type.Literal('active'),
+      Type.Literal('decommissioned'),
+    ]),
+    ip: Type.Optional(Type.String({ maxLength: 15 })),
+    storagePort: Type.Optional(PortSchema),
+    relayPort: Type.Optional(PortSchema),
+    version: Type.Optional(VersionSchema),
+    lastUptimeProofAt: Type.Optional(TimestampSchema),
+    /** 16 hex digits; `ffffffffffffffff` when not in a swarm. */
+    swarmId: Type.String({ pattern: '^[0-9a-f]{16}$' }),
+    stake: AmountSchema,
+    feeBasisPoints: Type.Integer({ minimum: 0, maximum: 10_000 }),
+    contributors: Type.Array(JsonContributionSchema, { maxItems: 64 }),
+    registrationHeight: HeightSchema,
+    activationHeight: HeightSchema,
+    requestedUnlockHeight: HeightSchema,
+    lastRewardHeight: HeightSchema,
+    decommissionHeight: HeightSchema,
+    credit: Type.Integer(),
+  },
+  { additionalProperties: false },
+);
+/** A node in `GET /state`. */
+export type JsonServiceNode = Static<typeof JsonServiceNodeSchema>;
+
+/** A swarm in `GET /state`. */
+export const JsonSwarmSchema = Type.Object(
+  { id: Type.String({ pattern: '^[0-9a-f]{16}$' }), members: Type.Array(HexKeySchema) },
+  { additionalProperties: false },
+);
+
+/** A wallet in `GET /state`. */
+export const JsonWalletSchema = Type.Object(
+  { address: HexKeySchema, balance: AmountSchema, locked: AmountSchema, nonce: HeightSchema },
+  { additionalProperties: false },
+);
+
+/** Answer of `GET /state`. */
+export const StateResponseSchema = Type.Object(
+  {
+    chainId: ChainIdSchema,
+    height: HeightSchema,
+    hash: HexKeySchema,
+    timestamp: TimestampSchema,
+    nodes: Type.Array(JsonServiceNodeSchema),
+    swarms: Type.Array(JsonSwarmSchema),
+    wallets: Type.Array(JsonWalletSchema),
+  },
+  { additionalProperties: false },
+);
+/** Answer of `GET /state`. */
+export type StateResponse = Static<typeof StateResponseSchema>;
+
+/** Answer of `GET /health`. */
+export const HealthResponseSchema = Type.Object(
+  { status: Type.Literal('ok'), chainId: ChainIdSchema, height: HeightSchema },
+  { additionalProperties: false },
+);
+/** Answer of `GET /health`. */
+export type HealthResponse = Static<typeof HealthResponseSchema>;
+
+/** A WebSocket `/feed` message: one per new block. */
+export const FeedMessageSchema = Type.Object(
+  { type: Type.Literal('block'), block: JsonBlockSchema },
+  { additionalProperties: false },
+);
+/** A WebSocket `/feed` message. */
+export type FeedMessage = Static<typeof FeedMessageSchema>;
+
+/** Any other failure (404, 500 …): a stable code and a sentence. */
+export const ErrorResponseSchema = Type.Object(
+  { error: Type.String({ maxLength: 100 }), message: Type.String({ maxLength: 2_000 }) },
+  { additionalProperties: false },
+);
+/** Any other failure. */
+export type ErrorResponse = Static<typeof ErrorResponseSchema>;
+
+/** The JSON form of a node record, as `GET /state` lists it. */
+export function encodeServiceNode(node: ServiceNodeRecord): JsonServiceNode {
+  const json: JsonServiceNode = {
+    ed25519: node.ed25519,
+    x25519: node.x25519,
+    operator: node.operator,
+    status: node.status,
+    swarmId: swarmIdToHex(node.swarmId),
+    stake: node.stake.toString(),
+    feeBasisPoints: node.feeBasisPoints,
+    contributors: node.contributions.map((entry) => ({
+      address: entry.address,
+      amount: entry.amount.toString(),
+      reserved: entry.reserved.toString(),
+    })),
+    registrationHeight: node.registrationHeight,
+    activationHeight: node.activationHeight,
+    requestedUnlockHeight: node.requestedUnlockHeight,
+    lastRewardHeight: node.lastRewardHeight,
+    decommissionHeight: node.decommissionHeight,
+    credit: node.credit,
+  };
+  if (node.ip !== undefined) json.ip = node.ip;
+  if (node.storagePort !== undefined) json.storagePort = node.storagePort;
+  if (node.relayPort !== undefined) json.relayPort = node.relayPort;
+  if (node.version !== undefined) json.version = [...node.version];
+  if (node.lastUptimeProofAt !== undefined) json.lastUptimeProofAt = node.lastUptimeProofAt;
+  return json;
+}
+
+/**
+ * The `GET /state` answer for `state`: every registered node (active or not), the swarms and
+ * every wallet. `activeOnly` lists only active nodes.
+ */
+export function encodeStateResponse(
+  state: RegistryState,
+  options: { activeOnly?: boolean } = {},
+): StateResponse {
+  const nodes = options.activeOnly === true ? activeNodes(state) : listNodes(state);
+  return {
+    chainId: state.chainId,
+    height: state.height,
+    hash: state.hash,
+    timestamp: state.timestamp,
+    nodes: nodes.map(encodeServiceNode),
+    swarms: [...swarms(state)].map(([id, members]) => ({ id: swarmIdToHex(id), members })),
+    wallets: listWallets(state).map((wallet) => ({
+      address: wallet.address,
+      balance: wallet.balance.toString(),
+      locked: wallet.locked.toString(),
+      nonce: wallet.nonce,
+    })),
+  };
+}
