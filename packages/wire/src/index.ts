@@ -16,8 +16,12 @@
  * }
  * ```
  */
+export * from './bencode.js';
+export * from './combined-payload.js';
 export * from './components.js';
 export * from './constants.js';
 export * from './encoding.js';
 export * from './errors.js';
 export * from './namespaces.js';
+export * from './onion-v4.js';
+export * from './schema-check.js';
