@@ -1,5 +1,62 @@
 /**
  * @packageDocumentation
- * Murmur cryptography: identities and Session IDs, recovery phrases, the Session Protocol, onion-layer AEAD, storage RPC signatures and message hashes, on native libsodium or WebAssembly.
+ * `@murmur/crypto`: Murmur's cryptography, one API over two libsodium builds: native
+ * (sodium-native, chosen automatically on Node when it loads) and WebAssembly
+ * (libsodium-wrappers-sumo, for browsers and as a fallback). Both give byte-identical results
+ * wherever the output is deterministic.
+ *
+ * It covers identities and Session IDs, BIP39 recovery phrases (24 words; 12 for Session's
+ * 16-byte seeds), the Session Protocol v1 and its padding, the older intermediate protocol
+ * (for reading old messages), onion-layer AEAD (aes-gcm and xchacha20, client and node
+ * side), the signed strings and signatures of storage RPC requests, and message hashes. The
+ * normative byte layouts are in `docs/PROTOCOL.md`.
+ *
+ * @example
+ * ```ts
+ * import { loadCrypto } from '@murmur/crypto';
+ *
+ * const crypto = await loadCrypto();               // native on Node, else wasm
+ * const alice = crypto.generateIdentity();
+ * const bob = crypto.identityFromSeed(crypto.seedFromPhrase(bobsTwentyFourWords));
+ *
+ * const padded = crypto.padMessage(new TextEncoder().encode('hello'));
+ * const sealed = crypto.encryptForRecipient(padded, alice, bob.sessionId);
+ * const opened = crypto.decryptIncoming(sealed, bob);
+ * opened.senderSessionId === alice.sessionId;      // true
+ * crypto.unpadMessage(opened.plaintext);           // 'hello' as bytes
+ * crypto.wipeIdentity(alice);
+ * ```
  */
-export {};
+export type { AesGcmSource } from './aes-gcm.js';
+export { HKDF_SHA256_MAX_LENGTH } from './hkdf.js';
+export { SEED_LENGTH, SESSION_SEED_LENGTH } from './identity.js';
+export {
+  INTERMEDIATE_INFO,
+  INTERMEDIATE_VERSION,
+  MIN_INTERMEDIATE_LENGTH,
+} from './intermediate.js';
+export { loadCrypto } from './load-crypto.js';
+export { MESSAGE_HASH_LENGTH } from './message-hash.js';
+export { AES_GCM_LAYER_KEY_SALT, requireLayerEncryption } from './onion-layer.js';
+export { PADDING_BLOCK, PADDING_TERMINATOR } from './padding.js';
+export { normalisePhrase, PHRASE_WORD_COUNTS } from './phrase.js';
+export { SIGNED_REQUEST_METHODS, SUBACCOUNT_TOKEN_LENGTH } from './request-signing.js';
+export { SESSION_ID_LENGTH, SESSION_ID_PREFIX } from './session-id.js';
+export { MIN_CIPHERTEXT_LENGTH } from './session-protocol.js';
+export type {
+  CryptoBackend,
+  DecryptedMessage,
+  EncryptedLayer,
+  EncryptForRecipientOptions,
+  EncryptIntermediateOptions,
+  EncryptLayerOptions,
+  EncryptLayerResponseOptions,
+  Identity,
+  KeyPair,
+  LayerEncryption,
+  LoadCryptoOptions,
+  MurmurCrypto,
+  SignedRequestMethod,
+  SignedRequestParams,
+  SubaccountTokenInput,
+} from './types.js';

@@ -1,0 +1,72 @@
+/**
+ * The small byte-level interface each libsodium build implements. Everything in the package is
+ * written once above it. Callers validate every length first: a backend assumes correct sizes
+ * and never sees user input directly. Failures that depend on data (a box that does not open, a
+ * low-order point) come back as `undefined` or `false`, never as an exception.
+ */
+import type { CryptoBackend, KeyPair } from '../types.js';
+
+export interface SodiumBackend {
+  readonly name: CryptoBackend;
+
+  randomBytes(length: number): Uint8Array;
+
+  /** `crypto_sign_seed_keypair`: 32-byte seed → (32-byte pk, 64-byte sk). */
+  signSeedKeyPair(seed: Uint8Array): KeyPair;
+  /** `crypto_sign_detached` with a 64-byte secret key. */
+  signDetached(message: Uint8Array, secretKey: Uint8Array): Uint8Array;
+  /** `crypto_sign_verify_detached` with a 64-byte signature and a 32-byte key. */
+  verifyDetached(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
+  /** `crypto_sign_ed25519_pk_to_curve25519`; `undefined` for an invalid point. */
+  ed25519PublicKeyToX25519(publicKey: Uint8Array): Uint8Array | undefined;
+  /** `crypto_sign_ed25519_sk_to_curve25519` of a 64-byte secret key. */
+  ed25519SecretKeyToX25519(secretKey: Uint8Array): Uint8Array;
+
+  /** `crypto_scalarmult_base`. */
+  scalarMultBase(secretKey: Uint8Array): Uint8Array;
+  /** `crypto_scalarmult`; `undefined` where libsodium refuses (low-order input, zero output). */
+  scalarMult(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array | undefined;
+
+  /** `crypto_box_seal`. */
+  boxSeal(message: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /** `crypto_box_seal_open`; `undefined` if the box does not open. */
+  boxSealOpen(
+    ciphertext: Uint8Array,
+    publicKey: Uint8Array,
+    secretKey: Uint8Array,
+  ): Uint8Array | undefined;
+  /** `crypto_box_easy` (XSalsa20-Poly1305 under X25519); `undefined` for a low-order key. */
+  boxEasy(
+    message: Uint8Array,
+    nonce: Uint8Array,
+    publicKey: Uint8Array,
+    secretKey: Uint8Array,
+  ): Uint8Array | undefined;
+
+  /** `crypto_generichash` (BLAKE2b), output 16..64 bytes, key absent or 16..64 bytes. */
+  blake2b(data: Uint8Array, outputLength: number, key?: Uint8Array): Uint8Array;
+  /** `crypto_hash_sha256`. */
+  sha256(data: Uint8Array): Uint8Array;
+  /** HMAC-SHA256 with a key of any length. */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+
+  /** `crypto_aead_xchacha20poly1305_ietf_encrypt`: ciphertext ‖ tag. */
+  xchacha20Poly1305Encrypt(
+    message: Uint8Array,
+    additionalData: Uint8Array | undefined,
+    nonce: Uint8Array,
+    key: Uint8Array,
+  ): Uint8Array;
+  /** `crypto_aead_xchacha20poly1305_ietf_decrypt`; `undefined` if it does not authenticate. */
+  xchacha20Poly1305Decrypt(
+    ciphertext: Uint8Array,
+    additionalData: Uint8Array | undefined,
+    nonce: Uint8Array,
+    key: Uint8Array,
+  ): Uint8Array | undefined;
+
+  /** `sodium_memcmp` for two arrays of the same length. */
+  equalConstantTime(a: Uint8Array, b: Uint8Array): boolean;
+  /** `sodium_memzero`. */
+  wipe(bytes: Uint8Array): void;
+}

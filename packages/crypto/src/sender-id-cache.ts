@@ -1,0 +1,44 @@
+/**
+ * A bounded cache from a sender's Ed25519 public key to its Session ID.
+ *
+ * Turning an Ed25519 key into its X25519 key (`crypto_sign_ed25519_pk_to_curve25519`) costs
+ * about as much as the signature check itself, because libsodium first proves that the point
+ * lies in the prime-order subgroup. Messages come mostly from a few known contacts, so each
+ * MurmurCrypto object remembers the last few thousand conversions. Keys and IDs are public:
+ * nothing secret is kept. Failed conversions are not cached.
+ */
+import type { SodiumBackend } from './backends/types.js';
+import { sessionIdFromX25519 } from './session-id.js';
+
+/** The Session ID of an Ed25519 public key, or `undefined` if it does not convert. */
+export type SenderIdLookup = (ed25519PublicKey: Uint8Array) => string | undefined;
+
+/** Default number of senders remembered per MurmurCrypto object. */
+export const SENDER_ID_CACHE_SIZE = 4096;
+
+/** A lookup that converts through `sodium` and remembers the last `capacity` results. */
+export function createSenderIdCache(
+  sodium: SodiumBackend,
+  capacity = SENDER_ID_CACHE_SIZE,
+): SenderIdLookup {
+  const cache = new Map<string, string>();
+  return (ed25519PublicKey) => {
+    const cacheKey = String.fromCharCode(...ed25519PublicKey);
+    const cached = cache.get(cacheKey);
+    if (cached !== undefined) {
+      // Refresh its place: Map iteration order is insertion order, oldest first.
+      cache.delete(cacheKey);
+      cache.set(cacheKey, cached);
+      return cached;
+    }
+    const x25519 = sodium.ed25519PublicKeyToX25519(ed25519PublicKey);
+    if (x25519 === undefined) return undefined;
+    const sessionId = sessionIdFromX25519(x25519);
+    if (cache.size >= capacity) {
+      const oldest = cache.keys().next();
+      if (oldest.done !== true) cache.delete(oldest.value);
+    }
+    cache.set(cacheKey, sessionId);
+    return sessionId;
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * Public types of `@murmur/crypto`: key pairs, identities, the options of each operation and the
+ * {@link MurmurCrypto} interface that both backends implement.
+ */
+
+/** Which libsodium build does the work: `native` (sodium-native, Node only) or `wasm`. */
+export type CryptoBackend = 'native' | 'wasm';
+
+/** A public key and its secret key. For Ed25519 the secret key is libsodium's 64-byte form. */
+export interface KeyPair {
+  /** 32-byte public key. */
+  publicKey: Uint8Array;
+  /** Secret key: 64 bytes (seed ‖ public key) for Ed25519, 32 bytes for X25519. Wipe when done. */
+  secretKey: Uint8Array;
+}
+
+/** A Session account: the seed, both key pairs derived from it and the Session ID. */
+export interface Identity {
+  /** The seed as given: 32 bytes, or 16 bytes for a Session-style seed. Secret. */
+  seed: Uint8Array;
+  /** Ed25519 key pair from `crypto_sign_seed_keypair` (secret key in libsodium's 64-byte form). */
+  ed25519: KeyPair;
+  /** X25519 key pair converted from the Ed25519 pair (libsodium's ed25519 → curve25519). */
+  x25519: KeyPair;
+  /** `05` followed by the hex of the X25519 public key: 66 lower-case hex characters. */
+  sessionId: string;
+}
+
+/** What {@link MurmurCrypto.decryptIncoming} returns once the box opened and the signature held. */
+export interface DecryptedMessage {
+  /** The sender's message (still padded, if the sender padded it). */
+  plaintext: Uint8Array;
+  /** The sender's Session ID, derived from the Ed25519 key that signed the message. */
+  senderSessionId: string;
+  /** The sender's Ed25519 public key, 32 bytes. */
+  senderEd25519PublicKey: Uint8Array;
+}
+
+/** The two onion-layer encryptions Murmur accepts (Session's `aes-cbc` has no MAC: refused). */
+export type LayerEncryption = 'aes-gcm' | 'xchacha20';
+
+/** One encrypted onion layer and what the client keeps to read the answer. */
+export interface EncryptedLayer {
+  /** `IV(12) ‖ ct ‖ tag(16)` for aes-gcm, `nonce(24) ‖ ct ‖ tag(16)` for xchacha20. */
+  ciphertext: Uint8Array;
+  /** The fresh ephemeral X25519 public key the node needs (sent as `ephemeral_key`). */
+  ephemeralPublicKey: Uint8Array;
+  /** The symmetric key shared with the node; it also decrypts the node's response. Secret. */
+  key: Uint8Array;
+}
+
+/** Fixed inputs for {@link MurmurCrypto.encryptLayer}, for test vectors only. */
+export interface EncryptLayerOptions {
+  /** 32-byte ephemeral X25519 secret key instead of a fresh random one. */
+  ephemeralSecretKey?: Uint8Array;
+  /** The IV (12 bytes, aes-gcm) or nonce (24 bytes, xchacha20) instead of a random one. */
+  nonce?: Uint8Array;
+}
+
+/** Fixed inputs for {@link MurmurCrypto.encryptLayerResponse}, for test vectors only. */
+export interface EncryptLayerResponseOptions {
+  /** The IV (12 bytes, aes-gcm) or nonce (24 bytes, xchacha20) instead of a random one. */
+  nonce?: Uint8Array;
+}
+
+/** Fixed inputs for {@link MurmurCrypto.encryptForRecipient}, for test vectors only. */
+export interface EncryptForRecipientOptions {
+  /**
+   * 32-byte X25519 secret key to use as the sealed box's ephemeral key instead of a fresh one.
+   * The output is then deterministic (and still an ordinary sealed box).
+   */
+  ephemeralSecretKey?: Uint8Array;
+}
+
+/** Fixed inputs for {@link MurmurCrypto.encryptIntermediate}, for test vectors only. */
+export interface EncryptIntermediateOptions {
+  /** 32-byte ephemeral X25519 secret key instead of a fresh random one. */
+  ephemeralSecretKey?: Uint8Array;
+  /** 12-byte AES-GCM IV instead of a random one. */
+  iv?: Uint8Array;
+}
+
+/** The storage RPC methods whose requests carry an Ed25519 signature. */
+export type SignedRequestMethod =
+  | 'store'
+  | 'retrieve'
+  | 'delete'
+  | 'delete_all'
+  | 'delete_before'
+  | 'expire'
+  | 'expire_all'
+  | 'get_expiries'
+  | 'revoke_subaccount'
+  | 'unrevoke_subaccount';
+
+/** A subaccount token as an RPC carries it: 36 bytes, or their hex or base64 text. */
+export type SubaccountTokenInput = Uint8Array | string;
+
+/**
+ * The fields of a storage RPC request that its signature covers, under the RPC's own names, so
+ * that the request's `params` object can be passed as is (other fields are ignored).
+ */
+export interface SignedRequestParams {
+  /** Integer namespace (−32768 … 32767), absent = 0; `'all'` for delete_all, delete_before, expire_all. */
+  namespace?: number | 'all' | undefined;
+  /** Request timestamp in milliseconds (an integer, or its decimal text as old clients send). */
+  timestamp?: number | string | undefined;
+  /** store only: the timestamp the signature covers; defaults to `timestamp`. */
+  sig_timestamp?: number | string | undefined;
+  /** Message hashes (delete, expire, get_expiries), in request order. */
+  messages?: readonly string[] | undefined;
+  /** expire: one expiry for all messages, or one per message; expire_all: one expiry (ms). */
+  expiry?: number | string | readonly (number | string)[] | undefined;
+  /** delete_before: the cut-off time in milliseconds. */
+  before?: number | string | undefined;
+  /** expire: only shorten expiries. */
+  shorten?: boolean | undefined;
+  /** expire: only extend expiries. */
+  extend?: boolean | undefined;
+  /** revoke_subaccount: the token, or tokens, to revoke (36 bytes each). */
+  revoke?: SubaccountTokenInput | readonly SubaccountTokenInput[] | undefined;
+  /** unrevoke_subaccount: the token, or tokens, to unrevoke (36 bytes each). */
+  unrevoke?: SubaccountTokenInput | readonly SubaccountTokenInput[] | undefined;
+}
+
+/** Options of {@link loadCrypto}. */
+export interface LoadCryptoOptions {
+  /**
+   * `native` (sodium-native; fails with an UnsupportedError where it cannot load) or `wasm`
+   * (libsodium-wrappers-sumo). Absent: native when it loads, else wasm.
+   */
+  backend?: CryptoBackend | undefined;
+  /**
+   * Where AES-256-GCM comes from: `node` (node:crypto) or `webcrypto` (globalThis.crypto.subtle).
+   * Absent: node:crypto when it can be imported, else WebCrypto.
+   */
+  aesGcm?: 'node' | 'webcrypto' | undefined;
+}
+
+/**
+ * Every operation of `@murmur/crypto`, bound to one loaded backend. Obtain it with
+ * {@link loadCrypto}. Inputs of the wrong type or length throw an `InvalidInputError` before any
+ * libsodium call; no method logs, and no error message contains a secret.
+ */
+export interface MurmurCrypto {
+  /** The libsodium build in use. */
+  readonly backend: CryptoBackend;
+  /** Where AES-256-GCM comes from. */
+  readonly aesGcm: 'node' | 'webcrypto';
+
+  /** A new identity from a fresh 32-byte random seed. */
+  generateIdentity(): Identity;
+  /**
+   * The identity of a seed: 32 bytes, or 16 bytes (a Session seed, extended with 16 zero bytes
+   * exactly as Session does; `identity.seed` is then the 16 bytes given).
+   */
+  identityFromSeed(seed: Uint8Array): Identity;
+  /** Ends an identity's life: overwrites its seed and secret keys with zeros. */
+  wipeIdentity(identity: Identity): void;
+
+  /** The BIP39 English phrase of a seed: 24 words for 32 bytes, 12 words for 16 bytes. */
+  phraseFromSeed(seed: Uint8Array): string;
+  /** The seed (16 or 32 bytes) of a 12- or 24-word BIP39 English phrase; `InvalidPhraseError` otherwise. */
+  seedFromPhrase(phrase: string): Uint8Array;
+
+  /** The 32-byte X25519 public key of a `05` Session ID; `InvalidSessionIdError` otherwise. */
+  parseSessionId(id: string): Uint8Array;
+  /** True when {@link MurmurCrypto.parseSessionId} would accept `id`. */
+  isSessionId(id: unknown): id is string;
+
+  /** Session Protocol v1: sign, then seal to the recipient's X25519 key. */
+  encryptForRecipient(
+    plaintext: Uint8Array,
+    sender: Identity,
+    recipientSessionId: string,
+    options?: EncryptForRecipientOptions,
+  ): Uint8Array;
+  /** Opens a Session Protocol v1 message and checks its signature. */
+  decryptIncoming(ciphertext: Uint8Array, recipient: Identity): DecryptedMessage;
+
+  /** Session's padding: `0x80`, then zeros up to a multiple of 160 bytes. */
+  padMessage(bytes: Uint8Array): Uint8Array;
+  /** Removes Session padding (both the current and the older `160k − 1` lengths). */
+  unpadMessage(bytes: Uint8Array): Uint8Array;
+
+  /** The intermediate protocol (version 0x01), for reading old messages. */
+  encryptIntermediate(
+    plaintext: Uint8Array,
+    sender: Identity,
+    recipientSessionId: string,
+    options?: EncryptIntermediateOptions,
+  ): Promise<Uint8Array>;
+  /** Opens an intermediate-protocol message and checks its signature. */
+  decryptIntermediate(ciphertext: Uint8Array, recipient: Identity): Promise<DecryptedMessage>;
+
+  /** Client side of an onion layer: a fresh ephemeral X25519 key per call. */
+  encryptLayer(
+    plaintext: Uint8Array,
+    recipientX25519PublicKey: Uint8Array,
+    encType: LayerEncryption,
+    options?: EncryptLayerOptions,
+  ): Promise<EncryptedLayer>;
+  /** Client side: decrypts a node's response with the layer key. */
+  decryptLayerResponse(
+    ciphertext: Uint8Array,
+    key: Uint8Array,
+    encType: LayerEncryption,
+  ): Promise<Uint8Array>;
+  /** Node side: decrypts a layer with the node's X25519 key pair and the sender's ephemeral key. */
+  decryptLayer(
+    ciphertext: Uint8Array,
+    node: KeyPair,
+    senderEphemeralPublicKey: Uint8Array,
+    encType: LayerEncryption,
+  ): Promise<{ plaintext: Uint8Array; key: Uint8Array }>;
+  /** Node side: encrypts the response with the key the layer was decrypted with. */
+  encryptLayerResponse(
+    plaintext: Uint8Array,
+    key: Uint8Array,
+    encType: LayerEncryption,
+    options?: EncryptLayerResponseOptions,
+  ): Promise<Uint8Array>;
+
+  /**
+   * The exact message a storage RPC signature covers, as a string of one character per byte
+   * (pure ASCII except for the raw token bytes of revoke/unrevoke_subaccount).
+   */
+  signedRequestMessage(method: SignedRequestMethod, params: SignedRequestParams): string;
+  /** The bytes a storage RPC signature covers. */
+  signedRequestBytes(method: SignedRequestMethod, params: SignedRequestParams): Uint8Array;
+  /** Signs a storage RPC request: the base64 (padded) Ed25519 signature. */
+  signRequest(
+    method: SignedRequestMethod,
+    params: SignedRequestParams,
+    ed25519SecretKey: Uint8Array,
+  ): string;
+  /** Checks a storage RPC signature (strict, as libsodium). False for any bad signature. */
+  verifyRequest(
+    method: SignedRequestMethod,
+    params: SignedRequestParams,
+    signatureBase64: string,
+    ed25519PublicKey: Uint8Array,
+  ): boolean;
+
+  /** Storage message hash: BLAKE2b-256 of `prefix ‖ key ‖ NS ‖ data`, unpadded base64 (43 chars). */
+  messageHash(pubkeyHex: string, namespace: number, data: Uint8Array): string;
+
+  /** Ed25519 detached signature (64 bytes). */
+  sign(message: Uint8Array, ed25519SecretKey: Uint8Array): Uint8Array;
+  /** Strict Ed25519 verification, the same answer as libsodium. */
+  verify(signature: Uint8Array, message: Uint8Array, ed25519PublicKey: Uint8Array): boolean;
+  /** Ed25519 key pair of a 32-byte seed. */
+  ed25519KeyPairFromSeed(seed32: Uint8Array): KeyPair;
+  /** X25519 public key of an Ed25519 public key; `InvalidInputError` if it is not a valid point. */
+  ed25519PublicKeyToX25519(publicKey: Uint8Array): Uint8Array;
+  /** A fresh random X25519 key pair. */
+  x25519KeyPair(): KeyPair;
+  /** X25519 shared secret; `InvalidInputError` for a low-order key (all-zero output). */
+  x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /** BLAKE2b with 16..64 output bytes (default 32) and an optional 16..64-byte key. */
+  blake2b(data: Uint8Array, outputLength?: number, key?: Uint8Array): Uint8Array;
+  /** SHA-256. */
+  sha256(data: Uint8Array): Uint8Array;
+  /** HMAC-SHA256 with a key of any length. */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** HKDF-SHA256 (RFC 5869) of `length` bytes (at most 8160). */
+  hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /** Cryptographically secure random bytes. */
+  randomBytes(length: number): Uint8Array;
+  /** Equality in time that depends only on the length. Different lengths are unequal. */
+  equalConstantTime(a: Uint8Array, b: Uint8Array): boolean;
+  /** Overwrites `bytes` with zeros. */
+  wipe(bytes: Uint8Array): void;
+}
