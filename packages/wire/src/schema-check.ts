@@ -167,47 +167,13 @@ function formatField(segments: readonly string[]): string {
   return out;
 }
 
-const KEYED_KEYWORDS = ['properties', 'patternProperties', '$defs', 'definitions'] as const;
-
-/**
- * The schema node a validation error's `schemaPath` points at. Keys of `patternProperties` may
- * themselves contain `/`, so keyed containers are matched against their actual keys.
- */
+/** The schema node a validation error's `schemaPath` (a JSON pointer into the schema) names. */
 function resolveSchemaPath(root: unknown, schemaPath: string): unknown {
-  let rest = schemaPath.startsWith('#') ? schemaPath.slice(1) : schemaPath;
+  const pointer = schemaPath.startsWith('#') ? schemaPath.slice(1) : schemaPath;
   let node: unknown = root;
-  while (rest.length > 0) {
+  for (const token of pointerSegments(pointer)) {
     if (typeof node !== 'object' || node === null) return undefined;
-    const record = node as Record<string, unknown>;
-    let advanced = false;
-    for (const keyword of KEYED_KEYWORDS) {
-      const prefix = `/${keyword}/`;
-      const container = record[keyword];
-      if (!rest.startsWith(prefix) || typeof container !== 'object' || container === null) {
-        continue;
-      }
-      const after = rest.slice(prefix.length);
-      let best: string | undefined;
-      for (const key of Object.keys(container)) {
-        if (
-          (after === key || after.startsWith(`${key}/`)) &&
-          (best === undefined || key.length > best.length)
-        ) {
-          best = key;
-        }
-      }
-      if (best === undefined) return undefined;
-      node = (container as Record<string, unknown>)[best];
-      rest = after.slice(best.length);
-      advanced = true;
-      break;
-    }
-    if (advanced) continue;
-    const match = /^\/([^/]*)/.exec(rest);
-    if (match === null) return undefined;
-    const token = (match[1] ?? '').replaceAll('~1', '/').replaceAll('~0', '~');
-    rest = rest.slice(match[0].length);
-    node = Array.isArray(node) ? node[Number(token)] : record[token];
+    node = Array.isArray(node) ? node[Number(token)] : (node as Record<string, unknown>)[token];
   }
   return node;
 }
