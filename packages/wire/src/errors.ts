@@ -101,9 +101,9 @@ export class MurmurError extends Error {
 export class InvalidInputError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
     super('INVALID_INPUT', message, {
+      ...options,
       retryable: false,
       status: options.status ?? 400,
-      ...options,
     });
   }
 }
@@ -111,42 +111,54 @@ export class InvalidInputError extends MurmurError {
 /** A peer answered with something that does not match the protocol's schema. */
 export class InvalidResponseError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('INVALID_RESPONSE', message, { retryable: true, status: options.status, ...options });
+    super('INVALID_RESPONSE', message, { ...options, retryable: true });
   }
 }
 
 /** A request that must be signed came without a signature. */
 export class SignatureRequiredError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('SIGNATURE_REQUIRED', message, { retryable: false, status: 401, ...options });
+    super('SIGNATURE_REQUIRED', message, {
+      ...options,
+      retryable: false,
+      status: options.status ?? 401,
+    });
   }
 }
 
 /** A signature does not verify (or a key does not match the account it claims). */
 export class BadSignatureError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('BAD_SIGNATURE', message, { retryable: false, status: 401, ...options });
+    super('BAD_SIGNATURE', message, {
+      ...options,
+      retryable: false,
+      status: options.status ?? 401,
+    });
   }
 }
 
 /** The caller is not allowed to do this (for example a revoked subaccount). */
 export class ForbiddenError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('FORBIDDEN', message, { retryable: false, status: 403, ...options });
+    super('FORBIDDEN', message, { ...options, retryable: false, status: options.status ?? 403 });
   }
 }
 
 /** The thing asked for does not exist (for example `delete` with `required` and no match). */
 export class NotFoundError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('NOT_FOUND', message, { retryable: false, status: 404, ...options });
+    super('NOT_FOUND', message, { ...options, retryable: false, status: options.status ?? 404 });
   }
 }
 
 /** A TTL or expiry outside the limits of the namespace. Session answers 403. */
 export class TtlOutOfRangeError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('TTL_OUT_OF_RANGE', message, { retryable: false, status: 403, ...options });
+    super('TTL_OUT_OF_RANGE', message, {
+      ...options,
+      retryable: false,
+      status: options.status ?? 403,
+    });
   }
 }
 
@@ -157,9 +169,9 @@ export class TtlOutOfRangeError extends MurmurError {
 export class ClockOutOfSyncError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
     super('CLOCK_OUT_OF_SYNC', message, {
+      ...options,
       retryable: false,
       status: options.status ?? 406,
-      ...options,
     });
   }
 }
@@ -167,7 +179,7 @@ export class ClockOutOfSyncError extends MurmurError {
 /** A body, message or frame larger than the protocol allows. */
 export class TooLargeError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('TOO_LARGE', message, { retryable: false, status: options.status ?? 413, ...options });
+    super('TOO_LARGE', message, { ...options, retryable: false, status: options.status ?? 413 });
   }
 }
 
@@ -200,7 +212,7 @@ export class WrongSwarmError extends MurmurError {
     swarm: { swarmId?: string; members: readonly SwarmMember[] },
     options: MurmurErrorOptions = {},
   ) {
-    super('WRONG_SWARM', message, { retryable: true, status: 421, ...options });
+    super('WRONG_SWARM', message, { ...options, retryable: true, status: options.status ?? 421 });
     this.swarmId = swarm.swarmId;
     this.members = swarm.members;
   }
@@ -209,7 +221,7 @@ export class WrongSwarmError extends MurmurError {
 /** Too many requests from this address (429). */
 export class RateLimitedError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('RATE_LIMITED', message, { retryable: true, status: 429, ...options });
+    super('RATE_LIMITED', message, { ...options, retryable: true, status: options.status ?? 429 });
   }
 }
 
@@ -219,7 +231,11 @@ export class NextNodeNotFoundError extends MurmurError {
   readonly nodeKey: string | undefined;
 
   constructor(message: string, nodeKey?: string, options: MurmurErrorOptions = {}) {
-    super('NEXT_NODE_NOT_FOUND', message, { retryable: true, status: 502, ...options });
+    super('NEXT_NODE_NOT_FOUND', message, {
+      ...options,
+      retryable: true,
+      status: options.status ?? 502,
+    });
     this.nodeKey = nodeKey;
   }
 }
@@ -227,28 +243,36 @@ export class NextNodeNotFoundError extends MurmurError {
 /** The node is not ready yet (it does not follow the ledger or know its swarm): 503. */
 export class NodeNotReadyError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('NODE_NOT_READY', message, { retryable: true, status: 503, ...options });
+    super('NODE_NOT_READY', message, {
+      ...options,
+      retryable: true,
+      status: options.status ?? 503,
+    });
   }
 }
 
 /** The node sheds load instead of falling over: 503, try again shortly or elsewhere. */
 export class OverloadedError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('OVERLOADED', message, { retryable: true, status: 503, ...options });
+    super('OVERLOADED', message, { ...options, retryable: true, status: options.status ?? 503 });
   }
 }
 
 /** The node's store reached its size cap and refuses new messages (507). */
 export class StorageFullError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('STORAGE_FULL', message, { retryable: true, status: 507, ...options });
+    super('STORAGE_FULL', message, { ...options, retryable: true, status: options.status ?? 507 });
   }
 }
 
 /** A request to another node or server timed out (504). */
 export class RequestTimeoutError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('REQUEST_TIMEOUT', message, { retryable: true, status: 504, ...options });
+    super('REQUEST_TIMEOUT', message, {
+      ...options,
+      retryable: true,
+      status: options.status ?? 504,
+    });
   }
 }
 
@@ -256,9 +280,9 @@ export class RequestTimeoutError extends MurmurError {
 export class UpstreamFailedError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
     super('UPSTREAM_FAILED', message, {
+      ...options,
       retryable: true,
       status: options.status ?? 502,
-      ...options,
     });
   }
 }
@@ -266,7 +290,7 @@ export class UpstreamFailedError extends MurmurError {
 /** A feature the protocol knows but Murmur refuses (such as `aes-cbc` onion layers): 400. */
 export class UnsupportedError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('UNSUPPORTED', message, { retryable: false, status: options.status ?? 400, ...options });
+    super('UNSUPPORTED', message, { ...options, retryable: false, status: options.status ?? 400 });
   }
 }
 
@@ -274,9 +298,9 @@ export class UnsupportedError extends MurmurError {
 export class DecryptionFailedError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
     super('DECRYPTION_FAILED', message, {
+      ...options,
       retryable: false,
       status: options.status ?? 400,
-      ...options,
     });
   }
 }
@@ -285,9 +309,9 @@ export class DecryptionFailedError extends MurmurError {
 export class InvalidSessionIdError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
     super('INVALID_SESSION_ID', message, {
+      ...options,
       retryable: false,
       status: options.status ?? 400,
-      ...options,
     });
   }
 }
@@ -295,7 +319,7 @@ export class InvalidSessionIdError extends MurmurError {
 /** A recovery phrase with an unknown word, a bad checksum or the wrong number of words. */
 export class InvalidPhraseError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('INVALID_PHRASE', message, { retryable: false, ...options });
+    super('INVALID_PHRASE', message, { ...options, retryable: false });
   }
 }
 
@@ -303,9 +327,9 @@ export class InvalidPhraseError extends MurmurError {
 export class PayloadMalformedError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
     super('PAYLOAD_MALFORMED', message, {
+      ...options,
       retryable: false,
       status: options.status ?? 400,
-      ...options,
     });
   }
 }
@@ -313,14 +337,14 @@ export class PayloadMalformedError extends MurmurError {
 /** The operation was cancelled through its `AbortSignal`. */
 export class AbortError extends MurmurError {
   constructor(message = 'The operation was aborted', options: MurmurErrorOptions = {}) {
-    super('ABORTED', message, { retryable: false, ...options });
+    super('ABORTED', message, { ...options, retryable: false });
   }
 }
 
 /** Something failed inside Murmur itself (500). The message is generic; the cause has details. */
 export class InternalError extends MurmurError {
   constructor(message = 'Internal error', options: MurmurErrorOptions = {}) {
-    super('INTERNAL', message, { retryable: true, status: 500, ...options });
+    super('INTERNAL', message, { ...options, retryable: true, status: options.status ?? 500 });
   }
 }
 
