@@ -81,9 +81,31 @@ export {
 } from './codec.js';
 export { type BlockRejectionReason, InvalidBlockError } from './errors.js';
 export { type EventMap, TypedEmitter, type TypedEvents } from './events.js';
+export {
+  createRegistryFollower,
+  type RegistryFollower,
+  type RegistryFollowerComponents,
+  type RegistryFollowerEvents,
+  type RegistryFollowerInit,
+} from './follower.js';
+export {
+  type HttpLedgerSource,
+  type HttpLedgerSourceComponents,
+  type HttpLedgerSourceInit,
+  httpLedgerSource,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './http-ledger-source.js';
 export { isPublicIpv4, isUsableIpv4, parseIpv4 } from './ip.js';
 export * from './ledger-api.js';
 export type { GetBlocksOptions, LedgerSource } from './ledger-source.js';
+export {
+  createMemoryLedger,
+  type MemoryLedger,
+  type MemoryLedgerComponents,
+  type MemoryLedgerInit,
+  type ProducedBlock,
+} from './memory-ledger.js';
 export {
   ATOMIC_UNITS_PER_COIN,
   devnetParams,

@@ -7,7 +7,7 @@
  * | `GET /genesis` | {@link JsonGenesisConfig} |
  * | `GET /blocks?from=H&limit=N` | {@link BlocksResponse}: blocks with height ≥ H (genesis is height 0), at most N (default 100, max 1,000), and the ledger's height |
  * | `POST /tx` (body: {@link JsonTransaction}) | 200 {@link TransactionAcceptedResponse} or 400 {@link TransactionRejectedResponse} (the same rules as {@link checkTransaction}) |
- * | `GET /state` | {@link StateResponse}: height, hash, nodes, swarms, wallets (amounts as decimal strings) |
+ * | `GET /state?activeOnly=true` | {@link StateResponse}: height, hash, nodes (all registered, or active only), swarms, wallets (amounts as decimal strings) |
  * | `GET /health` | {@link HealthResponse} |
  * | WebSocket `/feed` | {@link FeedMessage} per new block (a client catching up uses `/blocks`) |
  *
@@ -87,6 +87,14 @@ export const TransactionResponseSchema = Type.Union([
   TransactionAcceptedResponseSchema,
   TransactionRejectedResponseSchema,
 ]);
+
+/** Query of `GET /state`: `activeOnly=true` lists active nodes only. */
+export const StateQuerySchema = Type.Object(
+  { activeOnly: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+/** Query of `GET /state`. */
+export type StateQuery = Static<typeof StateQuerySchema>;
 
 /** A contributor in {@link JsonServiceNode}. */
 export const JsonContributionSchema = Type.Object(
