@@ -36,7 +36,7 @@ beforeAll(async () => {
         }),
         { now: NOW },
       );
-      return reply.code(status).send(body);
+      return reply.code(status as 421).send(body);
     },
   );
   app.post('/seed', { schema: { response: { 200: SeedResponseSchema } } }, async () => ({
