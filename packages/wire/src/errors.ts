@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'ABORTED'
   | 'INTERNAL';
 
+/** Options every error class takes besides its message. */
 export interface MurmurErrorOptions {
   /** The error that led to this one (kept, readable with {@link MurmurError.walk}). */
   cause?: unknown | undefined;

@@ -48,16 +48,30 @@ export function createChecker<T extends TSchema>(schema: T): SchemaChecker<T> {
   });
 }
 
+function isChecker(value: unknown): value is SchemaChecker<TSchema> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { check?: unknown }).check === 'function' &&
+    typeof (value as { firstProblem?: unknown }).firstProblem === 'function'
+  );
+}
+
 /**
- * Checks `value` against a checker and returns it typed, or throws an error whose message starts
- * with `what` ("store: `ttl` must be an integer number of milliseconds").
+ * Checks `value` against a schema (or a checker made by {@link createChecker}) and returns it
+ * typed, or throws an error whose message starts with `what` ("store: `ttl` must be an integer
+ * number of milliseconds"). A bare schema is compiled on every call: on hot paths, create the
+ * checker once and pass it instead.
  */
 export function checkSchema<T extends TSchema>(
-  checker: SchemaChecker<T>,
+  schemaOrChecker: T | SchemaChecker<T>,
   value: unknown,
   what: string,
   options: CheckOptions = {},
 ): Static<T> {
+  const checker = isChecker(schemaOrChecker)
+    ? (schemaOrChecker as SchemaChecker<T>)
+    : createChecker(schemaOrChecker as T);
   if (checker.check(value)) return value;
   const problem = checker.firstProblem(value) ?? { field: '', text: 'is invalid' };
   throw schemaError(what, problem, options);
