@@ -178,6 +178,28 @@ describe.each(BACKENDS)('identities on the %s backend', (backend) => {
       expect(error.message).not.toContain('abandon');
     });
 
+    it('accepts every word of the English list and nothing near one', async () => {
+      const { wordlist } = await import('@scure/bip39/wordlists/english.js');
+      expect([...wordlist].sort()).toEqual(wordlist);
+      const phrase = (word: string) => `${word} ${BIP39[0][1].split(' ').slice(1).join(' ')}`;
+      for (const word of wordlist) {
+        const error = (() => {
+          try {
+            crypto.seedFromPhrase(phrase(word));
+            return undefined;
+          } catch (caughtError) {
+            return caughtError as MurmurError;
+          }
+        })();
+        if (error !== undefined) expect(error.details).toEqual({ reason: 'checksum' });
+      }
+      for (const word of ['abando', 'abandonn', 'zoo0', 'ab']) {
+        expect(caught(() => crypto.seedFromPhrase(phrase(word))).details).toMatchObject({
+          reason: 'unknown-word',
+        });
+      }
+    });
+
     it('refuses seeds that are not 16 or 32 bytes', () => {
       expect(() => crypto.phraseFromSeed(new Uint8Array(24))).toThrow(InvalidInputError);
       expect(() => crypto.seedFromPhrase(42 as unknown as string)).toThrow(InvalidPhraseError);

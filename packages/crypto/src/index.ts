@@ -15,16 +15,16 @@
  * ```ts
  * import { loadCrypto } from '@murmur/crypto';
  *
- * const crypto = await loadCrypto();               // native on Node, else wasm
+ * const crypto = await loadCrypto(); // native on Node when sodium-native loads, else wasm
  * const alice = crypto.generateIdentity();
  * const bob = crypto.identityFromSeed(crypto.seedFromPhrase(bobsTwentyFourWords));
  *
  * const padded = crypto.padMessage(new TextEncoder().encode('hello'));
  * const sealed = crypto.encryptForRecipient(padded, alice, bob.sessionId);
  * const opened = crypto.decryptIncoming(sealed, bob);
- * opened.senderSessionId === alice.sessionId;      // true
- * crypto.unpadMessage(opened.plaintext);           // 'hello' as bytes
- * crypto.wipeIdentity(alice);
+ * opened.senderSessionId === alice.sessionId; // true
+ * crypto.unpadMessage(opened.plaintext); // the bytes of 'hello'
+ * crypto.wipeIdentity(alice); // secrets are plain Uint8Arrays: wipe them when done
  * ```
  */
 export type { AesGcmSource } from './aes-gcm.js';

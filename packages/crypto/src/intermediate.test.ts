@@ -34,6 +34,21 @@ describe.each(BACKENDS)('intermediate protocol on the %s backend', (backend) => 
       },
     );
     expect(bytesToHex(ciphertext)).toBe(vector.ciphertext);
+    const ephemeralSecretKey = hex(vector.ephemeralSecretKey);
+    const basePoint = hex('0900000000000000000000000000000000000000000000000000000000000000');
+    expect(bytesToHex(crypto.x25519(ephemeralSecretKey, basePoint))).toBe(
+      vector.ephemeralPublicKey,
+    );
+    const shared = crypto.x25519(ephemeralSecretKey, bob.x25519.publicKey);
+    expect(bytesToHex(shared)).toBe(vector.sharedSecret);
+    const salt = new Uint8Array([...hex(vector.ephemeralPublicKey), ...bob.x25519.publicKey]);
+    const key = crypto.hkdfSha256(
+      shared,
+      salt,
+      new TextEncoder().encode('Murmur intermediate v1'),
+      32,
+    );
+    expect(bytesToHex(key)).toBe(vector.key);
     const opened = await crypto.decryptIntermediate(hex(vector.ciphertext), bob);
     expect(bytesToHex(opened.plaintext)).toBe(vector.plaintext);
     expect(opened.senderSessionId).toBe(IDENTITIES.alice.sessionId);

@@ -73,56 +73,109 @@ function nonceLength(encType: LayerEncryption): number {
   return encType === 'aes-gcm' ? AES_IV_LENGTH : XCHACHA_NONCE_LENGTH;
 }
 
-/** `nonce ‖ AEAD(plaintext)` under `key`. */
-async function seal(
+/** `nonce ‖ XChaCha20-Poly1305(plaintext)` under `key` (synchronous: no AES involved). */
+function sealXChaCha(
+  sodium: SodiumBackend,
+  key: Uint8Array,
+  plaintext: Uint8Array,
+  fixedNonce: Uint8Array | undefined,
+): Uint8Array {
+  const nonce = fixedNonce ?? sodium.randomBytes(XCHACHA_NONCE_LENGTH);
+  const sealed = sodium.xchacha20Poly1305Encrypt(plaintext, undefined, nonce, key);
+  const out = new Uint8Array(XCHACHA_NONCE_LENGTH + sealed.length);
+  out.set(nonce, 0);
+  out.set(sealed, XCHACHA_NONCE_LENGTH);
+  return out;
+}
+
+/** `iv ‖ AES-256-GCM(plaintext) ‖ tag` under `key`. */
+async function sealAesGcm(
+  sodium: SodiumBackend,
+  aes: AesGcm,
+  key: Uint8Array,
+  plaintext: Uint8Array,
+  fixedNonce: Uint8Array | undefined,
+): Promise<Uint8Array> {
+  const iv = fixedNonce ?? sodium.randomBytes(AES_IV_LENGTH);
+  const sealed = await aes.encrypt(key, iv, plaintext);
+  const out = new Uint8Array(AES_IV_LENGTH + sealed.length);
+  out.set(iv, 0);
+  out.set(sealed, AES_IV_LENGTH);
+  return out;
+}
+
+/** `nonce ‖ AEAD(plaintext)`: a value for xchacha20, a promise for aes-gcm. */
+function seal(
   sodium: SodiumBackend,
   aes: AesGcm,
   encType: LayerEncryption,
   key: Uint8Array,
   plaintext: Uint8Array,
   fixedNonce: Uint8Array | undefined,
-): Promise<Uint8Array> {
-  const length = nonceLength(encType);
-  if (fixedNonce !== undefined) requireBytes(fixedNonce, 'options.nonce', length);
-  const nonce = fixedNonce ?? sodium.randomBytes(length);
-  const sealed =
-    encType === 'aes-gcm'
-      ? await aes.encrypt(key, nonce, plaintext)
-      : sodium.xchacha20Poly1305Encrypt(plaintext, undefined, nonce, key);
-  const out = new Uint8Array(length + sealed.length);
-  out.set(nonce, 0);
-  out.set(sealed, length);
-  return out;
+): Uint8Array | Promise<Uint8Array> {
+  if (fixedNonce !== undefined) requireBytes(fixedNonce, 'options.nonce', nonceLength(encType));
+  return encType === 'aes-gcm'
+    ? sealAesGcm(sodium, aes, key, plaintext, fixedNonce)
+    : sealXChaCha(sodium, key, plaintext, fixedNonce);
 }
 
-/** Opens `nonce ‖ AEAD(plaintext)`; DecryptionFailedError if it is short or does not verify. */
-async function open(
+function tooShort(encType: LayerEncryption, length: number): DecryptionFailedError {
+  const minimum = nonceLength(encType) + TAG_LENGTH;
+  return new DecryptionFailedError(
+    `An ${encType} onion layer has at least ${minimum} bytes; this one has ${length}`,
+    { details: { encType, length } },
+  );
+}
+
+function notAuthentic(encType: LayerEncryption): DecryptionFailedError {
+  return new DecryptionFailedError(
+    `The ${encType} onion layer could not be decrypted: wrong key, or it was altered`,
+    { details: { encType } },
+  );
+}
+
+/** Opens `nonce ‖ XChaCha20-Poly1305(plaintext)`. */
+function openXChaCha(sodium: SodiumBackend, key: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+  if (ciphertext.length < XCHACHA_NONCE_LENGTH + TAG_LENGTH) {
+    throw tooShort('xchacha20', ciphertext.length);
+  }
+  const plaintext = sodium.xchacha20Poly1305Decrypt(
+    ciphertext.subarray(XCHACHA_NONCE_LENGTH),
+    undefined,
+    ciphertext.subarray(0, XCHACHA_NONCE_LENGTH),
+    key,
+  );
+  if (plaintext === undefined) throw notAuthentic('xchacha20');
+  return plaintext;
+}
+
+/** Opens `iv ‖ AES-256-GCM(plaintext) ‖ tag`. */
+async function openAesGcm(
+  aes: AesGcm,
+  key: Uint8Array,
+  ciphertext: Uint8Array,
+): Promise<Uint8Array> {
+  if (ciphertext.length < AES_IV_LENGTH + TAG_LENGTH) throw tooShort('aes-gcm', ciphertext.length);
+  const plaintext = await aes.decrypt(
+    key,
+    ciphertext.subarray(0, AES_IV_LENGTH),
+    ciphertext.subarray(AES_IV_LENGTH),
+  );
+  if (plaintext === undefined) throw notAuthentic('aes-gcm');
+  return plaintext;
+}
+
+/** Opens a layer or response; DecryptionFailedError if it is short or does not verify. */
+function open(
   sodium: SodiumBackend,
   aes: AesGcm,
   encType: LayerEncryption,
   key: Uint8Array,
   ciphertext: Uint8Array,
-): Promise<Uint8Array> {
-  const length = nonceLength(encType);
-  if (ciphertext.length < length + TAG_LENGTH) {
-    throw new DecryptionFailedError(
-      `An ${encType} onion layer has at least ${length + TAG_LENGTH} bytes; this one has ${ciphertext.length}`,
-      { details: { encType, length: ciphertext.length } },
-    );
-  }
-  const nonce = ciphertext.subarray(0, length);
-  const body = ciphertext.subarray(length);
-  const plaintext =
-    encType === 'aes-gcm'
-      ? await aes.decrypt(key, nonce, body)
-      : sodium.xchacha20Poly1305Decrypt(body, undefined, nonce, key);
-  if (plaintext === undefined) {
-    throw new DecryptionFailedError(
-      `The ${encType} onion layer could not be decrypted: wrong key, or it was altered`,
-      { details: { encType } },
-    );
-  }
-  return plaintext;
+): Uint8Array | Promise<Uint8Array> {
+  return encType === 'aes-gcm'
+    ? openAesGcm(aes, key, ciphertext)
+    : openXChaCha(sodium, key, ciphertext);
 }
 
 /** Client side: encrypts a layer to a node's X25519 key with a fresh ephemeral key. */

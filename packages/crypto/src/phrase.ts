@@ -12,6 +12,20 @@ import { requireBytesOfLengths } from './validate.js';
 /** Word counts accepted by {@link seedFromPhrase}. */
 export const PHRASE_WORD_COUNTS: readonly number[] = [12, 24];
 
+/** True if `word` is in the English list (sorted, so a binary search; no lookup table kept). */
+function isEnglishWord(word: string): boolean {
+  let low = 0;
+  let high = wordlist.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const candidate = wordlist[middle] as string;
+    if (candidate === word) return true;
+    if (candidate < word) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
+}
+
 /** The BIP39 English phrase of a 16- or 32-byte seed: 12 or 24 words, single spaces. */
 export function phraseFromSeed(seed: Uint8Array): string {
   requireBytesOfLengths(seed, 'seed', [SESSION_SEED_LENGTH, SEED_LENGTH]);
@@ -47,10 +61,9 @@ export function seedFromPhrase(phrase: string): Uint8Array {
       { details: { reason: 'word-count', wordCount: words.length, accepted: PHRASE_WORD_COUNTS } },
     );
   }
-  const known = new Set(wordlist);
   const unknown: number[] = [];
   words.forEach((word, index) => {
-    if (!known.has(word)) unknown.push(index + 1);
+    if (!isEnglishWord(word)) unknown.push(index + 1);
   });
   if (unknown.length > 0) {
     const where =

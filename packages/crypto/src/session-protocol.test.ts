@@ -37,6 +37,8 @@ describe.each(BACKENDS)('Session Protocol v1 on the %s backend', (backend) => {
     });
     expect(bytesToHex(ciphertext)).toBe(vector.ciphertext);
     expect(bytesToHex(ciphertext.subarray(0, 32))).toBe(vector.ephemeralPublicKey);
+    const nonceInput = new Uint8Array([...hex(vector.ephemeralPublicKey), ...bob.x25519.publicKey]);
+    expect(bytesToHex(crypto.blake2b(nonceInput, 24))).toBe(vector.nonce);
     const signed = new Uint8Array([
       ...plaintext,
       ...alice.ed25519.publicKey,
