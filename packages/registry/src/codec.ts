@@ -63,10 +63,17 @@ export function assertSchema(
   const first =
     errors.find((error) => error.keyword !== 'boolean' && error.keyword !== 'anyOf') ?? errors[0];
   let field = `${prefix}${first?.instancePath ?? ''}`.replace(/^\//, '');
-  const extra = (first?.params as { additionalProperties?: unknown } | undefined)
-    ?.additionalProperties;
-  if (first?.keyword === 'additionalProperties' && Array.isArray(extra)) {
-    field = [field, String(extra[0])].filter((part) => part !== '').join('/');
+  const params = first?.params as
+    | { additionalProperties?: unknown; requiredProperties?: unknown }
+    | undefined;
+  const named =
+    first?.keyword === 'additionalProperties'
+      ? params?.additionalProperties
+      : first?.keyword === 'required'
+        ? params?.requiredProperties
+        : undefined;
+  if (Array.isArray(named) && named.length > 0) {
+    field = [field, String(named[0])].filter((part) => part !== '').join('/');
   }
   const where = field === '' ? what : `${what} field ${field}`;
   throw new InvalidInputError(`${where} ${first?.message ?? 'is invalid'}`, {

@@ -158,7 +158,7 @@ export function resolveParams(
 }
 
 function fail(field: string, rule: string): never {
-  throw new InvalidInputError(`params.${field} ${rule}`, { details: { field: `params.${field}` } });
+  throw new InvalidInputError(`params/${field} ${rule}`, { details: { field: `params/${field}` } });
 }
 
 function checkInteger(params: RegistryParams, field: keyof RegistryParams, minimum: number): void {
