@@ -15,6 +15,8 @@ import {
   UnsupportedError,
 } from './errors.js';
 import { RPC_METHODS, resolveRpcMethod } from './rpc.js';
+import { effectiveRetrieveLimits } from './schemas/retrieve.js';
+import { SERVICE_NODE_STATE_FIELDS } from './schemas/seed.js';
 import {
   DATA,
   ED25519,
@@ -680,5 +682,40 @@ describe('protocol rules', () => {
         forwarded: true,
       }),
     ).not.toThrow();
+  });
+});
+
+describe('effectiveRetrieveLimits', () => {
+  it.each<[{ max_count?: number; max_size?: number }, { maxCount?: number; maxBytes: number }]>([
+    [{}, { maxBytes: 1_560_000 }],
+    [{ max_size: -5 }, { maxBytes: 1_560_000 }],
+    [{ max_size: -1 }, { maxBytes: 7_800_000 }],
+    [{ max_size: -3 }, { maxBytes: 2_600_000 }],
+    [{ max_size: -7 }, { maxBytes: 1_114_285 }],
+    [{ max_size: 1_000 }, { maxBytes: 1_000 }],
+    [{ max_size: 9_000_000 }, { maxBytes: 7_800_000 }],
+    [{ max_count: 10 }, { maxCount: 10, maxBytes: 7_800_000 }],
+    [
+      { max_count: 10, max_size: -2 },
+      { maxCount: 10, maxBytes: 3_900_000 },
+    ],
+    [{ max_count: 0, max_size: 0 }, { maxBytes: 1_560_000 }],
+  ])('%j → %j', (params, limits) => {
+    expect(effectiveRetrieveLimits(params)).toEqual(limits);
+  });
+});
+
+describe('SERVICE_NODE_STATE_FIELDS', () => {
+  it('lists the node-list fields, Murmur’s included', () => {
+    expect(SERVICE_NODE_STATE_FIELDS).toEqual([
+      'public_ip',
+      'storage_port',
+      'pubkey_x25519',
+      'pubkey_ed25519',
+      'requested_unlock_height',
+      'relay_port',
+      'swarm_id',
+    ]);
+    expect(Object.isFrozen(SERVICE_NODE_STATE_FIELDS)).toBe(true);
   });
 });
