@@ -52,8 +52,9 @@ export async function encryptIntermediate(
   plaintext: Uint8Array,
   sender: Identity,
   recipientSessionId: string,
-  options: EncryptIntermediateOptions = {},
+  intermediateOptions?: EncryptIntermediateOptions,
 ): Promise<Uint8Array> {
+  const options = intermediateOptions ?? {};
   requireBytes(plaintext, 'plaintext');
   const secretKey = senderSecretKey(sender, 'sender');
   const recipientKey = parseSessionId(recipientSessionId);

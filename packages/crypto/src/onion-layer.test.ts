@@ -88,6 +88,23 @@ describe.each(BACKENDS)('onion layers on the %s backend', (backend) => {
       );
     });
 
+    it('treats null options as none', async () => {
+      const layer = await crypto.encryptLayer(
+        new Uint8Array(4),
+        node.publicKey,
+        mode,
+        null as unknown as undefined,
+      );
+      expect(
+        await crypto.encryptLayerResponse(
+          new Uint8Array(4),
+          layer.key,
+          mode,
+          null as unknown as undefined,
+        ),
+      ).toHaveLength(nonceLength + 20);
+    });
+
     it('uses a fresh ephemeral key for every layer', async () => {
       const a = await crypto.encryptLayer(new Uint8Array(4), node.publicKey, mode);
       const b = await crypto.encryptLayer(new Uint8Array(4), node.publicKey, mode);

@@ -185,8 +185,9 @@ export async function encryptLayer(
   plaintext: Uint8Array,
   recipientX25519PublicKey: Uint8Array,
   encType: LayerEncryption,
-  options: EncryptLayerOptions = {},
+  layerOptions?: EncryptLayerOptions,
 ): Promise<EncryptedLayer> {
+  const options = layerOptions ?? {};
   requireBytes(plaintext, 'plaintext');
   requireBytes(recipientX25519PublicKey, 'recipientX25519PublicKey', 32);
   const mode = requireLayerEncryption(encType);
@@ -259,8 +260,9 @@ export async function encryptLayerResponse(
   plaintext: Uint8Array,
   key: Uint8Array,
   encType: LayerEncryption,
-  options: EncryptLayerResponseOptions = {},
+  responseOptions?: EncryptLayerResponseOptions,
 ): Promise<Uint8Array> {
+  const options = responseOptions ?? {};
   requireBytes(plaintext, 'plaintext');
   requireBytes(key, 'key', 32);
   return seal(sodium, aes, requireLayerEncryption(encType), key, plaintext, options.nonce);

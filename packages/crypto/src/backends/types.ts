@@ -6,6 +6,7 @@
  */
 import type { CryptoBackend, KeyPair } from '../types.js';
 
+/** One libsodium build behind the package: sodium-native (`native`) or the WebAssembly build. */
 export interface SodiumBackend {
   readonly name: CryptoBackend;
 
