@@ -60,6 +60,16 @@ export {
   pathErrorFromResponse,
 } from './decode-response.js';
 export { OnionLayerRejectedError, PathUnavailableError } from './errors.js';
+export {
+  type BootstrapEvent,
+  createEmitter,
+  type Emitter,
+  type Listener,
+  type PathHealth,
+  type PathHealthEvent,
+  type PathManagerEvents,
+  type PathsEvent,
+} from './events.js';
 export { isIpv4, type OnionNode, subnetOf, toOnionNode } from './onion-node.js';
 export {
   encodeRelayBody,
@@ -70,6 +80,21 @@ export {
   parseOnionRequestBody,
   peelOnionLayer,
 } from './peel-layer.js';
+export {
+  type FetchSeedNodesComponents,
+  type FetchSeedNodesInit,
+  fetchSeedNodes,
+  SEED_NODE_FIELDS,
+  type SeedNode,
+} from './seeds.js';
+export {
+  DEFAULT_ONION_REQUEST_TIMEOUT_MS,
+  ONION_REQUEST_HEADERS,
+  ONION_REQUEST_ROUTE,
+  type SendOnionRequestComponents,
+  type SendOnionRequestInput,
+  sendOnionRequest,
+} from './send-request.js';
 export {
   type OpenedServerRequest,
   openServerRequest,
