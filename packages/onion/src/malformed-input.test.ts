@@ -389,7 +389,7 @@ describe('openServerRequest input checks', () => {
     );
     const body = (json: Record<string, unknown>) => encodeCombinedPayload(v4Layer.ciphertext, json);
     const key = bytesToHex(v4Layer.ephemeralPublicKey);
-    const cases: [Uint8Array, typeof MurmurError][] = [
+    const cases: [Uint8Array, abstract new (...args: never[]) => MurmurError][] = [
       [body({ host: 'x' }), InvalidInputError],
       [body({ ephemeral_key: key, enc_type: 'cbc' }), UnsupportedError],
       [new Uint8Array(3), PayloadMalformedError],
