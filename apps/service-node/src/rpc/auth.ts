@@ -1,0 +1,175 @@
+/**
+ * Checking who signed a storage RPC request, as Session's storage server does:
+ *
+ * - a `05` account (Session ID, an X25519 key) signs with its Ed25519 key, given as
+ *   `pubkey_ed25519`; the node checks that this key converts to the account's X25519 key;
+ * - any other account (`03` groups, ...) signs with the 32 key bytes of the pubkey itself;
+ * - a subaccount signs with the key inside its token, which the account signed
+ *   (`subaccount_sig`), which carries the permissions the method needs and which the account has
+ *   not revoked.
+ */
+import type { SignedRequestMethod, SignedRequestParams } from '@murmur/crypto';
+import {
+  BadSignatureError,
+  base64ToBytes,
+  hexToBytes,
+  InvalidInputError,
+  isHex,
+  SUBACCOUNT_TOKEN_BYTES,
+} from '@murmur/wire';
+import type { RpcContext } from './context.js';
+
+/** Subaccount permission flags (SS `subaccount_access`). */
+export const SubaccountAccess = Object.freeze({
+  None: 0,
+  Read: 0x01,
+  Write: 0x02,
+  Delete: 0x04,
+  AnyPrefix: 0x08,
+});
+
+/** The account fields of a signed request. */
+export interface SignedAccountInput {
+  pubkey: string;
+  pubkey_ed25519?: string | undefined;
+  subaccount?: string | undefined;
+  subaccount_sig?: string | undefined;
+}
+
+/** What {@link verifyRequestSignature} needs beyond the account. */
+export interface SignatureCheck {
+  method: SignedRequestMethod;
+  /** The fields the signature covers. */
+  signed: SignedRequestParams;
+  /** The signature, base64. */
+  signature: string;
+  /** Permissions a subaccount needs; `undefined` when subaccounts may not make this request. */
+  access: number | undefined;
+  /** Accept a revoked subaccount (namespaces revoked subaccounts may still read). */
+  allowRevoked?: boolean | undefined;
+}
+
+/** A parsed subaccount token. */
+export interface SubaccountToken {
+  bytes: Uint8Array;
+  prefix: number;
+  flags: number;
+  publicKey: Uint8Array;
+}
+
+/** The bytes of a subaccount token given as hex (72 characters) or base64 (48). */
+export function parseSubaccountToken(text: string, method: string): SubaccountToken {
+  let bytes: Uint8Array;
+  try {
+    bytes = isHex(text, SUBACCOUNT_TOKEN_BYTES)
+      ? hexToBytes(text)
+      : base64ToBytes(text, { field: 'subaccount' });
+  } catch (cause) {
+    throw new InvalidInputError(`${method}: \`subaccount\` is not a valid subaccount token`, {
+      cause,
+      details: { field: 'subaccount' },
+    });
+  }
+  if (bytes.length !== SUBACCOUNT_TOKEN_BYTES) {
+    throw new InvalidInputError(
+      `${method}: \`subaccount\` must be ${SUBACCOUNT_TOKEN_BYTES} bytes`,
+      { details: { field: 'subaccount' } },
+    );
+  }
+  return {
+    bytes,
+    prefix: bytes[0] as number,
+    flags: bytes[1] as number,
+    publicKey: bytes.subarray(4, 36),
+  };
+}
+
+/**
+ * Checks the signature of a request made for `account`.
+ *
+ * @throws {@link BadSignatureError} (401) naming what did not match.
+ */
+export function verifyRequestSignature(
+  context: RpcContext,
+  account: SignedAccountInput,
+  check: SignatureCheck,
+): void {
+  const { crypto } = context;
+  const { method } = check;
+  const pubkey = account.pubkey;
+  const keyBytes = hexToBytes(pubkey.slice(2), { length: 32, field: 'pubkey' });
+  let ownerKey: Uint8Array;
+  if (pubkey.startsWith('05')) {
+    if (account.pubkey_ed25519 === undefined) {
+      throw new BadSignatureError(
+        `${method}: \`pubkey_ed25519\` is required to check the signature of a 05 pubkey`,
+        { details: { field: 'pubkey_ed25519' } },
+      );
+    }
+    ownerKey = hexToBytes(account.pubkey_ed25519, { length: 32, field: 'pubkey_ed25519' });
+    let converted: Uint8Array;
+    try {
+      converted = crypto.ed25519PublicKeyToX25519(ownerKey);
+    } catch {
+      throw new BadSignatureError(`${method}: \`pubkey_ed25519\` is not a valid Ed25519 key`, {
+        details: { field: 'pubkey_ed25519' },
+      });
+    }
+    if (!crypto.equalConstantTime(converted, keyBytes)) {
+      throw new BadSignatureError(
+        `${method}: \`pubkey_ed25519\` does not belong to \`pubkey\` (its X25519 form differs)`,
+        { details: { field: 'pubkey_ed25519' } },
+      );
+    }
+  } else {
+    ownerKey = keyBytes;
+  }
+
+  let verifyKey = ownerKey;
+  if (account.subaccount !== undefined) {
+    if (check.access === undefined) {
+      throw new BadSignatureError(`${method}: subaccounts may not make this request`, {
+        details: { field: 'subaccount' },
+      });
+    }
+    const token = parseSubaccountToken(account.subaccount, method);
+    const prefix = Number.parseInt(pubkey.slice(0, 2), 16);
+    if (token.prefix !== prefix && (token.flags & SubaccountAccess.AnyPrefix) === 0) {
+      throw new BadSignatureError(`${method}: the subaccount token is for another network prefix`, {
+        details: { field: 'subaccount' },
+      });
+    }
+    if ((token.flags & check.access) !== check.access) {
+      throw new BadSignatureError(
+        `${method}: the subaccount is missing the permissions this request needs`,
+        { details: { field: 'subaccount' } },
+      );
+    }
+    const tokenSignature = base64ToBytes(account.subaccount_sig ?? '', {
+      field: 'subaccount_sig',
+    });
+    if (!crypto.verify(tokenSignature, token.bytes, ownerKey)) {
+      throw new BadSignatureError(`${method}: the subaccount token signature verification failed`, {
+        details: { field: 'subaccount_sig' },
+      });
+    }
+    if (check.allowRevoked !== true && context.store.isSubaccountRevoked(pubkey, token.bytes)) {
+      throw new BadSignatureError(`${method}: the subaccount has been revoked`, {
+        details: { field: 'subaccount' },
+      });
+    }
+    verifyKey = token.publicKey;
+  }
+
+  let verified: boolean;
+  try {
+    verified = crypto.verifyRequest(method, check.signed, check.signature, verifyKey);
+  } catch {
+    verified = false;
+  }
+  if (!verified) {
+    throw new BadSignatureError(`${method} signature verification failed`, {
+      details: { field: 'signature' },
+    });
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * What every storage RPC handler works with, and what it returns.
+ */
+import type { MurmurCrypto } from '@murmur/crypto';
+import type { Clock, Logger } from '@murmur/wire';
+import type { NodeKeys } from '../keys.js';
+import type { NetworkView } from '../network/network-view.js';
+import type { MessageStore } from '../storage/message-store.js';
+import type { SwarmReplicator } from './replicator.js';
+
+/** The components the handlers share. */
+export interface RpcContext {
+  store: MessageStore;
+  network: NetworkView;
+  keys: NodeKeys;
+  crypto: MurmurCrypto;
+  clock: Clock;
+  logger: Logger;
+  replicator: SwarmReplicator;
+  /** `[major, minor]` reported as `hf`. */
+  hardfork: readonly [number, number];
+  /** `[major, minor, patch]` reported by `info`. */
+  version: readonly [number, number, number];
+}
+
+/** An RPC's answer: an HTTP status and a JSON object or a text. */
+export interface RpcResult {
+  status: number;
+  body: Record<string, unknown> | string;
+}
+
+/** How a request arrived. */
+export interface RpcCall {
+  /** The parameters as sent (after the schema check): what replication forwards. */
+  raw: Record<string, unknown>;
+  /**
+   * A copy that another member of this node's swarm forwarded: apply it locally only, answer
+   * this node's own result (no `swarm` map), with the longer forwarded clock tolerance.
+   */
+  forwarded: boolean;
+  /** The node's clock when the request arrived, ms. */
+  now: number;
+  signal?: AbortSignal | undefined;
+}
+
+/** `t` and `hf`, which most answers carry. */
+export function networkFields(
+  context: RpcContext,
+  now: number,
+): { t: number; hf: [number, number] } {
+  return { t: now, hf: [context.hardfork[0], context.hardfork[1]] };
+}

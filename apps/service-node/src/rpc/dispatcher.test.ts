@@ -1,0 +1,330 @@
+import {
+  BATCH_MAX_SUBREQUESTS,
+  MAX_MESSAGE_BYTES,
+  parseResponse,
+  STORAGE_SERVER_VERSION,
+} from '@murmur/wire';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectRefusal, expectStoreUnchanged, okBody } from '../test-support/assertions.js';
+import {
+  createHarness,
+  type Harness,
+  OTHER_SWARM,
+  OWN_SWARM,
+  TEST_NOW,
+} from '../test-support/harness.js';
+import type { MemberResult, ReplicatedRequest, SwarmReplicator } from './replicator.js';
+
+let h: Harness;
+
+afterEach(() => {
+  h.close();
+});
+
+const DATA = Buffer.from('hi').toString('base64');
+
+describe('the request envelope', () => {
+  it('refuses what is not a JSON {method, params} with 400 and a clear message', async () => {
+    h = await createHarness();
+    const cases: [string | Uint8Array, RegExp][] = [
+      ['not json', /invalid json/],
+      ['', /invalid json/],
+      [new Uint8Array([0xff, 0xfe]), /not valid UTF-8/],
+      ['[]', /the body must be/],
+      ['{"params":{}}', /`method` is required/],
+      ['{"method":3}', /`method`/],
+      ['{"method":"info","params":[]}', /`params`/],
+      ['{"method":"nope","params":{}}', /unknown method `nope`/],
+      ['{"method":"info","params":{"x":1},"jsonrpc":7}', /`jsonrpc`/],
+    ];
+    for (const [body, message] of cases) {
+      await expectStoreUnchanged(h.store, async () =>
+        expectRefusal(await h.dispatcher.handleBody(body), 400, message),
+      );
+    }
+  });
+
+  it('accepts desktop’s jsonrpc field, a null params and the get_snodes_for_pubkey alias', async () => {
+    h = await createHarness();
+    expect(
+      (await h.dispatcher.handleBody('{"jsonrpc":"2.0","method":"info","params":null}')).status,
+    ).toBe(200);
+    const pubkey = h.account().sessionId;
+    const alias = await h.dispatcher.handleBody(
+      JSON.stringify({ method: 'get_snodes_for_pubkey', params: { pubKey: pubkey } }),
+    );
+    expect(okBody(alias).swarm).toBe(OWN_SWARM.toString(16));
+  });
+});
+
+describe('info, get_swarm, oxend_request', () => {
+  it('info answers the version and the clock', async () => {
+    h = await createHarness();
+    const body = okBody(await h.dispatcher.call('info', {}));
+    expect(parseResponse('info', body)).toEqual({
+      version: [...STORAGE_SERVER_VERSION],
+      timestamp: TEST_NOW,
+      t: TEST_NOW,
+      hf: [19, 3],
+    });
+  });
+
+  it('get_swarm lists the members in Session’s shape for any account', async () => {
+    h = await createHarness();
+    for (const [swarm, members] of [
+      [OWN_SWARM, [h.keys, h.peers[0], h.peers[1]]],
+      [OTHER_SWARM, h.peers.slice(2)],
+    ] as const) {
+      const account = h.account(swarm);
+      const body = parseResponse(
+        'get_swarm',
+        okBody(await h.dispatcher.call('get_swarm', { pubkey: account.sessionId })),
+      );
+      expect(body.swarm).toBe(swarm.toString(16));
+      expect(body.snodes.map((node) => node.pubkey_ed25519).sort()).toEqual(
+        members.map((keys) => keys?.ed25519Hex).sort(),
+      );
+      const first = body.snodes[0];
+      expect(first?.port).toBe(String(first?.port_https));
+      expect(first?.pubkey_legacy).toBe(first?.pubkey_ed25519);
+      expect(first?.address).toMatch(/^[ybndrfg8ejkmcpqxot1uwisza345h769]{52}\.snode$/);
+    }
+  });
+
+  it('get_swarm refuses a malformed pubkey', async () => {
+    h = await createHarness();
+    expectRefusal(await h.dispatcher.call('get_swarm', { pubkey: '05zz' }), 400, /`pubkey`/);
+    expectRefusal(await h.dispatcher.call('get_swarm', {}), 400, /`pubkey` is required/);
+  });
+
+  it('oxend_request get_service_nodes answers the node list with the requested fields', async () => {
+    h = await createHarness();
+    const body = okBody(
+      await h.dispatcher.call('oxend_request', {
+        endpoint: 'get_service_nodes',
+        params: { active_only: true, fields: { public_ip: true, storage_port: true } },
+      }),
+    );
+    const answer = parseResponse('oxend_request', body);
+    expect(answer.result.service_node_states).toHaveLength(6);
+    expect(Object.keys(answer.result.service_node_states[0] ?? {}).sort()).toEqual([
+      'public_ip',
+      'storage_port',
+    ]);
+    expectRefusal(
+      await h.dispatcher.call('oxend_request', { endpoint: 'ons_resolve', params: {} }),
+      400,
+      /not offered/,
+    );
+  });
+});
+
+describe('readiness', () => {
+  it('answers 503 "Snode not ready" for account methods while the node has no swarm', async () => {
+    h = await createHarness({ notActive: true });
+    const pubkey = h.account().sessionId;
+    expectRefusal(
+      await h.dispatcher.call('store', { pubkey, timestamp: TEST_NOW, ttl: 60_000, data: DATA }),
+      503,
+      /^Snode not ready$/,
+    );
+    expect((await h.dispatcher.call('info', {})).status).toBe(200);
+    expect((await h.dispatcher.call('get_swarm', { pubkey })).status).toBe(200);
+  });
+});
+
+describe('batch and sequence', () => {
+  it('batch runs every subrequest and answers 200 with a code and body for each', async () => {
+    h = await createHarness();
+    const alice = h.account();
+    const stranger = h.account(OTHER_SWARM);
+    const body = okBody(
+      await h.dispatcher.call('batch', {
+        requests: [
+          {
+            method: 'store',
+            params: { pubkey: alice.sessionId, timestamp: TEST_NOW, ttl: 60_000, data: DATA },
+          },
+          { method: 'retrieve', params: { pubkey: alice.sessionId } },
+          {
+            method: 'store',
+            params: { pubkey: stranger.sessionId, timestamp: TEST_NOW, ttl: 60_000, data: DATA },
+          },
+          { method: 'info', params: {} },
+        ],
+      }),
+    );
+    const results = parseResponse('batch', body).results;
+    expect(results.map((r) => r.code)).toEqual([200, 401, 421, 200]);
+    expect(parseResponse('store', results[0]?.body).hash).toBeTypeOf('string');
+    expect(results[1]?.body).toMatch(/signature required/);
+    expect((results[2]?.body as { swarm?: string } | undefined)?.swarm).toBe(
+      OTHER_SWARM.toString(16),
+    );
+  });
+
+  it('a poll of namespaces 0, 2, 3, 4, 5 in one batch gives a messages array each', async () => {
+    h = await createHarness();
+    const alice = h.account();
+    const requests = [0, 2, 3, 4, 5].map((namespace) => ({
+      method: 'retrieve',
+      params: {
+        pubKey: alice.sessionId,
+        namespace,
+        timestamp: TEST_NOW,
+        ...h.sign('retrieve', alice, { namespace, timestamp: TEST_NOW }),
+        pubkey_ed25519: undefined,
+        pubkeyEd25519: h.sign('retrieve', alice, { namespace, timestamp: TEST_NOW }).pubkey_ed25519,
+      },
+    }));
+    const results = parseResponse(
+      'batch',
+      okBody(await h.dispatcher.call('batch', { requests })),
+    ).results;
+    expect(results.map((r) => r.code)).toEqual([200, 200, 200, 200, 200]);
+    for (const result of results)
+      expect((result.body as { messages: unknown[] }).messages).toEqual([]);
+  });
+
+  it('sequence stops after the first failure', async () => {
+    h = await createHarness();
+    const alice = h.account();
+    const body = okBody(
+      await h.dispatcher.call('sequence', {
+        requests: [
+          { method: 'info', params: {} },
+          { method: 'retrieve', params: { pubkey: alice.sessionId } },
+          {
+            method: 'store',
+            params: { pubkey: alice.sessionId, timestamp: TEST_NOW, ttl: 60_000, data: DATA },
+          },
+        ],
+      }),
+    );
+    expect((body.results as { code: number }[]).map((r) => r.code)).toEqual([200, 401]);
+    expect(h.store.stats().messages).toBe(0);
+  });
+
+  it('refuses an empty list, more than 20, nested batches, unknown and bad subrequests', async () => {
+    h = await createHarness();
+    const info = { method: 'info', params: {} };
+    const pubkey = h.account().sessionId;
+    const cases: [unknown, number, RegExp][] = [
+      [{ requests: [] }, 400, /`requests` must be a list of 1 to 20/],
+      [{ requests: Array(BATCH_MAX_SUBREQUESTS + 1).fill(info) }, 400, /1 to 20/],
+      [
+        { requests: [{ method: 'batch', params: { requests: [info] } }] },
+        400,
+        /may not be `batch`/,
+      ],
+      [{ requests: [{ method: 'nope', params: {} }] }, 400, /unknown method `nope`/],
+      [{ requests: [{ method: 'store', params: { pubkey } }] }, 400, /requests\[0\]/],
+      [
+        {
+          requests: [
+            info,
+            {
+              method: 'store',
+              params: {
+                pubkey,
+                timestamp: TEST_NOW,
+                ttl: 60_000,
+                data: Buffer.alloc(MAX_MESSAGE_BYTES + 3).toString('base64'),
+              },
+            },
+          ],
+        },
+        413,
+        /requests\[1\] \(store\): `data` is larger/,
+      ],
+      [{}, 400, /`requests` is required/],
+    ];
+    for (const [params, status, message] of cases) {
+      await expectStoreUnchanged(h.store, async () =>
+        expectRefusal(await h.dispatcher.call('batch', params), status, message),
+      );
+    }
+  });
+});
+
+describe('swarm-wide requests and the replicator', () => {
+  function fakeReplicator(
+    answer: (request: ReplicatedRequest) => Record<string, MemberResult>,
+  ): SwarmReplicator & { seen: ReplicatedRequest[] } {
+    const seen: ReplicatedRequest[] = [];
+    return {
+      seen,
+      async replicate(request) {
+        seen.push(request);
+        return answer(request);
+      },
+    };
+  }
+
+  it('forwards the raw parameters and merges every member’s result under swarm', async () => {
+    let peerKey = '';
+    const replicator = fakeReplicator(() => ({ [peerKey]: { failed: true, timeout: true } }));
+    h = await createHarness({ replicator });
+    peerKey = h.peers[0]?.ed25519Hex ?? '';
+    const alice = h.account();
+    const params = {
+      pubKey: alice.sessionId,
+      timestamp: String(TEST_NOW),
+      ttl: 60_000,
+      data: DATA,
+    };
+    const body = okBody(await h.dispatcher.call('store', params));
+    expect(replicator.seen).toEqual([{ method: 'store', pubkey: alice.sessionId, raw: params }]);
+    const swarm = body.swarm as Record<string, { failed?: boolean }>;
+    expect(swarm[peerKey]).toEqual({ failed: true, timeout: true });
+    expect(swarm[h.keys.ed25519Hex]?.failed).toBeUndefined();
+  });
+
+  it('answers 500 when no member succeeded', async () => {
+    let peerKey = '';
+    const replicator = fakeReplicator(() => ({ [peerKey]: { failed: true, code: 401 } }));
+    h = await createHarness({ replicator });
+    peerKey = h.peers[0]?.ed25519Hex ?? '';
+    const alice = h.account();
+    // Make the local apply fail with an internal error by closing the store.
+    h.store.close();
+    const result = await h.dispatcher.call('store', {
+      pubkey: alice.sessionId,
+      timestamp: TEST_NOW,
+      ttl: 60_000,
+      data: DATA,
+    });
+    expect(result.status).toBe(500);
+    const swarm = (result.body as { swarm: Record<string, { failed?: boolean }> }).swarm;
+    expect(swarm[h.keys.ed25519Hex]).toEqual({ failed: true, query_failure: true });
+  });
+
+  it('a forwarded copy is applied locally and answers this node’s own result', async () => {
+    const replicator = fakeReplicator(() => ({}));
+    h = await createHarness({ replicator });
+    const alice = h.account();
+    const result = await h.dispatcher.executeForwarded('store', {
+      pubkey: alice.sessionId,
+      timestamp: TEST_NOW,
+      ttl: 60_000,
+      data: DATA,
+    });
+    expect(okBody(result)).toMatchObject({
+      hash: expect.any(String),
+      signature: expect.any(String),
+    });
+    expect(replicator.seen).toEqual([]);
+    // The forwarded tolerance is 70 s for delete_all.
+    const late = h.sign('delete_all', alice, {
+      pubkey: alice.sessionId,
+      timestamp: TEST_NOW - 65_000,
+    });
+    expect((await h.dispatcher.executeForwarded('delete_all', late)).status).toBe(200);
+    expect((await h.dispatcher.call('delete_all', late)).status).toBe(406);
+    expectRefusal(
+      await h.dispatcher.executeForwarded('retrieve' as 'store', { pubkey: alice.sessionId }),
+      400,
+      /cannot be forwarded/,
+    );
+  });
+});

@@ -1,0 +1,270 @@
+/**
+ * The storage RPC dispatcher: from a request body (or a method and its parameters) to an HTTP
+ * status and answer. It checks everything at the door with the `@murmur/wire` schemas, refuses
+ * requests for accounts of other swarms (421 with the right swarm), answers 503 until the node
+ * is ready, runs the method, and turns every error into Session's status and body
+ * (`responseFromError`). It never throws.
+ */
+import {
+  checkSchema,
+  createChecker,
+  InternalError,
+  InvalidInputError,
+  isMetaRpcMethod,
+  NodeNotReadyError,
+  parseRequestParams,
+  type RpcMethod,
+  type RpcParamsMap,
+  type RpcSubrequest,
+  resolveRpcMethod,
+  responseFromError,
+  rpcMethods,
+  StorageRpcRequestSchema,
+  utf8Decode,
+  WrongSwarmError,
+} from '@murmur/wire';
+import { swarmIdText, swarmMembers } from '../network/swarm-json.js';
+import type { RpcCall, RpcContext, RpcResult } from './context.js';
+import { batch, sequence } from './methods/batch.js';
+import { deleteMessages } from './methods/delete.js';
+import { deleteAll } from './methods/delete-all.js';
+import { deleteBefore } from './methods/delete-before.js';
+import { expire } from './methods/expire.js';
+import { expireAll } from './methods/expire-all.js';
+import { getExpiries } from './methods/get-expiries.js';
+import { getSwarm } from './methods/get-swarm.js';
+import { info } from './methods/info.js';
+import { oxendRequest } from './methods/oxend-request.js';
+import { retrieve } from './methods/retrieve.js';
+import { assertStoreDataSize, store } from './methods/store.js';
+import { changeRevocation } from './methods/subaccount.js';
+import type { SwarmWideMethod } from './replicator.js';
+
+const envelopeChecker = createChecker(StorageRpcRequestSchema);
+
+/** Called once per method run (subrequests included) with its status and duration. */
+export type RpcObserver = (method: string, status: number, seconds: number) => void;
+
+/** Options of {@link createRpcDispatcher}. */
+export interface RpcDispatcherInit {
+  /** Check every successful answer against its `@murmur/wire` response schema (tests, dev). */
+  validateResponses?: boolean | undefined;
+  /** Metrics hook. */
+  observe?: RpcObserver | undefined;
+}
+
+/** Options of one call. */
+export interface RpcCallOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/** The dispatcher. */
+export interface RpcDispatcher {
+  /** Runs a `POST /storage_rpc/v1` body (`{method, params}` as JSON bytes or text). */
+  handleBody(body: Uint8Array | string, options?: RpcCallOptions): Promise<RpcResult>;
+  /** Runs one method with its (unchecked) parameters, as a client sent them. */
+  call(method: string, params: unknown, options?: RpcCallOptions): Promise<RpcResult>;
+  /**
+   * Runs a swarm-wide request that another member of this node's swarm forwarded: the same
+   * checks (with the forwarded clock tolerance), applied locally only, answering this node's
+   * own result. For the replication layer.
+   */
+  executeForwarded(
+    method: SwarmWideMethod,
+    params: unknown,
+    options?: RpcCallOptions,
+  ): Promise<RpcResult>;
+}
+
+const SWARM_WIDE = new Set<string>([
+  'store',
+  'delete',
+  'delete_all',
+  'delete_before',
+  'expire',
+  'expire_all',
+  'revoke_subaccount',
+  'unrevoke_subaccount',
+]);
+
+/** The account a checked request is about, for the methods bound to one. */
+function accountOf(params: unknown): string | undefined {
+  const pubkey = (params as { pubkey?: unknown }).pubkey;
+  return typeof pubkey === 'string' ? pubkey : undefined;
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/** Creates the dispatcher over the handlers' context. */
+export function createRpcDispatcher(
+  context: RpcContext,
+  init: RpcDispatcherInit = {},
+): RpcDispatcher {
+  const { logger, clock } = context;
+
+  function errorResult(error: unknown, method: string, now: number): RpcResult {
+    const answer = responseFromError(error, { method, now, hardfork: context.hardfork });
+    if (answer.status >= 500) {
+      logger.error({ err: error, method, status: answer.status }, 'storage RPC failed');
+    } else {
+      logger.debug(
+        { method, status: answer.status, reason: error instanceof Error ? error.message : '' },
+        'storage RPC refused',
+      );
+    }
+    return { status: answer.status, body: answer.body };
+  }
+
+  function checkResponse(method: RpcMethod, result: RpcResult): void {
+    if (!init.validateResponses || result.status !== 200 || isMetaRpcMethod(method)) return;
+    const checker = rpcMethods[method].response;
+    if (!checker.check(result.body)) {
+      const problem = checker.firstProblem(result.body);
+      throw new InternalError(`${method} answer does not match its schema`, {
+        details: { problem: problem?.text },
+      });
+    }
+  }
+
+  async function run(
+    method: RpcMethod,
+    params: RpcParamsMap[RpcMethod],
+    call: RpcCall,
+  ): Promise<RpcResult> {
+    if (call.forwarded && !SWARM_WIDE.has(method)) {
+      throw new InvalidInputError(`${method} cannot be forwarded between swarm members`);
+    }
+    if (rpcMethods[method].accountBound) {
+      const state = context.network.state();
+      if (state.state !== 'ready') throw new NodeNotReadyError('Snode not ready');
+      const pubkey = accountOf(params) as string;
+      const swarm = context.network.snapshot()?.swarmFor(pubkey);
+      if (swarm === undefined) throw new NodeNotReadyError('Snode not ready');
+      if (swarm.id !== state.swarm.id) {
+        throw new WrongSwarmError(`${method}: the account belongs to another swarm`, {
+          swarmId: swarmIdText(swarm.id),
+          members: swarmMembers(swarm),
+        });
+      }
+    }
+    switch (method) {
+      case 'store':
+        return store(context, params as RpcParamsMap['store'], call);
+      case 'retrieve':
+        return retrieve(context, params as RpcParamsMap['retrieve'], call);
+      case 'delete':
+        return deleteMessages(context, params as RpcParamsMap['delete'], call);
+      case 'delete_all':
+        return deleteAll(context, params as RpcParamsMap['delete_all'], call);
+      case 'delete_before':
+        return deleteBefore(context, params as RpcParamsMap['delete_before'], call);
+      case 'expire':
+        return expire(context, params as RpcParamsMap['expire'], call);
+      case 'expire_all':
+        return expireAll(context, params as RpcParamsMap['expire_all'], call);
+      case 'get_expiries':
+        return getExpiries(context, params as RpcParamsMap['get_expiries'], call);
+      case 'get_swarm':
+        return getSwarm(context, params as RpcParamsMap['get_swarm'], call);
+      case 'info':
+        return info(context, call);
+      case 'oxend_request':
+        return oxendRequest(context, params as RpcParamsMap['oxend_request'], call);
+      case 'revoke_subaccount':
+      case 'unrevoke_subaccount':
+        return changeRevocation(method, context, params as RpcParamsMap[typeof method], call);
+      case 'batch':
+      case 'sequence': {
+        const runner = (request: RpcSubrequest, raw: Record<string, unknown>) =>
+          execute(request.method, request.params, { ...call, raw });
+        const checked = params as RpcParamsMap['batch'];
+        return method === 'batch' ? batch(checked, call, runner) : sequence(checked, call, runner);
+      }
+    }
+  }
+
+  /** Runs a checked request; never throws. */
+  async function execute(
+    method: RpcMethod,
+    params: RpcParamsMap[RpcMethod],
+    call: RpcCall,
+  ): Promise<RpcResult> {
+    const started = performance.now();
+    let result: RpcResult;
+    try {
+      result = await run(method, params, call);
+      // A forwarded copy answers one member's result, not the whole answer.
+      if (!call.forwarded) checkResponse(method, result);
+    } catch (error) {
+      result = errorResult(error, method, call.now);
+    }
+    init.observe?.(method, result.status, (performance.now() - started) / 1000);
+    return result;
+  }
+
+  async function call(
+    method: string,
+    rawParams: unknown,
+    options: RpcCallOptions & { forwarded?: boolean } = {},
+  ): Promise<RpcResult> {
+    const now = clock.now();
+    const resolved = resolveRpcMethod(method);
+    try {
+      const raw = asObject(rawParams ?? {});
+      if (resolved === 'store') assertStoreDataSize(rawParams);
+      if (resolved === 'batch' || resolved === 'sequence') {
+        const requests = (raw as { requests?: unknown }).requests;
+        if (Array.isArray(requests)) {
+          requests.forEach((request, index) => {
+            const sub = asObject(request) as { method?: unknown; params?: unknown };
+            if (resolveRpcMethod(sub.method) === 'store') {
+              assertStoreDataSize(sub.params, `${resolved}: requests[${index}] (store)`);
+            }
+          });
+        }
+      }
+      const params = parseRequestParams(method, rawParams);
+      return await execute(resolved as RpcMethod, params, {
+        raw,
+        forwarded: options.forwarded === true,
+        now,
+        signal: options.signal,
+      });
+    } catch (error) {
+      const result = errorResult(error, resolved ?? method, now);
+      init.observe?.(resolved ?? 'unknown', result.status, 0);
+      return result;
+    }
+  }
+
+  return {
+    async handleBody(body, options = {}) {
+      const now = clock.now();
+      let envelope: { method: string; params?: object | null | undefined };
+      try {
+        const text = typeof body === 'string' ? body : utf8Decode(body, { field: 'the body' });
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch (cause) {
+          throw new InvalidInputError('invalid json: the body is not valid JSON', { cause });
+        }
+        envelope = checkSchema(envelopeChecker, json, 'invalid request', {
+          rootName: 'the body',
+        });
+      } catch (error) {
+        const result = errorResult(error, 'request', now);
+        init.observe?.('invalid', result.status, 0);
+        return result;
+      }
+      return call(envelope.method, envelope.params ?? {}, options);
+    },
+    call: (method, params, options) => call(method, params, options),
+    executeForwarded: (method, params, options) =>
+      call(method, params, { ...options, forwarded: true }),
+  };
+}

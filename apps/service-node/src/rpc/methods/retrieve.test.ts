@@ -1,0 +1,203 @@
+import type { Identity } from '@murmur/crypto';
+import { parseResponse, RETRIEVE_MAX_SIZE } from '@murmur/wire';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectRefusal, expectStoreUnchanged, okBody } from '../../test-support/assertions.js';
+import { createHarness, type Harness, OTHER_SWARM, TEST_NOW } from '../../test-support/harness.js';
+
+let h: Harness;
+let alice: Identity;
+
+beforeEach(async () => {
+  h = await createHarness();
+  alice = h.account();
+});
+
+afterEach(() => {
+  h.close();
+});
+
+async function storeSome(count: number, namespace = 0, size = 10): Promise<string[]> {
+  const hashes: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const params: Record<string, unknown> = {
+      pubkey: alice.sessionId,
+      namespace,
+      timestamp: TEST_NOW,
+      ttl: 60_000,
+      data: Buffer.alloc(size, i + 1).toString('base64'),
+    };
+    const signed =
+      namespace % 10 === 0 ? params : h.sign('store', alice, { namespace, timestamp: TEST_NOW });
+    const result = await h.dispatcher.call('store', { ...params, ...signed, ...params });
+    hashes.push(okBody(result).hash as string);
+  }
+  return hashes;
+}
+
+function signedRetrieve(extra: Record<string, unknown> = {}, namespace = 0) {
+  return {
+    pubkey: alice.sessionId,
+    namespace,
+    timestamp: TEST_NOW,
+    ...h.sign('retrieve', alice, { namespace, timestamp: TEST_NOW }),
+    ...extra,
+  };
+}
+
+describe('retrieve', () => {
+  it('returns messages in order with Session’s fields (expiration, base64 data, more)', async () => {
+    const hashes = await storeSome(3);
+    const body = okBody(await h.dispatcher.call('retrieve', signedRetrieve()));
+    const answer = parseResponse('retrieve', body);
+    expect(answer.messages.map((m) => m.hash)).toEqual(hashes);
+    expect(answer.messages[0]).toEqual({
+      hash: hashes[0],
+      timestamp: TEST_NOW,
+      expiration: TEST_NOW + 60_000,
+      data: Buffer.alloc(10, 1).toString('base64'),
+    });
+    expect(answer.more).toBe(false);
+    expect(answer.t).toBe(TEST_NOW);
+  });
+
+  it('pages after last_hash (and its camelCase alias), from the start when unknown', async () => {
+    const hashes = await storeSome(4);
+    const after = okBody(
+      await h.dispatcher.call('retrieve', signedRetrieve({ last_hash: hashes[1] })),
+    );
+    expect((after.messages as { hash: string }[]).map((m) => m.hash)).toEqual(hashes.slice(2));
+    const alias = okBody(
+      await h.dispatcher.call('retrieve', signedRetrieve({ lastHash: hashes[2] })),
+    );
+    expect((alias.messages as unknown[]).length).toBe(1);
+    const unknown = okBody(
+      await h.dispatcher.call('retrieve', signedRetrieve({ last_hash: 'A'.repeat(43) })),
+    );
+    expect((unknown.messages as unknown[]).length).toBe(4);
+    const empty = okBody(await h.dispatcher.call('retrieve', signedRetrieve({ last_hash: '' })));
+    expect((empty.messages as unknown[]).length).toBe(4);
+  });
+
+  it('applies max_count, and max_size with Session’s negative fractions', async () => {
+    await storeSome(5, 0, 1000);
+    const two = okBody(await h.dispatcher.call('retrieve', signedRetrieve({ max_count: 2 })));
+    expect((two.messages as unknown[]).length).toBe(2);
+    expect(two.more).toBe(true);
+    const each = 100 + 43 + Math.ceil(1000 / 3) * 4;
+    const bySize = okBody(
+      await h.dispatcher.call('retrieve', signedRetrieve({ max_size: 3 * each })),
+    );
+    expect((bySize.messages as unknown[]).length).toBe(3);
+    expect(bySize.more).toBe(true);
+    // -k means RETRIEVE_MAX_SIZE / k: with k so large that the limit is below one message,
+    // one message still comes back.
+    const tiny = okBody(
+      await h.dispatcher.call(
+        'retrieve',
+        signedRetrieve({ maxSize: -Math.ceil(RETRIEVE_MAX_SIZE / 10) }),
+      ),
+    );
+    expect((tiny.messages as unknown[]).length).toBe(1);
+    expect(tiny.more).toBe(true);
+    const all = okBody(await h.dispatcher.call('retrieve', signedRetrieve({ max_size: -1 })));
+    expect((all.messages as unknown[]).length).toBe(5);
+    expect(all.more).toBe(false);
+  });
+
+  it('returns an empty list (and more: false) for an account with nothing', async () => {
+    const body = okBody(await h.dispatcher.call('retrieve', signedRetrieve()));
+    expect(body.messages).toEqual([]);
+    expect(body.more).toBe(false);
+  });
+
+  it('public outboxes and legacy closed groups need no signature', async () => {
+    const group = h.group();
+    const signature = h.crypto.signRequest(
+      'store',
+      { namespace: -21, timestamp: TEST_NOW },
+      group.secretKey,
+    );
+    await h.dispatcher.call('store', {
+      pubkey: group.pubkey,
+      namespace: -21,
+      timestamp: TEST_NOW,
+      ttl: 60_000,
+      data: 'AAAA',
+      signature,
+    });
+    const outbox = okBody(
+      await h.dispatcher.call('retrieve', { pubkey: group.pubkey, namespace: -21 }),
+    );
+    expect((outbox.messages as unknown[]).length).toBe(1);
+    const legacy = await h.dispatcher.call('retrieve', { pubkey: alice.sessionId, namespace: -10 });
+    expect(legacy.status).toBe(200);
+  });
+
+  describe('refusals', () => {
+    it('unsigned retrieve of an ordinary namespace: 401', async () => {
+      await storeSome(1);
+      expectRefusal(
+        await h.dispatcher.call('retrieve', { pubkey: alice.sessionId }),
+        401,
+        /retrieve: request signature required/,
+      );
+    });
+
+    it('bad signature, wrong key, stale timestamp', async () => {
+      const bob = h.account();
+      const forged = {
+        pubkey: alice.sessionId,
+        timestamp: TEST_NOW,
+        ...h.sign('retrieve', bob, { namespace: 0, timestamp: TEST_NOW }),
+      };
+      expectRefusal(await h.dispatcher.call('retrieve', forged), 401, /does not belong/);
+      const wrongNamespace = {
+        ...signedRetrieve(),
+        namespace: 2,
+      };
+      expectRefusal(
+        await h.dispatcher.call('retrieve', wrongNamespace),
+        401,
+        /retrieve signature verification failed/,
+      );
+      h.clock.set(TEST_NOW + 60_001);
+      expectRefusal(
+        await h.dispatcher.call('retrieve', signedRetrieve()),
+        406,
+        /retrieve timestamp too far from current time/,
+      );
+    });
+
+    it('malformed parameters: 400 naming the field', async () => {
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [signedRetrieve({ last_hash: 'short' }), /`last_hash` must be a 43-character base64/],
+        [signedRetrieve({ max_count: -1 }), /`max_count`/],
+        [signedRetrieve({ max_size: 'big' }), /`max_size`/],
+        [
+          signedRetrieve({ last_hash: 'A'.repeat(43), lastHash: 'B'.repeat(43) }),
+          /either `last_hash` or `lastHash`/,
+        ],
+        [
+          { pubkey: alice.sessionId, signature: signedRetrieve().signature },
+          /`timestamp` is required/,
+        ],
+        [signedRetrieve({ pubkey_ed25519: 'zz' }), /`pubkey_ed25519`/],
+      ];
+      for (const [params, message] of cases) {
+        await expectStoreUnchanged(h.store, async () =>
+          expectRefusal(await h.dispatcher.call('retrieve', params), 400, message),
+        );
+      }
+    });
+
+    it('an account of another swarm: 421', async () => {
+      const stranger = h.account(OTHER_SWARM);
+      const result = await h.dispatcher.call('retrieve', {
+        pubkey: stranger.sessionId,
+        timestamp: TEST_NOW,
+        ...h.sign('retrieve', stranger, { namespace: 0, timestamp: TEST_NOW }),
+      });
+      expect(result.status).toBe(421);
+    });
+  });
+});

@@ -1,0 +1,622 @@
+/**
+ * The node's message store: SQLite through better-sqlite3, in WAL mode, one file in the node's
+ * data directory.
+ *
+ * Every write is one transaction that has committed when the method returns, so a caller that
+ * acknowledges after the call returns never acknowledges a message that a crash of the process
+ * (`kill -9`) could lose: a committed WAL transaction is in the operating system's page cache
+ * and SQLite replays it at the next open. With `sync: 'full'` each commit is also flushed to the
+ * disk, so that a power loss cannot lose it either, at a throughput cost.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  InternalError,
+  type Logger,
+  RETRIEVE_MESSAGE_OVERHEAD,
+  STORAGE_SIZE_LIMIT_BYTES,
+  StorageFullError,
+  silentLogger,
+} from '@murmur/wire';
+import Database from 'better-sqlite3';
+import { migrate } from './schema.js';
+
+/** How commits reach the disk: `normal` survives process crashes, `full` also power loss. */
+export type SyncMode = 'normal' | 'full';
+
+/** A message as the store keeps it. */
+export interface StoredMessage {
+  /** Arrival order within this node (retrieve pages by it). */
+  id: number;
+  /** The account, 66 lower-case hex characters. */
+  owner: string;
+  namespace: number;
+  /** The message hash (43 base64 characters). */
+  hash: string;
+  /** The sender's timestamp, ms. */
+  timestamp: number;
+  /** When the message expires, ms. */
+  expiry: number;
+  /** The message bytes. */
+  data: Uint8Array;
+}
+
+/** A message to store. */
+export type NewMessage = Omit<StoredMessage, 'id'>;
+
+/**
+ * What {@link MessageStore.store} did:
+ * - `stored`: a new message;
+ * - `already`: the hash was stored before (its expiry was extended if the new one is later);
+ * - `superseded`: a public outbox already holds a newer message, so this one was not kept.
+ */
+export interface StoreOutcome {
+  status: 'stored' | 'already' | 'superseded';
+  /** The message's expiry after the call, ms. */
+  expiry: number;
+}
+
+/** Limits of one {@link MessageStore.retrieve}. */
+export interface RetrieveLimits {
+  /** Return messages stored after this hash; unknown or absent: from the beginning. */
+  lastHash?: string | undefined;
+  /** At most this many messages. */
+  maxCount?: number | undefined;
+  /**
+   * At most this many bytes, counting each message as its hash, its base64 data and 100 bytes
+   * of overhead. At least one message is always returned.
+   */
+  maxBytes?: number | undefined;
+  /** Messages that expired before this time (ms) are left out. */
+  now: number;
+}
+
+/** A message as retrieve returns it. */
+export interface RetrievedRow {
+  hash: string;
+  timestamp: number;
+  expiry: number;
+  data: Uint8Array;
+}
+
+/** A hash and the namespace it was in (the result of an operation over several namespaces). */
+export interface NamespacedHash {
+  namespace: number;
+  hash: string;
+}
+
+/** How {@link MessageStore.updateExpiries} may change an expiry. */
+export type ExpiryUpdateMode = 'any' | 'extend' | 'shorten';
+
+/** Figures about the store, cheap to read. */
+export interface StoreStats {
+  /** Messages stored (expired ones included until the sweeper removes them). */
+  messages: number;
+  /** Sum of the stored messages' sizes, bytes. */
+  dataBytes: number;
+  /** Size of the database file, bytes (page count × page size). */
+  databaseBytes: number;
+  /** The cap beyond which stores are refused, bytes. */
+  sizeLimitBytes: number;
+}
+
+/** The message store the RPC handlers, the sweeper and (later) replication use. */
+export interface MessageStore {
+  /** Stores one message; committed when this returns. Throws {@link StorageFullError} (507). */
+  store(message: NewMessage): StoreOutcome;
+  /**
+   * Stores many messages in one transaction (replication imports). Duplicates only extend
+   * expiries; outbox rules apply. Returns how many were new. Throws {@link StorageFullError}.
+   */
+  storeMany(messages: readonly NewMessage[]): number;
+  /** One page of an account's namespace, in arrival order, and whether more remain. */
+  retrieve(
+    owner: string,
+    namespace: number,
+    limits: RetrieveLimits,
+  ): { messages: RetrievedRow[]; more: boolean };
+  /** Deletes the owner's messages with these hashes; returns the hashes deleted. */
+  deleteByHashes(owner: string, hashes: readonly string[]): string[];
+  /** Deletes all of an owner's messages in one namespace, or in all. */
+  deleteAll(owner: string, namespace: number | 'all'): NamespacedHash[];
+  /** Deletes an owner's messages whose timestamp is at most `before`. */
+  deleteBefore(owner: string, namespace: number | 'all', before: number): NamespacedHash[];
+  /**
+   * Sets the expiry of the owner's messages with these hashes: one expiry for all, or one per
+   * hash. `extend` only pushes expiries later, `shorten` only brings them closer. Returns the
+   * hashes changed, each with its new expiry.
+   */
+  updateExpiries(
+    owner: string,
+    hashes: readonly string[],
+    expiries: readonly number[],
+    mode: ExpiryUpdateMode,
+  ): { hash: string; expiry: number }[];
+  /** Shortens to `expiry` every expiry of the owner (in one namespace or all) that is later. */
+  shortenAll(owner: string, namespace: number | 'all', expiry: number): NamespacedHash[];
+  /** The expiries of the owner's unexpired messages with these hashes (or of all of them). */
+  getExpiries(owner: string, hashes: readonly string[] | 'all', now: number): Map<string, number>;
+  /** Deletes up to `limit` expired messages; returns how many. */
+  sweepExpired(now: number, limit?: number): number;
+  /** Records revoked subaccount tokens (36 bytes each), keeping the newest 50 per owner. */
+  revokeSubaccounts(owner: string, tokens: readonly Uint8Array[], now: number): void;
+  /** Forgets revoked subaccount tokens; returns how many were revoked. */
+  unrevokeSubaccounts(owner: string, tokens: readonly Uint8Array[]): number;
+  /** Whether the owner revoked this subaccount token. */
+  isSubaccountRevoked(owner: string, token: Uint8Array): boolean;
+  /** Messages with an `id` above `afterId`, in id order (replication and push to new members). */
+  messagesAfter(afterId: number, limit: number): StoredMessage[];
+  /** Every account that has messages here. */
+  owners(): string[];
+  /** Deletes every message of these accounts (after they moved to another swarm). */
+  deleteOwners(owners: readonly string[]): number;
+  /** A bookkeeping value, or undefined. */
+  getMeta(key: string): string | undefined;
+  /** Sets a bookkeeping value (committed when this returns). */
+  setMeta(key: string, value: string): void;
+  /** Calls `listener` after each new message is committed. Returns a function that unsubscribes. */
+  onStored(listener: (message: NewMessage) => void): () => void;
+  /** Figures for metrics and status. */
+  stats(): StoreStats;
+  /** Closes the database (checkpointing the WAL). Safe to call twice. */
+  close(): void;
+}
+
+/** Options of {@link openMessageStore}. */
+export interface MessageStoreInit {
+  /** The database file (created with its directory if missing). `:memory:` for tests only. */
+  path: string;
+  /** `normal` (default) or `full`. */
+  sync?: SyncMode | undefined;
+  /** Refuse new messages once the file would grow beyond this many bytes (default 3.5 GiB). */
+  sizeLimitBytes?: number | undefined;
+}
+
+/** Components of {@link openMessageStore}. */
+export interface MessageStoreComponents {
+  logger?: Logger | undefined;
+}
+
+const OUTBOX_CONDITION = 'namespace < 0 AND namespace % 20 = -1';
+
+function isOutbox(namespace: number): boolean {
+  return namespace < 0 && -namespace % 20 === 1;
+}
+
+function base64Length(bytes: number): number {
+  return Math.ceil(bytes / 3) * 4;
+}
+
+function asBytes(value: unknown): Uint8Array {
+  return value instanceof Uint8Array ? value : new Uint8Array(0);
+}
+
+function isSqliteFull(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === 'SQLITE_FULL'
+  );
+}
+
+/**
+ * Opens (creating and migrating if needed) the store at `init.path`.
+ *
+ * @throws Error when the file cannot be opened or was written by a newer release.
+ */
+export function openMessageStore(
+  init: MessageStoreInit,
+  components: MessageStoreComponents = {},
+): MessageStore {
+  const logger = components.logger ?? silentLogger();
+  const sizeLimitBytes = init.sizeLimitBytes ?? STORAGE_SIZE_LIMIT_BYTES;
+  if (init.path !== ':memory:') mkdirSync(dirname(init.path), { recursive: true });
+  const db = new Database(init.path);
+  let closed = false;
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${init.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma('foreign_keys = ON');
+    // Keep the WAL file from growing without bound between checkpoints.
+    db.pragma('journal_size_limit = 67108864');
+    migrate(db);
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.pragma(`max_page_count = ${Math.max(1, Math.floor(sizeLimitBytes / pageSize))}`);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+
+  const sql = {
+    byHash: db.prepare('SELECT id, expiry FROM messages WHERE hash = ?'),
+    setExpiry: db.prepare('UPDATE messages SET expiry = ? WHERE id = ?'),
+    insert: db.prepare(
+      'INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    outboxCurrent: db.prepare(
+      `SELECT timestamp, length(data) AS size FROM messages WHERE owner = ? AND namespace = ? AND ${OUTBOX_CONDITION}`,
+    ),
+    outboxReplace: db.prepare(
+      `UPDATE messages SET hash = ?, timestamp = ?, expiry = ?, data = ? WHERE owner = ? AND namespace = ? AND ${OUTBOX_CONDITION}`,
+    ),
+    lastId: db.prepare('SELECT id FROM messages WHERE owner = ? AND namespace = ? AND hash = ?'),
+    pageFrom: db.prepare(
+      'SELECT hash, timestamp, expiry, data FROM messages WHERE owner = ? AND namespace = ? AND id > ? AND expiry > ? ORDER BY id',
+    ),
+    deleteHash: db.prepare(
+      'DELETE FROM messages WHERE hash = ? AND owner = ? RETURNING length(data) AS size',
+    ),
+    deleteAll: db.prepare(
+      'DELETE FROM messages WHERE owner = ? RETURNING namespace, hash, length(data) AS size',
+    ),
+    deleteAllIn: db.prepare(
+      'DELETE FROM messages WHERE owner = ? AND namespace = ? RETURNING namespace, hash, length(data) AS size',
+    ),
+    deleteBefore: db.prepare(
+      'DELETE FROM messages WHERE owner = ? AND timestamp <= ? RETURNING namespace, hash, length(data) AS size',
+    ),
+    deleteBeforeIn: db.prepare(
+      'DELETE FROM messages WHERE owner = ? AND namespace = ? AND timestamp <= ? RETURNING namespace, hash, length(data) AS size',
+    ),
+    expiryAny: db.prepare(
+      'UPDATE messages SET expiry = @expiry WHERE hash = @hash AND owner = @owner',
+    ),
+    expiryExtend: db.prepare(
+      'UPDATE messages SET expiry = @expiry WHERE hash = @hash AND owner = @owner AND expiry < @expiry',
+    ),
+    expiryShorten: db.prepare(
+      'UPDATE messages SET expiry = @expiry WHERE hash = @hash AND owner = @owner AND expiry > @expiry',
+    ),
+    shortenAll: db.prepare(
+      'UPDATE messages SET expiry = @expiry WHERE owner = @owner AND expiry > @expiry RETURNING namespace, hash',
+    ),
+    shortenAllIn: db.prepare(
+      'UPDATE messages SET expiry = @expiry WHERE owner = @owner AND namespace = @namespace AND expiry > @expiry RETURNING namespace, hash',
+    ),
+    expiryOf: db.prepare('SELECT expiry FROM messages WHERE hash = ? AND owner = ? AND expiry > ?'),
+    expiriesOfOwner: db.prepare(
+      'SELECT hash, expiry FROM messages WHERE owner = ? AND expiry > ? ORDER BY id',
+    ),
+    deleteExpired: db.prepare(
+      'DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE expiry <= ? ORDER BY expiry LIMIT ?) RETURNING length(data) AS size',
+    ),
+    revoke: db.prepare(
+      'INSERT INTO revoked_subaccounts (owner, token, revoked_at) VALUES (?, ?, ?) ON CONFLICT (owner, token) DO UPDATE SET revoked_at = excluded.revoked_at',
+    ),
+    trimRevoked: db.prepare(
+      'DELETE FROM revoked_subaccounts WHERE owner = @owner AND token NOT IN (SELECT token FROM revoked_subaccounts WHERE owner = @owner ORDER BY revoked_at DESC LIMIT 50)',
+    ),
+    unrevoke: db.prepare('DELETE FROM revoked_subaccounts WHERE owner = ? AND token = ?'),
+    isRevoked: db.prepare('SELECT 1 FROM revoked_subaccounts WHERE owner = ? AND token = ?'),
+    after: db.prepare(
+      'SELECT id, owner, namespace, hash, timestamp, expiry, data FROM messages WHERE id > ? ORDER BY id LIMIT ?',
+    ),
+    owners: db.prepare('SELECT DISTINCT owner FROM messages'),
+    deleteOwner: db.prepare('DELETE FROM messages WHERE owner = ? RETURNING length(data) AS size'),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
+    totals: db.prepare('SELECT count(*) AS count, total(length(data)) AS size FROM messages'),
+  };
+
+  const totals = sql.totals.get() as { count: number; size: number };
+  let messageCount = totals.count;
+  let dataBytes = totals.size;
+  const listeners = new Set<(message: NewMessage) => void>();
+
+  function notify(message: NewMessage): void {
+    for (const listener of listeners) {
+      try {
+        listener(message);
+      } catch (error) {
+        logger.warn({ err: error }, 'a message listener threw');
+      }
+    }
+  }
+
+  /** Inside a transaction: stores one message. */
+  function storeRow(message: NewMessage): StoreOutcome {
+    const existing = sql.byHash.get(message.hash) as { id: number; expiry: number } | undefined;
+    if (existing !== undefined) {
+      if (existing.expiry < message.expiry) {
+        sql.setExpiry.run(message.expiry, existing.id);
+        return { status: 'already', expiry: message.expiry };
+      }
+      return { status: 'already', expiry: existing.expiry };
+    }
+    if (isOutbox(message.namespace)) {
+      const current = sql.outboxCurrent.get(message.owner, message.namespace) as
+        | { timestamp: number; size: number }
+        | undefined;
+      if (current !== undefined) {
+        if (current.timestamp >= message.timestamp) {
+          return { status: 'superseded', expiry: message.expiry };
+        }
+        sql.outboxReplace.run(
+          message.hash,
+          message.timestamp,
+          message.expiry,
+          message.data,
+          message.owner,
+          message.namespace,
+        );
+        dataBytes += message.data.length - current.size;
+        return { status: 'stored', expiry: message.expiry };
+      }
+    }
+    sql.insert.run(
+      message.owner,
+      message.namespace,
+      message.hash,
+      message.timestamp,
+      message.expiry,
+      message.data,
+    );
+    messageCount += 1;
+    dataBytes += message.data.length;
+    return { status: 'stored', expiry: message.expiry };
+  }
+
+  /** Runs a write transaction; SQLITE_FULL becomes a StorageFullError, counters are restored. */
+  function write<T>(what: string, body: () => T): T {
+    if (closed) throw new InternalError('the message store is closed');
+    const savedCount = messageCount;
+    const savedBytes = dataBytes;
+    try {
+      return db.transaction(body).immediate();
+    } catch (error) {
+      messageCount = savedCount;
+      dataBytes = savedBytes;
+      if (isSqliteFull(error)) {
+        throw new StorageFullError(
+          `this node's storage is full (limit ${sizeLimitBytes} bytes): the message was not stored; try another member of the swarm`,
+          { details: { limit: sizeLimitBytes }, cause: error },
+        );
+      }
+      logger.error({ err: error, operation: what }, 'database write failed');
+      throw new InternalError('database write failed', { cause: error });
+    }
+  }
+
+  function read<T>(body: () => T): T {
+    if (closed) throw new InternalError('the message store is closed');
+    return body();
+  }
+
+  function removed(rows: { namespace?: number; hash?: string; size: number }[]): void {
+    messageCount -= rows.length;
+    for (const row of rows) dataBytes -= row.size;
+  }
+
+  const store: MessageStore = {
+    store(message) {
+      const outcome = write('store', () => storeRow(message));
+      if (outcome.status === 'stored') notify(message);
+      return outcome;
+    },
+
+    storeMany(messages) {
+      const added: NewMessage[] = [];
+      write('storeMany', () => {
+        for (const message of messages) {
+          if (storeRow(message).status === 'stored') added.push(message);
+        }
+      });
+      for (const message of added) notify(message);
+      return added.length;
+    },
+
+    retrieve(owner, namespace, limits) {
+      return read(() => {
+        let afterId = 0;
+        if (limits.lastHash !== undefined && limits.lastHash !== '') {
+          const row = sql.lastId.get(owner, namespace, limits.lastHash) as
+            | { id: number }
+            | undefined;
+          if (row !== undefined) afterId = row.id;
+        }
+        const maxCount =
+          limits.maxCount === undefined ? undefined : Math.max(1, Math.floor(limits.maxCount));
+        const messages: RetrievedRow[] = [];
+        let more = false;
+        let size = 0;
+        for (const raw of sql.pageFrom.iterate(owner, namespace, afterId, limits.now)) {
+          const row = raw as { hash: string; timestamp: number; expiry: number; data: unknown };
+          if (maxCount !== undefined && messages.length >= maxCount) {
+            more = true;
+            break;
+          }
+          const data = asBytes(row.data);
+          if (limits.maxBytes !== undefined) {
+            size += RETRIEVE_MESSAGE_OVERHEAD + row.hash.length + base64Length(data.length);
+            if (messages.length > 0 && size > limits.maxBytes) {
+              more = true;
+              break;
+            }
+          }
+          messages.push({ hash: row.hash, timestamp: row.timestamp, expiry: row.expiry, data });
+        }
+        return { messages, more };
+      });
+    },
+
+    deleteByHashes(owner, hashes) {
+      return write('deleteByHashes', () => {
+        const deleted: string[] = [];
+        for (const hash of hashes) {
+          const row = sql.deleteHash.get(hash, owner) as { size: number } | undefined;
+          if (row !== undefined) {
+            deleted.push(hash);
+            removed([row]);
+          }
+        }
+        return deleted;
+      });
+    },
+
+    deleteAll(owner, namespace) {
+      return write('deleteAll', () => {
+        const rows = (
+          namespace === 'all' ? sql.deleteAll.all(owner) : sql.deleteAllIn.all(owner, namespace)
+        ) as (NamespacedHash & { size: number })[];
+        removed(rows);
+        return rows.map(({ namespace: ns, hash }) => ({ namespace: ns, hash }));
+      });
+    },
+
+    deleteBefore(owner, namespace, before) {
+      return write('deleteBefore', () => {
+        const rows = (
+          namespace === 'all'
+            ? sql.deleteBefore.all(owner, before)
+            : sql.deleteBeforeIn.all(owner, namespace, before)
+        ) as (NamespacedHash & { size: number })[];
+        removed(rows);
+        return rows.map(({ namespace: ns, hash }) => ({ namespace: ns, hash }));
+      });
+    },
+
+    updateExpiries(owner, hashes, expiries, mode) {
+      if (expiries.length !== 1 && expiries.length !== hashes.length) {
+        throw new InternalError('updateExpiries: give one expiry, or one per hash');
+      }
+      const statement =
+        mode === 'extend'
+          ? sql.expiryExtend
+          : mode === 'shorten'
+            ? sql.expiryShorten
+            : sql.expiryAny;
+      return write('updateExpiries', () => {
+        const updated: { hash: string; expiry: number }[] = [];
+        const seen = new Set<string>();
+        hashes.forEach((hash, index) => {
+          // With one expiry for all, a repeated hash counts once.
+          if (expiries.length === 1) {
+            if (seen.has(hash)) return;
+            seen.add(hash);
+          }
+          const expiry = (expiries.length === 1 ? expiries[0] : expiries[index]) as number;
+          if (statement.run({ expiry, hash, owner }).changes > 0) updated.push({ hash, expiry });
+        });
+        return updated;
+      });
+    },
+
+    shortenAll(owner, namespace, expiry) {
+      return write(
+        'shortenAll',
+        () =>
+          (namespace === 'all'
+            ? sql.shortenAll.all({ expiry, owner })
+            : sql.shortenAllIn.all({ expiry, owner, namespace })) as NamespacedHash[],
+      );
+    },
+
+    getExpiries(owner, hashes, now) {
+      return read(() => {
+        const out = new Map<string, number>();
+        if (hashes === 'all') {
+          for (const raw of sql.expiriesOfOwner.iterate(owner, now)) {
+            const row = raw as { hash: string; expiry: number };
+            out.set(row.hash, row.expiry);
+          }
+          return out;
+        }
+        for (const hash of hashes) {
+          const row = sql.expiryOf.get(hash, owner, now) as { expiry: number } | undefined;
+          if (row !== undefined) out.set(hash, row.expiry);
+        }
+        return out;
+      });
+    },
+
+    sweepExpired(now, limit = 10_000) {
+      return write('sweepExpired', () => {
+        const rows = sql.deleteExpired.all(now, limit) as { size: number }[];
+        removed(rows);
+        return rows.length;
+      });
+    },
+
+    revokeSubaccounts(owner, tokens, now) {
+      write('revokeSubaccounts', () => {
+        for (const token of tokens) sql.revoke.run(owner, token, now);
+        sql.trimRevoked.run({ owner });
+      });
+    },
+
+    unrevokeSubaccounts(owner, tokens) {
+      return write('unrevokeSubaccounts', () => {
+        let count = 0;
+        for (const token of tokens) count += sql.unrevoke.run(owner, token).changes;
+        return count;
+      });
+    },
+
+    isSubaccountRevoked(owner, token) {
+      return read(() => sql.isRevoked.get(owner, token) !== undefined);
+    },
+
+    messagesAfter(afterId, limit) {
+      return read(() =>
+        (sql.after.all(afterId, limit) as (Omit<StoredMessage, 'data'> & { data: unknown })[]).map(
+          (row) => ({ ...row, data: asBytes(row.data) }),
+        ),
+      );
+    },
+
+    owners() {
+      return read(() => (sql.owners.all() as { owner: string }[]).map((row) => row.owner));
+    },
+
+    deleteOwners(owners) {
+      return write('deleteOwners', () => {
+        let count = 0;
+        for (const owner of owners) {
+          const rows = sql.deleteOwner.all(owner) as { size: number }[];
+          removed(rows);
+          count += rows.length;
+        }
+        return count;
+      });
+    },
+
+    getMeta(key) {
+      return read(() => (sql.getMeta.get(key) as { value: string } | undefined)?.value);
+    },
+
+    setMeta(key, value) {
+      write('setMeta', () => sql.setMeta.run(key, value));
+    },
+
+    onStored(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    stats() {
+      const pages = closed ? 0 : (db.pragma('page_count', { simple: true }) as number);
+      return {
+        messages: messageCount,
+        dataBytes,
+        databaseBytes: pages * pageSize,
+        sizeLimitBytes,
+      };
+    },
+
+    close() {
+      if (closed) return;
+      closed = true;
+      listeners.clear();
+      try {
+        db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (error) {
+        logger.warn({ err: error }, 'WAL checkpoint at close failed');
+      }
+      db.close();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,95 @@
+/**
+ * The message database's schema and its migrations. Every change to the schema is a new entry
+ * in {@link MIGRATIONS}; a database records the last one applied in `schema_version`, so a node
+ * opens the files of any older release and upgrades them in place, inside one transaction.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** One schema step: applied once, in order, inside a transaction. */
+interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+/**
+ * Every schema step, oldest first. Never edit a released entry: add a new one.
+ *
+ * - `messages`: one row per stored message. `owner` is the 66-hex account pubkey, `data` the raw
+ *   bytes. `id` orders messages by arrival (retrieve pages by it).
+ * - `messages_owner` (owner, namespace, id): retrieve, delete_all, per-account queries.
+ * - `messages_expiry` (expiry): the expiry sweeper.
+ * - `messages_outbox`: a public outbox namespace (−1, −21, …) holds one message per account.
+ * - `revoked_subaccounts`: subaccount tokens an account revoked (at most 50 each, newest kept).
+ * - `meta`: small per-node bookkeeping values (for example the last swarm this node was in, or
+ *   replication cursors) that must survive restarts.
+ */
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    description: 'messages, revoked subaccounts, node metadata',
+    sql: `
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY,
+  owner TEXT NOT NULL,
+  namespace INTEGER NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  timestamp INTEGER NOT NULL,
+  expiry INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX messages_owner ON messages (owner, namespace, id);
+CREATE INDEX messages_expiry ON messages (expiry);
+CREATE UNIQUE INDEX messages_outbox ON messages (owner, namespace)
+  WHERE namespace < 0 AND namespace % 20 = -1;
+
+CREATE TABLE revoked_subaccounts (
+  owner TEXT NOT NULL,
+  token BLOB NOT NULL,
+  revoked_at INTEGER NOT NULL,
+  PRIMARY KEY (owner, token)
+) WITHOUT ROWID;
+
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+`,
+  },
+]);
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/**
+ * Brings `db` to {@link SCHEMA_VERSION}. Throws if the database was written by a newer release
+ * (its schema is unknown here, so touching it could lose data).
+ */
+export function migrate(db: BetterSqlite3.Database): { from: number; to: number } {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL)',
+  );
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_version').get() as {
+    version: number | null;
+  };
+  const from = row.version ?? 0;
+  if (from > SCHEMA_VERSION) {
+    throw new Error(
+      `the database has schema version ${from}, newer than this murmur-node understands (${SCHEMA_VERSION}); run a newer release`,
+    );
+  }
+  const pending = MIGRATIONS.filter((migration) => migration.version > from);
+  if (pending.length > 0) {
+    const apply = db.transaction(() => {
+      for (const migration of pending) {
+        db.exec(migration.sql);
+        db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(
+          migration.version,
+          Date.now(),
+        );
+      }
+    });
+    apply.immediate();
+  }
+  return { from, to: SCHEMA_VERSION };
+}
