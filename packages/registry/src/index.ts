@@ -16,28 +16,34 @@
  * ```ts
  * import { loadCrypto } from '@murmur/crypto';
  * import {
- *   activeNodes, applyBlock, createBlock, createGenesis, createTransfer, devnetParams,
+ *   activeNodes, applyBlock, ATOMIC_UNITS_PER_COIN as COIN, createBlock, createGenesis,
+ *   createRegistration, devnetParams,
  * } from '@murmur/registry';
+ * import { bytesToHex } from '@murmur/wire';
  *
  * const crypto = await loadCrypto();
- * const authority = crypto.ed25519KeyPairFromSeed(crypto.randomBytes(32));
- * const alice = crypto.ed25519KeyPairFromSeed(crypto.randomBytes(32));
- * const aliceAddress = bytesToHex(alice.publicKey);
+ * const newKey = () => crypto.ed25519KeyPairFromSeed(crypto.randomBytes(32));
+ * const [authority, operator, node] = [newKey(), newKey(), newKey()];
+ * const chainId = 'my-devnet';
  * const { block: genesis, state } = createGenesis({
- *   chainId: 'murmur-devnet',
+ *   chainId,
  *   params: devnetParams,
  *   timestamp: Date.now(),
  *   authority: bytesToHex(authority.publicKey),
- *   allocations: [{ address: aliceAddress, amount: 1_000n * 10n ** 9n }],
+ *   allocations: [{ address: bytesToHex(operator.publicKey), amount: 100n * COIN }],
  * }, crypto);
  *
- * const tx = createTransfer({ chainId: 'murmur-devnet', to: bobAddress, amount: 5n, nonce: 1 }, alice, crypto);
+ * const register = createRegistration(
+ *   { chainId, feeBasisPoints: 500, operatorStake: 100n * COIN, nonce: 1 },
+ *   { node, operator },
+ *   crypto,
+ * );
  * const block = createBlock({
- *   height: 1, previousHash: genesis.hash, timestamp: genesis.timestamp + 1_000, transactions: [tx],
+ *   height: 1, previousHash: genesis.hash, timestamp: genesis.timestamp + 1_000, transactions: [register],
  * }, crypto);
  * const { state: next, results } = applyBlock(state, block, crypto);
- * results[0]; // { id: '…', accepted: true }
- * activeNodes(next); // []
+ * results[0];        // { id: '…', accepted: true }
+ * activeNodes(next); // [{ ed25519: '…', status: 'active', stake: 100000000000n, swarmId: 0n, … }]
  * ```
  */
 export {
