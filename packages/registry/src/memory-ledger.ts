@@ -64,6 +64,11 @@ export interface MemoryLedger extends LedgerSource {
   /** Transactions waiting for the next block, in arrival order. */
   readonly mempool: readonly Transaction[];
   /**
+   * The state as the mempool will leave it (same height as {@link MemoryLedger.state}): where a
+   * wallet's next nonce is read while it has transactions waiting.
+   */
+  readonly pendingState: RegistryState;
+  /**
    * Checks `tx` against the state as the mempool will leave it (the same rules as a block) and,
    * if accepted, queues it. Synchronous form of {@link LedgerSource.submitTransaction}. Throws
    * `OverloadedError` when the mempool is full.
@@ -168,6 +173,9 @@ export function createMemoryLedger(
     },
     get mempool() {
       return mempool;
+    },
+    get pendingState() {
+      return pending;
     },
     submit,
     produceBlock,
