@@ -72,6 +72,32 @@ export {
 } from './events.js';
 export { isIpv4, type OnionNode, subnetOf, toOnionNode } from './onion-node.js';
 export {
+  type DecodedPathCache,
+  decodePathCache,
+  encodePathCache,
+  PATH_CACHE_MAX_NODES,
+  PATH_CACHE_VERSION,
+  type PathCache,
+  PathCacheSchema,
+} from './path-cache.js';
+export {
+  createMemoryStore,
+  createPathManager,
+  type GetPathOptions,
+  type KeyValueStore,
+  type OnionPath,
+  type PathManager,
+  type PathManagerComponents,
+  type PathManagerInit,
+  type PathManagerStatus,
+} from './path-manager.js';
+export {
+  poolShortfall,
+  type RandomSource,
+  secureRandom,
+  selectRelays,
+} from './path-selection.js';
+export {
   encodeRelayBody,
   encryptFinalResponse,
   type FinalReply,

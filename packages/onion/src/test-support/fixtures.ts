@@ -115,3 +115,15 @@ export function recordingLogger(): Logger & { lines: LogLine[] } {
   };
   return Object.assign(make({}), { lines });
 }
+
+/** A small deterministic PRNG (mulberry32) for reproducible selections. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
