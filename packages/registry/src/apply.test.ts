@@ -477,6 +477,25 @@ describe('state changes', () => {
     ]);
   });
 
+  it('an authority decommission is not undone by an uptime proof', () => {
+    const chain = rich();
+    chain.submit(chain.register('n1', 'op', 100n * COIN));
+    chain.submit(chain.proof('n1'));
+    chain.submit(chain.stateChange('n1', 'decommission', 'misbehaving'));
+    expect(getNode(chain.state, chain.address('n1'))?.decommissionedBy).toBe('authority');
+    chain.advance(3);
+    expectAccepted(chain.submit(chain.proof('n1', { ip: '10.9.9.9' })));
+    expect(getNode(chain.state, chain.address('n1'))).toMatchObject({
+      status: 'decommissioned',
+      ip: '10.9.9.9',
+    });
+    expectAccepted(chain.submit(chain.stateChange('n1', 'recommission', 'fixed')));
+    expect(getNode(chain.state, chain.address('n1'))).toMatchObject({
+      status: 'active',
+      decommissionedBy: undefined,
+    });
+  });
+
   it('cannot deregister a node that is not active yet', () => {
     const chain = rich();
     chain.submit(chain.register('n1', 'op', 25n * COIN));

@@ -316,7 +316,12 @@ function activate(ctx: Context, node: ServiceNodeState): ServiceNodeState {
   return activated;
 }
 
-function decommission(ctx: Context, node: ServiceNodeState, reason: string): void {
+function decommission(
+  ctx: Context,
+  node: ServiceNodeState,
+  reason: string,
+  by: 'uptime' | 'authority',
+): void {
   const credit = decommissionCredit(node, ctx.height, ctx.params);
   putNode(ctx, {
     ...node,
@@ -324,6 +329,7 @@ function decommission(ctx: Context, node: ServiceNodeState, reason: string): voi
     creditBase: credit,
     creditSinceHeight: ctx.height,
     decommissionHeight: ctx.height,
+    decommissionedBy: by,
   });
   ctx.activeSetChanged = true;
   addEvent(ctx, node.ed25519, { type: 'decommissioned', reason, credit });
@@ -336,14 +342,18 @@ function recommission(
   changes: Partial<ServiceNodeState> = {},
 ): void {
   const blocksDecommissioned = Math.max(0, ctx.height - node.decommissionHeight);
-  const credit = Math.max(0, node.creditBase - 2 * blocksDecommissioned);
+  const credit = Math.min(
+    Math.max(0, node.creditBase - 2 * blocksDecommissioned),
+    ctx.params.decommissionCreditMaxBlocks,
+  );
   putNode(ctx, {
     ...node,
     ...changes,
     status: 'active',
-    creditBase: Math.min(credit, ctx.params.decommissionCreditMaxBlocks),
+    creditBase: credit,
     creditSinceHeight: ctx.height,
     decommissionHeight: 0,
+    decommissionedBy: undefined,
     lastRewardHeight: ctx.height,
     livenessSince: Math.max(ctx.timestamp, changes.livenessSince ?? 0),
   });
@@ -539,6 +549,7 @@ function applyRegister(ctx: Context, tx: RegisterTransaction): void {
     creditBase: 0,
     creditSinceHeight: ctx.height,
     decommissionHeight: 0,
+    decommissionedBy: undefined,
   };
   bumpNonce(ctx, tx.operator);
   lockStake(ctx, tx.operator, node, tx.operatorStake);
@@ -720,10 +731,15 @@ function applyUptimeProof(ctx: Context, tx: UptimeProofTransaction): void {
     height: ctx.height,
   });
   if (node.status === 'decommissioned') {
-    recommission(ctx, node, 'uptime proof received', {
-      uptimeProof,
-      livenessSince: tx.timestamp,
-    });
+    if (node.decommissionedBy === 'uptime') {
+      recommission(ctx, node, 'uptime proof received', {
+        uptimeProof,
+        livenessSince: tx.timestamp,
+      });
+    } else {
+      // Decommissioned by the authority: the proof is recorded, only the authority recommissions.
+      putNode(ctx, { ...node, uptimeProof });
+    }
     return;
   }
   putNode(ctx, {
@@ -743,7 +759,7 @@ function applyStateChange(ctx: Context, tx: StateChangeTransaction): void {
         reject('invalid-state-change', `node ${tx.node} is ${node.status}, not active`);
       }
       bumpNonce(ctx, ctx.authority);
-      decommission(ctx, node, reason);
+      decommission(ctx, node, reason, 'authority');
       return;
     case 'recommission':
       if (node.status !== 'decommissioned') {
@@ -893,7 +909,7 @@ function finishBlock(
       credit,
     });
     if (credit >= params.decommissionMinimumCreditBlocks) {
-      decommission(ctx, node, 'uptime proof missing');
+      decommission(ctx, node, 'uptime proof missing', 'uptime');
     } else {
       deregister(ctx, node, 'uptime proof missing without enough decommission credit');
     }

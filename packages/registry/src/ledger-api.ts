@@ -128,6 +128,9 @@ export const JsonServiceNodeSchema = Type.Object(
     requestedUnlockHeight: HeightSchema,
     lastRewardHeight: HeightSchema,
     decommissionHeight: HeightSchema,
+    decommissionedBy: Type.Optional(
+      Type.Union([Type.Literal('uptime'), Type.Literal('authority')]),
+    ),
     credit: Type.Integer(),
   },
   { additionalProperties: false },
@@ -214,6 +217,7 @@ export function encodeServiceNode(node: ServiceNodeRecord): JsonServiceNode {
   if (node.relayPort !== undefined) json.relayPort = node.relayPort;
   if (node.version !== undefined) json.version = [...node.version];
   if (node.lastUptimeProofAt !== undefined) json.lastUptimeProofAt = node.lastUptimeProofAt;
+  if (node.decommissionedBy !== undefined) json.decommissionedBy = node.decommissionedBy;
   return json;
 }
 

@@ -76,7 +76,11 @@ describe('the whole lifecycle of a node (devnet parameters)', () => {
     chain.block();
     const decommissionHeight = chain.height;
     record = getNode(chain.state, node);
-    expect(record).toMatchObject({ status: 'decommissioned', decommissionHeight });
+    expect(record).toMatchObject({
+      status: 'decommissioned',
+      decommissionHeight,
+      decommissionedBy: 'uptime',
+    });
     expect(record?.swarmId).toBe(UNASSIGNED_SWARM_ID);
     expect(swarms(chain.state).size).toBe(0);
     expect(activeNodes(chain.state)).toEqual([]);

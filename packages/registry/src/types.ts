@@ -132,7 +132,9 @@ export interface RequestUnlockTransaction {
 /**
  * A node's uptime proof: where it can be reached and which version it runs. Signed by the node;
  * replay-protected by its timestamp (newer than the last accepted proof by at least
- * `uptimeProofMinGapMs`, within ± `uptimeProofTimestampToleranceMs` of the block).
+ * `uptimeProofMinGapMs`, within ± `uptimeProofTimestampToleranceMs` of the block). A node that
+ * the uptime rules decommissioned is recommissioned by it; one the authority decommissioned is
+ * not.
  */
 export interface UptimeProofTransaction {
   readonly type: 'uptime-proof';
@@ -385,6 +387,12 @@ export interface ServiceNodeState {
   readonly creditSinceHeight: number;
   /** Height of the decommission (0 unless decommissioned). */
   readonly decommissionHeight: number;
+  /**
+   * Who decommissioned it: the uptime rules (`uptime`: a fresh proof recommissions it) or the
+   * authority (`authority`: only the authority recommissions it). `undefined` unless
+   * decommissioned.
+   */
+  readonly decommissionedBy: 'uptime' | 'authority' | undefined;
 }
 
 /** A node as the queries return it: its state plus what derives from it. */
