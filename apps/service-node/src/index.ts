@@ -18,14 +18,23 @@
  * const { status, body } = await dispatcher.handleBody('{"method":"info","params":{}}');
  * ```
  */
+export * from './app.js';
 export * from './keys.js';
+export * from './metrics.js';
 export * from './network/network-view.js';
 export * from './network/static-network.js';
 export * from './network/swarm-json.js';
+export * from './onion/address-check.js';
+export * from './onion/forwarder.js';
+export * from './onion/handler.js';
+export * from './onion/proxy.js';
+export * from './onion/types.js';
+export * from './rate-limit.js';
 export * from './rpc/auth.js';
 export * from './rpc/context.js';
 export * from './rpc/dispatcher.js';
 export * from './rpc/replicator.js';
+export * from './shedding.js';
 export * from './storage/expiry-sweeper.js';
 export * from './storage/message-store.js';
 export * from './storage/schema.js';

@@ -13,7 +13,10 @@ import {
   type SignedRequestMethod,
 } from '@murmur/crypto';
 import { bytesToHex, HARDFORK, STORAGE_SERVER_VERSION, silentLogger } from '@murmur/wire';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type MurmurNodeAppOptions } from '../app.js';
 import { type NodeKeys, nodeKeysFromSeed } from '../keys.js';
+import { createNodeMetrics, type NodeMetrics, rpcObserver } from '../metrics.js';
 import type { ServiceNodeInfo } from '../network/network-view.js';
 import { createStaticNetworkView, type StaticNetworkView } from '../network/static-network.js';
 import type { RpcContext } from '../rpc/context.js';
@@ -57,7 +60,7 @@ export function nodeInfo(keys: NodeKeys, swarmId: bigint, port: number): Service
 export interface Harness {
   crypto: MurmurCrypto;
   keys: NodeKeys;
-  /** The other nodes' keys: 2 in this node's swarm, then 3 in the other swarm. */
+  /** The other five nodes' keys, in seed order (with the default self: 2 in this node's swarm, then 3 in the other). */
   peers: NodeKeys[];
   network: StaticNetworkView;
   store: MessageStore;
@@ -84,21 +87,21 @@ export interface HarnessOptions {
   sizeLimitBytes?: number | undefined;
   /** Start with this node outside every swarm (not ready). */
   notActive?: boolean | undefined;
+  /** Which of the six test nodes (seeds 1 to 6) this node is; 1 to 3 form OWN_SWARM. */
+  self?: number | undefined;
 }
 
 /** Builds a node context with a real store in a temporary directory. */
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const crypto = await testCrypto();
-  const keys = nodeKeysFromSeed(crypto, seedOf(1));
-  const peers = [2, 3, 4, 5, 6].map((n) => nodeKeysFromSeed(crypto, seedOf(n)));
-  const nodes: ServiceNodeInfo[] = [
-    ...(options.notActive ? [] : [nodeInfo(keys, OWN_SWARM, 20_000)]),
-    nodeInfo(peers[0] as NodeKeys, OWN_SWARM, 20_010),
-    nodeInfo(peers[1] as NodeKeys, OWN_SWARM, 20_020),
-    nodeInfo(peers[2] as NodeKeys, OTHER_SWARM, 20_030),
-    nodeInfo(peers[3] as NodeKeys, OTHER_SWARM, 20_040),
-    nodeInfo(peers[4] as NodeKeys, OTHER_SWARM, 20_050),
-  ];
+  const selfIndex = options.self ?? 1;
+  const all = [1, 2, 3, 4, 5, 6].map((n) => nodeKeysFromSeed(crypto, seedOf(n)));
+  const keys = all[selfIndex - 1] as NodeKeys;
+  const peers = all.filter((_, index) => index !== selfIndex - 1);
+  const nodes: ServiceNodeInfo[] = all.flatMap((nodeKeys, index) => {
+    if (index === selfIndex - 1 && options.notActive) return [];
+    return [nodeInfo(nodeKeys, index < 3 ? OWN_SWARM : OTHER_SWARM, 20_000 + index * 10)];
+  });
   const network = createStaticNetworkView({
     self: { ed25519: keys.ed25519Hex, x25519: keys.x25519Hex },
     nodes,
@@ -169,4 +172,18 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Builds the HTTP app over a harness (route tests use `app.inject`). */
+export async function buildTestApp(
+  h: Harness,
+  extra: Partial<MurmurNodeAppOptions> = {},
+): Promise<{ app: FastifyInstance; metrics: NodeMetrics }> {
+  const metrics = createNodeMetrics({ storeFigures: () => h.store.stats() });
+  const dispatcher = createRpcDispatcher(h.context, {
+    validateResponses: true,
+    observe: rpcObserver(metrics),
+  });
+  const app = await buildApp({ context: h.context, dispatcher, metrics, ...extra });
+  return { app, metrics };
 }

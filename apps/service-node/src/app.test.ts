@@ -1,0 +1,213 @@
+import { MAX_REQUEST_BODY_BYTES, parseResponse } from '@murmur/wire';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRateLimiter } from './rate-limit.js';
+import type { LoadShedder } from './shedding.js';
+import { storeContents } from './test-support/assertions.js';
+import { buildTestApp, createHarness, type Harness, TEST_NOW } from './test-support/harness.js';
+
+let h: Harness;
+let app: FastifyInstance;
+
+afterEach(async () => {
+  await app.close();
+  h.close();
+});
+
+async function setUp(options: Parameters<typeof createHarness>[0] = {}, extra = {}) {
+  h = await createHarness(options);
+  ({ app } = await buildTestApp(h, extra));
+}
+
+function rpc(payload: string | Buffer, headers: Record<string, string> = {}) {
+  return app.inject({ method: 'POST', url: '/storage_rpc/v1', payload, headers });
+}
+
+describe('POST /storage_rpc/v1', () => {
+  it('accepts any content type, or none, and answers JSON', async () => {
+    await setUp();
+    const body = JSON.stringify({ method: 'info', params: {} });
+    for (const headers of [
+      {},
+      { 'content-type': 'application/json' },
+      { 'content-type': 'text/plain' },
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      { 'content-type': 'nonsense' },
+    ]) {
+      const response = await rpc(body, headers);
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('application/json');
+      expect(parseResponse('info', response.body).t).toBe(TEST_NOW);
+    }
+  });
+
+  it('stores and retrieves through HTTP', async () => {
+    await setUp();
+    const alice = h.account();
+    const store = await rpc(
+      JSON.stringify({
+        method: 'store',
+        params: { pubkey: alice.sessionId, timestamp: TEST_NOW, ttl: 60_000, data: 'aGk=' },
+      }),
+    );
+    expect(store.statusCode).toBe(200);
+    const hash = parseResponse('store', store.body).hash;
+    const retrieve = await rpc(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        method: 'retrieve',
+        params: {
+          pubkey: alice.sessionId,
+          timestamp: TEST_NOW,
+          ...h.sign('retrieve', alice, { namespace: 0, timestamp: TEST_NOW }),
+        },
+      }),
+    );
+    expect(parseResponse('retrieve', retrieve.body).messages.map((m) => m.hash)).toEqual([hash]);
+  });
+
+  it('bad input gets its status and a plain-text message, and changes nothing', async () => {
+    await setUp();
+    const alice = h.account();
+    await rpc(
+      JSON.stringify({
+        method: 'store',
+        params: { pubkey: alice.sessionId, timestamp: TEST_NOW, ttl: 60_000, data: 'aGk=' },
+      }),
+    );
+    const before = storeContents(h.store);
+    const cases: [string | Buffer, number, RegExp][] = [
+      ['', 400, /invalid json/],
+      ['{', 400, /invalid json/],
+      [Buffer.from([0xc3, 0x28]), 400, /UTF-8/],
+      ['{"method":"frobnicate","params":{}}', 400, /unknown method `frobnicate`/],
+      [
+        JSON.stringify({
+          method: 'store',
+          params: { pubkey: '05', timestamp: TEST_NOW, ttl: 60_000, data: 'aGk=' },
+        }),
+        400,
+        /`pubkey` must be/,
+      ],
+      [
+        JSON.stringify({
+          method: 'store',
+          params: { pubkey: alice.sessionId, timestamp: TEST_NOW, ttl: 5, data: 'aGk=' },
+        }),
+        403,
+        /TTL/,
+      ],
+      [
+        JSON.stringify({
+          method: 'delete_all',
+          params: { pubkey: alice.sessionId, timestamp: TEST_NOW, signature: 'A'.repeat(86) },
+        }),
+        401,
+        /pubkey_ed25519/,
+      ],
+    ];
+    for (const [payload, status, message] of cases) {
+      const response = await rpc(payload);
+      expect(response.statusCode, String(payload)).toBe(status);
+      expect(response.headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(response.body).toMatch(message);
+    }
+    expect(storeContents(h.store)).toEqual(before);
+  });
+
+  it('refuses a body over 10 MiB with 413', async () => {
+    await setUp();
+    const response = await rpc(Buffer.alloc(MAX_REQUEST_BODY_BYTES + 1, 0x20));
+    expect(response.statusCode).toBe(413);
+    expect(response.body).toMatch(/larger than 10485760 bytes/);
+  });
+
+  it('answers 410 to the removed long-poll header', async () => {
+    await setUp();
+    const response = await rpc('{"method":"info","params":{}}', { 'x-loki-long-poll': 'true' });
+    expect(response.statusCode).toBe(410);
+  });
+
+  it('rate-limits each address with 429 and a clear message', async () => {
+    let clock = 0;
+    await setUp({}, { rateLimiter: createRateLimiter({ perSecond: 1, burst: 3 }, () => clock) });
+    const body = '{"method":"info","params":{}}';
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) codes.push((await rpc(body)).statusCode);
+    expect(codes).toEqual([200, 200, 200, 429, 429]);
+    const limited = await rpc(body);
+    expect(limited.body).toMatch(/Too many requests/);
+    clock += 1000;
+    expect((await rpc(body)).statusCode).toBe(200);
+    expect(await app.inject({ method: 'GET', url: '/metrics' }).then((r) => r.body)).toMatch(
+      /murmur_rate_limited_total\{route="storage_rpc"\} 3/,
+    );
+  });
+
+  it('sheds load with 503 while overloaded', async () => {
+    let overloaded = true;
+    const shedder: LoadShedder = {
+      check: () => (overloaded ? 'event-loop-delay' : undefined),
+      enter: () => () => undefined,
+      inFlight: () => 0,
+      eventLoopDelayMs: () => 0,
+      start: () => undefined,
+      stop: () => undefined,
+    };
+    await setUp({}, { shedder });
+    const response = await rpc('{"method":"info","params":{}}');
+    expect(response.statusCode).toBe(503);
+    expect(response.body).toBe('Overloaded, try again shortly');
+    overloaded = false;
+    expect((await rpc('{"method":"info","params":{}}')).statusCode).toBe(200);
+    // Health and metrics are never shed.
+    overloaded = true;
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+  });
+});
+
+describe('GET /health and /metrics', () => {
+  it('is ready with the swarm when the node is active', async () => {
+    await setUp();
+    const response = await app.inject({ method: 'GET', url: '/health' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      status: 'ready',
+      height: 10,
+      swarm: '2000000000000000',
+      swarmMembers: 3,
+      node: h.keys.ed25519Hex,
+    });
+  });
+
+  it('answers 503 not-active with a reason when the node is in no swarm', async () => {
+    await setUp({ notActive: true });
+    const response = await app.inject({ method: 'GET', url: '/health' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ status: 'not-active', reason: expect.any(String) });
+  });
+
+  it('exports request counts by method and status, and store gauges', async () => {
+    await setUp();
+    await rpc('{"method":"info","params":{}}');
+    await rpc('{"method":"nope","params":{}}');
+    const response = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    expect(response.body).toMatch(/murmur_rpc_requests_total\{method="info",status="200"\} 1/);
+    expect(response.body).toMatch(/murmur_rpc_requests_total\{method="unknown",status="400"\} 1/);
+    expect(response.body).toMatch(/murmur_stored_messages 0/);
+    expect(response.body).toMatch(/murmur_ready 1/);
+    expect(response.body).toMatch(/murmur_peer_links/);
+  });
+});
+
+describe('other routes', () => {
+  it('answers 404 for unknown routes and 503 for onion requests without a handler', async () => {
+    await setUp();
+    const missing = await app.inject({ method: 'GET', url: '/nothing' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.body).toMatch(/Not found/);
+    const onion = await app.inject({ method: 'POST', url: '/onion_req/v2', payload: 'x' });
+    expect(onion.statusCode).toBe(503);
+  });
+});

@@ -1,0 +1,263 @@
+/**
+ * The service node's HTTP application, as a fastify plugin that takes its components already
+ * built (no environment, no files, no timers of its own): the launcher (`server.ts`) and the
+ * tests register it the same way.
+ *
+ * Routes:
+ * - `POST /storage_rpc/v1`: Session's storage RPC (any content type, or none; body ≤ 10 MiB);
+ * - `POST /onion_req/v2`: onion requests (raw bytes);
+ * - `GET /health`: 200 `{status: 'ready', ...}` or 503 `{status: 'starting' | 'not-active'}`;
+ * - `GET /metrics`: Prometheus text.
+ */
+import {
+  MAX_REQUEST_BODY_BYTES,
+  MurmurError,
+  responseFromError,
+  STORAGE_SERVER_VERSION,
+} from '@murmur/wire';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
+import type { NodeMetrics } from './metrics.js';
+import { swarmIdText } from './network/swarm-json.js';
+import type { OnionRequestHandler } from './onion/types.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { RpcContext, RpcResult } from './rpc/context.js';
+import type { RpcDispatcher } from './rpc/dispatcher.js';
+import type { LoadShedder } from './shedding.js';
+
+/** What the app is built from. */
+export interface MurmurNodeAppOptions {
+  context: RpcContext;
+  dispatcher: RpcDispatcher;
+  metrics: NodeMetrics;
+  /** Handles `POST /onion_req/v2`; without it the route answers 503. */
+  onion?: OnionRequestHandler | undefined;
+  /** Per-address limiter for `/storage_rpc/v1` (and onion requests from non-nodes). */
+  rateLimiter?: RateLimiter | undefined;
+  /** Overload shedding for the RPC and onion routes. */
+  shedder?: LoadShedder | undefined;
+  /** The software version shown by `/health`. */
+  softwareVersion?: string | undefined;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+const JSON_TYPE = 'application/json';
+
+function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
+  reply.code(result.status);
+  if (typeof result.body === 'string') return reply.type(TEXT).send(result.body);
+  // As bytes, so that the content type stays exactly `application/json`, as Session's.
+  return reply.header('content-type', JSON_TYPE).send(Buffer.from(JSON.stringify(result.body)));
+}
+
+/** Aborted when the client goes away before the answer is sent. */
+function abortOnDisconnect(reply: FastifyReply): AbortController {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller;
+}
+
+function bytesOf(body: unknown): Uint8Array {
+  return body instanceof Uint8Array ? body : new Uint8Array(0);
+}
+
+/** The health report. */
+export function healthReport(options: Pick<MurmurNodeAppOptions, 'context' | 'softwareVersion'>): {
+  status: number;
+  body: Record<string, unknown>;
+} {
+  const { context } = options;
+  const state = context.network.state();
+  const stats = context.store.stats();
+  const common = {
+    node: context.keys.ed25519Hex,
+    version: options.softwareVersion ?? STORAGE_SERVER_VERSION.join('.'),
+    storedMessages: stats.messages,
+  };
+  if (state.state === 'ready') {
+    return {
+      status: 200,
+      body: {
+        status: 'ready',
+        height: state.height,
+        swarm: swarmIdText(state.swarm.id),
+        swarmMembers: state.swarm.members.length,
+        ...common,
+      },
+    };
+  }
+  const body: { status: string; reason: string; height?: number } = {
+    status: state.state,
+    reason: state.reason,
+    ...common,
+  };
+  if (state.height !== undefined) body.height = state.height;
+  return { status: 503, body };
+}
+
+/**
+ * The app plugin. Register it on a fastify instance (see {@link buildApp} for the settings it
+ * expects: `disableRequestLogging`, `return503OnClosing`).
+ */
+export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (app, options) => {
+  const { context, dispatcher, metrics, rateLimiter, shedder } = options;
+  const log = context.logger;
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (MurmurError.isInstance(error)) {
+      const answer = responseFromError(error, { now: context.clock.now() });
+      if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
+      return sendResult(reply, answer);
+    }
+    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status === 413) {
+      return sendResult(reply, {
+        status,
+        body: `the request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes`,
+      });
+    }
+    if (status >= 400 && status < 500) {
+      return sendResult(reply, { status, body: error.message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendResult(reply, { status: 500, body: 'Internal error' });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    log.debug({ method: request.method, url: request.url }, 'no such route');
+    return sendResult(reply, { status: 404, body: `Not found: ${request.method} ${request.url}` });
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request',
+    );
+  });
+
+  // Every body is raw bytes, whatever its Content-Type (Session desktop sends none).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: MAX_REQUEST_BODY_BYTES },
+    (_request, body, done) => done(null, body),
+  );
+
+  // Fastify answers 415 to a Content-Type it cannot parse (such as one without a slash), before
+  // any parser runs; Session nodes never do. The body is read as bytes in every case.
+  app.addHook('onRequest', async (request) => {
+    request.headers['content-type'] = 'application/octet-stream';
+  });
+
+  /** Sheds load; true when the request was answered (503). */
+  function shed(request: FastifyRequest, reply: FastifyReply): boolean {
+    if (shedder === undefined) return false;
+    const reason = shedder.check();
+    if (reason !== undefined) {
+      metrics.shed.inc({ reason });
+      request.log.debug({ reason }, 'shedding load');
+      sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
+      return true;
+    }
+    const leave = shedder.enter();
+    reply.raw.once('close', leave);
+    return false;
+  }
+
+  /** Applies the rate limit; true when the request was answered (429). */
+  function limited(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    route: string,
+    exemptNodes: boolean,
+  ): boolean {
+    if (rateLimiter === undefined) return false;
+    const address = request.ip;
+    const isNode = context.network.snapshot()?.isNodeAddress(address) ?? false;
+    if (exemptNodes && isNode) return false;
+    if (rateLimiter.take(address, isNode)) return false;
+    metrics.rateLimited.inc({ route });
+    request.log.debug({ route }, 'rate limited');
+    sendResult(reply, {
+      status: 429,
+      body: 'Too many requests from this address; slow down and try again shortly',
+    });
+    return true;
+  }
+
+  app.post('/storage_rpc/v1', async (request, reply) => {
+    if (shed(request, reply) || limited(request, reply, 'storage_rpc', false)) return reply;
+    if (request.headers['x-loki-long-poll'] !== undefined) {
+      return sendResult(reply, { status: 410, body: 'Long polling is no longer supported' });
+    }
+    const controller = abortOnDisconnect(reply);
+    const result = await dispatcher.handleBody(bytesOf(request.body), {
+      signal: controller.signal,
+    });
+    return sendResult(reply, result);
+  });
+
+  app.post('/onion_req/v2', async (request, reply) => {
+    if (shed(request, reply) || limited(request, reply, 'onion_req', true)) return reply;
+    const handler = options.onion;
+    if (handler === undefined) {
+      return sendResult(reply, { status: 503, body: 'Snode not ready' });
+    }
+    const controller = abortOnDisconnect(reply);
+    const answer = await handler.handle(bytesOf(request.body), {
+      remoteAddress: request.ip,
+      signal: controller.signal,
+    });
+    reply.code(answer.status);
+    if (typeof answer.body === 'string') return reply.type(TEXT).send(answer.body);
+    return reply
+      .type(answer.contentType ?? 'application/octet-stream')
+      .send(Buffer.from(answer.body));
+  });
+
+  app.get('/health', async (_request, reply) => {
+    const report = healthReport(options);
+    return sendResult(reply, report);
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const state = context.network.state();
+    metrics.ready.set(state.state === 'ready' ? 1 : 0);
+    if (state.height !== undefined) metrics.ledgerHeight.set(state.height);
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+};
+
+/** Fastify settings the app relies on (the launcher adds timeouts and its logger). */
+export function appServerOptions(): FastifyServerOptions {
+  return {
+    bodyLimit: MAX_REQUEST_BODY_BYTES,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  };
+}
+
+/** Builds a fastify instance with the app registered (tests use `app.inject`). */
+export async function buildApp(
+  options: MurmurNodeAppOptions,
+  server: FastifyServerOptions = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({ ...appServerOptions(), ...server });
+  await app.register(murmurNodeApp, options);
+  return app;
+}

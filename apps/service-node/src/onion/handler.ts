@@ -1,0 +1,143 @@
+/**
+ * `POST /onion_req/v2`: peel this node's layer with its X25519 key and act on it.
+ *
+ * - **final**: run the inner storage RPC here and answer HTTP 200 with the encrypted
+ *   `{status, body}` (base64 unless the layer asked for raw bytes);
+ * - **relay**: pass the next layer to the node named by its Ed25519 key, only if it is an
+ *   active registered node (else 502 "Next node not found: <key>"), and hand its answer back
+ *   unchanged;
+ * - **proxy**: POST the decrypted exit layer to an external server (public addresses only,
+ *   unless `--devnet`) and hand its answer back raw.
+ *
+ * Refusals: a malformed body, an unknown or `aes-cbc` cipher, more than 15 hops, a layer that
+ * does not decrypt with this node's key → 400 in plain text; a decrypted layer with invalid
+ * JSON or a URL the node may not call → HTTP 200 with the encrypted 400 reply, as Session.
+ */
+import {
+  encodeRelayBody,
+  encryptFinalResponse,
+  OnionLayerRejectedError,
+  type PeeledLayer,
+  parseOnionRequestBody,
+  peelOnionLayer,
+} from '@murmur/onion';
+import { MurmurError, responseFromError } from '@murmur/wire';
+import type { NodeMetrics } from '../metrics.js';
+import type { RpcContext } from '../rpc/context.js';
+import type { RpcDispatcher } from '../rpc/dispatcher.js';
+import type { OnionForwarder } from './forwarder.js';
+import { type OnionProxy, ProxyTargetRefused } from './proxy.js';
+import type { OnionReply, OnionRequestHandler } from './types.js';
+
+/** Components of {@link createOnionHandler}. */
+export interface OnionHandlerComponents {
+  context: RpcContext;
+  dispatcher: RpcDispatcher;
+  forwarder: OnionForwarder;
+  proxy: OnionProxy;
+  metrics?: NodeMetrics | undefined;
+}
+
+const TEXT_BASE64 = 'text/plain; charset=utf-8';
+
+/** Creates the onion request handler. */
+export function createOnionHandler(components: OnionHandlerComponents): OnionRequestHandler {
+  const { context, dispatcher, forwarder, proxy, metrics } = components;
+  const { crypto, keys, logger } = context;
+
+  function count(role: string, reply: OnionReply): OnionReply {
+    metrics?.onionRequests.inc({ role, status: String(reply.status) });
+    return reply;
+  }
+
+  async function refuseEncrypted(error: OnionLayerRejectedError): Promise<OnionReply> {
+    return { status: 200, body: await error.encryptReply(crypto), contentType: TEXT_BASE64 };
+  }
+
+  async function final(layer: Extract<PeeledLayer, { role: 'final' }>): Promise<OnionReply> {
+    const result = await dispatcher.handleBody(layer.rpcBody);
+    const body = await encryptFinalResponse(crypto, layer, result);
+    return {
+      status: 200,
+      body,
+      contentType: layer.returnBase64 ? TEXT_BASE64 : 'application/octet-stream',
+    };
+  }
+
+  async function relay(
+    layer: Extract<PeeledLayer, { role: 'relay' }>,
+    signal: AbortSignal | undefined,
+  ): Promise<OnionReply> {
+    const next = context.network.snapshot()?.node(layer.destination);
+    if (next === undefined || next.ip === undefined || next.storagePort === undefined) {
+      logger.debug({ destination: layer.destination }, 'onion relay: next node not found');
+      return { status: 502, body: `Next node not found: ${layer.destination}` };
+    }
+    return forwarder.forward(next, encodeRelayBody(layer.next), { signal });
+  }
+
+  async function exit(
+    layer: Extract<PeeledLayer, { role: 'proxy' }>,
+    signal: AbortSignal | undefined,
+  ): Promise<OnionReply> {
+    try {
+      return await proxy.forward(
+        {
+          host: layer.host,
+          target: layer.target,
+          port: layer.port,
+          protocol: layer.protocol,
+          method: layer.method,
+          body: layer.forwardBody,
+        },
+        { signal },
+      );
+    } catch (error) {
+      if (error instanceof ProxyTargetRefused) {
+        logger.debug({ host: layer.host, reason: error.message }, 'onion exit refused');
+        return refuseEncrypted(
+          new OnionLayerRejectedError('Invalid url', { key: layer.key, encType: layer.encType }),
+        );
+      }
+      throw error;
+    }
+  }
+
+  return {
+    async handle(body, options) {
+      const state = context.network.state();
+      if (state.state !== 'ready') {
+        return count('invalid', { status: 503, body: `Snode not ready: ${keys.ed25519Hex}` });
+      }
+      let layer: PeeledLayer;
+      try {
+        layer = await peelOnionLayer(crypto, keys.x25519, parseOnionRequestBody(body));
+      } catch (error) {
+        if (error instanceof OnionLayerRejectedError) {
+          return count('invalid', await refuseEncrypted(error));
+        }
+        if (!MurmurError.isInstance(error)) {
+          logger.error({ err: error }, 'onion request failed');
+        }
+        const answer = responseFromError(error);
+        const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+        return count('invalid', { status: answer.status, body: text });
+      }
+      try {
+        switch (layer.role) {
+          case 'final':
+            return count('final', await final(layer));
+          case 'relay':
+            return count('relay', await relay(layer, options.signal));
+          case 'proxy':
+            return count('proxy', await exit(layer, options.signal));
+        }
+      } catch (error) {
+        logger.error({ err: error, role: layer.role }, 'onion request failed');
+        return count(layer.role, { status: 500, body: 'Internal error' });
+      } finally {
+        if ('key' in layer) crypto.wipe(layer.key);
+      }
+    },
+  };
+}
