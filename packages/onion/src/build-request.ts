@@ -13,6 +13,7 @@
  */
 import type { LayerEncryption, MurmurCrypto } from '@murmur/crypto';
 import {
+  type AbortOptions,
   bytesToHex,
   encodeCombinedPayload,
   encodeOnionV4Request,
@@ -21,6 +22,7 @@ import {
   isHex,
   MAX_ONION_HOPS,
   parseEncType,
+  throwIfAborted,
   utf8Encode,
 } from '@murmur/wire';
 import { frozenNode, type OnionNode, toOnionNode } from './onion-node.js';
@@ -228,12 +230,14 @@ function destinationPlaintext(
  *
  * @throws {@link InvalidInputError} for a malformed path, destination or payload, a node that
  * appears twice, or more than {@link MAX_ONION_HOPS} nodes that would process the request;
- * `UnsupportedError` for `aes-cbc`; `TooLargeError` over 10 MiB.
+ * `UnsupportedError` for `aes-cbc`; `TooLargeError` over 10 MiB; `AbortError` on the signal.
  */
 export async function buildOnionRequest(
   crypto: MurmurCrypto,
   input: BuildOnionRequestInput,
+  options: AbortOptions = {},
 ): Promise<OnionRequest> {
+  throwIfAborted(options.signal);
   if (typeof input !== 'object' || input === null) {
     throw new InvalidInputError('onion request: the input must be an object');
   }
@@ -272,6 +276,7 @@ export async function buildOnionRequest(
   const responseKey = layer.key;
 
   for (let index = path.length - 1; index >= 0; index--) {
+    throwIfAborted(options.signal);
     const hop = path[index] as OnionNode;
     const isExit = index === path.length - 1;
     const ephemeralKey = bytesToHex(layer.ephemeralPublicKey);

@@ -11,6 +11,7 @@
  */
 import type { MurmurCrypto } from '@murmur/crypto';
 import {
+  type AbortOptions,
   base64ToBytes,
   decodeOnionV4Response,
   errorFromResponse,
@@ -20,6 +21,7 @@ import {
   MurmurError,
   NextNodeNotFoundError,
   parseOnionSnodeReply,
+  throwIfAborted,
 } from '@murmur/wire';
 import type { OnionRequest } from './build-request.js';
 
@@ -188,7 +190,9 @@ export async function decodeOnionResponse(
   crypto: MurmurCrypto,
   request: OnionRequest,
   response: { status: number; body: Uint8Array | string },
+  options: AbortOptions = {},
 ): Promise<OnionResponse> {
+  throwIfAborted(options.signal);
   if (typeof response !== 'object' || response === null || !Number.isInteger(response.status)) {
     throw new InvalidInputError('onion response: `status` must be an integer');
   }

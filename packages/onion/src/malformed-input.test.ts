@@ -1,5 +1,6 @@
 import { loadCrypto } from '@murmur/crypto';
 import {
+  AbortError,
   bytesToHex,
   DecryptionFailedError,
   encodeCombinedPayload,
@@ -404,5 +405,28 @@ describe('openServerRequest input checks', () => {
     );
     expect(wrongKey).toBeInstanceOf(DecryptionFailedError);
     expectStatus(wrongKey, 400, 'Invalid ciphertext');
+  });
+});
+
+describe('cancellation', () => {
+  it('every async codec function stops on an aborted signal', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const options = { signal: controller.signal };
+    const { request } = await layerFor(
+      alice,
+      encodeCombinedPayload(new Uint8Array(1), { headers: {} }),
+    );
+    const calls: (() => Promise<unknown>)[] = [
+      () =>
+        buildOnionRequest(
+          crypto,
+          { path: [], destination: { type: 'node', node: alice.node }, payload: {} },
+          options,
+        ),
+      () => peelOnionLayer(crypto, alice.keyPair, request, options),
+      () => openServerRequest(crypto, alice.keyPair, new Uint8Array(8), options),
+    ];
+    for (const call of calls) await expect(call()).rejects.toBeInstanceOf(AbortError);
   });
 });

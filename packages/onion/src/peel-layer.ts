@@ -17,6 +17,7 @@
  */
 import type { KeyPair, LayerEncryption, MurmurCrypto } from '@murmur/crypto';
 import {
+  type AbortOptions,
   bytesToBase64,
   bytesToHex,
   DecryptionFailedError,
@@ -30,6 +31,7 @@ import {
   parseEncType,
   parseOnionLayer,
   parseOnionRequest,
+  throwIfAborted,
   utf8Encode,
 } from '@murmur/wire';
 import { isAllowedOnionTarget } from './build-request.js';
@@ -175,7 +177,9 @@ export async function peelOnionLayer(
   crypto: MurmurCrypto,
   nodeKeyPair: KeyPair,
   request: OnionLayerRequest,
+  options: AbortOptions = {},
 ): Promise<PeeledLayer> {
+  throwIfAborted(options.signal);
   checkKeyPair(nodeKeyPair);
   checkLayerRequest(request);
   const encType = parseEncType(request.encType, 'onion layer') as LayerEncryption;
@@ -307,7 +311,9 @@ export async function encryptFinalResponse(
   crypto: MurmurCrypto,
   layer: Extract<PeeledLayer, { role: 'final' }>,
   reply: FinalReply,
+  options: AbortOptions = {},
 ): Promise<Uint8Array> {
+  throwIfAborted(options.signal);
   if (typeof layer !== 'object' || layer === null || !(layer.key instanceof Uint8Array)) {
     throw new InvalidInputError(
       'onion reply: `layer` must be the final layer peelOnionLayer returned (not a copy)',

@@ -73,7 +73,8 @@ export async function sendOnionRequest(
   }
   throwIfAborted(input.signal);
 
-  const request = await buildOnionRequest(components.crypto, input);
+  const signalOptions = input.signal === undefined ? {} : { signal: input.signal };
+  const request = await buildOnionRequest(components.crypto, input, signalOptions);
   const guard = request.guard;
   const url = `${scheme}://${guard.ip}:${guard.port}${ONION_REQUEST_ROUTE}`;
 
@@ -128,5 +129,5 @@ export async function sendOnionRequest(
   if (status !== 200) {
     logger.debug({ guard: guard.ed25519, status }, 'onion: the path answered an error');
   }
-  return decodeOnionResponse(components.crypto, request, { status, body });
+  return decodeOnionResponse(components.crypto, request, { status, body }, signalOptions);
 }

@@ -7,6 +7,7 @@
  */
 import type { KeyPair, LayerEncryption, MurmurCrypto } from '@murmur/crypto';
 import {
+  type AbortOptions,
   type DecodedOnionV4Request,
   DecryptionFailedError,
   decodeCombinedPayload,
@@ -17,6 +18,7 @@ import {
   isHex,
   MurmurError,
   parseEncType,
+  throwIfAborted,
   utf8Encode,
 } from '@murmur/wire';
 import { withSecret } from './secret.js';
@@ -52,7 +54,9 @@ export async function openServerRequest(
   crypto: MurmurCrypto,
   serverKeyPair: KeyPair,
   forwardBody: Uint8Array,
+  options: AbortOptions = {},
 ): Promise<OpenedServerRequest> {
+  throwIfAborted(options.signal);
   if (!(forwardBody instanceof Uint8Array)) {
     throw new InvalidInputError('onion server request: the body must be bytes');
   }
@@ -97,7 +101,9 @@ export async function sealServerResponse(
   crypto: MurmurCrypto,
   opened: OpenedServerRequest,
   response: ServerResponse,
+  options: AbortOptions = {},
 ): Promise<Uint8Array> {
+  throwIfAborted(options.signal);
   if (typeof opened !== 'object' || opened === null || !(opened.key instanceof Uint8Array)) {
     throw new InvalidInputError(
       'onion server response: `opened` must be what openServerRequest returned (not a copy)',
