@@ -457,3 +457,19 @@ describe('lifecycle', () => {
     );
   });
 });
+
+describe('strikes during a build', () => {
+  it('leaves no stale retry behind when a rerun completes the paths', async () => {
+    const m = await healthyManager();
+    const [first, second] = m.paths();
+    const relay = second?.nodes[1];
+    if (first === undefined || relay === undefined) throw new Error('no paths');
+    // The first path's rebuild starts (its guard is being retested) when the second path loses
+    // a relay: the running build completes one path, falls short, and runs again.
+    for (let i = 0; i < 3; i++) m.reportPathFailure(first.id);
+    for (let i = 0; i < 3; i++) m.reportNodeFailure(relay.ed25519);
+    await flush();
+    expect(m.health).toBe('healthy');
+    expect(m.status().nextRetryAt).toBeUndefined();
+  });
+});

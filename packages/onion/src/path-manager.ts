@@ -530,6 +530,7 @@ class DefaultPathManager implements PathManager {
   }
 
   async #buildOnce(signal: AbortSignal): Promise<void> {
+    this.#clearRetry();
     const missing = this.#guardCount - this.#paths.length;
     if (missing <= 0) {
       this.#failures = 0;
