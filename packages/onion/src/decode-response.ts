@@ -41,9 +41,6 @@ export interface OnionResponse {
 export type OnionFailureKind = 'node' | 'path' | 'destination' | 'none';
 
 const FAILURE_DETAIL = 'onionFailure';
-/** SS's other 502 body for a next hop it knows but cannot reach right now. */
-const NEXT_NODE_UNREACHABLE_PREFIX = 'Next node is currently unreachable: ';
-const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Marks an error with what failed (kept in `details.onionFailure`). */
@@ -64,18 +61,7 @@ export function pathErrorFromResponse(
   guardKey?: string,
 ): MurmurError {
   const text = textOf(body);
-  let error: MurmurError;
-  if (status === 502 && text.startsWith(NEXT_NODE_UNREACHABLE_PREFIX)) {
-    // `@murmur/wire` maps only "Next node not found: <key>"; SS sends this form as well.
-    const key = text.slice(NEXT_NODE_UNREACHABLE_PREFIX.length).trim();
-    error = new NextNodeNotFoundError(
-      `node answered 502: ${text.slice(0, 200)}`,
-      HEX_KEY.test(key) ? key.toLowerCase() : undefined,
-      { details: { status, body: text.slice(0, 200) } },
-    );
-  } else {
-    error = errorFromResponse(status, text);
-  }
+  const error = errorFromResponse(status, text);
   if (guardKey !== undefined) Object.assign(error.details, { guard: guardKey });
   const kind =
     error instanceof NextNodeNotFoundError && error.nodeKey !== undefined ? 'node' : 'path';

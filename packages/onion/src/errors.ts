@@ -20,7 +20,7 @@ export class PathUnavailableError extends MurmurError {
   readonly health: PathHealth;
 
   constructor(message: string, health: PathHealth, options: MurmurErrorOptions = {}) {
-    super('UPSTREAM_FAILED', message, { retryable: true, status: 503, ...options });
+    super('PATH_UNAVAILABLE', message, { retryable: true, status: 503, ...options });
     this.health = health;
   }
 }

@@ -526,7 +526,7 @@ describe('blocks', () => {
       }
       expect(caught).toBeInstanceOf(InvalidBlockError);
       expect((caught as InvalidBlockError).reason).toBe(reason);
-      expect((caught as InvalidBlockError).code).toBe('INVALID_INPUT');
+      expect((caught as InvalidBlockError).code).toBe('INVALID_BLOCK');
     };
     expectBlockError({ ...good, height: 5 }, 'bad-height');
     expectBlockError(

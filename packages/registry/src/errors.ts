@@ -31,7 +31,7 @@ export class InvalidBlockError extends MurmurError {
     message: string,
     init: MurmurErrorOptions & { height?: number | undefined } = {},
   ) {
-    super('INVALID_INPUT', message, {
+    super('INVALID_BLOCK', message, {
       retryable: false,
       status: 400,
       ...init,

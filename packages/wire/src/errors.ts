@@ -11,6 +11,7 @@ const MARKER = Symbol.for('@murmur/wire/error');
 /** Every error code Murmur uses. Codes are stable: they are part of the API. */
 export type ErrorCode =
   | 'INVALID_INPUT'
+  | 'INVALID_BLOCK'
   | 'INVALID_RESPONSE'
   | 'SIGNATURE_REQUIRED'
   | 'BAD_SIGNATURE'
@@ -22,6 +23,7 @@ export type ErrorCode =
   | 'WRONG_SWARM'
   | 'RATE_LIMITED'
   | 'NEXT_NODE_NOT_FOUND'
+  | 'PATH_UNAVAILABLE'
   | 'NODE_NOT_READY'
   | 'OVERLOADED'
   | 'STORAGE_FULL'

@@ -99,6 +99,12 @@ describe('errorFromResponse', () => {
     expect((noKey as NextNodeNotFoundError).nodeKey).toBeUndefined();
   });
 
+  it('reads the storage server\'s other 502 form, "Next node is currently unreachable: <key>"', () => {
+    const error = errorFromResponse(502, `Next node is currently unreachable: ${NODE_A}`);
+    expect(error).toBeInstanceOf(NextNodeNotFoundError);
+    expect((error as NextNodeNotFoundError).nodeKey).toBe(NODE_A);
+  });
+
   it('reads the 421 body as text, bytes or parsed JSON (Session and Murmur members)', () => {
     const body = {
       snodes: [SESSION_SWARM_NODE, MURMUR_SWARM_NODE],
@@ -275,7 +281,7 @@ describe('responseFromError', () => {
   });
 
   it('has a status for every error code', () => {
-    expect(Object.keys(STATUS_BY_ERROR_CODE)).toHaveLength(24);
+    expect(Object.keys(STATUS_BY_ERROR_CODE)).toHaveLength(26);
     expect(statusForError(new Error('x'))).toBe(500);
     expect(statusForError(new ClockOutOfSyncError('x', { status: 425 }))).toBe(425);
   });

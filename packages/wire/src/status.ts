@@ -39,6 +39,8 @@ import { parseJsonBody } from './validate.js';
 
 /** The body Session nodes send with 502 when a relay cannot find the next node. */
 const NEXT_NODE_NOT_FOUND_PREFIX = 'Next node not found: ';
+/** The other 502 body of Session nodes: a next hop they know but cannot reach right now. */
+const NEXT_NODE_UNREACHABLE_PREFIX = 'Next node is currently unreachable: ';
 /** The body Session nodes send with 503 while they are starting. */
 const SNODE_NOT_READY = 'Snode not ready';
 /** The body Session nodes send with 406 for a `store` timestamp out of tolerance. */
@@ -58,6 +60,7 @@ const wrongSwarmBodyChecker = createChecker(WrongSwarmBodySchema);
 /** The status each error code is answered with when the error carries none. */
 export const STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze({
   INVALID_INPUT: 400,
+  INVALID_BLOCK: 400,
   INVALID_RESPONSE: 502,
   SIGNATURE_REQUIRED: 401,
   BAD_SIGNATURE: 401,
@@ -69,6 +72,7 @@ export const STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = Object.
   WRONG_SWARM: 421,
   RATE_LIMITED: 429,
   NEXT_NODE_NOT_FOUND: 502,
+  PATH_UNAVAILABLE: 503,
   NODE_NOT_READY: 503,
   OVERLOADED: 503,
   STORAGE_FULL: 507,
@@ -149,7 +153,7 @@ function wrongSwarmFrom(status: number, body: unknown, shown: string): WrongSwar
  * | 413 | `TooLargeError` |
  * | 421 | `WrongSwarmError` with the members and swarm of the JSON body |
  * | 429 | `RateLimitedError` |
- * | 502 | `NextNodeNotFoundError` if the body is "Next node not found: <key>", else `UpstreamFailedError` |
+ * | 502 | `NextNodeNotFoundError` if the body is "Next node not found: <key>" or "Next node is currently unreachable: <key>", else `UpstreamFailedError` |
  * | 503 | `NodeNotReadyError` if the body starts "Snode not ready", else `OverloadedError` |
  * | 504 | `RequestTimeoutError` |
  * | 507 | `StorageFullError` |
@@ -186,8 +190,11 @@ export function errorFromResponse(status: number, body: unknown): MurmurError {
     case 429:
       return new RateLimitedError(message, { details });
     case 502: {
-      if (text.startsWith(NEXT_NODE_NOT_FOUND_PREFIX)) {
-        const key = text.slice(NEXT_NODE_NOT_FOUND_PREFIX.length).trim();
+      const prefix = [NEXT_NODE_NOT_FOUND_PREFIX, NEXT_NODE_UNREACHABLE_PREFIX].find((p) =>
+        text.startsWith(p),
+      );
+      if (prefix !== undefined) {
+        const key = text.slice(prefix.length).trim();
         return new NextNodeNotFoundError(
           message,
           HEX_KEY.test(key) ? key.toLowerCase() : undefined,
