@@ -22,6 +22,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
   type FastifyServerOptions,
+  LogController,
 } from 'fastify';
 import type { NodeMetrics } from './metrics.js';
 import { swarmIdText } from './network/swarm-json.js';
@@ -105,7 +106,7 @@ export function healthReport(options: Pick<MurmurNodeAppOptions, 'context' | 'so
 
 /**
  * The app plugin. Register it on a fastify instance (see {@link buildApp} for the settings it
- * expects: `disableRequestLogging`, `return503OnClosing`).
+ * expects: request logging off, `return503OnClosing`).
  */
 export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (app, options) => {
   const { context, dispatcher, metrics, rateLimiter, shedder } = options;
@@ -246,7 +247,8 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
 export function appServerOptions(): FastifyServerOptions {
   return {
     bodyLimit: MAX_REQUEST_BODY_BYTES,
-    disableRequestLogging: true,
+    // One debug line per request comes from the app's onResponse hook instead.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   };

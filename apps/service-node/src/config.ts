@@ -1,0 +1,434 @@
+/**
+ * The node's configuration: command-line flags, then `MURMUR_NODE_*` environment variables, then
+ * `<dataDir>/config.json`, then defaults (the first that sets a value wins). Every value is
+ * checked with a TypeBox schema; all the bad ones are named in one error, with where they came
+ * from (`--port`, `MURMUR_NODE_PORT`, `config.json port`).
+ *
+ * The data directory itself comes from `--data-dir`, `MURMUR_NODE_DATA_DIR` or the default
+ * `~/.murmur-node` (it cannot come from the file inside it).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DEFAULT_STORAGE_HTTPS_PORT, STORAGE_SIZE_LIMIT_BYTES } from '@murmur/wire';
+import Type, { type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { ConfigError } from './errors.js';
+
+/** The name of the config file inside the data directory. */
+export const CONFIG_FILE_NAME = 'config.json';
+
+/** The resolved configuration. */
+export interface NodeConfig {
+  /** Where the key, the config file and the database live. */
+  dataDir: string;
+  /** Address to listen on. */
+  listen: string;
+  /** Storage RPC port (HTTP): `/storage_rpc/v1`, `/onion_req/v2`, `/health`, `/metrics`. */
+  port: number;
+  /** HTTPS port serving the same routes with a self-signed certificate (0 = off). */
+  httpsPort: number;
+  /** The public IPv4 address announced in uptime proofs (none: no proofs are sent). */
+  publicIp: string | undefined;
+  /** The relay port announced in uptime proofs (where murmur-relay listens). */
+  relayPort: number;
+  /** Base URL of the ledger to follow (for example http://127.0.0.1:7070). */
+  ledgerUrl: string | undefined;
+  /** A static network file to use instead of a ledger (devnets without a ledger, tests). */
+  networkFile: string | undefined;
+  /** pino log level. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `normal`: durable against process crashes; `full`: also against power loss (slower). */
+  sync: 'normal' | 'full';
+  /** Size cap of the message database, bytes. */
+  storageLimit: number;
+  /** Per-address rate limit on the storage RPC (Session's 300/s, burst 600). */
+  rateLimit: boolean;
+  /** Tokens per second per client address. */
+  rateLimitPerSecond: number;
+  /** Bucket size per address. */
+  rateLimitBurst: number;
+  /** Shed requests (503) while the event loop is late by more than this, ms (0 = off). */
+  maxEventLoopDelay: number;
+  /** Shed requests (503) while more than this many are in flight (0 = off). */
+  maxInFlight: number;
+  /** Devnet mode: exit requests to loopback and private addresses are allowed. */
+  devnet: boolean;
+  /** Check every answer against its schema (development). */
+  validateResponses: boolean;
+  /** How long a graceful shutdown may take before the process exits anyway, ms. */
+  shutdownTimeout: number;
+}
+
+type Kind = 'string' | 'integer' | 'boolean' | 'size';
+
+interface KeySpec {
+  flag: string;
+  env: string;
+  kind: Kind;
+  schema: TSchema;
+  /** Shown in `--help`. */
+  help: string;
+  default?: unknown;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const PORT = (minimum: number) =>
+  Type.Integer({ minimum, maximum: 65_535, description: `a port number from ${minimum} to 65535` });
+const IPV4 = Type.String({
+  pattern:
+    '^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$',
+  description: 'a dotted-quad IPv4 address',
+});
+
+/** Every configuration key (except dataDir), with its flag, variable, schema and default. */
+export const CONFIG_KEYS = {
+  listen: {
+    flag: 'listen',
+    env: 'LISTEN',
+    kind: 'string',
+    schema: Type.String({ minLength: 1, description: 'a host name or IP address to listen on' }),
+    help: 'address to listen on',
+    default: '0.0.0.0',
+  },
+  port: {
+    flag: 'port',
+    env: 'PORT',
+    kind: 'integer',
+    schema: PORT(0),
+    help: 'storage RPC port (HTTP; 0 picks a free port)',
+    default: DEFAULT_STORAGE_HTTPS_PORT,
+  },
+  httpsPort: {
+    flag: 'https-port',
+    env: 'HTTPS_PORT',
+    kind: 'integer',
+    schema: PORT(0),
+    help: 'HTTPS port with a self-signed certificate from the node key (0 = off)',
+    default: 0,
+  },
+  publicIp: {
+    flag: 'public-ip',
+    env: 'PUBLIC_IP',
+    kind: 'string',
+    schema: IPV4,
+    help: 'public IPv4 address announced in uptime proofs (none: no proofs)',
+  },
+  relayPort: {
+    flag: 'relay-port',
+    env: 'RELAY_PORT',
+    kind: 'integer',
+    schema: PORT(1),
+    help: 'relay port announced in uptime proofs',
+    default: 22_022,
+  },
+  ledgerUrl: {
+    flag: 'ledger-url',
+    env: 'LEDGER_URL',
+    kind: 'string',
+    schema: Type.String({
+      pattern: '^https?://[^\\s]+$',
+      description: 'an http:// or https:// URL',
+    }),
+    help: 'URL of the ledger to follow',
+  },
+  networkFile: {
+    flag: 'network-file',
+    env: 'NETWORK_FILE',
+    kind: 'string',
+    schema: Type.String({ minLength: 1, description: 'a file path' }),
+    help: 'static network file instead of a ledger (devnets, tests)',
+  },
+  logLevel: {
+    flag: 'log-level',
+    env: 'LOG_LEVEL',
+    kind: 'string',
+    schema: Type.Union(
+      LOG_LEVELS.map((level) => Type.Literal(level)),
+      { description: `one of ${LOG_LEVELS.join(', ')}` },
+    ),
+    help: `log level (${LOG_LEVELS.join(', ')})`,
+    default: 'info',
+  },
+  sync: {
+    flag: 'sync',
+    env: 'SYNC',
+    kind: 'string',
+    schema: Type.Union([Type.Literal('normal'), Type.Literal('full')], {
+      description: 'normal or full',
+    }),
+    help: 'normal (survives process crashes) or full (also power loss; slower)',
+    default: 'normal',
+  },
+  storageLimit: {
+    flag: 'storage-limit',
+    env: 'STORAGE_LIMIT',
+    kind: 'size',
+    schema: Type.Integer({
+      minimum: 1_048_576,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'a size of at least 1 MiB (bytes, or with K, M, G, T: 500M, 3.5G)',
+    }),
+    help: 'size cap of the message database (bytes, or 500M, 3.5G, ...)',
+    default: STORAGE_SIZE_LIMIT_BYTES,
+  },
+  rateLimit: {
+    flag: 'rate-limit',
+    env: 'RATE_LIMIT',
+    kind: 'boolean',
+    schema: Type.Boolean({ description: 'true or false' }),
+    help: 'per-address rate limit on the storage RPC (true/false)',
+    default: true,
+  },
+  rateLimitPerSecond: {
+    flag: 'rate-limit-per-second',
+    env: 'RATE_LIMIT_PER_SECOND',
+    kind: 'integer',
+    schema: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'a positive integer' }),
+    help: 'requests per second each address earns',
+    default: 300,
+  },
+  rateLimitBurst: {
+    flag: 'rate-limit-burst',
+    env: 'RATE_LIMIT_BURST',
+    kind: 'integer',
+    schema: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'a positive integer' }),
+    help: 'bucket size per address',
+    default: 600,
+  },
+  maxEventLoopDelay: {
+    flag: 'max-event-loop-delay',
+    env: 'MAX_EVENT_LOOP_DELAY',
+    kind: 'integer',
+    schema: Type.Integer({ minimum: 0, maximum: 60_000, description: 'milliseconds (0 = off)' }),
+    help: 'shed load above this event-loop delay, ms (0 = off)',
+    default: 1_000,
+  },
+  maxInFlight: {
+    flag: 'max-in-flight',
+    env: 'MAX_IN_FLIGHT',
+    kind: 'integer',
+    schema: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'a count (0 = off)' }),
+    help: 'shed load above this many requests in flight (0 = off)',
+    default: 2_000,
+  },
+  devnet: {
+    flag: 'devnet',
+    env: 'DEVNET',
+    kind: 'boolean',
+    schema: Type.Boolean({ description: 'true or false' }),
+    help: 'devnet mode: allow exit requests to loopback and private addresses',
+    default: false,
+  },
+  validateResponses: {
+    flag: 'validate-responses',
+    env: 'VALIDATE_RESPONSES',
+    kind: 'boolean',
+    schema: Type.Boolean({ description: 'true or false' }),
+    help: 'check every answer against its schema (development)',
+    default: false,
+  },
+  shutdownTimeout: {
+    flag: 'shutdown-timeout',
+    env: 'SHUTDOWN_TIMEOUT',
+    kind: 'integer',
+    schema: Type.Integer({ minimum: 100, maximum: 600_000, description: 'milliseconds' }),
+    help: 'longest graceful shutdown before exiting anyway, ms',
+    default: 10_000,
+  },
+} as const satisfies Record<Exclude<keyof NodeConfig, 'dataDir'>, KeySpec>;
+
+/** A configuration key other than `dataDir`. */
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** The environment variable prefix. */
+export const ENV_PREFIX = 'MURMUR_NODE_';
+
+const checkers = new Map(
+  Object.entries(CONFIG_KEYS).map(([key, spec]) => [key, Compile(spec.schema as TSchema)]),
+);
+
+/** Where a value came from. */
+export type ConfigSource = 'flag' | 'env' | 'file' | 'default';
+
+/** The result of {@link resolveConfig}. */
+export interface ResolvedConfig {
+  config: NodeConfig;
+  /** Where each value came from (for `status` and logs). */
+  sources: Record<keyof NodeConfig, ConfigSource>;
+  /** The config file read, if any. */
+  configFile: string | undefined;
+}
+
+/** Inputs of {@link resolveConfig}. */
+export interface ConfigInputs {
+  /** Flags as `node:util` parseArgs gives them (by flag name: `port`, `log-level`, ...). */
+  flags?: Record<string, string | boolean | undefined> | undefined;
+  /** The environment (pass `process.env`). */
+  env?: Record<string, string | undefined> | undefined;
+  /** Home directory for the default data directory (default `os.homedir()`). */
+  home?: string | undefined;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  K: 1024,
+  M: 1024 ** 2,
+  G: 1024 ** 3,
+  T: 1024 ** 4,
+};
+
+function fromText(kind: Kind, text: string): unknown {
+  switch (kind) {
+    case 'string':
+      return text;
+    case 'integer':
+      return /^-?[0-9]+$/.test(text.trim()) ? Number(text.trim()) : text;
+    case 'boolean': {
+      const value = text.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(value)) return true;
+      if (['false', '0', 'no', 'off'].includes(value)) return false;
+      return text;
+    }
+    case 'size': {
+      const match = /^([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim());
+      if (match === null) return text;
+      return Math.floor(Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toUpperCase()] ?? 1));
+    }
+  }
+}
+
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
+/** The default data directory. */
+export function defaultDataDir(home = homedir()): string {
+  return join(home, '.murmur-node');
+}
+
+/** Reads `<dataDir>/config.json` (absent: `{}`). */
+export function readConfigFile(dataDir: string): {
+  path: string;
+  values: Record<string, unknown> | undefined;
+} {
+  const path = join(dataDir, CONFIG_FILE_NAME);
+  if (!existsSync(path)) return { path, values: undefined };
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new ConfigError(`${path} is not valid JSON`, { cause });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ConfigError(`${path} must hold a JSON object of settings`);
+  }
+  return { path, values: json as Record<string, unknown> };
+}
+
+/**
+ * Resolves the configuration.
+ *
+ * @throws {@link ConfigError} listing every bad value with its origin, unknown keys in the config
+ * file included.
+ */
+export function resolveConfig(inputs: ConfigInputs = {}): ResolvedConfig {
+  const flags = inputs.flags ?? {};
+  const env = inputs.env ?? {};
+  const problems: string[] = [];
+
+  const dataDirFlag = flags['data-dir'];
+  const dataDirEnv = env[`${ENV_PREFIX}DATA_DIR`];
+  let dataDirSource: ConfigSource = 'default';
+  let dataDir = defaultDataDir(inputs.home);
+  if (typeof dataDirFlag === 'string' && dataDirFlag !== '') {
+    dataDir = dataDirFlag;
+    dataDirSource = 'flag';
+  } else if (dataDirEnv !== undefined && dataDirEnv !== '') {
+    dataDir = dataDirEnv;
+    dataDirSource = 'env';
+  }
+  dataDir = resolve(dataDir);
+
+  const file = readConfigFile(dataDir);
+  const fileValues = file.values ?? {};
+  for (const key of Object.keys(fileValues)) {
+    if (key === 'dataDir') {
+      problems.push(`${CONFIG_FILE_NAME} dataDir: not allowed in the file (use --data-dir)`);
+    } else if (!Object.hasOwn(CONFIG_KEYS, key)) {
+      problems.push(`${CONFIG_FILE_NAME} ${key}: unknown setting`);
+    }
+  }
+
+  const config: Record<string, unknown> = { dataDir };
+  const sources: Record<string, ConfigSource> = { dataDir: dataDirSource };
+  for (const [key, spec] of Object.entries(CONFIG_KEYS) as [ConfigKey, KeySpec][]) {
+    const flagValue = flags[spec.flag];
+    const envName = `${ENV_PREFIX}${spec.env}`;
+    const envValue = env[envName];
+    let value: unknown;
+    let origin: string;
+    let source: ConfigSource;
+    if (flagValue !== undefined) {
+      value = typeof flagValue === 'boolean' ? flagValue : fromText(spec.kind, flagValue);
+      origin = `--${spec.flag}`;
+      source = 'flag';
+    } else if (envValue !== undefined && envValue !== '') {
+      value = fromText(spec.kind, envValue);
+      origin = envName;
+      source = 'env';
+    } else if (Object.hasOwn(fileValues, key)) {
+      value = fileValues[key];
+      if (spec.kind === 'size' && typeof value === 'string') value = fromText('size', value);
+      origin = `${CONFIG_FILE_NAME} ${key}`;
+      source = 'file';
+    } else {
+      config[key] = spec.default;
+      sources[key] = 'default';
+      continue;
+    }
+    const checker = checkers.get(key);
+    if (checker !== undefined && !checker.Check(value)) {
+      const description = (spec.schema as { description?: string }).description ?? 'valid';
+      const raw = source === 'flag' ? flagValue : source === 'env' ? envValue : fileValues[key];
+      problems.push(`${origin}: must be ${description} (got ${shown(raw)})`);
+      continue;
+    }
+    config[key] = value;
+    sources[key] = source;
+  }
+
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, {
+      details: { problems },
+    });
+  }
+  return {
+    config: config as unknown as NodeConfig,
+    sources: sources as Record<keyof NodeConfig, ConfigSource>,
+    configFile: file.values === undefined ? undefined : file.path,
+  };
+}
+
+/** Writes `<dataDir>/config.json` with `values` (only known keys; checked first). */
+export function writeConfigFile(
+  dataDir: string,
+  values: Partial<Omit<NodeConfig, 'dataDir'>>,
+): string {
+  const path = join(dataDir, CONFIG_FILE_NAME);
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const checker = checkers.get(key);
+    if (checker === undefined) problems.push(`${key}: unknown setting`);
+    else if (!checker.Check(value)) problems.push(`${key}: invalid value ${shown(value)}`);
+    else out[key] = value;
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  writeFileSync(path, `${JSON.stringify(out, null, 2)}\n`, { mode: 0o644 });
+  return path;
+}

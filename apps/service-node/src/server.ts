@@ -1,0 +1,257 @@
+/**
+ * The launcher: builds every component from the configuration (keys, store, network view,
+ * metrics, limiter, shedder, dispatcher, onion handler), serves the app, starts the timers, and
+ * shuts everything down in order on `close()`: stop accepting, finish in-flight requests, stop
+ * the uptime proofs, the follower and the sweeper, close the database.
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
+import {
+  createRegistryFollower,
+  type GenesisConfig,
+  type HttpLedgerSource,
+  httpLedgerSource,
+  type Version,
+  type WebSocketConstructor,
+} from '@murmur/registry';
+import { bytesToHex, HARDFORK, type Logger, STORAGE_SERVER_VERSION } from '@murmur/wire';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import WebSocket from 'ws';
+import { appServerOptions, murmurNodeApp } from './app.js';
+import type { NodeConfig } from './config.js';
+import { ConfigError } from './errors.js';
+import { loadKeyFile, type NodeKeys } from './keys.js';
+import { createNodeMetrics, rpcObserver } from './metrics.js';
+import type { NetworkView } from './network/network-view.js';
+import { createRegistryNetworkView } from './network/registry-network.js';
+import { createStaticNetworkView, readStaticNetworkFile } from './network/static-network.js';
+import { createHttpOnionForwarder } from './onion/forwarder.js';
+import { createOnionHandler } from './onion/handler.js';
+import { createHttpOnionProxy } from './onion/proxy.js';
+import { createRateLimiter } from './rate-limit.js';
+import type { RpcContext } from './rpc/context.js';
+import { createRpcDispatcher } from './rpc/dispatcher.js';
+import { localOnlyReplicator, type SwarmReplicator } from './rpc/replicator.js';
+import { createLoadShedder } from './shedding.js';
+import { createExpirySweeper } from './storage/expiry-sweeper.js';
+import { openMessageStore } from './storage/message-store.js';
+import { createUptimeProver, type UptimeProver } from './uptime.js';
+
+/** The database file's name inside the data directory. */
+export const DATABASE_FILE_NAME = 'storage.db';
+
+/** This package's version, from its package.json. */
+export function softwareVersion(): string {
+  try {
+    const url = new URL('../package.json', import.meta.url);
+    const manifest = JSON.parse(readFileSync(url, 'utf8')) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** A semantic version as the `[major, minor, patch]` uptime proofs carry. */
+export function versionTuple(version: string): Version {
+  const parts = version
+    .split(/[.+-]/)
+    .slice(0, 3)
+    .map((part) => Number.parseInt(part, 10));
+  const [major = 0, minor = 0, patch = 0] = parts.map((n) => (Number.isFinite(n) ? n : 0));
+  return [major, minor, patch];
+}
+
+/** A started node. */
+export interface RunningNode {
+  readonly app: FastifyInstance;
+  readonly keys: NodeKeys;
+  readonly network: NetworkView;
+  /** The port the storage RPC listens on (useful with `port: 0`). */
+  readonly port: number;
+  /** Shuts down in order; resolves when everything is closed. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Extra components (tests, and later the replication layer). */
+export interface StartNodeComponents {
+  logger: PinoLogger;
+  crypto?: MurmurCrypto | undefined;
+  /** Swarm replication (default: this node only). */
+  replicator?: SwarmReplicator | undefined;
+}
+
+/** Starts a node from its configuration. */
+export async function startNode(
+  config: NodeConfig,
+  components: StartNodeComponents,
+): Promise<RunningNode> {
+  const pino = components.logger;
+  const logger = pino as unknown as Logger;
+  if (config.httpsPort !== 0) {
+    throw new ConfigError(
+      '--https-port: HTTPS is not available in this release; serve HTTP and put a TLS proxy in front if you need it',
+    );
+  }
+  if (config.ledgerUrl === undefined && config.networkFile === undefined) {
+    throw new ConfigError(
+      'give --ledger-url (the ledger to follow) or --network-file (a static network for devnets and tests)',
+    );
+  }
+  const crypto = components.crypto ?? (await loadCrypto());
+  const keys = loadKeyFile(crypto, config.dataDir);
+  const version = softwareVersion();
+  logger.info(
+    { node: keys.ed25519Hex, version, dataDir: config.dataDir, crypto: crypto.backend },
+    'murmur-node starting',
+  );
+
+  const store = openMessageStore(
+    {
+      path: join(config.dataDir, DATABASE_FILE_NAME),
+      sync: config.sync,
+      sizeLimitBytes: config.storageLimit,
+    },
+    { logger: logger.child({ component: 'store' }) },
+  );
+  const metrics = createNodeMetrics({ processMetrics: true, storeFigures: () => store.stats() });
+  const sweeper = createExpirySweeper(
+    {},
+    {
+      store,
+      logger,
+      onSwept: (count) => {
+        metrics.expiredMessages.inc(count);
+        logger.debug({ count }, 'expired messages deleted');
+      },
+    },
+  );
+
+  let network: NetworkView;
+  let ledger: HttpLedgerSource | undefined;
+  let genesis: () => GenesisConfig | undefined = () => undefined;
+  const self = { ed25519: keys.ed25519Hex, x25519: keys.x25519Hex };
+  if (config.networkFile !== undefined) {
+    const file = readStaticNetworkFile(config.networkFile, (hex) =>
+      bytesToHex(crypto.ed25519PublicKeyToX25519(Buffer.from(hex, 'hex'))),
+    );
+    network = createStaticNetworkView({ self, nodes: file.nodes, height: file.height });
+  } else {
+    ledger = httpLedgerSource(
+      { url: config.ledgerUrl as string },
+      {
+        WebSocket: WebSocket as unknown as WebSocketConstructor,
+        logger: logger.child({ component: 'ledger' }),
+      },
+    );
+    const follower = createRegistryFollower(
+      { source: ledger },
+      { crypto, logger: logger.child({ component: 'follower' }) },
+    );
+    genesis = () => follower.genesis;
+    network = createRegistryNetworkView({ self }, { follower, logger });
+  }
+
+  const context: RpcContext = {
+    store,
+    network,
+    keys,
+    crypto,
+    clock: { now: () => Date.now() },
+    logger: logger.child({ component: 'rpc' }),
+    replicator: components.replicator ?? localOnlyReplicator,
+    hardfork: HARDFORK,
+    version: STORAGE_SERVER_VERSION,
+  };
+  const dispatcher = createRpcDispatcher(context, {
+    validateResponses: config.validateResponses,
+    observe: rpcObserver(metrics),
+  });
+  const onion = createOnionHandler({
+    context,
+    dispatcher,
+    forwarder: createHttpOnionForwarder(),
+    proxy: createHttpOnionProxy({ allowPrivateTargets: config.devnet }),
+    metrics,
+  });
+  const shedder = createLoadShedder({
+    maxEventLoopDelayMs: config.maxEventLoopDelay,
+    maxInFlight: config.maxInFlight,
+  });
+  const rateLimiter = config.rateLimit
+    ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst })
+    : undefined;
+
+  const app = Fastify({
+    ...appServerOptions(),
+    loggerInstance: pino as FastifyBaseLogger,
+    connectionTimeout: 120_000,
+    requestTimeout: 60_000,
+    keepAliveTimeout: 10_000,
+    trustProxy: false,
+  });
+  await app.register(murmurNodeApp, {
+    context,
+    dispatcher,
+    metrics,
+    onion,
+    rateLimiter,
+    shedder,
+    softwareVersion: version,
+  });
+  app.server.headersTimeout = 15_000;
+
+  let uptime: UptimeProver | undefined;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      logger.info('shutting down: no new requests, finishing the ones in flight');
+      uptime?.stop();
+      try {
+        await app.close();
+      } catch (error) {
+        logger.warn({ err: error }, 'closing the HTTP server failed');
+      }
+      await network.stop();
+      ledger?.stop();
+      sweeper.stop();
+      shedder.stop();
+      store.close();
+      logger.info('murmur-node stopped');
+    })();
+    return closing;
+  };
+
+  try {
+    await app.listen({ host: config.listen, port: config.port });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const port = (app.server.address() as AddressInfo).port;
+  sweeper.start();
+  shedder.start();
+  await network.start();
+  if (ledger !== undefined) {
+    if (config.publicIp === undefined) {
+      logger.warn(
+        'no --public-ip: uptime proofs are off, so the network cannot learn where this node is',
+      );
+    } else {
+      uptime = createUptimeProver(
+        {
+          ip: config.publicIp,
+          storagePort: port,
+          relayPort: config.relayPort,
+          version: versionTuple(version),
+        },
+        { source: ledger, genesis, keys, crypto, logger, metrics },
+      );
+      uptime.start();
+    }
+  }
+  logger.info({ listen: config.listen, port }, 'murmur-node listening');
+  return { app, keys, network, port, close };
+}
