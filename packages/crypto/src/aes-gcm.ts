@@ -10,12 +10,16 @@ export type AesGcmSource = 'node' | 'webcrypto';
 /** AES-GCM with a 16-byte tag appended to the ciphertext. */
 export interface AesGcm {
   readonly source: AesGcmSource;
-  /** `ciphertext ‖ tag`. Key: 16, 24 or 32 bytes. */
+  /**
+   * `ciphertext ‖ tag`, after `headroom` zero bytes left for the caller's header (so that the
+   * message is assembled without another copy). Key: 16, 24 or 32 bytes.
+   */
   encrypt(
     key: Uint8Array,
     iv: Uint8Array,
     plaintext: Uint8Array,
     additionalData?: Uint8Array,
+    headroom?: number,
   ): Promise<Uint8Array>;
   /** The plaintext, or `undefined` if the tag does not verify (or the input cannot be used). */
   decrypt(
@@ -74,7 +78,7 @@ function nodeAesGcm(nodeCrypto: NodeCrypto): AesGcm {
   return {
     source: 'node',
 
-    async encrypt(key, iv, plaintext, additionalData) {
+    async encrypt(key, iv, plaintext, additionalData, headroom = 0) {
       const cipher = nodeCrypto.createCipheriv(algorithm(key), key, iv, {
         authTagLength: TAG_BYTES,
       });
@@ -82,10 +86,10 @@ function nodeAesGcm(nodeCrypto: NodeCrypto): AesGcm {
       const head = cipher.update(plaintext);
       const tail = cipher.final();
       const tag = cipher.getAuthTag();
-      const out = new Uint8Array(head.length + tail.length + TAG_BYTES);
-      out.set(head, 0);
-      out.set(tail, head.length);
-      out.set(tag, head.length + tail.length);
+      const out = new Uint8Array(headroom + head.length + tail.length + TAG_BYTES);
+      out.set(head, headroom);
+      out.set(tail, headroom + head.length);
+      out.set(tag, headroom + head.length + tail.length);
       return out;
     },
 
@@ -127,10 +131,13 @@ function webCryptoAesGcm(subtle: SubtleLike): AesGcm {
   return {
     source: 'webcrypto',
 
-    async encrypt(key, iv, plaintext, additionalData) {
+    async encrypt(key, iv, plaintext, additionalData, headroom = 0) {
       const cryptoKey = await importKey(key, 'encrypt');
-      const out = await subtle.encrypt(params(iv, additionalData), cryptoKey, view(plaintext));
-      return new Uint8Array(out);
+      const sealed = await subtle.encrypt(params(iv, additionalData), cryptoKey, view(plaintext));
+      if (headroom === 0) return new Uint8Array(sealed);
+      const out = new Uint8Array(headroom + sealed.byteLength);
+      out.set(new Uint8Array(sealed), headroom);
+      return out;
     },
 
     async decrypt(key, iv, ciphertextAndTag, additionalData) {

@@ -75,12 +75,10 @@ export async function encryptIntermediate(
   const iv = options.iv ?? sodium.randomBytes(12);
   const inner = signedInner(sodium, plaintext, secretKey, recipientKey);
   try {
-    const sealed = await aes.encrypt(key, iv, inner);
-    const out = new Uint8Array(HEADER_LENGTH + sealed.length);
+    const out = await aes.encrypt(key, iv, inner, undefined, HEADER_LENGTH);
     out[0] = INTERMEDIATE_VERSION;
     out.set(ephemeralPublicKey, 1);
     out.set(iv, 33);
-    out.set(sealed, HEADER_LENGTH);
     return out;
   } finally {
     sodium.wipe(key);

@@ -73,22 +73,7 @@ function nonceLength(encType: LayerEncryption): number {
   return encType === 'aes-gcm' ? AES_IV_LENGTH : XCHACHA_NONCE_LENGTH;
 }
 
-/** `nonce ‖ XChaCha20-Poly1305(plaintext)` under `key` (synchronous: no AES involved). */
-function sealXChaCha(
-  sodium: SodiumBackend,
-  key: Uint8Array,
-  plaintext: Uint8Array,
-  fixedNonce: Uint8Array | undefined,
-): Uint8Array {
-  const nonce = fixedNonce ?? sodium.randomBytes(XCHACHA_NONCE_LENGTH);
-  const sealed = sodium.xchacha20Poly1305Encrypt(plaintext, undefined, nonce, key);
-  const out = new Uint8Array(XCHACHA_NONCE_LENGTH + sealed.length);
-  out.set(nonce, 0);
-  out.set(sealed, XCHACHA_NONCE_LENGTH);
-  return out;
-}
-
-/** `iv ‖ AES-256-GCM(plaintext) ‖ tag` under `key`. */
+/** `iv ‖ AES-256-GCM(plaintext) ‖ tag` under `key`, assembled in one array. */
 async function sealAesGcm(
   sodium: SodiumBackend,
   aes: AesGcm,
@@ -97,10 +82,8 @@ async function sealAesGcm(
   fixedNonce: Uint8Array | undefined,
 ): Promise<Uint8Array> {
   const iv = fixedNonce ?? sodium.randomBytes(AES_IV_LENGTH);
-  const sealed = await aes.encrypt(key, iv, plaintext);
-  const out = new Uint8Array(AES_IV_LENGTH + sealed.length);
+  const out = await aes.encrypt(key, iv, plaintext, undefined, AES_IV_LENGTH);
   out.set(iv, 0);
-  out.set(sealed, AES_IV_LENGTH);
   return out;
 }
 
@@ -116,7 +99,7 @@ function seal(
   if (fixedNonce !== undefined) requireBytes(fixedNonce, 'options.nonce', nonceLength(encType));
   return encType === 'aes-gcm'
     ? sealAesGcm(sodium, aes, key, plaintext, fixedNonce)
-    : sealXChaCha(sodium, key, plaintext, fixedNonce);
+    : sodium.xchacha20Poly1305Seal(plaintext, fixedNonce, key);
 }
 
 function tooShort(encType: LayerEncryption, length: number): DecryptionFailedError {

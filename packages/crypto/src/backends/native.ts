@@ -138,6 +138,22 @@ function createNativeBackend(sodium: SodiumNative, createHmac: CreateHmac): Sodi
       return out;
     },
 
+    xchacha20Poly1305Seal(message, nonce, key) {
+      const out = new Uint8Array(24 + message.length + aeadBytes);
+      const nonceView = out.subarray(0, 24);
+      if (nonce === undefined) sodium.randombytes_buf(nonceView);
+      else nonceView.set(nonce);
+      sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        out.subarray(24),
+        message,
+        null,
+        null,
+        nonceView,
+        key,
+      );
+      return out;
+    },
+
     xchacha20Poly1305Decrypt(ciphertext, additionalData, nonce, key) {
       const out = new Uint8Array(ciphertext.length - aeadBytes);
       try {

@@ -58,6 +58,15 @@ export interface SodiumBackend {
     nonce: Uint8Array,
     key: Uint8Array,
   ): Uint8Array;
+  /**
+   * `nonce ‖ ciphertext ‖ tag` in one array: the 24-byte nonce given, or a fresh random one,
+   * then `crypto_aead_xchacha20poly1305_ietf_encrypt` without additional data (onion layers).
+   */
+  xchacha20Poly1305Seal(
+    message: Uint8Array,
+    nonce: Uint8Array | undefined,
+    key: Uint8Array,
+  ): Uint8Array;
   /** `crypto_aead_xchacha20poly1305_ietf_decrypt`; `undefined` if it does not authenticate. */
   xchacha20Poly1305Decrypt(
     ciphertext: Uint8Array,

@@ -96,6 +96,21 @@ function createWasmBackend(sodium: Sodium): SodiumBackend {
       );
     },
 
+    xchacha20Poly1305Seal(message, nonce, key) {
+      const nonceBytes = nonce ?? sodium.randombytes_buf(24);
+      const sealed = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        message,
+        null,
+        null,
+        nonceBytes,
+        key,
+      );
+      const out = new Uint8Array(24 + sealed.length);
+      out.set(nonceBytes, 0);
+      out.set(sealed, 24);
+      return out;
+    },
+
     xchacha20Poly1305Decrypt(ciphertext, additionalData, nonce, key) {
       return attempt(() =>
         sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
