@@ -1,5 +1,99 @@
 /**
  * @packageDocumentation
  * murmur-devnet: the devnet ledger, wallet and launcher for a whole local Murmur network.
+ *
+ * The ledger is a block producer over `@murmur/registry`'s rules, durable in SQLite, with an
+ * HTTP API, a WebSocket block feed and the Session-style seed endpoint. The wallet creates key
+ * files and sends staking transactions. Both are commands of the `murmur-devnet` executable and,
+ * for launchers and tests, functions:
+ *
+ * @example
+ * ```ts
+ * import { loadCrypto } from '@murmur/crypto';
+ * import { startLedger, createLedgerClient, createWalletFile, requestFaucet } from '@murmur/devnet';
+ *
+ * const crypto = await loadCrypto();
+ * const ledger = await startLedger({ dir: '/tmp/chain', port: 0 }, { crypto });
+ * const client = createLedgerClient({ url: ledger.url });
+ * const wallet = createWalletFile(crypto, '/tmp/alice.json');
+ * await requestFaucet(client, wallet.address, 50n * 10n ** 9n);
+ * await ledger.close();
+ * ```
  */
-export {};
+export type { CommandIo, CommandModule } from './cli/args.js';
+export { runCli } from './cli/dispatch.js';
+export { COMMANDS, type CommandEntry } from './commands/index.js';
+export { ConfigError, KeyFileError, LedgerStoreError, UsageError } from './errors.js';
+export * from './ledger/api-schemas.js';
+export { attachFeed, type Feed, type FeedComponents, type FeedInit } from './ledger/feed.js';
+export {
+  AUTHORITY_FILE_NAME,
+  type AuthorityFile,
+  createGenesisConfig,
+  type GenesisInit,
+  loadAuthorityFile,
+  type ParamsOptions,
+  resolveLedgerParams,
+} from './ledger/genesis.js';
+export {
+  type CommittedBlock,
+  type DevnetLedger,
+  type DevnetLedgerComponents,
+  type DevnetLedgerInit,
+  openDevnetLedger,
+  type SubmitOutcome,
+  type TransactionStatus,
+} from './ledger/ledger.js';
+export { createLedgerMetrics, type LedgerMetrics } from './ledger/metrics.js';
+export {
+  type BlockProducer,
+  type BlockProducerComponents,
+  type BlockProducerInit,
+  createBlockProducer,
+} from './ledger/producer.js';
+export {
+  DEFAULT_LEDGER_HOST,
+  DEFAULT_LEDGER_PORT,
+  LEDGER_DATABASE_FILE,
+  type RunningLedger,
+  type StartLedgerComponents,
+  type StartLedgerInit,
+  startLedger,
+} from './ledger/run.js';
+export { answerSeedRequest, type SeedAnswer, serviceNodesResult } from './ledger/seed.js';
+export {
+  createLedgerApp,
+  DEFAULT_BODY_LIMIT,
+  type LedgerAppComponents,
+  type LedgerAppInit,
+} from './ledger/server.js';
+export { type LedgerStore, openLedgerStore, type StoredMempoolEntry } from './ledger/store.js';
+export { createProcessLogger, type ProcessLoggerInit } from './logger.js';
+export {
+  assertAccepted,
+  contribute,
+  type RegisterInit,
+  registerNode,
+  requestFaucet,
+  requestUnlock,
+  type SendOptions,
+  sendTransfer,
+  TransactionRefusedError,
+  type WalletContext,
+} from './wallet/actions.js';
+export { COIN_DECIMALS, formatCoins, parseCoins } from './wallet/amounts.js';
+export { REJECTION_HINTS } from './wallet/hints.js';
+export {
+  createLedgerClient,
+  DEFAULT_LEDGER_URL,
+  type LedgerClient,
+  type LedgerClientInit,
+} from './wallet/ledger-client.js';
+export { loadNodeKey, NODE_KEY_FILE_NAME, nodeKeyFromSeedHex } from './wallet/node-key.js';
+export {
+  createWalletFile,
+  loadWalletFile,
+  type Wallet,
+  type WalletFile,
+  walletFromSeed,
+} from './wallet/wallet-file.js';

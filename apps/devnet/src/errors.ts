@@ -1,0 +1,37 @@
+/**
+ * Errors that belong to murmur-devnet itself (its database, its files, its command line).
+ * Protocol conditions use the classes of `@murmur/wire`.
+ */
+import { InvalidInputError, MurmurError, type MurmurErrorOptions } from '@murmur/wire';
+
+/** The ledger database cannot be opened or used (locked by another process, damaged, newer). */
+export class LedgerStoreError extends MurmurError {
+  constructor(message: string, options: MurmurErrorOptions = {}) {
+    super('INTERNAL', message, { retryable: false, status: 500, ...options });
+    this.name = 'LedgerStoreError';
+  }
+}
+
+/** A configuration value (flag, environment variable or file) is not valid. */
+export class ConfigError extends InvalidInputError {
+  constructor(message: string, options: MurmurErrorOptions = {}) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A wallet, authority or node key file is missing, malformed or readable by others. */
+export class KeyFileError extends InvalidInputError {
+  constructor(message: string, options: MurmurErrorOptions = {}) {
+    super(message, options);
+    this.name = 'KeyFileError';
+  }
+}
+
+/** The command line is wrong (unknown command or flag, missing value): exit code 2. */
+export class UsageError extends InvalidInputError {
+  constructor(message: string, options: MurmurErrorOptions = {}) {
+    super(message, options);
+    this.name = 'UsageError';
+  }
+}

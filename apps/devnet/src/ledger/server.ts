@@ -1,0 +1,451 @@
+/**
+ * The ledger's HTTP API as a fastify app factory (tests `inject` into it; `run.ts` listens).
+ *
+ * | route | answers |
+ * |---|---|
+ * | `GET /genesis` | 200 genesis configuration |
+ * | `GET /blocks?from=H&limit=N` | 200 blocks from H (genesis is 0), at most N (default 100, max 1,000); 400 bad query |
+ * | `POST /tx` | 200 `{accepted: true, id}` (stored in the mempool; resubmitting a waiting transaction answers the same), 400 `{accepted: false, reason, message}`, 413 body over 64 KiB, 503 mempool full |
+ * | `GET /tx/:id` | 200 `{id, status: pending or included or unknown, height?}` |
+ * | `GET /state?activeOnly=true` | 200 nodes, swarms, wallets |
+ * | `GET /wallet/:address` | 200 balance, locked entries, nonce and next nonce (mempool included) |
+ * | `GET /node/:node` | 200 node, history, minimum contribution; 404 never registered |
+ * | `GET /health` | 200 `{status: "ok", chainId, height}` |
+ * | `GET /metrics` | 200 Prometheus text |
+ * | `POST /json_rpc` | 200 seed endpoint (`seed.ts`) |
+ * | `POST /faucet` | devnet only, loopback only: as `POST /tx` (403 from elsewhere) |
+ * | `POST /state-change` | devnet only, loopback only: as `POST /tx` |
+ * | WebSocket `/feed` | `feed.ts` |
+ *
+ * Other failures answer `{error, message}` (the registry's `ErrorResponseSchema`) with a 4xx or
+ * 5xx status. Transaction routes parse their bodies themselves (any content type), so that every
+ * 400 they give has the `{accepted: false, reason, message}` shape clients expect.
+ */
+
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  BLOCKS_DEFAULT_LIMIT,
+  BlocksQuerySchema,
+  BlocksResponseSchema,
+  decodeTransaction,
+  type ErrorResponse,
+  ErrorResponseSchema,
+  encodeBlock,
+  encodeGenesis,
+  encodeServiceNode,
+  encodeStateResponse,
+  getNode,
+  HealthResponseSchema,
+  JsonGenesisConfigSchema,
+  minimumContribution,
+  nodeHistory,
+  type RejectionReason,
+  type ServiceNodeRecord,
+  StateQuerySchema,
+  StateResponseSchema,
+  type Transaction,
+  TransactionAcceptedResponseSchema,
+  TransactionRejectedResponseSchema,
+  walletInfo,
+} from '@murmur/registry';
+import { InvalidInputError, type Logger, MurmurError, silentLogger } from '@murmur/wire';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
+import { compileChecker, firstProblem } from '../schema-check.js';
+import {
+  AddressParamsSchema,
+  FaucetRequestSchema,
+  type JsonNodeEvent,
+  NodeParamsSchema,
+  NodeResponseSchema,
+  StateChangeRequestSchema,
+  TransactionParamsSchema,
+  TransactionStatusResponseSchema,
+  WalletResponseSchema,
+} from './api-schemas.js';
+import type { DevnetLedger, SubmitOutcome } from './ledger.js';
+import type { LedgerMetrics } from './metrics.js';
+import { registerSeedRoute } from './seed.js';
+
+/** Largest request body the ledger reads (transactions are far smaller). */
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/** Options of {@link createLedgerApp}. */
+export interface LedgerAppInit {
+  /** Largest request body, bytes (default 64 KiB). */
+  bodyLimit?: number | undefined;
+  /** Serve `POST /faucet` and `POST /state-change` (default: when the chain's faucet is on). */
+  devnetRoutes?: boolean | undefined;
+  /** Request timeout, ms (default 30 s). */
+  requestTimeoutMs?: number | undefined;
+}
+
+/** Components of {@link createLedgerApp}. */
+export interface LedgerAppComponents {
+  ledger: DevnetLedger;
+  metrics?: LedgerMetrics | undefined;
+  logger?: Logger | undefined;
+}
+
+const MAX_MESSAGE = 2_000;
+
+function clip(text: string): string {
+  return text.length <= MAX_MESSAGE ? text : `${text.slice(0, MAX_MESSAGE - 1)}…`;
+}
+
+function errorBody(error: string, message: string): ErrorResponse {
+  return { error: error.slice(0, 100), message: clip(message) };
+}
+
+/** The 400 answer of the transaction routes (the registry's `TransactionRejectedResponse`). */
+interface Rejected {
+  accepted: false;
+  id?: string;
+  reason: RejectionReason;
+  message: string;
+}
+
+function rejected(reason: RejectionReason, message: string, id?: string): Rejected {
+  const body: Rejected = { accepted: false, reason, message: clip(message) };
+  if (id !== undefined && /^[0-9a-f]{64}$/.test(id)) body.id = id;
+  return body;
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return (
+    address !== undefined &&
+    (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
+  );
+}
+
+/** Parses a raw body as JSON; `undefined` when it is not JSON. */
+function parseJson(body: unknown): { ok: true; value: unknown } | { ok: false } {
+  if (body === undefined || body === null) return { ok: false };
+  try {
+    const text = Buffer.isBuffer(body) ? body.toString('utf8') : String(body);
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+const faucetChecker = compileChecker(FaucetRequestSchema);
+const stateChangeChecker = compileChecker(StateChangeRequestSchema);
+
+const transactionResponses = {
+  200: TransactionAcceptedResponseSchema,
+  400: TransactionRejectedResponseSchema,
+  403: ErrorResponseSchema,
+  413: ErrorResponseSchema,
+  500: ErrorResponseSchema,
+  503: ErrorResponseSchema,
+} satisfies Record<number, TSchema>;
+
+function encodeEvent(event: ReturnType<typeof nodeHistory>[number]): JsonNodeEvent {
+  const json: JsonNodeEvent = {
+    type: event.type,
+    height: event.height,
+    timestamp: event.timestamp,
+  };
+  if (event.reason !== undefined) json.reason = clip(event.reason);
+  if (event.address !== undefined) json.address = event.address;
+  if (event.amount !== undefined) json.amount = event.amount.toString();
+  if (event.credit !== undefined) json.credit = event.credit;
+  return json;
+}
+
+/** Room left in a node for unreserved contributors. */
+function openRoom(node: ServiceNodeRecord, requirement: bigint): bigint {
+  let outstanding = 0n;
+  for (const entry of node.contributions) {
+    if (entry.reserved > entry.amount) outstanding += entry.reserved - entry.amount;
+  }
+  return requirement - node.stake - outstanding;
+}
+
+/**
+ * The ledger's fastify app (not listening). Register the feed on `app.server` after `ready()`
+ * when serving for real.
+ */
+export async function createLedgerApp(
+  init: LedgerAppInit,
+  components: LedgerAppComponents,
+): Promise<FastifyInstance> {
+  const { ledger, metrics } = components;
+  const logger = (components.logger ?? silentLogger()).child({ component: 'http' });
+  const bodyLimit = init.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const devnetRoutes = init.devnetRoutes ?? ledger.genesis.params.faucetEnabled;
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit,
+    requestTimeout: init.requestTimeoutMs ?? 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 10_000,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onResponse', async (request, reply) => {
+    logger.debug(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+  });
+
+  app.setNotFoundHandler(async (request, reply) =>
+    reply
+      .code(404)
+      .send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const fastifyError = error as Error & {
+      code?: string;
+      statusCode?: number;
+      validation?: unknown;
+    };
+    if (fastifyError.validation !== undefined) {
+      return reply.code(400).send(errorBody('INVALID_INPUT', fastifyError.message));
+    }
+    if (MurmurError.isInstance(error)) {
+      const status = error.status ?? 500;
+      if (status >= 500) logger.warn({ err: error, url: request.url }, 'request failed');
+      return reply.code(status).send(errorBody(error.code, error.message));
+    }
+    const status = fastifyError.statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      const code = fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'TOO_LARGE' : 'BAD_REQUEST';
+      return reply.code(status).send(errorBody(code, fastifyError.message));
+    }
+    logger.error({ err: error, url: request.url }, 'request failed');
+    return reply.code(500).send(errorBody('INTERNAL', 'internal error'));
+  });
+
+  // --- Chain ----------------------------------------------------------------------------------
+
+  app.get('/genesis', { schema: { response: { 200: JsonGenesisConfigSchema } } }, async () =>
+    encodeGenesis(ledger.genesis),
+  );
+
+  app.get(
+    '/blocks',
+    {
+      schema: {
+        querystring: BlocksQuerySchema,
+        response: { 200: BlocksResponseSchema, 400: ErrorResponseSchema },
+      },
+    },
+    async (request) => {
+      const { from, limit = BLOCKS_DEFAULT_LIMIT } = request.query;
+      return { blocks: ledger.getBlocks(from, limit).map(encodeBlock), height: ledger.height };
+    },
+  );
+
+  app.get(
+    '/state',
+    { schema: { querystring: StateQuerySchema, response: { 200: StateResponseSchema } } },
+    async (request) =>
+      encodeStateResponse(ledger.state, { activeOnly: request.query.activeOnly === true }),
+  );
+
+  app.get('/health', { schema: { response: { 200: HealthResponseSchema } } }, async () => ({
+    status: 'ok' as const,
+    chainId: ledger.genesis.chainId,
+    height: ledger.height,
+  }));
+
+  app.get('/metrics', async (_request, reply) => {
+    if (metrics === undefined) {
+      return reply.code(404).send(errorBody('NOT_FOUND', 'metrics are off'));
+    }
+    metrics.update({ height: ledger.height, mempoolSize: ledger.mempoolSize });
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.get(
+    '/wallet/:address',
+    {
+      schema: {
+        params: AddressParamsSchema,
+        response: { 200: WalletResponseSchema, 400: ErrorResponseSchema },
+      },
+    },
+    async (request) => {
+      const { address } = request.params;
+      const wallet = walletInfo(ledger.state, address);
+      return {
+        address,
+        height: ledger.height,
+        balance: wallet.balance.toString(),
+        locked: wallet.locked.toString(),
+        nonce: wallet.nonce,
+        nextNonce: ledger.nextNonce(address),
+        lockedEntries: wallet.lockedEntries.map((entry) => ({
+          node: entry.node,
+          registrationHeight: entry.registrationHeight,
+          amount: entry.amount.toString(),
+          releaseHeight: entry.releaseHeight,
+          kind: entry.kind,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/node/:node',
+    {
+      schema: {
+        params: NodeParamsSchema,
+        response: { 200: NodeResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const { node: key } = request.params;
+      const { state } = ledger;
+      const node = getNode(state, key);
+      const history = nodeHistory(state, key);
+      if (node === undefined && history.length === 0) {
+        return reply.code(404).send(errorBody('NOT_FOUND', `node ${key} was never registered`));
+      }
+      const answer: {
+        height: number;
+        node?: ReturnType<typeof encodeServiceNode>;
+        history: JsonNodeEvent[];
+        minimumContribution?: string;
+        openRoom?: string;
+      } = { height: state.height, history: history.map(encodeEvent) };
+      if (node !== undefined) {
+        answer.node = encodeServiceNode(node);
+        if (node.status === 'awaiting-contributions') {
+          const minimum = minimumContribution(node, state.params);
+          if (minimum !== undefined) answer.minimumContribution = minimum.toString();
+          answer.openRoom = openRoom(node, state.params.stakingRequirement).toString();
+        }
+      }
+      return answer;
+    },
+  );
+
+  app.get(
+    '/tx/:id',
+    {
+      schema: {
+        params: TransactionParamsSchema,
+        response: { 200: TransactionStatusResponseSchema, 400: ErrorResponseSchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const status = ledger.transactionStatus(id);
+      return status.status === 'included'
+        ? { id, status: status.status, height: status.height }
+        : { id, status: status.status };
+    },
+  );
+
+  // --- Transactions: raw bodies, any content type, 400s in the rejection shape ----------------
+
+  function answer(reply: FastifyReply, outcome: SubmitOutcome, type: string) {
+    const { result } = outcome;
+    if (result.accepted) {
+      metrics?.transactionAccepted(type, outcome.duplicate);
+      return reply.code(200).send({ accepted: true, id: result.id });
+    }
+    metrics?.transactionRejected(result.reason);
+    return reply.code(400).send(rejected(result.reason, result.message, result.id));
+  }
+
+  function malformed(reply: FastifyReply, message: string) {
+    metrics?.transactionRejected('malformed');
+    return reply.code(400).send(rejected('malformed', message));
+  }
+
+  function loopbackOnly(request: FastifyRequest, reply: FastifyReply): boolean {
+    if (isLoopback(request.socket.remoteAddress)) return true;
+    void reply
+      .code(403)
+      .send(errorBody('FORBIDDEN', `${request.url} answers only requests from this machine`));
+    return false;
+  }
+
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
+      done(null, body),
+    );
+
+    scope.post('/tx', { schema: { response: transactionResponses } }, async (request, reply) => {
+      const parsed = parseJson(request.body);
+      if (!parsed.ok) return malformed(reply, 'the body is not a JSON transaction');
+      let tx: Transaction;
+      try {
+        tx = decodeTransaction(parsed.value);
+      } catch (error) {
+        return malformed(reply, MurmurError.isInstance(error) ? error.message : 'malformed');
+      }
+      return answer(reply, ledger.submit(tx), tx.type);
+    });
+
+    if (!devnetRoutes) return;
+
+    scope.post(
+      '/faucet',
+      { schema: { response: transactionResponses } },
+      async (request, reply) => {
+        if (!loopbackOnly(request, reply)) return reply;
+        const parsed = parseJson(request.body);
+        if (!parsed.ok) return malformed(reply, 'the body is not JSON {address, amount}');
+        const problem = firstProblem(faucetChecker, parsed.value);
+        if (problem !== undefined) {
+          return malformed(reply, `faucet request ${problem.field} ${problem.message}`.trim());
+        }
+        const body = parsed.value as { address: string; amount: string };
+        let outcome: SubmitOutcome;
+        try {
+          outcome = ledger.faucet(body.address, BigInt(body.amount));
+        } catch (error) {
+          if (error instanceof InvalidInputError) return malformed(reply, error.message);
+          throw error;
+        }
+        return answer(reply, outcome, 'faucet');
+      },
+    );
+
+    scope.post(
+      '/state-change',
+      { schema: { response: transactionResponses } },
+      async (request, reply) => {
+        if (!loopbackOnly(request, reply)) return reply;
+        const parsed = parseJson(request.body);
+        if (!parsed.ok) return malformed(reply, 'the body is not JSON {node, change, reason}');
+        const problem = firstProblem(stateChangeChecker, parsed.value);
+        if (problem !== undefined) {
+          return malformed(reply, `state change ${problem.field} ${problem.message}`.trim());
+        }
+        const body = parsed.value as {
+          node: string;
+          change: 'decommission' | 'recommission' | 'deregister';
+          reason?: string;
+        };
+        let outcome: SubmitOutcome;
+        try {
+          outcome = ledger.stateChange(body.node, body.change, body.reason ?? '');
+        } catch (error) {
+          if (error instanceof InvalidInputError) return malformed(reply, error.message);
+          throw error;
+        }
+        return answer(reply, outcome, 'state-change');
+      },
+    );
+  });
+
+  await registerSeedRoute(app, { state: () => ledger.state, bodyLimit });
+
+  return app;
+}
