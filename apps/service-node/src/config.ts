@@ -104,7 +104,7 @@ export const CONFIG_KEYS = {
     env: 'HTTPS_PORT',
     kind: 'integer',
     schema: PORT(0),
-    help: 'HTTPS port with a self-signed certificate from the node key (0 = off)',
+    help: 'HTTPS port (same routes, self-signed certificate derived from the node key; 0 = off)',
     default: 0,
   },
   publicIp: {

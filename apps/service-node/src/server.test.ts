@@ -135,7 +135,9 @@ describe('a node following a ledger', () => {
           method: 'POST',
           body: JSON.stringify({ method: 'get_swarm', params: { pubkey: alice.sessionId } }),
         });
-        const body = (await response.json()) as { snodes: { pubkey_ed25519: string; port: string }[] };
+        const body = (await response.json()) as {
+          snodes: { pubkey_ed25519: string; port: string }[];
+        };
         expect(body.snodes).toEqual([
           expect.objectContaining({ pubkey_ed25519: keys.ed25519Hex, port: String(node.port) }),
         ]);

@@ -5,6 +5,7 @@
  * the uptime proofs, the follower and the sweeper, close the database.
  */
 import { readFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
@@ -17,7 +18,11 @@ import {
   type WebSocketConstructor,
 } from '@murmur/registry';
 import { bytesToHex, HARDFORK, type Logger, STORAGE_SERVER_VERSION } from '@murmur/wire';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyHttpsOptions,
+  type FastifyInstance,
+} from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import WebSocket from 'ws';
 import { appServerOptions, murmurNodeApp } from './app.js';
@@ -38,6 +43,7 @@ import { localOnlyReplicator, type SwarmReplicator } from './rpc/replicator.js';
 import { createLoadShedder } from './shedding.js';
 import { createExpirySweeper } from './storage/expiry-sweeper.js';
 import { openMessageStore } from './storage/message-store.js';
+import { createTlsCredentials } from './tls.js';
 import { createUptimeProver, type UptimeProver } from './uptime.js';
 
 /** The database file's name inside the data directory. */
@@ -71,6 +77,8 @@ export interface RunningNode {
   readonly network: NetworkView;
   /** The port the storage RPC listens on (useful with `port: 0`). */
   readonly port: number;
+  /** The HTTPS port, when HTTPS is on. */
+  readonly httpsPort: number | undefined;
   /** Shuts down in order; resolves when everything is closed. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -90,11 +98,6 @@ export async function startNode(
 ): Promise<RunningNode> {
   const pino = components.logger;
   const logger = pino as unknown as Logger;
-  if (config.httpsPort !== 0) {
-    throw new ConfigError(
-      '--https-port: HTTPS is not available in this release; serve HTTP and put a TLS proxy in front if you need it',
-    );
-  }
   if (config.ledgerUrl === undefined && config.networkFile === undefined) {
     throw new ConfigError(
       'give --ledger-url (the ledger to follow) or --network-file (a static network for devnets and tests)',
@@ -184,15 +187,7 @@ export async function startNode(
     ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst })
     : undefined;
 
-  const app = Fastify({
-    ...appServerOptions(),
-    loggerInstance: pino as FastifyBaseLogger,
-    connectionTimeout: 120_000,
-    requestTimeout: 60_000,
-    keepAliveTimeout: 10_000,
-    trustProxy: false,
-  });
-  await app.register(murmurNodeApp, {
+  const appOptions = {
     context,
     dispatcher,
     metrics,
@@ -200,8 +195,29 @@ export async function startNode(
     rateLimiter,
     shedder,
     softwareVersion: version,
-  });
+  };
+  const serverOptions = {
+    ...appServerOptions(),
+    loggerInstance: pino as FastifyBaseLogger,
+    connectionTimeout: 120_000,
+    requestTimeout: 60_000,
+    keepAliveTimeout: 10_000,
+    trustProxy: false,
+  };
+  const app = Fastify(serverOptions);
+  await app.register(murmurNodeApp, appOptions);
   app.server.headersTimeout = 15_000;
+  // The same routes over HTTPS, with a certificate derived from the node key.
+  let secure: FastifyInstance | undefined;
+  if (config.httpsPort !== 0) {
+    const credentials = createTlsCredentials(crypto, keys);
+    const httpsOptions = {
+      ...serverOptions,
+      https: { key: credentials.key, cert: credentials.cert },
+    } as unknown as FastifyHttpsOptions<HttpsServer, FastifyBaseLogger>;
+    secure = Fastify(httpsOptions) as unknown as FastifyInstance;
+    await secure.register(murmurNodeApp, appOptions);
+  }
 
   let uptime: UptimeProver | undefined;
   let closing: Promise<void> | undefined;
@@ -210,7 +226,7 @@ export async function startNode(
       logger.info('shutting down: no new requests, finishing the ones in flight');
       uptime?.stop();
       try {
-        await app.close();
+        await Promise.all([app.close(), secure?.close()]);
       } catch (error) {
         logger.warn({ err: error }, 'closing the HTTP server failed');
       }
@@ -226,11 +242,15 @@ export async function startNode(
 
   try {
     await app.listen({ host: config.listen, port: config.port });
+    await secure?.listen({ host: config.listen, port: config.httpsPort });
   } catch (error) {
+    await app.close();
     store.close();
     throw error;
   }
   const port = (app.server.address() as AddressInfo).port;
+  const httpsPort =
+    secure === undefined ? undefined : (secure.server.address() as AddressInfo).port;
   sweeper.start();
   shedder.start();
   await network.start();
@@ -252,6 +272,6 @@ export async function startNode(
       uptime.start();
     }
   }
-  logger.info({ listen: config.listen, port }, 'murmur-node listening');
-  return { app, keys, network, port, close };
+  logger.info({ listen: config.listen, port, httpsPort }, 'murmur-node listening');
+  return { app, keys, network, port, httpsPort, close };
 }

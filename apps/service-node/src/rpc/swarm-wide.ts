@@ -44,7 +44,7 @@ export interface SwarmWideRun {
   method: SwarmWideMethod;
   pubkey: string;
   /** Applies the request to this node's store and returns this node's result. */
-  applyLocally: () => Record<string, unknown>;
+  applyLocally: () => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Fields of the top-level answer besides `swarm`, `t`, `hf` (store's `hash`). */
   topLevel?: Record<string, unknown> | undefined;
 }
@@ -60,7 +60,7 @@ export async function runSwarmWide(
   call: RpcCall,
   run: SwarmWideRun,
 ): Promise<RpcResult> {
-  if (call.forwarded) return { status: 200, body: run.applyLocally() };
+  if (call.forwarded) return { status: 200, body: await run.applyLocally() };
   const remote = context.replicator
     .replicate(
       { method: run.method, pubkey: run.pubkey, raw: call.raw },
@@ -73,7 +73,7 @@ export async function runSwarmWide(
   let mine: MemberResult;
   let localError: unknown;
   try {
-    mine = run.applyLocally();
+    mine = await run.applyLocally();
   } catch (error) {
     localError = error;
     mine = failureOf(error);

@@ -104,6 +104,53 @@ describe('store and duplicates', () => {
   });
 });
 
+describe('group commit', () => {
+  it('commits the stores of one event-loop turn together and answers each', async () => {
+    const store = open();
+    const messages = [message(), message(), message()];
+    const duplicate = { ...(messages[0] as NewMessage), expiry: NOW + 90_000 };
+    const outcomes = await Promise.all([
+      ...messages.map((m) => store.storeQueued(m)),
+      store.storeQueued(duplicate),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['stored', 'stored', 'stored', 'already']);
+    expect(outcomes[3]?.expiry).toBe(NOW + 90_000);
+    expect(store.stats().messages).toBe(3);
+  });
+
+  it('refuses a whole batch with StorageFullError when the store is full', async () => {
+    const store = open({ sizeLimitBytes: 32 * 4096 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) =>
+        store.storeQueued(message({ data: new Uint8Array(2000).fill(i % 256) })),
+      ),
+    );
+    expect(results.some((r) => r.status === 'rejected')).toBe(true);
+    for (const result of results) {
+      if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(StorageFullError);
+    }
+    // Exactly the acknowledged messages are stored.
+    const acknowledged = results.filter((r) => r.status === 'fulfilled').length;
+    expect(store.stats().messages).toBe(acknowledged);
+  });
+
+  it('commits what is queued when the store closes', async () => {
+    const store = open();
+    const pending = store.storeQueued(message());
+    store.close();
+    await expect(pending).resolves.toMatchObject({ status: 'stored' });
+    const reopened = open();
+    expect(reopened.stats().messages).toBe(1);
+    await expect(store.storeQueued(message())).rejects.toThrow(/closed/);
+  });
+
+  it('can be turned off', async () => {
+    const store = openMessageStore({ path: join(directory, 'plain.db'), groupCommit: false });
+    stores.push(store);
+    await expect(store.storeQueued(message())).resolves.toMatchObject({ status: 'stored' });
+  });
+});
+
 describe('retrieve paging', () => {
   it('pages after last_hash in insertion order and starts over for an unknown hash', () => {
     const store = open();

@@ -105,6 +105,13 @@ export interface MessageStore {
   /** Stores one message; committed when this returns. Throws {@link StorageFullError} (507). */
   store(message: NewMessage): StoreOutcome;
   /**
+   * Stores one message in the next group commit: every message queued during one turn of the
+   * event loop is written in a single transaction (much faster under load: one WAL commit for
+   * all). Resolves once that transaction has committed; rejects with {@link StorageFullError}
+   * (507) when the store is full. Without group commit, the same as {@link MessageStore.store}.
+   */
+  storeQueued(message: NewMessage): Promise<StoreOutcome>;
+  /**
    * Stores many messages in one transaction (replication imports). Duplicates only extend
    * expiries; outbox rules apply. Returns how many were new. Throws {@link StorageFullError}.
    */
@@ -170,6 +177,8 @@ export interface MessageStoreInit {
   sync?: SyncMode | undefined;
   /** Refuse new messages once the file would grow beyond this many bytes (default 3.5 GiB). */
   sizeLimitBytes?: number | undefined;
+  /** Batch the stores of one event-loop turn into one transaction (default true). */
+  groupCommit?: boolean | undefined;
 }
 
 /** Components of {@link openMessageStore}. */
@@ -390,11 +399,78 @@ export function openMessageStore(
     for (const row of rows) dataBytes -= row.size;
   }
 
+  interface Queued {
+    message: NewMessage;
+    resolve: (outcome: StoreOutcome) => void;
+    reject: (error: unknown) => void;
+  }
+  let queue: Queued[] = [];
+  let flushScheduled = false;
+
+  function storeOne(message: NewMessage): StoreOutcome {
+    const outcome = write('store', () => storeRow(message));
+    if (outcome.status === 'stored') notify(message);
+    return outcome;
+  }
+
+  /** Commits every queued message in one transaction. */
+  function flush(): void {
+    flushScheduled = false;
+    const batch = queue;
+    queue = [];
+    if (batch.length === 0) return;
+    if (closed) {
+      for (const item of batch) item.reject(new InternalError('the message store is closed'));
+      return;
+    }
+    let outcomes: StoreOutcome[];
+    try {
+      outcomes = write('storeBatch', () => batch.map((item) => storeRow(item.message)));
+    } catch (error) {
+      if (batch.length > 1 && !(error instanceof StorageFullError)) {
+        // Something failed for one message: give each its own transaction and its own answer.
+        for (const item of batch) {
+          try {
+            item.resolve(storeOne(item.message));
+          } catch (single) {
+            item.reject(single);
+          }
+        }
+        return;
+      }
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, index) => {
+      const outcome = outcomes[index] as StoreOutcome;
+      if (outcome.status === 'stored') notify(item.message);
+      item.resolve(outcome);
+    });
+  }
+
+  const groupCommit = init.groupCommit !== false;
+
   const store: MessageStore = {
+    storeQueued(message) {
+      if (!groupCommit) {
+        try {
+          return Promise.resolve(storeOne(message));
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
+      if (closed) return Promise.reject(new InternalError('the message store is closed'));
+      return new Promise<StoreOutcome>((resolve, reject) => {
+        queue.push({ message, resolve, reject });
+        if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+
     store(message) {
-      const outcome = write('store', () => storeRow(message));
-      if (outcome.status === 'stored') notify(message);
-      return outcome;
+      return storeOne(message);
     },
 
     storeMany(messages) {
@@ -608,6 +684,8 @@ export function openMessageStore(
 
     close() {
       if (closed) return;
+      // Whatever is queued was not acknowledged yet: commit it before closing.
+      flush();
       closed = true;
       listeners.clear();
       try {

@@ -72,8 +72,8 @@ export async function store(
     method: 'store',
     pubkey: params.pubkey,
     topLevel: { hash },
-    applyLocally() {
-      const outcome = context.store.store({
+    async applyLocally() {
+      const outcome = await context.store.storeQueued({
         owner: params.pubkey,
         namespace: params.namespace,
         hash,
