@@ -13,12 +13,11 @@ describe('sender ID cache', () => {
     expect(lookup(hex(alice.ed25519PublicKey))).toBe(alice.sessionId);
     expect(convert).toHaveBeenCalledTimes(1);
     expect(lookup(hex(bob.ed25519PublicKey))).toBe(bob.sessionId);
-    expect(lookup(hex(alice.ed25519PublicKey))).toBe(alice.sessionId); // refreshes Alice
-    expect(lookup(hex(carol.ed25519PublicKey))).toBe(carol.sessionId); // evicts Bob
-    expect(convert).toHaveBeenCalledTimes(3);
-    expect(lookup(hex(alice.ed25519PublicKey))).toBe(alice.sessionId);
+    expect(lookup(hex(carol.ed25519PublicKey))).toBe(carol.sessionId); // forgets Alice, the oldest
     expect(convert).toHaveBeenCalledTimes(3);
     expect(lookup(hex(bob.ed25519PublicKey))).toBe(bob.sessionId);
+    expect(convert).toHaveBeenCalledTimes(3);
+    expect(lookup(hex(alice.ed25519PublicKey))).toBe(alice.sessionId); // converted again
     expect(convert).toHaveBeenCalledTimes(4);
   });
 

@@ -45,7 +45,8 @@ export function signedInner(
 
 /**
  * Checks the signature inside `inner = message ‖ A ‖ signature` against the reader's own
- * X25519 key and returns the message with the sender's keys. `inner` is wiped.
+ * X25519 key and returns the message with the sender's keys. The plaintext returned is a view
+ * of `inner`, whose other bytes are then public keys only; on failure `inner` is wiped.
  */
 export function openSignedInner(
   sodium: SodiumBackend,
@@ -70,9 +71,8 @@ export function openSignedInner(
       'The message signature does not verify: it was altered or not signed by the key it names',
     );
   }
-  const plaintext = inner.slice(0, length);
-  sodium.wipe(inner);
-  return { plaintext, senderSessionId, senderEd25519PublicKey };
+  // A view, not a copy: the rest of the buffer holds only public keys (A and our own X25519).
+  return { plaintext: inner.subarray(0, length), senderSessionId, senderEd25519PublicKey };
 }
 
 /** A sealed box with a chosen ephemeral key: the same bytes `crypto_box_seal` would give. */

@@ -28,7 +28,10 @@ export interface Identity {
 
 /** What {@link MurmurCrypto.decryptIncoming} returns once the box opened and the signature held. */
 export interface DecryptedMessage {
-  /** The sender's message (still padded, if the sender padded it). */
+  /**
+   * The sender's message (still padded, if the sender padded it). It may be a view of a larger
+   * buffer whose other bytes are public keys; `wipe(plaintext)` clears the message itself.
+   */
   plaintext: Uint8Array;
   /** The sender's Session ID, derived from the Ed25519 key that signed the message. */
   senderSessionId: string;
