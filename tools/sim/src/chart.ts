@@ -342,15 +342,23 @@ export function renderSwarmChart(input: SwarmChartInput): Raster {
   raster.line(left, minimumY, left + plotWidth, minimumY, LIMIT_LINE, { dash: [6, 4] });
   raster.text(left + plotWidth - textWidth('MIN 5') * 2 - 4, minimumY + 4, 'MIN 5', LIMIT_LINE);
 
-  // Labels of markers close together go on successive rows.
-  let labelRow = 0;
-  let labelEnd = Number.NEGATIVE_INFINITY;
-  for (const marker of input.markers ?? []) {
+  // Marker lines first, then their labels on a white ground; labels of markers close together
+  // go on successive rows.
+  const markers = input.markers ?? [];
+  for (const marker of markers) {
     const x = Math.round(xOf(marker.height));
     raster.line(x, sizes.top, x, counts.top + counts.height, MARKER_LINE, { dash: [4, 4] });
-    labelRow = x + 4 < labelEnd ? labelRow + 1 : 0;
-    labelEnd = x + 4 + textWidth(marker.label) * 2 + 8;
-    raster.text(x + 4, sizes.top + 4 + labelRow * 18, marker.label, MARKER_LINE);
+  }
+  let labelRow = 0;
+  let labelEnd = Number.NEGATIVE_INFINITY;
+  for (const marker of markers) {
+    const x = Math.round(xOf(marker.height)) + 4;
+    const labelWidth = textWidth(marker.label) * 2;
+    labelRow = x < labelEnd ? labelRow + 1 : 0;
+    labelEnd = x + labelWidth + 8;
+    const y = sizes.top + 4 + labelRow * 18;
+    raster.fillRect(x - 2, y - 2, labelWidth + 4, GLYPH_HEIGHT * 2 + 4, [255, 255, 255]);
+    raster.text(x, y, marker.label, MARKER_LINE);
   }
 
   // The x axis: block heights under the bottom panel.

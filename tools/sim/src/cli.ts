@@ -38,6 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ? undefined
     : createProgressBar({ total: totalBlocks }, { stream: process.stderr });
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   try {
     const result = await runScenario(commandLine.scenario, {
       signal: abort.signal,
@@ -49,19 +50,24 @@ async function main(argv: readonly string[]): Promise<number> {
         ]),
     });
     const elapsedMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuStarted);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     bar?.finish();
     process.stdout.write(formatSummary(result, commandLine.markdown ? 'markdown' : 'plain'));
-    const cpu = cpus();
-    const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}/${process.arch}`;
+    const cores = cpus();
+    const machine = `${cores.length} × ${cores[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}/${process.arch}`;
     process.stderr.write(
-      `murmur-sim: ran in ${formatDuration(elapsedMs)} (${(elapsedMs / 1000).toFixed(1)} s) on ${machine}\n`,
+      `murmur-sim: ran in ${formatDuration(elapsedMs)} (${(elapsedMs / 1000).toFixed(1)} s, CPU ${(cpuMs / 1000).toFixed(1)} s) on ${machine}\n`,
     );
     if (commandLine.png !== undefined) {
       await writeFile(commandLine.png, encodePng(scenarioChart(result)));
       process.stderr.write(`murmur-sim: chart written to ${commandLine.png}\n`);
     }
     if (commandLine.json !== undefined) {
-      const document = { ...result, run: { elapsedMs: Math.round(elapsedMs), machine } };
+      const document = {
+        ...result,
+        run: { elapsedMs: Math.round(elapsedMs), cpuMs: Math.round(cpuMs), machine },
+      };
       await writeFile(commandLine.json, `${JSON.stringify(document, jsonNumbers, 2)}\n`);
       process.stderr.write(`murmur-sim: results written to ${commandLine.json}\n`);
     }
