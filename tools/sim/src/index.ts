@@ -19,6 +19,7 @@
  * ```
  */
 export {
+  niceCeiling,
   niceTicks,
   Raster,
   type Rgb,
