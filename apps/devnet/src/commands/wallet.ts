@@ -357,11 +357,20 @@ async function register(session: Session): Promise<number> {
     feeBasisPoints,
     reserved,
   });
+  const { params } = await session.client.genesis();
+  const reservedTotal = reserved.reduce((sum, spot) => sum + spot.amount, 0n);
+  const after =
+    stake >= params.stakingRequirement
+      ? '  fully staked: the node is active from that block on; keep its uptime proofs coming (run murmur-node)'
+      : [
+          `  it becomes active when its stake reaches ${formatCoins(params.stakingRequirement)} (${formatCoins(params.stakingRequirement - stake - reservedTotal)} open, ${formatCoins(reservedTotal)} reserved)`,
+          `  contributors join with: murmur-devnet wallet contribute --node ${result.node} --amount <coins>`,
+        ].join('\n');
   return session.finish(
     `registration of node ${result.node}`,
     result,
     { node: result.node },
-    `  contributors join with: murmur-devnet wallet contribute --node ${result.node} --amount <coins>`,
+    after,
   );
 }
 
