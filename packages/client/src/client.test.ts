@@ -1,0 +1,351 @@
+import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type MurmurClient, PATH_STATE_KEY } from './client.js';
+import { DeliveryFailedError } from './errors.js';
+import type { PushBatch, PushSource } from './push.js';
+import { createMemoryStorage } from './storage/memory.js';
+import { collectMessages, eventually, nextEvent, testClient } from './test-support/clients.js';
+import { createFakeNetwork, type FakeNetwork } from './test-support/fake-network.js';
+
+let crypto: MurmurCrypto;
+const running: MurmurClient[] = [];
+
+beforeAll(async () => {
+  crypto = await loadCrypto();
+});
+
+afterEach(async () => {
+  for (const client of running.splice(0)) await client.stop();
+});
+
+async function started(
+  network: FakeNetwork,
+  options: Parameters<typeof testClient>[2] = {},
+): Promise<ReturnType<typeof testClient>> {
+  const made = testClient(network, crypto, options);
+  running.push(made.client);
+  if ((await made.client.account.get()) === undefined) await made.client.account.create();
+  await made.client.start();
+  await made.client.whenReady({ signal: AbortSignal.timeout(10_000) });
+  return made;
+}
+
+describe('client on a fake network', () => {
+  it('two clients exchange messages both ways through onion paths', async () => {
+    const network = createFakeNetwork({ crypto });
+    const { client: alice } = await started(network);
+    const { client: bob } = await started(network);
+    const aliceId = alice.sessionId as string;
+    const bobId = bob.sessionId as string;
+
+    const atBob = nextEvent(bob, 'message');
+    const sent = await alice.sendMessage(bobId, 'hello Bob');
+    expect(sent.state).toBe('queued');
+    await alice.waitForDelivery(sent.id, { signal: AbortSignal.timeout(10_000) });
+    const received = await atBob;
+    expect(received).toMatchObject({ id: sent.id, from: aliceId, text: 'hello Bob', namespace: 0 });
+    expect(received.sentAt).toBe(sent.sentAt);
+
+    const atAlice = nextEvent(alice, 'message');
+    const reply = await bob.sendMessage(aliceId, 'hi Alice 👋');
+    expect((await atAlice).text).toBe('hi Alice 👋');
+    await bob.waitForDelivery(reply.id, { signal: AbortSignal.timeout(10_000) });
+
+    // Both histories hold both messages, in the conversation keyed by the other party.
+    const aliceHistory = await alice.conversations.history(bobId);
+    expect(aliceHistory.map((m) => [m.direction, m.text, m.state])).toEqual([
+      ['incoming', 'hi Alice 👋', undefined],
+      ['outgoing', 'hello Bob', 'sent'],
+    ]);
+    const [conversation] = await bob.conversations.list();
+    expect(conversation).toMatchObject({ sessionId: aliceId, unreadCount: 1 });
+    expect(await bob.conversations.markRead(aliceId)).toBe(1);
+
+    // Every request went through an onion path: the swarm saw stores and retrieves, and
+    // guards saw onion requests.
+    expect(network.stats.onionByGuard.size).toBeGreaterThan(0);
+    expect(network.messagesOf(bobId).map((m) => m.hash)).toEqual([sent.id]);
+    expect(alice.health()).toMatchObject({
+      summary: 'healthy',
+      timeSynced: true,
+      paths: 'healthy',
+    });
+  });
+
+  it('reports delivery states in order', async () => {
+    const network = createFakeNetwork({ crypto });
+    const { client: alice } = await started(network);
+    const bob = crypto.generateIdentity();
+    const states: string[] = [];
+    alice.on('message-state', (event) => states.push(event.state));
+    const { id } = await alice.sendMessage(bob.sessionId, 'hi');
+    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
+    expect(states).toEqual(['queued', 'sending', 'sent']);
+    await eventually(() => alice.health().outboxPending === 0, 2_000, 'empty outbox');
+  });
+
+  it('a restarted client (new object, same storage) misses nothing and repeats nothing', async () => {
+    const network = createFakeNetwork({ crypto, retrieveLimit: 2 });
+    const { client: alice } = await started(network);
+    const bobStorage = createMemoryStorage();
+    const first = await started(network, { storage: bobStorage });
+    const bobId = first.client.sessionId as string;
+    const before = collectMessages(first.client);
+
+    const one = await alice.sendMessage(bobId, 'one');
+    await eventually(() => before.texts.includes('one'), 10_000, 'first message');
+    await first.client.stop();
+
+    // Sent while Bob is away; more than one retrieve page (the fake swarm returns 2 at a time).
+    for (const text of ['two', 'three', 'four', 'five']) {
+      const { id } = await alice.sendMessage(bobId, text);
+      await alice.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
+    }
+
+    const second = testClient(network, crypto, { storage: bobStorage });
+    running.push(second.client);
+    const after = collectMessages(second.client);
+    await second.client.start();
+    expect(second.client.sessionId).toBe(bobId);
+    await second.client.whenReady({ signal: AbortSignal.timeout(10_000) });
+    await second.client.catchUp({ signal: AbortSignal.timeout(10_000) });
+    expect(after.texts).toEqual(['two', 'three', 'four', 'five']);
+    expect(after.ids).not.toContain(one.id);
+    const history = await second.client.conversations.history(alice.sessionId as string);
+    expect(history.map((m) => m.text)).toEqual(['five', 'four', 'three', 'two', 'one']);
+  });
+
+  it('a message queued before a restart is sent after it', async () => {
+    const network = createFakeNetwork({ crypto });
+    const aliceStorage = createMemoryStorage();
+    const bob = crypto.generateIdentity();
+    const first = testClient(network, crypto, { storage: aliceStorage });
+    await first.client.account.create();
+    // Not started: the message waits in the durable outbox.
+    const { id } = await first.client.sendMessage(bob.sessionId, 'queued while offline');
+    expect((await aliceStorage.getOutboxEntry(id))?.state).toBe('queued');
+
+    const second = testClient(network, crypto, { storage: aliceStorage });
+    running.push(second.client);
+    await second.client.start();
+    await second.client.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
+    expect(network.messagesOf(bob.sessionId).map((m) => m.hash)).toEqual([id]);
+    expect((await aliceStorage.getMessage(id))?.state).toBe('sent');
+  });
+
+  it('rebuilds its paths when a guard dies and still delivers', async () => {
+    const network = createFakeNetwork({ crypto, nodeCount: 16 });
+    const { client: alice } = await started(network);
+    // Alice alone on the network: the guards her onion requests reach are hers.
+    const warmUp = await alice.sendMessage(crypto.generateIdentity().sessionId, 'warm-up');
+    await alice.waitForDelivery(warmUp.id, { signal: AbortSignal.timeout(10_000) });
+    const aliceGuards = [...network.stats.onionByGuard.keys()];
+    expect(aliceGuards.length).toBeGreaterThan(0);
+    const { client: bob } = await started(network);
+    const bobId = bob.sessionId as string;
+
+    for (const key of aliceGuards) network.node(key).unreachable = true;
+    network.stats.onionByGuard.clear();
+    const atBob = nextEvent(bob, 'message', (message) => message.text === 'after the crash');
+    const { id } = await alice.sendMessage(bobId, 'after the crash');
+    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(15_000) });
+    await atBob;
+    // Requests did hit the dead guards, and the message went out through new ones.
+    expect(aliceGuards.some((key) => (network.stats.refused.get(key) ?? 0) > 0)).toBe(true);
+    const used = [...network.stats.onionByGuard.keys()];
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.some((key) => aliceGuards.includes(key))).toBe(false);
+    expect(alice.health().paths).toBe('healthy');
+  });
+
+  it('sends with a clock 10 minutes wrong (the offset is corrected)', async () => {
+    const network = createFakeNetwork({ crypto });
+    const slow = { now: () => Date.now() - 10 * 60_000 };
+    const { client: alice } = await started(network, { clock: slow });
+    const { client: bob } = await started(network, {
+      clock: { now: () => Date.now() + 10 * 60_000 },
+    });
+    expect(Math.abs(alice.health().timeOffsetMs - 10 * 60_000)).toBeLessThan(1_000);
+    const atBob = nextEvent(bob, 'message');
+    const { id, sentAt } = await alice.sendMessage(bob.sessionId as string, 'on time');
+    expect(Math.abs(sentAt - Date.now())).toBeLessThan(1_000);
+    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
+    const received = await atBob;
+    expect(Math.abs(received.sentAt - Date.now())).toBeLessThan(2_000);
+    expect(Math.abs(received.receivedAt - Date.now())).toBeLessThan(2_000);
+    const [stored] = network.messagesOf(bob.sessionId as string);
+    expect(Math.abs((stored?.timestamp ?? 0) - Date.now())).toBeLessThan(2_000);
+  });
+
+  it('resynchronises and retries once when the nodes answer 406', async () => {
+    const network = createFakeNetwork({ crypto });
+    const { client: alice } = await started(network);
+    const { client: bob } = await started(network);
+    const syncs: number[] = [];
+    alice.on('time-sync', (event) => syncs.push(event.offsetMs));
+    // The whole network's clock moves 5 minutes back: Alice's timestamps are now in its future.
+    for (const node of network.nodes) node.clockOffsetMs = -5 * 60_000;
+    const { id } = await alice.sendMessage(bob.sessionId as string, 'after the jump');
+    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
+    expect(network.stats.rpcStatus.get(406)).toBeGreaterThanOrEqual(1);
+    expect(syncs.length).toBeGreaterThan(0);
+    expect(Math.abs(alice.health().timeOffsetMs + 5 * 60_000)).toBeLessThan(1_000);
+    // Bob's signed retrieves were refused too (406): he resynchronises and receives.
+    const atBob = nextEvent(bob, 'message', (message) => message.id === id);
+    await bob.catchUp({ signal: AbortSignal.timeout(10_000) });
+    await atBob;
+  });
+
+  it('follows its contacts and itself to a new swarm (421) and still delivers', async () => {
+    const network = createFakeNetwork({ crypto, nodeCount: 12, swarmSize: 4 });
+    const { client: alice } = await started(network);
+    const { client: bob } = await started(network);
+    const bobId = bob.sessionId as string;
+    const received = collectMessages(bob);
+    const first = await alice.sendMessage(bobId, 'before the move');
+    await eventually(() => received.texts.includes('before the move'), 10_000, 'first message');
+
+    // Swarms are formed again: 12 nodes in 4 swarms of 3 with new IDs, Bob's new swarm made
+    // of nodes from other swarms only; messages move with them.
+    const oldSwarm = network.swarmOf(bobId);
+    const others = network.nodes.filter((node) => !oldSwarm.includes(node));
+    network.reassign([0, 1, 2, 3].map((i) => network.nodes.slice(i * 3, i * 3 + 3)));
+    const slot = [0, 1, 2, 3].find((i) =>
+      network.nodes.slice(i * 3, i * 3 + 3).includes(network.swarmOf(bobId)[0] as never),
+    ) as number;
+    const rest = [...oldSwarm, ...others.slice(3)];
+    network.reassign(
+      [0, 1, 2, 3].map((i) => (i === slot ? others.slice(0, 3) : rest.splice(0, 3))),
+    );
+    const newSwarm = network.swarmOf(bobId);
+    expect(newSwarm.some((node) => oldSwarm.includes(node))).toBe(false);
+
+    const wrongSwarm = network.stats.rpcStatus.get(421) ?? 0;
+    const second = await alice.sendMessage(bobId, 'after the move');
+    await alice.waitForDelivery(second.id, { signal: AbortSignal.timeout(10_000) });
+    await eventually(() => received.texts.includes('after the move'), 10_000, 'second message');
+    expect(received.texts).toEqual(['before the move', 'after the move']);
+    expect(received.ids).toEqual([first.id, second.id]);
+    // Both clients were told 421 (Alice storing, Bob polling) and followed.
+    expect(network.stats.rpcStatus.get(421) ?? 0).toBeGreaterThanOrEqual(wrongSwarm + 2);
+  });
+
+  it('starts from a corrupted path cache by bootstrapping from the seed', async () => {
+    const network = createFakeNetwork({ crypto });
+    for (const garbage of [
+      'not json {',
+      JSON.stringify({ version: 1, savedAt: Date.now(), pool: 'x', guards: [] }),
+      JSON.stringify({ version: 99 }),
+    ]) {
+      const storage = createMemoryStorage();
+      await storage.setValue(PATH_STATE_KEY, garbage);
+      const seedRequests = network.stats.seedRequests;
+      const { client } = await started(network, { storage });
+      expect(network.stats.seedRequests).toBeGreaterThan(seedRequests);
+      expect(client.health().paths).toBe('healthy');
+      const saved = await storage.getValue(PATH_STATE_KEY);
+      expect(JSON.parse(saved as string)).toMatchObject({ version: 1 });
+    }
+  });
+
+  it('recovers from a poisoned path cache (every cached node dead) without a restart', async () => {
+    const network = createFakeNetwork({ crypto });
+    const ghost = createFakeNetwork({ crypto });
+    const storage = createMemoryStorage();
+    // A cache that is well formed and fresh, but lists nodes that do not answer.
+    await storage.setValue(
+      PATH_STATE_KEY,
+      JSON.stringify({
+        version: 1,
+        savedAt: Date.now(),
+        pool: ghost.nodes.map((node) => ({
+          ed25519: node.ed25519,
+          x25519: node.x25519,
+          ip: node.ip.replace(/^10\./, '11.'),
+          port: node.port,
+        })),
+        guards: [],
+      }),
+    );
+    const { client } = await started(network, { storage });
+    expect(client.health().paths).toBe('healthy');
+    expect(network.stats.seedRequests).toBeGreaterThan(0);
+  });
+
+  it('deletes retrieved messages when asked to', async () => {
+    const network = createFakeNetwork({ crypto });
+    const { client: alice } = await started(network);
+    const { client: bob } = await started(network, { init: { deleteAfterRetrieve: true } });
+    const bobId = bob.sessionId as string;
+    const atBob = nextEvent(bob, 'message');
+    const { id } = await alice.sendMessage(bobId, 'read once');
+    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
+    await atBob;
+    await eventually(() => network.messagesOf(bobId).length === 0, 10_000, 'deletion');
+  });
+
+  it('gives up on an unreachable swarm after its attempts, with a clear error', async () => {
+    const network = createFakeNetwork({ crypto, nodeCount: 16 });
+    const { client: alice } = await started(network, {
+      init: { outbox: { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 20 } },
+    });
+    const bob = crypto.generateIdentity();
+    for (const node of network.swarmOf(bob.sessionId)) node.unreachable = true;
+    const failed = nextEvent(alice, 'message-state', (event) => event.state === 'failed');
+    const { id } = await alice.sendMessage(bob.sessionId, 'into the void');
+    const error = await alice
+      .waitForDelivery(id, { signal: AbortSignal.timeout(15_000) })
+      .catch((cause: unknown) => cause);
+    expect(error).toBeInstanceOf(DeliveryFailedError);
+    expect(error).toMatchObject({ reason: 'attempts-exhausted', attempts: 3, messageId: id });
+    expect((await failed).error?.message).toMatch(/not delivered/);
+    const [message] = await alice.conversations.history(bob.sessionId);
+    expect(message?.state).toBe('failed');
+
+    // The swarm comes back; a retry delivers.
+    for (const node of network.swarmOf(bob.sessionId)) node.unreachable = false;
+    expect(await alice.retryMessage(id)).toBe(true);
+    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(15_000) });
+  });
+
+  it('takes messages from a push source through the same pipeline', async () => {
+    const network = createFakeNetwork({ crypto });
+    const { client: alice } = await started(network);
+    let deliver: ((batch: PushBatch) => void) | undefined;
+    const push: PushSource = {
+      connected: true,
+      async start(onMessages) {
+        deliver = onMessages;
+      },
+      async stop() {
+        deliver = undefined;
+      },
+    };
+    const { client: bob } = await started(network, {
+      init: { pushSource: push, pushPollIntervalMs: 60_000 },
+    });
+    const bobId = bob.sessionId as string;
+    expect(bob.health().pushConnected).toBe(true);
+    const received = collectMessages(bob);
+    const { id } = await alice.sendMessage(bobId, 'pushed');
+    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
+    const [stored] = network.messagesOf(bobId);
+    // Garbage is refused; the real message is delivered once, however often it is pushed.
+    deliver?.({ namespace: 0, messages: [{ hash: 'x' } as never] });
+    deliver?.({
+      namespace: 0,
+      messages: [
+        { hash: id, timestamp: 1, expiration: stored?.expiry ?? 0, data: stored?.data ?? '' },
+      ],
+    });
+    deliver?.({
+      namespace: 0,
+      messages: [
+        { hash: id, timestamp: 1, expiration: stored?.expiry ?? 0, data: stored?.data ?? '' },
+      ],
+    });
+    await eventually(() => received.texts.length === 1, 5_000, 'pushed message');
+    await bob.catchUp({ signal: AbortSignal.timeout(10_000) });
+    expect(received.texts).toEqual(['pushed']);
+  });
+});

@@ -1,0 +1,1096 @@
+/**
+ * `createClient`: wires the client's parts together and runs their lifecycle.
+ *
+ * ```
+ *   directory (seeds | ledger) ──► path manager ◄── guard tests (direct `info`: first time samples)
+ *                                     │
+ *   network time ◄── every `t` ── transport ──► swarm cache (421 → replace, retry once)
+ *        │                          ▲    ▲
+ *        └─ gates ─► outbox ────────┘    └──────── poller ◄── watchdog
+ *                       ▲                            │
+ *   sendMessage ────────┘                 receiver ◄─┴─◄ push source
+ * ```
+ */
+import type { Identity, LayerEncryption, MurmurCrypto } from '@murmur/crypto';
+import {
+  createPathManager,
+  decodePathCache,
+  type KeyValueStore,
+  type OnionNode,
+  type PathHealth,
+  type PathManager,
+  type PathManagerInit,
+} from '@murmur/onion';
+import type { LedgerSource } from '@murmur/registry';
+import {
+  AbortError,
+  type AbortOptions,
+  bytesToHex,
+  type Clock,
+  checkSchema,
+  createChecker,
+  errorFromResponse,
+  InvalidInputError,
+  InvalidResponseError,
+  type Logger,
+  MAX_MESSAGE_BYTES,
+  MurmurError,
+  parseResponse,
+  type RetrievedMessage,
+  RetrievedMessageSchema,
+  type RetrieveResponse,
+  silentLogger,
+  systemClock,
+  TooLargeError,
+  TTL_MAX_PUBLIC_MS,
+  throwIfAborted,
+  UpstreamFailedError,
+} from '@murmur/wire';
+import { type AccountApi, createAccountApi } from './account.js';
+import { type ContactsApi, createContactsApi } from './contacts.js';
+import { sealTextMessage } from './content.js';
+import { type ConversationsApi, createConversationsApi } from './conversations.js';
+import { createLedgerDirectory, createSeedDirectory, type NodeDirectory } from './directory.js';
+import { AccountMissingError } from './errors.js';
+import {
+  type ClientErrorSource,
+  type ClientEvents,
+  type ClientHealth,
+  createEmitter,
+  type Listener,
+  type MessageStateEvent,
+  type OutgoingState,
+} from './events.js';
+import { createNetworkTime, type NetworkTime, type NetworkTimeInit } from './network-time.js';
+import { createOutbox, type OutboxInit } from './outbox.js';
+import { createPoller } from './poller.js';
+import type { PushSource } from './push.js';
+import { createReceiver } from './receiver.js';
+import type { ClientStorage, OutboxEntry } from './storage/types.js';
+import { createSwarmCache, memberToNode, type SwarmCacheInit } from './swarm-cache.js';
+import { createTransport, errorText, responseParser } from './transport.js';
+import { checkDuration, checkNamespaces, checkSessionId, checkText, checkTtl } from './validate.js';
+import { createWatchdog, type WatchdogInit } from './watchdog.js';
+
+/** The default poll interval, ms: chosen so that send → receive stays under 1.5 s at the median. */
+export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+/** The default poll interval while a push source is connected, ms. */
+export const DEFAULT_PUSH_POLL_INTERVAL_MS = 30_000;
+/** The default TTL of a sent message: 14 days, the longest a public inbox allows. */
+export const DEFAULT_MESSAGE_TTL_MS = TTL_MAX_PUBLIC_MS;
+/** The storage key of the onion path state. */
+export const PATH_STATE_KEY = 'murmur:onion:paths';
+
+/** Network-time options (`ClientInit.time`). */
+export interface TimeInit extends NetworkTimeInit {
+  /** Resynchronise this often, ms (default 10 min). */
+  resyncIntervalMs?: number;
+  /** Nodes asked per resync (default 3). */
+  resyncNodes?: number;
+}
+
+/** The client's options. Everything is optional except a node source (`seeds` or `ledger`). */
+export interface ClientInit {
+  /** Seed endpoint URLs (`get_n_service_nodes`), such as `http://127.0.0.1:38157/json_rpc`. */
+  seeds?: readonly string[];
+  /** A ledger to follow instead of seeds: nodes and swarms are then computed locally. */
+  ledger?: LedgerSource;
+  /** The account to use; otherwise the one in the storage (created or restored there). */
+  identity?: Identity;
+  /** Time between polls, ms (default {@link DEFAULT_POLL_INTERVAL_MS}). */
+  pollIntervalMs?: number;
+  /** Time between polls while a push source is connected, ms (default 30 s). */
+  pushPollIntervalMs?: number;
+  /** Namespaces polled (default `[0]`, direct messages). */
+  namespaces?: readonly number[];
+  /** TTL of sent messages, ms (default 14 days). */
+  messageTtlMs?: number;
+  /** Delete messages from the swarm once stored locally (default false: let them expire). */
+  deleteAfterRetrieve?: boolean;
+  /** Onion layer cipher (default `aes-gcm`). */
+  encType?: LayerEncryption;
+  /** How nodes are reached: `http` (default; local networks) or `https`. */
+  nodeScheme?: 'http' | 'https';
+  /** Time limit of one onion request, ms (default 20 s). */
+  requestTimeoutMs?: number;
+  /** Outbox retry policy. */
+  outbox?: OutboxInit;
+  /** Onion path options (`@murmur/onion`'s `PathManagerInit`). */
+  paths?: PathManagerInit;
+  /** Network-time options. */
+  time?: TimeInit;
+  /** Swarm cache options. */
+  swarms?: SwarmCacheInit;
+  /** Watchdog options. */
+  watchdog?: WatchdogInit;
+  /** Refresh the node list this often, ms (default 1 h). */
+  poolRefreshIntervalMs?: number;
+  /** Seen message hashes kept for de-duplication at most (default 100,000). */
+  maxSeenHashes?: number;
+  /** A push source (relay circuits): messages arrive without waiting for a poll. */
+  pushSource?: PushSource;
+}
+
+/** What the client uses. Only `crypto` and `storage` are required. */
+export interface ClientComponents {
+  /** `@murmur/crypto`'s `loadCrypto()` result. */
+  crypto: MurmurCrypto;
+  /** Where everything is kept (`createMemoryStorage()`, `createSqliteStorage()`, ...). */
+  storage: ClientStorage;
+  /** The fetch to use (default the global one). */
+  fetch?: typeof fetch;
+  /** A logger (default silent). Nothing secret is ever logged. */
+  logger?: Logger;
+  /** The local clock (default `Date.now`). */
+  clock?: Clock;
+  /** Uniform numbers in [0, 1) for jitter and choices (default `Math.random`). */
+  random?: () => number;
+}
+
+/** What {@link MurmurClient.sendMessage} returns at once. */
+export interface SendResult {
+  /** The message ID: its storage hash (the recipient sees the same ID). */
+  id: string;
+  /** `queued`: it is in the durable outbox. */
+  state: OutgoingState;
+  /** The sent time written in the message (network time, ms). */
+  sentAt: number;
+}
+
+/** Options of {@link MurmurClient.sendMessage}. */
+export interface SendOptions extends AbortOptions {
+  /** TTL, ms (10 s to 14 days; default `messageTtlMs`). */
+  ttlMs?: number;
+}
+
+/** A Murmur client. */
+export interface MurmurClient {
+  /**
+   * Starts: loads the account, builds onion paths (bootstrapping the node list from the seeds
+   * or the ledger when needed), synchronises network time, resumes the outbox and starts
+   * polling. Resolves once everything is started, not once the network answered: watch the
+   * `health` event or await {@link MurmurClient.whenReady}.
+   */
+  start(options?: AbortOptions): Promise<void>;
+  /** Stops everything, clears every timer, and resolves when work in flight has ended. */
+  stop(options?: AbortOptions): Promise<void>;
+  /** The account's Session ID, once known. */
+  readonly sessionId: string | undefined;
+  /** Whether the client is started. */
+  readonly started: boolean;
+  /** The account. */
+  readonly account: AccountApi;
+  /** Contacts. */
+  readonly contacts: ContactsApi;
+  /** Conversations and history. */
+  readonly conversations: ConversationsApi;
+  /**
+   * Encrypts a message for `recipient`, stores it in the durable outbox and returns at once.
+   * Delivery goes on in the background (also across restarts): follow it with the
+   * `message-state` event or {@link MurmurClient.waitForDelivery}.
+   *
+   * @throws `InvalidSessionIdError`, `InvalidInputError` (empty text), `TtlOutOfRangeError`,
+   * `TooLargeError` (over 76,800 bytes sealed), {@link AccountMissingError}.
+   */
+  sendMessage(recipient: string, text: string, options?: SendOptions): Promise<SendResult>;
+  /**
+   * Resolves when the message is stored on the recipient's swarm.
+   *
+   * @throws `DeliveryFailedError` when the outbox gave up; `NotFoundError` for an unknown ID;
+   * `AbortError` on the signal or when the client stops first.
+   */
+  waitForDelivery(id: string, options?: AbortOptions): Promise<void>;
+  /** Queues a failed message again with a fresh retry budget; false when it is not failed. */
+  retryMessage(id: string, options?: AbortOptions): Promise<boolean>;
+  /**
+   * Polls at once and resolves when the client has caught up with its swarm (call it when the
+   * app knows the network is back, for example on the browser's `online` event).
+   */
+  catchUp(options?: AbortOptions): Promise<void>;
+  /** Resolves when the client can send and receive: a path exists and the time is synced. */
+  whenReady(options?: AbortOptions): Promise<void>;
+  /** The health now. */
+  health(): ClientHealth;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): () => void;
+  /** Unsubscribes. */
+  off<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): void;
+}
+
+const retrievedMessageChecker = createChecker(RetrievedMessageSchema);
+
+function lastHashKey(sessionId: string, namespace: number): string {
+  return `murmur:client:last-hash:${sessionId}:${namespace}`;
+}
+
+/**
+ * Creates a client (stopped). Give `init.seeds` or `init.ledger`, and the `crypto` and
+ * `storage` components.
+ *
+ * @throws `InvalidInputError` for options out of range.
+ */
+export function createClient(init: ClientInit, components: ClientComponents): MurmurClient {
+  if (typeof init !== 'object' || init === null) {
+    throw new InvalidInputError('createClient: `init` must be an options object');
+  }
+  if (typeof components?.crypto !== 'object' || typeof components.storage !== 'object') {
+    throw new InvalidInputError('createClient: components need `crypto` and `storage`');
+  }
+  if ((init.seeds === undefined) === (init.ledger === undefined)) {
+    throw new InvalidInputError('createClient: give `seeds` (seed URLs) or `ledger`, not both');
+  }
+  const fetchFn = components.fetch ?? globalThis.fetch?.bind(globalThis);
+  if (typeof fetchFn !== 'function') {
+    throw new InvalidInputError('createClient: no `fetch` available: pass one in components');
+  }
+  const { crypto, storage } = components;
+  const logger = (components.logger ?? silentLogger()).child({ component: 'murmur-client' });
+  const clock = components.clock ?? systemClock;
+  const random = components.random ?? Math.random;
+
+  const pollIntervalMs = checkDuration(
+    init.pollIntervalMs,
+    'pollIntervalMs',
+    DEFAULT_POLL_INTERVAL_MS,
+  );
+  const pushPollIntervalMs = checkDuration(
+    init.pushPollIntervalMs,
+    'pushPollIntervalMs',
+    DEFAULT_PUSH_POLL_INTERVAL_MS,
+  );
+  const namespaces = checkNamespaces(init.namespaces ?? [0]);
+  const messageTtlMs = checkTtl(init.messageTtlMs ?? DEFAULT_MESSAGE_TTL_MS, 'messageTtlMs');
+  const resyncIntervalMs = checkDuration(
+    init.time?.resyncIntervalMs,
+    'time.resyncIntervalMs',
+    10 * 60_000,
+  );
+  const resyncNodes = Math.max(1, Math.floor(init.time?.resyncNodes ?? 3));
+  const poolRefreshIntervalMs = checkDuration(
+    init.poolRefreshIntervalMs,
+    'poolRefreshIntervalMs',
+    60 * 60_000,
+  );
+  const maxSeenHashes = Math.max(1_000, Math.floor(init.maxSeenHashes ?? 100_000));
+  if (init.identity !== undefined && typeof init.identity?.sessionId !== 'string') {
+    throw new InvalidInputError('createClient: `identity` must be an Identity from @murmur/crypto');
+  }
+
+  const events = createEmitter<ClientEvents>(logger);
+  let identity: Identity | undefined = init.identity;
+  let started = false;
+  let lifecycle = new AbortController();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const unsubscribers: (() => void)[] = [];
+  const pendingIds = new Set<string>();
+  let pool: OnionNode[] = [];
+
+  const reportError = (source: ClientErrorSource, error: unknown): void => {
+    if (!started) return;
+    const wrapped = MurmurError.isInstance(error)
+      ? error
+      : new UpstreamFailedError(errorText(error), { cause: error });
+    if (wrapped instanceof AbortError && lifecycle.signal.aborted) return;
+    events.emit('error', { source, error: wrapped });
+  };
+
+  const later = (delay: number, run: () => void): void => {
+    if (!started) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (started) run();
+    }, delay);
+    timers.add(timer);
+  };
+
+  // ---------------------------------------------------------------------------------------
+  // Network time, with events
+  // ---------------------------------------------------------------------------------------
+  const estimate = createNetworkTime(init.time ?? {}, { clock });
+  let lastSynced = false;
+  const afterTimeChange = (resynced: boolean): void => {
+    const synced = estimate.synced;
+    if (synced !== lastSynced || resynced) {
+      lastSynced = synced;
+      events.emit('time-sync', {
+        offsetMs: estimate.offsetMs,
+        samples: estimate.sampleCount,
+        synced,
+      });
+      if (synced) {
+        outbox.wake();
+        poller.pollNow();
+      }
+      emitHealth();
+    }
+  };
+  const networkTime: NetworkTime = {
+    now: () => estimate.now(),
+    get offsetMs() {
+      return estimate.offsetMs;
+    },
+    get synced() {
+      return estimate.synced;
+    },
+    get sampleCount() {
+      return estimate.sampleCount;
+    },
+    addSample(sample) {
+      const added = estimate.addSample(sample);
+      if (added) afterTimeChange(false);
+      return added;
+    },
+    invalidate: () => estimate.invalidate(),
+    reset: () => estimate.reset(),
+  };
+
+  // ---------------------------------------------------------------------------------------
+  // Node directory, paths, swarms, transport
+  // ---------------------------------------------------------------------------------------
+  const directory: NodeDirectory =
+    init.ledger !== undefined
+      ? createLedgerDirectory({ ledger: init.ledger }, { crypto, logger, clock })
+      : createSeedDirectory({ seeds: init.seeds ?? [] }, { fetch: fetchFn, logger, random });
+
+  const pathStore: KeyValueStore = {
+    get: (key) => storage.getValue(key),
+    set: (key, value) => storage.setValue(key, value),
+    delete: (key) => storage.deleteValue(key),
+  };
+
+  const swarms = createSwarmCache(init.swarms ?? {}, { clock, random });
+
+  // The path manager's guard test uses the transport, which needs the path manager: bind late.
+  let transportRef: ReturnType<typeof createTransport> | undefined;
+  const paths: PathManager = createPathManager(
+    { storeKey: PATH_STATE_KEY, ...(init.paths ?? {}) },
+    {
+      testGuard: async (node, options) => {
+        await (transportRef as ReturnType<typeof createTransport>).directRequest(
+          node,
+          'info',
+          {},
+          responseParser('info'),
+          options,
+        );
+      },
+      store: pathStore,
+      logger,
+      clock,
+    },
+  );
+
+  const transport = createTransport(
+    {
+      ...(init.encType === undefined ? {} : { encType: init.encType }),
+      ...(init.nodeScheme === undefined ? {} : { nodeScheme: init.nodeScheme }),
+      ...(init.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: init.requestTimeoutMs }),
+    },
+    {
+      crypto,
+      fetch: fetchFn,
+      logger,
+      clock,
+      paths,
+      networkTime,
+      swarms,
+      refreshSwarm: (pubkey, options) => refreshSwarm(pubkey, options),
+      resyncTime: (options) => resyncTime(options),
+    },
+  );
+  transportRef = transport;
+
+  const randomNodes = (count: number, exclude: ReadonlySet<string> = new Set()): OnionNode[] => {
+    const candidates = (pool.length > 0 ? pool : directory.nodes()).filter(
+      (node) => !exclude.has(node.ed25519),
+    );
+    for (let i = candidates.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [candidates[i], candidates[j]] = [candidates[j] as OnionNode, candidates[i] as OnionNode];
+    }
+    return candidates.slice(0, count);
+  };
+
+  const swarmRefreshes = new Map<string, Promise<void>>();
+  const refreshSwarm = (pubkey: string, options: AbortOptions): Promise<void> => {
+    const computed = directory.swarmFor(pubkey);
+    if (computed !== undefined) {
+      swarms.set(pubkey, computed.members, computed.swarmId);
+      return Promise.resolve();
+    }
+    let running = swarmRefreshes.get(pubkey);
+    if (running === undefined) {
+      running = (async () => {
+        const tried = new Set<string>();
+        let lastError: unknown;
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const [node] = randomNodes(1, tried);
+          if (node === undefined) break;
+          tried.add(node.ed25519);
+          try {
+            const answer = await transport.nodeRequest(
+              node,
+              'get_swarm',
+              { pubkey },
+              responseParser('get_swarm'),
+              { signal: lifecycle.signal },
+            );
+            const members = answer.snodes
+              .map((snode) =>
+                memberToNode({
+                  pubkeyEd25519: snode.pubkey_ed25519,
+                  pubkeyX25519: snode.pubkey_x25519,
+                  ip: snode.ip,
+                  port: snode.port_https ?? Number(snode.port),
+                }),
+              )
+              .filter((member): member is OnionNode => member !== undefined);
+            if (members.length === 0) {
+              throw new InvalidResponseError('get_swarm: the answer lists no usable member');
+            }
+            swarms.set(pubkey, members, answer.swarm.toLowerCase());
+            return;
+          } catch (error) {
+            if (lifecycle.signal.aborted) throw error;
+            lastError = error;
+          }
+        }
+        throw lastError ?? new UpstreamFailedError('no known node to ask for the swarm');
+      })().finally(() => swarmRefreshes.delete(pubkey));
+      swarmRefreshes.set(pubkey, running);
+    }
+    return raceSignal(running, options.signal);
+  };
+
+  let resyncRunning: Promise<void> | undefined;
+  const resyncTime = (options: AbortOptions = {}): Promise<void> => {
+    if (resyncRunning === undefined) {
+      resyncRunning = (async () => {
+        const nodes = randomNodes(resyncNodes);
+        if (nodes.length === 0) throw new UpstreamFailedError('no known node to ask for the time');
+        const results = await Promise.allSettled(
+          nodes.map((node) =>
+            transport.nodeRequest(node, 'info', {}, responseParser('info'), {
+              signal: lifecycle.signal,
+            }),
+          ),
+        );
+        const answered = results.filter((result) => result.status === 'fulfilled').length;
+        afterTimeChange(true);
+        if (answered === 0) {
+          const failure = results.find((result) => result.status === 'rejected');
+          throw new UpstreamFailedError(`no node answered a time request (${nodes.length} asked)`, {
+            cause: failure?.status === 'rejected' ? failure.reason : undefined,
+          });
+        }
+        logger.debug(
+          { offsetMs: networkTime.offsetMs, answered, samples: networkTime.sampleCount },
+          'client: network time synchronised',
+        );
+      })().finally(() => {
+        resyncRunning = undefined;
+      });
+    }
+    return raceSignal(resyncRunning, options.signal);
+  };
+
+  // ---------------------------------------------------------------------------------------
+  // Background loops: bootstrap, time sync, pool refresh
+  // ---------------------------------------------------------------------------------------
+  let bootstrapRunning: Promise<void> | undefined;
+  let bootstrapFailures = 0;
+  const applyPool = (nodes: OnionNode[]): void => {
+    if (nodes.length === 0) return;
+    pool = nodes.map((node) => ({ ...node }));
+    paths.setPool(pool);
+  };
+  const bootstrap = (): void => {
+    if (!started || bootstrapRunning !== undefined) return;
+    bootstrapRunning = (async () => {
+      try {
+        const nodes = await directory.refresh({ signal: lifecycle.signal });
+        if (nodes.length === 0) throw new UpstreamFailedError('the node list is empty');
+        applyPool(nodes);
+        bootstrapFailures = 0;
+        if (!networkTime.synced) timeSyncLoop();
+        logger.info({ nodes: nodes.length, source: directory.kind }, 'client: node list loaded');
+      } catch (error) {
+        if (lifecycle.signal.aborted) return;
+        bootstrapFailures++;
+        reportError('bootstrap', error);
+        const delay = Math.min(60_000, 1_000 * 2 ** Math.min(bootstrapFailures - 1, 10));
+        later(Math.round(delay * (0.5 + random() / 2)), bootstrap);
+      }
+    })().finally(() => {
+      bootstrapRunning = undefined;
+    });
+  };
+
+  let timeSyncFailures = 0;
+  let timeSyncTimer = false;
+  const timeSyncLoop = (): void => {
+    if (!started) return;
+    // Without a path or a known node there is nobody to ask: the path health listener and
+    // the pool update start the loop again.
+    if (paths.health === 'offline' || randomNodes(1).length === 0) return;
+    resyncTime({ signal: lifecycle.signal })
+      .then(() => {
+        timeSyncFailures = 0;
+      })
+      .catch((error: unknown) => {
+        timeSyncFailures++;
+        if (!networkTime.synced) reportError('time-sync', error);
+      })
+      .finally(() => {
+        if (!started || timeSyncTimer) return;
+        timeSyncTimer = true;
+        const delay = networkTime.synced
+          ? resyncIntervalMs
+          : Math.min(30_000, 1_000 * 2 ** Math.min(timeSyncFailures, 10));
+        later(delay, () => {
+          timeSyncTimer = false;
+          timeSyncLoop();
+        });
+      });
+  };
+
+  const poolRefreshLoop = (): void => {
+    later(poolRefreshIntervalMs, () => {
+      bootstrap();
+      poolRefreshLoop();
+    });
+  };
+
+  // ---------------------------------------------------------------------------------------
+  // Identity
+  // ---------------------------------------------------------------------------------------
+  const loadIdentity = async (): Promise<Identity | undefined> => {
+    if (identity !== undefined) return identity;
+    const account = await storage.getAccount();
+    if (account !== undefined && identity === undefined) {
+      identity = crypto.identityFromSeed(account.seed);
+    }
+    return identity;
+  };
+  const requireIdentity = async (): Promise<Identity> => {
+    const found = await loadIdentity();
+    if (found === undefined) throw new AccountMissingError();
+    return found;
+  };
+
+  // ---------------------------------------------------------------------------------------
+  // Outbox
+  // ---------------------------------------------------------------------------------------
+  const storeParser = (entry: OutboxEntry) => (body: unknown) => {
+    const answer = parseResponse('store', body);
+    if (answer.hash !== entry.id) {
+      throw new InvalidResponseError(
+        'store: the node computed another hash for the message than the client',
+        { details: { expected: entry.id, got: answer.hash } },
+      );
+    }
+    const stored = Object.values(answer.swarm).filter((result) => result.failed !== true).length;
+    if (stored === 0) {
+      throw new UpstreamFailedError('store: no member of the swarm stored the message');
+    }
+    return stored;
+  };
+
+  const outbox = createOutbox(init.outbox ?? {}, {
+    storage,
+    now: () => networkTime.now(),
+    random,
+    logger,
+    ready: () => started && networkTime.synced,
+    onState: (event: MessageStateEvent) => {
+      if (event.state === 'queued' || event.state === 'sending') pendingIds.add(event.id);
+      else pendingIds.delete(event.id);
+      events.emit('message-state', event);
+      if (event.state === 'failed' && event.error !== undefined) {
+        reportError(
+          'outbox',
+          new UpstreamFailedError(event.error.message, { details: { messageId: event.id } }),
+        );
+      }
+      emitHealth();
+    },
+    send: async (entry, options) => {
+      await transport.swarmRequest(
+        {
+          pubkey: entry.recipient,
+          method: 'store',
+          params: (now) => ({
+            pubkey: entry.recipient,
+            namespace: entry.namespace,
+            timestamp: now,
+            ttl: entry.ttlMs,
+            data: entry.data,
+          }),
+          parse: storeParser(entry),
+        },
+        options,
+      );
+    },
+  });
+
+  // ---------------------------------------------------------------------------------------
+  // Receive: receiver, poller, watchdog, push
+  // ---------------------------------------------------------------------------------------
+  const receiver = createReceiver({
+    crypto,
+    storage,
+    logger,
+    now: () => networkTime.now(),
+    onMessage: (message) => events.emit('message', message),
+  });
+
+  let pollsSincePrune = 0;
+
+  const pollOnce = async (options: AbortOptions): Promise<{ more: boolean }> => {
+    const self = await requireIdentity();
+    const lastHashes = await Promise.all(
+      namespaces.map((namespace) => storage.getValue(lastHashKey(self.sessionId, namespace))),
+    );
+    const ed25519 = bytesToHex(self.ed25519.publicKey);
+    const { value: answers } = await transport.swarmRequest(
+      {
+        pubkey: self.sessionId,
+        method: 'batch',
+        params: (now) => ({
+          requests: namespaces.map((namespace, index) => {
+            const lastHash = lastHashes[index];
+            const params: Record<string, unknown> = {
+              pubkey: self.sessionId,
+              namespace,
+              timestamp: now,
+              pubkey_ed25519: ed25519,
+              signature: crypto.signRequest(
+                'retrieve',
+                { namespace, timestamp: now },
+                self.ed25519.secretKey,
+              ),
+              ...(lastHash === undefined || lastHash === '' ? {} : { last_hash: lastHash }),
+            };
+            return { method: 'retrieve', params };
+          }),
+        }),
+        parse: (body) => {
+          const batch = parseResponse('batch', body);
+          if (batch.results.length !== namespaces.length) {
+            throw new InvalidResponseError(
+              `batch: ${batch.results.length} results for ${namespaces.length} retrieves`,
+            );
+          }
+          const failures = batch.results
+            .filter((result) => result.code < 200 || result.code > 299)
+            .map((result) => errorFromResponse(result.code, result.body));
+          // The transport handles a wrong swarm and a clock error: report those first.
+          const first =
+            failures.find((error) => error.code === 'WRONG_SWARM') ??
+            failures.find((error) => error.code === 'CLOCK_OUT_OF_SYNC') ??
+            failures[0];
+          if (first !== undefined) throw first;
+          return batch.results.map((result) => parseResponse('retrieve', result.body));
+        },
+      },
+      options,
+    );
+
+    let more = false;
+    const processed: string[] = [];
+    for (const [index, namespace] of namespaces.entries()) {
+      const answer = answers[index] as RetrieveResponse;
+      const result = await receiver.process(self, namespace, answer.messages);
+      processed.push(...result.processed);
+      const last = answer.messages.at(-1);
+      // Stored after the messages: a crash in between re-delivers (and de-duplicates).
+      if (last !== undefined)
+        await storage.setValue(lastHashKey(self.sessionId, namespace), last.hash);
+      more ||= answer.more;
+    }
+    if (init.deleteAfterRetrieve === true && processed.length > 0) {
+      void deleteRetrieved(self, processed).catch((error: unknown) => reportError('delete', error));
+    }
+    if (++pollsSincePrune >= 100) {
+      pollsSincePrune = 0;
+      await storage.pruneSeenHashes(networkTime.now(), maxSeenHashes);
+    }
+    return { more };
+  };
+
+  const deleteRetrieved = async (self: Identity, hashes: string[]): Promise<void> => {
+    for (let start = 0; start < hashes.length; start += 1_000) {
+      const messages = hashes.slice(start, start + 1_000);
+      await transport.swarmRequest(
+        {
+          pubkey: self.sessionId,
+          method: 'delete',
+          params: () => ({
+            pubkey: self.sessionId,
+            pubkey_ed25519: bytesToHex(self.ed25519.publicKey),
+            messages,
+            signature: crypto.signRequest('delete', { messages }, self.ed25519.secretKey),
+          }),
+          parse: responseParser('delete'),
+        },
+        { signal: lifecycle.signal },
+      );
+    }
+  };
+
+  const poller = createPoller(
+    { intervalMs: pollIntervalMs, slowIntervalMs: pushPollIntervalMs },
+    {
+      clock,
+      logger,
+      poll: pollOnce,
+      blockedBy: () => {
+        if (identity === undefined) return 'waiting-for-account';
+        if (!networkTime.synced || paths.health === 'offline') return 'waiting-for-network';
+        return undefined;
+      },
+      pushConnected: () => init.pushSource?.connected === true,
+      onStateChange: () => emitHealth(),
+      onWake: () => {
+        // After a sleep the clock may have moved and paths may be dead: check both.
+        networkTime.invalidate();
+        timeSyncLoop();
+      },
+      onError: (error) => reportError('poller', error),
+    },
+  );
+
+  const watchdog = createWatchdog(init.watchdog ?? {}, {
+    clock,
+    logger,
+    intervalMs: () => poller.currentIntervalMs,
+    lastProgressAt: () => poller.lastProgressAt,
+    active: () => started && (poller.state === 'polling' || poller.state === 'idle'),
+    onStall: (quietMs) => {
+      reportError(
+        'watchdog',
+        new UpstreamFailedError(`the poller made no progress for ${quietMs} ms; restarted it`),
+      );
+      poller.restart();
+      emitHealth();
+    },
+  });
+
+  const onPush = (batch: { namespace: number; messages: RetrievedMessage[] }): void => {
+    const self = identity;
+    if (!started || self === undefined) return;
+    let messages: RetrievedMessage[];
+    try {
+      if (!namespaces.includes(batch.namespace)) {
+        throw new InvalidInputError(`push: namespace ${batch.namespace} is not polled`);
+      }
+      if (!Array.isArray(batch.messages))
+        throw new InvalidInputError('push: `messages` must be an array');
+      messages = batch.messages.map((message, index) =>
+        checkSchema(retrievedMessageChecker, message, `push message ${index}`, { as: 'response' }),
+      );
+    } catch (error) {
+      reportError('push', error);
+      return;
+    }
+    receiver
+      .process(self, batch.namespace, messages)
+      .catch((error: unknown) => reportError('push', error));
+  };
+
+  // ---------------------------------------------------------------------------------------
+  // Health
+  // ---------------------------------------------------------------------------------------
+  let lastHealthKey = '';
+  const computeHealth = (): ClientHealth => {
+    const status = paths.status();
+    const pathHealth: PathHealth = started ? status.health : 'offline';
+    const timeSynced = networkTime.synced;
+    let summary: ClientHealth['summary'];
+    let reason: string;
+    if (!started) {
+      summary = 'offline';
+      reason = 'the client is stopped';
+    } else if (pathHealth === 'offline') {
+      summary = 'offline';
+      reason = `no onion path: ${status.reason}`;
+    } else if (!timeSynced) {
+      summary = 'offline';
+      reason = 'waiting for network time from a service node';
+    } else if (pathHealth !== 'healthy') {
+      summary = 'degraded';
+      reason = status.reason;
+    } else if (poller.failures > 0) {
+      summary = 'degraded';
+      reason = `the last ${poller.failures} poll(s) failed; retrying`;
+    } else if (poller.state === 'waiting-for-account') {
+      summary = 'degraded';
+      reason = 'no account yet: nothing to receive';
+    } else {
+      summary = 'healthy';
+      reason = status.reason;
+    }
+    const health: ClientHealth = {
+      summary,
+      reason,
+      paths: pathHealth,
+      pathsReason: status.reason,
+      timeSynced,
+      timeOffsetMs: networkTime.offsetMs,
+      poller: poller.state,
+      pollFailures: poller.failures,
+      pushConnected: init.pushSource?.connected === true,
+      outboxPending: pendingIds.size,
+    };
+    if (poller.lastCompletedAt !== undefined) health.lastPollAt = poller.lastCompletedAt;
+    return health;
+  };
+
+  function emitHealth(): void {
+    const health = computeHealth();
+    const key = [
+      health.summary,
+      health.reason,
+      health.paths,
+      health.timeSynced,
+      health.poller,
+      health.pollFailures > 0,
+      health.pushConnected,
+      health.outboxPending,
+    ].join('|');
+    if (key === lastHealthKey) return;
+    lastHealthKey = key;
+    events.emit('health', health);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Public API
+  // ---------------------------------------------------------------------------------------
+  const account = createAccountApi({
+    crypto,
+    storage,
+    clock,
+    injected: init.identity,
+    onIdentity: (next) => {
+      identity = next;
+      if (started) {
+        poller.pollNow();
+        outbox.wake();
+        emitHealth();
+      }
+    },
+  });
+  const contacts = createContactsApi({ crypto, storage, clock });
+  const conversations = createConversationsApi({ crypto, storage });
+
+  const start = async (options: AbortOptions = {}): Promise<void> => {
+    throwIfAborted(options.signal);
+    if (started) return;
+    started = true;
+    lifecycle = new AbortController();
+    lastHealthKey = '';
+    try {
+      await loadIdentity();
+      for (const entry of await storage.listOutboxEntries(['queued', 'sending'])) {
+        pendingIds.add(entry.id);
+      }
+      // The node list the path manager persisted, for get_swarm and time requests.
+      const cached = await storage.getValue(PATH_STATE_KEY);
+      if (cached !== undefined && pool.length === 0) {
+        const decoded = decodePathCache(cached, clock.now(), init.paths?.cacheTtlMs ?? 86_400_000);
+        if (decoded.ok) pool = decoded.pool;
+      }
+      unsubscribers.push(
+        paths.on('bootstrap', () => bootstrap()),
+        paths.on('health', (event) => {
+          emitHealth();
+          if (event.health === 'healthy' || event.health === 'degraded') {
+            outbox.wake();
+            poller.pollNow();
+            if (!networkTime.synced) timeSyncLoop();
+          }
+        }),
+        directory.onChange((nodes) => applyPool(nodes)),
+      );
+      await directory.start();
+      await paths.start();
+      if (pool.length === 0 || paths.needsBootstrap) bootstrap();
+      timeSyncLoop();
+      poolRefreshLoop();
+      await outbox.start();
+      poller.start();
+      watchdog.start();
+      if (init.pushSource !== undefined) {
+        const self = identity;
+        if (self !== undefined) {
+          await init.pushSource.start(onPush, {
+            signal: lifecycle.signal,
+            sessionId: self.sessionId,
+            ed25519PublicKey: bytesToHex(self.ed25519.publicKey),
+            namespaces,
+            now: () => networkTime.now(),
+            signRequest: (method, params) =>
+              crypto.signRequest(method, params, self.ed25519.secretKey),
+          });
+        }
+      }
+      emitHealth();
+      logger.info({ namespaces, pollIntervalMs }, 'client: started');
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  };
+
+  const stop = async (options: AbortOptions = {}): Promise<void> => {
+    throwIfAborted(options.signal);
+    if (!started) return;
+    started = false;
+    lifecycle.abort(new AbortError('the client was stopped'));
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
+    timeSyncTimer = false;
+    for (const unsubscribe of unsubscribers.splice(0)) unsubscribe();
+    watchdog.stop();
+    await poller.stop();
+    await outbox.stop();
+    await init.pushSource?.stop();
+    await Promise.allSettled(
+      [bootstrapRunning, resyncRunning, ...swarmRefreshes.values()].filter(
+        (promise): promise is Promise<void> => promise !== undefined,
+      ),
+    );
+    await paths.stop();
+    await directory.stop();
+    lastHealthKey = '';
+    emitHealth();
+    logger.info({}, 'client: stopped');
+  };
+
+  return {
+    start,
+    stop,
+    get sessionId() {
+      return identity?.sessionId;
+    },
+    get started() {
+      return started;
+    },
+    account,
+    contacts,
+    conversations,
+
+    async sendMessage(recipient, text, options = {}) {
+      throwIfAborted(options.signal);
+      const to = checkSessionId(crypto, recipient, 'the recipient');
+      const body = checkText(text);
+      const ttlMs = options.ttlMs === undefined ? messageTtlMs : checkTtl(options.ttlMs);
+      const self = await requireIdentity();
+      const displayName = (await storage.getAccount())?.displayName;
+      const sentAt = networkTime.now();
+      const sealed = sealTextMessage(crypto, self, to, {
+        text: body,
+        sentAt,
+        ...(displayName === undefined ? {} : { displayName }),
+      });
+      if (sealed.bytes.length > MAX_MESSAGE_BYTES) {
+        throw new TooLargeError(
+          `the message is ${sealed.bytes.length} bytes once sealed; at most ${MAX_MESSAGE_BYTES} fit`,
+          { details: { size: sealed.bytes.length, limit: MAX_MESSAGE_BYTES } },
+        );
+      }
+      const id = crypto.messageHash(to, 0, sealed.bytes);
+      throwIfAborted(options.signal);
+      await storage.insertMessage({
+        id,
+        conversationId: to,
+        direction: 'outgoing',
+        sender: self.sessionId,
+        text: body,
+        sentAt,
+        receivedAt: sentAt,
+        namespace: 0,
+        read: true,
+        state: 'queued',
+      });
+      await outbox.enqueue({
+        id,
+        recipient: to,
+        namespace: 0,
+        data: sealed.data,
+        ttlMs,
+        createdAt: sentAt,
+        state: 'queued',
+        attempts: 0,
+        nextAttemptAt: sentAt,
+      });
+      return { id, state: 'queued', sentAt };
+    },
+
+    waitForDelivery: (id, options) => outbox.waitFor(id, options),
+    retryMessage: (id, options) => outbox.retry(id, options),
+
+    async catchUp(options = {}) {
+      throwIfAborted(options.signal);
+      if (!started) throw new AbortError('the client is not started');
+      await requireIdentity();
+      const caughtUp = poller.caughtUp(options);
+      poller.pollNow();
+      await caughtUp;
+    },
+
+    whenReady(options = {}) {
+      const ready = () =>
+        started &&
+        networkTime.synced &&
+        (paths.health === 'healthy' || paths.health === 'degraded');
+      if (ready()) return Promise.resolve();
+      throwIfAborted(options.signal);
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!ready()) return;
+          cleanup();
+          resolve();
+        };
+        const onAbort = () => {
+          cleanup();
+          reject(new AbortError('whenReady aborted', { cause: options.signal?.reason }));
+        };
+        const offHealth = events.on('health', check);
+        const offTime = events.on('time-sync', check);
+        const offPaths = paths.on('health', check);
+        const cleanup = () => {
+          offHealth();
+          offTime();
+          offPaths();
+          options.signal?.removeEventListener('abort', onAbort);
+        };
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    },
+
+    health: computeHealth,
+    on: (name, listener) => events.on(name, listener),
+    off: (name, listener) => events.off(name, listener),
+  };
+}
+
+/** `promise`, or an `AbortError` as soon as `signal` fires (the work itself goes on). */
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(new AbortError('aborted', { cause: signal.reason }));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortError('aborted', { cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

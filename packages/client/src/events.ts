@@ -1,0 +1,185 @@
+/**
+ * A tiny typed event emitter (no `node:events`: the client runs in browsers too) and the
+ * payloads of every event a client emits.
+ */
+import type { PathHealth } from '@murmur/onion';
+import type { Logger, MurmurError } from '@murmur/wire';
+
+/** The state of an outgoing message. */
+export type OutgoingState = 'queued' | 'sending' | 'sent' | 'failed';
+
+/** A message that arrived, decrypted and verified. */
+export interface IncomingMessage {
+  /** The storage hash of the message (the same ID the sender sees). */
+  id: string;
+  /** The sender's Session ID (from the signature, not from anything the sender claims). */
+  from: string;
+  /** Your nickname for the sender, if the sender is a contact with one. */
+  nickname?: string;
+  /** The display name the sender attached to the message, if any (sender-chosen: not verified). */
+  displayName?: string;
+  /** The text. */
+  text: string;
+  /** When the sender sent it (sender's network time, ms; signed by the sender). */
+  sentAt: number;
+  /** When this client received it (network time, ms). */
+  receivedAt: number;
+  /** The namespace it was stored in (0 for direct messages). */
+  namespace: number;
+}
+
+/** A change of an outgoing message's state. */
+export interface MessageStateEvent {
+  /** The message (its storage hash). */
+  id: string;
+  /** The recipient's Session ID. */
+  to: string;
+  /** The new state. */
+  state: OutgoingState;
+  /** Network attempts made so far. */
+  attempts: number;
+  /** When the next attempt runs (ms, network time), for `queued` after a failure. */
+  nextAttemptAt?: number;
+  /** The last failure (`queued` after a failed attempt) or the final error (`failed`). */
+  error?: { code: string; message: string };
+}
+
+/** What the poller is doing. */
+export type PollerState =
+  | 'stopped'
+  | 'waiting-for-account'
+  | 'waiting-for-network'
+  | 'idle'
+  | 'polling'
+  | 'backing-off';
+
+/** Overall health, in three levels (as waku's `HealthStatus`). */
+export type HealthSummary = 'healthy' | 'degraded' | 'offline';
+
+/** The client's health: everything a status indicator needs. */
+export interface ClientHealth {
+  /** `healthy`: paths complete, time synced, polling; `degraded`: can send and receive with
+   * less than the wanted paths or with polling failures; `offline`: cannot send now. */
+  summary: HealthSummary;
+  /** Why, in words for a person ("waiting for network time", "1 of 2 paths ready", ...). */
+  reason: string;
+  /** Onion path health. */
+  paths: PathHealth;
+  /** Onion path detail ("2 of 2 paths ready", "only 5 usable nodes; 6 are needed", ...). */
+  pathsReason: string;
+  /** True once the network-time offset is known (nothing is signed or sent before). */
+  timeSynced: boolean;
+  /** The current network-time offset, ms (network time − local clock). */
+  timeOffsetMs: number;
+  /** What the poller is doing. */
+  poller: PollerState;
+  /** Polls that failed in a row. */
+  pollFailures: number;
+  /** Time (ms, local clock) of the last completed poll, if any. */
+  lastPollAt?: number;
+  /** Whether a push source is connected (the poller then slows down). */
+  pushConnected: boolean;
+  /** Messages waiting in the outbox (queued or sending). */
+  outboxPending: number;
+}
+
+/** A network-time resynchronisation finished. */
+export interface TimeSyncEvent {
+  /** Network time − local clock, ms. */
+  offsetMs: number;
+  /** Samples the estimate rests on (from distinct nodes). */
+  samples: number;
+  /** Whether the client may sign and send. */
+  synced: boolean;
+}
+
+/** Where a background error happened. */
+export type ClientErrorSource =
+  | 'bootstrap'
+  | 'time-sync'
+  | 'poller'
+  | 'outbox'
+  | 'delete'
+  | 'push'
+  | 'storage'
+  | 'watchdog';
+
+/** A non-fatal background error: the client keeps going. */
+export interface ClientErrorEvent {
+  /** Where it happened. */
+  source: ClientErrorSource;
+  /** The error (always a `MurmurError`: branch on `error.code`). */
+  error: MurmurError;
+}
+
+/** Every event of a client, by name. */
+export interface ClientEvents {
+  /** A new message arrived. */
+  message: IncomingMessage;
+  /** An outgoing message changed state. */
+  'message-state': MessageStateEvent;
+  /** The health changed. */
+  health: ClientHealth;
+  /** Network time was (re)synchronised. */
+  'time-sync': TimeSyncEvent;
+  /** A background operation failed (the client retries on its own). */
+  error: ClientErrorEvent;
+}
+
+/** A listener. */
+export type Listener<T> = (event: T) => void;
+
+/** A small typed emitter. */
+export interface Emitter<Events extends object> {
+  /** Adds a listener; returns the function that removes it. */
+  on<K extends keyof Events>(name: K, listener: Listener<Events[K]>): () => void;
+  /** Removes a listener. */
+  off<K extends keyof Events>(name: K, listener: Listener<Events[K]>): void;
+  /** Calls every listener of `name`. A listener that throws is logged and skipped. */
+  emit<K extends keyof Events>(name: K, event: Events[K]): void;
+  /** Number of listeners of `name`. */
+  listenerCount(name: keyof Events): number;
+  /** Removes every listener. */
+  clear(): void;
+}
+
+/** Creates an emitter; `logger` hears about listeners that throw. */
+export function createEmitter<Events extends object>(logger: Logger): Emitter<Events> {
+  const listeners = new Map<keyof Events, Set<Listener<never>>>();
+  return {
+    on(name, listener) {
+      let set = listeners.get(name);
+      if (set === undefined) {
+        set = new Set();
+        listeners.set(name, set);
+      }
+      set.add(listener as Listener<never>);
+      return () => {
+        listeners.get(name)?.delete(listener as Listener<never>);
+      };
+    },
+    off(name, listener) {
+      listeners.get(name)?.delete(listener as Listener<never>);
+    },
+    emit(name, event) {
+      const set = listeners.get(name);
+      if (set === undefined || set.size === 0) return;
+      for (const listener of [...set]) {
+        try {
+          (listener as Listener<typeof event>)(event);
+        } catch (error) {
+          logger.warn(
+            { event: String(name), err: error instanceof Error ? error.message : String(error) },
+            'client: an event listener threw',
+          );
+        }
+      }
+    },
+    listenerCount(name) {
+      return listeners.get(name)?.size ?? 0;
+    },
+    clear() {
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,476 @@
+/**
+ * The durable outbox: every outgoing message is sealed once, stored with its state, and sent
+ * by a worker until a node of the recipient's swarm has it, or until a bound is reached.
+ *
+ * - State machine per message: `queued` → `sending` → `sent`, or back to `queued` with the
+ *   error and the time of the next attempt, or `failed` with a final `DeliveryFailedError`.
+ * - Retries: exponential backoff with jitter (`initialBackoffMs` doubling up to
+ *   `maxBackoffMs`), each attempt on another path and another swarm member (the transport
+ *   avoids what just failed). Waiting for network time or for a path does not count as an
+ *   attempt. A node refusing the message itself (too large, TTL out of range) fails it at once.
+ * - Bounds: `maxAttempts` network attempts, and `giveUpAfterMs` after it was queued.
+ * - Durable and idempotent: entries live in the storage; `start()` resumes those that were
+ *   queued or being sent when the process stopped. Sending the same bytes again gives the same
+ *   hash, and a node that already has them answers success (`already: true`).
+ */
+import { PathUnavailableError } from '@murmur/onion';
+import {
+  AbortError,
+  type AbortOptions,
+  type ErrorCode,
+  InvalidInputError,
+  type Logger,
+  MurmurError,
+  NotFoundError,
+  throwIfAborted,
+} from '@murmur/wire';
+import { DeliveryFailedError, type DeliveryFailureReason, NotSyncedError } from './errors.js';
+import type { MessageStateEvent } from './events.js';
+import type { ClientStorage, OutboxEntry } from './storage/types.js';
+import { errorText } from './transport.js';
+
+/** Options of the outbox (`ClientInit.outbox`). */
+export interface OutboxInit {
+  /** Network attempts before giving up (default 12). */
+  maxAttempts?: number;
+  /** Delay after the first failure, ms (default 1,000); doubles per failure. */
+  initialBackoffMs?: number;
+  /** Longest delay between attempts, ms (default 60,000). */
+  maxBackoffMs?: number;
+  /** Give up this long after the message was queued, ms (default 24 h). */
+  giveUpAfterMs?: number;
+  /** Messages sent at once (default 2). */
+  concurrency?: number;
+}
+
+/** The outbox settings with their defaults applied. */
+export interface OutboxSettings {
+  maxAttempts: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  giveUpAfterMs: number;
+  concurrency: number;
+}
+
+/** What the outbox uses. */
+export interface OutboxComponents {
+  storage: ClientStorage;
+  /** Network time, ms (entries are stamped and scheduled with it). */
+  now(): number;
+  /** Uniform numbers in [0, 1) for jitter. */
+  random(): number;
+  logger: Logger;
+  /** Hears every state change. */
+  onState(event: MessageStateEvent): void;
+  /** One attempt to store `entry` on its recipient's swarm. Throws on failure. */
+  send(entry: OutboxEntry, options: AbortOptions): Promise<void>;
+  /** Whether sending may happen now (network time known, ...). */
+  ready(): boolean;
+}
+
+/** The outbox worker. */
+export interface Outbox {
+  /** Resumes interrupted entries and starts the worker. */
+  start(): Promise<void>;
+  /** Stops the worker; resolves when in-flight attempts have ended (they stay queued). */
+  stop(): Promise<void>;
+  /** Stores a new entry (state `queued`) and wakes the worker. */
+  enqueue(entry: OutboxEntry): Promise<void>;
+  /** Runs due entries now (call when the network time or a path becomes available). */
+  wake(): void;
+  /** Queues a `failed` entry again with a fresh budget; false when it is not failed. */
+  retry(id: string, options?: AbortOptions): Promise<boolean>;
+  /** Resolves when the message is stored; rejects with `DeliveryFailedError` when it failed. */
+  waitFor(id: string, options?: AbortOptions): Promise<void>;
+  /** Entries queued or sending. */
+  pending(): Promise<number>;
+}
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  const out = value ?? fallback;
+  if (!Number.isSafeInteger(out) || out < 1) {
+    throw new InvalidInputError(`outbox: \`${name}\` must be a positive integer`);
+  }
+  return out;
+}
+
+/** Checks `init` and applies the defaults. */
+export function outboxSettings(init: OutboxInit = {}): OutboxSettings {
+  const settings = {
+    maxAttempts: positiveInteger(init.maxAttempts, 12, 'maxAttempts'),
+    initialBackoffMs: positiveInteger(init.initialBackoffMs, 1_000, 'initialBackoffMs'),
+    maxBackoffMs: positiveInteger(init.maxBackoffMs, 60_000, 'maxBackoffMs'),
+    giveUpAfterMs: positiveInteger(init.giveUpAfterMs, 24 * 60 * 60_000, 'giveUpAfterMs'),
+    concurrency: positiveInteger(init.concurrency, 2, 'concurrency'),
+  };
+  if (settings.maxBackoffMs < settings.initialBackoffMs) {
+    throw new InvalidInputError('outbox: `maxBackoffMs` must be at least `initialBackoffMs`');
+  }
+  return settings;
+}
+
+/**
+ * The delay before attempt `attempts + 1` after `attempts` failures: `initial · 2^(n−1)`
+ * capped at `max`, then "equal jitter" (between half and all of it) so that clients that
+ * failed together do not retry together.
+ */
+export function backoffDelay(
+  attempts: number,
+  settings: Pick<OutboxSettings, 'initialBackoffMs' | 'maxBackoffMs'>,
+  random: () => number,
+): number {
+  const exponent = Math.min(Math.max(attempts, 1) - 1, 30);
+  const base = Math.min(settings.maxBackoffMs, settings.initialBackoffMs * 2 ** exponent);
+  const jitter = Math.min(Math.max(random(), 0), 1);
+  return Math.round(base / 2 + (base / 2) * jitter);
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How often a worker that is not ready checks again on its own, ms. */
+const NOT_READY_RECHECK_MS = 5_000;
+
+function errorSummary(error: unknown): { code: string; message: string } {
+  if (MurmurError.isInstance(error)) return { code: error.code, message: error.message };
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Failures that are not the network's answer: they do not use up an attempt. */
+function isWaiting(error: unknown): boolean {
+  return error instanceof NotSyncedError || error instanceof PathUnavailableError;
+}
+
+function shortId(id: string): string {
+  return `${id.slice(0, 8)}…`;
+}
+
+/** The final error of a failed entry. */
+export function deliveryError(
+  entry: Pick<OutboxEntry, 'id' | 'recipient' | 'attempts' | 'lastError'>,
+  reason: DeliveryFailureReason,
+  cause?: unknown,
+): DeliveryFailedError {
+  const last = entry.lastError;
+  const why =
+    reason === 'rejected'
+      ? 'the node refused the message'
+      : reason === 'timed-out'
+        ? 'it could not be stored in time'
+        : `${entry.attempts} attempts failed`;
+  const message =
+    `message ${shortId(entry.id)} to ${shortId(entry.recipient)} was not delivered: ${why}` +
+    (last === undefined ? '' : `; last error ${last.code}: ${last.message}`) +
+    (reason === 'rejected'
+      ? ''
+      : '. It stays in the outbox: client.retryMessage(id) sends it again.');
+  return new DeliveryFailedError(
+    message,
+    {
+      reason,
+      attempts: entry.attempts,
+      messageId: entry.id,
+      code: (last?.code as ErrorCode | undefined) ?? 'UPSTREAM_FAILED',
+    },
+    cause === undefined ? {} : { cause },
+  );
+}
+
+/** The error of an entry already in state `failed` (its final error, as recorded). */
+export function failedError(entry: OutboxEntry): DeliveryFailedError {
+  const last = entry.lastError;
+  return new DeliveryFailedError(
+    last?.message ?? `message ${shortId(entry.id)} was not delivered`,
+    {
+      reason: entry.failureReason ?? 'attempts-exhausted',
+      attempts: entry.attempts,
+      messageId: entry.id,
+      code: (last?.code as ErrorCode | undefined) ?? 'UPSTREAM_FAILED',
+    },
+  );
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** Creates the outbox worker. */
+export function createOutbox(init: OutboxInit, components: OutboxComponents): Outbox {
+  const settings = outboxSettings(init);
+  const { storage, now, random } = components;
+  const logger = components.logger.child({ component: 'outbox' });
+
+  let started = false;
+  let controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> | undefined;
+  let runAgain = false;
+  const inFlight = new Set<string>();
+  const waiters = new Map<string, Set<Waiter>>();
+
+  const settle = (id: string, error?: unknown): void => {
+    const set = waiters.get(id);
+    if (set === undefined) return;
+    waiters.delete(id);
+    for (const waiter of set) {
+      if (error === undefined) waiter.resolve();
+      else waiter.reject(error);
+    }
+  };
+
+  const emit = (entry: OutboxEntry, error?: { code: string; message: string }): void => {
+    const event: MessageStateEvent = {
+      id: entry.id,
+      to: entry.recipient,
+      state: entry.state,
+      attempts: entry.attempts,
+    };
+    if (entry.state === 'queued' && entry.attempts > 0) event.nextAttemptAt = entry.nextAttemptAt;
+    if (error !== undefined) event.error = error;
+    components.onState(event);
+  };
+
+  const setState = async (entry: OutboxEntry): Promise<void> => {
+    await storage.putOutboxEntry(entry);
+    await storage.updateMessageState(
+      entry.id,
+      entry.state,
+      entry.state === 'failed' ? entry.lastError : undefined,
+    );
+  };
+
+  const fail = async (
+    entry: OutboxEntry,
+    reason: DeliveryFailureReason,
+    cause?: unknown,
+  ): Promise<void> => {
+    const error = deliveryError(entry, reason, cause);
+    entry.state = 'failed';
+    entry.failureReason = reason;
+    entry.lastError = { code: error.code, message: error.message };
+    await setState(entry);
+    logger.warn(
+      { message: entry.id, attempts: entry.attempts, reason, code: error.code },
+      'client: giving up on a message',
+    );
+    emit(entry, { code: error.code, message: error.message });
+    settle(entry.id, error);
+  };
+
+  const attempt = async (entry: OutboxEntry, signal: AbortSignal): Promise<void> => {
+    const deadline = entry.createdAt + settings.giveUpAfterMs;
+    if (now() > deadline) {
+      await fail(entry, 'timed-out');
+      return;
+    }
+    entry.state = 'sending';
+    await setState(entry);
+    emit(entry);
+    try {
+      await components.send(entry, { signal });
+    } catch (error) {
+      if (signal.aborted) {
+        // Stopped mid-attempt: the entry waits for the next start, as it was.
+        entry.state = 'queued';
+        await setState(entry);
+        return;
+      }
+      const waiting = isWaiting(error);
+      if (!waiting) entry.attempts++;
+      entry.lastError = errorSummary(error);
+      logger.debug(
+        { message: entry.id, attempts: entry.attempts, err: errorText(error) },
+        'client: send attempt failed',
+      );
+      if (!waiting && MurmurError.isInstance(error) && !error.retryable) {
+        await fail(entry, 'rejected', error);
+        return;
+      }
+      if (entry.attempts >= settings.maxAttempts) {
+        await fail(entry, 'attempts-exhausted', error);
+        return;
+      }
+      const next = now() + backoffDelay(entry.attempts, settings, random);
+      if (next > deadline && now() >= deadline) {
+        await fail(entry, 'timed-out', error);
+        return;
+      }
+      entry.state = 'queued';
+      entry.nextAttemptAt = Math.min(next, deadline);
+      await setState(entry);
+      emit(entry, entry.lastError);
+      return;
+    }
+    entry.attempts++;
+    entry.state = 'sent';
+    delete entry.lastError;
+    await storage.deleteOutboxEntry(entry.id);
+    await storage.updateMessageState(entry.id, 'sent');
+    logger.debug({ message: entry.id, attempts: entry.attempts }, 'client: message stored');
+    emit(entry);
+    settle(entry.id);
+  };
+
+  const schedule = async (): Promise<void> => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (!started) return;
+    const queued = await storage.listOutboxEntries(['queued']);
+    if (!started || queued.length === 0) return;
+    const next = Math.min(...queued.map((entry) => entry.nextAttemptAt));
+    // Not ready (no network time yet): the owner wakes the worker when it is; check again
+    // now and then anyway.
+    const delay = components.ready()
+      ? Math.min(Math.max(0, next - now()), MAX_TIMER_MS)
+      : NOT_READY_RECHECK_MS;
+    timer = setTimeout(() => {
+      timer = undefined;
+      wake();
+    }, delay);
+  };
+
+  const runOnce = async (signal: AbortSignal): Promise<boolean> => {
+    if (!components.ready()) return false;
+    const due = (await storage.dueOutboxEntries(now(), settings.concurrency * 4)).filter(
+      (entry) => !inFlight.has(entry.id),
+    );
+    if (due.length === 0) return false;
+    let index = 0;
+    const worker = async () => {
+      while (index < due.length && !signal.aborted && components.ready()) {
+        const entry = due[index++] as OutboxEntry;
+        inFlight.add(entry.id);
+        try {
+          await attempt(entry, signal);
+        } catch (error) {
+          logger.error({ message: entry.id, err: errorText(error) }, 'client: outbox step failed');
+        } finally {
+          inFlight.delete(entry.id);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(settings.concurrency, due.length) }, worker));
+    return !signal.aborted;
+  };
+
+  const wake = (): void => {
+    if (!started) return;
+    if (running !== undefined) {
+      runAgain = true;
+      return;
+    }
+    const signal = controller.signal;
+    running = (async () => {
+      let more = true;
+      while ((more || runAgain) && !signal.aborted) {
+        runAgain = false;
+        more = await runOnce(signal);
+      }
+    })()
+      .catch((error: unknown) => {
+        logger.error({ err: errorText(error) }, 'client: the outbox worker failed');
+      })
+      .then(() => schedule())
+      .catch((error: unknown) => {
+        logger.error({ err: errorText(error) }, 'client: the outbox could not be scheduled');
+      })
+      .finally(() => {
+        running = undefined;
+        // A wake that came while the run was ending (scheduling) must not be lost.
+        if (runAgain && started) {
+          runAgain = false;
+          wake();
+        }
+      });
+  };
+
+  return {
+    async start() {
+      if (started) return;
+      // Entries being sent when the process stopped are sent again (same bytes, same hash).
+      for (const entry of await storage.listOutboxEntries(['sending'])) {
+        entry.state = 'queued';
+        await setState(entry);
+      }
+      controller = new AbortController();
+      started = true;
+      wake();
+    },
+
+    async stop() {
+      if (!started) return;
+      started = false;
+      controller.abort(new AbortError('the client was stopped'));
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      if (running !== undefined) await running;
+      for (const id of [...waiters.keys()]) {
+        settle(id, new AbortError('the client was stopped before the message was delivered'));
+      }
+    },
+
+    async enqueue(entry) {
+      await storage.putOutboxEntry(entry);
+      emit(entry);
+      wake();
+    },
+
+    wake,
+
+    async retry(id, options = {}) {
+      throwIfAborted(options.signal);
+      const entry = await storage.getOutboxEntry(id);
+      if (entry === undefined || entry.state !== 'failed') return false;
+      entry.state = 'queued';
+      entry.attempts = 0;
+      entry.createdAt = now();
+      entry.nextAttemptAt = now();
+      delete entry.lastError;
+      delete entry.failureReason;
+      await setState(entry);
+      emit(entry);
+      wake();
+      return true;
+    },
+
+    async waitFor(id, options = {}) {
+      throwIfAborted(options.signal);
+      const entry = await storage.getOutboxEntry(id);
+      if (entry === undefined) {
+        const message = await storage.getMessage(id);
+        if (message?.direction === 'outgoing' && message.state === 'sent') return;
+        throw new NotFoundError(`no outgoing message ${shortId(id)} is queued or sent`, {
+          details: { id },
+        });
+      }
+      if (entry.state === 'failed') throw failedError(entry);
+      return new Promise<void>((resolve, reject) => {
+        const signal = options.signal;
+        const onAbort = () => {
+          waiters.get(id)?.delete(waiter);
+          reject(new AbortError('waitForDelivery aborted', { cause: signal?.reason }));
+        };
+        const waiter: Waiter = {
+          resolve: () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          reject: (error) => {
+            signal?.removeEventListener('abort', onAbort);
+            reject(error);
+          },
+        };
+        let set = waiters.get(id);
+        if (set === undefined) {
+          set = new Set();
+          waiters.set(id, set);
+        }
+        set.add(waiter);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    },
+
+    async pending() {
+      return (await storage.listOutboxEntries(['queued', 'sending'])).length;
+    },
+  };
+}
