@@ -5,6 +5,8 @@
 import { processIo } from './cli/args.js';
 import { runCli } from './cli/dispatch.js';
 
+// A launcher that stops reading our stdout must not crash a running ledger (EPIPE).
+process.stdout.on('error', () => undefined);
 const code = await runCli(process.argv.slice(2), processIo());
 process.exitCode = code;
 // Leave the event loop to drain; a handle left open by a library must not keep us alive.

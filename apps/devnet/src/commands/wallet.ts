@@ -14,6 +14,7 @@ import {
   type CommandModule,
   type FlagValues,
   parseFlags,
+  parseInteger,
   wantsHelp,
 } from '../cli/args.js';
 import { UsageError } from '../errors.js';
@@ -57,6 +58,7 @@ Options of every subcommand:
   --ledger <url>    the ledger (default $MURMUR_LEDGER_URL or ${DEFAULT_LEDGER_URL})
   --wallet <file>   the wallet file (default $MURMUR_WALLET)
   --no-wait         do not wait for the transaction's block
+  --timeout-ms <n>  how long to wait for it (default 30000)
   --json            print one JSON object instead of text
   -h, --help        this text
 
@@ -219,7 +221,9 @@ class Session {
     let height: number | undefined;
     if (this.flags['no-wait'] !== true) {
       const timeoutMs =
-        this.flags['timeout-ms'] === undefined ? 30_000 : Number(this.flags['timeout-ms']);
+        this.flags['timeout-ms'] === undefined
+          ? 30_000
+          : parseInteger(this.flags['timeout-ms'], '--timeout-ms', { min: 1, max: 3_600_000 });
       height = await this.client.waitForInclusion(result.id, { timeoutMs });
     }
     const lines = [
