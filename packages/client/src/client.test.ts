@@ -348,4 +348,38 @@ describe('client on a fake network', () => {
     await bob.catchUp({ signal: AbortSignal.timeout(10_000) });
     expect(received.texts).toEqual(['pushed']);
   });
+
+  it('reports health changes and leaves no timer behind after stop()', async () => {
+    const timersBefore = process
+      .getActiveResourcesInfo()
+      .filter((kind) => kind === 'Timeout').length;
+    const network = createFakeNetwork({ crypto });
+    const made = testClient(network, crypto);
+    const summaries: string[] = [];
+    made.client.on('health', (health) => summaries.push(health.summary));
+    const syncs: boolean[] = [];
+    made.client.on('time-sync', (event) => syncs.push(event.synced));
+    await made.client.account.create();
+    await made.client.start();
+    await made.client.whenReady({ signal: AbortSignal.timeout(10_000) });
+    await eventually(() => made.client.health().summary === 'healthy', 5_000, 'healthy');
+    expect(summaries[0]).toBe('offline');
+    expect(summaries).toContain('healthy');
+    expect(syncs[0]).toBe(true);
+    await made.client.stop();
+    expect(made.client.health()).toMatchObject({ summary: 'offline', poller: 'stopped' });
+    const after = summaries.length;
+    const messages = collectMessages(made.client);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(summaries.length).toBe(after);
+    expect(messages.texts).toEqual([]);
+    const timersAfter = process
+      .getActiveResourcesInfo()
+      .filter((kind) => kind === 'Timeout').length;
+    expect(timersAfter).toBeLessThanOrEqual(timersBefore);
+    // It starts again.
+    running.push(made.client);
+    await made.client.start();
+    await made.client.whenReady({ signal: AbortSignal.timeout(10_000) });
+  });
 });

@@ -284,6 +284,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
   const unsubscribers: (() => void)[] = [];
   const pendingIds = new Set<string>();
   let pool: OnionNode[] = [];
+  let lastSentAt = 0;
 
   const reportError = (source: ClientErrorSource, error: unknown): void => {
     if (!started) return;
@@ -987,7 +988,9 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       const ttlMs = options.ttlMs === undefined ? messageTtlMs : checkTtl(options.ttlMs);
       const self = await requireIdentity();
       const displayName = (await storage.getAccount())?.displayName;
-      const sentAt = networkTime.now();
+      // Strictly increasing per client: Session uses the sent time to refer to a message.
+      const sentAt = Math.max(networkTime.now(), lastSentAt + 1);
+      lastSentAt = sentAt;
       const sealed = sealTextMessage(crypto, self, to, {
         text: body,
         sentAt,

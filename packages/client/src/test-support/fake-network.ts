@@ -75,11 +75,11 @@ export class FakeNode {
   /** Answers an RPC instead of the node (return `undefined` to let the node answer). */
   rpcHook: ((method: string, params: unknown) => FakeAnswer | undefined) | undefined;
 
-  constructor(identity: Identity, index: number) {
+  constructor(identity: Identity, index: number, subnet = index) {
     this.identity = identity;
     this.ed25519 = bytesToHex(identity.ed25519.publicKey);
     this.x25519 = bytesToHex(identity.x25519.publicKey);
-    this.ip = `10.${(index >> 8) & 255}.${index & 255}.1`;
+    this.ip = `10.${(subnet >> 8) & 255}.${subnet & 255}.${(index % 250) + 1}`;
     this.port = 20_000 + index;
   }
 
@@ -101,6 +101,8 @@ export interface FakeNetworkStats {
   refused: Map<string, number>;
   /** RPC answers per status (sub-requests of a batch included). */
   rpcStatus: Map<number, number>;
+  /** Every onion request that reached its destination: the nodes it passed, guard first. */
+  routes: string[][];
 }
 
 /** Options of {@link createFakeNetwork}. */
@@ -114,6 +116,8 @@ export interface FakeNetworkInit {
   retrieveLimit?: number;
   /** The network's clock (default `Date.now`). */
   now?: () => number;
+  /** The /24 subnet of each node (default: each node its own). */
+  subnets?: readonly number[];
 }
 
 /** The fake network. */
@@ -136,6 +140,8 @@ export interface FakeNetwork {
    * moves every stored message to its account's new swarm.
    */
   reassign(groups: FakeNode[][]): void;
+  /** Forms swarms exactly as given (swarm ID → member Ed25519 keys), e.g. from a registry. */
+  assignSwarms(swarms: ReadonlyMap<SwarmId, readonly string[]>): void;
 }
 
 function response(status: number, body: string | Uint8Array | Record<string, unknown>) {
@@ -168,7 +174,7 @@ export function createFakeNetwork(init: FakeNetworkInit): FakeNetwork {
   const retrieveLimit = init.retrieveLimit ?? 50;
   const nodes = Array.from(
     { length: nodeCount },
-    (_, index) => new FakeNode(crypto.generateIdentity(), index + 1),
+    (_, index) => new FakeNode(crypto.generateIdentity(), index + 1, init.subnets?.[index]),
   );
   const byAddress = new Map(nodes.map((node) => [`${node.ip}:${node.port}`, node]));
   const byKey = new Map(nodes.map((node) => [node.ed25519, node]));
@@ -181,6 +187,7 @@ export function createFakeNetwork(init: FakeNetworkInit): FakeNetwork {
     seedRequests: 0,
     refused: new Map(),
     rpcStatus: new Map(),
+    routes: [],
   };
   const countStatus = (status: number) =>
     stats.rpcStatus.set(status, (stats.rpcStatus.get(status) ?? 0) + 1);
@@ -188,9 +195,9 @@ export function createFakeNetwork(init: FakeNetworkInit): FakeNetwork {
 
   const members = (swarmId: SwarmId) => nodes.filter((node) => node.swarmId === swarmId);
 
-  const assign = (groups: FakeNode[][]): void => {
+  const assign = (groups: FakeNode[][], given?: readonly SwarmId[]): void => {
     const step = (2n ** 64n - 1n) / BigInt(groups.length);
-    const ids = groups.map((_, i) => BigInt(i) * step);
+    const ids = given ?? groups.map((_, i) => BigInt(i) * step);
     const old = stores;
     stores = new Map(ids.map((id) => [id, new Map()]));
     groups.forEach((group, i) => {
@@ -403,7 +410,13 @@ export function createFakeNetwork(init: FakeNetworkInit): FakeNetwork {
     }
   };
 
-  const onion = async (node: FakeNode, body: Uint8Array, first: boolean): Promise<Response> => {
+  const onion = async (
+    node: FakeNode,
+    body: Uint8Array,
+    first: boolean,
+    route: string[] = [],
+  ): Promise<Response> => {
+    route.push(node.ed25519);
     if (first) {
       stats.onionByGuard.set(node.ed25519, (stats.onionByGuard.get(node.ed25519) ?? 0) + 1);
       const injected = node.failNextOnion.shift();
@@ -425,9 +438,10 @@ export function createFakeNetwork(init: FakeNetworkInit): FakeNetwork {
         return response(502, `Next node not found: ${peeled.destination}`);
       }
       if (next.hang) return response(504, 'Request time out');
-      return onion(next, encodeRelayBody(peeled.next), false);
+      return onion(next, encodeRelayBody(peeled.next), false, route);
     }
     if (peeled.role === 'proxy') return response(400, 'Invalid url');
+    stats.routes.push(route);
     const answer = rpc(node, peeled.rpcBody);
     return response(200, await encryptFinalResponse(crypto, peeled, answer));
   };
@@ -502,7 +516,14 @@ export function createFakeNetwork(init: FakeNetworkInit): FakeNetwork {
     swarmOf: (pubkey) => members(index.swarmFor(pubkey)),
     messagesOf: (pubkey, namespace = 0) =>
       accountMessages(pubkey).filter((message) => message.namespace === namespace),
-    reassign: assign,
+    reassign: (groups) => assign(groups),
+    assignSwarms(swarms) {
+      const ids = [...swarms.keys()];
+      assign(
+        ids.map((id) => (swarms.get(id) ?? []).map((key) => fake.node(key))),
+        ids,
+      );
+    },
   };
   return fake;
 }
