@@ -235,6 +235,16 @@ async function commandStart(args: string[], io: CliIo, crypto: () => Promise<Mur
   }
   const { config, configFile } = resolveConfig({ flags: configFlags(values), env: io.env });
   const logger = createLogger({ level: config.logLevel });
+  // A bug must not leave a half-working node behind: log it and exit (systemd restarts it).
+  const crash = (kind: string) => (error: unknown) => {
+    logger.fatal({ err: error }, `${kind}: murmur-node is exiting`);
+    logger.flush?.();
+    process.exit(1);
+  };
+  if (io.waitForShutdown === undefined) {
+    process.once('uncaughtException', crash('uncaught exception'));
+    process.once('unhandledRejection', crash('unhandled promise rejection'));
+  }
   let node: RunningNode;
   try {
     node = await startNode(config, { logger, crypto: await crypto() });
@@ -250,6 +260,14 @@ async function commandStart(args: string[], io: CliIo, crypto: () => Promise<Mur
       new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'signal received');
+          // A second signal means: stop now.
+          const force = () => {
+            logger.warn('second signal: exiting without waiting');
+            logger.flush?.();
+            process.exit(1);
+          };
+          process.once('SIGTERM', force);
+          process.once('SIGINT', force);
           resolve();
         };
         process.once('SIGTERM', onSignal);
