@@ -226,12 +226,37 @@ class FakeSocket implements WebSocketLike {
   }
 
   close(): void {
+    const wasConnecting = this.readyState === 0;
     this.closed = true;
     this.readyState = 3;
+    if (wasConnecting) {
+      // As the `ws` package does: closing before the handshake ends emits 'error', and an
+      // EventEmitter without an error listener throws it.
+      queueMicrotask(() => {
+        const error = new Error('WebSocket was closed before the connection was established');
+        if (this.onerror === null) throw error;
+        this.onerror(error);
+      });
+    }
   }
 }
 
 describe('httpLedgerSource feed', () => {
+  it('unsubscribing while the feed is still connecting raises no unhandled error', async () => {
+    FakeSocket.instances = [];
+    const source = httpLedgerSource(
+      { url: 'http://127.0.0.1:1' },
+      { WebSocket: FakeSocket as unknown as WebSocketConstructor },
+    );
+    const unsubscribe = source.subscribe(() => undefined);
+    const socket = FakeSocket.instances[0] as FakeSocket;
+    expect(socket.readyState).toBe(0);
+    unsubscribe();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(socket.closed).toBe(true);
+    source.stop();
+  });
+
   it('delivers checked blocks and reports bad messages', () => {
     FakeSocket.instances = [];
     const source = httpLedgerSource(

@@ -309,7 +309,9 @@ export function httpLedgerSource(
     if (ws !== undefined) {
       ws.onopen = null;
       ws.onmessage = null;
-      ws.onerror = null;
+      // Keep an error listener: the `ws` package reports closing a socket that is still
+      // connecting as an 'error' event, which it throws when nobody listens.
+      ws.onerror = () => undefined;
       ws.onclose = null;
       try {
         ws.close(1000, 'closing');
