@@ -603,6 +603,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     random,
     logger,
     ready: () => started && networkTime.synced,
+    onError: (error) => reportError('storage', error),
     onState: (event: MessageStateEvent) => {
       if (event.state === 'queued' || event.state === 'sending') pendingIds.add(event.id);
       else pendingIds.delete(event.id);

@@ -66,6 +66,8 @@ export interface OutboxComponents {
   send(entry: OutboxEntry, options: AbortOptions): Promise<void>;
   /** Whether sending may happen now (network time known, ...). */
   ready(): boolean;
+  /** Hears unexpected failures of the worker itself (usually the storage). */
+  onError?(error: unknown): void;
 }
 
 /** The outbox worker. */
@@ -343,6 +345,7 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
           await attempt(entry, signal);
         } catch (error) {
           logger.error({ message: entry.id, err: errorText(error) }, 'client: outbox step failed');
+          components.onError?.(error);
         } finally {
           inFlight.delete(entry.id);
         }
@@ -368,10 +371,12 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
     })()
       .catch((error: unknown) => {
         logger.error({ err: errorText(error) }, 'client: the outbox worker failed');
+        components.onError?.(error);
       })
       .then(() => schedule())
       .catch((error: unknown) => {
         logger.error({ err: errorText(error) }, 'client: the outbox could not be scheduled');
+        components.onError?.(error);
       })
       .finally(() => {
         running = undefined;

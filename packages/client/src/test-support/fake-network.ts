@@ -118,6 +118,8 @@ export interface FakeNetworkInit {
   now?: () => number;
   /** The /24 subnet of each node (default: each node its own). */
   subnets?: readonly number[];
+  /** The seed endpoint's URL (default `http://10.250.0.1:38157/json_rpc`). */
+  seedUrl?: string;
 }
 
 /** The fake network. */
@@ -191,7 +193,7 @@ export function createFakeNetwork(init: FakeNetworkInit): FakeNetwork {
   };
   const countStatus = (status: number) =>
     stats.rpcStatus.set(status, (stats.rpcStatus.get(status) ?? 0) + 1);
-  const seedUrl = 'http://10.250.0.1:38157/json_rpc';
+  const seedUrl = new URL(init.seedUrl ?? 'http://10.250.0.1:38157/json_rpc').toString();
 
   const members = (swarmId: SwarmId) => nodes.filter((node) => node.swarmId === swarmId);
 
