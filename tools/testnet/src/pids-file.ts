@@ -1,0 +1,131 @@
+/**
+ * `<dir>/pids.json`: the processes a testnet started, so that another process (`murmur-devnet
+ * down`, a test's clean-up, the next start on the same directory) can find them, check that a
+ * pid still belongs to them (start time and command line) and stop their process groups.
+ *
+ * ```json
+ * {"version": 1, "processes": [
+ *   {"name": "ledger", "pid": 4242, "startTime": "912345", "command": ["/usr/bin/node", "…/cli.js", "ledger", …],
+ *    "logFile": "/tmp/t/logs/ledger.log", "startedAt": "2026-11-26T16:00:00.000Z"}
+ * ]}
+ * ```
+ *
+ * Written atomically (temporary file and rename).
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidInputError } from '@murmur/wire';
+import { isAlive, type ProcessIdentity, readProcessIdentity, sameProcess } from './proc.js';
+
+/** The file name inside the testnet directory. */
+export const PIDS_FILE_NAME = 'pids.json';
+
+/** One recorded process. Its pid is also its process group ID (it was started detached). */
+export interface RecordedProcess {
+  /** `ledger` or a node name (`node-01`). */
+  name: string;
+  pid: number;
+  /** Start time in clock ticks since boot (Linux), to detect a recycled pid. */
+  startTime?: string | undefined;
+  /** Its command line, to detect a recycled pid. */
+  command?: string[] | undefined;
+  /** Where its output goes. */
+  logFile: string;
+  /** ISO time of the start. */
+  startedAt: string;
+}
+
+/** The file's content. */
+export interface PidsFile {
+  version: 1;
+  processes: RecordedProcess[];
+}
+
+/** The path of the pids file in `dir`. */
+export function pidsFilePath(dir: string): string {
+  return join(dir, PIDS_FILE_NAME);
+}
+
+function isRecordedProcess(value: unknown): value is RecordedProcess {
+  if (typeof value !== 'object' || value === null) return false;
+  const entry = value as Partial<Record<keyof RecordedProcess, unknown>>;
+  return (
+    typeof entry.name === 'string' &&
+    typeof entry.pid === 'number' &&
+    Number.isSafeInteger(entry.pid) &&
+    entry.pid > 1 &&
+    typeof entry.logFile === 'string' &&
+    typeof entry.startedAt === 'string' &&
+    (entry.startTime === undefined || typeof entry.startTime === 'string') &&
+    (entry.command === undefined ||
+      (Array.isArray(entry.command) && entry.command.every((part) => typeof part === 'string')))
+  );
+}
+
+/** Parses the pids file's text. @throws {@link InvalidInputError} naming the problem. */
+export function parsePidsFile(text: string, path = PIDS_FILE_NAME): PidsFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new InvalidInputError(`${path} is not JSON`, { cause });
+  }
+  const file = json as Partial<PidsFile> | null;
+  if (
+    typeof file !== 'object' ||
+    file === null ||
+    file.version !== 1 ||
+    !Array.isArray(file.processes)
+  ) {
+    throw new InvalidInputError(`${path} is not a version 1 pids file`);
+  }
+  for (const [index, entry] of file.processes.entries()) {
+    if (!isRecordedProcess(entry)) {
+      throw new InvalidInputError(`${path}: processes[${index}] is not a recorded process`);
+    }
+  }
+  return { version: 1, processes: file.processes };
+}
+
+/** Reads `<dir>/pids.json` (an empty list when there is none). */
+export function readPidsFile(dir: string): PidsFile {
+  const path = pidsFilePath(dir);
+  if (!existsSync(path)) return { version: 1, processes: [] };
+  return parsePidsFile(readFileSync(path, 'utf8'), path);
+}
+
+/** Writes `<dir>/pids.json` atomically. */
+export function writePidsFile(dir: string, processes: readonly RecordedProcess[]): void {
+  const path = pidsFilePath(dir);
+  const temporary = `${path}.${process.pid}.tmp`;
+  const file: PidsFile = { version: 1, processes: [...processes] };
+  writeFileSync(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o644 });
+  renameSync(temporary, path);
+}
+
+/** The identity fields of a record. */
+export function identityOf(entry: RecordedProcess): ProcessIdentity {
+  return { startTime: entry.startTime, command: entry.command };
+}
+
+/**
+ * Whether the recorded process is still running: its pid is alive and still belongs to it
+ * (same start time and command line where the system tells them).
+ */
+export function isRecordedProcessRunning(
+  entry: RecordedProcess,
+  read: (pid: number) => ProcessIdentity = readProcessIdentity,
+  alive: (pid: number) => boolean = isAlive,
+): boolean {
+  if (!alive(entry.pid)) return false;
+  return sameProcess(identityOf(entry), read(entry.pid));
+}
+
+/** The records of `file` whose processes still run. */
+export function runningRecordedProcesses(
+  file: PidsFile,
+  read: (pid: number) => ProcessIdentity = readProcessIdentity,
+  alive: (pid: number) => boolean = isAlive,
+): RecordedProcess[] {
+  return file.processes.filter((entry) => isRecordedProcessRunning(entry, read, alive));
+}
