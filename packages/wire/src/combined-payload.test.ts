@@ -5,7 +5,7 @@ import { MAX_REQUEST_BODY_BYTES } from './constants.js';
 import { bytesToHex, hexToBytes, utf8Encode } from './encoding.js';
 import { InvalidInputError, PayloadMalformedError, TooLargeError } from './errors.js';
 
-/** The worked example of docs/protocol-wire.md: a final layer carrying an `info` RPC. */
+/** The worked example of docs/PROTOCOL.md: a final layer carrying an `info` RPC. */
 export const COMBINED_PAYLOAD_EXAMPLE_HEX =
   '1d0000007b226d6574686f64223a22696e666f222c22706172616d73223a7b7d7d7b2268656164657273223a22227d';
 

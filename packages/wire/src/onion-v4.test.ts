@@ -11,7 +11,7 @@ import {
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-/** Worked examples of docs/protocol-wire.md. */
+/** Worked examples of docs/PROTOCOL.md. */
 export const V4_REQUEST_EXAMPLE_HEX =
   '6c39383a7b226d6574686f64223a22504f5354222c22656e64706f696e74223a222f726f6f6d2f6c6f6b696e65742f6d657373616765222c2268656164657273223a7b22436f6e74656e742d54797065223a226170706c69636174696f6e2f6a736f6e227d7d31353a7b2264617461223a2261476b3d227d65';
 export const V4_RESPONSE_EXAMPLE_HEX =

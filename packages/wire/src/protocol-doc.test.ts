@@ -1,6 +1,5 @@
 /**
- * Checks the worked examples of the protocol documentation against the code. The section lives
- * in docs/protocol-wire.md until it is merged into docs/PROTOCOL.md; either file will do.
+ * Checks the worked examples of docs/PROTOCOL.md (part 2, wire formats) against the code.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +25,7 @@ import {
 import { errorFromResponse, responseFromError } from './status.js';
 import { parseOnionLayer, parseOnionSnodeReply, parseRequest, parseResponse } from './validate.js';
 
-const candidates = ['../../../docs/protocol-wire.md', '../../../docs/PROTOCOL.md'].map((path) =>
+const candidates = ['../../../docs/PROTOCOL.md'].map((path) =>
   fileURLToPath(new URL(path, import.meta.url)),
 );
 
