@@ -141,6 +141,14 @@ describe('client on a fake network', () => {
     await alice.waitForDelivery(warmUp.id, { signal: AbortSignal.timeout(10_000) });
     const aliceGuards = [...network.stats.onionByGuard.keys()];
     expect(aliceGuards.length).toBeGreaterThan(0);
+    expect(aliceGuards.sort()).toEqual(
+      alice
+        .paths()
+        .map((path) => path.nodes[0]?.ed25519)
+        .filter((key) => aliceGuards.includes(key as string))
+        .sort(),
+    );
+    expect(alice.paths().every((path) => path.nodes.length === 3)).toBe(true);
     const { client: bob } = await started(network);
     const bobId = bob.sessionId as string;
 
@@ -150,6 +158,11 @@ describe('client on a fake network', () => {
     const { id } = await alice.sendMessage(bobId, 'after the crash');
     await alice.waitForDelivery(id, { signal: AbortSignal.timeout(15_000) });
     await atBob;
+    // At least one path was rebuilt around a live guard (a path that failed fewer times than the
+    // strike threshold may still wait for its next failure).
+    expect(alice.paths().some((path) => !aliceGuards.includes(path.nodes[0]?.ed25519 ?? ''))).toBe(
+      true,
+    );
     // Requests did hit the dead guards, and the message went out through new ones.
     expect(aliceGuards.some((key) => (network.stats.refused.get(key) ?? 0) > 0)).toBe(true);
     const used = [...network.stats.onionByGuard.keys()];

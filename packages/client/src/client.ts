@@ -147,6 +147,14 @@ export interface ClientComponents {
   random?: () => number;
 }
 
+/** One onion path, as {@link MurmurClient.paths} shows it. */
+export interface OnionPathInfo {
+  /** The path's ID (changes when the path is rebuilt). */
+  id: string;
+  /** Guard first, then the relays: each node's Ed25519 key, IPv4 address and port. */
+  nodes: { ed25519: string; ip: string; port: number }[];
+}
+
 /** What {@link MurmurClient.sendMessage} returns at once. */
 export interface SendResult {
   /** The message ID: its storage hash (the recipient sees the same ID). */
@@ -211,6 +219,11 @@ export interface MurmurClient {
   whenReady(options?: AbortOptions): Promise<void>;
   /** The health now. */
   health(): ClientHealth;
+  /**
+   * The onion paths in use now, guard first (public node data only), for a path indicator
+   * such as Session's "onion path" view.
+   */
+  paths(): OnionPathInfo[];
   /** Subscribes to an event; returns the unsubscribe function. */
   on<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): () => void;
   /** Unsubscribes. */
@@ -1074,6 +1087,11 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     },
 
     health: computeHealth,
+    paths: () =>
+      paths.paths().map((path) => ({
+        id: path.id,
+        nodes: path.nodes.map(({ ed25519, ip, port }) => ({ ed25519, ip, port })),
+      })),
     on: (name, listener) => events.on(name, listener),
     off: (name, listener) => events.off(name, listener),
   };

@@ -48,6 +48,7 @@ export {
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_PUSH_POLL_INTERVAL_MS,
   type MurmurClient,
+  type OnionPathInfo,
   PATH_STATE_KEY,
   type SendOptions,
   type SendResult,

@@ -1,0 +1,17 @@
+import { murmurProject } from '../../tools/config/vitest.ts';
+
+/**
+ * End-to-end tests against real processes (`pnpm --filter @murmur/client test:e2e`). They start
+ * a local network with `@murmur/testnet`: build `@murmur/service-node` and `@murmur/devnet`
+ * first.
+ */
+export default murmurProject({
+  name: 'client-e2e',
+  include: ['test/e2e/**/*.e2e.test.ts'],
+  test: {
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
+    fileParallelism: false,
+  },
+});
