@@ -2,7 +2,7 @@
  * Errors that belong to the node app itself (configuration and key files). Protocol conditions
  * use the classes of `@murmur/wire`.
  */
-import { InvalidInputError, type MurmurErrorOptions } from '@murmur/wire';
+import { InvalidInputError, type MurmurErrorOptions, UpstreamFailedError } from '@murmur/wire';
 
 /** A configuration value (flag, environment variable or config file entry) is not valid. */
 export class ConfigError extends InvalidInputError {
@@ -17,5 +17,39 @@ export class KeyFileError extends InvalidInputError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
     super(message, options);
     this.name = 'KeyFileError';
+  }
+}
+
+/** Why a peer link could not carry a request. */
+export type PeerLinkFailure =
+  /** No address, the connection or the handshake failed, or the peer refused the link. */
+  | 'unreachable'
+  /** The link closed before the answer came. */
+  | 'closed'
+  /** The node is not an active registered node (in this node's view). */
+  | 'not-active'
+  /** This node is shutting down. */
+  | 'stopping';
+
+/**
+ * A request to another service node over a peer link failed before an answer (502). The
+ * `failure` says why; timeouts are `RequestTimeoutError` (504) instead.
+ */
+export class PeerLinkError extends UpstreamFailedError {
+  /** Why. */
+  readonly failure: PeerLinkFailure;
+  /** The peer's Ed25519 key (hex). */
+  readonly peer: string;
+
+  constructor(
+    message: string,
+    failure: PeerLinkFailure,
+    peer: string,
+    options: MurmurErrorOptions = {},
+  ) {
+    super(message, { ...options, details: { ...options.details, peer, failure } });
+    this.name = 'PeerLinkError';
+    this.failure = failure;
+    this.peer = peer;
   }
 }

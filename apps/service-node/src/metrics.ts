@@ -3,7 +3,8 @@
  * default registry, so several nodes can live in one process, as in tests).
  *
  * Stored-message gauges are read from the store's counters when scraped (cheap: no query).
- * The replication and peer-link metrics are defined here and fed by the replication layer.
+ * The replication and peer-link metrics are fed by the peer network (`src/peers/`) and the
+ * replication layer (`src/replication/`).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -28,14 +29,28 @@ export interface NodeMetrics {
   readonly ledgerHeight: Gauge;
   /** 1 when the node is ready to serve (active in a swarm), else 0. */
   readonly ready: Gauge;
-  /** Seconds between a message's arrival at a peer and its replication here (replication layer). */
+  /**
+   * How far behind each swarm peer this node was at its last catch-up: the age (from the
+   * sender's timestamp) of the oldest message that catch-up brought, 0 when it brought nothing.
+   */
   readonly replicationLag: Gauge<'peer'>;
-  /** Replication attempts that failed, by reason (replication layer). */
+  /**
+   * Forwarded requests to swarm members that failed, by reason (`timeout`, `unreachable`,
+   * `refused`, `bad_response`), and catch-up or push exchanges that failed (`catch_up`, `push`).
+   */
   readonly replicationFailures: Counter<'reason'>;
-  /** Requests waiting to be retried to swarm peers (replication layer). */
+  /** Forwarded requests waiting for swarm members' answers, plus push and move jobs queued. */
   readonly replicationPending: Gauge;
-  /** Peer links by state (`open`, `connecting`) (replication layer). */
+  /** Peer links by state (`open`, `connecting`). */
   readonly peerLinks: Gauge<'state'>;
+  /** Frames on peer links, by direction (`in`, `out`). */
+  readonly peerFrames: Counter<'direction'>;
+  /** Peer link handshakes that failed, by reason. */
+  readonly peerHandshakeFailures: Counter<'reason'>;
+  /** Messages stored here by catch-up (`catch_up`) or pushed by other nodes (`push`). */
+  readonly syncedMessages: Counter<'source'>;
+  /** Messages of accounts that moved to another swarm: pushed there, then deleted here. */
+  readonly movedMessages: Counter;
 }
 
 /** Figures the store gauges read at scrape time. */
@@ -139,25 +154,48 @@ export function createNodeMetrics(init: NodeMetricsInit = {}): NodeMetrics {
     }),
     replicationLag: new Gauge({
       name: 'murmur_replication_lag_seconds',
-      help: 'Delay between a message arriving at a swarm peer and being stored here',
+      help: 'Age of the oldest message the last catch-up from this swarm peer brought (0: none)',
       labelNames: ['peer'] as const,
       registers,
     }),
     replicationFailures: new Counter({
       name: 'murmur_replication_failures_total',
-      help: 'Replication attempts to swarm peers that failed, by reason',
+      help: 'Forwarded requests, catch-ups and pushes to other nodes that failed, by reason',
       labelNames: ['reason'] as const,
       registers,
     }),
     replicationPending: new Gauge({
       name: 'murmur_replication_pending',
-      help: 'Requests waiting to be retried to swarm peers',
+      help: 'Forwarded requests waiting for swarm members, plus push and move jobs queued',
       registers,
     }),
     peerLinks: new Gauge({
       name: 'murmur_peer_links',
       help: 'Peer links to other service nodes, by state',
       labelNames: ['state'] as const,
+      registers,
+    }),
+    peerFrames: new Counter({
+      name: 'murmur_peer_frames_total',
+      help: 'Frames on peer links, by direction',
+      labelNames: ['direction'] as const,
+      registers,
+    }),
+    peerHandshakeFailures: new Counter({
+      name: 'murmur_peer_handshake_failures_total',
+      help: 'Peer link handshakes that failed, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    syncedMessages: new Counter({
+      name: 'murmur_synced_messages_total',
+      help: 'Messages stored by catch-up from swarm peers or pushed here by other nodes, by source',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    movedMessages: new Counter({
+      name: 'murmur_moved_messages_total',
+      help: 'Messages of accounts that moved to another swarm, pushed there and deleted here',
       registers,
     }),
   };

@@ -1,6 +1,8 @@
 /**
  * Deletes expired messages every {@link EXPIRY_SWEEP_INTERVAL_MS} (Session: every 10 s), in
- * bounded batches so that one sweep never blocks the event loop for long.
+ * bounded batches so that one sweep never blocks the event loop for long. Each sweep also
+ * trims the change journal (catch-up's record of deletions and expiry changes) of entries older
+ * than the longest TTL: the messages they name have expired everywhere by then.
  */
 import {
   type Clock,
@@ -8,6 +10,7 @@ import {
   type Logger,
   silentLogger,
   systemClock,
+  TTL_MAX_PRIVATE_MS,
 } from '@murmur/wire';
 import type { MessageStore } from './message-store.js';
 
@@ -17,7 +20,12 @@ export interface ExpirySweeperInit {
   intervalMs?: number | undefined;
   /** Most messages deleted per transaction (default 10,000); a full batch sweeps again at once. */
   batchSize?: number | undefined;
+  /** How long journal entries are kept, ms (default {@link JOURNAL_RETENTION_MS}). */
+  journalRetentionMs?: number | undefined;
 }
+
+/** How long the change journal keeps an entry: the longest TTL plus a day. */
+export const JOURNAL_RETENTION_MS = TTL_MAX_PRIVATE_MS + 24 * 60 * 60 * 1000;
 
 /** Components of {@link createExpirySweeper}. */
 export interface ExpirySweeperComponents {
@@ -43,6 +51,7 @@ export function createExpirySweeper(
 ): ExpirySweeper {
   const intervalMs = init.intervalMs ?? EXPIRY_SWEEP_INTERVAL_MS;
   const batchSize = init.batchSize ?? 10_000;
+  const journalRetentionMs = init.journalRetentionMs ?? JOURNAL_RETENTION_MS;
   const clock = components.clock ?? systemClock;
   const logger = components.logger ?? silentLogger();
   let timer: NodeJS.Timeout | undefined;
@@ -56,6 +65,7 @@ export function createExpirySweeper(
 
   function tick(): void {
     try {
+      components.store.trimJournal(clock.now() - journalRetentionMs);
       const count = sweepBatch();
       if (count >= batchSize && timer !== undefined) again = setImmediate(tick);
     } catch (error) {

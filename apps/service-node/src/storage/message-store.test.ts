@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RETRIEVE_MESSAGE_OVERHEAD, StorageFullError } from '@murmur/wire';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createExpirySweeper } from './expiry-sweeper.js';
 import { type MessageStore, type NewMessage, openMessageStore } from './message-store.js';
-import { SCHEMA_VERSION } from './schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 const OWNER = `05${'ab'.repeat(32)}`;
 const OTHER = `05${'cd'.repeat(32)}`;
@@ -396,5 +397,135 @@ describe('size cap, durability, bookkeeping', () => {
     store.close();
     // Reopening an up-to-date database applies nothing and works.
     expect(open().stats().messages).toBe(0);
+  });
+});
+
+describe('catch-up support: ids, journal, inventory', () => {
+  it('never hands out an id twice, not even after the newest message was deleted', () => {
+    const store = open();
+    const a = message();
+    const b = message();
+    store.store(a);
+    store.store(b);
+    const idOfB = store.inventory(0, 10)[1]?.id as number;
+    store.deleteByHashes(OWNER, [b.hash]);
+    const c = message();
+    store.store(c);
+    const ids = store.inventory(0, 10).map((item) => item.id);
+    expect(ids).toHaveLength(2);
+    expect(ids[1]).toBeGreaterThan(idOfB);
+  });
+
+  it('gives a replaced public outbox message a new id', () => {
+    const store = open();
+    store.store(message({ namespace: -1, timestamp: NOW }));
+    const before = store.inventory(0, 10)[0]?.id as number;
+    const newer = message({ namespace: -1, timestamp: NOW + 1 });
+    store.store(newer);
+    const items = store.inventory(0, 10);
+    expect(items.map((item) => item.hash)).toEqual([newer.hash]);
+    expect(items[0]?.id).toBeGreaterThan(before);
+    expect(store.stats()).toMatchObject({ messages: 1, dataBytes: 30 });
+  });
+
+  it('journals deletions and expiry changes, not new messages, moves or sweeps', () => {
+    let now = NOW;
+    const store = openMessageStore(
+      { path: join(directory, 'journal.db') },
+      { clock: { now: () => now } },
+    );
+    stores.push(store);
+    const [a, b, c, d, e] = [message(), message(), message({ namespace: 2 }), message(), message()];
+    for (const m of [a, b, c, d, e] as NewMessage[]) store.store(m);
+    expect(store.journalAfter(0, 100)).toEqual([]);
+    const idOf = new Map(store.inventory(0, 10).map((item) => [item.hash, item.id]));
+    store.deleteByHashes(OWNER, [a?.hash as string, 'unknown'.padEnd(43, 'x')]);
+    now += 1;
+    store.updateExpiries(OWNER, [b?.hash as string], [NOW + 90_000], 'extend');
+    store.updateExpiries(OWNER, [b?.hash as string], [NOW + 10_000], 'extend'); // no change
+    store.deleteAll(OWNER, 2);
+    // A duplicate store with a later expiry extends it: journalled too.
+    store.store({ ...(d as NewMessage), expiry: NOW + 120_000 });
+    store.shortenAll(OWNER, 'all', NOW + 100_000);
+    store.deleteOwners([OTHER]);
+    store.sweepExpired(NOW + 200_000, 1);
+    const entries = store.journalAfter(0, 100);
+    expect(entries.map(({ kind, hash, expiry }) => ({ kind, hash, expiry }))).toEqual([
+      { kind: 'delete', hash: a?.hash, expiry: undefined },
+      { kind: 'expiry', hash: b?.hash, expiry: NOW + 90_000 },
+      { kind: 'delete', hash: c?.hash, expiry: undefined },
+      { kind: 'expiry', hash: d?.hash, expiry: NOW + 120_000 },
+      { kind: 'expiry', hash: d?.hash, expiry: NOW + 100_000 },
+    ]);
+    expect(entries[0]).toMatchObject({
+      owner: OWNER,
+      messageId: idOf.get(a?.hash as string),
+      at: NOW,
+    });
+    expect(entries[1]?.at).toBe(NOW + 1);
+    const seqs = entries.map((entry) => entry.seq);
+    expect(store.journalAfter(seqs[2] as number, 1).map((entry) => entry.seq)).toEqual([seqs[3]]);
+    expect(store.wasDeleted(a?.hash as string)).toBe(true);
+    expect(store.wasDeleted(b?.hash as string)).toBe(false);
+    expect(store.trimJournal(NOW + 1)).toBe(1);
+    expect(store.journalAfter(0, 100)).toHaveLength(4);
+  });
+
+  it('lists an inventory without data, fetches by hash and tells what it holds', () => {
+    const store = open();
+    const a = message();
+    const b = message({ owner: OTHER, expiry: NOW - 1 });
+    store.store(a);
+    store.store(b);
+    const items = store.inventory(0, 10);
+    expect(items).toEqual([
+      { id: items[0]?.id, owner: OWNER, hash: a.hash, expiry: a.expiry },
+      { id: items[1]?.id, owner: OTHER, hash: b.hash, expiry: b.expiry },
+    ]);
+    expect(store.inventory(items[0]?.id as number, 10).map((item) => item.hash)).toEqual([b.hash]);
+    const fetched = store.messagesByHashes([b.hash, 'nope', a.hash]);
+    expect(fetched.map((m) => m.hash)).toEqual([b.hash, a.hash]);
+    expect(Array.from(fetched[1]?.data ?? [])).toEqual(Array.from(a.data));
+    expect(store.hasMessage(a.hash)).toBe(true);
+    expect(store.hasMessage('nope')).toBe(false);
+  });
+
+  it('deletes moved owners only up to an id', () => {
+    const store = open();
+    store.store(message());
+    const upTo = store.inventory(0, 10)[0]?.id as number;
+    store.store(message());
+    expect(store.deleteOwners([OWNER], { upToId: upTo })).toBe(1);
+    expect(store.stats().messages).toBe(1);
+  });
+
+  it('keeps its instance ID across reopening', () => {
+    const store = open();
+    const id = store.instanceId();
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    store.close();
+    expect(open().instanceId()).toBe(id);
+  });
+
+  it('upgrades a version 1 database in place, keeping its messages and ids', () => {
+    const path = join(directory, 'old.db');
+    const db = new Database(path);
+    db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL)');
+    db.exec(MIGRATIONS[0]?.sql as string);
+    db.prepare('INSERT INTO schema_version VALUES (1, 0)').run();
+    db.prepare(
+      'INSERT INTO messages (id, owner, namespace, hash, timestamp, expiry, data) VALUES (7, ?, 0, ?, ?, ?, ?)',
+    ).run(OWNER, 'h'.repeat(43), NOW, NOW + 1000, Buffer.from([1, 2, 3]));
+    db.close();
+    const store = openMessageStore({ path });
+    stores.push(store);
+    expect(store.inventory(0, 10)).toEqual([
+      { id: 7, owner: OWNER, hash: 'h'.repeat(43), expiry: NOW + 1000 },
+    ]);
+    expect(store.stats()).toMatchObject({ messages: 1, dataBytes: 3 });
+    expect(store.instanceId()).toMatch(/^[0-9a-f]{32}$/);
+    store.store(message());
+    expect(store.inventory(7, 10)[0]?.id).toBeGreaterThan(7);
+    expect(SCHEMA_VERSION).toBe(2);
   });
 });

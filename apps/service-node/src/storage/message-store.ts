@@ -11,12 +11,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  type Clock,
   InternalError,
   type Logger,
   RETRIEVE_MESSAGE_OVERHEAD,
   STORAGE_SIZE_LIMIT_BYTES,
   StorageFullError,
   silentLogger,
+  systemClock,
 } from '@murmur/wire';
 import Database from 'better-sqlite3';
 import { migrate } from './schema.js';
@@ -100,7 +102,34 @@ export interface StoreStats {
   sizeLimitBytes: number;
 }
 
-/** The message store the RPC handlers, the sweeper and (later) replication use. */
+/** A message as an inventory lists it (what a peer needs to decide whether to fetch it). */
+export interface InventoryItem {
+  /** Its id in this store. */
+  id: number;
+  owner: string;
+  hash: string;
+  expiry: number;
+}
+
+/**
+ * A change to a stored message that catch-up replays on peers: a deletion, or a new expiry.
+ * New messages are not journalled (peers page through the messages themselves).
+ */
+export interface JournalEntry {
+  /** Position in this store's journal (never reused). */
+  seq: number;
+  kind: 'delete' | 'expiry';
+  owner: string;
+  hash: string;
+  /** The new expiry (`expiry` entries), ms. */
+  expiry?: number | undefined;
+  /** The id the message had in this store. */
+  messageId: number;
+  /** When the change happened, ms. */
+  at: number;
+}
+
+/** The message store the RPC handlers, the sweeper and replication use. */
 export interface MessageStore {
   /** Stores one message; committed when this returns. Throws {@link StorageFullError} (507). */
   store(message: NewMessage): StoreOutcome;
@@ -153,10 +182,30 @@ export interface MessageStore {
   isSubaccountRevoked(owner: string, token: Uint8Array): boolean;
   /** Messages with an `id` above `afterId`, in id order (replication and push to new members). */
   messagesAfter(afterId: number, limit: number): StoredMessage[];
+  /**
+   * Up to `limit` messages with an `id` above `afterId`, in id order, without their data
+   * (expired ones included: the caller filters). Catch-up and pushes page through it.
+   */
+  inventory(afterId: number, limit: number): InventoryItem[];
+  /** The stored messages with these hashes (unknown hashes are left out), in the order given. */
+  messagesByHashes(hashes: readonly string[]): StoredMessage[];
+  /** Whether a message with this hash is stored. */
+  hasMessage(hash: string): boolean;
+  /** Whether this store deleted a message with this hash (still in the journal). */
+  wasDeleted(hash: string): boolean;
+  /** Up to `limit` journal entries after `afterSeq`, in order. */
+  journalAfter(afterSeq: number, limit: number): JournalEntry[];
+  /** Deletes journal entries older than `before` (ms); returns how many. */
+  trimJournal(before: number): number;
+  /** The random ID of this database (peers start over when it changes). */
+  instanceId(): string;
   /** Every account that has messages here. */
   owners(): string[];
-  /** Deletes every message of these accounts (after they moved to another swarm). */
-  deleteOwners(owners: readonly string[]): number;
+  /**
+   * Deletes every message of these accounts (after they moved to another swarm), only those
+   * with an id up to `upToId` when given. Not journalled: peers keep their copies.
+   */
+  deleteOwners(owners: readonly string[], options?: { upToId?: number | undefined }): number;
   /** A bookkeeping value, or undefined. */
   getMeta(key: string): string | undefined;
   /** Sets a bookkeeping value (committed when this returns). */
@@ -184,7 +233,12 @@ export interface MessageStoreInit {
 /** Components of {@link openMessageStore}. */
 export interface MessageStoreComponents {
   logger?: Logger | undefined;
+  /** Times the journal entries (default the system clock). */
+  clock?: Clock | undefined;
 }
+
+const JOURNAL_DELETE = 1;
+const JOURNAL_EXPIRY = 2;
 
 const OUTBOX_CONDITION = 'namespace < 0 AND namespace % 20 = -1';
 
@@ -218,6 +272,7 @@ export function openMessageStore(
   components: MessageStoreComponents = {},
 ): MessageStore {
   const logger = components.logger ?? silentLogger();
+  const clock = components.clock ?? systemClock;
   const sizeLimitBytes = init.sizeLimitBytes ?? STORAGE_SIZE_LIMIT_BYTES;
   if (init.path !== ':memory:') mkdirSync(dirname(init.path), { recursive: true });
   const db = new Database(init.path);
@@ -246,42 +301,58 @@ export function openMessageStore(
     outboxCurrent: db.prepare(
       `SELECT timestamp, length(data) AS size FROM messages WHERE owner = ? AND namespace = ? AND ${OUTBOX_CONDITION}`,
     ),
-    outboxReplace: db.prepare(
-      `UPDATE messages SET hash = ?, timestamp = ?, expiry = ?, data = ? WHERE owner = ? AND namespace = ? AND ${OUTBOX_CONDITION}`,
+    outboxDelete: db.prepare(
+      `DELETE FROM messages WHERE owner = ? AND namespace = ? AND ${OUTBOX_CONDITION}`,
     ),
     lastId: db.prepare('SELECT id FROM messages WHERE owner = ? AND namespace = ? AND hash = ?'),
     pageFrom: db.prepare(
       'SELECT hash, timestamp, expiry, data FROM messages WHERE owner = ? AND namespace = ? AND id > ? AND expiry > ? ORDER BY id',
     ),
     deleteHash: db.prepare(
-      'DELETE FROM messages WHERE hash = ? AND owner = ? RETURNING length(data) AS size',
+      'DELETE FROM messages WHERE hash = ? AND owner = ? RETURNING id, length(data) AS size',
     ),
     deleteAll: db.prepare(
-      'DELETE FROM messages WHERE owner = ? RETURNING namespace, hash, length(data) AS size',
+      'DELETE FROM messages WHERE owner = ? RETURNING id, namespace, hash, length(data) AS size',
     ),
     deleteAllIn: db.prepare(
-      'DELETE FROM messages WHERE owner = ? AND namespace = ? RETURNING namespace, hash, length(data) AS size',
+      'DELETE FROM messages WHERE owner = ? AND namespace = ? RETURNING id, namespace, hash, length(data) AS size',
     ),
     deleteBefore: db.prepare(
-      'DELETE FROM messages WHERE owner = ? AND timestamp <= ? RETURNING namespace, hash, length(data) AS size',
+      'DELETE FROM messages WHERE owner = ? AND timestamp <= ? RETURNING id, namespace, hash, length(data) AS size',
     ),
     deleteBeforeIn: db.prepare(
-      'DELETE FROM messages WHERE owner = ? AND namespace = ? AND timestamp <= ? RETURNING namespace, hash, length(data) AS size',
+      'DELETE FROM messages WHERE owner = ? AND namespace = ? AND timestamp <= ? RETURNING id, namespace, hash, length(data) AS size',
     ),
     expiryAny: db.prepare(
-      'UPDATE messages SET expiry = @expiry WHERE hash = @hash AND owner = @owner',
+      'UPDATE messages SET expiry = @expiry WHERE hash = @hash AND owner = @owner AND expiry != @expiry RETURNING id',
     ),
     expiryExtend: db.prepare(
-      'UPDATE messages SET expiry = @expiry WHERE hash = @hash AND owner = @owner AND expiry < @expiry',
+      'UPDATE messages SET expiry = @expiry WHERE hash = @hash AND owner = @owner AND expiry < @expiry RETURNING id',
     ),
     expiryShorten: db.prepare(
-      'UPDATE messages SET expiry = @expiry WHERE hash = @hash AND owner = @owner AND expiry > @expiry',
+      'UPDATE messages SET expiry = @expiry WHERE hash = @hash AND owner = @owner AND expiry > @expiry RETURNING id',
     ),
     shortenAll: db.prepare(
-      'UPDATE messages SET expiry = @expiry WHERE owner = @owner AND expiry > @expiry RETURNING namespace, hash',
+      'UPDATE messages SET expiry = @expiry WHERE owner = @owner AND expiry > @expiry RETURNING id, namespace, hash',
     ),
     shortenAllIn: db.prepare(
-      'UPDATE messages SET expiry = @expiry WHERE owner = @owner AND namespace = @namespace AND expiry > @expiry RETURNING namespace, hash',
+      'UPDATE messages SET expiry = @expiry WHERE owner = @owner AND namespace = @namespace AND expiry > @expiry RETURNING id, namespace, hash',
+    ),
+    journal: db.prepare(
+      'INSERT INTO journal (kind, owner, hash, expiry, message_id, at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    journalAfter: db.prepare(
+      'SELECT seq, kind, owner, hash, expiry, message_id AS messageId, at FROM journal WHERE seq > ? ORDER BY seq LIMIT ?',
+    ),
+    wasDeleted: db.prepare(
+      `SELECT 1 FROM journal WHERE hash = ? AND kind = ${JOURNAL_DELETE} LIMIT 1`,
+    ),
+    trimJournal: db.prepare('DELETE FROM journal WHERE at < ?'),
+    inventory: db.prepare(
+      'SELECT id, owner, hash, expiry FROM messages WHERE id > ? ORDER BY id LIMIT ?',
+    ),
+    messageByHash: db.prepare(
+      'SELECT id, owner, namespace, hash, timestamp, expiry, data FROM messages WHERE hash = ?',
     ),
     expiryOf: db.prepare('SELECT expiry FROM messages WHERE hash = ? AND owner = ? AND expiry > ?'),
     expiriesOfOwner: db.prepare(
@@ -303,6 +374,9 @@ export function openMessageStore(
     ),
     owners: db.prepare('SELECT DISTINCT owner FROM messages'),
     deleteOwner: db.prepare('DELETE FROM messages WHERE owner = ? RETURNING length(data) AS size'),
+    deleteOwnerUpTo: db.prepare(
+      'DELETE FROM messages WHERE owner = ? AND id <= ? RETURNING length(data) AS size',
+    ),
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -311,6 +385,7 @@ export function openMessageStore(
   };
 
   const totals = sql.totals.get() as { count: number; size: number };
+  const instance = (sql.getMeta.get('instance') as { value: string } | undefined)?.value ?? '';
   let messageCount = totals.count;
   let dataBytes = totals.size;
   const listeners = new Set<(message: NewMessage) => void>();
@@ -325,12 +400,24 @@ export function openMessageStore(
     }
   }
 
+  /** Inside a transaction: records a change for catch-up. */
+  function journal(
+    kind: typeof JOURNAL_DELETE | typeof JOURNAL_EXPIRY,
+    owner: string,
+    hash: string,
+    expiry: number | null,
+    messageId: number,
+  ): void {
+    sql.journal.run(kind, owner, hash, expiry, messageId, clock.now());
+  }
+
   /** Inside a transaction: stores one message. */
   function storeRow(message: NewMessage): StoreOutcome {
     const existing = sql.byHash.get(message.hash) as { id: number; expiry: number } | undefined;
     if (existing !== undefined) {
       if (existing.expiry < message.expiry) {
         sql.setExpiry.run(message.expiry, existing.id);
+        journal(JOURNAL_EXPIRY, message.owner, message.hash, message.expiry, existing.id);
         return { status: 'already', expiry: message.expiry };
       }
       return { status: 'already', expiry: existing.expiry };
@@ -343,16 +430,12 @@ export function openMessageStore(
         if (current.timestamp >= message.timestamp) {
           return { status: 'superseded', expiry: message.expiry };
         }
-        sql.outboxReplace.run(
-          message.hash,
-          message.timestamp,
-          message.expiry,
-          message.data,
-          message.owner,
-          message.namespace,
-        );
-        dataBytes += message.data.length - current.size;
-        return { status: 'stored', expiry: message.expiry };
+        // Replaced by a delete and an insert, so that the new message gets a new id (peers
+        // page through ids). Not journalled: the newer message replaces the older one
+        // wherever it arrives.
+        sql.outboxDelete.run(message.owner, message.namespace);
+        messageCount -= 1;
+        dataBytes -= current.size;
       }
     }
     sql.insert.run(
@@ -397,6 +480,13 @@ export function openMessageStore(
   function removed(rows: { namespace?: number; hash?: string; size: number }[]): void {
     messageCount -= rows.length;
     for (const row of rows) dataBytes -= row.size;
+  }
+
+  /** Inside a transaction: counts and journals deleted rows. */
+  function deletedRows(owner: string, rows: (NamespacedHash & { id: number; size: number })[]) {
+    removed(rows);
+    for (const row of rows) journal(JOURNAL_DELETE, owner, row.hash, null, row.id);
+    return rows.map(({ namespace: ns, hash }) => ({ namespace: ns, hash }));
   }
 
   interface Queued {
@@ -522,10 +612,11 @@ export function openMessageStore(
       return write('deleteByHashes', () => {
         const deleted: string[] = [];
         for (const hash of hashes) {
-          const row = sql.deleteHash.get(hash, owner) as { size: number } | undefined;
+          const row = sql.deleteHash.get(hash, owner) as { id: number; size: number } | undefined;
           if (row !== undefined) {
             deleted.push(hash);
             removed([row]);
+            journal(JOURNAL_DELETE, owner, hash, null, row.id);
           }
         }
         return deleted;
@@ -536,9 +627,8 @@ export function openMessageStore(
       return write('deleteAll', () => {
         const rows = (
           namespace === 'all' ? sql.deleteAll.all(owner) : sql.deleteAllIn.all(owner, namespace)
-        ) as (NamespacedHash & { size: number })[];
-        removed(rows);
-        return rows.map(({ namespace: ns, hash }) => ({ namespace: ns, hash }));
+        ) as (NamespacedHash & { id: number; size: number })[];
+        return deletedRows(owner, rows);
       });
     },
 
@@ -548,9 +638,8 @@ export function openMessageStore(
           namespace === 'all'
             ? sql.deleteBefore.all(owner, before)
             : sql.deleteBeforeIn.all(owner, namespace, before)
-        ) as (NamespacedHash & { size: number })[];
-        removed(rows);
-        return rows.map(({ namespace: ns, hash }) => ({ namespace: ns, hash }));
+        ) as (NamespacedHash & { id: number; size: number })[];
+        return deletedRows(owner, rows);
       });
     },
 
@@ -574,20 +663,29 @@ export function openMessageStore(
             seen.add(hash);
           }
           const expiry = (expiries.length === 1 ? expiries[0] : expiries[index]) as number;
-          if (statement.run({ expiry, hash, owner }).changes > 0) updated.push({ hash, expiry });
+          const row = statement.get({ expiry, hash, owner }) as { id: number } | undefined;
+          if (row !== undefined) {
+            journal(JOURNAL_EXPIRY, owner, hash, expiry, row.id);
+            updated.push({ hash, expiry });
+          } else if (mode === 'any' && sql.expiryOf.get(hash, owner, Number.MIN_SAFE_INTEGER)) {
+            // Already at that expiry: still a change the caller asked for.
+            updated.push({ hash, expiry });
+          }
         });
         return updated;
       });
     },
 
     shortenAll(owner, namespace, expiry) {
-      return write(
-        'shortenAll',
-        () =>
-          (namespace === 'all'
+      return write('shortenAll', () => {
+        const rows = (
+          namespace === 'all'
             ? sql.shortenAll.all({ expiry, owner })
-            : sql.shortenAllIn.all({ expiry, owner, namespace })) as NamespacedHash[],
-      );
+            : sql.shortenAllIn.all({ expiry, owner, namespace })
+        ) as (NamespacedHash & { id: number })[];
+        for (const row of rows) journal(JOURNAL_EXPIRY, owner, row.hash, expiry, row.id);
+        return rows.map(({ namespace: ns, hash }) => ({ namespace: ns, hash }));
+      });
     },
 
     getExpiries(owner, hashes, now) {
@@ -643,15 +741,67 @@ export function openMessageStore(
       );
     },
 
+    inventory(afterId, limit) {
+      return read(() => sql.inventory.all(afterId, limit) as InventoryItem[]);
+    },
+
+    messagesByHashes(hashes) {
+      return read(() => {
+        const out: StoredMessage[] = [];
+        for (const hash of hashes) {
+          const row = sql.messageByHash.get(hash) as
+            | (Omit<StoredMessage, 'data'> & { data: unknown })
+            | undefined;
+          if (row !== undefined) out.push({ ...row, data: asBytes(row.data) });
+        }
+        return out;
+      });
+    },
+
+    hasMessage(hash) {
+      return read(() => sql.byHash.get(hash) !== undefined);
+    },
+
+    wasDeleted(hash) {
+      return read(() => sql.wasDeleted.get(hash) !== undefined);
+    },
+
+    journalAfter(afterSeq, limit) {
+      return read(() =>
+        (
+          sql.journalAfter.all(afterSeq, limit) as (Omit<JournalEntry, 'kind' | 'expiry'> & {
+            kind: number;
+            expiry: number | null;
+          })[]
+        ).map((row) => ({
+          ...row,
+          kind: row.kind === JOURNAL_DELETE ? ('delete' as const) : ('expiry' as const),
+          expiry: row.expiry ?? undefined,
+        })),
+      );
+    },
+
+    trimJournal(before) {
+      return write('trimJournal', () => sql.trimJournal.run(before).changes);
+    },
+
+    instanceId() {
+      return instance;
+    },
+
     owners() {
       return read(() => (sql.owners.all() as { owner: string }[]).map((row) => row.owner));
     },
 
-    deleteOwners(owners) {
+    deleteOwners(owners, options = {}) {
       return write('deleteOwners', () => {
         let count = 0;
         for (const owner of owners) {
-          const rows = sql.deleteOwner.all(owner) as { size: number }[];
+          const rows = (
+            options.upToId === undefined
+              ? sql.deleteOwner.all(owner)
+              : sql.deleteOwnerUpTo.all(owner, options.upToId)
+          ) as { size: number }[];
           removed(rows);
           count += rows.length;
         }

@@ -23,6 +23,17 @@ interface Migration {
  * - `revoked_subaccounts`: subaccount tokens an account revoked (at most 50 each, newest kept).
  * - `meta`: small per-node bookkeeping values (for example the last swarm this node was in, or
  *   replication cursors) that must survive restarts.
+ *
+ * Version 2 (replication):
+ * - `messages.id` becomes `AUTOINCREMENT`, so an id is never handed out twice, not even after the
+ *   newest message was deleted: peers page through a node's messages by id (catch-up), and a
+ *   reused id would hide a message from them.
+ * - `journal`: the changes to stored messages that catch-up must replay on peers besides new
+ *   messages: deletions (kind 1) and expiry changes (kind 2), one row per message hash, with the
+ *   id the message had here. `seq` never repeats (AUTOINCREMENT). Rows older than the longest TTL
+ *   are trimmed (a deleted message would have expired by then anyway).
+ * - `meta.instance`: a random ID of this database, so that peers notice a node whose database
+ *   was replaced (its ids start over) and page through it from the beginning again.
  */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   {
@@ -54,6 +65,44 @@ CREATE TABLE meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
+`,
+  },
+  {
+    version: 2,
+    description: 'monotonic message ids, the change journal, the database instance ID',
+    sql: `
+CREATE TABLE messages_v2 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  owner TEXT NOT NULL,
+  namespace INTEGER NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  timestamp INTEGER NOT NULL,
+  expiry INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+INSERT INTO messages_v2 (id, owner, namespace, hash, timestamp, expiry, data)
+  SELECT id, owner, namespace, hash, timestamp, expiry, data FROM messages ORDER BY id;
+DROP TABLE messages;
+ALTER TABLE messages_v2 RENAME TO messages;
+CREATE INDEX messages_owner ON messages (owner, namespace, id);
+CREATE INDEX messages_expiry ON messages (expiry);
+CREATE UNIQUE INDEX messages_outbox ON messages (owner, namespace)
+  WHERE namespace < 0 AND namespace % 20 = -1;
+
+CREATE TABLE journal (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind INTEGER NOT NULL,
+  owner TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  expiry INTEGER,
+  message_id INTEGER NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX journal_hash ON journal (hash);
+CREATE INDEX journal_at ON journal (at);
+
+INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))))
+  ON CONFLICT (key) DO NOTHING;
 `,
   },
 ]);

@@ -1,0 +1,143 @@
+/**
+ * Test harness for peer links: several nodes in this process, each with its own HTTP server on
+ * a free loopback port, its own static network view of all of them, and its peer network.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { MurmurCrypto } from '@murmur/crypto';
+import { silentLogger } from '@murmur/wire';
+import { type NodeKeys, nodeKeysFromSeed } from '../keys.js';
+import { createNodeMetrics, type NodeMetrics } from '../metrics.js';
+import type { ServiceNodeInfo } from '../network/network-view.js';
+import { createStaticNetworkView, type StaticNetworkView } from '../network/static-network.js';
+import {
+  createPeerNetwork,
+  type PeerNetwork,
+  type PeerNetworkInit,
+} from '../peers/peer-network.js';
+import { seedOf, testCrypto } from './harness.js';
+
+/** One node of a {@link PeerHarness}. */
+export interface PeerHarnessNode {
+  keys: NodeKeys;
+  info: ServiceNodeInfo;
+  server: Server;
+  network: StaticNetworkView;
+  peers: PeerNetwork;
+  metrics: NodeMetrics;
+}
+
+/** What {@link createPeerHarness} returns. */
+export interface PeerHarness {
+  crypto: MurmurCrypto;
+  nodes: PeerHarnessNode[];
+  /** Every node's info (the static network all views start from). */
+  infos: ServiceNodeInfo[];
+  close(): Promise<void>;
+}
+
+/** Options of {@link createPeerHarness}. */
+export interface PeerHarnessOptions {
+  /** How many nodes (default 2). */
+  count?: number | undefined;
+  /** The swarm of node i (default: all in swarm 0). */
+  swarmOf?: ((index: number) => bigint) | undefined;
+  /** Seeds start here (default 11). */
+  firstSeed?: number | undefined;
+  peerInit?: PeerNetworkInit | undefined;
+  /** Do not start the peer networks (the test wires things first). */
+  deferStart?: boolean | undefined;
+}
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+/** Starts `count` nodes that know each other. */
+export async function createPeerHarness(options: PeerHarnessOptions = {}): Promise<PeerHarness> {
+  const crypto = await testCrypto();
+  const count = options.count ?? 2;
+  const firstSeed = options.firstSeed ?? 11;
+  const servers: Server[] = [];
+  const ports: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const server = createServer((_request, response) => {
+      response.statusCode = 404;
+      response.end();
+    });
+    servers.push(server);
+    ports.push(await listen(server));
+  }
+  const allKeys = Array.from({ length: count }, (_, i) =>
+    nodeKeysFromSeed(crypto, seedOf(firstSeed + i)),
+  );
+  const infos: ServiceNodeInfo[] = allKeys.map((keys, i) => ({
+    ed25519: keys.ed25519Hex,
+    x25519: keys.x25519Hex,
+    ip: '127.0.0.1',
+    storagePort: ports[i] as number,
+    relayPort: undefined,
+    swarmId: options.swarmOf?.(i) ?? 0n,
+  }));
+  const nodes = allKeys.map((keys, i): PeerHarnessNode => {
+    const network = createStaticNetworkView({
+      self: { ed25519: keys.ed25519Hex, x25519: keys.x25519Hex },
+      nodes: infos,
+    });
+    const metrics = createNodeMetrics();
+    const peers = createPeerNetwork(
+      { heartbeatMs: 1_000, reconnectMinMs: 50, dialGraceMs: 100, ...options.peerInit },
+      { keys, crypto, network, logger: silentLogger(), metrics },
+    );
+    const server = servers[i] as Server;
+    peers.attach(server);
+    if (!options.deferStart) peers.start();
+    return { keys, info: infos[i] as ServiceNodeInfo, server, network, peers, metrics };
+  });
+  return {
+    crypto,
+    nodes,
+    infos,
+    async close() {
+      await Promise.all(nodes.map((node) => node.peers.stop()));
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => resolve());
+            }),
+        ),
+      );
+    },
+  };
+}
+
+/** Waits until `check` returns true (polling every 10 ms), or throws after `timeoutMs`. */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+  what = 'the condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A metric's value with these labels (0 when absent). */
+export async function metricValue(
+  metrics: NodeMetrics,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const value = metric?.values.find((entry) =>
+    Object.entries(labels).every(
+      ([key, wanted]) => (entry.labels as Record<string, unknown>)[key] === wanted,
+    ),
+  );
+  return value?.value ?? 0;
+}
