@@ -1,5 +1,84 @@
 /**
  * @packageDocumentation
- * A local Murmur network of real processes for end-to-end tests and the devnet launcher.
+ * `@murmur/testnet`: a whole local Murmur network of real processes — the devnet ledger and N
+ * murmur-node service nodes, each in its own process group with its own log file — staked for
+ * real through ledger transactions (faucet funding, registrations co-signed by the node keys,
+ * pooled nodes filled by contributions). For the service node's and the client SDK's
+ * end-to-end tests, and for `murmur-devnet up`.
+ *
+ * Needs the built programs: `pnpm --filter @murmur/service-node build && pnpm --filter @murmur/devnet build`.
+ *
+ * @example
+ * ```ts
+ * import { startTestnet } from '@murmur/testnet';
+ *
+ * const testnet = await startTestnet({ dir: '/tmp/my-testnet', nodes: 7, blockTimeMs: 250, fresh: true });
+ * try {
+ *   console.log(testnet.describe().nodes.map((node) => `${node.name} ${node.url}`));
+ *   await testnet.kill('node-03');             // SIGKILL to its process group
+ *   await testnet.startNode('node-03');        // same data directory and ports; waits for /health
+ *   const added = await testnet.addNode();     // init, fund, register, start
+ *   await testnet.waitForActive([added.name]);
+ * } finally {
+ *   await testnet.stop();                      // every process it started, nothing else
+ * }
+ * ```
  */
-export {};
+export { defaultPrograms, resolvePrograms, type TestnetPrograms } from './cli-paths.js';
+export {
+  MissingBuildError,
+  PortInUseError,
+  ProcessExitedError,
+  TestnetBusyError,
+  TestnetTimeoutError,
+  TransactionRefusedError,
+  UnknownProcessError,
+} from './errors.js';
+export { BLOCK_COUNTED_PARAMS, ledgerParamOverrides } from './ledger-params.js';
+export { logTail } from './managed-process.js';
+export {
+  MANIFEST_FILE_NAME,
+  type ManifestNode,
+  nodeName,
+  readManifest,
+  type TestnetLayout,
+  type TestnetManifest,
+  testnetLayout,
+} from './manifest.js';
+export {
+  PIDS_FILE_NAME,
+  type PidsFile,
+  pidsFilePath,
+  type RecordedProcess,
+  readPidsFile,
+  runningRecordedProcesses,
+} from './pids-file.js';
+export {
+  basePortLayout,
+  findFreePorts,
+  isPortFree,
+  type NodePorts,
+  nodeAddress,
+} from './ports.js';
+export { describePortHolder, processesAlive, processGroupAlive } from './proc.js';
+export {
+  TESTNET_STEPS,
+  type TestnetProgress,
+  type TestnetStep,
+  type TestnetTimings,
+} from './progress.js';
+export { isPooled, operatorPercent, type StakingPlan, stakingPlan } from './staking-plan.js';
+export { openTestnet, startTestnet, stopTestnetProcesses } from './testnet.js';
+export type {
+  AddNodeOptions,
+  CreatedWallet,
+  OpenTestnetOptions,
+  StartNodeOptions,
+  Testnet,
+  TestnetDescription,
+  TestnetLedger,
+  TestnetNode,
+  TestnetOptions,
+  TestnetProcessInfo,
+  WaitOptions,
+} from './types.js';

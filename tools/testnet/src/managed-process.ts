@@ -52,6 +52,11 @@ export interface ManagedProcess {
   detach(): void;
 }
 
+/** A command-line argument as the log header shows it (inline programs are long). */
+function shorten(arg: string): string {
+  return arg.length <= 200 ? arg : `${arg.slice(0, 60)}…(${arg.length} characters)`;
+}
+
 function fileSize(path: string): number {
   try {
     return statSync(path).size;
@@ -74,7 +79,7 @@ export function spawnProcess(spec: ProcessSpec): ManagedProcess {
   try {
     writeSync(
       fd,
-      `${JSON.stringify({ testnet: 'start', name: spec.name, time: new Date().toISOString(), command })}\n`,
+      `${JSON.stringify({ testnet: 'start', name: spec.name, time: new Date().toISOString(), command: command.map(shorten) })}\n`,
     );
     logOffset = fileSize(spec.logFile);
   } catch (error) {
