@@ -72,6 +72,7 @@ export { openTestnet, startTestnet, stopTestnetProcesses } from './testnet.js';
 export type {
   AddNodeOptions,
   CreatedWallet,
+  NodeHealth,
   OpenTestnetOptions,
   StartNodeOptions,
   Testnet,

@@ -34,6 +34,9 @@ const acceptedChecker = createChecker(TransactionAcceptedResponseSchema);
 const rejectedChecker = createChecker(TransactionRejectedResponseSchema);
 const seedChecker = createChecker(SeedResponseSchema);
 
+/** What the authority can order for a node. */
+export type StateChangeKind = 'decommission' | 'recommission' | 'deregister';
+
 /** Where a transaction is. */
 export interface TransactionStatus {
   id: string;
@@ -51,6 +54,16 @@ export interface TestnetLedgerClient {
   submit(tx: Transaction, options?: AbortOptions): Promise<TransactionResult>;
   /** `POST /faucet`: the authority mints `amount` into `address` (answered like a transaction). */
   faucet(address: string, amount: bigint, options?: AbortOptions): Promise<TransactionResult>;
+  /**
+   * `POST /state-change`: the authority decommissions, recommissions or deregisters a node
+   * (answered like a transaction).
+   */
+  stateChange(
+    node: string,
+    change: StateChangeKind,
+    reason: string,
+    options?: AbortOptions,
+  ): Promise<TransactionResult>;
   /** The nonce the next transaction of `address` must carry (mempool included). */
   nextNonce(address: string, options?: AbortOptions): Promise<number>;
   /** `GET /tx/:id`. */
@@ -152,6 +165,14 @@ export function createLedgerClient(url: string): TestnetLedgerClient {
         body: { address, amount: amount.toString() },
       });
       return transactionAnswer('/faucet', status, body);
+    },
+    async stateChange(node, change, reason, options = {}) {
+      const { status, body } = await call('/state-change', {
+        ...options,
+        method: 'POST',
+        body: reason === '' ? { node, change } : { node, change, reason },
+      });
+      return transactionAnswer('/state-change', status, body);
     },
     async nextNonce(address, options = {}) {
       const path = `/wallet/${address}`;

@@ -28,7 +28,11 @@ import {
   UnknownProcessError,
 } from './errors.js';
 import { failedInitNode, initRunnerArgs, NO_MAIN_EXIT_CODE } from './init-runner.js';
-import { createLedgerClient, type TestnetLedgerClient } from './ledger-client.js';
+import {
+  createLedgerClient,
+  type StateChangeKind,
+  type TestnetLedgerClient,
+} from './ledger-client.js';
 import { checkBlockTime, ledgerParamOverrides } from './ledger-params.js';
 import {
   adoptProcess,
@@ -81,6 +85,7 @@ import {
 import type {
   AddNodeOptions,
   CreatedWallet,
+  NodeHealth,
   OpenTestnetOptions,
   StartNodeOptions,
   Testnet,
@@ -129,8 +134,8 @@ function withSignal(signal: AbortSignal | undefined): AbortOptions {
 }
 
 /** What a node's health endpoint said. */
-interface HealthAnswer {
-  ready: boolean;
+interface HealthAnswer extends NodeHealth {
+  /** One line for messages: `/health 503 starting (catching up …)`. */
   text: string;
 }
 
@@ -240,10 +245,17 @@ async function nodeHealth(url: string, signal?: AbortSignal): Promise<HealthAnsw
     const reason = typeof body?.reason === 'string' ? ` (${body.reason})` : '';
     return {
       ready: response.status === 200 && status === 'ready',
+      httpStatus: response.status,
+      body,
       text: `/health ${response.status} ${status}${reason}`,
     };
   } catch (error) {
-    return { ready: false, text: `/health unreachable (${errorText(error)})` };
+    return {
+      ready: false,
+      httpStatus: undefined,
+      body: undefined,
+      text: `/health unreachable (${errorText(error)})`,
+    };
   }
 }
 
@@ -544,6 +556,31 @@ class TestnetInstance implements Testnet {
       });
     }
     return view;
+  }
+
+  async health(name: string, options: AbortOptions = {}): Promise<NodeHealth> {
+    const { text: _text, ...health } = await nodeHealth(
+      nodeUrl(this.#manifestNode(name)),
+      options.signal,
+    );
+    return health;
+  }
+
+  async stateChange(
+    name: string,
+    change: StateChangeKind,
+    options: WaitOptions & { reason?: string; wait?: boolean } = {},
+  ): Promise<string> {
+    const key = this.#manifestNode(name).ed25519 as string;
+    const result = await this.#context.client.stateChange(
+      key,
+      change,
+      options.reason ?? '',
+      options,
+    );
+    const id = acceptedId(result, `${change} of ${name}`);
+    if (options.wait === true) await this.waitForTransaction(id, options);
+    return id;
   }
 
   async faucet(

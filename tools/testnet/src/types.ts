@@ -183,6 +183,16 @@ export interface StartNodeOptions extends AbortOptions {
   wait?: boolean | undefined;
 }
 
+/** A node's `/health` answer. */
+export interface NodeHealth {
+  /** 200 and `status: "ready"`. */
+  ready: boolean;
+  /** The HTTP status; `undefined` when the node could not be reached. */
+  httpStatus: number | undefined;
+  /** The JSON body (`{status, reason?, height?, swarm?, swarmMembers?, node, version, storedMessages}`). */
+  body: unknown;
+}
+
 /** A wallet made by {@link Testnet.createWallet}. */
 export interface CreatedWallet {
   address: string;
@@ -231,6 +241,17 @@ export interface Testnet {
   restartNode(name: string, options?: StartNodeOptions): Promise<void>;
   /** Initialises, funds, registers (for real, through the ledger) and starts a new node. */
   addNode(options?: AddNodeOptions): Promise<TestnetNode>;
+  /** The node's `/health` answer (never throws for an unreachable node: `httpStatus` is undefined). */
+  health(name: string, options?: AbortOptions): Promise<NodeHealth>;
+  /**
+   * The ledger authority decommissions, recommissions or deregisters node `name` (a quick swarm
+   * change for tests); resolves the transaction ID, with `wait` once it is in a block.
+   */
+  stateChange(
+    name: string,
+    change: 'decommission' | 'recommission' | 'deregister',
+    options?: WaitOptions & { reason?: string; wait?: boolean },
+  ): Promise<string>;
   /** Mints `amount` atomic units into `address` through the faucet; with `wait`, until it is in a block. */
   faucet(
     address: string,

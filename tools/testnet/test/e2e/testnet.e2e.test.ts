@@ -164,6 +164,21 @@ describe.sequential('a 7-node testnet', () => {
     expect(health.status).toBe(200);
   });
 
+  it('changes a swarm through the ledger authority: decommission, then recommission', async () => {
+    await testnet.stateChange('node-05', 'decommission', { reason: 'e2e', wait: true });
+    expect((await testnet.registryNode('node-05'))?.status).toBe('decommissioned');
+    await vi.waitFor(async () => expect((await testnet.health('node-05')).ready).toBe(false), {
+      timeout: 10_000,
+      interval: 100,
+    });
+    const members = [...(await testnet.swarms()).values()].flat();
+    expect(members).not.toContain(testnet.node('node-05').ed25519);
+    await testnet.stateChange('node-05', 'recommission', { wait: true });
+    await testnet.waitForActive(['node-05']);
+    await testnet.waitForHealthy(['node-05']);
+    expect(await testnet.health('node-05')).toMatchObject({ ready: true, httpStatus: 200 });
+  });
+
   it('describes itself as JSON', () => {
     const description = testnet.describe();
     expect(JSON.parse(JSON.stringify(description))).toEqual(description);
