@@ -51,6 +51,23 @@ describe('a failing start', () => {
     expect(processesMentioning(dir)).toEqual([]);
   });
 
+  it('stops what it started when the start is aborted', async () => {
+    const dir = temporaryDir('abort');
+    dirs.push(dir);
+    const controller = new AbortController();
+    const error = await startTestnet({
+      dir,
+      nodes: 2,
+      blockTimeMs: 250,
+      signal: controller.signal,
+      onProgress: (event) => {
+        if (event.step === 'processes' && event.status === 'done') controller.abort();
+      },
+    }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'ABORTED' });
+    expect(processesMentioning(dir)).toEqual([]);
+  });
+
   it('says which port is taken and by which process', async () => {
     const dir = temporaryDir('port');
     dirs.push(dir);
