@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import {
   ATOMIC_UNITS_PER_COIN,
@@ -202,7 +202,7 @@ function exitedError(proc: ManagedProcess, what: string, port?: number): Process
   return new ProcessExitedError(
     proc.name,
     proc.logFile,
-    `${proc.name} ${how} ${what}${holder}\nlast lines of ${proc.logFile}:\n${tail.map((line) => `  ${line}`).join('\n') || '  (empty)'}`,
+    `${proc.name} ${how} ${what}${holder}\nlast lines of ${proc.logFile}:\n${tail.map((line) => `  ${line}`).join('\n') || '  (empty)'}\nlogs in ${dirname(proc.logFile)}`,
     { details: { code: info?.code ?? null, signal: info?.signal ?? null } },
   );
 }

@@ -46,6 +46,7 @@ describe('a failing start', () => {
     expect(exited.logFile).toBe(`${dir}/logs/${exited.process}.log`);
     expect(exited.message).toMatch(/exited with code 2/);
     expect(exited.message).toContain(exited.logFile);
+    expect(exited.message).toContain(`logs in ${dir}/logs`);
     expect(exited.message).toMatch(/no-such-flag/);
     expect(events.some((event) => event.status === 'failed')).toBe(true);
     expect(processesMentioning(dir)).toEqual([]);
