@@ -6,7 +6,7 @@
 //   node tools/bootstrap/run.mjs setup            install and build only
 //   node tools/bootstrap/run.mjs test             + unit tests, then the end-to-end tests
 //   node tools/bootstrap/run.mjs devnet [args]    + `murmur-devnet up [args]`
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
