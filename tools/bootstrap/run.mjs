@@ -139,12 +139,19 @@ switch (job) {
     if (!existsSync(cli)) {
       fail('the devnet has not landed yet (apps/devnet); `npm test` runs the test suite.');
     }
-    const result = spawnSync(process.execPath, [cli, 'up', ...args], {
+    // Ctrl-C reaches the whole foreground process group: the devnet handles it (stopping every
+    // process it started) and this parent waits for it to finish instead of dying first.
+    const child = spawn(process.execPath, [cli, 'up', ...args], {
       cwd: root,
       env,
       stdio: 'inherit',
     });
-    process.exit(result.status ?? 1);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+      process.on(signal, () => {
+        if (signal !== 'SIGINT') child.kill(signal);
+      });
+    }
+    child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 130)));
     break;
   }
   default:
