@@ -9,7 +9,7 @@ import {
 } from '@murmur/registry';
 import { bytesToHex } from '@murmur/wire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main, parseCoins } from './cli.js';
+import { main, nextNonce, parseCoins } from './cli.js';
 import { createKeyFile, keyFilePath, loadKeyFile } from './keys.js';
 import { seedOf, testCrypto } from './test-support/harness.js';
 
@@ -267,5 +267,34 @@ describe('usage', () => {
     const { code, stdout } = await run(['status', '--data-dir', dir, '--port', '1', '--json']);
     expect(code).toBe(1);
     expect(JSON.parse(stdout).health.status).toBe('down');
+  });
+});
+
+describe('the next nonce of a wallet', () => {
+  const address = 'ab'.repeat(32);
+  const ledger = {
+    getState: async () => ({ wallets: [{ address, nonce: 4 }] }) as never,
+  };
+
+  it('comes from the ledger’s /wallet route (it counts transactions still in the mempool)', async () => {
+    const asked: string[] = [];
+    const fetchImpl = (async (url: string) => {
+      asked.push(url);
+      return new Response(JSON.stringify({ address, nonce: 4, nextNonce: 7 }), { status: 200 });
+    }) as unknown as typeof fetch;
+    expect(await nextNonce('http://ledger.test/', address, ledger, fetchImpl)).toBe(7);
+    expect(asked).toEqual([`http://ledger.test/wallet/${address}`]);
+  });
+
+  it('falls back to the state for a ledger without the route or with an odd answer', async () => {
+    const missing = (async () => new Response('no', { status: 404 })) as unknown as typeof fetch;
+    expect(await nextNonce('http://ledger.test', address, ledger, missing)).toBe(5);
+    const odd = (async () =>
+      new Response(JSON.stringify({ nextNonce: 'x' }), { status: 200 })) as unknown as typeof fetch;
+    expect(await nextNonce('http://ledger.test', address, ledger, odd)).toBe(5);
+    const down = (async () => {
+      throw new TypeError('fetch failed');
+    }) as unknown as typeof fetch;
+    expect(await nextNonce('http://ledger.test', 'cd'.repeat(32), ledger, down)).toBe(1);
   });
 });

@@ -18,6 +18,7 @@ import {
   ATOMIC_UNITS_PER_COIN,
   createRegistration,
   encodeTransaction,
+  type HttpLedgerSource,
   httpLedgerSource,
   type Reservation,
 } from '@murmur/registry';
@@ -345,9 +346,7 @@ async function commandRegister(args: string[], io: CliIo, crypto: () => Promise<
       }
       if (chainId === undefined) chainId = (await ledger.getGenesis()).chainId;
       if (nonce === undefined) {
-        const state = await ledger.getState();
-        const entry = state.wallets.find((item) => item.address === wallet.address);
-        nonce = (entry?.nonce ?? 0) + 1;
+        nonce = await nextNonce(config.ledgerUrl as string, wallet.address, ledger);
       }
     }
     const tx = createRegistration(
@@ -370,6 +369,37 @@ async function commandRegister(args: string[], io: CliIo, crypto: () => Promise<
   } finally {
     ledger?.stop();
   }
+}
+
+/**
+ * The nonce the wallet's next transaction must carry. The ledger's `GET /wallet/:address`
+ * answers `nextNonce`, which counts the wallet's transactions still waiting in the mempool;
+ * `GET /state` only knows those in blocks, so it is the fallback for ledgers without the route.
+ */
+export async function nextNonce(
+  ledgerUrl: string,
+  address: string,
+  ledger: Pick<HttpLedgerSource, 'getState'>,
+  fetchImpl: typeof fetch = fetch,
+): Promise<number> {
+  try {
+    const response = await fetchImpl(`${ledgerUrl.replace(/\/$/, '')}/wallet/${address}`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.ok) {
+      const body = (await response.json()) as { nextNonce?: unknown };
+      if (Number.isSafeInteger(body.nextNonce) && (body.nextNonce as number) >= 1) {
+        return body.nextNonce as number;
+      }
+    } else {
+      await response.arrayBuffer();
+    }
+  } catch {
+    // Fall back to the state below.
+  }
+  const state = await ledger.getState();
+  const entry = state.wallets.find((item) => item.address === address);
+  return (entry?.nonce ?? 0) + 1;
 }
 
 /** The fields of `/health` that `status` prints. */

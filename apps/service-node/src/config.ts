@@ -58,6 +58,8 @@ export interface NodeConfig {
   validateResponses: boolean;
   /** How long a graceful shutdown may take before the process exits anyway, ms. */
   shutdownTimeout: number;
+  /** Catch up from every swarm member this often, ms (0 = only on start and reconnection). */
+  catchUpInterval: number;
 }
 
 type Kind = 'string' | 'integer' | 'boolean' | 'size';
@@ -235,6 +237,18 @@ export const CONFIG_KEYS = {
     schema: Type.Integer({ minimum: 100, maximum: 600_000, description: 'milliseconds' }),
     help: 'longest graceful shutdown before exiting anyway, ms',
     default: 10_000,
+  },
+  catchUpInterval: {
+    flag: 'catch-up-interval',
+    env: 'CATCH_UP_INTERVAL',
+    kind: 'integer',
+    schema: Type.Integer({
+      minimum: 0,
+      maximum: 86_400_000,
+      description: 'milliseconds (0 = off)',
+    }),
+    help: 'catch up from every swarm member this often, ms (0 = only at start and reconnection)',
+    default: 60_000,
   },
 } as const satisfies Record<Exclude<keyof NodeConfig, 'dataDir'>, KeySpec>;
 

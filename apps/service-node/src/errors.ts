@@ -1,6 +1,6 @@
 /**
- * Errors that belong to the node app itself (configuration and key files). Protocol conditions
- * use the classes of `@murmur/wire`.
+ * Errors that belong to the node app itself (configuration, key files, peer links). Protocol
+ * conditions use the classes of `@murmur/wire`.
  */
 import { InvalidInputError, type MurmurErrorOptions, UpstreamFailedError } from '@murmur/wire';
 
@@ -40,16 +40,20 @@ export class PeerLinkError extends UpstreamFailedError {
   readonly failure: PeerLinkFailure;
   /** The peer's Ed25519 key (hex). */
   readonly peer: string;
+  /** The WebSocket close code, when the link closed. */
+  readonly closeCode: number | undefined;
 
   constructor(
     message: string,
     failure: PeerLinkFailure,
     peer: string,
-    options: MurmurErrorOptions = {},
+    options: MurmurErrorOptions & { closeCode?: number | undefined } = {},
   ) {
-    super(message, { ...options, details: { ...options.details, peer, failure } });
+    const { closeCode, ...rest } = options;
+    super(message, { ...rest, details: { ...rest.details, peer, failure, closeCode } });
     this.name = 'PeerLinkError';
     this.failure = failure;
     this.peer = peer;
+    this.closeCode = closeCode;
   }
 }

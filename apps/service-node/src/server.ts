@@ -1,8 +1,10 @@
 /**
  * The launcher: builds every component from the configuration (keys, store, network view,
- * metrics, limiter, shedder, dispatcher, onion handler), serves the app, starts the timers, and
- * shuts everything down in order on `close()`: stop accepting, finish in-flight requests, stop
- * the uptime proofs, the follower and the sweeper, close the database.
+ * metrics, limiter, shedder, peer network, replicator, dispatcher, onion handler, swarm sync),
+ * serves the app and the peer links on the storage port, starts the timers, and shuts
+ * everything down in order on `close()`: stop the uptime proofs and the swarm sync, close the
+ * peer links (1001), stop accepting and finish in-flight requests, stop the follower and the
+ * sweeper, close the database.
  */
 import { readFileSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
@@ -33,13 +35,16 @@ import { createNodeMetrics, rpcObserver } from './metrics.js';
 import type { NetworkView } from './network/network-view.js';
 import { createRegistryNetworkView } from './network/registry-network.js';
 import { createStaticNetworkView, readStaticNetworkFile } from './network/static-network.js';
-import { createHttpOnionForwarder } from './onion/forwarder.js';
+import { createPeerOnionForwarder, serveRelayedOnionRequests } from './onion/forwarder.js';
 import { createOnionHandler } from './onion/handler.js';
 import { createHttpOnionProxy } from './onion/proxy.js';
+import { createPeerNetwork, type PeerNetwork, type PeerNetworkInit } from './peers/peer-network.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createPeerReplicator, serveForwardedRequests } from './replication/peer-replicator.js';
+import { createSwarmSync, type SwarmSync, type SwarmSyncInit } from './replication/swarm-sync.js';
 import type { RpcContext } from './rpc/context.js';
 import { createRpcDispatcher } from './rpc/dispatcher.js';
-import { localOnlyReplicator, type SwarmReplicator } from './rpc/replicator.js';
+import type { SwarmReplicator } from './rpc/replicator.js';
 import { createLoadShedder } from './shedding.js';
 import { createExpirySweeper } from './storage/expiry-sweeper.js';
 import { openMessageStore } from './storage/message-store.js';
@@ -79,16 +84,26 @@ export interface RunningNode {
   readonly port: number;
   /** The HTTPS port, when HTTPS is on. */
   readonly httpsPort: number | undefined;
+  /** The peer links (`/peer/v1` on the storage port). */
+  readonly peers: PeerNetwork;
+  /** Catch-up, pushes to new members, moves between swarms. */
+  readonly sync: SwarmSync;
   /** Shuts down in order; resolves when everything is closed. Safe to call twice. */
   close(): Promise<void>;
 }
 
-/** Extra components (tests, and later the replication layer). */
+/** Extra components and settings (tests, benchmarks). */
 export interface StartNodeComponents {
   logger: PinoLogger;
   crypto?: MurmurCrypto | undefined;
-  /** Swarm replication (default: this node only). */
+  /** Swarm replication (default: over peer links to the other members). */
   replicator?: SwarmReplicator | undefined;
+  /** The network view instead of the one the configuration names (tests). */
+  network?: NetworkView | undefined;
+  /** Peer link settings (heartbeat, timeouts, back-off). */
+  peerInit?: PeerNetworkInit | undefined;
+  /** Swarm sync settings (the catch-up interval comes from the configuration). */
+  syncInit?: SwarmSyncInit | undefined;
 }
 
 /** Starts a node from its configuration. */
@@ -98,7 +113,11 @@ export async function startNode(
 ): Promise<RunningNode> {
   const pino = components.logger;
   const logger = pino as unknown as Logger;
-  if (config.ledgerUrl === undefined && config.networkFile === undefined) {
+  if (
+    config.ledgerUrl === undefined &&
+    config.networkFile === undefined &&
+    components.network === undefined
+  ) {
     throw new ConfigError(
       'give --ledger-url (the ledger to follow) or --network-file (a static network for devnets and tests)',
     );
@@ -136,7 +155,9 @@ export async function startNode(
   let ledger: HttpLedgerSource | undefined;
   let genesis: () => GenesisConfig | undefined = () => undefined;
   const self = { ed25519: keys.ed25519Hex, x25519: keys.x25519Hex };
-  if (config.networkFile !== undefined) {
+  if (components.network !== undefined) {
+    network = components.network;
+  } else if (config.networkFile !== undefined) {
     const file = readStaticNetworkFile(config.networkFile, (hex) =>
       bytesToHex(crypto.ed25519PublicKeyToX25519(Buffer.from(hex, 'hex'))),
     );
@@ -157,6 +178,13 @@ export async function startNode(
     network = createRegistryNetworkView({ self }, { follower, logger });
   }
 
+  const peers = createPeerNetwork(components.peerInit ?? {}, {
+    keys,
+    crypto,
+    network,
+    logger,
+    metrics,
+  });
   const context: RpcContext = {
     store,
     network,
@@ -164,7 +192,8 @@ export async function startNode(
     crypto,
     clock: { now: () => Date.now() },
     logger: logger.child({ component: 'rpc' }),
-    replicator: components.replicator ?? localOnlyReplicator,
+    replicator:
+      components.replicator ?? createPeerReplicator({}, { peers, network, logger, metrics }),
     hardfork: HARDFORK,
     version: STORAGE_SERVER_VERSION,
   };
@@ -175,7 +204,7 @@ export async function startNode(
   const onion = createOnionHandler({
     context,
     dispatcher,
-    forwarder: createHttpOnionForwarder(),
+    forwarder: createPeerOnionForwarder({}, { peers }),
     proxy: createHttpOnionProxy({ allowPrivateTargets: config.devnet }),
     metrics,
   });
@@ -183,6 +212,12 @@ export async function startNode(
     maxEventLoopDelayMs: config.maxEventLoopDelay,
     maxInFlight: config.maxInFlight,
   });
+  serveForwardedRequests({ peers, network, dispatcher });
+  serveRelayedOnionRequests({ peers, onion, shedder });
+  const sync = createSwarmSync(
+    { catchUpIntervalMs: config.catchUpInterval, ...components.syncInit },
+    { store, network, peers, crypto, logger, metrics },
+  );
   const rateLimiter = config.rateLimit
     ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst })
     : undefined;
@@ -225,6 +260,9 @@ export async function startNode(
     closing ??= (async () => {
       logger.info('shutting down: no new requests, finishing the ones in flight');
       uptime?.stop();
+      await sync.stop();
+      // Peer links first: an upgraded socket would keep the HTTP server from closing.
+      await peers.stop();
       try {
         await Promise.all([app.close(), secure?.close()]);
       } catch (error) {
@@ -244,6 +282,7 @@ export async function startNode(
     await app.listen({ host: config.listen, port: config.port });
     await secure?.listen({ host: config.listen, port: config.httpsPort });
   } catch (error) {
+    await peers.stop();
     await app.close();
     store.close();
     throw error;
@@ -253,7 +292,10 @@ export async function startNode(
     secure === undefined ? undefined : (secure.server.address() as AddressInfo).port;
   sweeper.start();
   shedder.start();
+  peers.attach(app.server);
+  peers.start();
   await network.start();
+  sync.start();
   if (ledger !== undefined) {
     if (config.publicIp === undefined) {
       logger.warn(
@@ -273,5 +315,5 @@ export async function startNode(
     }
   }
   logger.info({ listen: config.listen, port, httpsPort }, 'murmur-node listening');
-  return { app, keys, network, port, httpsPort, close };
+  return { app, keys, network, port, httpsPort, peers, sync, close };
 }

@@ -48,8 +48,12 @@ export interface IncomingPeerRequest {
 /** Answers a request (a thrown Murmur error becomes its status and message). */
 export type PeerRequestHandler = (request: IncomingPeerRequest) => Promise<PeerResponse>;
 
-/** Request fields besides `t` and `id`. */
-export type RequestFields = Omit<RequestHeader, 't' | 'id'> & { k: PeerRequestKind };
+/** Request fields besides `t` and `id` (per kind). */
+export type RequestFields = RequestHeader extends infer Header
+  ? Header extends { k: PeerRequestKind }
+    ? Omit<Header, 't' | 'id'>
+    : never
+  : never;
 
 /** Options of one request. */
 export interface PeerRequestOptions {
@@ -175,9 +179,7 @@ export function createPeerLink(init: PeerLinkInit, components: PeerLinkComponent
   let closing = false;
 
   function closedError(): PeerLinkError {
-    return new PeerLinkError(`the peer link to ${peer} closed`, 'closed', peer, {
-      details: closeCode === undefined ? {} : { closeCode },
-    });
+    return new PeerLinkError(`the peer link to ${peer} closed`, 'closed', peer, { closeCode });
   }
 
   async function waitForBuffer(): Promise<void> {

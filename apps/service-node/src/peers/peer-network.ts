@@ -718,7 +718,7 @@ export function createPeerNetwork(
         if (
           error instanceof PeerLinkError &&
           error.failure === 'closed' &&
-          error.details['closeCode'] === DUPLICATE_CLOSE_CODE &&
+          error.closeCode === DUPLICATE_CLOSE_CODE &&
           other !== undefined &&
           other !== link &&
           Date.now() < deadline

@@ -218,18 +218,16 @@ export function parseAuthFrame(data: string): AuthFrame {
 const ID = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 const COUNT = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
-const SWARM_WIDE_METHOD = Type.Union(
-  [
-    'store',
-    'delete',
-    'delete_all',
-    'delete_before',
-    'expire',
-    'expire_all',
-    'revoke_subaccount',
-    'unrevoke_subaccount',
-  ].map((method) => Type.Literal(method)),
-);
+const SWARM_WIDE_METHOD = Type.Union([
+  Type.Literal('store'),
+  Type.Literal('delete'),
+  Type.Literal('delete_all'),
+  Type.Literal('delete_before'),
+  Type.Literal('expire'),
+  Type.Literal('expire_all'),
+  Type.Literal('revoke_subaccount'),
+  Type.Literal('unrevoke_subaccount'),
+]);
 
 /** A request header, by kind. */
 export const RequestHeaderSchema = Type.Union([
@@ -446,10 +444,15 @@ export const OfferRequestSchema = Type.Object(
 /** `offer`: messages a node is about to push. */
 export type OfferRequest = Static<typeof OfferRequestSchema>;
 
-/** The answer to `offer`: which hashes to send, and which owners this node does not keep. */
+/**
+ * The answer to `offer`: which hashes to send; which ones another node is sending right now
+ * (not acknowledged yet: offer them again later); which owners this node does not keep (not of
+ * its swarm in its view). Hashes in none of the lists are stored (or were deleted) there.
+ */
 export const OfferResponseSchema = Type.Object(
   {
     want: Type.Array(HASH, { maxItems: MAX_ITEMS_PER_FRAME }),
+    pending: Type.Array(HASH, { maxItems: MAX_ITEMS_PER_FRAME }),
     refused: Type.Array(OWNER, { maxItems: MAX_ITEMS_PER_FRAME }),
   },
   { additionalProperties: false },
