@@ -99,6 +99,12 @@ export function createUptimeProver(
     timer = undefined;
     if (!running) return;
     const interval = intervalMs();
+    if (components.genesis() === undefined) {
+      // The follower has not read the genesis yet (the first second of a start): not an error.
+      logger.debug('waiting for the ledger genesis before the first uptime proof');
+      schedule(Math.min(interval, retryInitial));
+      return;
+    }
     try {
       const result = await sendNow();
       last = { at: clock.now(), result };

@@ -119,6 +119,10 @@ describe('swarm replication over peer links', () => {
       );
     }
     expect((await c.texts(joiner, accounts[1] as Identity)).sort()).toEqual(['m10', 'm11', 'm12']);
+    // Offering again sends nothing: the joiner has every message.
+    const again = await a.running?.sync.pushTo(joiner.keys.ed25519Hex, () => true);
+    expect(again).toMatchObject({ offered: 6, sent: 0 });
+    expect(again?.acknowledged).toEqual(new Set(accounts.map((account) => account.sessionId)));
   });
 });
 
@@ -248,6 +252,26 @@ describe('moving accounts when swarms change', () => {
       );
     }
     expect(await c.texts(a, staying)).toEqual(['stays']);
+  });
+
+  it('sends the messages to a node of the new swarm that never had them', async () => {
+    cluster = await createCluster({ swarms: [S1, S1] });
+    const c = cluster;
+    const [a, b] = c.nodes as [ClusterNode, ClusterNode];
+    const leaving = accountIn(c, [S1, S2], S2);
+    for (const text of ['one', 'two', 'three']) await c.store(a, leaving, text);
+    const newcomer = await c.addNode();
+    c.setSwarm(newcomer, S2);
+    await waitFor(
+      async () => (await c.storedOn(a)) === 0 && (await c.storedOn(b)) === 0,
+      10_000,
+      'the move to finish',
+    );
+    expect((await c.texts(newcomer, leaving)).sort()).toEqual(['one', 'three', 'two']);
+    const metrics = await (await fetch(`http://127.0.0.1:${newcomer.port}/metrics`)).text();
+    expect(metrics).toMatch(/murmur_synced_messages_total\{source="push"\} 3/);
+    const moved = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
+    expect(moved).toMatch(/murmur_moved_messages_total 3/);
   });
 
   it('keeps moved accounts until a member of their new swarm takes them', async () => {
