@@ -73,7 +73,7 @@ import { checkDuration, checkNamespaces, checkSessionId, checkText, checkTtl } f
 import { createWatchdog, type WatchdogInit } from './watchdog.js';
 
 /** The default poll interval, ms: chosen so that send → receive stays under 1.5 s at the median. */
-export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+export const DEFAULT_POLL_INTERVAL_MS = 1_500;
 /** The default poll interval while a push source is connected, ms. */
 export const DEFAULT_PUSH_POLL_INTERVAL_MS = 30_000;
 /** The default TTL of a sent message: 14 days, the longest a public inbox allows. */
