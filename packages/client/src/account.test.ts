@@ -46,6 +46,7 @@ describe('account', () => {
     expect(await client.account.get()).toMatchObject({ sessionId, displayName: 'Alice' });
     expect(await client.account.recoveryPhrase()).toBe(phrase);
     await expect(client.account.create()).rejects.toBeInstanceOf(AccountExistsError);
+    await expect(client.account.create()).rejects.toMatchObject({ code: 'ACCOUNT_EXISTS' });
 
     const elsewhere = offlineClient();
     expect(await elsewhere.account.restore(phrase)).toEqual({ sessionId });
@@ -83,6 +84,9 @@ describe('account', () => {
     }
     expect(await client.account.get()).toBeUndefined();
     await expect(client.account.setDisplayName('x')).rejects.toBeInstanceOf(AccountMissingError);
+    await expect(client.account.setDisplayName('x')).rejects.toMatchObject({
+      code: 'ACCOUNT_MISSING',
+    });
     await expect(client.account.recoveryPhrase()).rejects.toBeInstanceOf(AccountMissingError);
   });
 

@@ -17,7 +17,7 @@ export class AccountMissingError extends MurmurError {
     message = 'no account: call client.account.create() or client.account.restore() first',
     options: MurmurErrorOptions = {},
   ) {
-    super('NOT_FOUND', message, { ...options, retryable: false });
+    super('ACCOUNT_MISSING', message, { ...options, retryable: false });
   }
 }
 
@@ -28,7 +28,7 @@ export class AccountMissingError extends MurmurError {
  */
 export class AccountExistsError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('FORBIDDEN', message, { ...options, retryable: false });
+    super('ACCOUNT_EXISTS', message, { ...options, retryable: false });
   }
 }
 
@@ -42,7 +42,7 @@ export class NotSyncedError extends MurmurError {
     message = 'network time is not known yet: waiting for a service node to answer',
     options: MurmurErrorOptions = {},
   ) {
-    super('CLOCK_OUT_OF_SYNC', message, { ...options, retryable: true });
+    super('NOT_SYNCED', message, { ...options, retryable: true });
   }
 }
 

@@ -253,7 +253,7 @@ describe('transport', () => {
         params: (now) => ({ pubkey: account, timestamp: now, ttl: 60_000, data: 'aGk=' }),
         parse: responseParser('store'),
       }),
-    ).rejects.toBeInstanceOf(NotSyncedError);
+    ).rejects.toMatchObject({ code: 'NOT_SYNCED' });
     expect(manager.getPath).not.toHaveBeenCalled();
   });
 

@@ -34,6 +34,9 @@ export type ErrorCode =
   | 'INVALID_SESSION_ID'
   | 'INVALID_PHRASE'
   | 'PAYLOAD_MALFORMED'
+  | 'ACCOUNT_MISSING'
+  | 'ACCOUNT_EXISTS'
+  | 'NOT_SYNCED'
   | 'ABORTED'
   | 'INTERNAL';
 
