@@ -246,14 +246,16 @@ describe('transport', () => {
     const network = createFakeNetwork({ crypto });
     const account = crypto.generateIdentity().sessionId;
     const { transport, manager } = setup(network, account, { synced: false });
-    await expect(
-      transport.swarmRequest({
+    const error = await transport
+      .swarmRequest({
         pubkey: account,
         method: 'store',
         params: (now) => ({ pubkey: account, timestamp: now, ttl: 60_000, data: 'aGk=' }),
         parse: responseParser('store'),
-      }),
-    ).rejects.toMatchObject({ code: 'NOT_SYNCED' });
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotSyncedError);
+    expect(error).toMatchObject({ code: 'NOT_SYNCED' });
     expect(manager.getPath).not.toHaveBeenCalled();
   });
 
