@@ -35,3 +35,19 @@ export class UsageError extends InvalidInputError {
     this.name = 'UsageError';
   }
 }
+
+/** A devnet already runs in the directory (its launcher or its processes are alive). */
+export class DevnetBusyError extends MurmurError {
+  constructor(message: string, options: MurmurErrorOptions = {}) {
+    super('FORBIDDEN', message, { retryable: false, status: 409, ...options });
+    this.name = 'DevnetBusyError';
+  }
+}
+
+/** The directory holds no devnet (no `testnet.json`): nothing to show, stop or change. */
+export class NoDevnetError extends MurmurError {
+  constructor(message: string, options: MurmurErrorOptions = {}) {
+    super('NOT_FOUND', message, { retryable: false, status: 404, ...options });
+    this.name = 'NoDevnetError';
+  }
+}

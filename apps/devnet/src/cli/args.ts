@@ -14,6 +14,16 @@ export interface CommandEnv {
   readonly MURMUR_WALLET?: string | undefined;
   /** Default of `--log-level`. */
   readonly MURMUR_LOG_LEVEL?: string | undefined;
+  /** Default of `--dir` of the devnet commands (`up`, `status`, `down`, …). */
+  readonly MURMUR_DEVNET_DIR?: string | undefined;
+  /** The murmur-node CLI the devnet runs (default the monorepo's `apps/service-node/dist/cli.js`). */
+  readonly MURMUR_NODE_CLI?: string | undefined;
+  /** The murmur-devnet CLI that runs the ledger (default the monorepo's `apps/devnet/dist/cli.js`). */
+  readonly MURMUR_LEDGER_CLI?: string | undefined;
+  /** Set and not empty: no colours. */
+  readonly NO_COLOR?: string | undefined;
+  /** `dumb`: no colours. */
+  readonly TERM?: string | undefined;
 }
 
 /** Where a command writes, and the environment it reads. */
@@ -24,6 +34,28 @@ export interface CommandIo {
   stderr(text: string): void;
   /** The environment variables murmur-devnet reads. */
   env: CommandEnv;
+  /** Whether standard output is a terminal (spinners, colours); default no. */
+  stdoutIsTTY?: boolean | undefined;
+  /** The terminal's width in columns. */
+  columns?: number | undefined;
+  /**
+   * Aborted when a long-running command (`logs -f`) should end; default: SIGINT or SIGTERM of
+   * this process.
+   */
+  interrupt?: AbortSignal | undefined;
+}
+
+/** An AbortSignal aborted by this process's next SIGINT or SIGTERM. */
+export function processInterrupt(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
 }
 
 /** The process's own I/O. */
@@ -32,6 +64,12 @@ export function processIo(): CommandIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
+    get stdoutIsTTY() {
+      return process.stdout.isTTY === true;
+    },
+    get columns() {
+      return process.stdout.columns;
+    },
   };
 }
 

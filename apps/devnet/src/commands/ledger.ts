@@ -36,6 +36,9 @@ Options:
   --chain-id <id>             chain ID (default murmur-devnet-<random>)            [new chain]
   --allocate <address:coins>  genesis balance; repeat for more                     [new chain]
   --max-mempool <n>           most transactions waiting for a block (default 10000)
+  --resume-grace-ms <n>       a chain with active nodes resumed after a long stop makes no block
+                              until they all sent fresh uptime proofs, at most this long
+                              (default 30000; 0: no hold)
   --log-level <level>         trace, debug, info (default), warn, error
   --log-file <path>           JSON log lines to this file instead of stderr
   -h, --help                  this text
@@ -71,6 +74,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     'chain-id': { type: 'string' },
     allocate: { type: 'string', multiple: true },
     'max-mempool': { type: 'string' },
+    'resume-grace-ms': { type: 'string' },
     'log-level': { type: 'string' },
     'log-file': { type: 'string' },
   });
@@ -95,6 +99,10 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       values['max-mempool'] === undefined
         ? undefined
         : parseInteger(values['max-mempool'], '--max-mempool', { min: 1, max: 1_000_000 }),
+    resumeGraceMs:
+      values['resume-grace-ms'] === undefined
+        ? undefined
+        : parseInteger(values['resume-grace-ms'], '--resume-grace-ms', { min: 0, max: 3_600_000 }),
   };
 
   const logger = createProcessLogger({

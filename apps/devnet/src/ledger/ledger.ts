@@ -101,6 +101,8 @@ export interface DevnetLedger {
   readonly height: number;
   /** Transactions waiting for the next block. */
   readonly mempoolSize: number;
+  /** The transactions waiting for the next block, in arrival order. */
+  readonly mempool: readonly Transaction[];
   /** The authority's address, when its key is loaded. */
   readonly authorityAddress: string;
   /** Whether this ledger holds the authority key (faucet and state changes). */
@@ -325,6 +327,9 @@ export function openDevnetLedger(
     },
     get mempoolSize() {
       return memory.mempool.length;
+    },
+    get mempool() {
+      return memory.mempool;
     },
     authorityAddress: genesis.authority,
     hasAuthority: authority !== undefined,

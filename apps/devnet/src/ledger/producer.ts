@@ -26,6 +26,11 @@ export interface BlockProducerComponents {
   onFatal?: ((error: unknown) => void) | undefined;
   /** Called after each block (metrics). */
   onBlock?: ((committed: CommittedBlock, durationMs: number) => void) | undefined;
+  /**
+   * Asked at every tick: while it answers true no block is made (the cadence goes on). The
+   * resumed ledger's hold (see resume-hold.ts) uses it.
+   */
+  holdWhile?: (() => boolean) | undefined;
 }
 
 /** A running block producer. */
@@ -59,6 +64,10 @@ export function createBlockProducer(
   function tick(): void {
     timer = undefined;
     if (!running) return;
+    if (components.holdWhile?.() === true) {
+      schedule();
+      return;
+    }
     const started = now();
     let committed: CommittedBlock;
     try {

@@ -86,7 +86,7 @@ describe('murmur-devnet (dispatcher and ledger command)', () => {
   it('prints help, refuses unknown commands and flags with exit code 2', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/Commands:\n {2}ledger .*\n {2}wallet /);
+    expect(help.stdout).toMatch(/Commands:\n {2}up .*\n[\s\S]*\n {2}ledger .*\n {2}wallet /);
     expect((await cli([])).code).toBe(2);
     const unknown = await cli(['launch']);
     expect(unknown.code).toBe(2);

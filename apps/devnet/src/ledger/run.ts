@@ -33,6 +33,7 @@ import {
 import { type DevnetLedger, openDevnetLedger } from './ledger.js';
 import { createLedgerMetrics, type LedgerMetrics } from './metrics.js';
 import { type BlockProducer, createBlockProducer } from './producer.js';
+import { createResumeHold, DEFAULT_RESUME_GRACE_MS } from './resume-hold.js';
 import { createLedgerApp } from './server.js';
 import { type LedgerStore, openLedgerStore } from './store.js';
 
@@ -63,6 +64,11 @@ export interface StartLedgerInit {
   maxMempoolSize?: number | undefined;
   /** Feed heartbeat, ms (default 30 s). */
   feedHeartbeatMs?: number | undefined;
+  /**
+   * Longest hold of block production when a chain with active nodes resumes after a long stop,
+   * ms (default {@link DEFAULT_RESUME_GRACE_MS}; 0: none). See resume-hold.ts.
+   */
+  resumeGraceMs?: number | undefined;
 }
 
 /** Components of {@link startLedger}. */
@@ -227,10 +233,17 @@ export async function startLedger(
         onClients: (count) => metrics.feedClients(count),
       },
     );
+    const hold = created
+      ? undefined
+      : createResumeHold(
+          { graceMs: init.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS },
+          { ledger, logger: logger.child({ component: 'producer' }) },
+        );
     producer = createBlockProducer(
       { blockTimeMs: ledger.genesis.params.blockTimeMs },
       {
         ledger,
+        holdWhile: hold,
         logger: logger.child({ component: 'producer' }),
         onBlock: (committed, duration) => {
           metrics.blockProduced(

@@ -1,0 +1,170 @@
+/**
+ * `murmur-devnet up --demo`: two clients of the real SDK (`@murmur/client`, memory storage),
+ * Alice and Bob, bootstrap from the devnet's seed endpoint and exchange a few messages through
+ * onion paths; each message is printed when it is sent, when the swarm stored it, and when it
+ * arrives, with the measured send → receive time.
+ */
+import { createClient, createMemoryStorage, type MurmurClient } from '@murmur/client';
+import type { MurmurCrypto } from '@murmur/crypto';
+import { formatSeconds, type Styles, type TerminalOutput } from './terminal.js';
+
+/** The conversation of the demo: sender, recipient, text. */
+export const DEMO_MESSAGES: readonly (readonly ['Alice' | 'Bob', string])[] = Object.freeze([
+  ['Alice', 'hello Bob, this went through three onion hops'],
+  ['Bob', 'hi Alice! no node saw both of us'],
+  ['Alice', 'your swarm kept it until you polled'],
+  ['Bob', 'see you on the devnet'],
+]);
+
+/** Options of {@link runDemo}. */
+export interface DemoInit {
+  /** The devnet's seed endpoint. */
+  seedUrl: string;
+  /** Node names by Ed25519 key, to show the onion paths. */
+  nodeNames?: ReadonlyMap<string, string> | undefined;
+  /** How long the clients may take to get ready, and each message to arrive, ms (default 60 s). */
+  timeoutMs?: number | undefined;
+  /** The conversation (default {@link DEMO_MESSAGES}). */
+  messages?: readonly (readonly ['Alice' | 'Bob', string])[] | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** What the demo needs. */
+export interface DemoComponents {
+  crypto: MurmurCrypto;
+  output: TerminalOutput;
+  styles: Styles;
+  /** Milliseconds clock (default `performance.now`). */
+  now?: (() => number) | undefined;
+}
+
+/** One message of the demo, as measured. */
+export interface DemoDelivery {
+  from: string;
+  to: string;
+  text: string;
+  /** Send → stored on the recipient's swarm, ms. */
+  storedMs: number;
+  /** Send → the recipient's `message` event, ms. */
+  deliveredMs: number;
+}
+
+/** The outcome of the demo. */
+export interface DemoResult {
+  ok: boolean;
+  deliveries: DemoDelivery[];
+  /** Why it stopped early. */
+  error?: string | undefined;
+}
+
+function shortId(sessionId: string): string {
+  return `${sessionId.slice(0, 10)}…${sessionId.slice(-4)}`;
+}
+
+function waitFor<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms / 1_000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Runs the demo and stops its clients; never throws (a failure is reported in the result and
+ * printed).
+ */
+export async function runDemo(init: DemoInit, components: DemoComponents): Promise<DemoResult> {
+  const { crypto, output, styles } = components;
+  const now = components.now ?? (() => performance.now());
+  const timeoutMs = init.timeoutMs ?? 60_000;
+  const write = (line: string) => output.write(`${line}\n`);
+  const deliveries: DemoDelivery[] = [];
+  const clients: MurmurClient[] = [];
+  const names = init.nodeNames ?? new Map<string, string>();
+  const signalOption = init.signal === undefined ? {} : { signal: init.signal };
+
+  write('');
+  write(styles.bold('Demo: two clients of @murmur/client talk through onion paths'));
+  try {
+    const make = () => {
+      const client = createClient(
+        { seeds: [init.seedUrl] },
+        { crypto, storage: createMemoryStorage() },
+      );
+      clients.push(client);
+      return client;
+    };
+    const alice = make();
+    const bob = make();
+    await alice.account.create({ displayName: 'Alice' });
+    await bob.account.create({ displayName: 'Bob' });
+    const people = { Alice: alice, Bob: bob } as const;
+    const arrivals = new Map<string, (at: number) => void>();
+    const early = new Map<string, number>();
+    for (const client of [alice, bob]) {
+      client.on('message', (message) => {
+        const waiting = arrivals.get(message.id);
+        if (waiting === undefined) early.set(message.id, now());
+        else waiting(now());
+      });
+    }
+    const startedAt = now();
+    await Promise.all([alice.start(signalOption), bob.start(signalOption)]);
+    await waitFor(
+      Promise.all([alice.whenReady(signalOption), bob.whenReady(signalOption)]),
+      timeoutMs,
+      'the clients were not ready (onion paths and network time)',
+    );
+    write(
+      `  Alice ${styles.cyan(shortId(alice.sessionId as string))}  Bob ${styles.cyan(shortId(bob.sessionId as string))}  ${styles.dim(`ready in ${formatSeconds(now() - startedAt)}`)}`,
+    );
+    for (const [who, client] of Object.entries(people)) {
+      const path = client.paths()[0];
+      if (path === undefined) continue;
+      const hops = path.nodes.map((node) => names.get(node.ed25519) ?? `${node.ip}:${node.port}`);
+      write(styles.dim(`  ${who}'s onion path: ${hops.join(' → ')}`));
+    }
+
+    for (const [from, text] of init.messages ?? DEMO_MESSAGES) {
+      const to = from === 'Alice' ? 'Bob' : 'Alice';
+      const sender = people[from];
+      const recipient = people[to];
+      const route = `${from} → ${to}`.padEnd(13);
+      const sentAt = now();
+      const { id } = await sender.sendMessage(recipient.sessionId as string, text, signalOption);
+      const arrived = new Promise<number>((resolve) => {
+        const at = early.get(id);
+        if (at === undefined) arrivals.set(id, resolve);
+        else resolve(at);
+      });
+      write(`  ${route}${styles.dim('sent     ')} "${text}"`);
+      await waitFor(
+        sender.waitForDelivery(id, signalOption),
+        timeoutMs,
+        `"${text}" was not stored on ${to}'s swarm`,
+      );
+      const storedMs = now() - sentAt;
+      const deliveredAt = await waitFor(arrived, timeoutMs, `"${text}" did not reach ${to}`);
+      arrivals.delete(id);
+      const deliveredMs = deliveredAt - sentAt;
+      deliveries.push({ from, to, text, storedMs, deliveredMs });
+      write(
+        `  ${route}${styles.green('arrived  ')} "${text}"  ${styles.bold(`delivered in ${formatSeconds(deliveredMs)}`)} ${styles.dim(`(stored on ${to}'s swarm after ${formatSeconds(storedMs)})`)}`,
+      );
+    }
+    const sorted = deliveries.map((entry) => entry.deliveredMs).sort((a, b) => a - b);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+    write(
+      styles.dim(
+        `  ${deliveries.length} messages, median ${formatSeconds(median)} send → receive (clients poll their swarm every second)`,
+      ),
+    );
+    return { ok: true, deliveries };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    write(`  ${styles.red('✖')} demo stopped: ${message}`);
+    return { ok: false, deliveries, error: message };
+  } finally {
+    await Promise.all(clients.map((client) => client.stop().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * `<dir>/devnet.json`: what a client, a test or an external tool needs to connect to a running
+ * devnet — the seed endpoint, the ledger, every node with its keys, address and ports, and the
+ * swarms. `murmur-devnet up` writes it once the devnet is ready and rewrites it when nodes or
+ * swarms change; `restart` and `add-node` rewrite it too. Schema: docs/DEVNET.md.
+ *
+ * It is built from the testnet manifest (`testnet.json`, the nodes and their ports, including
+ * nodes another process added) and the registry state (swarms, stakes, operators).
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StateResponse } from '@murmur/registry';
+import { type TestnetManifest, testnetLayout } from '@murmur/testnet';
+import { ConfigError } from '../errors.js';
+import { formatCoins } from '../wallet/amounts.js';
+
+/** The file name inside the devnet directory. */
+export const DEVNET_FILE_NAME = 'devnet.json';
+
+/** The swarm ID of a node in no swarm. */
+export const NO_SWARM = 'ffffffffffffffff';
+
+/** One node of `devnet.json`. */
+export interface DevnetFileNode {
+  /** `node-01`, … */
+  name: string;
+  /** 1-based position. */
+  index: number;
+  /** Ed25519 public key (hex): the node's identity. */
+  ed25519: string;
+  /** X25519 public key (hex): its onion key. */
+  x25519: string;
+  /** Its loopback address (its own /24 on Linux). */
+  ip: string;
+  /** Storage RPC and onion requests (HTTP). */
+  storagePort: number;
+  /** Relay port announced in its uptime proofs. */
+  relayPort: number;
+  /** `http://ip:storagePort`. */
+  url: string;
+  /** Its swarm (16 hex digits), or `null` when it is in none. */
+  swarm: string | null;
+  /** Registry status (`active`, `decommissioned`, …), or `null` when not registered. */
+  status: string | null;
+  /** Total stake in coins (`"100"`), or `null` when not registered. */
+  stake: string | null;
+  /** Whether several wallets share the stake. */
+  pooled: boolean;
+  /** Wallets that put up the stake (operator included). */
+  contributors: number;
+  /** The operator's wallet address, when known. */
+  operator: string | null;
+  /** Its log file (appended across restarts). */
+  logFile: string;
+  /** Its murmur-node data directory. */
+  dataDir: string;
+}
+
+/** A swarm of `devnet.json`. */
+export interface DevnetFileSwarm {
+  /** Swarm ID, 16 hex digits. */
+  id: string;
+  /** Ed25519 keys of its members. */
+  members: string[];
+  /** Their names in this devnet, in the same order (`(external)` for a node it did not start). */
+  names: string[];
+}
+
+/** The content of `devnet.json`. */
+export interface DevnetFile {
+  version: 1;
+  /** The devnet directory. */
+  dir: string;
+  chainId: string;
+  blockTimeMs: number;
+  ledger: {
+    /** HTTP API (`/state`, `/tx`, `/health`, …). */
+    url: string;
+    /** WebSocket feed of new blocks. */
+    feedUrl: string;
+    logFile: string;
+    dataDir: string;
+  };
+  /** The Session-style seed endpoint clients bootstrap from (`POST`, `get_n_service_nodes`). */
+  seed: { url: string };
+  logsDir: string;
+  nodes: DevnetFileNode[];
+  swarms: DevnetFileSwarm[];
+  /** ISO time the devnet's chain was first described. */
+  createdAt: string;
+  /** ISO time of this version of the file. */
+  updatedAt: string;
+}
+
+/** The ledger URL of a manifest. */
+export function ledgerUrlOf(manifest: Pick<TestnetManifest, 'host' | 'ledgerPort'>): string {
+  const host = manifest.host.includes(':') ? `[${manifest.host}]` : manifest.host;
+  return `http://${host}:${manifest.ledgerPort}`;
+}
+
+/** The address a node listening on `host` is reached at. */
+export function reachableAddress(host: string): string {
+  return host === '0.0.0.0' || host === '::' || host === 'localhost' || host === '::1'
+    ? '127.0.0.1'
+    : host;
+}
+
+/** What {@link buildDevnetFile} needs. */
+export interface DevnetFileInput {
+  /** Absolute devnet directory. */
+  dir: string;
+  manifest: TestnetManifest;
+  /** The registry state (`GET /state`), when the ledger answered. */
+  state?: StateResponse | undefined;
+  /** `createdAt` of the previous version, kept across rewrites. */
+  createdAt?: string | undefined;
+  now: Date;
+}
+
+/** Builds the description of a devnet. */
+export function buildDevnetFile(input: DevnetFileInput): DevnetFile {
+  const { dir, manifest, state } = input;
+  const layout = testnetLayout(dir);
+  const ledgerUrl = ledgerUrlOf(manifest);
+  const feed = new URL(ledgerUrl);
+  feed.protocol = 'ws:';
+  feed.pathname = '/feed';
+  const records = new Map((state?.nodes ?? []).map((record) => [record.ed25519, record]));
+  const names = new Map<string, string>();
+  const nodes: DevnetFileNode[] = manifest.nodes
+    .filter((node) => node.ed25519 !== undefined && node.x25519 !== undefined)
+    .map((node) => {
+      const ed25519 = node.ed25519 as string;
+      names.set(ed25519, node.name);
+      const record = records.get(ed25519);
+      const ip = reachableAddress(node.host);
+      const swarm =
+        record === undefined || record.swarmId === NO_SWARM || record.status !== 'active'
+          ? null
+          : record.swarmId;
+      return {
+        name: node.name,
+        index: node.index,
+        ed25519,
+        x25519: node.x25519 as string,
+        ip,
+        storagePort: node.storagePort,
+        relayPort: node.relayPort,
+        url: `http://${ip}:${node.storagePort}`,
+        swarm,
+        status: record?.status ?? null,
+        stake: record === undefined ? null : formatCoins(record.stake),
+        pooled: record === undefined ? node.pooled : record.contributors.length > 1,
+        contributors: record?.contributors.length ?? 0,
+        operator: record?.operator ?? null,
+        logFile: layout.logFile(node.name),
+        dataDir: layout.nodeDir(node.name),
+      };
+    });
+  const swarms: DevnetFileSwarm[] = (state?.swarms ?? [])
+    .map((swarm) => ({
+      id: swarm.id,
+      members: [...swarm.members],
+      names: swarm.members.map((key) => names.get(key) ?? '(external)'),
+    }))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const now = input.now.toISOString();
+  return {
+    version: 1,
+    dir,
+    chainId: state?.chainId ?? manifest.chainId ?? '',
+    blockTimeMs: manifest.blockTimeMs,
+    ledger: {
+      url: ledgerUrl,
+      feedUrl: feed.toString(),
+      logFile: layout.logFile('ledger'),
+      dataDir: layout.ledgerDir,
+    },
+    seed: { url: `${ledgerUrl}/json_rpc` },
+    logsDir: layout.logsDir,
+    nodes,
+    swarms,
+    createdAt: input.createdAt ?? now,
+    updatedAt: now,
+  };
+}
+
+/** The path of `devnet.json` in `dir`. */
+export function devnetFilePath(dir: string): string {
+  return join(dir, DEVNET_FILE_NAME);
+}
+
+/** Writes `<dir>/devnet.json` atomically (temporary file and rename). */
+export function writeDevnetFile(dir: string, file: DevnetFile): string {
+  const path = devnetFilePath(dir);
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o644 });
+  renameSync(temporary, path);
+  return path;
+}
+
+type Loose<T> = { [K in keyof T]?: unknown };
+
+function isObject<T>(value: unknown): value is Loose<T> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const HEX_KEY = /^[0-9a-f]{64}$/;
+
+function isNode(value: unknown): boolean {
+  return (
+    isObject<DevnetFileNode>(value) &&
+    typeof value.name === 'string' &&
+    typeof value.ed25519 === 'string' &&
+    HEX_KEY.test(value.ed25519) &&
+    typeof value.x25519 === 'string' &&
+    HEX_KEY.test(value.x25519) &&
+    typeof value.ip === 'string' &&
+    typeof value.storagePort === 'number' &&
+    typeof value.url === 'string'
+  );
+}
+
+/**
+ * Parses the text of a `devnet.json`: checks the fields clients use (seed and ledger URLs,
+ * each node's name, keys, address and ports, the swarms).
+ *
+ * @throws {@link ConfigError} naming the first problem.
+ */
+export function parseDevnetFile(text: string, path = DEVNET_FILE_NAME): DevnetFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError(`${path} is not JSON`, { cause });
+  }
+  const fail = (what: string): never => {
+    throw new ConfigError(`${path}: ${what}`);
+  };
+  if (!isObject<DevnetFile>(json) || json.version !== 1) return fail('not a version 1 devnet file');
+  const { seed, ledger, nodes, swarms } = json;
+  if (!isObject<DevnetFile['seed']>(seed) || typeof seed.url !== 'string')
+    fail('seed.url is missing');
+  if (!isObject<DevnetFile['ledger']>(ledger) || typeof ledger.url !== 'string') {
+    fail('ledger.url is missing');
+  }
+  if (!Array.isArray(nodes)) return fail('nodes is not a list');
+  for (const [index, node] of nodes.entries()) {
+    if (!isNode(node)) {
+      fail(`nodes[${index}] is not a node (name, ed25519, x25519, ip, storagePort, url)`);
+    }
+  }
+  if (!Array.isArray(swarms)) return fail('swarms is not a list');
+  for (const [index, swarm] of swarms.entries()) {
+    if (
+      !isObject<DevnetFileSwarm>(swarm) ||
+      typeof swarm.id !== 'string' ||
+      !Array.isArray(swarm.members)
+    ) {
+      fail(`swarms[${index}] is not a swarm (id, members)`);
+    }
+  }
+  return json as unknown as DevnetFile;
+}
+
+/** Reads `<dir>/devnet.json`, or `undefined` when there is none. @throws {@link ConfigError} */
+export function readDevnetFile(dir: string): DevnetFile | undefined {
+  const path = devnetFilePath(dir);
+  if (!existsSync(path)) return undefined;
+  return parseDevnetFile(readFileSync(path, 'utf8'), path);
+}
+
+/**
+ * Rewrites `<dir>/devnet.json` from the manifest on disk and `state` (keeps `createdAt`); does
+ * nothing when `dir` holds no testnet. Resolves the path written.
+ */
+export function refreshDevnetFile(
+  dir: string,
+  manifest: TestnetManifest | undefined,
+  state: StateResponse | undefined,
+  now = new Date(),
+): string | undefined {
+  if (manifest === undefined) return undefined;
+  let previous: DevnetFile | undefined;
+  try {
+    previous = readDevnetFile(dir);
+  } catch {
+    previous = undefined;
+  }
+  return writeDevnetFile(
+    dir,
+    buildDevnetFile({ dir, manifest, state, createdAt: previous?.createdAt, now }),
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * Options shared by the devnet commands: where the devnet lives (`--dir`, else
+ * `$MURMUR_DEVNET_DIR`, else `.devnet` under the current directory), the program paths, and the
+ * styles for the current output.
+ */
+import { resolve } from 'node:path';
+import type { TestnetPrograms } from '@murmur/testnet';
+import type { CommandEnv, CommandIo } from '../cli/args.js';
+import { colorsWanted, createStyles, type Styles, type TerminalOutput } from './terminal.js';
+
+/** The default devnet directory, under the current directory. */
+export const DEFAULT_DEVNET_DIR = '.devnet';
+
+/** A resolved devnet directory. */
+export interface DevnetDir {
+  /** Absolute path. */
+  dir: string;
+  /** `--dir <path>` to repeat in the commands shown to people, or `''` when not needed. */
+  dirFlag: string;
+}
+
+/** Quotes `text` for a POSIX shell when it needs it. */
+export function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The devnet directory of a command. */
+export function resolveDevnetDir(
+  flag: string | undefined,
+  env: CommandEnv,
+  cwd = process.cwd(),
+): DevnetDir {
+  if (flag !== undefined) return { dir: resolve(cwd, flag), dirFlag: `--dir ${shellQuote(flag)}` };
+  const fromEnv = env.MURMUR_DEVNET_DIR;
+  if (fromEnv !== undefined && fromEnv !== '') return { dir: resolve(cwd, fromEnv), dirFlag: '' };
+  return { dir: resolve(cwd, DEFAULT_DEVNET_DIR), dirFlag: '' };
+}
+
+/** Program paths from the environment (`MURMUR_NODE_CLI`, `MURMUR_LEDGER_CLI`). */
+export function programsFromEnv(env: CommandEnv): Partial<TestnetPrograms> {
+  const programs: Partial<TestnetPrograms> = {};
+  if (env.MURMUR_NODE_CLI !== undefined && env.MURMUR_NODE_CLI !== '') {
+    programs.nodeCli = resolve(env.MURMUR_NODE_CLI);
+  }
+  if (env.MURMUR_LEDGER_CLI !== undefined && env.MURMUR_LEDGER_CLI !== '') {
+    programs.ledgerCli = resolve(env.MURMUR_LEDGER_CLI);
+  }
+  return programs;
+}
+
+/** The command's standard output as a terminal output. */
+export function terminalOf(io: CommandIo): TerminalOutput {
+  return {
+    write: (text) => io.stdout(text),
+    get isTTY() {
+      return io.stdoutIsTTY === true;
+    },
+    get columns() {
+      return io.columns;
+    },
+  };
+}
+
+/** Styles for the command's standard output. */
+export function stylesOf(io: CommandIo): Styles {
+  return createStyles(colorsWanted(io.stdoutIsTTY === true, io.env));
+}

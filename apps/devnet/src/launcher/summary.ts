@@ -1,0 +1,65 @@
+/**
+ * What `murmur-devnet up` prints once the devnet is ready: a table of the nodes (name, address,
+ * swarm, stake, pooled, status) and where everything is (seed endpoint, ledger, devnet.json,
+ * logs, data), then how to stop it.
+ */
+import type { DevnetFile } from './devnet-file.js';
+import { formatSeconds, formatTable, type Styles } from './terminal.js';
+
+/** The first eight hex digits of a swarm ID (enough to tell a devnet's swarms apart). */
+export function shortSwarm(id: string | null): string {
+  return id === null ? '-' : id.slice(0, 8);
+}
+
+/** Options of {@link formatSummary}. */
+export interface SummaryInit {
+  /** Milliseconds from the start of `up` to all-ready. */
+  readyAfterMs: number;
+  /** Whether the devnet resumed from disk. */
+  resumed: boolean;
+  /** Nodes whose `/health` is ready (default: all). */
+  ready?: ReadonlySet<string> | undefined;
+  /** `--dir <path>` to add to the commands shown, when the directory is not the default. */
+  dirFlag?: string | undefined;
+}
+
+/** The summary as text (ends with a newline). */
+export function formatSummary(file: DevnetFile, init: SummaryInit, styles: Styles): string {
+  const flag = init.dirFlag === undefined || init.dirFlag === '' ? '' : ` ${init.dirFlag}`;
+  const rows = file.nodes.map((node) => {
+    const ready = init.ready === undefined || init.ready.has(node.name);
+    const status =
+      node.status === 'active' && ready
+        ? styles.green('ready')
+        : node.status === 'active'
+          ? styles.yellow('active, not ready')
+          : styles.yellow(node.status ?? 'not registered');
+    return [
+      node.name,
+      `${node.ip}:${node.storagePort}`,
+      shortSwarm(node.swarm),
+      node.stake ?? '-',
+      node.pooled ? `yes (${node.contributors} wallets)` : 'no',
+      status,
+    ];
+  });
+  const swarms = file.swarms.length;
+  const lines = [
+    '',
+    `${styles.green('✔')} ${styles.bold(
+      `Devnet ready in ${formatSeconds(init.readyAfterMs)}: ${file.nodes.length} nodes in ${swarms} swarm${swarms === 1 ? '' : 's'}`,
+    )}${styles.dim(` (chain ${file.chainId}${init.resumed ? ', resumed from disk' : ''})`)}`,
+    '',
+    ...formatTable(['node', 'address', 'swarm', 'stake', 'pooled', 'status'], rows, styles),
+    '',
+    `  Seed endpoint  ${styles.cyan(file.seed.url)}`,
+    `  Ledger         ${styles.cyan(file.ledger.url)}  ${styles.dim(`(block feed ${file.ledger.feedUrl})`)}`,
+    `  devnet.json    ${file.dir}/devnet.json  ${styles.dim('(keys, addresses, ports, swarms)')}`,
+    `  Logs           ${file.logsDir}  ${styles.dim(`(murmur-devnet logs node-01 -f${flag})`)}`,
+    `  Data           ${file.dir}/nodes  ${styles.dim(`(ledger: ${file.ledger.dataDir})`)}`,
+    '',
+    `Press ${styles.bold('Ctrl-C')} to stop the devnet ${styles.dim(`(or run \`murmur-devnet down${flag}\` in another terminal)`)}.`,
+    '',
+  ];
+  return lines.join('\n');
+}
