@@ -60,6 +60,11 @@ export interface NodeConfig {
   shutdownTimeout: number;
   /** Catch up from every swarm member this often, ms (0 = only on start and reconnection). */
   catchUpInterval: number;
+  /**
+   * Worker threads for signature checks, node signatures and onion layers (-1: one per core
+   * beyond the first, at most 4; 0: none, everything on the event loop).
+   */
+  cryptoWorkers: number;
 }
 
 type Kind = 'string' | 'integer' | 'boolean' | 'size';
@@ -249,6 +254,14 @@ export const CONFIG_KEYS = {
     }),
     help: 'catch up from every swarm member this often, ms (0 = only at start and reconnection)',
     default: 60_000,
+  },
+  cryptoWorkers: {
+    flag: 'crypto-workers',
+    env: 'CRYPTO_WORKERS',
+    kind: 'integer',
+    schema: Type.Integer({ minimum: -1, maximum: 64, description: 'a thread count (-1 = auto)' }),
+    help: 'worker threads for signatures and onion layers (-1 = cores - 1, at most 4; 0 = none)',
+    default: -1,
   },
 } as const satisfies Record<Exclude<keyof NodeConfig, 'dataDir'>, KeySpec>;
 

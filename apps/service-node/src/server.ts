@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import {
@@ -35,6 +36,7 @@ import { createNodeMetrics, rpcObserver } from './metrics.js';
 import type { NetworkView } from './network/network-view.js';
 import { createRegistryNetworkView } from './network/registry-network.js';
 import { createStaticNetworkView, readStaticNetworkFile } from './network/static-network.js';
+import { createCryptoOffload } from './offload/crypto-offload.js';
 import { createPeerOnionForwarder, serveRelayedOnionRequests } from './onion/forwarder.js';
 import { createOnionHandler } from './onion/handler.js';
 import { createHttpOnionProxy } from './onion/proxy.js';
@@ -42,7 +44,7 @@ import { createPeerNetwork, type PeerNetwork, type PeerNetworkInit } from './pee
 import { createRateLimiter } from './rate-limit.js';
 import { createPeerReplicator, serveForwardedRequests } from './replication/peer-replicator.js';
 import { createSwarmSync, type SwarmSync, type SwarmSyncInit } from './replication/swarm-sync.js';
-import type { RpcContext } from './rpc/context.js';
+import { createKeyPairCache, type RpcContext } from './rpc/context.js';
 import { createRpcDispatcher } from './rpc/dispatcher.js';
 import type { SwarmReplicator } from './rpc/replicator.js';
 import { createLoadShedder } from './shedding.js';
@@ -178,6 +180,11 @@ export async function startNode(
     network = createRegistryNetworkView({ self }, { follower, logger });
   }
 
+  const workers =
+    config.cryptoWorkers >= 0
+      ? config.cryptoWorkers
+      : Math.min(4, Math.max(0, availableParallelism() - 1));
+  const offload = createCryptoOffload({ workers }, { crypto, keys, logger });
   const peers = createPeerNetwork(components.peerInit ?? {}, {
     keys,
     crypto,
@@ -196,6 +203,8 @@ export async function startNode(
       components.replicator ?? createPeerReplicator({}, { peers, network, logger, metrics }),
     hardfork: HARDFORK,
     version: STORAGE_SERVER_VERSION,
+    ownerKeyCache: createKeyPairCache(),
+    offload,
   };
   const dispatcher = createRpcDispatcher(context, {
     validateResponses: config.validateResponses,
@@ -268,6 +277,7 @@ export async function startNode(
       } catch (error) {
         logger.warn({ err: error }, 'closing the HTTP server failed');
       }
+      await offload.stop();
       await network.stop();
       ledger?.stop();
       sweeper.stop();
@@ -283,6 +293,7 @@ export async function startNode(
     await secure?.listen({ host: config.listen, port: config.httpsPort });
   } catch (error) {
     await peers.stop();
+    await offload.stop();
     await app.close();
     store.close();
     throw error;
@@ -314,6 +325,9 @@ export async function startNode(
       uptime.start();
     }
   }
-  logger.info({ listen: config.listen, port, httpsPort }, 'murmur-node listening');
+  logger.info(
+    { listen: config.listen, port, httpsPort, cryptoWorkers: workers },
+    'murmur-node listening',
+  );
   return { app, keys, network, port, httpsPort, peers, sync, close };
 }

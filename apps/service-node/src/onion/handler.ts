@@ -18,11 +18,9 @@ import {
   encryptFinalResponse,
   OnionLayerRejectedError,
   type PeeledLayer,
-  parseOnionRequestBody,
-  peelOnionLayer,
 } from '@murmur/onion';
-import { MurmurError, responseFromError } from '@murmur/wire';
 import type { NodeMetrics } from '../metrics.js';
+import { peelOrRefuse } from '../offload/crypto-jobs.js';
 import type { RpcContext } from '../rpc/context.js';
 import type { RpcDispatcher } from '../rpc/dispatcher.js';
 import type { OnionForwarder } from './forwarder.js';
@@ -109,20 +107,19 @@ export function createOnionHandler(components: OnionHandlerComponents): OnionReq
       if (state.state !== 'ready') {
         return count('invalid', { status: 503, body: `Snode not ready: ${keys.ed25519Hex}` });
       }
-      let layer: PeeledLayer;
-      try {
-        layer = await peelOnionLayer(crypto, keys.x25519, parseOnionRequestBody(body));
-      } catch (error) {
-        if (error instanceof OnionLayerRejectedError) {
-          return count('invalid', await refuseEncrypted(error));
+      // On a worker thread when the context has an offload (X25519 is the costly part).
+      const outcome =
+        context.offload === undefined
+          ? await peelOrRefuse(crypto, keys.x25519, body)
+          : await context.offload.peel(body);
+      if ('refusal' in outcome) {
+        const { unexpected, ...reply } = outcome.refusal;
+        if (unexpected !== undefined) {
+          logger.error({ err: new Error(unexpected) }, 'onion request failed');
         }
-        if (!MurmurError.isInstance(error)) {
-          logger.error({ err: error }, 'onion request failed');
-        }
-        const answer = responseFromError(error);
-        const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-        return count('invalid', { status: answer.status, body: text });
+        return count('invalid', reply);
       }
+      const layer: PeeledLayer = outcome.layer;
       try {
         switch (layer.role) {
           case 'final':

@@ -14,14 +14,16 @@ import {
 import type WebSocket from 'ws';
 import { PeerLinkError } from '../errors.js';
 import {
-  decodeFramePlaintext,
-  encodeFramePlaintext,
-  openFrame,
+  decodeMessagePlaintext,
+  encodeFrame,
+  encodeMessagePlaintext,
+  MAX_BATCH_BYTES,
+  openMessage,
   type PeerRequestKind,
   type RequestHeader,
   type ResponseHeader,
   type SessionKeys,
-  sealFrame,
+  sealMessage,
 } from './protocol.js';
 
 /** An answer on a peer link. */
@@ -88,8 +90,8 @@ export interface PeerLinkComponents {
   onRequest: PeerRequestHandler;
   /** Called once when the link is closed (by either side, or broken). */
   onClose: (link: PeerLink, code: number, reason: string) => void;
-  /** Called per frame (metrics). */
-  onFrame?: ((direction: 'in' | 'out') => void) | undefined;
+  /** Called per message with its number of frames (metrics). */
+  onFrame?: ((direction: 'in' | 'out', frames: number) => void) | undefined;
 }
 
 /** A link's state. */
@@ -196,24 +198,63 @@ export function createPeerLink(init: PeerLinkInit, components: PeerLinkComponent
     }
   }
 
-  /** Sends one frame; frames leave in call order. */
-  function sendFrame(header: RequestHeader | ResponseHeader, body: Uint8Array): Promise<void> {
+  /** Frames waiting for the end of this event-loop turn, and their senders. */
+  let batch: Uint8Array[] = [];
+  let batchBytes = 0;
+  let batchWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  let flushScheduled = false;
+
+  /** Encrypts and writes the queued frames as one message; messages leave in order. */
+  function flush(): void {
+    flushScheduled = false;
+    if (batch.length === 0) return;
+    const frames = batch;
+    const waiters = batchWaiters;
+    batch = [];
+    batchBytes = 0;
+    batchWaiters = [];
     const task = sendChain.then(async () => {
       if (state === 'closed') throw closedError();
       await waitForBuffer();
-      const sealed = await sealFrame(
-        crypto,
-        keys.send,
-        encodeFramePlaintext(sendSeq, header, body),
-      );
+      const seq = sendSeq;
       sendSeq += 1;
+      const sealed = await sealMessage(crypto, keys.send, seq, encodeMessagePlaintext(seq, frames));
       if ((state as PeerLinkState) === 'closed') throw closedError();
       socket.send(sealed, { binary: true });
       lastActivity = Date.now();
-      components.onFrame?.('out');
+      components.onFrame?.('out', frames.length);
     });
     sendChain = task.catch(() => undefined);
-    return task;
+    task.then(
+      () => {
+        for (const waiter of waiters) waiter.resolve();
+      },
+      (error: unknown) => {
+        for (const waiter of waiters) waiter.reject(error);
+      },
+    );
+  }
+
+  /** Queues one frame for the message of this event-loop turn; resolves once it is written. */
+  function sendFrame(header: RequestHeader | ResponseHeader, body: Uint8Array): Promise<void> {
+    let frame: Uint8Array;
+    try {
+      frame = encodeFrame(header, body);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (batch.length > 0 && batchBytes + frame.length > MAX_BATCH_BYTES) flush();
+    return new Promise<void>((resolve, reject) => {
+      batch.push(frame);
+      batchBytes += frame.length;
+      batchWaiters.push({ resolve, reject });
+      if (batchBytes >= MAX_BATCH_BYTES) {
+        flush();
+      } else if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    });
   }
 
   function maybeFinishDrain(): void {
@@ -275,7 +316,6 @@ export function createPeerLink(init: PeerLinkInit, components: PeerLinkComponent
   socket.on('message', (data, isBinary) => {
     alive = true;
     lastActivity = Date.now();
-    components.onFrame?.('in');
     if (!isBinary) {
       protocolError(new Error('a text frame after the handshake'));
       return;
@@ -288,20 +328,23 @@ export function createPeerLink(init: PeerLinkInit, components: PeerLinkComponent
     receiveChain = receiveChain
       .then(async () => {
         if (state === 'closed') return;
-        const plaintext = await openFrame(crypto, keys.receive, bytes);
-        const frame = decodeFramePlaintext(plaintext, receiveSeq);
+        const plaintext = await openMessage(crypto, keys.receive, bytes);
+        const frames = decodeMessagePlaintext(plaintext, receiveSeq);
         receiveSeq += 1;
-        if (frame.header.t === 'res') {
-          const waiter = pending.get(frame.header.id);
-          if (waiter === undefined) return; // timed out already
-          pending.delete(frame.header.id);
-          const response: PeerResponse = { status: frame.header.s, body: frame.body };
-          if (frame.header.ct !== undefined) response.contentType = frame.header.ct;
-          waiter.resolve(response);
-          maybeFinishDrain();
-          return;
+        components.onFrame?.('in', frames.length);
+        for (const frame of frames) {
+          if (frame.header.t === 'res') {
+            const waiter = pending.get(frame.header.id);
+            if (waiter === undefined) continue; // timed out already
+            pending.delete(frame.header.id);
+            const response: PeerResponse = { status: frame.header.s, body: frame.body };
+            if (frame.header.ct !== undefined) response.contentType = frame.header.ct;
+            waiter.resolve(response);
+            maybeFinishDrain();
+            continue;
+          }
+          onRequestFrame(frame.header, frame.body);
         }
-        onRequestFrame(frame.header, frame.body);
       })
       .catch(protocolError);
   });
@@ -396,6 +439,7 @@ export function createPeerLink(init: PeerLinkInit, components: PeerLinkComponent
       closing = true;
       drainClose = undefined;
       // After the frames already queued (answers included).
+      flush();
       void sendChain.then(() => {
         try {
           socket.close(code, reason);

@@ -351,7 +351,9 @@ export function createPeerNetwork(
         onRequest,
         onClose: onLinkClose,
         onFrame:
-          metrics === undefined ? undefined : (direction) => metrics.peerFrames.inc({ direction }),
+          metrics === undefined
+            ? undefined
+            : (direction, frames) => metrics.peerFrames.inc({ direction }, frames),
       },
     );
   }

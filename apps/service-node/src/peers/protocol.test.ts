@@ -4,18 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { testCrypto } from '../test-support/harness.js';
 import {
   bodyCheckers,
-  decodeFramePlaintext,
+  decodeMessagePlaintext,
   deriveSessionKeys,
-  encodeFramePlaintext,
+  encodeFrame,
+  encodeMessagePlaintext,
   type HandshakeKeys,
   handshakeTranscript,
   jsonBody,
-  openFrame,
+  messageNonce,
+  openMessage,
   parseAuthFrame,
   parseHelloFrame,
   parseJsonBody,
   type RequestHeader,
-  sealFrame,
+  sealMessage,
 } from './protocol.js';
 
 async function handshake() {
@@ -89,7 +91,7 @@ describe('handshake', () => {
 });
 
 describe('frames', () => {
-  it('round-trip any request header and body with the sequence number', () => {
+  it('round-trip any headers and bodies, several to a message, with the sequence number', () => {
     const header = fc.oneof(
       fc.record({
         t: fc.constant('req' as const),
@@ -122,51 +124,72 @@ describe('frames', () => {
     );
     fc.assert(
       fc.property(
-        header,
-        fc.uint8Array({ maxLength: 300 }),
+        fc.array(fc.tuple(header, fc.uint8Array({ maxLength: 300 })), {
+          minLength: 1,
+          maxLength: 5,
+        }),
         fc.integer({ min: 0, max: 2 ** 53 - 1 }),
-        (h, body, seq) => {
-          const frame = decodeFramePlaintext(
-            encodeFramePlaintext(seq, h as RequestHeader, body),
+        (frames, seq) => {
+          const decoded = decodeMessagePlaintext(
+            encodeMessagePlaintext(
+              seq,
+              frames.map(([h, body]) => encodeFrame(h as RequestHeader, body)),
+            ),
             seq,
           );
-          expect(frame.header).toEqual(h);
-          expect(Array.from(frame.body)).toEqual(Array.from(body));
+          expect(decoded.map((frame) => frame.header)).toEqual(frames.map(([h]) => h));
+          expect(decoded.map((frame) => Array.from(frame.body))).toEqual(
+            frames.map(([, body]) => Array.from(body)),
+          );
         },
       ),
     );
   });
 
-  it('refuse a frame out of sequence or with an unknown header', () => {
-    const plaintext = encodeFramePlaintext(5, { t: 'req', id: 1, k: 'onion' }, new Uint8Array(1));
-    expect(() => decodeFramePlaintext(plaintext, 4)).toThrow(/sequence 5 where 4/);
-    const unknown = encodeFramePlaintext(
-      0,
+  it('refuse a message out of sequence, truncated, empty, or with an unknown header', () => {
+    const frame = encodeFrame({ t: 'req', id: 1, k: 'onion' }, new Uint8Array(1));
+    const plaintext = encodeMessagePlaintext(5, [frame]);
+    expect(() => decodeMessagePlaintext(plaintext, 4)).toThrow(/sequence 5 where 4/);
+    expect(() => decodeMessagePlaintext(plaintext.subarray(0, plaintext.length - 1), 5)).toThrow(
+      PayloadMalformedError,
+    );
+    expect(() => decodeMessagePlaintext(encodeMessagePlaintext(0, []), 0)).toThrow(/no frame/);
+    const unknown = encodeFrame(
       { t: 'req', id: 1, k: 'teleport' } as unknown as RequestHeader,
       new Uint8Array(0),
     );
-    expect(() => decodeFramePlaintext(unknown, 0)).toThrow(PayloadMalformedError);
-    const extra = encodeFramePlaintext(
-      0,
+    expect(() => decodeMessagePlaintext(encodeMessagePlaintext(0, [unknown]), 0)).toThrow(
+      PayloadMalformedError,
+    );
+    const extra = encodeFrame(
       { t: 'req', id: 1, k: 'onion', admin: true } as unknown as RequestHeader,
       new Uint8Array(0),
     );
-    expect(() => decodeFramePlaintext(extra, 0)).toThrow(PayloadMalformedError);
-    expect(() => decodeFramePlaintext(new Uint8Array(3), 0)).toThrow(PayloadMalformedError);
+    expect(() => decodeMessagePlaintext(encodeMessagePlaintext(0, [frame, extra]), 0)).toThrow(
+      PayloadMalformedError,
+    );
+    expect(() => decodeMessagePlaintext(new Uint8Array(3), 0)).toThrow(PayloadMalformedError);
   });
 
   it('are encrypted: the other direction’s key, or a flipped bit, cannot open them', async () => {
     const { crypto, dialerEphemeral, keys } = await handshake();
     const session = deriveSessionKeys(crypto, 'dialer', dialerEphemeral.secretKey, keys);
-    const plaintext = encodeFramePlaintext(0, { t: 'req', id: 1, k: 'onion' }, utf8Encode('hi'));
-    const sealed = await sealFrame(crypto, session.send, plaintext);
-    expect(await openFrame(crypto, session.send, sealed)).toEqual(plaintext);
-    await expect(openFrame(crypto, session.receive, sealed)).rejects.toBeInstanceOf(
+    const plaintext = encodeMessagePlaintext(7, [
+      encodeFrame({ t: 'req', id: 1, k: 'onion' }, utf8Encode('hi')),
+    ]);
+    const sealed = await sealMessage(crypto, session.send, 7, plaintext);
+    // The nonce is the sequence number: unique per key, no random bytes.
+    expect(sealed.subarray(0, 24)).toEqual(messageNonce(7));
+    expect(messageNonce(2 ** 32 + 1).subarray(0, 8)).toEqual(
+      new Uint8Array([1, 0, 0, 0, 1, 0, 0, 0]),
+    );
+    expect(await openMessage(crypto, session.send, sealed)).toEqual(plaintext);
+    await expect(openMessage(crypto, session.receive, sealed)).rejects.toBeInstanceOf(
       DecryptionFailedError,
     );
     const tampered = Uint8Array.from(sealed);
     tampered[30] = (tampered[30] ?? 0) ^ 1;
-    await expect(openFrame(crypto, session.send, tampered)).rejects.toBeInstanceOf(
+    await expect(openMessage(crypto, session.send, tampered)).rejects.toBeInstanceOf(
       DecryptionFailedError,
     );
   });

@@ -20,12 +20,17 @@
  * ephemeral keys (keyed BLAKE2b-256 over the transcript), so a party in the middle that relays
  * the handshake still can neither read nor inject frames. Ephemeral secrets are wiped.
  *
- * **Frames.** Every later frame is binary: `nonce(24) ‖ XChaCha20-Poly1305(key of the
- * direction, plaintext)`, with `plaintext = seq (u64 LE) ‖ [u32 LE n][n bytes: body][header
- * JSON]`. `seq` counts the frames of the direction from 0: a frame that was dropped, replayed or
- * reordered breaks the link. The header is a `req` (`id`, `k` = the request kind and its fields)
- * or a `res` (`id`, `s` = an HTTP-like status, `ct` = content type); each is checked against its
- * TypeBox schema, and each request kind's body against its own.
+ * **Messages and frames.** Every later WebSocket message is binary:
+ * `nonce(24) ‖ XChaCha20-Poly1305(key of the direction, plaintext)`, with
+ * `plaintext = seq (u64 LE) ‖ frame+` and each `frame = [u32 LE length][combined payload:
+ * [u32 LE n][n bytes: body][header JSON]]`. `seq` counts the messages of the direction from 0
+ * and is also the nonce (its 8 bytes little-endian, then zeros: unique per key, no random
+ * bytes needed); a message that was dropped, replayed or reordered breaks the link. A message
+ * carries every frame queued during one turn of the event loop (up to 1 MiB, or one larger
+ * frame), so that a busy link costs one encryption and one write per turn, not per frame. A
+ * header is a `req` (`id`, `k` = the request kind and its fields) or a `res` (`id`, `s` = an
+ * HTTP-like status, `ct` = content type); each is checked against its TypeBox schema, and each
+ * request kind's body against its own.
  */
 import type { MurmurCrypto } from '@murmur/crypto';
 import {
@@ -66,8 +71,17 @@ const NONCE_BYTES = 24;
 const TAG_BYTES = 16;
 const SEQ_BYTES = 8;
 
-/** The WebSocket `maxPayload` of peer links: the largest frame plus its encryption overhead. */
-export const MAX_PEER_PAYLOAD_BYTES = MAX_PEER_FRAME_BYTES + NONCE_BYTES + TAG_BYTES + SEQ_BYTES;
+/** Frames queued together go in one message up to this size (a larger frame goes alone). */
+export const MAX_BATCH_BYTES = 1024 * 1024;
+
+const FRAME_LENGTH_BYTES = 4;
+
+/**
+ * The WebSocket `maxPayload` of peer links: the largest frame (or batch) plus its length
+ * prefix, the sequence number and the encryption overhead.
+ */
+export const MAX_PEER_PAYLOAD_BYTES =
+  MAX_PEER_FRAME_BYTES + FRAME_LENGTH_BYTES + NONCE_BYTES + TAG_BYTES + SEQ_BYTES;
 
 /** Handshake frames (text) are small. */
 export const MAX_HANDSHAKE_FRAME_BYTES = 1024;
@@ -287,41 +301,32 @@ export type PeerFrame =
   | { header: RequestHeader; body: Uint8Array }
   | { header: ResponseHeader; body: Uint8Array };
 
-/** Encodes the plaintext of a frame: `seq ‖ [u32 n][body][header JSON]`. */
-export function encodeFramePlaintext(
-  seq: number,
-  header: RequestHeader | ResponseHeader,
-  body: Uint8Array,
-): Uint8Array {
-  const payload = encodeCombinedPayload(body, header as unknown as Record<string, unknown>, {
+/** Encodes one frame: `[u32 n][body][header JSON]`. @throws TooLargeError */
+export function encodeFrame(header: RequestHeader | ResponseHeader, body: Uint8Array): Uint8Array {
+  return encodeCombinedPayload(body, header as unknown as Record<string, unknown>, {
     maxBytes: MAX_PEER_FRAME_BYTES,
   });
-  const out = new Uint8Array(SEQ_BYTES + payload.length);
+}
+
+/** Encodes a message plaintext: `seq ‖ ([u32 length][frame])+`. */
+export function encodeMessagePlaintext(seq: number, frames: readonly Uint8Array[]): Uint8Array {
+  let length = SEQ_BYTES;
+  for (const frame of frames) length += FRAME_LENGTH_BYTES + frame.length;
+  const out = new Uint8Array(length);
   const view = new DataView(out.buffer);
   view.setUint32(0, seq % 2 ** 32, true);
   view.setUint32(4, Math.floor(seq / 2 ** 32), true);
-  out.set(payload, SEQ_BYTES);
+  let offset = SEQ_BYTES;
+  for (const frame of frames) {
+    view.setUint32(offset, frame.length, true);
+    out.set(frame, offset + FRAME_LENGTH_BYTES);
+    offset += FRAME_LENGTH_BYTES + frame.length;
+  }
   return out;
 }
 
-/**
- * Decodes a frame plaintext and checks its sequence number and header.
- *
- * @throws PayloadMalformedError on a wrong sequence number, a truncated frame or a header that
- * matches no schema.
- */
-export function decodeFramePlaintext(plaintext: Uint8Array, expectedSeq: number): PeerFrame {
-  if (plaintext.length < SEQ_BYTES) throw new PayloadMalformedError('peer frame: too short');
-  const view = new DataView(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
-  const seq = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
-  if (seq !== expectedSeq) {
-    throw new PayloadMalformedError(
-      `peer frame: sequence ${seq} where ${expectedSeq} was expected (dropped, replayed or reordered)`,
-    );
-  }
-  const { blob, json } = decodeCombinedPayload(plaintext.subarray(SEQ_BYTES), {
-    maxBytes: MAX_PEER_FRAME_BYTES,
-  });
+function decodeFrame(bytes: Uint8Array): PeerFrame {
+  const { blob, json } = decodeCombinedPayload(bytes, { maxBytes: MAX_PEER_FRAME_BYTES });
   const type = (json as { t?: unknown }).t;
   if (type === 'req') {
     if (!requestHeaderChecker.check(json)) {
@@ -335,17 +340,60 @@ export function decodeFramePlaintext(plaintext: Uint8Array, expectedSeq: number)
   throw new PayloadMalformedError('peer frame: the header is neither a request nor a response');
 }
 
-/** The encrypted frame: `nonce ‖ XChaCha20-Poly1305(plaintext)`. */
-export function sealFrame(
-  crypto: MurmurCrypto,
-  key: Uint8Array,
-  plaintext: Uint8Array,
-): Promise<Uint8Array> {
-  return crypto.encryptLayerResponse(plaintext, key, 'xchacha20');
+/**
+ * Decodes a message plaintext into its frames, checking its sequence number and every header.
+ *
+ * @throws PayloadMalformedError on a wrong sequence number, a truncated message or frame, no
+ * frame at all, or a header that matches no schema.
+ */
+export function decodeMessagePlaintext(plaintext: Uint8Array, expectedSeq: number): PeerFrame[] {
+  if (plaintext.length < SEQ_BYTES) throw new PayloadMalformedError('peer message: too short');
+  const view = new DataView(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
+  const seq = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
+  if (seq !== expectedSeq) {
+    throw new PayloadMalformedError(
+      `peer message: sequence ${seq} where ${expectedSeq} was expected (dropped, replayed or reordered)`,
+    );
+  }
+  const frames: PeerFrame[] = [];
+  let offset = SEQ_BYTES;
+  while (offset < plaintext.length) {
+    if (offset + FRAME_LENGTH_BYTES > plaintext.length) {
+      throw new PayloadMalformedError('peer message: a truncated frame length');
+    }
+    const length = view.getUint32(offset, true);
+    const start = offset + FRAME_LENGTH_BYTES;
+    if (start + length > plaintext.length) {
+      throw new PayloadMalformedError('peer message: a frame longer than the message');
+    }
+    frames.push(decodeFrame(plaintext.subarray(start, start + length)));
+    offset = start + length;
+  }
+  if (frames.length === 0) throw new PayloadMalformedError('peer message: no frame');
+  return frames;
 }
 
-/** Opens an encrypted frame. @throws DecryptionFailedError */
-export function openFrame(
+/** The nonce of message `seq`: its 8 bytes little-endian, then 16 zero bytes. */
+export function messageNonce(seq: number): Uint8Array {
+  const nonce = new Uint8Array(NONCE_BYTES);
+  const view = new DataView(nonce.buffer);
+  view.setUint32(0, seq % 2 ** 32, true);
+  view.setUint32(4, Math.floor(seq / 2 ** 32), true);
+  return nonce;
+}
+
+/** The encrypted message: `nonce ‖ XChaCha20-Poly1305(plaintext)`, the nonce from `seq`. */
+export function sealMessage(
+  crypto: MurmurCrypto,
+  key: Uint8Array,
+  seq: number,
+  plaintext: Uint8Array,
+): Promise<Uint8Array> {
+  return crypto.encryptLayerResponse(plaintext, key, 'xchacha20', { nonce: messageNonce(seq) });
+}
+
+/** Opens an encrypted message. @throws DecryptionFailedError */
+export function openMessage(
   crypto: MurmurCrypto,
   key: Uint8Array,
   ciphertext: Uint8Array,

@@ -84,6 +84,20 @@ export function parseSubaccountToken(text: string, method: string): SubaccountTo
   };
 }
 
+/** What is left to check once the keys and the subaccount token passed: the signature itself. */
+interface PreparedSignature {
+  method: SignedRequestMethod;
+  signed: SignedRequestParams;
+  signature: string;
+  verifyKey: Uint8Array;
+}
+
+function signatureFailed(method: string): BadSignatureError {
+  return new BadSignatureError(`${method} signature verification failed`, {
+    details: { field: 'signature' },
+  });
+}
+
 /**
  * Checks the signature of a request made for `account`.
  *
@@ -94,6 +108,50 @@ export function verifyRequestSignature(
   account: SignedAccountInput,
   check: SignatureCheck,
 ): void {
+  const prepared = prepareSignature(context, account, check);
+  let verified: boolean;
+  try {
+    verified = context.crypto.verifyRequest(
+      prepared.method,
+      prepared.signed,
+      prepared.signature,
+      prepared.verifyKey,
+    );
+  } catch {
+    verified = false;
+  }
+  if (!verified) throw signatureFailed(prepared.method);
+}
+
+/**
+ * {@link verifyRequestSignature}, with the Ed25519 check on a worker thread when the context has
+ * a crypto offload (the hot path of `store`).
+ */
+export async function verifyRequestSignatureAsync(
+  context: RpcContext,
+  account: SignedAccountInput,
+  check: SignatureCheck,
+): Promise<void> {
+  if (context.offload === undefined) {
+    verifyRequestSignature(context, account, check);
+    return;
+  }
+  const prepared = prepareSignature(context, account, check);
+  const verified = await context.offload.verifyRequest(
+    prepared.method,
+    prepared.signed,
+    prepared.signature,
+    prepared.verifyKey,
+  );
+  if (!verified) throw signatureFailed(prepared.method);
+}
+
+/** Every check but the request signature itself. */
+function prepareSignature(
+  context: RpcContext,
+  account: SignedAccountInput,
+  check: SignatureCheck,
+): PreparedSignature {
   const { crypto } = context;
   const { method } = check;
   const pubkey = account.pubkey;
@@ -107,19 +165,24 @@ export function verifyRequestSignature(
       );
     }
     ownerKey = hexToBytes(account.pubkey_ed25519, { length: 32, field: 'pubkey_ed25519' });
-    let converted: Uint8Array;
-    try {
-      converted = crypto.ed25519PublicKeyToX25519(ownerKey);
-    } catch {
-      throw new BadSignatureError(`${method}: \`pubkey_ed25519\` is not a valid Ed25519 key`, {
-        details: { field: 'pubkey_ed25519' },
-      });
-    }
-    if (!crypto.equalConstantTime(converted, keyBytes)) {
-      throw new BadSignatureError(
-        `${method}: \`pubkey_ed25519\` does not belong to \`pubkey\` (its X25519 form differs)`,
-        { details: { field: 'pubkey_ed25519' } },
-      );
+    // The conversion costs about as much as the signature check: remember the pairs that matched.
+    const pair = `${account.pubkey_ed25519.toLowerCase()}${pubkey.slice(2).toLowerCase()}`;
+    if (context.ownerKeyCache?.has(pair) !== true) {
+      let converted: Uint8Array;
+      try {
+        converted = crypto.ed25519PublicKeyToX25519(ownerKey);
+      } catch {
+        throw new BadSignatureError(`${method}: \`pubkey_ed25519\` is not a valid Ed25519 key`, {
+          details: { field: 'pubkey_ed25519' },
+        });
+      }
+      if (!crypto.equalConstantTime(converted, keyBytes)) {
+        throw new BadSignatureError(
+          `${method}: \`pubkey_ed25519\` does not belong to \`pubkey\` (its X25519 form differs)`,
+          { details: { field: 'pubkey_ed25519' } },
+        );
+      }
+      context.ownerKeyCache?.add(pair);
     }
   } else {
     ownerKey = keyBytes;
@@ -160,16 +223,5 @@ export function verifyRequestSignature(
     }
     verifyKey = token.publicKey;
   }
-
-  let verified: boolean;
-  try {
-    verified = crypto.verifyRequest(method, check.signed, check.signature, verifyKey);
-  } catch {
-    verified = false;
-  }
-  if (!verified) {
-    throw new BadSignatureError(`${method} signature verification failed`, {
-      details: { field: 'signature' },
-    });
-  }
+  return { method, signed: check.signed, signature: check.signature, verifyKey };
 }

@@ -5,6 +5,7 @@ import type { MurmurCrypto } from '@murmur/crypto';
 import type { Clock, Logger } from '@murmur/wire';
 import type { NodeKeys } from '../keys.js';
 import type { NetworkView } from '../network/network-view.js';
+import type { CryptoOffload } from '../offload/crypto-offload.js';
 import type { MessageStore } from '../storage/message-store.js';
 import type { SwarmReplicator } from './replicator.js';
 
@@ -21,6 +22,32 @@ export interface RpcContext {
   hardfork: readonly [number, number];
   /** `[major, minor, patch]` reported by `info`. */
   version: readonly [number, number, number];
+  /** Runs signature checks and node signatures on worker threads (optional: inline). */
+  offload?: CryptoOffload | undefined;
+  /** Remembers `pubkey_ed25519` / `05` pubkey pairs already found to match (optional). */
+  ownerKeyCache?: KeyPairCache | undefined;
+}
+
+/** A bounded set of strings, oldest dropped first. */
+export interface KeyPairCache {
+  has(key: string): boolean;
+  add(key: string): void;
+}
+
+/** A {@link KeyPairCache} of at most `capacity` entries (default 10,000). */
+export function createKeyPairCache(capacity = 10_000): KeyPairCache {
+  const entries = new Set<string>();
+  return {
+    has: (key) => entries.has(key),
+    add(key) {
+      if (entries.has(key)) return;
+      if (entries.size >= capacity) {
+        const oldest = entries.values().next().value;
+        if (oldest !== undefined) entries.delete(oldest);
+      }
+      entries.add(key);
+    },
+  };
 }
 
 /** An RPC's answer: an HTTP status and a JSON object or a text. */

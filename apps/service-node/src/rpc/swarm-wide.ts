@@ -22,6 +22,13 @@ export function nodeSignature(
   return Buffer.from(signature).toString('base64');
 }
 
+/** {@link nodeSignature} of one text, on a worker thread when the context has an offload. */
+export function nodeSignatureAsync(context: RpcContext, text: string): Promise<string> {
+  return context.offload === undefined
+    ? Promise.resolve(nodeSignature(context, text))
+    : context.offload.signText(text);
+}
+
 /** The failure entry for this node's own result when applying the request failed. */
 function failureOf(error: unknown): SwarmMemberFailure {
   if (MurmurErrorClass.isInstance(error) && error.code !== 'INTERNAL') {

@@ -19,7 +19,7 @@ import { type NodeKeys, nodeKeysFromSeed } from '../keys.js';
 import { createNodeMetrics, type NodeMetrics, rpcObserver } from '../metrics.js';
 import type { ServiceNodeInfo } from '../network/network-view.js';
 import { createStaticNetworkView, type StaticNetworkView } from '../network/static-network.js';
-import type { RpcContext } from '../rpc/context.js';
+import { createKeyPairCache, type RpcContext } from '../rpc/context.js';
 import { createRpcDispatcher, type RpcDispatcher } from '../rpc/dispatcher.js';
 import { localOnlyReplicator, type SwarmReplicator } from '../rpc/replicator.js';
 import { type MessageStore, openMessageStore } from '../storage/message-store.js';
@@ -129,6 +129,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     replicator: options.replicator ?? localOnlyReplicator,
     hardfork: HARDFORK,
     version: STORAGE_SERVER_VERSION,
+    ownerKeyCache: createKeyPairCache(),
   };
   const dispatcher = createRpcDispatcher(context, { validateResponses: true });
 

@@ -35,7 +35,11 @@ let index: SwarmIndex;
 /** Accounts used so far, with the texts acknowledged for each, by swarm. */
 const stored = new Map<bigint, { account: Identity; texts: string[] }[]>();
 
+/** Set when a test failed: the directory (logs, databases) is kept then. */
+let failed = false;
+
 function printLogs(): void {
+  failed = true;
   if (testnet === undefined) return;
   const lines = [testnet.ledger, ...testnet.nodes].map(
     (proc) => `  ${proc.name.padEnd(8)} ${proc.logFile}`,
@@ -182,7 +186,7 @@ afterAll(async () => {
   await testnet?.stop();
   // MURMUR_E2E_KEEP=1 keeps the logs and data for a look afterwards.
   const { MURMUR_E2E_KEEP: keep } = process.env;
-  if (dir !== undefined && keep !== '1') {
+  if (dir !== undefined && keep !== '1' && !failed) {
     rmSync(dir, { recursive: true, force: true });
   } else if (dir !== undefined) {
     process.stderr.write(`murmur e2e: kept ${dir}\n`);
@@ -284,11 +288,13 @@ describe('a network of two swarms', () => {
     let afterKill = 0;
     let victimWhileDown: unknown;
     const worker = async (offset: number) => {
+      // Each worker alternates between the victim and the entry node while the victim lives.
+      let toVictim = offset % 2 === 0;
       while (afterKill < 60) {
         counter += 1;
         const text = `stream ${counter}`;
-        // Alternate between the victim and the entry node while the victim lives.
-        const target = killed || (counter + offset) % 2 === 0 ? entry : victim;
+        toVictim = !toVictim;
+        const target = killed || !toVictim ? entry : victim;
         try {
           const answer = await rpc(target, 'store', storeParams(account, text));
           if (answer.status !== 200) continue;

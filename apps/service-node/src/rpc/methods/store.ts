@@ -15,9 +15,9 @@ import {
   storeRequiresAuth,
   TooLargeError,
 } from '@murmur/wire';
-import { SubaccountAccess, verifyRequestSignature } from '../auth.js';
+import { SubaccountAccess, verifyRequestSignatureAsync } from '../auth.js';
 import type { RpcCall, RpcContext, RpcResult } from '../context.js';
-import { nodeSignature, runSwarmWide } from '../swarm-wide.js';
+import { nodeSignatureAsync, runSwarmWide } from '../swarm-wide.js';
 
 /**
  * Refuses message data over 76,800 bytes with 413 before the schema check (which would say
@@ -52,7 +52,7 @@ export async function store(
     }
     const signedAt = params.sig_timestamp ?? params.timestamp;
     assertSignatureTimestamp('store signature', signedAt, now, { forwarded: call.forwarded });
-    verifyRequestSignature(context, params, {
+    await verifyRequestSignatureAsync(context, params, {
       method: 'store',
       signed: { namespace: params.namespace, sig_timestamp: signedAt },
       signature: params.signature,
@@ -73,20 +73,19 @@ export async function store(
     pubkey: params.pubkey,
     topLevel: { hash },
     async applyLocally() {
-      const outcome = await context.store.storeQueued({
-        owner: params.pubkey,
-        namespace: params.namespace,
-        hash,
-        timestamp: params.timestamp,
-        expiry: params.expiry,
-        data,
-      });
-      const mine: { hash: string; signature: string; expiry: number; already?: true; t?: number } =
-        {
+      const [outcome, signature] = await Promise.all([
+        context.store.storeQueued({
+          owner: params.pubkey,
+          namespace: params.namespace,
           hash,
-          signature: nodeSignature(context, hash),
-          expiry: outcome.expiry,
-        };
+          timestamp: params.timestamp,
+          expiry: params.expiry,
+          data,
+        }),
+        nodeSignatureAsync(context, hash),
+      ]);
+      const mine: { hash: string; signature: string; expiry: number; already?: true; t?: number } =
+        { hash, signature, expiry: outcome.expiry };
       if (outcome.status === 'already') mine.already = true;
       // Session puts the entry node's clock here too (kept for old clients).
       if (!call.forwarded) mine.t = now;

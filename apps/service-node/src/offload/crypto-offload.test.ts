@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { buildOnionRequest, type OnionNode } from '@murmur/onion';
+import { utf8Encode } from '@murmur/wire';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nodeKeysFromSeed } from '../keys.js';
+import { seedOf, testCrypto } from '../test-support/harness.js';
+import { type CryptoOffload, createCryptoOffload } from './crypto-offload.js';
+
+// The worker runs the built JavaScript (the package's `test` script builds first).
+const workerUrl = new URL('../../dist/offload/crypto-worker.js', import.meta.url);
+const built = existsSync(fileURLToPath(workerUrl));
+
+const offloads: CryptoOffload[] = [];
+afterEach(async () => {
+  for (const offload of offloads.splice(0)) await offload.stop();
+});
+
+async function setup(workers: number) {
+  const crypto = await testCrypto();
+  const keys = nodeKeysFromSeed(crypto, seedOf(41));
+  const offload = createCryptoOffload({ workers, workerUrl, idleMs: 200 }, { crypto, keys });
+  offloads.push(offload);
+  const client = crypto.generateIdentity();
+  const signed = { pubkey: client.sessionId, namespace: 3, sig_timestamp: 1_800_000_000_000 };
+  const signature = crypto.signRequest('store', signed, client.ed25519.secretKey);
+  const node: OnionNode = {
+    ed25519: keys.ed25519Hex,
+    x25519: keys.x25519Hex,
+    ip: '127.0.0.1',
+    port: 1,
+  };
+  const next: OnionNode = { ...node, ed25519: 'ab'.repeat(32) };
+  return { crypto, keys, offload, client, signed, signature, node, next };
+}
+
+describe.each([
+  ['inline', 0],
+  ['on a worker thread', 1],
+])('crypto offload, %s', (_name, workers) => {
+  it.skipIf(workers > 0 && !built)('checks request signatures and signs as the node', async () => {
+    const { crypto, keys, offload, client, signed, signature } = await setup(workers);
+    const results = await Promise.all([
+      offload.verifyRequest('store', signed, signature, client.ed25519.publicKey),
+      offload.verifyRequest(
+        'store',
+        { ...signed, namespace: 4 },
+        signature,
+        client.ed25519.publicKey,
+      ),
+      offload.verifyRequest('store', signed, 'not base64!', client.ed25519.publicKey),
+      offload.signText('hash'),
+    ]);
+    expect(results.slice(0, 3)).toEqual([true, false, false]);
+    expect(
+      crypto.verify(
+        Buffer.from(results[3] as string, 'base64'),
+        utf8Encode('hash'),
+        keys.ed25519.publicKey,
+      ),
+    ).toBe(true);
+    if (workers > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await offload.signText('again');
+      expect(offload.running()).toBe(1);
+      // Stops after idleMs without work.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(offload.running()).toBe(0);
+    }
+  });
+
+  it.skipIf(workers > 0 && !built)(
+    'peels onion layers, keeping a final layer’s key usable',
+    async () => {
+      const { crypto, offload, node, next } = await setup(workers);
+      // Let a worker start, so that later jobs cross threads.
+      await offload.signText('warm-up');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const toRelay = await buildOnionRequest(crypto, {
+        path: [node],
+        destination: { type: 'node', node: next },
+        payload: { method: 'info', params: {} },
+      });
+      const relayed = await offload.peel(toRelay.body);
+      expect('layer' in relayed && relayed.layer.role).toBe('relay');
+      const final = await buildOnionRequest(crypto, {
+        path: [],
+        destination: { type: 'node', node },
+        payload: { method: 'info', params: {} },
+      });
+      const peeled = await offload.peel(final.body);
+      if (!('layer' in peeled) || peeled.layer.role !== 'final')
+        throw new Error('expected a final layer');
+      expect(peeled.layer.key).toHaveLength(32);
+      expect(Object.keys(peeled.layer)).not.toContain('key');
+      const refused = await offload.peel(new Uint8Array([1, 2, 3]));
+      expect('refusal' in refused && refused.refusal.status).toBe(400);
+    },
+  );
+});

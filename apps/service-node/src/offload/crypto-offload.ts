@@ -1,0 +1,236 @@
+/**
+ * Running the CPU-heavy steps of requests (signature checks, node signatures, onion layer
+ * peeling) on worker threads, so that a node uses more than one core: the event loop keeps
+ * parsing, storing and answering while the workers do the Ed25519 and X25519 work.
+ *
+ * Jobs asked for during one turn of the event loop go to a worker as one message (the cost of
+ * crossing threads is paid per batch, not per job), to the worker with the fewest jobs in hand.
+ * Workers start at the first job (until they are up, jobs run inline) and stop after
+ * `idleMs` without work, so an idle node holds no threads. With `workers: 0` every job runs
+ * inline. A worker that dies has its jobs run inline and is replaced at the next job.
+ */
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type {
+  KeyPair,
+  MurmurCrypto,
+  SignedRequestMethod,
+  SignedRequestParams,
+} from '@murmur/crypto';
+import { type Logger, silentLogger } from '@murmur/wire';
+import {
+  type CryptoJob,
+  type CryptoJobKeys,
+  type CryptoResult,
+  type PeelOutcome,
+  restoreLayer,
+  runCryptoJob,
+} from './crypto-jobs.js';
+
+/** Options of {@link createCryptoOffload}. */
+export interface CryptoOffloadInit {
+  /** Worker threads (0: everything inline). */
+  workers: number;
+  /** Stop the workers after this long without a job, ms (default 60 s). */
+  idleMs?: number | undefined;
+  /** The worker script (default: `crypto-worker.js` beside this module). */
+  workerUrl?: URL | undefined;
+}
+
+/** Components of {@link createCryptoOffload}. */
+export interface CryptoOffloadComponents {
+  crypto: MurmurCrypto;
+  /** The node's keys: Ed25519 (node signatures) and X25519 (onion layers). */
+  keys: { ed25519: KeyPair; x25519: KeyPair };
+  logger?: Logger | undefined;
+}
+
+/** The offload. */
+export interface CryptoOffload {
+  /** Checks a storage RPC request signature (as `crypto.verifyRequest`). */
+  verifyRequest(
+    method: SignedRequestMethod,
+    signed: SignedRequestParams,
+    signature: string,
+    publicKey: Uint8Array,
+  ): Promise<boolean>;
+  /** The node's Ed25519 signature of `text` (UTF-8), base64. */
+  signText(text: string): Promise<string>;
+  /** Peels an onion request body with the node's X25519 key (or gives the refusal reply). */
+  peel(body: Uint8Array): Promise<PeelOutcome>;
+  /** Worker threads running now. */
+  running(): number;
+  /** Stops the workers. */
+  stop(): Promise<void>;
+}
+
+interface Waiting {
+  job: CryptoJob;
+  resolve: (result: CryptoResult) => void;
+}
+
+interface WorkerSlot {
+  worker: Worker;
+  ready: boolean;
+  inFlight: Map<number, Waiting[]>;
+  load: number;
+}
+
+/** Creates the offload (no thread starts before the first job). */
+export function createCryptoOffload(
+  init: CryptoOffloadInit,
+  components: CryptoOffloadComponents,
+): CryptoOffload {
+  const { crypto } = components;
+  const logger = (components.logger ?? silentLogger()).child({ component: 'crypto-offload' });
+  const idleMs = init.idleMs ?? 60_000;
+  const workerUrl = init.workerUrl ?? new URL('./crypto-worker.js', import.meta.url);
+  // Run from TypeScript sources (tests) there is no worker script to start: stay inline.
+  const workers = existsSync(fileURLToPath(workerUrl)) ? init.workers : 0;
+  const jobKeys: CryptoJobKeys = {
+    ed25519SecretKey: components.keys.ed25519.secretKey,
+    x25519: components.keys.x25519,
+  };
+  const slots: WorkerSlot[] = [];
+  let queue: Waiting[] = [];
+  let flushScheduled = false;
+  let nextBatchId = 1;
+  let idleTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  function inline(waiting: Waiting): void {
+    runCryptoJob(crypto, jobKeys, waiting.job).then(waiting.resolve, (error: unknown) =>
+      waiting.resolve({
+        op: 'failed',
+        message: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  }
+
+  function startWorker(): WorkerSlot {
+    const worker = new Worker(workerUrl, { workerData: { keys: jobKeys } });
+    const slot: WorkerSlot = { worker, ready: false, inFlight: new Map(), load: 0 };
+    worker.unref();
+    worker.on('message', (message: { ready?: true; id?: number; results?: CryptoResult[] }) => {
+      if (message.ready) {
+        slot.ready = true;
+        return;
+      }
+      const batch = slot.inFlight.get(message.id as number);
+      if (batch === undefined) return;
+      slot.inFlight.delete(message.id as number);
+      slot.load -= batch.length;
+      batch.forEach((waiting, index) => {
+        const result = message.results?.[index];
+        // A job the worker could not run is run here.
+        if (result === undefined || result.op === 'failed') inline(waiting);
+        else waiting.resolve(result);
+      });
+    });
+    const lost = (why: unknown) => {
+      const index = slots.indexOf(slot);
+      if (index >= 0) slots.splice(index, 1);
+      for (const batch of slot.inFlight.values()) for (const waiting of batch) inline(waiting);
+      slot.inFlight.clear();
+      if (!stopped) logger.warn({ err: why }, 'a crypto worker stopped; its jobs run inline');
+    };
+    worker.on('error', lost);
+    worker.on('exit', (code) => {
+      if (slots.includes(slot)) lost(new Error(`exit code ${code}`));
+    });
+    slots.push(slot);
+    return slot;
+  }
+
+  function armIdle(): void {
+    if (idleTimer !== undefined) clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      idleTimer = undefined;
+      if (slots.some((slot) => slot.load > 0)) {
+        armIdle();
+        return;
+      }
+      for (const slot of slots.splice(0)) void slot.worker.terminate();
+    }, idleMs);
+    idleTimer.unref();
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    const batch = queue;
+    queue = [];
+    if (batch.length === 0) return;
+    while (!stopped && slots.length < workers) startWorker();
+    armIdle();
+    const ready = slots.filter((slot) => slot.ready);
+    if (ready.length === 0) {
+      // Workers are starting: do this batch here rather than wait.
+      for (const waiting of batch) inline(waiting);
+      return;
+    }
+    ready.sort((a, b) => a.load - b.load);
+    // Split the batch over the ready workers, the least busy first.
+    const per = Math.ceil(batch.length / ready.length);
+    ready.forEach((slot, index) => {
+      const part = batch.slice(index * per, (index + 1) * per);
+      if (part.length === 0) return;
+      const id = nextBatchId;
+      nextBatchId += 1;
+      slot.inFlight.set(id, part);
+      slot.load += part.length;
+      slot.worker.postMessage({ id, jobs: part.map((waiting) => waiting.job) });
+    });
+  }
+
+  function submit(job: CryptoJob): Promise<CryptoResult> {
+    return new Promise((resolve) => {
+      const waiting: Waiting = { job, resolve };
+      if (workers <= 0 || stopped) {
+        inline(waiting);
+        return;
+      }
+      queue.push(waiting);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    });
+  }
+
+  function failed(result: CryptoResult): never {
+    throw new Error(result.op === 'failed' ? result.message : `unexpected ${result.op} result`);
+  }
+
+  return {
+    async verifyRequest(method, signed, signature, publicKey) {
+      const result = await submit({ op: 'verify', method, signed, signature, publicKey });
+      return result.op === 'verify' ? result.ok : failed(result);
+    },
+    async signText(text) {
+      const result = await submit({ op: 'sign', text });
+      return result.op === 'sign' ? result.signature : failed(result);
+    },
+    async peel(body) {
+      const result = await submit({ op: 'peel', body });
+      if (result.op !== 'peel') return failed(result);
+      return 'refusal' in result
+        ? { refusal: result.refusal }
+        : { layer: restoreLayer(result.layer) };
+    },
+    running: () => slots.length,
+    async stop() {
+      stopped = true;
+      if (idleTimer !== undefined) clearTimeout(idleTimer);
+      // What is queued or in flight finishes here.
+      for (const waiting of queue.splice(0)) inline(waiting);
+      const all = slots.splice(0);
+      for (const slot of all) {
+        for (const batch of slot.inFlight.values()) for (const waiting of batch) inline(waiting);
+        slot.inFlight.clear();
+      }
+      await Promise.all(all.map((slot) => slot.worker.terminate()));
+    },
+  };
+}

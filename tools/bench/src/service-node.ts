@@ -1,0 +1,670 @@
+/**
+ * Service node benchmarks: `pnpm --filter @murmur/bench run bench:node` (build first:
+ * `pnpm --filter @murmur/service-node build`, which needs its dependencies built).
+ *
+ * Every server is a real process (`node apps/service-node/dist/cli.js start`, real SQLite in a
+ * temporary directory, rate limit off, a static network file, so no ledger and no replication),
+ * and the load comes from autocannon 8 in a process of its own (`service-node-load.ts`, 32
+ * connections, 1 s warm-up, then a measured run). Measured in the same run, in rounds
+ * (default 3), each round in this order:
+ *
+ * - **echo**: a bare fastify (the node's version) JSON echo: `POST /echo` answers its JSON body
+ *   (the body of a store request). The baseline.
+ * - **store**: signed `store` requests (namespace 3, which needs the owner's signature: JSON,
+ *   schema check, Ed25519 verify, BLAKE2b hash, SQLite commit, the node's signature of the
+ *   hash), each a new 300-byte message. Target ≥ 0.4 × echo.
+ * - **onion hop (relay role)**: the node peels its layer of a pre-built onion request (X25519 +
+ *   AES-GCM) and forwards it over its peer link to the next node, a stub peer in this process
+ *   that answers every relayed layer at once with a fixed body; the node passes the answer back.
+ *   Only the hop is measured. Target ≥ 0.5 × echo.
+ * - **retrieve**: a signed `retrieve` of 100 stored 300-byte messages (requests/s, latency).
+ *
+ * Then, once: a 3-hop onion request latency (sequential `info` requests through three node
+ * processes to a fourth, the final node, over their peer links; p50 < 5 ms, p99 < 20 ms), and the
+ * idle resident memory of a node process a few seconds after start (< 80 MB).
+ *
+ * Flags: `--rounds <n>` (3), `--seconds <s>` per measured run (5), `--connections <n>` (32),
+ * `--onion-requests <n>` (2000), `--cpu-prof <dir>` (the node processes write V8 CPU profiles
+ * there when they stop), `--only echo,store,relay,retrieve,onion` (a subset, for profiling).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
+import { buildOnionRequest, decodeOnionResponse, type OnionNode } from '@murmur/onion';
+import {
+  createPeerNetwork,
+  createStaticNetworkView,
+  nodeKeysFromSeed,
+  type PeerNetwork,
+} from '@murmur/service-node';
+import { bytesToHex, silentLogger, utf8Encode } from '@murmur/wire';
+
+const { values: flags } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '32' },
+    'onion-requests': { type: 'string', default: '2000' },
+    'cpu-prof': { type: 'string' },
+    only: { type: 'string' },
+  },
+});
+/** Measure only these (comma-separated: echo, store, relay, retrieve, onion); default all. */
+const ONLY = flags.only === undefined ? undefined : new Set(flags.only.split(','));
+const wanted = (name: string) => ONLY === undefined || ONLY.has(name);
+const CPU_PROFILE_DIR = flags['cpu-prof'];
+const ROUNDS = Number(flags.rounds);
+const SECONDS = Number(flags.seconds);
+const CONNECTIONS = Number(flags.connections);
+const ONION_REQUESTS = Number(flags['onion-requests']);
+const MESSAGE_BYTES = 300;
+
+const require = createRequire(import.meta.url);
+const benchRoot = join(import.meta.dirname, '..');
+const nodeRoot = dirname(require.resolve('@murmur/service-node/package.json'));
+const cli = join(nodeRoot, 'dist', 'cli.js');
+const loadScript = join(import.meta.dirname, 'service-node-load.ts');
+const work = mkdtempSync(join(tmpdir(), 'murmur-node-bench-'));
+const children = new Set<ChildProcess>();
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >>> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+function cleanup(): void {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+/** Reads lines of a child's stdout until `match` returns a value. */
+function waitForLine<T>(child: ChildProcess, match: (line: string) => T | undefined): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        const value = match(line);
+        if (value !== undefined) {
+          child.stdout?.off('data', onData);
+          // Keep draining so that the child never blocks on a full pipe.
+          child.stdout?.resume();
+          child.stdout?.on('data', () => undefined);
+          resolve(value);
+          return;
+        }
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`a server exited early (code ${code})`)));
+  });
+}
+
+async function startEcho(): Promise<{ port: number; child: ChildProcess }> {
+  const source = `
+import Fastify from 'fastify';
+const app = Fastify({ logger: false });
+app.post('/echo', async (request) => request.body);
+await app.listen({ host: '127.0.0.1', port: 0 });
+console.log(JSON.stringify({ port: app.server.address().port }));
+`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
+    cwd: benchRoot,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.add(child);
+  const port = await waitForLine(child, (line) =>
+    line.startsWith('{"port"') ? (JSON.parse(line) as { port: number }).port : undefined,
+  );
+  return { port, child };
+}
+
+interface NodeProcess {
+  key: string;
+  port: number;
+  child: ChildProcess;
+  dataDir: string;
+}
+
+/** `murmur-node init` in a new data directory; returns it and the node's Ed25519 key. */
+function initNode(name: string): { dataDir: string; key: string } {
+  const dataDir = join(work, name);
+  const result = spawnSync(process.execPath, [cli, 'init', '--data-dir', dataDir], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`murmur-node init failed: ${result.stderr}`);
+  const key = (
+    JSON.parse(readFileSync(join(dataDir, 'key.json'), 'utf8')) as { ed25519PublicKey: string }
+  ).ed25519PublicKey;
+  return { dataDir, key };
+}
+
+async function startNodeProcess(
+  node: { dataDir: string; key: string },
+  networkFile: string,
+  port = 0,
+): Promise<NodeProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR]),
+      cli,
+      'start',
+      '--data-dir',
+      node.dataDir,
+      '--network-file',
+      networkFile,
+      '--listen',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--rate-limit',
+      'false',
+      '--log-level',
+      'info',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  children.add(child);
+  const listening = await waitForLine(child, (line) =>
+    line.includes('murmur-node listening')
+      ? (JSON.parse(line) as { port: number }).port
+      : undefined,
+  );
+  return { ...node, port: listening, child };
+}
+
+async function stopNodeProcess(node: NodeProcess): Promise<void> {
+  node.child.kill('SIGTERM');
+  await new Promise((resolve) => node.child.once('exit', resolve));
+  children.delete(node.child);
+}
+
+function rssMegabytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kilobytes = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kilobytes / 1024;
+}
+
+/** CPU time (user + system) a process has used so far, ms. */
+function cpuMillis(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of the file (12 and 13 after the command).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+interface LoadResult {
+  /** CPU time of the load generator per request, µs. */
+  loadCpuMicros?: number;
+  /** CPU time of the server process per request, µs (measured around the run). */
+  serverCpuMicros?: number;
+  requestsPerSecond: number;
+  total: number;
+  latencyP50: number;
+  latencyP99: number;
+  latencyMean: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+type Bodies =
+  | { kind: 'fixed'; body: string; base64?: boolean }
+  | { kind: 'store'; count: number; namespace: number; bytes: number };
+
+const SKIPPED: LoadResult = {
+  requestsPerSecond: Number.NaN,
+  total: 0,
+  latencyP50: Number.NaN,
+  latencyP99: Number.NaN,
+  latencyMean: Number.NaN,
+  non2xx: 0,
+  errors: 0,
+  timeouts: 0,
+};
+
+async function load(
+  name: string,
+  url: string,
+  contentType: string,
+  bodies: Bodies,
+  serverPid: number,
+): Promise<LoadResult> {
+  if (!wanted(name)) return SKIPPED;
+  const child = spawn(process.execPath, ['--import', 'tsx', loadScript], {
+    cwd: benchRoot,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  children.add(child);
+  child.stdin?.end(
+    JSON.stringify({ url, connections: CONNECTIONS, seconds: SECONDS, contentType, bodies }),
+  );
+  let output = '';
+  // The server's CPU is sampled once the load generator prints that the warm-up is over.
+  let cpuBefore: number | undefined;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    if (cpuBefore === undefined && output.includes('measuring\n')) cpuBefore = cpuMillis(serverPid);
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const cpuAfter = cpuMillis(serverPid);
+  children.delete(child);
+  if (code !== 0) throw new Error(`the load generator failed (code ${code})`);
+  const result = JSON.parse(output.trim().split('\n').pop() as string) as LoadResult;
+  if (cpuBefore !== undefined && result.total > 0) {
+    result.serverCpuMicros = ((cpuAfter - cpuBefore) * 1000) / result.total;
+  }
+  if (result.non2xx > 0 || result.errors > 0) {
+    process.stderr.write(
+      `  warning: ${result.non2xx} non-2xx answers and ${result.errors} errors at ${url}\n`,
+    );
+  }
+  return result;
+}
+
+async function post(
+  url: string,
+  body: string | Uint8Array,
+): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, { method: 'POST', body });
+  return { status: response.status, text: await response.text() };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A stub next hop: a peer link endpoint that answers every relayed layer at once. */
+async function startStubPeer(crypto: MurmurCrypto): Promise<{
+  key: string;
+  x25519: string;
+  port: number;
+  peers: PeerNetwork;
+  server: Server;
+  allow(key: string): void;
+}> {
+  const keys = nodeKeysFromSeed(crypto, crypto.randomBytes(32));
+  const answer = utf8Encode('ok');
+  // Without a link yet, the relay falls back to HTTP once: answer that the same way.
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const self = { ed25519: keys.ed25519Hex, x25519: keys.x25519Hex };
+  const selfInfo = {
+    ...self,
+    ip: '127.0.0.1',
+    storagePort: port,
+    relayPort: undefined,
+    swarmId: 0n,
+  };
+  const network = createStaticNetworkView({ self, nodes: [selfInfo] });
+  const peers = createPeerNetwork({}, { keys, crypto, network, logger: silentLogger() });
+  peers.attach(server);
+  peers.handle('onion', async () => ({ status: 200, body: answer, contentType: 'text/plain' }));
+  peers.start();
+  return {
+    key: keys.ed25519Hex,
+    x25519: keys.x25519Hex,
+    port,
+    peers,
+    server,
+    allow(key: string) {
+      network.setNodes([
+        selfInfo,
+        {
+          ed25519: key,
+          x25519: bytesToHex(crypto.ed25519PublicKeyToX25519(Buffer.from(key, 'hex'))),
+          ip: '127.0.0.1',
+          storagePort: 1,
+          relayPort: undefined,
+          swarmId: 0n,
+        },
+      ]);
+    },
+  };
+}
+
+function onionNodeOf(crypto: MurmurCrypto, key: string, port: number): OnionNode {
+  return {
+    ed25519: key,
+    x25519: bytesToHex(crypto.ed25519PublicKeyToX25519(Buffer.from(key, 'hex'))),
+    ip: '127.0.0.1',
+    port,
+  };
+}
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve) => {
+          const server = createServer();
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+async function metricSample(port: number, sample: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((entry) => entry.startsWith(`${sample} `));
+  return line === undefined ? 0 : Number(line.slice(sample.length + 1));
+}
+
+/** Sequential 3-hop onion requests through four node processes; latencies in ms. */
+async function onionLatency(crypto: MurmurCrypto): Promise<{ latencies: number[]; rss: number }> {
+  const names = ['guard', 'relay-1', 'relay-2', 'final'];
+  const inits = names.map((name) => initNode(name));
+  const ports = await freePorts(names.length);
+  const networkFile = join(work, 'onion-network.json');
+  writeFileSync(
+    networkFile,
+    JSON.stringify({
+      nodes: inits.map((node, i) => ({
+        ed25519: node.key,
+        ip: '127.0.0.1',
+        storagePort: ports[i],
+        swarmId: '0',
+      })),
+    }),
+  );
+  const nodes = await Promise.all(
+    inits.map((node, i) => startNodeProcess(node, networkFile, ports[i])),
+  );
+  // Swarm members keep peer links to each other; wait until every node has its three.
+  for (const node of nodes) {
+    const deadline = Date.now() + 15_000;
+    while ((await metricSample(node.port, 'murmur_peer_links{state="open"}')) < 3) {
+      if (Date.now() > deadline) throw new Error('the peer links did not come up');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  const [guard, relay1, relay2, final] = nodes as [
+    NodeProcess,
+    NodeProcess,
+    NodeProcess,
+    NodeProcess,
+  ];
+  const path = [guard, relay1, relay2].map((node) => onionNodeOf(crypto, node.key, node.port));
+  const destination = onionNodeOf(crypto, final.key, final.port);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (body: Uint8Array) =>
+    new Promise<{ status: number; body: Uint8Array }>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: guard.port,
+          path: '/onion_req/v2',
+          method: 'POST',
+          agent,
+          headers: { 'content-length': body.length },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }),
+          );
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  const latencies: number[] = [];
+  const warmUp = 200;
+  for (let i = 0; i < warmUp + ONION_REQUESTS; i++) {
+    const built = await buildOnionRequest(crypto, {
+      path,
+      destination: { type: 'node', node: destination },
+      payload: { method: 'info', params: {} },
+    });
+    const started = performance.now();
+    const answer = await send(built.body);
+    const elapsed = performance.now() - started;
+    if (i % 500 === 0) {
+      const decoded = await decodeOnionResponse(crypto, built, answer);
+      if (decoded.status !== 200) throw new Error(`onion request answered ${decoded.status}`);
+    }
+    if (i >= warmUp) latencies.push(elapsed);
+  }
+  agent.destroy();
+  const relayed = await metricSample(relay1.port, 'murmur_peer_frames_total{direction="out"}');
+  if (relayed < ONION_REQUESTS) throw new Error('the relays did not use their peer links');
+  const rss = rssMegabytes(final.child.pid as number);
+  await Promise.all(nodes.map(stopNodeProcess));
+  return { latencies, rss };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const crypto = await loadCrypto();
+const cpu = cpus();
+process.stdout.write(
+  `machine: ${cpu.length} × ${cpu[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node ${process.version}, crypto ${crypto.backend}\n`,
+);
+process.stdout.write(
+  `setup: every server its own process; load: autocannon 8 in another process, ${CONNECTIONS} connections, 1 s warm-up + ${SECONDS} s; ${ROUNDS} rounds\n\n`,
+);
+
+// The store and retrieve node: one node, a static network, no peers.
+const storeInit = initNode('store');
+const storeNetwork = join(work, 'store-network.json');
+writeFileSync(
+  storeNetwork,
+  JSON.stringify({
+    nodes: [{ ed25519: storeInit.key, ip: '127.0.0.1', storagePort: 1, swarmId: '0' }],
+  }),
+);
+const storeNode = await startNodeProcess(storeInit, storeNetwork);
+await new Promise((resolve) => setTimeout(resolve, 3_000));
+const idleRss = rssMegabytes(storeNode.child.pid as number);
+
+// 100 messages of one account for the retrieve benchmark.
+const reader = crypto.generateIdentity();
+for (let i = 0; i < 100; i++) {
+  const data = Buffer.from(crypto.randomBytes(MESSAGE_BYTES)).toString('base64');
+  const answer = await post(
+    `http://127.0.0.1:${storeNode.port}/storage_rpc/v1`,
+    JSON.stringify({
+      method: 'store',
+      params: { pubkey: reader.sessionId, timestamp: Date.now(), ttl: 86_400_000, data },
+    }),
+  );
+  if (answer.status !== 200) throw new Error(`seeding the retrieve account: ${answer.text}`);
+}
+function retrieveBody(): string {
+  const params = { pubkey: reader.sessionId, namespace: 0, timestamp: Date.now() };
+  return JSON.stringify({
+    method: 'retrieve',
+    params: {
+      ...params,
+      signature: crypto.signRequest('retrieve', params, reader.ed25519.secretKey),
+      pubkey_ed25519: bytesToHex(reader.ed25519.publicKey),
+    },
+  });
+}
+{
+  const check = await post(`http://127.0.0.1:${storeNode.port}/storage_rpc/v1`, retrieveBody());
+  const count = (JSON.parse(check.text) as { messages: unknown[] }).messages.length;
+  if (count !== 100) throw new Error(`retrieve returned ${count} messages, not 100`);
+}
+
+// The relay: a node whose next hop is the stub peer in this process.
+const stub = await startStubPeer(crypto);
+const relayInit = initNode('relay');
+stub.allow(relayInit.key);
+const relayNetwork = join(work, 'relay-network.json');
+writeFileSync(
+  relayNetwork,
+  JSON.stringify({
+    nodes: [
+      { ed25519: relayInit.key, ip: '127.0.0.1', storagePort: 1, swarmId: '0' },
+      { ed25519: stub.key, ip: '127.0.0.1', storagePort: stub.port, swarmId: '0' },
+    ],
+  }),
+);
+const relayNode = await startNodeProcess(relayInit, relayNetwork);
+const relayRequest = await buildOnionRequest(crypto, {
+  path: [onionNodeOf(crypto, relayInit.key, relayNode.port)],
+  destination: {
+    type: 'node',
+    node: { ed25519: stub.key, x25519: stub.x25519, ip: '127.0.0.1', port: stub.port },
+  },
+  payload: { method: 'info', params: {} },
+});
+const relayBody = Buffer.from(relayRequest.body);
+for (let i = 0; i < 20; i++) {
+  const answer = await post(`http://127.0.0.1:${relayNode.port}/onion_req/v2`, relayBody);
+  if (answer.status !== 200 || answer.text !== 'ok') {
+    throw new Error(`the relay answered ${answer.status} ${answer.text}`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 10));
+}
+if (stub.peers.link(relayInit.key) === undefined) throw new Error('no peer link to the stub');
+
+const echo = await startEcho();
+const echoBody = JSON.stringify({
+  method: 'store',
+  params: {
+    pubkey: reader.sessionId,
+    namespace: 3,
+    timestamp: Date.now(),
+    ttl: 3_600_000,
+    data: Buffer.from(crypto.randomBytes(MESSAGE_BYTES)).toString('base64'),
+    signature: Buffer.from(crypto.randomBytes(64)).toString('base64'),
+    pubkey_ed25519: bytesToHex(reader.ed25519.publicKey),
+  },
+});
+
+interface Round {
+  echo: LoadResult;
+  store: LoadResult;
+  relay: LoadResult;
+  retrieve: LoadResult;
+}
+const rounds: Round[] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  const result: Round = {
+    echo: await load(
+      'echo',
+      `http://127.0.0.1:${echo.port}/echo`,
+      'application/json',
+      { kind: 'fixed', body: echoBody },
+      echo.child.pid as number,
+    ),
+    store: await load(
+      'store',
+      `http://127.0.0.1:${storeNode.port}/storage_rpc/v1`,
+      'application/json',
+      { kind: 'store', count: 120_000, namespace: 3, bytes: MESSAGE_BYTES },
+      storeNode.child.pid as number,
+    ),
+    relay: await load(
+      'relay',
+      `http://127.0.0.1:${relayNode.port}/onion_req/v2`,
+      'application/octet-stream',
+      { kind: 'fixed', body: relayBody.toString('base64'), base64: true },
+      relayNode.child.pid as number,
+    ),
+    retrieve: await load(
+      'retrieve',
+      `http://127.0.0.1:${storeNode.port}/storage_rpc/v1`,
+      'application/json',
+      { kind: 'fixed', body: retrieveBody() },
+      storeNode.child.pid as number,
+    ),
+  };
+  rounds.push(result);
+  const fmt = (r: LoadResult) =>
+    `${Math.round(r.requestsPerSecond).toLocaleString('en-US')}/s [server ${Math.round(r.serverCpuMicros ?? 0)} µs, load ${Math.round(r.loadCpuMicros ?? 0)} µs CPU]`;
+  process.stdout.write(
+    `round ${round}: echo ${fmt(result.echo)}, store ${fmt(result.store)} (${(result.store.requestsPerSecond / result.echo.requestsPerSecond).toFixed(2)}), relay ${fmt(result.relay)} (${(result.relay.requestsPerSecond / result.echo.requestsPerSecond).toFixed(2)}), retrieve 100 ${fmt(result.retrieve)}\n`,
+  );
+}
+const afterLoadRss = rssMegabytes(storeNode.child.pid as number);
+await stopNodeProcess(relayNode);
+await stopNodeProcess(storeNode);
+echo.child.kill('SIGTERM');
+await stub.peers.stop();
+stub.server.close();
+
+const onion = wanted('onion')
+  ? await onionLatency(crypto)
+  : { latencies: [Number.NaN], rss: Number.NaN };
+const sortedLatencies = [...onion.latencies].sort((a, b) => a - b);
+
+const pick = (key: keyof Round, field: keyof LoadResult) =>
+  median(rounds.map((round) => round[key][field] as number));
+const ratio = (key: keyof Round) =>
+  median(rounds.map((round) => round[key].requestsPerSecond / round.echo.requestsPerSecond));
+const cpuOf = (key: keyof Round) => Math.round(pick(key, 'serverCpuMicros'));
+const cpuRatio = (key: keyof Round) =>
+  median(
+    rounds.map(
+      (round) => (round.echo.serverCpuMicros ?? 0) / (round[key].serverCpuMicros ?? Number.NaN),
+    ),
+  );
+const line = (name: string, key: keyof Round, ratioText: string, target: string) => [
+  name,
+  Math.round(pick(key, 'requestsPerSecond')).toLocaleString('en-US'),
+  `${pick(key, 'latencyP50')} / ${pick(key, 'latencyP99')}`,
+  ratioText,
+  String(cpuOf(key)),
+  cpuRatio(key).toFixed(2),
+  target,
+];
+const rows = [
+  line('fastify JSON echo (baseline)', 'echo', '1.00', ''),
+  line(
+    'store (signed namespace, SQLite, no replication)',
+    'store',
+    ratio('store').toFixed(2),
+    '≥ 0.40',
+  ),
+  line('onion hop, relay role (over a peer link)', 'relay', ratio('relay').toFixed(2), '≥ 0.50'),
+  line(
+    'retrieve of 100 messages (300 B each)',
+    'retrieve',
+    median(
+      rounds.map((round) => round.retrieve.requestsPerSecond / round.echo.requestsPerSecond),
+    ).toFixed(2),
+    'report',
+  ),
+];
+process.stdout.write(
+  `\n| benchmark | requests/s (median of ${ROUNDS}) | latency p50 / p99, ms | × echo (req/s) | server CPU µs per request | × echo (CPU) | target |\n|---|---:|---:|---:|---:|---:|---|\n`,
+);
+for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
+process.stdout.write(
+  `\n3-hop onion request (guard, 2 relays, final node; ${ONION_REQUESTS} sequential \`info\` requests): p50 ${percentile(sortedLatencies, 50).toFixed(2)} ms, p99 ${percentile(sortedLatencies, 99).toFixed(2)} ms, mean ${(sortedLatencies.reduce((a, b) => a + b, 0) / sortedLatencies.length).toFixed(2)} ms (targets < 5 ms, < 20 ms)\n`,
+);
+process.stdout.write(
+  `node RSS: idle after start ${idleRss.toFixed(1)} MB (target < 80 MB); store node after the load ${afterLoadRss.toFixed(1)} MB; final node of the onion path after its run ${onion.rss.toFixed(1)} MB\n`,
+);
+process.exit(0);
