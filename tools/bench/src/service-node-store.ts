@@ -1,21 +1,27 @@
 /**
- * How fast the node stores: `store` RPCs through the dispatcher (schema check, hash, SQLite
- * commit, node signature) and the raw store, with `sync: normal` and `sync: full`, one
- * transaction per message against one transaction per batch of 64 (group commit).
+ * How fast the node stores, in-process (no HTTP): `store` RPCs through the dispatcher (schema
+ * check, hash, SQLite commit, node signature) and the raw store, with `sync: normal` and
+ * `sync: full`, one transaction per message against one transaction per batch of 64 (group
+ * commit). The HTTP figures against a fastify echo are `service-node.ts` (`bench:node`).
  *
- * Run: `pnpm --filter @murmur/service-node build && cd apps/service-node && pnpm exec tsx bench/store-throughput.ts`
- * (workspace packages resolve to their built dist). Prints the median of 5 rounds.
+ * Run: `pnpm --filter @murmur/service-node build && pnpm --filter @murmur/bench exec tsx
+ * src/service-node-store.ts` (workspace packages resolve to their built dist). Prints the median
+ * of 5 rounds.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCrypto } from '@murmur/crypto';
+import {
+  createRpcDispatcher,
+  createStaticNetworkView,
+  localOnlyReplicator,
+  type NewMessage,
+  nodeKeysFromSeed,
+  openMessageStore,
+  type SyncMode,
+} from '@murmur/service-node';
 import { HARDFORK, STORAGE_SERVER_VERSION, silentLogger } from '@murmur/wire';
-import { nodeKeysFromSeed } from '../src/keys.js';
-import { createStaticNetworkView } from '../src/network/static-network.js';
-import { createRpcDispatcher } from '../src/rpc/dispatcher.js';
-import { localOnlyReplicator } from '../src/rpc/replicator.js';
-import { type NewMessage, openMessageStore, type SyncMode } from '../src/storage/message-store.js';
 
 const crypto = await loadCrypto();
 const ROUNDS = 5;
