@@ -4,7 +4,12 @@
  * onion paths; each message is printed when it is sent, when the swarm stored it, and when it
  * arrives, with the measured send → receive time.
  */
-import { createClient, createMemoryStorage, type MurmurClient } from '@murmur/client';
+import {
+  createClient,
+  createMemoryStorage,
+  DEFAULT_POLL_INTERVAL_MS,
+  type MurmurClient,
+} from '@murmur/client';
 import type { MurmurCrypto } from '@murmur/crypto';
 import { formatSeconds, type Styles, type TerminalOutput } from './terminal.js';
 
@@ -156,7 +161,7 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
     const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
     write(
       styles.dim(
-        `  ${deliveries.length} messages, median ${formatSeconds(median)} send → receive (clients poll their swarm every second)`,
+        `  ${deliveries.length} messages, median ${formatSeconds(median)} send → receive (each client polls its swarm every ${formatSeconds(DEFAULT_POLL_INTERVAL_MS)})`,
       ),
     );
     return { ok: true, deliveries };

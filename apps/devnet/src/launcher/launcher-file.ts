@@ -26,6 +26,8 @@ export interface LauncherRecord {
   readyAt?: string | undefined;
   /** Milliseconds from the start of `up` to all-ready. */
   readyAfterMs?: number | undefined;
+  /** How long each start-up step took, ms (`@murmur/testnet`'s timings: ledger, wallets, …). */
+  timings?: Readonly<Record<string, number>> | undefined;
 }
 
 /** The path of `launcher.json` in `dir`. */

@@ -359,6 +359,7 @@ export async function runUp(options: UpOptions, components: UpComponents): Promi
     state: 'ready',
     readyAt: new Date().toISOString(),
     readyAfterMs: Math.round(readyAfterMs),
+    timings: { ...testnet.timings },
   });
   write(
     formatSummary(

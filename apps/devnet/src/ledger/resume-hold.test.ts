@@ -92,6 +92,39 @@ describe('the resumed ledger hold', () => {
     expect(timed?.()).toBe(false);
   });
 
+  it('releases within seconds when 21 nodes prove every 5 s at random phases', () => {
+    const keys = Array.from({ length: 21 }, (_unused, i) => `node-${i}`);
+    const fake = fakeLedger({
+      timestamp: 0,
+      nodes: keys.map((key) => [key, { status: 'active' }] as [string, FakeNode]),
+    });
+    let time = 100_000;
+    const hold = createResumeHold({ graceMs: 30_000 }, { ledger: fake.ledger, now: () => time });
+    // Deterministic phases: each node's first proof within the first 10 s (processes start
+    // one after the other), then one every 5 s plus a few ms of submission latency.
+    const next = keys.map((_key, i) => 100_000 + ((i * 7_919) % 10_000));
+    let released: number | undefined;
+    for (let tick = 0; tick < 30 && released === undefined; tick++) {
+      const until = 100_000 + (tick + 1) * 1_000;
+      for (;;) {
+        const earliest = Math.min(...next);
+        if (earliest > until) break;
+        const index = next.indexOf(earliest);
+        time = earliest;
+        fake.mempool.push({
+          type: 'uptime-proof',
+          node: keys[index] as string,
+          timestamp: earliest,
+        });
+        next[index] = earliest + 5_000 + 7;
+      }
+      time = until;
+      if (hold?.() === false) released = time;
+    }
+    expect(released).toBeDefined();
+    expect((released as number) - 100_000).toBeLessThan(15_000);
+  });
+
   it('keeps a node active across a long stop of a real ledger', async () => {
     const clock = new ManualClock();
     const test = await openTestLedger({ clock });

@@ -14,6 +14,9 @@ import type { Transaction, UptimeProofTransaction } from '@murmur/registry';
 import type { Logger } from '@murmur/wire';
 import type { DevnetLedger } from './ledger.js';
 
+/** How much younger than the timestamp tolerance a waiting proof must be to count, ms. */
+const FRESHNESS_MARGIN_MS = 100;
+
 /** Default longest hold, ms. */
 export const DEFAULT_RESUME_GRACE_MS = 30_000;
 
@@ -53,8 +56,11 @@ export function createResumeHold(
   }
   if (active.length === 0) return undefined;
   const deadline = now() + init.graceMs;
-  // A proof must still be within the timestamp tolerance when the block is made.
-  const freshFor = Math.max(0, params.uptimeProofTimestampToleranceMs - params.blockTimeMs);
+  // A proof must still be within the timestamp tolerance when the block is made, which is in
+  // the same tick as this check: a small margin is enough. (Each node proves every interval, so
+  // its newest proof is at most about one interval old; a margin as large as a block time would
+  // leave some node outside the window at almost every tick.)
+  const freshFor = Math.max(0, params.uptimeProofTimestampToleranceMs - FRESHNESS_MARGIN_MS);
   let released = false;
   components.logger?.info(
     { stoppedForMs: stoppedFor, activeNodes: active.length, graceMs: init.graceMs },

@@ -1,0 +1,405 @@
+/**
+ * Devnet benchmark (`pnpm --filter @murmur/bench run bench:devnet`): what a developer waits for
+ * and what the devnet costs, measured on the real command.
+ *
+ * 1. **Up → all-ready**: `node apps/devnet/dist/cli.js up --nodes N --fresh --base-port 0` is
+ *    spawned as people run it, timed from the spawn until its `launcher.json` says `ready` (every
+ *    node active in a swarm with its address and its `/health` ready). Several runs on a fresh
+ *    directory each; the median and its ratio to the 15 s target; the phases from
+ *    `@murmur/testnet`'s progress timings (recorded by `up` in launcher.json).
+ * 2. **Memory**: the resident set (`VmRSS` in `/proc/<pid>/status`) of the ledger and of every
+ *    node process once ready, summed and per node (the `up` process itself apart).
+ * 3. **Send → receive latency** on the devnet of the last run: two `@murmur/client` clients at the
+ *    client's default poll interval; each message is sent at a random point of the recipient's
+ *    poll cycle, timed until the recipient's `message` event; send → stored (the sender's outbox
+ *    reports the store) is the baseline measured in the same run.
+ *
+ * Build first (`npm run bench:devnet` does): the devnet and service-node CLIs, the client.
+ *
+ * Flags: `--nodes N` (default 20), `--runs N` (default 3), `--messages N` (default 40),
+ * `--block-time-ms N` (default: the devnet parameter set's).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createClient, createMemoryStorage, DEFAULT_POLL_INTERVAL_MS } from '@murmur/client';
+import { loadCrypto } from '@murmur/crypto';
+
+const TARGET_READY_MS = 15_000;
+const STEPS = ['ledger', 'wallets', 'registrations', 'processes', 'swarms', 'health'] as const;
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const CLI = join(root, 'apps', 'devnet', 'dist', 'cli.js');
+for (const file of [CLI, join(root, 'apps', 'service-node', 'dist', 'cli.js')]) {
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`pnpm build\` first`);
+}
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '20' },
+    runs: { type: 'string', default: '3' },
+    messages: { type: 'string', default: '40' },
+    'block-time-ms': { type: 'string' },
+  },
+});
+const nodes = Number(values.nodes);
+const runs = Number(values.runs);
+const messages = Number(values.messages);
+for (const [name, value] of [
+  ['--nodes', nodes],
+  ['--runs', runs],
+  ['--messages', messages],
+] as const) {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+}
+
+function median(list: readonly number[]): number {
+  const sorted = [...list].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function percentile(list: readonly number[], p: number): number {
+  const sorted = [...list].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1_000).toFixed(2)} s`;
+}
+
+function mib(kib: number): string {
+  return `${(kib / 1024).toFixed(1)} MiB`;
+}
+
+/** VmRSS of `pid` in KiB, or undefined. */
+function residentKib(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match === null ? undefined : Number(match[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds (user + system) `pid` has used, or undefined. */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
+}
+
+function runCli(args: readonly string[]): Promise<number> {
+  return new Promise((resolveRun) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 120_000 }, (error) => {
+      resolveRun(error === null ? 0 : typeof error.code === 'number' ? error.code : 1);
+    });
+  });
+}
+
+interface Run {
+  starts?: NodeStart[];
+  dir: string;
+  up: ChildProcess;
+  readyMs: number;
+  launcherReadyMs: number;
+  timings: Record<string, number>;
+}
+
+interface LauncherJson {
+  state?: string;
+  readyAfterMs?: number;
+  timings?: Record<string, number>;
+}
+
+interface DevnetJson {
+  seed: { url: string };
+}
+
+interface PidsJson {
+  processes: { name: string; pid: number }[];
+}
+
+async function startDevnet(index: number): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), `murmur-bench-devnet-${index}-`));
+  const devnetDir = join(dir, 'devnet');
+  const out = openSync(join(dir, 'up.out'), 'a');
+  const { NODE_OPTIONS: _hooks, ...env } = process.env;
+  const args = ['up', '--nodes', String(nodes), '--fresh', '--base-port', '0', '--dir', devnetDir];
+  if (values['block-time-ms'] !== undefined) args.push('--block-time-ms', values['block-time-ms']);
+  const started = performance.now();
+  const up = spawn(process.execPath, [CLI, ...args], {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...env, NO_COLOR: '1' },
+  });
+  closeSync(out);
+  let exited = false;
+  up.once('exit', () => {
+    exited = true;
+  });
+  const launcherFile = join(devnetDir, 'launcher.json');
+  for (;;) {
+    if (existsSync(launcherFile)) {
+      try {
+        const record = JSON.parse(readFileSync(launcherFile, 'utf8')) as LauncherJson;
+        if (record.state === 'ready') {
+          return {
+            dir,
+            up,
+            readyMs: performance.now() - started,
+            launcherReadyMs: record.readyAfterMs ?? Number.NaN,
+            timings: record.timings ?? {},
+          };
+        }
+      } catch {
+        // Being written.
+      }
+    }
+    if (exited || performance.now() - started > 180_000) {
+      throw new Error(
+        `murmur-devnet up did not get ready; its output:\n${readFileSync(join(dir, 'up.out'), 'utf8')}`,
+      );
+    }
+    await sleep(25);
+  }
+}
+
+async function stopDevnet(run: Run): Promise<void> {
+  const exit = new Promise<void>((resolveExit) => {
+    if (run.up.exitCode !== null) resolveExit();
+    else run.up.once('exit', () => resolveExit());
+  });
+  await runCli(['down', '--dir', join(run.dir, 'devnet')]);
+  await Promise.race([exit, sleep(30_000)]);
+  rmSync(run.dir, { recursive: true, force: true });
+}
+
+/** Milestones of one node's start, ms after its spawn (from its log file). */
+interface NodeStart {
+  loaded?: number;
+  listening?: number;
+  ready?: number;
+  proofAccepted?: number;
+}
+
+const MILESTONES: readonly [keyof NodeStart, string][] = [
+  ['loaded', 'murmur-node starting'],
+  ['listening', 'murmur-node listening'],
+  ['ready', 'node is ready: active in its swarm'],
+  ['proofAccepted', 'uptime proof accepted'],
+];
+
+/**
+ * Where a node's start-up time goes: spawn → its first log line (loading the program),
+ * → listening, → ready (caught up with the ledger, active in its swarm), → first uptime proof
+ * accepted — from the node's log (the testnet's start marker, then pino lines).
+ */
+function nodeStarts(dir: string, count: number): NodeStart[] {
+  const starts: NodeStart[] = [];
+  for (let index = 1; index <= count; index++) {
+    const file = join(dir, 'devnet', 'logs', `node-${String(index).padStart(2, '0')}.log`);
+    if (!existsSync(file)) continue;
+    let spawnedAt: number | undefined;
+    const start: NodeStart = {};
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      let json: { testnet?: string; time?: string | number; msg?: string };
+      try {
+        json = JSON.parse(line) as typeof json;
+      } catch {
+        continue;
+      }
+      if (json.testnet === 'start' && typeof json.time === 'string') {
+        spawnedAt = Date.parse(json.time);
+        continue;
+      }
+      if (spawnedAt === undefined || typeof json.time !== 'number') continue;
+      for (const [key, message] of MILESTONES) {
+        if (start[key] === undefined && json.msg === message) start[key] = json.time - spawnedAt;
+      }
+    }
+    starts.push(start);
+  }
+  return starts;
+}
+
+interface Memory {
+  ledgerKib: number;
+  nodeKib: number[];
+  launcherKib: number;
+  nodeCpuSeconds: number[];
+}
+
+function measureMemory(run: Run): Memory {
+  const pids = JSON.parse(readFileSync(join(run.dir, 'devnet', 'pids.json'), 'utf8')) as PidsJson;
+  const ledger = pids.processes.find((entry) => entry.name === 'ledger');
+  const nodePids = pids.processes.filter((entry) => entry.name.startsWith('node-'));
+  return {
+    ledgerKib: ledger === undefined ? 0 : (residentKib(ledger.pid) ?? 0),
+    nodeKib: nodePids.map((entry) => residentKib(entry.pid) ?? 0),
+    launcherKib: residentKib(run.up.pid as number) ?? 0,
+    nodeCpuSeconds: nodePids.map((entry) => cpuSeconds(entry.pid) ?? 0),
+  };
+}
+
+async function measureLatency(run: Run): Promise<{ delivered: number[]; stored: number[] }> {
+  const devnet = JSON.parse(
+    readFileSync(join(run.dir, 'devnet', 'devnet.json'), 'utf8'),
+  ) as DevnetJson;
+  const crypto = await loadCrypto();
+  const make = () =>
+    createClient({ seeds: [devnet.seed.url] }, { crypto, storage: createMemoryStorage() });
+  const alice = make();
+  const bob = make();
+  await alice.account.create();
+  await bob.account.create();
+  const arrivals = new Map<string, number>();
+  const waiting = new Map<string, (at: number) => void>();
+  for (const client of [alice, bob]) {
+    client.on('message', (message) => {
+      const at = performance.now();
+      const resolveArrival = waiting.get(message.id);
+      if (resolveArrival === undefined) arrivals.set(message.id, at);
+      else resolveArrival(at);
+    });
+  }
+  await Promise.all([alice.start(), bob.start()]);
+  await Promise.all([
+    alice.whenReady({ signal: AbortSignal.timeout(60_000) }),
+    bob.whenReady({ signal: AbortSignal.timeout(60_000) }),
+  ]);
+  const delivered: number[] = [];
+  const stored: number[] = [];
+  try {
+    for (let i = 0; i < messages; i++) {
+      const [sender, recipient] = i % 2 === 0 ? [alice, bob] : [bob, alice];
+      // Anywhere in the recipient's poll cycle.
+      await sleep(Math.random() * DEFAULT_POLL_INTERVAL_MS);
+      const sentAt = performance.now();
+      const { id } = await sender.sendMessage(recipient.sessionId as string, `message ${i}`);
+      const arrived = new Promise<number>((resolveArrival) => {
+        const early = arrivals.get(id);
+        if (early === undefined) waiting.set(id, resolveArrival);
+        else resolveArrival(early);
+      });
+      await sender.waitForDelivery(id, { signal: AbortSignal.timeout(60_000) });
+      stored.push(performance.now() - sentAt);
+      const at = await Promise.race([arrived, sleep(60_000).then(() => Number.NaN)]);
+      if (Number.isNaN(at)) throw new Error(`message ${i} did not arrive within 60 s`);
+      delivered.push(at - sentAt);
+      waiting.delete(id);
+    }
+  } finally {
+    await Promise.all([alice.stop(), bob.stop()]);
+  }
+  return { delivered, stored };
+}
+
+console.log(
+  `devnet benchmark: ${nodes} nodes, ${runs} runs, ${messages} messages; node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${mib(totalmem() / 1024)} RAM, load ${loadAverage()}`,
+);
+const results: Run[] = [];
+let memory: Memory | undefined;
+let latency: { delivered: number[]; stored: number[] } | undefined;
+for (let index = 1; index <= runs; index++) {
+  const run = await startDevnet(index);
+  results.push(run);
+  const phases = STEPS.map((step) => `${step} ${seconds(run.timings[step] ?? 0)}`).join(', ');
+  console.log(
+    `run ${index}: up → all-ready ${seconds(run.readyMs)} (inside up: ${seconds(run.launcherReadyMs)}); ${phases}; load ${loadAverage()}`,
+  );
+  run.starts = nodeStarts(run.dir, nodes);
+  try {
+    if (index === runs) {
+      await sleep(2_000);
+      memory = measureMemory(run);
+      latency = await measureLatency(run);
+    }
+  } finally {
+    await stopDevnet(run);
+  }
+}
+
+const ready = results.map((run) => run.readyMs);
+const readyMedian = median(ready);
+console.log('');
+console.log(`| figure | median of ${runs} | runs | target | ratio |`);
+console.log('|---|---:|---|---:|---:|');
+console.log(
+  `| up → all-ready, ${nodes} nodes | ${seconds(readyMedian)} | ${ready.map(seconds).join(', ')} | ${seconds(TARGET_READY_MS)} | ${(readyMedian / TARGET_READY_MS).toFixed(2)} |`,
+);
+for (const step of STEPS) {
+  const list = results.map((run) => run.timings[step] ?? 0);
+  console.log(`| … ${step} | ${seconds(median(list))} | ${list.map(seconds).join(', ')} | | |`);
+}
+{
+  const all = results.flatMap((run) => run.starts ?? []);
+  console.log('');
+  console.log(
+    `| a node's start, ms after its spawn (${all.length} nodes of ${runs} runs) | median | max |`,
+  );
+  console.log('|---|---:|---:|');
+  for (const [key, message] of MILESTONES) {
+    const list = all
+      .map((start) => start[key])
+      .filter((value): value is number => value !== undefined);
+    if (list.length === 0) continue;
+    console.log(`| "${message}" | ${seconds(median(list))} | ${seconds(Math.max(...list))} |`);
+  }
+}
+if (memory !== undefined) {
+  const nodesTotal = memory.nodeKib.reduce((sum, value) => sum + value, 0);
+  const total = nodesTotal + memory.ledgerKib;
+  console.log('');
+  console.log('| memory (VmRSS, once ready) | value |');
+  console.log('|---|---:|');
+  console.log(`| whole devnet (ledger + ${memory.nodeKib.length} nodes) | ${mib(total)} |`);
+  console.log(`| ledger | ${mib(memory.ledgerKib)} |`);
+  console.log(
+    `| one node: median / min / max | ${mib(median(memory.nodeKib))} / ${mib(Math.min(...memory.nodeKib))} / ${mib(Math.max(...memory.nodeKib))} |`,
+  );
+  console.log(`| murmur-devnet up (the launcher) | ${mib(memory.launcherKib)} |`);
+  console.log(
+    `| CPU one node used until then: median / max | ${median(memory.nodeCpuSeconds).toFixed(2)} s / ${Math.max(...memory.nodeCpuSeconds).toFixed(2)} s |`,
+  );
+}
+if (latency !== undefined) {
+  console.log('');
+  console.log(
+    `| send → receive, ${latency.delivered.length} messages, poll every ${DEFAULT_POLL_INTERVAL_MS} ms | p50 | p90 | p99 | max |`,
+  );
+  console.log('|---|---:|---:|---:|---:|');
+  for (const [name, list] of [
+    ['send → receive', latency.delivered],
+    ['send → stored (baseline)', latency.stored],
+  ] as const) {
+    console.log(
+      `| ${name} | ${seconds(percentile(list, 50))} | ${seconds(percentile(list, 90))} | ${seconds(percentile(list, 99))} | ${seconds(Math.max(...list))} |`,
+    );
+  }
+}
+process.exit(0);
