@@ -13,7 +13,7 @@
  * Needs `apps/service-node/dist` (the script builds it) and `apps/devnet/dist`
  * (`pnpm --filter @murmur/devnet build`). On failure the log file of every process is listed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Identity, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
@@ -182,7 +182,28 @@ beforeAll(async () => {
   );
 });
 
+/** Resident memory of each running node, MB (a figure for docs/BENCHMARKS.md, not a check). */
+function nodeRss(): number[] {
+  return testnet.nodes.flatMap((node) => {
+    if (node.pid === undefined) return [];
+    try {
+      const status = readFileSync(`/proc/${node.pid}/status`, 'utf8');
+      return [Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024];
+    } catch {
+      return [];
+    }
+  });
+}
+
 afterAll(async () => {
+  if (testnet !== undefined) {
+    const rss = nodeRss().sort((a, b) => a - b);
+    if (rss.length > 0) {
+      process.stderr.write(
+        `murmur e2e: node RSS after the run: min ${rss[0]?.toFixed(1)} MB, median ${rss[Math.floor(rss.length / 2)]?.toFixed(1)} MB, max ${rss[rss.length - 1]?.toFixed(1)} MB\n`,
+      );
+    }
+  }
   await testnet?.stop();
   // MURMUR_E2E_KEEP=1 keeps the logs and data for a look afterwards.
   const { MURMUR_E2E_KEEP: keep } = process.env;
