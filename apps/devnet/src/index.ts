@@ -4,8 +4,10 @@
  *
  * The ledger is a block producer over `@murmur/registry`'s rules, durable in SQLite, with an
  * HTTP API, a WebSocket block feed and the Session-style seed endpoint. The wallet creates key
- * files and sends staking transactions. Both are commands of the `murmur-devnet` executable and,
- * for launchers and tests, functions:
+ * files and sends staking transactions. `murmur-devnet up` starts a whole network (the ledger
+ * and N service nodes registered for real) and writes `devnet.json`, which
+ * {@link readDevnetFile} reads for clients and tests. All are commands of the `murmur-devnet`
+ * executable and, for launchers and tests, functions:
  *
  * @example
  * ```ts
@@ -23,7 +25,38 @@
 export type { CommandIo, CommandModule } from './cli/args.js';
 export { runCli } from './cli/dispatch.js';
 export { COMMANDS, type CommandEntry } from './commands/index.js';
-export { ConfigError, KeyFileError, LedgerStoreError, UsageError } from './errors.js';
+export {
+  ConfigError,
+  DevnetBusyError,
+  KeyFileError,
+  LedgerStoreError,
+  NoDevnetError,
+  UsageError,
+} from './errors.js';
+export {
+  buildDevnetFile,
+  DEVNET_FILE_NAME,
+  type DevnetFile,
+  type DevnetFileInput,
+  type DevnetFileNode,
+  type DevnetFileSwarm,
+  devnetFilePath,
+  parseDevnetFile,
+  readDevnetFile,
+} from './launcher/devnet-file.js';
+export {
+  LAUNCHER_FILE_NAME,
+  type LauncherRecord,
+  readLauncherRecord,
+  runningLauncher,
+} from './launcher/launcher-file.js';
+export { runUp, UP_DEFAULTS, type UpComponents, type UpOptions } from './launcher/run-up.js';
+export {
+  type CollectStatusInit,
+  collectStatus,
+  type DevnetStatus,
+  type ProcessStatus,
+} from './launcher/status.js';
 export * from './ledger/api-schemas.js';
 export { attachFeed, type Feed, type FeedComponents, type FeedInit } from './ledger/feed.js';
 export {
@@ -51,6 +84,12 @@ export {
   type BlockProducerInit,
   createBlockProducer,
 } from './ledger/producer.js';
+export {
+  createResumeHold,
+  DEFAULT_RESUME_GRACE_MS,
+  type ResumeHoldComponents,
+  type ResumeHoldInit,
+} from './ledger/resume-hold.js';
 export {
   DEFAULT_LEDGER_HOST,
   DEFAULT_LEDGER_PORT,

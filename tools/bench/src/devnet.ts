@@ -360,7 +360,7 @@ for (const step of STEPS) {
   const all = results.flatMap((run) => run.starts ?? []);
   console.log('');
   console.log(
-    `| a node's start, ms after its spawn (${all.length} nodes of ${runs} runs) | median | max |`,
+    `| a node's start: time after its spawn (${all.length} nodes of ${runs} runs) | median | max |`,
   );
   console.log('|---|---:|---:|');
   for (const [key, message] of MILESTONES) {

@@ -13,7 +13,13 @@ import {
   wantsHelp,
 } from '../cli/args.js';
 import { UsageError } from '../errors.js';
-import { programsFromEnv, resolveDevnetDir, stylesOf, terminalOf } from '../launcher/options.js';
+import {
+  invocationOf,
+  programsFromEnv,
+  resolveDevnetDir,
+  stylesOf,
+  terminalOf,
+} from '../launcher/options.js';
 import { runUp, UP_DEFAULTS, type UpOptions } from '../launcher/run-up.js';
 
 const USAGE = `Usage: murmur-devnet up [options]
@@ -116,7 +122,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     io.stdout(USAGE);
     return 0;
   }
-  const options = parseUpArgs(argv, io);
+  const options = { ...parseUpArgs(argv, io), command: invocationOf(process.argv[1]) };
   const testnet = await import('@murmur/testnet');
   const styles = stylesOf(io);
   const output = terminalOf(io);

@@ -24,6 +24,8 @@ export interface ExplainContext {
   root?: string | undefined;
   /** `--dir <path>` for the commands shown, when not the default directory. */
   dirFlag?: string | undefined;
+  /** How to run murmur-devnet here (default `murmur-devnet`). */
+  command?: string | undefined;
 }
 
 const BUILT_APPS: readonly [string, string][] = [
@@ -34,6 +36,7 @@ const BUILT_APPS: readonly [string, string][] = [
 /** The error's message with a headline and a hint; several lines, no trailing newline. */
 export function explainStartError(error: unknown, context: ExplainContext): string {
   const flag = context.dirFlag === undefined || context.dirFlag === '' ? '' : ` ${context.dirFlag}`;
+  const command = context.command ?? 'murmur-devnet';
   if (error instanceof MissingBuildError) {
     const app = BUILT_APPS.find(([file]) => error.file.endsWith(file));
     const shown =
@@ -61,7 +64,7 @@ export function explainStartError(error: unknown, context: ExplainContext): stri
     return `the devnet was not ready in time: ${error.message}`;
   }
   if (error instanceof TestnetBusyError) {
-    return `a devnet already runs in ${context.dir} (pids ${error.pids.join(', ')}): see it with \`murmur-devnet status${flag}\`, stop it with \`murmur-devnet down${flag}\``;
+    return `a devnet already runs in ${context.dir} (pids ${error.pids.join(', ')}): see it with \`${command} status${flag}\`, stop it with \`${command} down${flag}\``;
   }
   if (error instanceof TransactionRefusedError) {
     return `${error.message}\n  ledger log: ${context.dir}/logs/ledger.log`;

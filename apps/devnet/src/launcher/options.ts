@@ -3,7 +3,7 @@
  * `$MURMUR_DEVNET_DIR`, else `.devnet` under the current directory), the program paths, and the
  * styles for the current output.
  */
-import { resolve } from 'node:path';
+import { basename, isAbsolute, relative, resolve } from 'node:path';
 import type { TestnetPrograms } from '@murmur/testnet';
 import type { CommandEnv, CommandIo } from '../cli/args.js';
 import { colorsWanted, createStyles, type Styles, type TerminalOutput } from './terminal.js';
@@ -64,4 +64,16 @@ export function terminalOf(io: CommandIo): TerminalOutput {
 /** Styles for the command's standard output. */
 export function stylesOf(io: CommandIo): Styles {
   return createStyles(colorsWanted(io.stdoutIsTTY === true, io.env));
+}
+
+/**
+ * How people run this CLI from `cwd`, for the commands printed in hints: `murmur-devnet` when it
+ * was started through its bin link, else `node <path of cli.js>` (relative when below `cwd`), as
+ * after `npm run devnet` in the repository, where `murmur-devnet` is not on the PATH.
+ */
+export function invocationOf(script: string | undefined, cwd = process.cwd()): string {
+  if (script === undefined || basename(script) === 'murmur-devnet') return 'murmur-devnet';
+  const path = relative(cwd, script);
+  const shown = path.startsWith('..') || isAbsolute(path) ? script : path;
+  return `node ${shellQuote(shown)}`;
 }

@@ -69,6 +69,8 @@ export interface UpOptions {
   programs?: Partial<TestnetPrograms> | undefined;
   /** `--dir <path>` for the commands printed in hints (empty for the default directory). */
   dirFlag?: string | undefined;
+  /** How to run murmur-devnet here, for the hints (default `murmur-devnet`). */
+  command?: string | undefined;
   /** How often the running devnet is looked at, ms (default 2 s). */
   watchIntervalMs?: number | undefined;
 }
@@ -211,6 +213,7 @@ export async function runUp(options: UpOptions, components: UpComponents): Promi
   const begin = now();
 
   const flag = options.dirFlag ? ` ${options.dirFlag}` : '';
+  const command = options.command ?? 'murmur-devnet';
   if (!looksLikeDevnet(dir)) {
     throw new DevnetBusyError(
       `${dir} is not empty and holds no devnet: choose a new or empty directory with --dir`,
@@ -219,13 +222,13 @@ export async function runUp(options: UpOptions, components: UpComponents): Promi
   const live = runningLauncher(dir);
   if (live !== undefined && live.pid !== pid) {
     throw new DevnetBusyError(
-      `a devnet already runs in ${dir} (murmur-devnet up, pid ${live.pid}, ${live.state}): see it with \`murmur-devnet status${flag}\`, stop it with \`murmur-devnet down${flag}\``,
+      `a devnet already runs in ${dir} (murmur-devnet up, pid ${live.pid}, ${live.state}): see it with \`${command} status${flag}\`, stop it with \`${command} down${flag}\``,
     );
   }
   const busy = runningNames(dir, true);
   if (busy.length > 0) {
     throw new DevnetBusyError(
-      `processes of a devnet still run in ${dir} (${describeNames(busy)}): stop them with \`murmur-devnet down${flag}\``,
+      `processes of a devnet still run in ${dir} (${describeNames(busy)}): stop them with \`${command} down${flag}\``,
     );
   }
   // --fresh: deleted here rather than by the testnet, so that launcher.json (written next) stays.
@@ -328,12 +331,13 @@ export async function runUp(options: UpOptions, components: UpComponents): Promi
         resumed: resumed !== undefined,
         root: components.root,
         dirFlag: options.dirFlag,
+        command,
       })}\n`,
     );
     errors.write(
       clean
         ? `Everything it had started is stopped; no devnet process is left. Logs: ${testnetLayout(dir).logsDir}\n`
-        : `Some processes are still running (${describeNames(runningNames(dir))}): run \`murmur-devnet down${flag}\`\n`,
+        : `Some processes are still running (${describeNames(runningNames(dir))}): run \`${command} down${flag}\`\n`,
     );
     return 1;
   }
@@ -364,7 +368,7 @@ export async function runUp(options: UpOptions, components: UpComponents): Promi
   write(
     formatSummary(
       file,
-      { readyAfterMs, resumed: resumed !== undefined, dirFlag: options.dirFlag },
+      { readyAfterMs, resumed: resumed !== undefined, dirFlag: options.dirFlag, command },
       styles,
     ),
   );
@@ -418,13 +422,13 @@ export async function runUp(options: UpOptions, components: UpComponents): Promi
   unsubscribe();
   if (still.length > 0) {
     errors.write(
-      `murmur-devnet up: could not stop ${describeNames(still)}; run \`murmur-devnet down${flag}\`\n`,
+      `murmur-devnet up: could not stop ${describeNames(still)}; run \`${command} down${flag}\`\n`,
     );
     return 1;
   }
   write(
     `${styles.green('✔')} Stopped ${describeNames(before) || 'nothing'} in ${formatSeconds(now() - stopStarted)}; nothing else was touched.\n` +
-      `${styles.dim(`  Data kept in ${dir}: \`murmur-devnet up${flag}\` resumes this devnet, --fresh starts a new one.`)}\n`,
+      `${styles.dim(`  Data kept in ${dir}: the next \`up\`${flag === '' ? '' : ` with${flag}`} resumes this devnet; --fresh starts a new one.`)}\n`,
   );
   return 0;
 }

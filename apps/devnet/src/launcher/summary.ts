@@ -21,11 +21,14 @@ export interface SummaryInit {
   ready?: ReadonlySet<string> | undefined;
   /** `--dir <path>` to add to the commands shown, when the directory is not the default. */
   dirFlag?: string | undefined;
+  /** How to run murmur-devnet here (default `murmur-devnet`). */
+  command?: string | undefined;
 }
 
 /** The summary as text (ends with a newline). */
 export function formatSummary(file: DevnetFile, init: SummaryInit, styles: Styles): string {
   const flag = init.dirFlag === undefined || init.dirFlag === '' ? '' : ` ${init.dirFlag}`;
+  const command = init.command ?? 'murmur-devnet';
   const rows = file.nodes.map((node) => {
     const ready = init.ready === undefined || init.ready.has(node.name);
     const status =
@@ -55,10 +58,10 @@ export function formatSummary(file: DevnetFile, init: SummaryInit, styles: Style
     `  Seed endpoint  ${styles.cyan(file.seed.url)}`,
     `  Ledger         ${styles.cyan(file.ledger.url)}  ${styles.dim(`(block feed ${file.ledger.feedUrl})`)}`,
     `  devnet.json    ${file.dir}/devnet.json  ${styles.dim('(keys, addresses, ports, swarms)')}`,
-    `  Logs           ${file.logsDir}  ${styles.dim(`(murmur-devnet logs node-01 -f${flag})`)}`,
+    `  Logs           ${file.logsDir}  ${styles.dim(`(${command} logs node-01 -f${flag})`)}`,
     `  Data           ${file.dir}/nodes  ${styles.dim(`(ledger: ${file.ledger.dataDir})`)}`,
     '',
-    `Press ${styles.bold('Ctrl-C')} to stop the devnet ${styles.dim(`(or run \`murmur-devnet down${flag}\` in another terminal)`)}.`,
+    `Press ${styles.bold('Ctrl-C')} to stop the devnet ${styles.dim(`(or run \`${command} down${flag}\` in another terminal)`)}.`,
     '',
   ];
   return lines.join('\n');
