@@ -53,7 +53,7 @@ export async function changeRevocation(
   params: SubaccountRevocationParams,
   call: RpcCall,
 ): Promise<RpcResult> {
-  assertSignatureTimestamp(method, params.timestamp, call.now);
+  assertSignatureTimestamp(method, params.timestamp, call.now, { forwarded: call.forwarded });
   const tokens = tokenBytes(method, params.tokens);
   verifyRequestSignature(context, params, {
     method,
