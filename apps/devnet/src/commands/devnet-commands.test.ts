@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { processNameArg } from '../launcher/node-name.js';
 import { cli } from '../test-support/cli.js';
 import { devnetDirWith, fakeManifest } from '../test-support/devnet.js';
@@ -85,9 +85,9 @@ describe('the devnet commands', () => {
       env: {},
       interrupt: controller.signal,
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await vi.waitFor(() => expect(stdout).toBe('plain\n'), { timeout: 10_000 });
     writeFileSync(join(dir, 'logs', 'ledger.log'), 'plain\nmore\n');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await vi.waitFor(() => expect(stdout).toContain('more'), { timeout: 10_000 });
     controller.abort();
     expect(await running).toBe(0);
     expect(stdout).toBe('plain\nmore\n');

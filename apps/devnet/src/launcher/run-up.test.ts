@@ -21,6 +21,8 @@ import { processIdentity, readLauncherRecord, writeLauncherRecord } from './laun
 import { runUp, type UpComponents, type UpOptions } from './run-up.js';
 import { createStyles, stripAnsi } from './terminal.js';
 
+/** vi.waitFor's limits: generous, for a busy machine. */
+const WAIT = { timeout: 10_000, interval: 20 };
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -97,7 +99,7 @@ describe('murmur-devnet up', () => {
     const manifest = fakeManifest(3);
     const test = harness(dir, manifest);
     const done = runUp(options(dir, { fresh: true }), test.components);
-    await vi.waitFor(() => expect(test.output.text).toContain('Press Ctrl-C'));
+    await vi.waitFor(() => expect(test.output.text).toContain('Press Ctrl-C'), WAIT);
     expect(readLauncherRecord(dir)).toMatchObject({ pid: process.pid, state: 'ready' });
     const file = readDevnetFile(dir);
     expect(file?.seed.url).toBe('http://127.0.0.1:22100/json_rpc');
@@ -143,7 +145,7 @@ describe('murmur-devnet up', () => {
       });
     });
     const done = runUp(options(dir), test.components);
-    await vi.waitFor(() => expect(test.started).toHaveLength(1));
+    await vi.waitFor(() => expect(test.started).toHaveLength(1), WAIT);
     test.signal('SIGTERM');
     expect(await done).toBe(0);
     expect(stripAnsi(test.output.text)).toContain('Stopped before the devnet was ready');
@@ -154,10 +156,10 @@ describe('murmur-devnet up', () => {
     dirs.push(dir);
     const test = harness(dir, fakeManifest(3));
     const done = runUp(options(dir), test.components);
-    await vi.waitFor(() => expect(test.output.text).toContain('Press Ctrl-C'));
+    await vi.waitFor(() => expect(test.output.text).toContain('Press Ctrl-C'), WAIT);
     test.signal();
     test.signal();
-    await vi.waitFor(() => expect(test.exits).toEqual([130]));
+    await vi.waitFor(() => expect(test.exits).toEqual([130]), WAIT);
     expect(test.calls).toContain('stopTestnetProcesses 0');
     await done;
   });
@@ -194,7 +196,7 @@ describe('murmur-devnet up', () => {
     writeFileSync(join(dir, 'ledger', 'ledger.sqlite'), '');
     const test = harness(dir, manifest);
     const done = runUp(options(dir, { nodes: 3 }), test.components);
-    await vi.waitFor(() => expect(test.output.text).toContain('Press Ctrl-C'));
+    await vi.waitFor(() => expect(test.output.text).toContain('Press Ctrl-C'), WAIT);
     test.signal();
     expect(await done).toBe(0);
     expect(test.started[0]?.nodes).toBe(2);
@@ -218,7 +220,7 @@ describe('murmur-devnet up', () => {
         return { ok: true, deliveries: [] };
       },
     });
-    await vi.waitFor(() => expect(demos).toHaveLength(1));
+    await vi.waitFor(() => expect(demos).toHaveLength(1), WAIT);
     expect(demos[0]?.seedUrl).toBe('http://127.0.0.1:22100/json_rpc');
     expect(demos[0]?.nodeNames?.size).toBe(3);
     test.signal();
