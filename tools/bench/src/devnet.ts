@@ -181,7 +181,7 @@ async function startDevnet(index: number): Promise<Run> {
     }
     if (exited || performance.now() - started > 180_000) {
       throw new Error(
-        `murmur-devnet up did not get ready; its output:\n${readFileSync(join(dir, 'up.out'), 'utf8')}`,
+        `murmur-devnet up did not get ready (logs kept in ${devnetDir}/logs); its output:\n${readFileSync(join(dir, 'up.out'), 'utf8')}`,
       );
     }
     await sleep(25);
