@@ -22,11 +22,29 @@ import type { Block, GenesisConfig, Transaction, TransactionType, Version } from
 
 type AnyValidator = Validator<Record<string, never>, TSchema>;
 
-function compile(schema: TSchema): AnyValidator {
-  return Compile(schema) as unknown as AnyValidator;
+/** What the codec needs of a compiled schema. */
+export interface SchemaValidator {
+  Check(value: unknown): boolean;
+  Errors(value: unknown): ReturnType<AnyValidator['Errors']>;
 }
 
-const transactionValidators: Readonly<Record<TransactionType, AnyValidator>> = Object.freeze({
+/**
+ * A validator compiled on first use: compiling every transaction and block schema when the module
+ * loads slowed the start of every process that imports the registry.
+ */
+function compile(schema: TSchema): SchemaValidator {
+  let validator: AnyValidator | undefined;
+  const compiled = (): AnyValidator => {
+    validator ??= Compile(schema) as unknown as AnyValidator;
+    return validator;
+  };
+  return Object.freeze({
+    Check: (value: unknown) => compiled().Check(value),
+    Errors: (value: unknown) => compiled().Errors(value),
+  });
+}
+
+const transactionValidators: Readonly<Record<TransactionType, SchemaValidator>> = Object.freeze({
   transfer: compile(JsonTransactionSchemas.transfer),
   faucet: compile(JsonTransactionSchemas.faucet),
   register: compile(JsonTransactionSchemas.register),
@@ -53,7 +71,7 @@ export const TRANSACTION_TYPES: readonly TransactionType[] = Object.freeze(
  * (as a path like `transactions/3/amount`), or returns when the value is valid.
  */
 export function assertSchema(
-  validator: AnyValidator,
+  validator: SchemaValidator,
   value: unknown,
   what: string,
   prefix = '',
@@ -82,7 +100,7 @@ export function assertSchema(
 }
 
 /** Compiles a TypeBox schema into a validator usable with {@link assertSchema}. */
-export function compileSchema(schema: TSchema): AnyValidator {
+export function compileSchema(schema: TSchema): SchemaValidator {
   return compile(schema);
 }
 
