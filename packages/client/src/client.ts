@@ -29,6 +29,7 @@ import {
   type Clock,
   checkSchema,
   createChecker,
+  createEmitter,
   errorFromResponse,
   InvalidInputError,
   InvalidResponseError,
@@ -52,14 +53,13 @@ import { sealTextMessage } from './content.js';
 import { type ConversationsApi, createConversationsApi } from './conversations.js';
 import { createLedgerDirectory, createSeedDirectory, type NodeDirectory } from './directory.js';
 import { AccountMissingError } from './errors.js';
-import {
-  type ClientErrorSource,
-  type ClientEvents,
-  type ClientHealth,
-  createEmitter,
-  type Listener,
-  type MessageStateEvent,
-  type OutgoingState,
+import type {
+  ClientErrorSource,
+  ClientEvents,
+  ClientHealth,
+  Listener,
+  MessageStateEvent,
+  OutgoingState,
 } from './events.js';
 import { createNetworkTime, type NetworkTime, type NetworkTimeInit } from './network-time.js';
 import { createOutbox, type OutboxInit } from './outbox.js';
@@ -289,7 +289,12 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     throw new InvalidInputError('createClient: `identity` must be an Identity from @murmur/crypto');
   }
 
-  const events = createEmitter<ClientEvents>(logger);
+  const events = createEmitter<ClientEvents>((error, name) =>
+    logger.warn(
+      { event: String(name), err: error instanceof Error ? error.message : String(error) },
+      'client: an event listener threw',
+    ),
+  );
   let identity: Identity | undefined = init.identity;
   let started = false;
   let lifecycle = new AbortController();

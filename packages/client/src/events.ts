@@ -3,7 +3,7 @@
  * payloads of every event a client emits.
  */
 import type { PathHealth } from '@murmur/onion';
-import type { Logger, MurmurError } from '@murmur/wire';
+import type { MurmurError } from '@murmur/wire';
 
 /** The state of an outgoing message. */
 export type OutgoingState = 'queued' | 'sending' | 'sent' | 'failed';
@@ -126,60 +126,5 @@ export interface ClientEvents {
   error: ClientErrorEvent;
 }
 
-/** A listener. */
-export type Listener<T> = (event: T) => void;
-
-/** A small typed emitter. */
-export interface Emitter<Events extends object> {
-  /** Adds a listener; returns the function that removes it. */
-  on<K extends keyof Events>(name: K, listener: Listener<Events[K]>): () => void;
-  /** Removes a listener. */
-  off<K extends keyof Events>(name: K, listener: Listener<Events[K]>): void;
-  /** Calls every listener of `name`. A listener that throws is logged and skipped. */
-  emit<K extends keyof Events>(name: K, event: Events[K]): void;
-  /** Number of listeners of `name`. */
-  listenerCount(name: keyof Events): number;
-  /** Removes every listener. */
-  clear(): void;
-}
-
-/** Creates an emitter; `logger` hears about listeners that throw. */
-export function createEmitter<Events extends object>(logger: Logger): Emitter<Events> {
-  const listeners = new Map<keyof Events, Set<Listener<never>>>();
-  return {
-    on(name, listener) {
-      let set = listeners.get(name);
-      if (set === undefined) {
-        set = new Set();
-        listeners.set(name, set);
-      }
-      set.add(listener as Listener<never>);
-      return () => {
-        listeners.get(name)?.delete(listener as Listener<never>);
-      };
-    },
-    off(name, listener) {
-      listeners.get(name)?.delete(listener as Listener<never>);
-    },
-    emit(name, event) {
-      const set = listeners.get(name);
-      if (set === undefined || set.size === 0) return;
-      for (const listener of [...set]) {
-        try {
-          (listener as Listener<typeof event>)(event);
-        } catch (error) {
-          logger.warn(
-            { event: String(name), err: error instanceof Error ? error.message : String(error) },
-            'client: an event listener threw',
-          );
-        }
-      }
-    },
-    listenerCount(name) {
-      return listeners.get(name)?.size ?? 0;
-    },
-    clear() {
-      listeners.clear();
-    },
-  };
-}
+/** A listener (the shared emitter of `@murmur/wire`). */
+export type { Listener } from '@murmur/wire';

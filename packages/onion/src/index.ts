@@ -60,15 +60,14 @@ export {
   pathErrorFromResponse,
 } from './decode-response.js';
 export { OnionLayerRejectedError, PathUnavailableError } from './errors.js';
-export {
-  type BootstrapEvent,
-  createEmitter,
-  type Emitter,
-  type Listener,
-  type PathHealth,
-  type PathHealthEvent,
-  type PathManagerEvents,
-  type PathsEvent,
+export type {
+  BootstrapEvent,
+  Emitter,
+  Listener,
+  PathHealth,
+  PathHealthEvent,
+  PathManagerEvents,
+  PathsEvent,
 } from './events.js';
 export { isIpv4, type OnionNode, subnetOf, toOnionNode } from './onion-node.js';
 export {

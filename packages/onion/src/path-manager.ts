@@ -19,6 +19,7 @@ import {
   AbortError,
   type AbortOptions,
   type Clock,
+  createEmitter,
   InvalidInputError,
   type Logger,
   RequestTimeoutError,
@@ -28,13 +29,12 @@ import {
   throwIfAborted,
 } from '@murmur/wire';
 import { PathUnavailableError } from './errors.js';
-import {
-  createEmitter,
-  type Emitter,
-  type Listener,
-  type PathHealth,
-  type PathHealthEvent,
-  type PathManagerEvents,
+import type {
+  Emitter,
+  Listener,
+  PathHealth,
+  PathHealthEvent,
+  PathManagerEvents,
 } from './events.js';
 import { frozenNode, type OnionNode, toOnionNode } from './onion-node.js';
 import { decodePathCache, encodePathCache } from './path-cache.js';
@@ -315,7 +315,10 @@ class DefaultPathManager implements PathManager {
     this.#store = components.store;
     this.#logger = (components.logger ?? silentLogger()).child({ component: 'onion-paths' });
     this.#clock = components.clock ?? systemClock;
-    this.#events = createEmitter<PathManagerEvents>(this.#logger);
+    const logger = this.#logger;
+    this.#events = createEmitter<PathManagerEvents>((error, name) =>
+      logger.warn({ event: String(name), err: error }, 'onion: an event listener threw'),
+    );
   }
 
   // -------------------------------------------------------------------------------------------

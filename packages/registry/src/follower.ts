@@ -13,6 +13,8 @@ import {
   AbortError,
   type AbortOptions,
   type Clock,
+  createEmitter,
+  type EventSource,
   type Logger,
   type Startable,
   silentLogger,
@@ -20,7 +22,6 @@ import {
 } from '@murmur/wire';
 import { type ApplyOptions, applyBlock } from './apply.js';
 import { createGenesis } from './block.js';
-import { TypedEmitter, type TypedEvents } from './events.js';
 import { BLOCKS_MAX_LIMIT } from './ledger-api.js';
 import type { LedgerSource } from './ledger-source.js';
 import { activeNodes, getNode } from './queries.js';
@@ -68,7 +69,7 @@ export interface RegistryFollowerEvents extends Record<string, unknown> {
 }
 
 /** A running follower. */
-export interface RegistryFollower extends Startable, TypedEvents<RegistryFollowerEvents> {
+export interface RegistryFollower extends Startable, EventSource<RegistryFollowerEvents> {
   /** The current state (`undefined` before genesis is loaded). */
   readonly state: RegistryState | undefined;
   /** The current height (-1 before genesis is loaded). */
@@ -110,7 +111,7 @@ export function createRegistryFollower(
   const batchSize = Math.min(Math.max(init.batchSize ?? BLOCKS_MAX_LIMIT, 1), BLOCKS_MAX_LIMIT);
   const maxBuffered = init.maxBufferedBlocks ?? 1_000;
   const applyOptions = init.applyOptions ?? {};
-  const events = new TypedEmitter<RegistryFollowerEvents>((error) =>
+  const events = createEmitter<RegistryFollowerEvents>((error) =>
     logger.warn({ err: error }, 'a follower listener threw'),
   );
 

@@ -86,7 +86,6 @@ export {
   TRANSACTION_TYPES,
 } from './codec.js';
 export { type BlockRejectionReason, InvalidBlockError } from './errors.js';
-export { type EventMap, TypedEmitter, type TypedEvents } from './events.js';
 export {
   createRegistryFollower,
   type RegistryFollower,

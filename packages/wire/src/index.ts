@@ -34,6 +34,7 @@ export * from './components.js';
 export * from './constants.js';
 export * from './encoding.js';
 export * from './errors.js';
+export * from './events.js';
 export * from './namespaces.js';
 export * from './onion-v4.js';
 export * from './rpc.js';
