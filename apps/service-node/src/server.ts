@@ -131,6 +131,11 @@ export async function startNode(
     { node: keys.ed25519Hex, version, dataDir: config.dataDir, crypto: crypto.backend },
     'murmur-node starting',
   );
+  if (crypto.backend !== 'native') {
+    logger.warn(
+      'the native crypto addon (sodium-native) did not load: the WebAssembly build runs instead, 2-5 times slower',
+    );
+  }
 
   const store = openMessageStore(
     {

@@ -150,6 +150,8 @@ describe('murmur-node as a real process', () => {
       crypto.signRequest('retrieve', { namespace: 0, timestamp }, alice.ed25519.secretKey);
 
     const first = await start(dataDir, network);
+    // The bundled CLI finds the native addon (a silent fall back to WebAssembly is 2-5x slower).
+    expect(first.log()).toMatch(/"crypto":"native"/);
     const acknowledged: string[] = [];
     let counter = 0;
     let killed = false;
