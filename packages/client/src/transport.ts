@@ -25,16 +25,15 @@ import {
   sendOnionRequest,
 } from '@murmur/onion';
 import {
-  AbortError,
   type AbortOptions,
   type Clock,
   ClockOutOfSyncError,
   errorFromResponse,
+  fetchWithTimeout,
   InvalidResponseError,
   type Logger,
   MurmurError,
   parseResponse,
-  RequestTimeoutError,
   type RpcMethod,
   throwIfAborted,
   UpstreamFailedError,
@@ -340,38 +339,19 @@ export function createTransport(init: TransportInit, components: TransportCompon
   ) => {
     throwIfAborted(options.signal);
     const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onAbort = () => controller.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
     const sentAt = clock.now();
-    let status: number;
-    let text: string;
-    try {
-      const response = await fetch(`${scheme}://${target.ip}:${target.port}/storage_rpc/v1`, {
+    const answer = await fetchWithTimeout(
+      fetch,
+      `${scheme}://${target.ip}:${target.port}/storage_rpc/v1`,
+      {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: utf8Encode(JSON.stringify({ method, params })) as Uint8Array<ArrayBuffer>,
-        signal: controller.signal,
-      });
-      status = response.status;
-      text = await response.text();
-    } catch (cause) {
-      if (options.signal?.aborted) throw new AbortError('request aborted', { cause });
-      if (timedOut) {
-        throw new RequestTimeoutError(`no answer from ${target.ip}:${target.port} in time`, {
-          cause,
-        });
-      }
-      throw new UpstreamFailedError(`${target.ip}:${target.port} is unreachable`, { cause });
-    } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+      },
+      { signal: options.signal, timeoutMs, peer: `${target.ip}:${target.port}` },
+    );
+    const status = answer.status;
+    const text = new TextDecoder().decode(answer.body);
     const receivedAt = clock.now();
     if (status !== 200) throw withNode(errorFromResponse(status, text), target);
     let body: unknown;

@@ -4,15 +4,13 @@
  * swarm ID, checked with `@murmur/wire`'s seed schema.
  */
 import {
-  AbortError,
   type AbortOptions,
   errorFromResponse,
+  fetchWithTimeout,
   InvalidInputError,
   InvalidResponseError,
   parseSeedResponse,
-  RequestTimeoutError,
   throwIfAborted,
-  UpstreamFailedError,
   utf8Encode,
 } from '@murmur/wire';
 import type { OnionNode } from './onion-node.js';
@@ -100,36 +98,14 @@ export async function fetchSeedNodes(
     JSON.stringify({ jsonrpc: '2.0', id: '0', method: 'get_n_service_nodes', params }),
   );
 
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timeoutMs);
-  const onAbort = () => controller.abort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  let status: number;
-  let text: string;
-  try {
-    const response = await components.fetch(url, {
-      method: 'POST',
-      body: body as Uint8Array<ArrayBuffer>,
-      signal: controller.signal,
-    });
-    status = response.status;
-    text = await response.text();
-  } catch (cause) {
-    if (options.signal?.aborted) throw new AbortError('seed request aborted', { cause });
-    if (timedOut) {
-      throw new RequestTimeoutError(`seed: no answer from ${url.host} within ${timeoutMs} ms`, {
-        cause,
-      });
-    }
-    throw new UpstreamFailedError(`seed: ${url.host} is unreachable`, { cause });
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-  }
+  const reply = await fetchWithTimeout(
+    components.fetch,
+    url.toString(),
+    { method: 'POST', body: body as Uint8Array<ArrayBuffer> },
+    { signal: options.signal, timeoutMs, peer: `seed ${url.host}` },
+  );
+  const status = reply.status;
+  const text = new TextDecoder().decode(reply.body);
   if (status !== 200) throw errorFromResponse(status, text);
 
   const answer = parseSeedResponse(text);

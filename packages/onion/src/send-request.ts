@@ -5,13 +5,12 @@
  */
 import type { MurmurCrypto } from '@murmur/crypto';
 import {
-  AbortError,
+  fetchWithTimeout,
   InvalidInputError,
   type Logger,
-  RequestTimeoutError,
+  MurmurError,
   silentLogger,
   throwIfAborted,
-  UpstreamFailedError,
 } from '@murmur/wire';
 import { type BuildOnionRequestInput, buildOnionRequest } from './build-request.js';
 import { decodeOnionResponse, markOnionFailure, type OnionResponse } from './decode-response.js';
@@ -78,53 +77,27 @@ export async function sendOnionRequest(
   const guard = request.guard;
   const url = `${scheme}://${guard.ip}:${guard.port}${ONION_REQUEST_ROUTE}`;
 
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timeoutMs);
-  const onAbort = () => controller.abort();
-  input.signal?.addEventListener('abort', onAbort, { once: true });
-
   let status: number;
   let body: Uint8Array;
   try {
     // A Uint8Array body gets no Content-Type from fetch, as Session desktop sends it.
-    const response = await components.fetch(url, {
-      method: 'POST',
-      headers: { ...ONION_REQUEST_HEADERS },
-      body: request.body as Uint8Array<ArrayBuffer>,
-      signal: controller.signal,
-    });
-    status = response.status;
-    body = new Uint8Array(await response.arrayBuffer());
-  } catch (cause) {
-    if (input.signal?.aborted) {
-      throw markOnionFailure(new AbortError('onion request aborted', { cause }), 'none');
-    }
-    const details = { guard: guard.ed25519 };
-    if (timedOut) {
-      logger.debug({ guard: guard.ed25519, timeoutMs }, 'onion: request timed out');
-      throw markOnionFailure(
-        new RequestTimeoutError(`onion request: no answer within ${timeoutMs} ms`, {
-          cause,
-          details,
-        }),
-        'path',
-      );
-    }
-    logger.debug({ guard: guard.ed25519 }, 'onion: guard unreachable');
-    throw markOnionFailure(
-      new UpstreamFailedError(`onion request: the guard ${guard.ip}:${guard.port} is unreachable`, {
-        cause,
-        details,
-      }),
-      'path',
-    );
-  } finally {
-    clearTimeout(timer);
-    input.signal?.removeEventListener('abort', onAbort);
+    ({ status, body } = await fetchWithTimeout(
+      components.fetch,
+      url,
+      {
+        method: 'POST',
+        headers: { ...ONION_REQUEST_HEADERS },
+        body: request.body as Uint8Array<ArrayBuffer>,
+      },
+      { signal: input.signal, timeoutMs, peer: `guard ${guard.ip}:${guard.port}` },
+    ));
+  } catch (error: unknown) {
+    if (!MurmurError.isInstance(error)) throw error;
+    if (error.code === 'ABORTED') throw markOnionFailure(error, 'none');
+    // A guard that times out or cannot be reached fails the whole path.
+    Object.assign(error.details, { guard: guard.ed25519 });
+    logger.debug({ guard: guard.ed25519, code: error.code }, 'onion: the guard did not answer');
+    throw markOnionFailure(error, 'path');
   }
   if (status !== 200) {
     logger.debug({ guard: guard.ed25519, status }, 'onion: the path answered an error');

@@ -35,6 +35,7 @@ export * from './constants.js';
 export * from './encoding.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './http.js';
 export * from './namespaces.js';
 export * from './onion-v4.js';
 export * from './rpc.js';
