@@ -421,8 +421,11 @@ function ceilDiv(numerator: bigint, denominator: bigint): bigint {
   return (numerator + denominator - 1n) / denominator;
 }
 
-/** Unreserved room left in a node: requirement − contributed − reserved but not yet put in. */
-function openRoom(node: ServiceNodeState, params: RegistryParams): bigint {
+/**
+ * Unreserved room left in a node: requirement − contributed − reserved but not yet put in.
+ * Exposed for wallets' UIs (the ledger's `GET /node/:key` answers it as `openRoom`).
+ */
+export function openRoom(node: ServiceNodeState, params: RegistryParams): bigint {
   let outstanding = 0n;
   for (const contribution of node.contributions) {
     if (contribution.reserved > contribution.amount) {

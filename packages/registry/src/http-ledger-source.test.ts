@@ -3,8 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { MurmurCrypto } from '@murmur/crypto';
 import {
   AbortError,
+  ForbiddenError,
+  InvalidInputError,
   InvalidResponseError,
+  NotFoundError,
   RequestTimeoutError,
+  UnsupportedError,
   UpstreamFailedError,
 } from '@murmur/wire';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -14,7 +18,7 @@ import {
   type WebSocketConstructor,
   type WebSocketLike,
 } from './http-ledger-source.js';
-import { encodeStateResponse } from './ledger-api.js';
+import { encodeNodeResponse, encodeStateResponse, encodeWalletResponse } from './ledger-api.js';
 import { COIN, TestChain, testCrypto } from './test-support/chain.js';
 import type { Block } from './types.js';
 
@@ -171,6 +175,125 @@ describe('httpLedgerSource over HTTP', () => {
     handler = (_request, _body, response) =>
       json(response, 200, { ...state, wallets: [{ ...state.wallets[0], balance: 5 }] });
     await expect(source.getState()).rejects.toBeInstanceOf(InvalidResponseError);
+  });
+
+  it('reads wallets, nodes and transaction statuses, checked', async () => {
+    const source = httpLedgerSource({ url: base });
+    const op = chain.address('op');
+    const node = chain.address('n1');
+    const id = 'ab'.repeat(32);
+    const wallet = encodeWalletResponse(chain.state, op, 7);
+    const nodeAnswer = encodeNodeResponse(chain.state, node);
+    handler = (request, _body, response) => {
+      if (request.url === `/wallet/${op}`) return json(response, 200, wallet);
+      if (request.url === `/node/${node}`) return json(response, 200, nodeAnswer);
+      if (request.url === `/tx/${id}`) {
+        return json(response, 200, { id, status: 'included', height: 2 });
+      }
+      json(response, 404, {
+        error: 'NOT_FOUND',
+        message: `node ${request.url} was never registered`,
+      });
+    };
+    expect(await source.getWallet(op)).toEqual(wallet);
+    expect(wallet).toMatchObject({ address: op, nextNonce: 7, locked: '100000000000' });
+    expect(wallet.lockedEntries[0]).toMatchObject({ node, kind: 'staked', releaseHeight: 0 });
+    expect(await source.getNode(node)).toEqual(nodeAnswer);
+    expect(nodeAnswer?.history.map((event) => event.type)).toEqual(['registered', 'activated']);
+    expect(await source.getNode('cd'.repeat(32))).toBeUndefined();
+    expect(await source.getTransactionStatus(id)).toEqual({ id, status: 'included', height: 2 });
+
+    // Keys go into the URL: anything but 64 lower-case hex is refused before a request.
+    const before = requests.length;
+    await expect(source.getWallet('../state')).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(source.getNode('AB'.repeat(32))).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(source.getTransactionStatus('12')).rejects.toBeInstanceOf(InvalidInputError);
+    expect(requests.length).toBe(before);
+
+    handler = (request, _body, response) => {
+      if (request.url?.startsWith('/wallet/'))
+        return json(response, 200, { ...wallet, nextNonce: 'one' });
+      if (request.url?.startsWith('/node/')) return json(response, 200, { history: [] });
+      if (request.url === `/tx/${id}`) return json(response, 200, { id, status: 'lost' });
+      json(response, 200, { id, status: 'pending' });
+    };
+    await expect(source.getWallet(op)).rejects.toBeInstanceOf(InvalidResponseError);
+    await expect(source.getNode(node)).rejects.toBeInstanceOf(InvalidResponseError);
+    await expect(source.getTransactionStatus(id)).rejects.toBeInstanceOf(InvalidResponseError);
+    // An answer about another transaction is not an answer.
+    await expect(source.getTransactionStatus('cd'.repeat(32))).rejects.toBeInstanceOf(
+      InvalidResponseError,
+    );
+    handler = (_request, _body, response) =>
+      json(response, 500, { error: 'INTERNAL', message: 'internal error' });
+    await expect(source.getWallet(op)).rejects.toBeInstanceOf(UpstreamFailedError);
+    await expect(source.getNode(node)).rejects.toThrow(/500 to \/node\/.*internal error/);
+  });
+
+  it('posts faucet and state-change requests and maps every answer', async () => {
+    const source = httpLedgerSource({ url: base });
+    const address = chain.address('a');
+    const node = chain.address('n1');
+    const id = 'ab'.repeat(32);
+    handler = (request, body, response) => {
+      const payload = JSON.parse(body) as { amount?: string; change?: string };
+      if (payload.amount === '5' || payload.change === 'decommission') {
+        return json(response, 200, { accepted: true, id });
+      }
+      json(response, 400, {
+        accepted: false,
+        id,
+        reason: request.url === '/faucet' ? 'invalid-amount' : 'invalid-state-change',
+        message: 'no',
+      });
+    };
+    expect(await source.requestFaucet(address, 5n)).toEqual({ accepted: true, id });
+    expect(requests.at(-1)).toMatchObject({ method: 'POST', url: '/faucet' });
+    expect(JSON.parse(requests.at(-1)?.body ?? '')).toEqual({ address, amount: '5' });
+    expect(await source.requestFaucet(address, 7n)).toEqual({
+      accepted: false,
+      id,
+      reason: 'invalid-amount',
+      message: 'no',
+    });
+    expect(await source.requestStateChange(node, 'decommission', 'drill')).toEqual({
+      accepted: true,
+      id,
+    });
+    expect(JSON.parse(requests.at(-1)?.body ?? '')).toEqual({
+      node,
+      change: 'decommission',
+      reason: 'drill',
+    });
+    expect(await source.requestStateChange(node, 'recommission')).toMatchObject({
+      accepted: false,
+      reason: 'invalid-state-change',
+    });
+    expect(JSON.parse(requests.at(-1)?.body ?? '')).toEqual({ node, change: 'recommission' });
+    await expect(source.requestFaucet('nope', 5n)).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(source.requestFaucet(address, -1n)).rejects.toBeInstanceOf(InvalidInputError);
+
+    handler = (_request, _body, response) =>
+      json(response, 403, {
+        error: 'FORBIDDEN',
+        message: '/faucet answers only requests from this machine',
+      });
+    const forbidden = source.requestFaucet(address, 5n);
+    await expect(forbidden).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(source.requestFaucet(address, 5n)).rejects.toThrow(
+      /403 to \/faucet: \/faucet answers only requests from this machine/,
+    );
+    handler = (_request, _body, response) =>
+      json(response, 404, { error: 'NOT_FOUND', message: 'no route POST /faucet' });
+    await expect(source.requestFaucet(address, 5n)).rejects.toBeInstanceOf(UnsupportedError);
+    await expect(source.requestStateChange(node, 'deregister')).rejects.toThrow(
+      /no \/state-change route/,
+    );
+    await expect(source.submitTransaction(chain.transfer('op', 'a', COIN))).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    handler = (_request, _body, response) => json(response, 200, { accepted: 'yes' });
+    await expect(source.requestFaucet(address, 5n)).rejects.toBeInstanceOf(InvalidResponseError);
   });
 
   it('times out, reports unreachable ledgers, and obeys abort signals', async () => {

@@ -1,14 +1,18 @@
 /**
  * {@link LedgerSource} over the devnet ledger's HTTP API (see `ledger-api.ts`): plain `fetch`
- * for genesis, blocks, state and transactions, and a WebSocket for the block feed, reconnected
- * with exponential backoff. Every answer is checked with the shared schemas before use.
+ * for genesis, blocks, state, wallets, nodes and transactions (and the devnet's faucet and
+ * state-change routes), and a WebSocket for the block feed, reconnected with exponential
+ * backoff. Every answer is checked with the shared schemas before use.
  */
 import {
   AbortError,
   type AbortOptions,
+  ForbiddenError,
+  InvalidInputError,
   InvalidResponseError,
   type Logger,
   MurmurError,
+  NotFoundError,
   RateLimitedError,
   RequestTimeoutError,
   type Startable,
@@ -27,17 +31,28 @@ import {
 import {
   BLOCKS_MAX_LIMIT,
   BlocksResponseSchema,
+  ErrorResponseSchema,
+  type FaucetRequest,
   FeedMessageSchema,
   type HealthResponse,
   HealthResponseSchema,
+  type NodeResponse,
+  NodeResponseSchema,
+  type StateChangeRequest,
   type StateResponse,
   StateResponseSchema,
+  type TransactionAcceptedResponse,
   TransactionAcceptedResponseSchema,
+  type TransactionRejectedResponse,
   TransactionRejectedResponseSchema,
+  type TransactionStatusResponse,
+  TransactionStatusResponseSchema,
+  type WalletResponse,
+  WalletResponseSchema,
 } from './ledger-api.js';
 import type { GetBlocksOptions, LedgerSource } from './ledger-source.js';
 import type { JsonBlock } from './schemas.js';
-import type { Block, RejectionReason, Transaction, TransactionResult } from './types.js';
+import type { Block, StateChange, Transaction, TransactionResult } from './types.js';
 
 /** The part of the WebSocket API the feed uses (browsers' `WebSocket` and `ws` both have it). */
 export interface WebSocketLike {
@@ -76,12 +91,69 @@ export interface HttpLedgerSourceComponents {
   logger?: Logger | undefined;
 }
 
-/** The HTTP ledger client: a {@link LedgerSource} with the devnet's extra routes. */
+/**
+ * The HTTP ledger client: a {@link LedgerSource} with the devnet's extra routes. Every answer is
+ * checked with the schemas of `ledger-api.ts`: a bad one is an `InvalidResponseError`; a 403 a
+ * `ForbiddenError`, a 404 a `NotFoundError`, a 5xx an `UpstreamFailedError`, each carrying the
+ * ledger's own message; an unreachable ledger an `UpstreamFailedError`, a slow one a
+ * `RequestTimeoutError`.
+ */
 export interface HttpLedgerSource extends LedgerSource, Startable {
   /** `GET /state`: the ledger's view of nodes, swarms and wallets (checked, amounts as text). */
   getState(options?: AbortOptions & { activeOnly?: boolean }): Promise<StateResponse>;
   /** `GET /health`. */
   getHealth(options?: AbortOptions): Promise<HealthResponse>;
+  /**
+   * `GET /wallet/:address`: balance, locked stakes, nonce and `nextNonce`, the nonce the
+   * wallet's next transaction must carry (counting its transactions still in the mempool).
+   * A wallet never seen answers zeros.
+   *
+   * @throws `InvalidInputError` when `address` is not 64 lower-case hex characters.
+   */
+  getWallet(address: string, options?: AbortOptions): Promise<WalletResponse>;
+  /**
+   * `GET /node/:node`: the node (absent once it has left), its history, and while it awaits
+   * contributions the minimum contribution and the open room; `undefined` for a node never
+   * registered.
+   *
+   * @throws `InvalidInputError` when `key` is not 64 lower-case hex characters.
+   */
+  getNode(key: string, options?: AbortOptions): Promise<NodeResponse | undefined>;
+  /**
+   * `GET /tx/:id`: whether the transaction waits in the mempool (`pending`), is in a block
+   * (`included`, with its height) or is unknown to the ledger (never seen, or dropped from the
+   * mempool because it stopped passing the rules).
+   *
+   * @throws `InvalidInputError` when `id` is not 64 lower-case hex characters.
+   */
+  getTransactionStatus(id: string, options?: AbortOptions): Promise<TransactionStatusResponse>;
+  /**
+   * `POST /faucet` (devnet ledgers, from the ledger's own machine): the authority mints
+   * `amount` atomic units into `address`. Answered like {@link submitTransaction}: a refusal is
+   * a result, not an error.
+   *
+   * @throws `UnsupportedError` when the ledger has no faucet (its parameter set turns it off);
+   * `ForbiddenError` when asked from another machine.
+   */
+  requestFaucet(
+    address: string,
+    amount: bigint,
+    options?: AbortOptions,
+  ): Promise<TransactionResult>;
+  /**
+   * `POST /state-change` (devnet ledgers, from the ledger's own machine): the authority
+   * decommissions, recommissions or deregisters `node`, with a reason recorded in its history.
+   * Answered like {@link submitTransaction}.
+   *
+   * @throws `UnsupportedError` when the ledger has no state-change route; `ForbiddenError` when
+   * asked from another machine.
+   */
+  requestStateChange(
+    node: string,
+    change: StateChange,
+    reason?: string,
+    options?: AbortOptions,
+  ): Promise<TransactionResult>;
   /** Whether the feed is connected now. */
   readonly feedConnected: boolean;
 }
@@ -92,6 +164,27 @@ const rejectedValidator = compileSchema(TransactionRejectedResponseSchema);
 const stateValidator = compileSchema(StateResponseSchema);
 const healthValidator = compileSchema(HealthResponseSchema);
 const feedValidator = compileSchema(FeedMessageSchema);
+const walletValidator = compileSchema(WalletResponseSchema);
+const nodeValidator = compileSchema(NodeResponseSchema);
+const transactionStatusValidator = compileSchema(TransactionStatusResponseSchema);
+const errorValidator = compileSchema(ErrorResponseSchema);
+
+const HEX_KEY = /^[0-9a-f]{64}$/;
+
+/** `value` when it is a 64-hex key (it goes into a URL path), else an `InvalidInputError`. */
+function hexKey(value: string, what: string): string {
+  if (typeof value !== 'string' || !HEX_KEY.test(value)) {
+    throw new InvalidInputError(`${what} must be 64 lower-case hex characters`, {
+      details: { field: what },
+    });
+  }
+  return value;
+}
+
+/** The ledger's own message in an error answer (`{error, message}`), if it sent one. */
+function ledgerMessage(body: unknown): string | undefined {
+  return errorValidator.Check(body) ? (body as { message: string }).message : undefined;
+}
 
 function invalidResponse(what: string, cause: unknown): InvalidResponseError {
   return new InvalidResponseError(`the ledger sent an invalid ${what}`, { cause });
@@ -231,19 +324,60 @@ export function httpLedgerSource(
 
   function unexpectedStatus(status: number, path: string, body: unknown): MurmurError {
     if (status === 429) return new RateLimitedError(`the ledger rate-limited ${path}`);
+    const said = ledgerMessage(body);
+    const message = `the ledger answered ${status} to ${path}${said === undefined ? '' : `: ${said}`}`;
+    if (status === 403) return new ForbiddenError(message, { status });
+    if (status === 404) return new NotFoundError(message, { status });
     if (status >= 500) {
-      return new UpstreamFailedError(`the ledger answered ${status} to ${path}`, {
+      return new UpstreamFailedError(message, {
         status,
         details: { body: typeof body === 'object' ? body : undefined },
       });
     }
-    return new InvalidResponseError(`the ledger answered ${status} to ${path}`, { status });
+    return new InvalidResponseError(message, { status });
   }
 
   async function getJson(path: string, options: AbortOptions = {}): Promise<unknown> {
     const { status, body } = await request(path, options);
     if (status !== 200) throw unexpectedStatus(status, path, body);
     return body;
+  }
+
+  /** POSTs to a route answered like `POST /tx`: 200 accepted, 400 refused (a result). */
+  async function postTransaction(
+    path: '/tx' | '/faucet' | '/state-change',
+    payload: unknown,
+    options: AbortOptions,
+  ): Promise<TransactionResult> {
+    const { status, body } = await request(path, { ...options, method: 'POST', body: payload });
+    if (status === 200) {
+      const answer = checked<TransactionAcceptedResponse>(
+        acceptedValidator,
+        body,
+        'transaction answer',
+      );
+      return { id: answer.id, accepted: true };
+    }
+    if (status === 400) {
+      const answer = checked<TransactionRejectedResponse>(
+        rejectedValidator,
+        body,
+        'transaction refusal',
+      );
+      return {
+        id: answer.id ?? '',
+        accepted: false,
+        reason: answer.reason,
+        message: answer.message,
+      };
+    }
+    if (status === 404 && path !== '/tx') {
+      throw new UnsupportedError(
+        `the ledger at ${base} has no ${path} route (its parameter set turns the faucet and state changes off)`,
+        { status },
+      );
+    }
+    throw unexpectedStatus(status, path, body);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -422,29 +556,7 @@ export function httpLedgerSource(
     },
 
     async submitTransaction(tx: Transaction, options = {}): Promise<TransactionResult> {
-      const { status, body } = await request('/tx', {
-        ...options,
-        method: 'POST',
-        body: encodeTransaction(tx),
-      });
-      if (status === 200) {
-        const answer = checked<{ id: string }>(acceptedValidator, body, 'transaction answer');
-        return { id: answer.id, accepted: true };
-      }
-      if (status === 400) {
-        const answer = checked<{ id?: string; reason: RejectionReason; message: string }>(
-          rejectedValidator,
-          body,
-          'transaction refusal',
-        );
-        return {
-          id: answer.id ?? '',
-          accepted: false,
-          reason: answer.reason,
-          message: answer.message,
-        };
-      }
-      throw unexpectedStatus(status, '/tx', body);
+      return postTransaction('/tx', encodeTransaction(tx), options);
     },
 
     async getState(options = {}) {
@@ -458,6 +570,57 @@ export function httpLedgerSource(
 
     async getHealth(options = {}) {
       return checked<HealthResponse>(healthValidator, await getJson('/health', options), 'health');
+    },
+
+    async getWallet(address, options = {}) {
+      const path = `/wallet/${hexKey(address, 'address')}`;
+      return checked<WalletResponse>(
+        walletValidator,
+        await getJson(path, options),
+        'wallet answer',
+      );
+    },
+
+    async getNode(key, options = {}) {
+      const path = `/node/${hexKey(key, 'node key')}`;
+      const { status, body } = await request(path, options);
+      if (status === 404) return undefined;
+      if (status !== 200) throw unexpectedStatus(status, path, body);
+      return checked<NodeResponse>(nodeValidator, body, 'node answer');
+    },
+
+    async getTransactionStatus(id, options = {}) {
+      const path = `/tx/${hexKey(id, 'transaction ID')}`;
+      const answer = checked<TransactionStatusResponse>(
+        transactionStatusValidator,
+        await getJson(path, options),
+        'transaction status',
+      );
+      if (answer.id !== id) {
+        throw new InvalidResponseError(
+          `the ledger answered about transaction ${answer.id}, not ${id}`,
+        );
+      }
+      return answer;
+    },
+
+    async requestFaucet(address, amount, options = {}) {
+      if (typeof amount !== 'bigint' || amount < 0n) {
+        throw new InvalidInputError('the faucet amount must be a bigint ≥ 0', {
+          details: { field: 'amount' },
+        });
+      }
+      const payload: FaucetRequest = {
+        address: hexKey(address, 'address'),
+        amount: amount.toString(),
+      };
+      return postTransaction('/faucet', payload, options);
+    },
+
+    async requestStateChange(node, change, reason = '', options = {}) {
+      const payload: StateChangeRequest = { node: hexKey(node, 'node key'), change };
+      if (reason !== '') payload.reason = reason;
+      return postTransaction('/state-change', payload, options);
     },
   };
 }

@@ -8,6 +8,9 @@
  * {@link LedgerSource} interface with an HTTP client for the devnet ledger, an in-process
  * ledger, and a follower that keeps a state up to date.
  *
+ * Reading and writing key files (wallets, murmur-node's key file) is Node-only and lives in the
+ * `@murmur/registry/key-files` subpath; this entry stays browser-safe.
+ *
  * Everything that can be refused is refused with a stable reason string
  * ({@link RejectionReason}); a block is applied whole or, if its header is wrong, not at all
  * ({@link InvalidBlockError}).
@@ -56,6 +59,7 @@ export {
   checkTransaction,
   decommissionCredit,
   minimumContribution,
+  openRoom,
   splitReward,
 } from './apply.js';
 export {
@@ -113,12 +117,15 @@ export {
 } from './memory-ledger.js';
 export {
   ATOMIC_UNITS_PER_COIN,
+  BLOCK_COUNTED_PARAMS,
+  type BlockCountedParam,
   devnetParams,
   oxenParams,
   parameterSets,
   type Rational,
   type RegistryParams,
   resolveParams,
+  scaleParamsToBlockTime,
   validateParams,
 } from './params.js';
 export { compareStrings, MapDraft, PersistentMap } from './persistent-map.js';

@@ -1,21 +1,36 @@
 /**
  * The devnet ledger's HTTP API, as TypeBox schemas shared by the server (route validation,
- * responses included) and {@link httpLedgerSource} (which never trusts a peer's JSON).
+ * responses included) and {@link httpLedgerSource} (which never trusts a peer's JSON). One
+ * schema per message, used on both sides.
  *
  * | route | answer |
  * |---|---|
  * | `GET /genesis` | {@link JsonGenesisConfig} |
  * | `GET /blocks?from=H&limit=N` | {@link BlocksResponse}: blocks with height ≥ H (genesis is height 0), at most N (default 100, max 1,000), and the ledger's height |
  * | `POST /tx` (body: {@link JsonTransaction}) | 200 {@link TransactionAcceptedResponse} or 400 {@link TransactionRejectedResponse} (the same rules as {@link checkTransaction}) |
+ * | `GET /tx/:id` | {@link TransactionStatusResponse}: pending, included (with its height) or unknown |
  * | `GET /state?activeOnly=true` | {@link StateResponse}: height, hash, nodes (all registered, or active only), swarms, wallets (amounts as decimal strings) |
+ * | `GET /wallet/:address` | {@link WalletResponse}: balance, locked stakes, nonce and the next nonce (counting the mempool) |
+ * | `GET /node/:node` | {@link NodeResponse}: the node, its history, the minimum contribution; 404 when never registered |
  * | `GET /health` | {@link HealthResponse} |
+ * | `POST /faucet` (body: {@link FaucetRequest}) | devnet only, from the ledger's machine: answered as `POST /tx` |
+ * | `POST /state-change` (body: {@link StateChangeRequest}) | devnet only, from the ledger's machine: answered as `POST /tx` |
  * | WebSocket `/feed` | {@link FeedMessage} per new block (a client catching up uses `/blocks`) |
  *
  * Other failures answer {@link ErrorResponse} with a 4xx or 5xx status.
  */
 import { swarmIdToHex } from '@murmur/swarm';
 import Type, { type Static } from 'typebox';
-import { activeNodes, listNodes, listWallets, swarms } from './queries.js';
+import { minimumContribution, openRoom } from './apply.js';
+import {
+  activeNodes,
+  getNode,
+  listNodes,
+  listWallets,
+  nodeHistory,
+  swarms,
+  walletInfo,
+} from './queries.js';
 import {
   AmountSchema,
   ChainIdSchema,
@@ -26,7 +41,13 @@ import {
   TimestampSchema,
   VersionSchema,
 } from './schemas.js';
-import { REJECTION_REASONS, type RegistryState, type ServiceNodeRecord } from './types.js';
+import {
+  type NodeEvent,
+  REJECTION_REASONS,
+  type RegistryState,
+  type RejectionReason,
+  type ServiceNodeRecord,
+} from './types.js';
 
 /** Blocks a `/blocks` answer holds when the request names no limit. */
 export const BLOCKS_DEFAULT_LIMIT = 100;
@@ -57,8 +78,8 @@ export const BlocksResponseSchema = Type.Object(
 export type BlocksResponse = Static<typeof BlocksResponseSchema>;
 
 /** A {@link RejectionReason} as a schema (every stable reason). */
-export const RejectionReasonSchema = Type.Union(
-  REJECTION_REASONS.map((reason) => Type.Literal(reason)),
+export const RejectionReasonSchema = Type.Unsafe<RejectionReason>(
+  Type.Union(REJECTION_REASONS.map((reason) => Type.Literal(reason))),
 );
 
 /** 200 answer of `POST /tx`. */
@@ -174,6 +195,148 @@ export const HealthResponseSchema = Type.Object(
 /** Answer of `GET /health`. */
 export type HealthResponse = Static<typeof HealthResponseSchema>;
 
+/** Path parameters of `GET /wallet/:address`. */
+export const AddressParamsSchema = Type.Object(
+  { address: HexKeySchema },
+  { additionalProperties: false },
+);
+
+/** Path parameters of `GET /node/:node`. */
+export const NodeParamsSchema = Type.Object(
+  { node: HexKeySchema },
+  { additionalProperties: false },
+);
+
+/** Path parameters of `GET /tx/:id`. */
+export const TransactionParamsSchema = Type.Object(
+  { id: HexKeySchema },
+  { additionalProperties: false },
+);
+
+/** A locked amount in `GET /wallet/:address`. */
+export const JsonLockedEntrySchema = Type.Object(
+  {
+    node: HexKeySchema,
+    registrationHeight: HeightSchema,
+    amount: AmountSchema,
+    /** 0 while staked with no unlock requested. */
+    releaseHeight: HeightSchema,
+    kind: Type.Union([
+      Type.Literal('staked'),
+      Type.Literal('unlocking'),
+      Type.Literal('deregistered'),
+    ]),
+  },
+  { additionalProperties: false },
+);
+
+/** Answer of `GET /wallet/:address`: balance, locked stakes and nonces (zeros if never seen). */
+export const WalletResponseSchema = Type.Object(
+  {
+    address: HexKeySchema,
+    /** The ledger's height. */
+    height: HeightSchema,
+    balance: AmountSchema,
+    locked: AmountSchema,
+    /** Transactions this wallet signed that are in blocks. */
+    nonce: HeightSchema,
+    /** The nonce its next transaction must carry, counting those waiting in the mempool. */
+    nextNonce: HeightSchema,
+    lockedEntries: Type.Array(JsonLockedEntrySchema),
+  },
+  { additionalProperties: false },
+);
+/** Answer of `GET /wallet/:address`. */
+export type WalletResponse = Static<typeof WalletResponseSchema>;
+
+/** One event of a node's history. */
+export const JsonNodeEventSchema = Type.Object(
+  {
+    type: Type.Union([
+      Type.Literal('registered'),
+      Type.Literal('contribution'),
+      Type.Literal('contribution-withdrawn'),
+      Type.Literal('registration-cancelled'),
+      Type.Literal('activated'),
+      Type.Literal('proof-missed'),
+      Type.Literal('decommissioned'),
+      Type.Literal('recommissioned'),
+      Type.Literal('unlock-requested'),
+      Type.Literal('exited'),
+      Type.Literal('deregistered'),
+      Type.Literal('stake-released'),
+    ]),
+    height: HeightSchema,
+    timestamp: TimestampSchema,
+    reason: Type.Optional(Type.String({ maxLength: 2_000 })),
+    address: Type.Optional(HexKeySchema),
+    amount: Type.Optional(AmountSchema),
+    credit: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+/** One event of a node's history. */
+export type JsonNodeEvent = Static<typeof JsonNodeEventSchema>;
+
+/**
+ * Answer of `GET /node/:node`: the node (absent once it has left: exited or deregistered),
+ * its whole history, and while it awaits contributions the least a new contributor may put in
+ * and the room left.
+ */
+export const NodeResponseSchema = Type.Object(
+  {
+    height: HeightSchema,
+    node: Type.Optional(JsonServiceNodeSchema),
+    history: Type.Array(JsonNodeEventSchema),
+    minimumContribution: Type.Optional(AmountSchema),
+    openRoom: Type.Optional(AmountSchema),
+  },
+  { additionalProperties: false },
+);
+/** Answer of `GET /node/:node`. */
+export type NodeResponse = Static<typeof NodeResponseSchema>;
+
+/** Answer of `GET /tx/:id`. */
+export const TransactionStatusResponseSchema = Type.Object(
+  {
+    id: HexKeySchema,
+    status: Type.Union([
+      Type.Literal('pending'),
+      Type.Literal('included'),
+      Type.Literal('unknown'),
+    ]),
+    /** The block that carries it (when included). */
+    height: Type.Optional(HeightSchema),
+  },
+  { additionalProperties: false },
+);
+/** Answer of `GET /tx/:id`. */
+export type TransactionStatusResponse = Static<typeof TransactionStatusResponseSchema>;
+
+/** Body of `POST /faucet` (devnet only): mint `amount` atomic units into `address`. */
+export const FaucetRequestSchema = Type.Object(
+  { address: HexKeySchema, amount: AmountSchema },
+  { additionalProperties: false },
+);
+/** Body of `POST /faucet`. */
+export type FaucetRequest = Static<typeof FaucetRequestSchema>;
+
+/** Body of `POST /state-change` (devnet only): the authority orders a node's state change. */
+export const StateChangeRequestSchema = Type.Object(
+  {
+    node: HexKeySchema,
+    change: Type.Union([
+      Type.Literal('decommission'),
+      Type.Literal('recommission'),
+      Type.Literal('deregister'),
+    ]),
+    reason: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+/** Body of `POST /state-change`. */
+export type StateChangeRequest = Static<typeof StateChangeRequestSchema>;
+
 /** A WebSocket `/feed` message: one per new block. */
 export const FeedMessageSchema = Type.Object(
   { type: Type.Literal('block'), block: JsonBlockSchema },
@@ -244,4 +407,73 @@ export function encodeStateResponse(
       nonce: wallet.nonce,
     })),
   };
+}
+
+/** The longest `reason` a {@link JsonNodeEvent} carries (longer ones are cut with `…`). */
+const MAX_EVENT_REASON = 2_000;
+
+/** The JSON form of a node history event, as `GET /node/:node` lists it. */
+export function encodeNodeEvent(event: NodeEvent): JsonNodeEvent {
+  const json: JsonNodeEvent = {
+    type: event.type,
+    height: event.height,
+    timestamp: event.timestamp,
+  };
+  if (event.reason !== undefined) {
+    json.reason =
+      event.reason.length <= MAX_EVENT_REASON
+        ? event.reason
+        : `${event.reason.slice(0, MAX_EVENT_REASON - 1)}…`;
+  }
+  if (event.address !== undefined) json.address = event.address;
+  if (event.amount !== undefined) json.amount = event.amount.toString();
+  if (event.credit !== undefined) json.credit = event.credit;
+  return json;
+}
+
+/**
+ * The `GET /wallet/:address` answer for `address` in `state` (zeros for a wallet never seen).
+ * `nextNonce` is the ledger's: it counts the wallet's transactions still in the mempool.
+ */
+export function encodeWalletResponse(
+  state: RegistryState,
+  address: string,
+  nextNonce: number,
+): WalletResponse {
+  const wallet = walletInfo(state, address);
+  return {
+    address,
+    height: state.height,
+    balance: wallet.balance.toString(),
+    locked: wallet.locked.toString(),
+    nonce: wallet.nonce,
+    nextNonce,
+    lockedEntries: wallet.lockedEntries.map((entry) => ({
+      node: entry.node,
+      registrationHeight: entry.registrationHeight,
+      amount: entry.amount.toString(),
+      releaseHeight: entry.releaseHeight,
+      kind: entry.kind,
+    })),
+  };
+}
+
+/**
+ * The `GET /node/:node` answer for the node `key` in `state`, or `undefined` when it was never
+ * registered (the route answers 404).
+ */
+export function encodeNodeResponse(state: RegistryState, key: string): NodeResponse | undefined {
+  const node = getNode(state, key);
+  const history = nodeHistory(state, key);
+  if (node === undefined && history.length === 0) return undefined;
+  const answer: NodeResponse = { height: state.height, history: history.map(encodeNodeEvent) };
+  if (node !== undefined) {
+    answer.node = encodeServiceNode(node);
+    if (node.status === 'awaiting-contributions') {
+      const minimum = minimumContribution(node, state.params);
+      if (minimum !== undefined) answer.minimumContribution = minimum.toString();
+      answer.openRoom = openRoom(node, state.params).toString();
+    }
+  }
+  return answer;
 }

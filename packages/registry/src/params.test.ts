@@ -1,7 +1,14 @@
 import { InvalidInputError } from '@murmur/wire';
 import { describe, expect, it } from 'vitest';
 import { isPublicIpv4, isUsableIpv4, parseIpv4 } from './ip.js';
-import { devnetParams, oxenParams, resolveParams, validateParams } from './params.js';
+import {
+  BLOCK_COUNTED_PARAMS,
+  devnetParams,
+  oxenParams,
+  resolveParams,
+  scaleParamsToBlockTime,
+  validateParams,
+} from './params.js';
 
 const COIN = 1_000_000_000n;
 
@@ -82,5 +89,41 @@ describe('IPv4 checks', () => {
     }
     expect(check('93.184.216.34')).toEqual([true, true]);
     expect(check('172.32.0.1')).toEqual([true, true]);
+  });
+});
+
+describe('scaleParamsToBlockTime', () => {
+  it('keeps the block-counted durations as long in seconds at another block time', () => {
+    for (const blockTimeMs of [250, 100, 2_000]) {
+      const scaled = scaleParamsToBlockTime(devnetParams, blockTimeMs);
+      expect(scaled.blockTimeMs).toBe(blockTimeMs);
+      for (const key of BLOCK_COUNTED_PARAMS) {
+        expect(scaled[key] * blockTimeMs).toBe(devnetParams[key] * devnetParams.blockTimeMs);
+      }
+      // Durations in milliseconds, ratios, amounts and the name stay as they are.
+      expect(scaled).toMatchObject({
+        name: devnetParams.name,
+        uptimeProofValidityMs: devnetParams.uptimeProofValidityMs,
+        decommissionCreditEarnBlocksPerBlock: devnetParams.decommissionCreditEarnBlocksPerBlock,
+        stakingRequirement: devnetParams.stakingRequirement,
+      });
+      expect(Object.isFrozen(scaled)).toBe(true);
+    }
+    expect(scaleParamsToBlockTime(devnetParams, 1_000)).toEqual(devnetParams);
+  });
+
+  it('rounds, keeps at least one block, and leaves zero at zero', () => {
+    const params = { ...devnetParams, deregistrationLockBlocks: 0, unlockBlocks: 3 };
+    const slower = scaleParamsToBlockTime(params, 7_000);
+    expect(slower.unlockBlocks).toBe(1);
+    expect(slower.deregistrationLockBlocks).toBe(0);
+    expect(slower.decommissionCreditMaxBlocks).toBe(Math.round((240 * 1_000) / 7_000));
+    expect(scaleParamsToBlockTime(params, 300).unlockBlocks).toBe(10);
+  });
+
+  it('refuses a block time that is not a positive integer', () => {
+    for (const bad of [0, -5, 1.5, Number.NaN]) {
+      expect(() => scaleParamsToBlockTime(devnetParams, bad)).toThrow(InvalidInputError);
+    }
   });
 });

@@ -157,6 +157,49 @@ export function resolveParams(
   return Object.freeze(params);
 }
 
+/**
+ * The parameters counted in blocks that stand for durations (unlock, deregistration lock,
+ * decommission credit): {@link scaleParamsToBlockTime} scales them. The credit earned per block
+ * is a ratio of blocks to blocks and keeps its value at any block time.
+ */
+export const BLOCK_COUNTED_PARAMS = Object.freeze([
+  'unlockBlocks',
+  'deregistrationLockBlocks',
+  'decommissionCreditInitialBlocks',
+  'decommissionMinimumCreditBlocks',
+  'decommissionCreditMaxBlocks',
+] as const);
+
+/** One of {@link BLOCK_COUNTED_PARAMS}. */
+export type BlockCountedParam = (typeof BLOCK_COUNTED_PARAMS)[number];
+
+/**
+ * `params` at the block time `blockTimeMs`, with its block-counted durations
+ * ({@link BLOCK_COUNTED_PARAMS}) scaled so that they last as long in seconds as at
+ * `params.blockTimeMs`: each becomes `round(blocks × params.blockTimeMs / blockTimeMs)`, at
+ * least 1 (0 stays 0). Without scaling, the devnet set at 250 ms blocks would give a failing
+ * node 2.5 s of decommission credit instead of 10 s. The result is checked with
+ * {@link validateParams}.
+ *
+ * @throws `InvalidInputError` when `blockTimeMs` is not a positive safe integer.
+ */
+export function scaleParamsToBlockTime(
+  params: RegistryParams,
+  blockTimeMs: number,
+): RegistryParams {
+  if (!Number.isSafeInteger(blockTimeMs) || blockTimeMs < 1) {
+    fail('blockTimeMs', 'must be an integer ≥ 1');
+  }
+  const scaled: RegistryParams = { ...params, blockTimeMs };
+  for (const key of BLOCK_COUNTED_PARAMS) {
+    const blocks = params[key];
+    scaled[key] =
+      blocks === 0 ? 0 : Math.max(1, Math.round((blocks * params.blockTimeMs) / blockTimeMs));
+  }
+  validateParams(scaled);
+  return Object.freeze(scaled);
+}
+
 function fail(field: string, rule: string): never {
   throw new InvalidInputError(`params/${field} ${rule}`, { details: { field: `params/${field}` } });
 }
