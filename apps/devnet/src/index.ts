@@ -12,13 +12,16 @@
  * @example
  * ```ts
  * import { loadCrypto } from '@murmur/crypto';
- * import { startLedger, createLedgerClient, createWalletFile, requestFaucet } from '@murmur/devnet';
+ * import { startLedger, waitForInclusion } from '@murmur/devnet';
+ * import { httpLedgerSource } from '@murmur/registry';
+ * import { createWalletFile } from '@murmur/registry/key-files';
  *
  * const crypto = await loadCrypto();
  * const ledger = await startLedger({ dir: '/tmp/chain', port: 0 }, { crypto });
- * const client = createLedgerClient({ url: ledger.url });
+ * const client = httpLedgerSource({ url: ledger.url }); // every route of the ledger, checked
  * const wallet = createWalletFile(crypto, '/tmp/alice.json');
- * await requestFaucet(client, wallet.address, 50n * 10n ** 9n);
+ * const funded = await client.requestFaucet(wallet.address, 50n * 10n ** 9n);
+ * if (funded.accepted) await waitForInclusion(client, funded.id);
  * await ledger.close();
  * ```
  */
@@ -57,7 +60,6 @@ export {
   type DevnetStatus,
   type ProcessStatus,
 } from './launcher/status.js';
-export * from './ledger/api-schemas.js';
 export { attachFeed, type Feed, type FeedComponents, type FeedInit } from './ledger/feed.js';
 export {
   AUTHORITY_FILE_NAME,
@@ -93,6 +95,7 @@ export {
 export {
   DEFAULT_LEDGER_HOST,
   DEFAULT_LEDGER_PORT,
+  DEFAULT_LEDGER_URL,
   LEDGER_DATABASE_FILE,
   type RunningLedger,
   type StartLedgerComponents,
@@ -113,26 +116,13 @@ export {
   contribute,
   type RegisterInit,
   registerNode,
-  requestFaucet,
   requestUnlock,
   type SendOptions,
   sendTransfer,
   TransactionRefusedError,
   type WalletContext,
+  waitForInclusion,
 } from './wallet/actions.js';
 export { COIN_DECIMALS, formatCoins, parseCoins } from './wallet/amounts.js';
 export { REJECTION_HINTS } from './wallet/hints.js';
-export {
-  createLedgerClient,
-  DEFAULT_LEDGER_URL,
-  type LedgerClient,
-  type LedgerClientInit,
-} from './wallet/ledger-client.js';
-export { loadNodeKey, NODE_KEY_FILE_NAME, nodeKeyFromSeedHex } from './wallet/node-key.js';
-export {
-  createWalletFile,
-  loadWalletFile,
-  type Wallet,
-  type WalletFile,
-  walletFromSeed,
-} from './wallet/wallet-file.js';
+export { loadNodeKey, nodeKeyFromSeedHex } from './wallet/node-key.js';

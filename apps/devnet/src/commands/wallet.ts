@@ -7,7 +7,15 @@
  */
 import { resolve } from 'node:path';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import type { Reservation, TransactionResult } from '@murmur/registry';
+import {
+  type HttpLedgerSource,
+  httpLedgerSource,
+  type NodeResponse,
+  type Reservation,
+  type TransactionResult,
+  type WalletResponse,
+} from '@murmur/registry';
+import { createWalletFile, loadWalletFile, type Wallet } from '@murmur/registry/key-files';
 import { InvalidInputError } from '@murmur/wire';
 import {
   type CommandIo,
@@ -18,24 +26,18 @@ import {
   wantsHelp,
 } from '../cli/args.js';
 import { UsageError } from '../errors.js';
-import type { NodeResponse, WalletResponse } from '../ledger/api-schemas.js';
+import { DEFAULT_LEDGER_URL } from '../ledger/run.js';
 import {
   contribute,
   registerNode,
-  requestFaucet,
   requestUnlock,
   sendTransfer,
   type WalletContext,
+  waitForInclusion,
 } from '../wallet/actions.js';
 import { formatCoins, parseCoins } from '../wallet/amounts.js';
 import { REJECTION_HINTS } from '../wallet/hints.js';
-import {
-  createLedgerClient,
-  DEFAULT_LEDGER_URL,
-  type LedgerClient,
-} from '../wallet/ledger-client.js';
 import { loadNodeKey, nodeKeyFromSeedHex } from '../wallet/node-key.js';
-import { createWalletFile, loadWalletFile, type Wallet } from '../wallet/wallet-file.js';
 
 const USAGE = `Usage: murmur-devnet wallet <subcommand> [options]
 
@@ -154,7 +156,7 @@ function shortKey(key: string): string {
 
 /** Everything a subcommand needs, built lazily (crypto loads once, the wallet file on demand). */
 class Session {
-  readonly client: LedgerClient;
+  readonly client: HttpLedgerSource;
   #crypto: MurmurCrypto | undefined;
   #wallet: Wallet | undefined;
 
@@ -163,7 +165,7 @@ class Session {
     readonly io: CommandIo,
   ) {
     const url = flags.ledger ?? io.env.MURMUR_LEDGER_URL ?? DEFAULT_LEDGER_URL;
-    this.client = createLedgerClient({ url });
+    this.client = httpLedgerSource({ url });
   }
 
   get json(): boolean {
@@ -224,7 +226,7 @@ class Session {
         this.flags['timeout-ms'] === undefined
           ? 30_000
           : parseInteger(this.flags['timeout-ms'], '--timeout-ms', { min: 1, max: 3_600_000 });
-      height = await this.client.waitForInclusion(result.id, { timeoutMs });
+      height = await waitForInclusion(this.client, result.id, { timeoutMs });
     }
     const lines = [
       `${what} accepted: transaction ${result.id}`,
@@ -321,7 +323,7 @@ async function balance(session: Session): Promise<number> {
     session.flags.address === undefined
       ? (await session.wallet()).address
       : hexKey(session.flags.address, '--address');
-  const wallet = await session.client.wallet(address);
+  const wallet = await session.client.getWallet(address);
   session.print(formatBalance(wallet), wallet);
   return 0;
 }
@@ -332,7 +334,7 @@ async function faucet(session: Session): Promise<number> {
     session.flags.to === undefined
       ? (await session.wallet()).address
       : hexKey(session.flags.to, '--to');
-  const result = await requestFaucet(session.client, to, amount);
+  const result = await session.client.requestFaucet(to, amount);
   return session.finish(`faucet ${formatCoins(amount)} to ${shortKey(to)}`, result, { to });
 }
 
@@ -361,7 +363,7 @@ async function register(session: Session): Promise<number> {
     feeBasisPoints,
     reserved,
   });
-  const { params } = await session.client.genesis();
+  const { params } = await session.client.getGenesis();
   const reservedTotal = reserved.reduce((sum, spot) => sum + spot.amount, 0n);
   const after =
     stake >= params.stakingRequirement
@@ -383,7 +385,7 @@ async function contributeCommand(session: Session): Promise<number> {
   const text = required(session.flags.amount, '--amount');
   let amount: bigint;
   if (text === 'min' || text === 'rest') {
-    const answer = await session.client.node(node);
+    const answer = await session.client.getNode(node);
     const value = text === 'min' ? answer?.minimumContribution : answer?.openRoom;
     if (value === undefined) {
       throw new UsageError(
@@ -406,7 +408,7 @@ async function unlock(session: Session): Promise<number> {
   const result = await requestUnlock(await session.context(), node);
   const code = await session.finish(`unlock request for ${shortKey(node)}`, result, { node });
   if (code === 0 && !session.json) {
-    const answer = await session.client.node(node);
+    const answer = await session.client.getNode(node);
     const unlockHeight = answer?.node?.requestedUnlockHeight ?? 0;
     session.io.stdout(
       unlockHeight > 0
@@ -419,7 +421,7 @@ async function unlock(session: Session): Promise<number> {
 
 async function nodeCommand(session: Session, positionals: readonly string[]): Promise<number> {
   const key = hexKey(positionals[0] ?? session.flags.node, 'the node key');
-  const answer = await session.client.node(key);
+  const answer = await session.client.getNode(key);
   if (answer === undefined) {
     if (session.json) session.io.stdout(`${JSON.stringify({ node: key, found: false })}\n`);
     else session.io.stderr(`node ${key} was never registered on this ledger\n`);

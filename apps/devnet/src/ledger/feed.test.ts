@@ -8,10 +8,10 @@ import {
   httpLedgerSource,
   stateDigest,
 } from '@murmur/registry';
+import { createChecker } from '@murmur/wire';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { compileChecker, firstProblem } from '../schema-check.js';
 import { COIN, openTestLedger, type TestLedger } from '../test-support/fixtures.js';
 import { attachFeed, type Feed } from './feed.js';
 
@@ -66,7 +66,7 @@ function connect(url: string): Promise<WebSocket> {
   });
 }
 
-const feedChecker = compileChecker(FeedMessageSchema);
+const feedChecker = createChecker(FeedMessageSchema);
 
 /**
  * `ws` emits 'error' when a socket still connecting is closed, and httpLedgerSource clears its
@@ -90,7 +90,7 @@ describe('the block feed', () => {
     t.ledger.produceBlock();
     t.ledger.produceBlock();
     await until(() => messages.length === 2);
-    for (const message of messages) expect(firstProblem(feedChecker, message)).toBeUndefined();
+    for (const message of messages) expect(feedChecker.firstProblem(message)).toBeUndefined();
     expect(
       messages.map((message) => (message as { block: { height: number } }).block.height),
     ).toEqual([1, 2]);

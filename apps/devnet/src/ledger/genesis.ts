@@ -15,9 +15,9 @@ import {
   parameterSets,
   type RegistryParams,
 } from '@murmur/registry';
+import { KeyFileError, readSecretJson, writeSecretJson } from '@murmur/registry/key-files';
 import { bytesToHex, hexToBytes, MurmurError } from '@murmur/wire';
-import { ConfigError, KeyFileError } from '../errors.js';
-import { readSecretJson, writeSecretJson } from '../key-files.js';
+import { ConfigError } from '../errors.js';
 
 /** File name of the authority key inside a ledger directory. */
 export const AUTHORITY_FILE_NAME = 'authority.json';

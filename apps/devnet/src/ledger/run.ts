@@ -41,6 +41,8 @@ import { type LedgerStore, openLedgerStore } from './store.js';
 export const DEFAULT_LEDGER_PORT = 7070;
 /** The ledger's default address: loopback only. */
 export const DEFAULT_LEDGER_HOST = '127.0.0.1';
+/** The ledger's default URL (its default address and port), where the wallet looks first. */
+export const DEFAULT_LEDGER_URL = `http://${DEFAULT_LEDGER_HOST}:${DEFAULT_LEDGER_PORT}`;
 /** The database file inside the ledger directory. */
 export const LEDGER_DATABASE_FILE = 'ledger.sqlite';
 

@@ -9,18 +9,16 @@ import {
   encodeTransaction,
   HealthResponseSchema,
   JsonGenesisConfigSchema,
+  NodeResponseSchema,
   StateResponseSchema,
   TransactionRejectedResponseSchema,
-} from '@murmur/registry';
-import type { TSchema } from 'typebox';
-import { afterEach, describe, expect, it } from 'vitest';
-import { compileChecker, firstProblem } from '../schema-check.js';
-import { COIN, openTestLedger, type TestLedger } from '../test-support/fixtures.js';
-import {
-  NodeResponseSchema,
   TransactionStatusResponseSchema,
   WalletResponseSchema,
-} from './api-schemas.js';
+} from '@murmur/registry';
+import { createChecker } from '@murmur/wire';
+import type { TSchema } from 'typebox';
+import { afterEach, describe, expect, it } from 'vitest';
+import { COIN, openTestLedger, type TestLedger } from '../test-support/fixtures.js';
 
 const open: TestLedger[] = [];
 
@@ -35,7 +33,7 @@ afterEach(async () => {
 });
 
 function expectSchema(schema: TSchema, value: unknown): void {
-  expect(firstProblem(compileChecker(schema), value)).toBeUndefined();
+  expect(createChecker(schema).firstProblem(value)).toBeUndefined();
 }
 
 async function post(t: TestLedger, url: string, payload: unknown, headers = {}) {

@@ -17,13 +17,15 @@
  * | `POST /state-change` | devnet only, loopback only: as `POST /tx` |
  * | WebSocket `/feed` | `feed.ts` |
  *
- * Other failures answer `{error, message}` (the registry's `ErrorResponseSchema`) with a 4xx or
- * 5xx status. Transaction routes parse their bodies themselves (any content type), so that every
+ * Every schema (requests and answers) is `@murmur/registry`'s (`ledger-api.ts`), the same ones
+ * its `httpLedgerSource` checks answers with. Other failures answer `{error, message}` (the
+ * registry's `ErrorResponseSchema`) with a 4xx or 5xx status. Transaction routes parse their bodies themselves (any content type), so that every
  * 400 they give has the `{accepted: false, reason, message}` shape clients expect.
  */
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
+  AddressParamsSchema,
   BLOCKS_DEFAULT_LIMIT,
   BlocksQuerySchema,
   BlocksResponseSchema,
@@ -32,37 +34,37 @@ import {
   ErrorResponseSchema,
   encodeBlock,
   encodeGenesis,
-  encodeServiceNode,
+  encodeNodeResponse,
   encodeStateResponse,
-  getNode,
+  encodeWalletResponse,
+  type FaucetRequest,
+  FaucetRequestSchema,
   HealthResponseSchema,
   JsonGenesisConfigSchema,
-  minimumContribution,
-  nodeHistory,
+  NodeParamsSchema,
+  NodeResponseSchema,
   type RejectionReason,
-  type ServiceNodeRecord,
+  type StateChangeRequest,
+  StateChangeRequestSchema,
   StateQuerySchema,
   StateResponseSchema,
   type Transaction,
   TransactionAcceptedResponseSchema,
-  TransactionRejectedResponseSchema,
-  walletInfo,
-} from '@murmur/registry';
-import { InvalidInputError, type Logger, MurmurError, silentLogger } from '@murmur/wire';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { TSchema } from 'typebox';
-import { compileChecker, firstProblem } from '../schema-check.js';
-import {
-  AddressParamsSchema,
-  FaucetRequestSchema,
-  type JsonNodeEvent,
-  NodeParamsSchema,
-  NodeResponseSchema,
-  StateChangeRequestSchema,
   TransactionParamsSchema,
+  type TransactionRejectedResponse,
+  TransactionRejectedResponseSchema,
   TransactionStatusResponseSchema,
   WalletResponseSchema,
-} from './api-schemas.js';
+} from '@murmur/registry';
+import {
+  createChecker,
+  InvalidInputError,
+  type Logger,
+  MurmurError,
+  silentLogger,
+} from '@murmur/wire';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
 import type { DevnetLedger, SubmitOutcome } from './ledger.js';
 import type { LedgerMetrics } from './metrics.js';
 import { registerSeedRoute } from './seed.js';
@@ -97,16 +99,13 @@ function errorBody(error: string, message: string): ErrorResponse {
   return { error: error.slice(0, 100), message: clip(message) };
 }
 
-/** The 400 answer of the transaction routes (the registry's `TransactionRejectedResponse`). */
-interface Rejected {
-  accepted: false;
-  id?: string;
-  reason: RejectionReason;
-  message: string;
-}
-
-function rejected(reason: RejectionReason, message: string, id?: string): Rejected {
-  const body: Rejected = { accepted: false, reason, message: clip(message) };
+/** The 400 answer of the transaction routes. */
+function rejected(
+  reason: RejectionReason,
+  message: string,
+  id?: string,
+): TransactionRejectedResponse {
+  const body: TransactionRejectedResponse = { accepted: false, reason, message: clip(message) };
   if (id !== undefined && /^[0-9a-f]{64}$/.test(id)) body.id = id;
   return body;
 }
@@ -129,8 +128,8 @@ function parseJson(body: unknown): { ok: true; value: unknown } | { ok: false } 
   }
 }
 
-const faucetChecker = compileChecker(FaucetRequestSchema);
-const stateChangeChecker = compileChecker(StateChangeRequestSchema);
+const faucetChecker = createChecker(FaucetRequestSchema);
+const stateChangeChecker = createChecker(StateChangeRequestSchema);
 
 const transactionResponses = {
   200: TransactionAcceptedResponseSchema,
@@ -140,28 +139,6 @@ const transactionResponses = {
   500: ErrorResponseSchema,
   503: ErrorResponseSchema,
 } satisfies Record<number, TSchema>;
-
-function encodeEvent(event: ReturnType<typeof nodeHistory>[number]): JsonNodeEvent {
-  const json: JsonNodeEvent = {
-    type: event.type,
-    height: event.height,
-    timestamp: event.timestamp,
-  };
-  if (event.reason !== undefined) json.reason = clip(event.reason);
-  if (event.address !== undefined) json.address = event.address;
-  if (event.amount !== undefined) json.amount = event.amount.toString();
-  if (event.credit !== undefined) json.credit = event.credit;
-  return json;
-}
-
-/** Room left in a node for unreserved contributors. */
-function openRoom(node: ServiceNodeRecord, requirement: bigint): bigint {
-  let outstanding = 0n;
-  for (const entry of node.contributions) {
-    if (entry.reserved > entry.amount) outstanding += entry.reserved - entry.amount;
-  }
-  return requirement - node.stake - outstanding;
-}
 
 /**
  * The ledger's fastify app (not listening). Register the feed on `app.server` after `ready()`
@@ -278,22 +255,7 @@ export async function createLedgerApp(
     },
     async (request) => {
       const { address } = request.params;
-      const wallet = walletInfo(ledger.state, address);
-      return {
-        address,
-        height: ledger.height,
-        balance: wallet.balance.toString(),
-        locked: wallet.locked.toString(),
-        nonce: wallet.nonce,
-        nextNonce: ledger.nextNonce(address),
-        lockedEntries: wallet.lockedEntries.map((entry) => ({
-          node: entry.node,
-          registrationHeight: entry.registrationHeight,
-          amount: entry.amount.toString(),
-          releaseHeight: entry.releaseHeight,
-          kind: entry.kind,
-        })),
-      };
+      return encodeWalletResponse(ledger.state, address, ledger.nextNonce(address));
     },
   );
 
@@ -307,26 +269,9 @@ export async function createLedgerApp(
     },
     async (request, reply) => {
       const { node: key } = request.params;
-      const { state } = ledger;
-      const node = getNode(state, key);
-      const history = nodeHistory(state, key);
-      if (node === undefined && history.length === 0) {
+      const answer = encodeNodeResponse(ledger.state, key);
+      if (answer === undefined) {
         return reply.code(404).send(errorBody('NOT_FOUND', `node ${key} was never registered`));
-      }
-      const answer: {
-        height: number;
-        node?: ReturnType<typeof encodeServiceNode>;
-        history: JsonNodeEvent[];
-        minimumContribution?: string;
-        openRoom?: string;
-      } = { height: state.height, history: history.map(encodeEvent) };
-      if (node !== undefined) {
-        answer.node = encodeServiceNode(node);
-        if (node.status === 'awaiting-contributions') {
-          const minimum = minimumContribution(node, state.params);
-          if (minimum !== undefined) answer.minimumContribution = minimum.toString();
-          answer.openRoom = openRoom(node, state.params.stakingRequirement).toString();
-        }
       }
       return answer;
     },
@@ -401,11 +346,9 @@ export async function createLedgerApp(
         if (!loopbackOnly(request, reply)) return reply;
         const parsed = parseJson(request.body);
         if (!parsed.ok) return malformed(reply, 'the body is not JSON {address, amount}');
-        const problem = firstProblem(faucetChecker, parsed.value);
-        if (problem !== undefined) {
-          return malformed(reply, `faucet request ${problem.field} ${problem.message}`.trim());
-        }
-        const body = parsed.value as { address: string; amount: string };
+        const problem = faucetChecker.firstProblem(parsed.value);
+        if (problem !== undefined) return malformed(reply, `faucet request: ${problem.text}`);
+        const body = parsed.value as FaucetRequest;
         let outcome: SubmitOutcome;
         try {
           outcome = ledger.faucet(body.address, BigInt(body.amount));
@@ -424,15 +367,9 @@ export async function createLedgerApp(
         if (!loopbackOnly(request, reply)) return reply;
         const parsed = parseJson(request.body);
         if (!parsed.ok) return malformed(reply, 'the body is not JSON {node, change, reason}');
-        const problem = firstProblem(stateChangeChecker, parsed.value);
-        if (problem !== undefined) {
-          return malformed(reply, `state change ${problem.field} ${problem.message}`.trim());
-        }
-        const body = parsed.value as {
-          node: string;
-          change: 'decommission' | 'recommission' | 'deregister';
-          reason?: string;
-        };
+        const problem = stateChangeChecker.firstProblem(parsed.value);
+        if (problem !== undefined) return malformed(reply, `state change: ${problem.text}`);
+        const body = parsed.value as StateChangeRequest;
         let outcome: SubmitOutcome;
         try {
           outcome = ledger.stateChange(body.node, body.change, body.reason ?? '');

@@ -3,9 +3,10 @@
  * launcher calls them directly): fund from the faucet, transfer, register a node (co-signed by
  * the node key), contribute to a pooled node, request an unlock.
  *
- * Each builds the transaction with `@murmur/registry`'s builders, takes its nonce from the
- * ledger (`GET /wallet/:address` `nextNonce`, which counts the wallet's transactions still in
- * the mempool) unless one is given, and submits it. A refusal is a result with its reason, not
+ * The ledger is `@murmur/registry`'s `httpLedgerSource` (every answer checked with the ledger
+ * API's schemas). Each action builds the transaction with the registry's builders, takes its
+ * nonce from the ledger (`getWallet(address).nextNonce`, which counts the wallet's transactions
+ * still in the mempool) unless one is given, and submits it. A refusal is a result with its reason, not
  * an error; use {@link assertAccepted} to turn it into one. Two transactions signed at the same
  * moment by the same wallet would read the same nonce: send them one after the other.
  */
@@ -16,17 +17,23 @@ import {
   createTransfer,
   createUnlockRequest,
   type Ed25519KeyPair,
+  type HttpLedgerSource,
   type Reservation,
   type TransactionResult,
 } from '@murmur/registry';
-import { type AbortOptions, bytesToHex, InvalidInputError } from '@murmur/wire';
-import type { LedgerClient } from './ledger-client.js';
-import type { Wallet } from './wallet-file.js';
+import type { Wallet } from '@murmur/registry/key-files';
+import {
+  type AbortOptions,
+  bytesToHex,
+  InvalidInputError,
+  NotFoundError,
+  RequestTimeoutError,
+} from '@murmur/wire';
 
 /** The wallet, the ledger and the crypto that signs. */
 export interface WalletContext {
   crypto: MurmurCrypto;
-  client: LedgerClient;
+  client: HttpLedgerSource;
   wallet: Wallet;
 }
 
@@ -57,17 +64,49 @@ export function assertAccepted(result: TransactionResult): string {
 
 async function nonceFor(context: WalletContext, options: SendOptions): Promise<number> {
   if (options.nonce !== undefined) return options.nonce;
-  return (await context.client.wallet(context.wallet.address, options)).nextNonce;
+  return (await context.client.getWallet(context.wallet.address, options)).nextNonce;
 }
 
-/** Asks the ledger's faucet (devnet) for `amount` atomic units into `address`. */
-export function requestFaucet(
-  client: LedgerClient,
-  address: string,
-  amount: bigint,
-  options: AbortOptions = {},
-): Promise<TransactionResult> {
-  return client.faucet(address, amount, options);
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+/**
+ * Waits until transaction `id` is in a block (polling `GET /tx/:id`) and resolves its height.
+ *
+ * @throws `RequestTimeoutError` after `timeoutMs` (default 30 s); `NotFoundError` when the
+ * ledger no longer knows it (dropped from the mempool because it stopped passing).
+ */
+export async function waitForInclusion(
+  client: HttpLedgerSource,
+  id: string,
+  options: AbortOptions & { timeoutMs?: number; pollMs?: number } = {},
+): Promise<number> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  const pollMs = options.pollMs ?? 200;
+  for (;;) {
+    const status = await client.getTransactionStatus(id, options);
+    if (status.status === 'included') return status.height as number;
+    if (status.status === 'unknown') {
+      throw new NotFoundError(
+        `transaction ${id} left the mempool without being included (it stopped passing the rules)`,
+      );
+    }
+    if (Date.now() >= deadline) {
+      throw new RequestTimeoutError(`transaction ${id} is still waiting for a block`);
+    }
+    await sleep(pollMs, options.signal);
+  }
 }
 
 /** Sends `amount` atomic units to `to`. */
@@ -77,10 +116,10 @@ export async function sendTransfer(
   amount: bigint,
   options: SendOptions = {},
 ): Promise<TransactionResult> {
-  const { chainId } = await context.client.genesis(options);
+  const { chainId } = await context.client.getGenesis(options);
   const nonce = await nonceFor(context, options);
   const tx = createTransfer({ chainId, to, amount, nonce }, context.wallet.keyPair, context.crypto);
-  return context.client.submit(tx, options);
+  return context.client.submitTransaction(tx, options);
 }
 
 /** What {@link registerNode} registers. */
@@ -103,7 +142,7 @@ export async function registerNode(
   init: RegisterInit,
   options: SendOptions = {},
 ): Promise<TransactionResult & { node: string }> {
-  const { chainId } = await context.client.genesis(options);
+  const { chainId } = await context.client.getGenesis(options);
   const nonce = await nonceFor(context, options);
   const tx = createRegistration(
     {
@@ -116,7 +155,7 @@ export async function registerNode(
     { node: nodeKey, operator: context.wallet.keyPair },
     context.crypto,
   );
-  const result = await context.client.submit(tx, options);
+  const result = await context.client.submitTransaction(tx, options);
   return { ...result, node: bytesToHex(nodeKey.publicKey) };
 }
 
@@ -127,14 +166,14 @@ export async function contribute(
   amount: bigint,
   options: SendOptions = {},
 ): Promise<TransactionResult> {
-  const { chainId } = await context.client.genesis(options);
+  const { chainId } = await context.client.getGenesis(options);
   const nonce = await nonceFor(context, options);
   const tx = createContribution(
     { chainId, node, amount, nonce },
     context.wallet.keyPair,
     context.crypto,
   );
-  return context.client.submit(tx, options);
+  return context.client.submitTransaction(tx, options);
 }
 
 /**
@@ -147,8 +186,8 @@ export async function requestUnlock(
   node: string,
   options: SendOptions = {},
 ): Promise<TransactionResult> {
-  const { chainId } = await context.client.genesis(options);
+  const { chainId } = await context.client.getGenesis(options);
   const nonce = await nonceFor(context, options);
   const tx = createUnlockRequest({ chainId, node, nonce }, context.wallet.keyPair, context.crypto);
-  return context.client.submit(tx, options);
+  return context.client.submitTransaction(tx, options);
 }
