@@ -13,10 +13,20 @@ import {
   createContribution,
   createRegistration,
   type GenesisConfig,
+  type HttpLedgerSource,
+  httpLedgerSource,
   type JsonServiceNode,
+  type StateChange,
   type StateResponse,
   type TransactionResult,
 } from '@murmur/registry';
+import {
+  createWalletFile,
+  loadNodeKeyFile,
+  loadOrCreateWalletFile,
+  loadWalletFile,
+  type Wallet,
+} from '@murmur/registry/key-files';
 import { type AbortOptions, InvalidInputError } from '@murmur/wire';
 import { resolvePrograms, type TestnetPrograms } from './cli-paths.js';
 import {
@@ -28,11 +38,6 @@ import {
   UnknownProcessError,
 } from './errors.js';
 import { failedInitNode, initRunnerArgs, NO_MAIN_EXIT_CODE } from './init-runner.js';
-import {
-  createLedgerClient,
-  type StateChangeKind,
-  type TestnetLedgerClient,
-} from './ledger-client.js';
 import { checkBlockTime, ledgerParamOverrides } from './ledger-params.js';
 import {
   adoptProcess,
@@ -74,6 +79,7 @@ import {
 import { describePortHolder, readProcessIdentity } from './proc.js';
 import { createProgressTracker, type ProgressTracker, type TestnetTimings } from './progress.js';
 import { reaperArgs } from './reaper.js';
+import { fetchLedgerSeedNodes } from './seed-nodes.js';
 import {
   checkPooledEvery,
   fundingFor,
@@ -95,13 +101,6 @@ import type {
   TestnetOptions,
   WaitOptions,
 } from './types.js';
-import {
-  createWalletFile,
-  loadNodeKeys,
-  loadOrCreateWalletFile,
-  loadWalletFile,
-  type TestnetWallet,
-} from './wallets.js';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_READY_TIMEOUT_MS = 60_000;
@@ -120,7 +119,8 @@ interface Context {
   manifest: TestnetManifest;
   programs: TestnetPrograms;
   crypto: MurmurCrypto;
-  client: TestnetLedgerClient;
+  /** The ledger's HTTP API (every answer checked with the registry's schemas). */
+  client: HttpLedgerSource;
   env: Record<string, string | undefined>;
   readyTimeoutMs: number;
   stopTimeoutMs: number;
@@ -396,7 +396,7 @@ class TestnetInstance implements Testnet {
   }
 
   state(options: AbortOptions & { activeOnly?: boolean } = {}): Promise<StateResponse> {
-    return this.#context.client.state(options);
+    return this.#context.client.getState(options);
   }
 
   async registryNode(
@@ -414,7 +414,7 @@ class TestnetInstance implements Testnet {
   }
 
   seedNodes(options: AbortOptions & { activeOnly?: boolean } = {}) {
-    return this.#context.client.seedNodes(options);
+    return fetchLedgerSeedNodes(ledgerUrlOf(this.#context.manifest), options);
   }
 
   #names(names: readonly string[] | undefined, runningOnly: boolean): ManifestNode[] {
@@ -461,7 +461,7 @@ class TestnetInstance implements Testnet {
     let last = -1;
     return pollUntil(
       async () => {
-        last = (await client.health(options)).height;
+        last = (await client.getHealth(options)).height;
         return last >= height ? last : undefined;
       },
       {
@@ -539,7 +539,7 @@ class TestnetInstance implements Testnet {
     manifest.nodes.push(node);
     writeManifest(context.dir, manifest);
     const view = this.#addNodeView(node);
-    const genesis = await context.client.genesis(options);
+    const genesis = await context.client.getGenesis(options);
     const operators = await stakeNodes(context, [node], genesis, options.signal);
     for (const [name, address] of operators) this.setOperator(name, address);
     await waitForRegistrations(context, [node], options.signal);
@@ -568,11 +568,11 @@ class TestnetInstance implements Testnet {
 
   async stateChange(
     name: string,
-    change: StateChangeKind,
+    change: StateChange,
     options: WaitOptions & { reason?: string; wait?: boolean } = {},
   ): Promise<string> {
     const key = this.#manifestNode(name).ed25519 as string;
-    const result = await this.#context.client.stateChange(
+    const result = await this.#context.client.requestStateChange(
       key,
       change,
       options.reason ?? '',
@@ -588,7 +588,7 @@ class TestnetInstance implements Testnet {
     amount: bigint,
     options: WaitOptions & { wait?: boolean } = {},
   ): Promise<string> {
-    const result = await this.#context.client.faucet(address, amount, options);
+    const result = await this.#context.client.requestFaucet(address, amount, options);
     const id = acceptedId(result, `faucet ${amount} to ${address}`);
     if (options.wait === true) await this.waitForTransaction(id, options);
     return id;
@@ -598,7 +598,7 @@ class TestnetInstance implements Testnet {
     tx: Parameters<Testnet['submit']>[0],
     options: AbortOptions = {},
   ): Promise<TransactionResult> {
-    return this.#context.client.submit(tx, options);
+    return this.#context.client.submitTransaction(tx, options);
   }
 
   async createWallet(options: { name?: string } = {}): Promise<CreatedWallet> {
@@ -921,7 +921,7 @@ async function initNodes(
     }
   }
   for (const node of nodes) {
-    const keys = loadNodeKeys(context.crypto, layout.nodeDir(node.name));
+    const keys = loadNodeKeyFile(context.crypto, layout.nodeDir(node.name));
     node.ed25519 = keys.ed25519Hex;
     node.x25519 = keys.x25519Hex;
     context.crypto.wipe(keys.ed25519.secretKey);
@@ -943,8 +943,8 @@ function rulesOf(genesis: GenesisConfig): StakingRules {
 interface NodeStakes {
   node: ManifestNode;
   plan: StakingPlan;
-  operator: TestnetWallet;
-  contributors: TestnetWallet[];
+  operator: Wallet;
+  contributors: Wallet[];
 }
 
 /** Plans each node's stakes and loads (or creates) its wallet files. */
@@ -973,7 +973,7 @@ async function fundStakes(
   onFunded: (done: number, total: number) => void,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const funding: { wallet: TestnetWallet; amount: bigint; what: string }[] = [];
+  const funding: { wallet: Wallet; amount: bigint; what: string }[] = [];
   for (const { node, plan, operator, contributors } of stakes) {
     funding.push({
       wallet: operator,
@@ -991,9 +991,21 @@ async function fundStakes(
   let done = 0;
   await mapLimit(funding, 8, async ({ wallet, amount, what }) => {
     checkAborted(signal);
-    acceptedId(await context.client.faucet(wallet.address, amount, withSignal(signal)), what);
+    acceptedId(
+      await context.client.requestFaucet(wallet.address, amount, withSignal(signal)),
+      what,
+    );
     onFunded(++done, funding.length);
   });
+}
+
+/** The nonce the next transaction of `address` must carry (the ledger counts its mempool). */
+async function nextNonce(
+  client: HttpLedgerSource,
+  address: string,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  return (await client.getWallet(address, withSignal(signal))).nextNonce;
 }
 
 /**
@@ -1012,13 +1024,13 @@ async function registerStakes(
   let done = 0;
   await mapLimit(stakes, 8, async ({ node, plan, operator, contributors }) => {
     checkAborted(signal);
-    const keys = loadNodeKeys(crypto, layout.nodeDir(node.name));
+    const keys = loadNodeKeyFile(crypto, layout.nodeDir(node.name));
     const registration = createRegistration(
       {
         chainId,
         feeBasisPoints: plan.feeBasisPoints,
         operatorStake: plan.operatorStake,
-        nonce: await client.nextNonce(operator.address, withSignal(signal)),
+        nonce: await nextNonce(client, operator.address, signal),
       },
       { node: keys.ed25519, operator: operator.keyPair },
       crypto,
@@ -1026,7 +1038,7 @@ async function registerStakes(
     crypto.wipe(keys.ed25519.secretKey);
     crypto.wipe(keys.x25519.secretKey);
     acceptedId(
-      await client.submit(registration, withSignal(signal)),
+      await client.submitTransaction(registration, withSignal(signal)),
       `registration of ${node.name}`,
     );
     onSubmitted(++done, total);
@@ -1036,13 +1048,13 @@ async function registerStakes(
           chainId,
           node: node.ed25519 as string,
           amount: plan.contributions[j] as bigint,
-          nonce: await client.nextNonce(wallet.address, withSignal(signal)),
+          nonce: await nextNonce(client, wallet.address, signal),
         },
         wallet.keyPair,
         crypto,
       );
       acceptedId(
-        await client.submit(contribution, withSignal(signal)),
+        await client.submitTransaction(contribution, withSignal(signal)),
         `contribution ${j + 1} to ${node.name}`,
       );
       onSubmitted(++done, total);
@@ -1074,7 +1086,7 @@ async function waitForRegistrations(
   const ledger = context.processes.get(LEDGER);
   await pollUntil(
     async () => {
-      const state = await context.client.state(withSignal(signal));
+      const state = await context.client.getState(withSignal(signal));
       const byKey = new Map(state.nodes.map((record) => [record.ed25519, record]));
       missing = nodes
         .filter((node) => {
@@ -1106,7 +1118,7 @@ async function waitForTransaction(
   let last = 'unknown';
   return pollUntil(
     async () => {
-      const status = await context.client.transactionStatus(id, options);
+      const status = await context.client.getTransactionStatus(id, options);
       last = status.status;
       if (status.status === 'included') return status.height ?? 0;
       return undefined;
@@ -1150,7 +1162,7 @@ async function waitForNodes(
       if (!activeDone) {
         work.push(
           (async () => {
-            const state = await context.client.state(withSignal(wait.signal));
+            const state = await context.client.getState(withSignal(wait.signal));
             const byKey = new Map(state.nodes.map((record) => [record.ed25519, record]));
             let count = 0;
             for (const node of nodes) {
@@ -1325,7 +1337,7 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
     manifest,
     programs,
     crypto,
-    client: createLedgerClient(ledgerUrlOf(manifest)),
+    client: httpLedgerSource({ url: ledgerUrlOf(manifest) }),
     env: childEnvironment(options.env),
     readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
     stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
@@ -1400,8 +1412,8 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
     writeManifest(dir, manifest);
     savePids(context);
 
-    const genesis = await context.client.genesis(withSignal(options.signal));
-    const state = await context.client.state(withSignal(options.signal));
+    const genesis = await context.client.getGenesis(withSignal(options.signal));
+    const state = await context.client.getState(withSignal(options.signal));
     const registered = new Set(state.nodes.map((record) => record.ed25519));
     const unregistered = manifest.nodes.filter((node) => !registered.has(node.ed25519 as string));
     for (const node of manifest.nodes) {
@@ -1497,7 +1509,7 @@ export async function openTestnet(options: OpenTestnetOptions): Promise<Testnet>
     manifest,
     programs,
     crypto: await loadCrypto(),
-    client: createLedgerClient(ledgerUrlOf(manifest)),
+    client: httpLedgerSource({ url: ledgerUrlOf(manifest) }),
     env: childEnvironment(options.env),
     readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
     stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,

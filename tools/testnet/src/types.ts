@@ -5,6 +5,7 @@
 import type { KeyPair } from '@murmur/crypto';
 import type {
   JsonServiceNode,
+  StateChange,
   StateResponse,
   Transaction,
   TransactionResult,
@@ -249,7 +250,7 @@ export interface Testnet {
    */
   stateChange(
     name: string,
-    change: 'decommission' | 'recommission' | 'deregister',
+    change: StateChange,
     options?: WaitOptions & { reason?: string; wait?: boolean },
   ): Promise<string>;
   /** Mints `amount` atomic units into `address` through the faucet; with `wait`, until it is in a block. */
