@@ -34,7 +34,6 @@ export {
   TransactionRefusedError,
   UnknownProcessError,
 } from './errors.js';
-export { BLOCK_COUNTED_PARAMS, ledgerParamOverrides } from './ledger-params.js';
 export { logTail } from './managed-process.js';
 export {
   MANIFEST_FILE_NAME,

@@ -38,7 +38,6 @@ import {
   UnknownProcessError,
 } from './errors.js';
 import { failedInitNode, initRunnerArgs, NO_MAIN_EXIT_CODE } from './init-runner.js';
-import { checkBlockTime, ledgerParamOverrides } from './ledger-params.js';
 import {
   adoptProcess,
   logTail,
@@ -1241,7 +1240,16 @@ function checkOptions(options: TestnetOptions): void {
     throw new InvalidInputError(`nodes must be an integer from 0 to 1000, not ${options.nodes}`);
   }
   if (options.basePort !== undefined && options.basePort !== 0) checkBasePort(options.basePort);
-  if (options.blockTimeMs !== undefined) checkBlockTime(options.blockTimeMs);
+  const { blockTimeMs } = options;
+  if (
+    blockTimeMs !== undefined &&
+    (!Number.isSafeInteger(blockTimeMs) || blockTimeMs < 10 || blockTimeMs > 86_400_000)
+  ) {
+    // The ledger's own range for --block-time-ms.
+    throw new InvalidInputError(
+      `blockTimeMs must be an integer from 10 to 86400000, not ${blockTimeMs}`,
+    );
+  }
   checkPooledEvery(options.pooledEvery ?? DEFAULT_POOLED_EVERY);
   if (options.logLevel !== undefined && !LOG_LEVELS.has(options.logLevel)) {
     throw new InvalidInputError(`logLevel must be one of ${[...LOG_LEVELS].join(', ')}`);
@@ -1254,6 +1262,27 @@ function checkOptions(options: TestnetOptions): void {
       throw new InvalidInputError(`${name} must be a positive integer of milliseconds`);
     }
   }
+}
+
+/**
+ * The ledger flags of a new chain: the block time (the ledger scales the devnet set's
+ * block-counted durations to it, unless `scaleParams` is false) and the parameter overrides,
+ * written to `ledger-params.json` on the devnet set.
+ */
+function newChainLedgerArgs(
+  layout: TestnetLayout,
+  manifest: TestnetManifest,
+  options: TestnetOptions,
+): string[] {
+  const args = ['--block-time-ms', String(manifest.blockTimeMs)];
+  if (options.scaleParams === false) args.push('--no-scale-params');
+  const overrides = options.ledgerParams ?? {};
+  if (Object.keys(overrides).length > 0) {
+    const file = { base: 'devnet', ...overrides };
+    writeFileSync(layout.ledgerParams, `${JSON.stringify(file, null, 2)}\n`);
+    args.push('--params', layout.ledgerParams);
+  }
+  return args;
 }
 
 /** Refuses a directory whose recorded processes still run. */
@@ -1384,20 +1413,7 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
   try {
     // Ledger, and meanwhile the node data directories.
     tracker.start('ledger', undefined, resuming ? 'resuming the chain' : 'new chain');
-    let newChainArgs: string[] = [];
-    if (!chainExists) {
-      const overrides = ledgerParamOverrides({
-        blockTimeMs: manifest.blockTimeMs,
-        scale: options.scaleParams,
-        overrides: options.ledgerParams,
-      });
-      if (overrides === undefined) {
-        newChainArgs = ['--block-time-ms', String(manifest.blockTimeMs)];
-      } else {
-        writeFileSync(layout.ledgerParams, `${JSON.stringify(overrides, null, 2)}\n`);
-        newChainArgs = ['--params', layout.ledgerParams];
-      }
-    }
+    const newChainArgs = chainExists ? [] : newChainLedgerArgs(layout, manifest, options);
     const ledgerStarted = startLedgerProcess(context, { signal: options.signal, newChainArgs });
     tracker.start('wallets', manifest.nodes.length);
     let initialised = 0;

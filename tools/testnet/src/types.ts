@@ -34,10 +34,14 @@ export interface TestnetOptions {
   blockTimeMs?: number | undefined;
   /**
    * Scale the block-counted devnet delays (unlock, decommission credit) to the block time, so
-   * that they last as long in seconds as with 1 s blocks (default true). See ledger-params.ts.
+   * that they last as long in seconds as with 1 s blocks (default true). The ledger does it
+   * (`murmur-devnet ledger --block-time-ms`); `false` starts it with `--no-scale-params`.
    */
   scaleParams?: boolean | undefined;
-  /** More parameter overrides for a new chain, in their JSON form (`{"uptimeProofValidityMs": 20000}`). */
+  /**
+   * More parameter overrides for a new chain, in their JSON form (`{"uptimeProofValidityMs": 20000}`),
+   * on the devnet set; block counts given here are taken as written.
+   */
   ledgerParams?: Readonly<Record<string, unknown>> | undefined;
   /** Every k-th node is pooled: operator 25–50 %, 2–3 contributor wallets (default 3; 0 = none). */
   pooledEvery?: number | undefined;

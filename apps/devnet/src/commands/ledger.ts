@@ -17,7 +17,12 @@ import {
   wantsHelp,
 } from '../cli/args.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_LEDGER_HOST, DEFAULT_LEDGER_PORT, startLedger } from '../ledger/run.js';
+import {
+  DEFAULT_LEDGER_HOST,
+  DEFAULT_LEDGER_PORT,
+  type StartLedgerInit,
+  startLedger,
+} from '../ledger/run.js';
 import { createProcessLogger } from '../logger.js';
 import { parseCoins } from '../wallet/amounts.js';
 
@@ -33,6 +38,11 @@ Options:
   --port <n>                  listening port (default ${DEFAULT_LEDGER_PORT}; 0 picks a free one)
   --params <set|file>         devnet (default), oxen, or a JSON file of overrides   [new chain]
   --block-time-ms <n>         time between blocks                                 [new chain]
+                              (the devnet set's block-counted durations are scaled
+                              so they last as long in seconds as at its 1 s blocks:
+                              at 250 ms, unlock 40 blocks instead of 10; values a
+                              --params file sets are taken as written)
+  --no-scale-params           keep the devnet set's block counts at any block time [new chain]
   --chain-id <id>             chain ID (default murmur-devnet-<random>)            [new chain]
   --allocate <address:coins>  genesis balance; repeat for more                     [new chain]
   --max-mempool <n>           most transactions waiting for a block (default 10000)
@@ -60,17 +70,29 @@ function parseAllocation(text: string): Allocation {
   return { address: match[1] as string, amount: parseCoins(match[2] as string, '--allocate') };
 }
 
-async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout(USAGE);
-    return 0;
-  }
+/** What the `ledger` command line asks for. */
+export interface LedgerCommandLine {
+  options: StartLedgerInit & { dir: string };
+  level: string;
+  logFile: string | undefined;
+}
+
+/**
+ * Reads the `ledger` command line (flags > environment > defaults).
+ *
+ * @throws {@link UsageError} for a missing `--dir`, an unknown flag or a value out of range.
+ */
+export function parseLedgerCommandLine(
+  argv: readonly string[],
+  env: CommandIo['env'],
+): LedgerCommandLine {
   const { values } = parseFlags(argv, {
     dir: { type: 'string' },
     host: { type: 'string' },
     port: { type: 'string' },
     params: { type: 'string' },
     'block-time-ms': { type: 'string' },
+    'no-scale-params': { type: 'boolean' },
     'chain-id': { type: 'string' },
     allocate: { type: 'string', multiple: true },
     'max-mempool': { type: 'string' },
@@ -79,13 +101,12 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     'log-file': { type: 'string' },
   });
   if (values.dir === undefined) throw new UsageError('--dir <path> is required');
-  const level = values['log-level'] ?? io.env.MURMUR_LOG_LEVEL ?? 'info';
+  const level = values['log-level'] ?? env.MURMUR_LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.has(level)) {
     throw new UsageError(`--log-level must be one of ${[...LOG_LEVELS].join(', ')}`);
   }
-  const dir = resolve(values.dir);
   const options = {
-    dir,
+    dir: resolve(values.dir),
     host: values.host ?? DEFAULT_LEDGER_HOST,
     port: values.port === undefined ? DEFAULT_LEDGER_PORT : parsePort(values.port),
     params: values.params,
@@ -93,6 +114,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       values['block-time-ms'] === undefined
         ? undefined
         : parseInteger(values['block-time-ms'], '--block-time-ms', { min: 10, max: 86_400_000 }),
+    scaleParams: values['no-scale-params'] !== true,
     chainId: values['chain-id'],
     allocations: values.allocate?.map(parseAllocation),
     maxMempoolSize:
@@ -104,10 +126,20 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
         ? undefined
         : parseInteger(values['resume-grace-ms'], '--resume-grace-ms', { min: 0, max: 3_600_000 }),
   };
+  return { options, level, logFile: values['log-file'] };
+}
+
+async function run(argv: readonly string[], io: CommandIo): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const { options, level, logFile } = parseLedgerCommandLine(argv, io.env);
+  const { dir } = options;
 
   const logger = createProcessLogger({
     level,
-    file: values['log-file'],
+    file: logFile,
     base: { service: 'murmur-ledger' },
   });
   const crypto = await loadCrypto();

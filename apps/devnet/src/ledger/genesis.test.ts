@@ -1,6 +1,6 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { devnetParams, oxenParams } from '@murmur/registry';
+import { BLOCK_COUNTED_PARAMS, devnetParams, oxenParams } from '@murmur/registry';
 import { bytesToHex } from '@murmur/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, testCrypto } from '../test-support/fixtures.js';
@@ -50,6 +50,51 @@ describe('parameter sets', () => {
       faucetEnabled: true,
       unlockBlocks: oxenParams.unlockBlocks,
       blockTimeMs: 500,
+    });
+  });
+
+  it("scales the devnet set's block-counted durations to the block time, unless asked not to", () => {
+    for (const blockTimeMs of [250, 100, 2_000]) {
+      const params = resolveLedgerParams({ blockTimeMs });
+      expect(params.blockTimeMs).toBe(blockTimeMs);
+      for (const key of BLOCK_COUNTED_PARAMS) {
+        expect(params[key] * blockTimeMs).toBe(devnetParams[key] * devnetParams.blockTimeMs);
+      }
+      expect(params.uptimeProofValidityMs).toBe(devnetParams.uptimeProofValidityMs);
+    }
+    expect(resolveLedgerParams({ blockTimeMs: 250 }).unlockBlocks).toBe(40);
+    expect(resolveLedgerParams({ blockTimeMs: 250, scaleParams: false })).toEqual({
+      ...devnetParams,
+      blockTimeMs: 250,
+    });
+    expect(resolveLedgerParams({ blockTimeMs: 1_000 })).toEqual(devnetParams);
+    // The oxen set keeps Oxen's block counts.
+    expect(resolveLedgerParams({ params: 'oxen', blockTimeMs: 1_000 }).unlockBlocks).toBe(
+      oxenParams.unlockBlocks,
+    );
+  });
+
+  it('takes the block counts a file sets as written and scales the others', () => {
+    const folder = dir();
+    const path = join(folder, 'params.json');
+    writeFileSync(path, JSON.stringify({ base: 'devnet', unlockBlocks: 5, blockTimeMs: 200 }));
+    const params = resolveLedgerParams({ params: path });
+    expect(params).toMatchObject({
+      name: 'devnet-custom',
+      blockTimeMs: 200,
+      unlockBlocks: 5,
+      deregistrationLockBlocks: devnetParams.deregistrationLockBlocks * 5,
+      decommissionCreditMaxBlocks: devnetParams.decommissionCreditMaxBlocks * 5,
+    });
+    expect(resolveLedgerParams({ params: path, scaleParams: false })).toMatchObject({
+      unlockBlocks: 5,
+      deregistrationLockBlocks: devnetParams.deregistrationLockBlocks,
+    });
+    // The flag's block time wins over the file's, and the scaling follows it.
+    expect(resolveLedgerParams({ params: path, blockTimeMs: 500 })).toMatchObject({
+      blockTimeMs: 500,
+      unlockBlocks: 5,
+      deregistrationLockBlocks: devnetParams.deregistrationLockBlocks * 2,
     });
   });
 

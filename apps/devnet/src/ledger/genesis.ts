@@ -14,6 +14,7 @@ import {
   type GenesisConfig,
   parameterSets,
   type RegistryParams,
+  scaleParamsToBlockTime,
 } from '@murmur/registry';
 import { KeyFileError, readSecretJson, writeSecretJson } from '@murmur/registry/key-files';
 import { bytesToHex, hexToBytes, MurmurError } from '@murmur/wire';
@@ -90,6 +91,11 @@ export interface ParamsOptions {
   params?: string | undefined;
   /** Replaces `blockTimeMs` (applied last). */
   blockTimeMs?: number | undefined;
+  /**
+   * On the devnet set, scale the block-counted durations to the block time (default true): see
+   * {@link resolveLedgerParams}. `false` keeps the set's block counts as they are.
+   */
+  scaleParams?: boolean | undefined;
 }
 
 /**
@@ -97,15 +103,21 @@ export interface ParamsOptions {
  * any parameter in its JSON form (amounts in atomic units as decimal strings), for example
  * `{"base": "devnet", "uptimeProofValidityMs": 3000, "stakingRequirement": "50000000000"}`.
  *
+ * When the chain's block time (`blockTimeMs`, or the file's) is not the devnet set's own 1 s,
+ * the devnet set's block-counted durations (unlock, deregistration lock, decommission credit:
+ * `BLOCK_COUNTED_PARAMS`) are scaled with `scaleParamsToBlockTime` so that they last as long in
+ * seconds as at 1 s blocks; values a file sets are taken as written, and `scaleParams: false`
+ * turns the scaling off. The oxen set keeps Oxen's block counts at any block time.
+ *
  * @throws {@link ConfigError} naming the file and the field when it is not valid.
  */
 export function resolveLedgerParams(options: ParamsOptions = {}): RegistryParams {
   const name = options.params ?? 'devnet';
-  let base: RegistryParams;
-  let overrides: Record<string, unknown> & { blockTimeMs?: number } = {};
+  let baseName: 'devnet' | 'oxen';
+  let overrides: Record<string, unknown> & { blockTimeMs?: unknown } = {};
   let source = `parameter set ${name}`;
   if (name === 'devnet' || name === 'oxen') {
-    base = parameterSets[name];
+    baseName = name;
   } else {
     source = name;
     let json: unknown;
@@ -120,14 +132,26 @@ export function resolveLedgerParams(options: ParamsOptions = {}): RegistryParams
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       throw new ConfigError(`${name}: the parameter file must hold a JSON object`);
     }
-    const { base: baseName = 'devnet', ...rest } = json as Record<string, unknown>;
-    if (baseName !== 'devnet' && baseName !== 'oxen') {
+    const { base: fileBase = 'devnet', ...rest } = json as Record<string, unknown>;
+    if (fileBase !== 'devnet' && fileBase !== 'oxen') {
       throw new ConfigError(`${name}: "base" must be "devnet" or "oxen"`);
     }
-    base = parameterSets[baseName];
-    overrides = { name: `${baseName}-custom`, ...rest };
+    baseName = fileBase;
+    overrides = { name: `${fileBase}-custom`, ...rest };
   }
   if (options.blockTimeMs !== undefined) overrides.blockTimeMs = options.blockTimeMs;
+  let base = parameterSets[baseName];
+  const blockTimeMs = overrides.blockTimeMs;
+  if (
+    baseName === 'devnet' &&
+    options.scaleParams !== false &&
+    typeof blockTimeMs === 'number' &&
+    Number.isSafeInteger(blockTimeMs) &&
+    blockTimeMs >= 1 &&
+    blockTimeMs !== base.blockTimeMs
+  ) {
+    base = scaleParamsToBlockTime(base, blockTimeMs);
+  }
   try {
     return decodeParams({ ...encodeParams(base), ...overrides }, 'params');
   } catch (cause) {

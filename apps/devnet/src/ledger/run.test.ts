@@ -3,9 +3,10 @@
  * chain resumed (height, mempool) on a second start, clear failures for a busy port or directory.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createTransfer, encodeTransaction } from '@murmur/registry';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseLedgerCommandLine } from '../commands/ledger.js';
 import { cli } from '../test-support/cli.js';
 import { COIN, Keys, tempDir, testCrypto } from '../test-support/fixtures.js';
 import { type RunningLedger, startLedger } from './run.js';
@@ -54,6 +55,8 @@ describe('startLedger', () => {
     expect(second.ledger.genesis.chainId).toBe(first.ledger.genesis.chainId);
     // The chain's parameters are fixed at genesis: the new block time is ignored.
     expect(second.ledger.genesis.params.blockTimeMs).toBe(40);
+    // At 40 ms blocks the devnet set's 10-block unlock (10 s) became 250 blocks (10 s).
+    expect(second.ledger.genesis.params.unlockBlocks).toBe(250);
     // A transaction accepted now is in a block soon.
     const tx = createTransfer(
       { chainId: second.ledger.genesis.chainId, to: keys.address('bob'), amount: COIN, nonce: 1 },
@@ -93,6 +96,7 @@ describe('murmur-devnet (dispatcher and ledger command)', () => {
     expect(unknown.stderr).toMatch(/unknown command "launch"/);
     const ledgerHelp = await cli(['ledger', '--help']);
     expect(ledgerHelp.stdout).toMatch(/--block-time-ms/);
+    expect(ledgerHelp.stdout).toMatch(/--no-scale-params/);
     const noDir = await cli(['ledger']);
     expect(noDir.code).toBe(2);
     expect(noDir.stderr).toMatch(/--dir <path> is required/);
@@ -118,5 +122,18 @@ describe('murmur-devnet (dispatcher and ledger command)', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`port ${first.port} on 127.0.0.1 is already in use`);
     expect(readFileSync(logFile, 'utf8')).toMatch(/the ledger could not start/);
+  });
+});
+
+describe('the ledger command line', () => {
+  it('scales the block-counted parameters unless --no-scale-params', () => {
+    const scaled = parseLedgerCommandLine(['--dir', 'chain', '--block-time-ms', '250'], {});
+    expect(scaled.options).toMatchObject({ blockTimeMs: 250, scaleParams: true });
+    expect(scaled.options.dir).toBe(resolve('chain'));
+    const raw = parseLedgerCommandLine(
+      ['--dir', 'chain', '--block-time-ms', '250', '--no-scale-params'],
+      { MURMUR_LOG_LEVEL: 'warn' },
+    );
+    expect(raw).toMatchObject({ options: { scaleParams: false }, level: 'warn' });
   });
 });

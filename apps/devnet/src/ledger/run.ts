@@ -28,6 +28,7 @@ import {
   createAuthorityFile,
   createGenesisConfig,
   loadAuthorityFile,
+  type ParamsOptions,
   resolveLedgerParams,
 } from './genesis.js';
 import { type DevnetLedger, openDevnetLedger } from './ledger.js';
@@ -56,8 +57,13 @@ export interface StartLedgerInit {
   port?: number | undefined;
   /** Parameter set for a new chain: `devnet` (default), `oxen` or a JSON file of overrides. */
   params?: string | undefined;
-  /** Block time for a new chain, ms (overrides the parameter set's). */
+  /**
+   * Block time for a new chain, ms (overrides the parameter set's; the devnet set's
+   * block-counted durations are scaled to it, see `resolveLedgerParams`).
+   */
   blockTimeMs?: number | undefined;
+  /** Scale the devnet set's block-counted durations to the block time (default true). */
+  scaleParams?: boolean | undefined;
   /** Chain ID for a new chain (default `murmur-devnet-<random>`). */
   chainId?: string | undefined;
   /** Genesis balances for a new chain. */
@@ -100,6 +106,10 @@ function urlOf(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+function paramsOptions(init: StartLedgerInit): ParamsOptions {
+  return { params: init.params, blockTimeMs: init.blockTimeMs, scaleParams: init.scaleParams };
+}
+
 function prepareChain(
   init: StartLedgerInit,
   store: LedgerStore,
@@ -108,7 +118,7 @@ function prepareChain(
 ): { genesis: GenesisConfig | undefined; authority: Ed25519KeyPair | undefined } {
   const stored = store.loadGenesis();
   if (stored === undefined) {
-    const params = resolveLedgerParams({ params: init.params, blockTimeMs: init.blockTimeMs });
+    const params = resolveLedgerParams(paramsOptions(init));
     // A key left by an earlier start that died before its genesis was stored is reused.
     const authority = existsSync(authorityFilePath(init.dir))
       ? loadAuthorityFile(crypto, init.dir)
@@ -127,7 +137,7 @@ function prepareChain(
   if (init.params !== undefined || init.blockTimeMs !== undefined || init.chainId !== undefined) {
     const wanted =
       init.params !== undefined || init.blockTimeMs !== undefined
-        ? encodeParams(resolveLedgerParams({ params: init.params, blockTimeMs: init.blockTimeMs }))
+        ? encodeParams(resolveLedgerParams(paramsOptions(init)))
         : undefined;
     const current = encodeParams(stored.config.params);
     if (
@@ -136,7 +146,7 @@ function prepareChain(
     ) {
       logger.warn(
         { dir: init.dir },
-        'the chain already exists: its parameters and chain ID are fixed at genesis, so --params, --block-time-ms and --chain-id are ignored',
+        'the chain already exists: its parameters and chain ID are fixed at genesis, so --params, --block-time-ms, --no-scale-params and --chain-id are ignored',
       );
     }
   }
@@ -267,6 +277,8 @@ export async function startLedger(
         height: ledger.height,
         params: ledger.genesis.params.name,
         blockTimeMs: ledger.genesis.params.blockTimeMs,
+        unlockBlocks: ledger.genesis.params.unlockBlocks,
+        decommissionCreditInitialBlocks: ledger.genesis.params.decommissionCreditInitialBlocks,
         mempool: ledger.mempoolSize,
       },
       created ? 'ledger started on a new chain' : 'ledger resumed',

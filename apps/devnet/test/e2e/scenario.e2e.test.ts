@@ -7,7 +7,8 @@
  * their reasons. The test plays the node: it signs and sends the uptime proofs.
  *
  * Parameters: the devnet set with 200 ms blocks and a proof validity of 2.5 s (a JSON file of
- * overrides), so that the whole life fits in a few seconds.
+ * overrides), so that the whole life fits in a few seconds. The block counts the file sets are
+ * taken as written (the test counts blocks); the ledger scales the others to the block time.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -178,6 +179,14 @@ describe('a node through its whole life on the real ledger process', () => {
   it('funds wallets made by the wallet command', async () => {
     workspace.watch();
     expect(ledger.ready).toMatchObject({ event: 'ledger-ready', created: true, height: 0 });
+    const { params } = await getJson<{ params: Record<string, unknown> }>(`${ledger.url}/genesis`);
+    expect(params).toMatchObject({
+      blockTimeMs: 200,
+      unlockBlocks: PARAMS.unlockBlocks,
+      deregistrationLockBlocks: PARAMS.deregistrationLockBlocks,
+      // Not in the file: the devnet set's 240 blocks of 1 s, scaled to 200 ms blocks.
+      decommissionCreditMaxBlocks: 1_200,
+    });
     const created = await Promise.all(
       (Object.keys(wallets) as (keyof typeof wallets)[]).map(async (name) => {
         const file = join(workspace.dir, `${name}.json`);

@@ -70,6 +70,16 @@ describe.sequential('a 7-node testnet', () => {
     expect(
       new Set(testnet.nodes.map((node) => node.host.split('.').slice(0, 3).join('.'))).size,
     ).toBe(NODES);
+    // The ledger scaled the devnet set's block-counted delays to the 250 ms blocks: the unlock
+    // still takes 10 s (40 blocks), a failing node still has 10 s of credit.
+    const genesis = (await (await fetch(`${testnet.ledger.url}/genesis`)).json()) as {
+      params: Record<string, unknown>;
+    };
+    expect(genesis.params).toMatchObject({
+      blockTimeMs: 250,
+      unlockBlocks: (devnetParams.unlockBlocks * 1_000) / 250,
+      decommissionCreditInitialBlocks: (devnetParams.decommissionCreditInitialBlocks * 1_000) / 250,
+    });
     await testnet.waitForHealthy();
     for (const node of testnet.nodes) {
       const health = (await (await fetch(`${node.url}/health`)).json()) as Record<string, unknown>;
