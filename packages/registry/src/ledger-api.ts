@@ -38,6 +38,8 @@ import {
   HexKeySchema,
   JsonBlockSchema,
   PortSchema,
+  STATE_CHANGE_REASON_MAX_LENGTH,
+  StateChangeSchema,
   TimestampSchema,
   VersionSchema,
 } from './schemas.js';
@@ -325,12 +327,8 @@ export type FaucetRequest = Static<typeof FaucetRequestSchema>;
 export const StateChangeRequestSchema = Type.Object(
   {
     node: HexKeySchema,
-    change: Type.Union([
-      Type.Literal('decommission'),
-      Type.Literal('recommission'),
-      Type.Literal('deregister'),
-    ]),
-    reason: Type.Optional(Type.String({ maxLength: 200 })),
+    change: StateChangeSchema,
+    reason: Type.Optional(Type.String({ maxLength: STATE_CHANGE_REASON_MAX_LENGTH })),
   },
   { additionalProperties: false },
 );

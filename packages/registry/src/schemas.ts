@@ -117,17 +117,23 @@ export const JsonUptimeProofTransactionSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A {@link StateChange}: what the authority orders for a node. */
+export const StateChangeSchema = Type.Union([
+  Type.Literal('decommission'),
+  Type.Literal('recommission'),
+  Type.Literal('deregister'),
+]);
+
+/** The longest reason a state change carries. */
+export const STATE_CHANGE_REASON_MAX_LENGTH = 200;
+
 /** JSON form of a state change. */
 export const JsonStateChangeTransactionSchema = Type.Object(
   {
     type: Type.Literal('state-change'),
     node: HexKeySchema,
-    change: Type.Union([
-      Type.Literal('decommission'),
-      Type.Literal('recommission'),
-      Type.Literal('deregister'),
-    ]),
-    reason: Type.String({ maxLength: 200 }),
+    change: StateChangeSchema,
+    reason: Type.String({ maxLength: STATE_CHANGE_REASON_MAX_LENGTH }),
     nonce: NonceSchema,
     signature: HexSignatureSchema,
   },
