@@ -9,6 +9,8 @@ import {
   hexToBytes,
   isBase64,
   isHex,
+  portableBase64ToBytes,
+  portableBytesToBase64,
   utf8Decode,
   utf8Encode,
 } from './encoding.js';
@@ -48,6 +50,37 @@ describe('hex', () => {
       fc.property(fc.uint8Array(), (bytes) => equalBytes(hexToBytes(bytesToHex(bytes)), bytes)),
     );
   });
+
+  it('agrees with Buffer on any string, hex or not', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.stringMatching(/^[0-9a-fA-F]*$/),
+          fc.stringMatching(/^[0-9a-gA-G:@`/]*$/),
+        ),
+        (text) => {
+          const valid = /^(?:[0-9a-fA-F]{2})*$/.test(text);
+          if (valid) expect(hexToBytes(text)).toEqual(new Uint8Array(Buffer.from(text, 'hex')));
+          else expect(() => hexToBytes(text)).toThrow(InvalidInputError);
+          expect(isHex(text)).toBe(valid);
+        },
+      ),
+    );
+  });
+});
+
+describe('base64 without Node’s Buffer (browsers)', () => {
+  it('agrees with the Buffer path', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const text = portableBytesToBase64(bytes);
+        expect(text).toBe(bytesToBase64(bytes));
+        expect(portableBase64ToBytes(text)).toEqual(bytes);
+        expect(portableBase64ToBytes(text.replace(/=+$/, ''))).toEqual(bytes);
+      }),
+    );
+  });
 });
 
 describe('base64', () => {
@@ -55,6 +88,12 @@ describe('base64', () => {
     expect(bytesToBase64(utf8Encode('hi'))).toBe('aGk=');
     expect(bytesToBase64(utf8Encode('hi'), { padded: false })).toBe('aGk');
     expect(bytesToBase64(new Uint8Array())).toBe('');
+  });
+
+  it('decodes into an array of its own', () => {
+    const bytes = base64ToBytes('aGk=');
+    expect(bytes.byteOffset).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(2);
   });
 
   it('decodes with or without padding', () => {

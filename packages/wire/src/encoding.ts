@@ -8,12 +8,33 @@ const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+/** The two hex digits of every byte value. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/** Node's Buffer where there is one (its base64 codec is native; `btoa`/`atob` are not). */
+interface NodeBufferLike {
+  toString(encoding: 'base64'): string;
+  write(text: string, encoding: 'base64'): number;
+}
+const NodeBuffer = (
+  globalThis as {
+    Buffer?: { from(buffer: ArrayBufferLike, offset: number, length: number): NodeBufferLike };
+  }
+).Buffer;
 
 /** Lower-case hex of `bytes`. */
 export function bytesToHex(bytes: Uint8Array): string {
   let out = '';
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i] as number];
   return out;
+}
+
+/** The value of a hex digit's character code, or -1. */
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48; // 0-9
+  const lower = code | 0x20;
+  if (lower >= 97 && lower <= 102) return lower - 87; // a-f, A-F
+  return -1;
 }
 
 /**
@@ -25,10 +46,15 @@ export function hexToBytes(
   options: { length?: number; field?: string } = {},
 ): Uint8Array {
   const field = options.field ?? 'value';
-  if (typeof hex !== 'string' || !HEX_RE.test(hex)) {
-    throw new InvalidInputError(`${field} must be an even-length hex string`, {
-      details: { field },
-    });
+  const notHex = () =>
+    new InvalidInputError(`${field} must be an even-length hex string`, { details: { field } });
+  if (typeof hex !== 'string' || hex.length % 2 !== 0) throw notHex();
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const high = hexDigit(hex.charCodeAt(2 * i));
+    const low = hexDigit(hex.charCodeAt(2 * i + 1));
+    if (high < 0 || low < 0) throw notHex();
+    out[i] = (high << 4) | low;
   }
   if (options.length !== undefined && hex.length !== options.length * 2) {
     throw new InvalidInputError(
@@ -36,8 +62,6 @@ export function hexToBytes(
       { details: { field, expected: options.length * 2, actual: hex.length } },
     );
   }
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;
 }
 
@@ -52,11 +76,10 @@ export function isHex(value: unknown, length?: number): value is string {
 
 /** Standard base64 (RFC 4648 alphabet) of `bytes`, padded unless `padded` is false. */
 export function bytesToBase64(bytes: Uint8Array, options: { padded?: boolean } = {}): string {
-  let text = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  const out = btoa(text);
+  const out =
+    NodeBuffer === undefined
+      ? portableBytesToBase64(bytes)
+      : NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   return options.padded === false ? out.replace(/=+$/, '') : out;
 }
 
@@ -69,6 +92,24 @@ export function base64ToBytes(text: string, options: { field?: string } = {}): U
   if (typeof text !== 'string' || !BASE64_RE.test(text)) {
     throw new InvalidInputError(`${field} must be standard base64`, { details: { field } });
   }
+  if (NodeBuffer === undefined) return portableBase64ToBytes(text);
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array(Math.floor(((text.length - padding) * 3) / 4));
+  NodeBuffer.from(out.buffer, out.byteOffset, out.byteLength).write(text, 'base64');
+  return out;
+}
+
+/** {@link bytesToBase64} (padded) without Node's Buffer. Internal; exported for tests. */
+export function portableBytesToBase64(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
+/** {@link base64ToBytes} of checked text without Node's Buffer. Internal; exported for tests. */
+export function portableBase64ToBytes(text: string): Uint8Array {
   const binary = atob(text.length % 4 === 0 ? text : text + '='.repeat(4 - (text.length % 4)));
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
