@@ -11,6 +11,7 @@ import type {
   SignedRequestParams,
 } from '@murmur/crypto';
 import {
+  encodeRelayBody,
   OnionLayerRejectedError,
   type PeeledLayer,
   parseOnionRequestBody,
@@ -27,6 +28,11 @@ export type CryptoJob =
       /** Base64. */
       signature: string;
       publicKey: Uint8Array;
+      /**
+       * Text (UTF-8) for the node to sign once the request signature checked out, in the same
+       * job (a store's hash: one trip to the worker instead of two).
+       */
+      sign?: string | undefined;
     }
   | { op: 'sign'; text: string }
   | { op: 'peel'; body: Uint8Array };
@@ -40,15 +46,27 @@ export interface PeelRefusal {
   unexpected?: string | undefined;
 }
 
-/** What peeling gives: the layer, or the refusal to answer. */
-export type PeelOutcome = { layer: PeeledLayer } | { refusal: PeelRefusal };
+/** A relay layer, ready to pass on: the next node and the body it receives. */
+export interface RelayHop {
+  /** The next node's Ed25519 key, lower-case hex. */
+  destination: string;
+  /** `encodeRelayBody(layer.next)`. */
+  body: Uint8Array;
+}
+
+/**
+ * What peeling gives: the layer, a relay layer already encoded for the next node (from a worker
+ * thread, which does that encoding too), or the refusal to answer.
+ */
+export type PeelOutcome = { layer: PeeledLayer } | { relay: RelayHop } | { refusal: PeelRefusal };
 
 /** A job's result, as it crosses threads (a peeled layer's key is made enumerable). */
 export type CryptoResult =
   | { op: 'failed'; message: string }
-  | { op: 'verify'; ok: boolean }
+  | { op: 'verify'; ok: boolean; signature?: string | undefined }
   | { op: 'sign'; signature: string }
   | { op: 'peel'; layer: PeeledLayer & { key?: Uint8Array } }
+  | { op: 'peel'; relay: RelayHop }
   | { op: 'peel'; refusal: PeelRefusal };
 
 /** The node keys the jobs use. */
@@ -64,7 +82,7 @@ export async function peelOrRefuse(
   crypto: MurmurCrypto,
   x25519: KeyPair,
   body: Uint8Array,
-): Promise<PeelOutcome> {
+): Promise<{ layer: PeeledLayer } | { refusal: PeelRefusal }> {
   try {
     return { layer: await peelOnionLayer(crypto, x25519, parseOnionRequestBody(body)) };
   } catch (error) {
@@ -89,11 +107,19 @@ export async function peelOrRefuse(
   }
 }
 
-/** Runs one job on this thread. */
+function signText(crypto: MurmurCrypto, keys: CryptoJobKeys, text: string): string {
+  return Buffer.from(crypto.sign(utf8Encode(text), keys.ed25519SecretKey)).toString('base64');
+}
+
+/**
+ * Runs one job on this thread. With `relayEncoded`, a relay layer comes back as a
+ * {@link RelayHop} (what a worker does, so that the event loop has nothing left to encode).
+ */
 export async function runCryptoJob(
   crypto: MurmurCrypto,
   keys: CryptoJobKeys,
   job: CryptoJob,
+  options: { relayEncoded?: boolean } = {},
 ): Promise<CryptoResult> {
   switch (job.op) {
     case 'verify': {
@@ -103,26 +129,50 @@ export async function runCryptoJob(
       } catch {
         ok = false;
       }
+      if (ok && job.sign !== undefined) {
+        return { op: 'verify', ok, signature: signText(crypto, keys, job.sign) };
+      }
       return { op: 'verify', ok };
     }
     case 'sign':
-      return {
-        op: 'sign',
-        signature: Buffer.from(crypto.sign(utf8Encode(job.text), keys.ed25519SecretKey)).toString(
-          'base64',
-        ),
-      };
+      return { op: 'sign', signature: signText(crypto, keys, job.text) };
     case 'peel': {
       const outcome = await peelOrRefuse(crypto, keys.x25519, job.body);
       if ('refusal' in outcome) return { op: 'peel', refusal: outcome.refusal };
-      // The key of a final or exit layer is non-enumerable: copy it so that it is cloned too.
       const layer = outcome.layer;
+      if (layer.role === 'relay' && options.relayEncoded === true) {
+        return {
+          op: 'peel',
+          relay: { destination: layer.destination, body: encodeRelayBody(layer.next) },
+        };
+      }
+      // The key of a final or exit layer is non-enumerable: copy it so that it is cloned too.
       return {
         op: 'peel',
         layer: 'key' in layer ? { ...layer, key: layer.key } : layer,
       };
     }
   }
+}
+
+/**
+ * The buffers of a batch of results that can move to the other thread instead of being copied:
+ * relay bodies, each the whole of its own buffer.
+ */
+export function transferablesOf(results: readonly CryptoResult[]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const result of results) {
+    if (result.op !== 'peel' || !('relay' in result)) continue;
+    const body = result.relay.body;
+    if (
+      body.byteOffset === 0 &&
+      body.byteLength === body.buffer.byteLength &&
+      body.buffer instanceof ArrayBuffer
+    ) {
+      out.push(body.buffer);
+    }
+  }
+  return out;
 }
 
 /** Restores a layer that crossed threads (its key non-enumerable again, as peeling makes it). */

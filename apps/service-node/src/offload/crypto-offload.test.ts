@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildOnionRequest, type OnionNode } from '@murmur/onion';
+import { buildOnionRequest, encodeRelayBody, type OnionNode } from '@murmur/onion';
 import { utf8Encode } from '@murmur/wire';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nodeKeysFromSeed } from '../keys.js';
 import { seedOf, testCrypto } from '../test-support/harness.js';
+import { peelOrRefuse } from './crypto-jobs.js';
 import { type CryptoOffload, createCryptoOffload } from './crypto-offload.js';
 
 // The worker runs the built JavaScript (the package's `test` script builds first).
@@ -16,10 +17,10 @@ afterEach(async () => {
   for (const offload of offloads.splice(0)) await offload.stop();
 });
 
-async function setup(workers: number) {
+async function setup(workers: number, idleMs = 200) {
   const crypto = await testCrypto();
   const keys = nodeKeysFromSeed(crypto, seedOf(41));
-  const offload = createCryptoOffload({ workers, workerUrl, idleMs: 200 }, { crypto, keys });
+  const offload = createCryptoOffload({ workers, workerUrl, idleMs }, { crypto, keys });
   offloads.push(offload);
   const client = crypto.generateIdentity();
   const signed = { pubkey: client.sessionId, namespace: 3, sig_timestamp: 1_800_000_000_000 };
@@ -70,19 +71,60 @@ describe.each([
   });
 
   it.skipIf(workers > 0 && !built)(
+    'checks a request signature and signs as the node in one job, signing nothing for a bad one',
+    async () => {
+      const { crypto, keys, offload, client, signed, signature } = await setup(workers, 5_000);
+      await offload.signText('warm-up');
+      await vi.waitFor(() => expect(offload.ready()).toBe(workers), { timeout: 5_000 });
+      const [good, bad] = await Promise.all([
+        offload.verifyRequestAndSign('store', signed, signature, client.ed25519.publicKey, 'h1'),
+        offload.verifyRequestAndSign(
+          'store',
+          { ...signed, namespace: 4 },
+          signature,
+          client.ed25519.publicKey,
+          'h2',
+        ),
+      ]);
+      expect(bad).toBeUndefined();
+      expect(
+        crypto.verify(
+          Buffer.from(good as string, 'base64'),
+          utf8Encode('h1'),
+          keys.ed25519.publicKey,
+        ),
+      ).toBe(true);
+      if (workers > 0) expect(offload.running()).toBe(1);
+    },
+  );
+
+  it.skipIf(workers > 0 && !built)(
     'peels onion layers, keeping a final layer’s key usable',
     async () => {
-      const { crypto, offload, node, next } = await setup(workers);
+      const { crypto, keys, offload, node, next } = await setup(workers, 5_000);
       // Let a worker start, so that later jobs cross threads.
       await offload.signText('warm-up');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await vi.waitFor(() => expect(offload.ready()).toBe(workers), { timeout: 5_000 });
       const toRelay = await buildOnionRequest(crypto, {
         path: [node],
         destination: { type: 'node', node: next },
         payload: { method: 'info', params: {} },
       });
-      const relayed = await offload.peel(toRelay.body);
-      expect('layer' in relayed && relayed.layer.role).toBe('relay');
+      // A body that is a view into a larger buffer (as pooled and peer-link bodies are).
+      const padded = new Uint8Array(toRelay.body.length + 64);
+      padded.set(toRelay.body, 32);
+      const relayed = await offload.peel(padded.subarray(32, 32 + toRelay.body.length));
+      if (workers > 0) {
+        // Peeled and encoded for the next node on the worker.
+        if (!('relay' in relayed)) throw new Error('expected an encoded relay hop');
+        expect(relayed.relay.destination).toBe(next.ed25519);
+        const inline = await peelOrRefuse(crypto, keys.x25519, toRelay.body);
+        if (!('layer' in inline) || inline.layer.role !== 'relay') throw new Error('not a relay');
+        expect(relayed.relay.body).toEqual(encodeRelayBody(inline.layer.next));
+        expect(offload.running()).toBe(1);
+      } else {
+        expect('layer' in relayed && relayed.layer.role).toBe('relay');
+      }
       const final = await buildOnionRequest(crypto, {
         path: [],
         destination: { type: 'node', node },

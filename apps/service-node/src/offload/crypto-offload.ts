@@ -56,12 +56,29 @@ export interface CryptoOffload {
     signature: string,
     publicKey: Uint8Array,
   ): Promise<boolean>;
+  /**
+   * Checks a storage RPC request signature and, when it holds, signs `text` (UTF-8) as the node,
+   * in one job: resolves to the node's signature (base64), or undefined for a bad request
+   * signature (nothing is signed then).
+   */
+  verifyRequestAndSign(
+    method: SignedRequestMethod,
+    signed: SignedRequestParams,
+    signature: string,
+    publicKey: Uint8Array,
+    text: string,
+  ): Promise<string | undefined>;
   /** The node's Ed25519 signature of `text` (UTF-8), base64. */
   signText(text: string): Promise<string>;
-  /** Peels an onion request body with the node's X25519 key (or gives the refusal reply). */
+  /**
+   * Peels an onion request body with the node's X25519 key (or gives the refusal reply). A
+   * relay layer peeled on a worker thread comes back already encoded for the next node.
+   */
   peel(body: Uint8Array): Promise<PeelOutcome>;
   /** Worker threads running now. */
   running(): number;
+  /** Worker threads running and ready for jobs (a starting one is not). */
+  ready(): number;
   /** Stops the workers. */
   stop(): Promise<void>;
 }
@@ -180,7 +197,17 @@ export function createCryptoOffload(
       nextBatchId += 1;
       slot.inFlight.set(id, part);
       slot.load += part.length;
-      slot.worker.postMessage({ id, jobs: part.map((waiting) => waiting.job) });
+      const transfer: ArrayBuffer[] = [];
+      const jobs = part.map((waiting) => {
+        const job = waiting.job;
+        if (job.op !== 'peel') return job;
+        // A body is often a view into a larger buffer (a pooled allocation, a peer message of
+        // many frames), which a structured clone would copy whole: send an exact copy, moved.
+        const body = new Uint8Array(job.body);
+        transfer.push(body.buffer);
+        return { op: 'peel' as const, body };
+      });
+      slot.worker.postMessage({ id, jobs }, transfer);
     });
   }
 
@@ -203,23 +230,39 @@ export function createCryptoOffload(
     throw new Error(result.op === 'failed' ? result.message : `unexpected ${result.op} result`);
   }
 
+  async function signText(text: string): Promise<string> {
+    const result = await submit({ op: 'sign', text });
+    return result.op === 'sign' ? result.signature : failed(result);
+  }
+
   return {
     async verifyRequest(method, signed, signature, publicKey) {
       const result = await submit({ op: 'verify', method, signed, signature, publicKey });
       return result.op === 'verify' ? result.ok : failed(result);
     },
-    async signText(text) {
-      const result = await submit({ op: 'sign', text });
-      return result.op === 'sign' ? result.signature : failed(result);
+    async verifyRequestAndSign(method, signed, signature, publicKey, text) {
+      const result = await submit({
+        op: 'verify',
+        method,
+        signed,
+        signature,
+        publicKey,
+        sign: text,
+      });
+      if (result.op !== 'verify') return failed(result);
+      if (!result.ok) return undefined;
+      return result.signature ?? signText(text);
     },
+    signText,
     async peel(body) {
       const result = await submit({ op: 'peel', body });
       if (result.op !== 'peel') return failed(result);
-      return 'refusal' in result
-        ? { refusal: result.refusal }
-        : { layer: restoreLayer(result.layer) };
+      if ('refusal' in result) return { refusal: result.refusal };
+      if ('relay' in result) return { relay: result.relay };
+      return { layer: restoreLayer(result.layer) };
     },
     running: () => slots.length,
+    ready: () => slots.filter((slot) => slot.ready).length,
     async stop() {
       stopped = true;
       if (idleTimer !== undefined) clearTimeout(idleTimer);

@@ -9,6 +9,7 @@ import {
   type CryptoJobKeys,
   type CryptoResult,
   runCryptoJob,
+  transferablesOf,
 } from './crypto-jobs.js';
 
 const port = parentPort;
@@ -18,13 +19,13 @@ const crypto = await loadCrypto();
 port.on('message', (message: { id: number; jobs: CryptoJob[] }) => {
   void Promise.all(
     message.jobs.map((job) =>
-      runCryptoJob(crypto, keys, job).catch(
+      runCryptoJob(crypto, keys, job, { relayEncoded: true }).catch(
         (error: unknown): CryptoResult => ({
           op: 'failed',
           message: error instanceof Error ? error.message : String(error),
         }),
       ),
     ),
-  ).then((results) => port.postMessage({ id: message.id, results }));
+  ).then((results) => port.postMessage({ id: message.id, results }, transferablesOf(results)));
 });
 port.postMessage({ ready: true });

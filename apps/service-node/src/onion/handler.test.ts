@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import {
   buildOnionRequest,
   decodeOnionResponse,
@@ -9,9 +11,10 @@ import {
 } from '@murmur/onion';
 import { bytesToHex, encodeCombinedPayload, parseResponse } from '@murmur/wire';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { NodeKeys } from '../keys.js';
 import type { ServiceNodeInfo } from '../network/network-view.js';
+import { createCryptoOffload } from '../offload/crypto-offload.js';
 import { createRpcDispatcher } from '../rpc/dispatcher.js';
 import { storeContents } from '../test-support/assertions.js';
 import {
@@ -35,6 +38,10 @@ interface Node {
 
 const cleanups: (() => Promise<void> | void)[] = [];
 
+// The worker runs the built JavaScript (the package's `test` script builds first).
+const workerUrl = new URL('../../dist/offload/crypto-worker.js', import.meta.url);
+const workerBuilt = existsSync(fileURLToPath(workerUrl));
+
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -45,9 +52,26 @@ async function startNode(
     notActive?: boolean;
     forwarder?: OnionForwarder;
     proxy?: OnionProxy;
+    /** Peel on this many worker threads (started and ready before this returns). */
+    offloadWorkers?: number | undefined;
   } = {},
 ): Promise<Node> {
   const h = await createHarness({ self: options.self, notActive: options.notActive });
+  if (options.offloadWorkers !== undefined) {
+    const offload = createCryptoOffload(
+      {
+        workers: options.offloadWorkers,
+        workerUrl,
+      },
+      { crypto: h.crypto, keys: h.keys },
+    );
+    cleanups.push(() => offload.stop());
+    await offload.signText('warm-up');
+    await vi.waitFor(() => expect(offload.ready()).toBe(options.offloadWorkers), {
+      timeout: 5_000,
+    });
+    h.context.offload = offload;
+  }
   const dispatcher = createRpcDispatcher(h.context, { validateResponses: true });
   const onion = createOnionHandler({
     context: h.context,
@@ -129,32 +153,39 @@ describe('final destination', () => {
 });
 
 describe('relay', () => {
-  it('passes the next layer to an active node and hands its answer back unchanged', async () => {
-    const seen: { node: ServiceNodeInfo; body: Uint8Array }[] = [];
-    const forwarder: OnionForwarder = {
-      async forward(node, body) {
-        seen.push({ node, body });
-        return { status: 200, body: new Uint8Array([1, 2, 3]) } satisfies OnionReply;
-      },
-    };
-    const node = await startNode({ forwarder });
-    const { crypto } = node.h;
-    const target = node.h.peers[3] as NodeKeys;
-    const request = await buildOnionRequest(crypto, {
-      path: [onionNode(node.h.keys)],
-      destination: { type: 'node', node: onionNode(target, 20_040) },
-      payload: { method: 'info', params: {} },
-    });
-    const answer = await post(node, request.body);
-    expect(answer).toEqual({ status: 200, body: new Uint8Array([1, 2, 3]) });
-    expect(seen).toHaveLength(1);
-    expect(seen[0]?.node.ed25519).toBe(target.ed25519Hex);
-    // What went on is the next node's layer, at hop 2, and it opens with the next node's key.
-    const next = parseOnionRequestBody(seen[0]?.body as Uint8Array);
-    expect(next.hopNumber).toBe(2);
-    const peeled = await peelOnionLayer(crypto, target.x25519, next);
-    expect(peeled.role).toBe('final');
-  });
+  it.each([
+    ['peeled inline', false],
+    ['peeled and encoded on a worker thread', true],
+  ])(
+    'passes the next layer to an active node and hands its answer back unchanged (%s)',
+    async (_name, onWorker) => {
+      if (onWorker && !workerBuilt) return;
+      const seen: { node: ServiceNodeInfo; body: Uint8Array }[] = [];
+      const forwarder: OnionForwarder = {
+        async forward(node, body) {
+          seen.push({ node, body });
+          return { status: 200, body: new Uint8Array([1, 2, 3]) } satisfies OnionReply;
+        },
+      };
+      const node = await startNode({ forwarder, offloadWorkers: onWorker ? 1 : undefined });
+      const { crypto } = node.h;
+      const target = node.h.peers[3] as NodeKeys;
+      const request = await buildOnionRequest(crypto, {
+        path: [onionNode(node.h.keys)],
+        destination: { type: 'node', node: onionNode(target, 20_040) },
+        payload: { method: 'info', params: {} },
+      });
+      const answer = await post(node, request.body);
+      expect(answer).toEqual({ status: 200, body: new Uint8Array([1, 2, 3]) });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.node.ed25519).toBe(target.ed25519Hex);
+      // What went on is the next node's layer, at hop 2, and it opens with the next node's key.
+      const next = parseOnionRequestBody(seen[0]?.body as Uint8Array);
+      expect(next.hopNumber).toBe(2);
+      const peeled = await peelOnionLayer(crypto, target.x25519, next);
+      expect(peeled.role).toBe('final');
+    },
+  );
 
   it('answers 502 "Next node not found: <key>" for a node that is not an active registered node', async () => {
     const node = await startNode();

@@ -19,8 +19,8 @@ import {
   OnionLayerRejectedError,
   type PeeledLayer,
 } from '@murmur/onion';
-import type { NodeMetrics } from '../metrics.js';
-import { peelOrRefuse } from '../offload/crypto-jobs.js';
+import { cachedCounter, type NodeMetrics } from '../metrics.js';
+import { peelOrRefuse, type RelayHop } from '../offload/crypto-jobs.js';
 import type { RpcContext } from '../rpc/context.js';
 import type { RpcDispatcher } from '../rpc/dispatcher.js';
 import type { OnionForwarder } from './forwarder.js';
@@ -43,8 +43,10 @@ export function createOnionHandler(components: OnionHandlerComponents): OnionReq
   const { context, dispatcher, forwarder, proxy, metrics } = components;
   const { crypto, keys, logger } = context;
 
+  const countRequest = metrics === undefined ? undefined : cachedCounter(metrics.onionRequests);
+
   function count(role: string, reply: OnionReply): OnionReply {
-    metrics?.onionRequests.inc({ role, status: String(reply.status) });
+    countRequest?.([role, String(reply.status)]);
     return reply;
   }
 
@@ -62,16 +64,13 @@ export function createOnionHandler(components: OnionHandlerComponents): OnionReq
     };
   }
 
-  async function relay(
-    layer: Extract<PeeledLayer, { role: 'relay' }>,
-    signal: AbortSignal | undefined,
-  ): Promise<OnionReply> {
-    const next = context.network.snapshot()?.node(layer.destination);
+  async function relay(hop: RelayHop, signal: AbortSignal | undefined): Promise<OnionReply> {
+    const next = context.network.snapshot()?.node(hop.destination);
     if (next === undefined || next.ip === undefined || next.storagePort === undefined) {
-      logger.debug({ destination: layer.destination }, 'onion relay: next node not found');
-      return { status: 502, body: `Next node not found: ${layer.destination}` };
+      logger.debug({ destination: hop.destination }, 'onion relay: next node not found');
+      return { status: 502, body: `Next node not found: ${hop.destination}` };
     }
-    return forwarder.forward(next, encodeRelayBody(layer.next), { signal });
+    return forwarder.forward(next, hop.body, { signal });
   }
 
   async function exit(
@@ -119,13 +118,28 @@ export function createOnionHandler(components: OnionHandlerComponents): OnionReq
         }
         return count('invalid', reply);
       }
+      if ('relay' in outcome) {
+        // Peeled and encoded for the next node on a worker thread.
+        try {
+          return count('relay', await relay(outcome.relay, options.signal));
+        } catch (error) {
+          logger.error({ err: error, role: 'relay' }, 'onion request failed');
+          return count('relay', { status: 500, body: 'Internal error' });
+        }
+      }
       const layer: PeeledLayer = outcome.layer;
       try {
         switch (layer.role) {
           case 'final':
             return count('final', await final(layer));
           case 'relay':
-            return count('relay', await relay(layer, options.signal));
+            return count(
+              'relay',
+              await relay(
+                { destination: layer.destination, body: encodeRelayBody(layer.next) },
+                options.signal,
+              ),
+            );
           case 'proxy':
             return count('proxy', await exit(layer, options.signal));
         }

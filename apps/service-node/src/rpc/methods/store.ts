@@ -15,7 +15,11 @@ import {
   storeRequiresAuth,
   TooLargeError,
 } from '@murmur/wire';
-import { SubaccountAccess, verifyRequestSignatureAsync } from '../auth.js';
+import {
+  SubaccountAccess,
+  verifyRequestSignatureAndSign,
+  verifyRequestSignatureAsync,
+} from '../auth.js';
 import type { RpcCall, RpcContext, RpcResult } from '../context.js';
 import { nodeSignatureAsync, runSwarmWide } from '../swarm-wide.js';
 
@@ -43,6 +47,11 @@ export async function store(
   const { now } = call;
   assertStoreTtl(params);
   assertStoreClock(params, now);
+  const data = Buffer.from(params.data, 'base64');
+  const tooLarge = data.length > MAX_MESSAGE_BYTES;
+  const hash = tooLarge ? '' : context.crypto.messageHash(params.pubkey, params.namespace, data);
+  /** The node's signature of the hash, made with the request signature check when there is one. */
+  let signature: string | undefined;
   if (storeRequiresAuth(params.namespace)) {
     if (params.signature === undefined) {
       throw new SignatureRequiredError(
@@ -52,28 +61,28 @@ export async function store(
     }
     const signedAt = params.sig_timestamp ?? params.timestamp;
     assertSignatureTimestamp('store signature', signedAt, now, { forwarded: call.forwarded });
-    await verifyRequestSignatureAsync(context, params, {
-      method: 'store',
+    const check = {
+      method: 'store' as const,
       signed: { namespace: params.namespace, sig_timestamp: signedAt },
       signature: params.signature,
       access: isPublicOutbox(params.namespace)
         ? SubaccountAccess.Write | SubaccountAccess.Delete
         : SubaccountAccess.Write,
-    });
+    };
+    if (tooLarge) await verifyRequestSignatureAsync(context, params, check);
+    else signature = await verifyRequestSignatureAndSign(context, params, check, hash);
   }
-  const data = Buffer.from(params.data, 'base64');
-  if (data.length > MAX_MESSAGE_BYTES) {
+  if (tooLarge) {
     throw new TooLargeError(`store: \`data\` is larger than ${MAX_MESSAGE_BYTES} bytes`, {
       details: { field: 'data', limit: MAX_MESSAGE_BYTES },
     });
   }
-  const hash = context.crypto.messageHash(params.pubkey, params.namespace, data);
   return runSwarmWide(context, call, {
     method: 'store',
     pubkey: params.pubkey,
     topLevel: { hash },
     async applyLocally() {
-      const [outcome, signature] = await Promise.all([
+      const [outcome, nodeSigned] = await Promise.all([
         context.store.storeQueued({
           owner: params.pubkey,
           namespace: params.namespace,
@@ -82,10 +91,10 @@ export async function store(
           expiry: params.expiry,
           data,
         }),
-        nodeSignatureAsync(context, hash),
+        signature ?? nodeSignatureAsync(context, hash),
       ]);
       const mine: { hash: string; signature: string; expiry: number; already?: true; t?: number } =
-        { hash, signature, expiry: outcome.expiry };
+        { hash, signature: nodeSigned, expiry: outcome.expiry };
       if (outcome.status === 'already') mine.already = true;
       // Session puts the entry node's clock here too (kept for old clients).
       if (!call.forwarded) mine.t = now;
