@@ -57,13 +57,18 @@ function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
   return reply.header('content-type', JSON_TYPE).send(Buffer.from(JSON.stringify(result.body)));
 }
 
-/** Aborted when the client goes away before the answer is sent. */
-function abortOnDisconnect(reply: FastifyReply): AbortController {
+/**
+ * A signal aborted when the client goes away before the answer is sent; `leave` (the load
+ * shedder's count of requests in flight) runs when the exchange ends, either way. One listener
+ * for both.
+ */
+function abortOnDisconnect(reply: FastifyReply, leave: (() => void) | undefined): AbortSignal {
   const controller = new AbortController();
   reply.raw.once('close', () => {
+    leave?.();
     if (!reply.raw.writableFinished) controller.abort();
   });
-  return controller;
+  return controller.signal;
 }
 
 function bytesOf(body: unknown): Uint8Array {
@@ -137,17 +142,23 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     return sendResult(reply, { status: 404, body: `Not found: ${request.method} ${request.url}` });
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.debug(
-      {
-        method: request.method,
-        url: request.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
-      },
-      'request',
-    );
-  });
+  // One debug line per request, only when the logger writes debug lines (the hook and its log
+  // object cost every request something otherwise).
+  const logLevels = app.log as { isLevelEnabled?: (level: string) => boolean };
+  if (logLevels.isLevelEnabled?.('debug') !== false) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.debug(
+        {
+          method: request.method,
+          url: request.url,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 100) / 100,
+        },
+        'request',
+      );
+      done();
+    });
+  }
 
   // Every body is raw bytes, whatever its Content-Type (Session desktop sends none).
   app.removeAllContentTypeParsers();
@@ -158,14 +169,19 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
   );
 
   // Fastify answers 415 to a Content-Type it cannot parse (such as one without a slash), before
-  // any parser runs; Session nodes never do. The body is read as bytes in every case.
-  app.addHook('onRequest', async (request) => {
+  // any parser runs; Session nodes never do. The body is read as bytes in every case. (A
+  // callback hook: an async one costs a promise per request.)
+  app.addHook('onRequest', (request, _reply, done) => {
     request.headers['content-type'] = 'application/octet-stream';
+    done();
   });
 
-  /** Sheds load; true when the request was answered (503). */
-  function shed(request: FastifyRequest, reply: FastifyReply): boolean {
-    if (shedder === undefined) return false;
+  /**
+   * Sheds load: true when the request was answered (503); otherwise the request is counted in
+   * flight and the function to call when it is over is returned.
+   */
+  function shed(request: FastifyRequest, reply: FastifyReply): true | (() => void) | undefined {
+    if (shedder === undefined) return undefined;
     const reason = shedder.check();
     if (reason !== undefined) {
       metrics.shed.inc({ reason });
@@ -173,9 +189,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
       sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
       return true;
     }
-    const leave = shedder.enter();
-    reply.raw.once('close', leave);
-    return false;
+    return shedder.enter();
   }
 
   /** Applies the rate limit; true when the request was answered (429). */
@@ -200,27 +214,29 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
   }
 
   app.post('/storage_rpc/v1', async (request, reply) => {
-    if (shed(request, reply) || limited(request, reply, 'storage_rpc', false)) return reply;
+    const leave = shed(request, reply);
+    if (leave === true) return reply;
+    const signal = abortOnDisconnect(reply, leave);
+    if (limited(request, reply, 'storage_rpc', false)) return reply;
     if (request.headers['x-loki-long-poll'] !== undefined) {
       return sendResult(reply, { status: 410, body: 'Long polling is no longer supported' });
     }
-    const controller = abortOnDisconnect(reply);
-    const result = await dispatcher.handleBody(bytesOf(request.body), {
-      signal: controller.signal,
-    });
+    const result = await dispatcher.handleBody(bytesOf(request.body), { signal });
     return sendResult(reply, result);
   });
 
   app.post('/onion_req/v2', async (request, reply) => {
-    if (shed(request, reply) || limited(request, reply, 'onion_req', true)) return reply;
+    const leave = shed(request, reply);
+    if (leave === true) return reply;
+    const signal = abortOnDisconnect(reply, leave);
+    if (limited(request, reply, 'onion_req', true)) return reply;
     const handler = options.onion;
     if (handler === undefined) {
       return sendResult(reply, { status: 503, body: 'Snode not ready' });
     }
-    const controller = abortOnDisconnect(reply);
     const answer = await handler.handle(bytesOf(request.body), {
       remoteAddress: request.ip,
-      signal: controller.signal,
+      signal,
     });
     reply.code(answer.status);
     if (typeof answer.body === 'string') return reply.type(TEXT).send(answer.body);

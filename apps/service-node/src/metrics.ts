@@ -201,12 +201,49 @@ export function createNodeMetrics(init: NodeMetricsInit = {}): NodeMetrics {
   };
 }
 
-/** The dispatcher hook that counts and times storage RPC methods. */
+/**
+ * The dispatcher hook that counts and times storage RPC methods. The labelled series are looked
+ * up once per method and status and kept (prom-client hashes a label object at every call
+ * otherwise); methods and statuses are a small fixed set.
+ */
 export function rpcObserver(
   metrics: NodeMetrics,
 ): (method: string, status: number, seconds: number) => void {
+  const counters = new Map<string, { inc(): void }>();
+  const timers = new Map<string, { observe(seconds: number): void }>();
   return (method, status, seconds) => {
-    metrics.rpcRequests.inc({ method, status: String(status) });
-    metrics.rpcDuration.observe({ method }, seconds);
+    const key = `${method} ${status}`;
+    let counter = counters.get(key);
+    if (counter === undefined) {
+      counter = metrics.rpcRequests.labels(method, String(status));
+      counters.set(key, counter);
+    }
+    counter.inc();
+    let timer = timers.get(method);
+    if (timer === undefined) {
+      timer = metrics.rpcDuration.labels(method);
+      timers.set(method, timer);
+    }
+    timer.observe(seconds);
+  };
+}
+
+/**
+ * A counter's series, each looked up once and kept: the returned function adds `amount`
+ * (default 1) to the series of these label values (in the order of the counter's label names)
+ * without building and hashing a label object each time. For label values from a small set.
+ */
+export function cachedCounter<L extends string>(
+  counter: Counter<L>,
+): (values: readonly string[], amount?: number) => void {
+  const series = new Map<string, { inc(amount?: number): void }>();
+  return (values, amount = 1) => {
+    const key = values.join(' ');
+    let entry = series.get(key);
+    if (entry === undefined) {
+      entry = counter.labels(...values);
+      series.set(key, entry);
+    }
+    entry.inc(amount);
   };
 }

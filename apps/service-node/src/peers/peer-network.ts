@@ -26,7 +26,7 @@ import { bytesToHex, hexToBytes, type Logger, RequestTimeoutError } from '@murmu
 import WebSocket, { WebSocketServer } from 'ws';
 import { PeerLinkError } from '../errors.js';
 import type { NodeKeys } from '../keys.js';
-import type { NodeMetrics } from '../metrics.js';
+import { cachedCounter, type NodeMetrics } from '../metrics.js';
 import type { NetworkView } from '../network/network-view.js';
 import {
   createPeerLink,
@@ -185,6 +185,7 @@ export function createPeerNetwork(
   components: PeerNetworkComponents,
 ): PeerNetwork {
   const { keys, crypto, network, metrics } = components;
+  const countFrames = metrics === undefined ? undefined : cachedCounter(metrics.peerFrames);
   const logger = components.logger.child({ component: 'peers' });
   const self = keys.ed25519Hex;
   const heartbeatMs = init.heartbeatMs ?? 15_000;
@@ -351,9 +352,9 @@ export function createPeerNetwork(
         onRequest,
         onClose: onLinkClose,
         onFrame:
-          metrics === undefined
+          countFrames === undefined
             ? undefined
-            : (direction, frames) => metrics.peerFrames.inc({ direction }, frames),
+            : (direction, frames) => countFrames([direction], frames),
       },
     );
   }
