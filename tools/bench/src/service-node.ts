@@ -26,7 +26,16 @@
  * Flags: `--rounds <n>` (3), `--seconds <s>` per measured run (5), `--connections <n>` (32),
  * `--onion-requests <n>` (2000), `--cpu-prof <dir>` (the node processes write V8 CPU profiles
  * there when they stop), `--only echo,store,relay,retrieve,onion` (a subset, for profiling),
- * `--crypto-workers <n>` (passed to every node; default: the node's own default).
+ * `--crypto-workers <n>` (passed to every node; default: the node's own default), `--cli <path>`
+ * (another build of `murmur-node`'s bundled `cli.js` instead of the package's), `--compare <path>`
+ * (a second build, B: every round then runs each benchmark on A, the first, and on B back to
+ * back, and a table gives B against A: on a shared machine a comparison within one run is far
+ * steadier than two runs).
+ *
+ * Besides requests/s and latency, each run gives the server's CPU time per request (user +
+ * system, every thread, from `/proc` around the measured run) and, in brackets, that of its main
+ * thread alone (the event loop, which every request passes through; worker threads do the
+ * Ed25519 and X25519 work).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +43,7 @@ import { Agent, createServer, request as httpRequest, type Server } from 'node:h
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
@@ -58,6 +67,8 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'string' },
     only: { type: 'string' },
     'crypto-workers': { type: 'string' },
+    cli: { type: 'string' },
+    compare: { type: 'string' },
   },
 });
 /** Measure only these (comma-separated: echo, store, relay, retrieve, onion); default all. */
@@ -73,7 +84,7 @@ const MESSAGE_BYTES = 300;
 const require = createRequire(import.meta.url);
 const benchRoot = join(import.meta.dirname, '..');
 const nodeRoot = dirname(require.resolve('@murmur/service-node/package.json'));
-const cli = join(nodeRoot, 'dist', 'cli.js');
+const cli = flags.cli === undefined ? join(nodeRoot, 'dist', 'cli.js') : resolvePath(flags.cli);
 const loadScript = join(import.meta.dirname, 'service-node-load.ts');
 const work = mkdtempSync(join(tmpdir(), 'murmur-node-bench-'));
 const children = new Set<ChildProcess>();
@@ -165,12 +176,13 @@ async function startNodeProcess(
   node: { dataDir: string; key: string },
   networkFile: string,
   port = 0,
+  build = cli,
 ): Promise<NodeProcess> {
   const child = spawn(
     process.execPath,
     [
       ...(CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR]),
-      cli,
+      build,
       'start',
       '--data-dir',
       node.dataDir,
@@ -211,11 +223,22 @@ function rssMegabytes(pid: number): number {
   return kilobytes / 1024;
 }
 
-/** CPU time (user + system) a process has used so far, ms. */
-function cpuMillis(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+/** CPU time (user + system) in a `/proc/.../stat` file, ms. */
+function statCpuMillis(path: string): number {
+  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
   // utime and stime are fields 14 and 15 of the file (12 and 13 after the command).
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/**
+ * CPU time a process has used so far, ms: in all (every thread, ended ones included) and on its
+ * main thread alone (the event loop: the thread whose id is the process id).
+ */
+function cpuMillis(pid: number): { total: number; main: number } {
+  return {
+    total: statCpuMillis(`/proc/${pid}/stat`),
+    main: statCpuMillis(`/proc/${pid}/task/${pid}/stat`),
+  };
 }
 
 interface LoadResult {
@@ -223,6 +246,8 @@ interface LoadResult {
   loadCpuMicros?: number;
   /** CPU time of the server process per request, µs (measured around the run). */
   serverCpuMicros?: number;
+  /** CPU time of the server's main thread (its event loop) per request, µs. */
+  mainCpuMicros?: number;
   requestsPerSecond: number;
   total: number;
   latencyP50: number;
@@ -266,7 +291,7 @@ async function load(
   );
   let output = '';
   // The server's CPU is sampled once the load generator prints that the warm-up is over.
-  let cpuBefore: number | undefined;
+  let cpuBefore: { total: number; main: number } | undefined;
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
     if (cpuBefore === undefined && output.includes('measuring\n')) cpuBefore = cpuMillis(serverPid);
@@ -277,7 +302,8 @@ async function load(
   if (code !== 0) throw new Error(`the load generator failed (code ${code})`);
   const result = JSON.parse(output.trim().split('\n').pop() as string) as LoadResult;
   if (cpuBefore !== undefined && result.total > 0) {
-    result.serverCpuMicros = ((cpuAfter - cpuBefore) * 1000) / result.total;
+    result.serverCpuMicros = ((cpuAfter.total - cpuBefore.total) * 1000) / result.total;
+    result.mainCpuMicros = ((cpuAfter.main - cpuBefore.main) * 1000) / result.total;
   }
   if (result.non2xx > 0 || result.errors > 0) {
     process.stderr.write(
@@ -304,6 +330,7 @@ async function startStubPeer(crypto: MurmurCrypto): Promise<{
   port: number;
   peers: PeerNetwork;
   server: Server;
+  /** Lets this node (as well as those allowed before) link to the stub. */
   allow(key: string): void;
 }> {
   const keys = nodeKeysFromSeed(crypto, crypto.randomBytes(32));
@@ -327,6 +354,7 @@ async function startStubPeer(crypto: MurmurCrypto): Promise<{
     swarmId: 0n,
   };
   const network = createStaticNetworkView({ self, nodes: [selfInfo] });
+  const allowed: (typeof selfInfo)[] = [];
   const peers = createPeerNetwork({}, { keys, crypto, network, logger: silentLogger() });
   peers.attach(server);
   peers.handle('onion', async () => ({ status: 200, body: answer, contentType: 'text/plain' }));
@@ -338,17 +366,15 @@ async function startStubPeer(crypto: MurmurCrypto): Promise<{
     peers,
     server,
     allow(key: string) {
-      network.setNodes([
-        selfInfo,
-        {
-          ed25519: key,
-          x25519: bytesToHex(crypto.ed25519PublicKeyToX25519(Buffer.from(key, 'hex'))),
-          ip: '127.0.0.1',
-          storagePort: 1,
-          relayPort: undefined,
-          swarmId: 0n,
-        },
-      ]);
+      allowed.push({
+        ed25519: key,
+        x25519: bytesToHex(crypto.ed25519PublicKeyToX25519(Buffer.from(key, 'hex'))),
+        ip: '127.0.0.1',
+        storagePort: 1,
+        relayPort: undefined,
+        swarmId: 0n,
+      });
+      network.setNodes([selfInfo, ...allowed]);
     },
   };
 }
@@ -479,42 +505,48 @@ process.stdout.write(
   `setup: every server its own process; load: autocannon 8 in another process, ${CONNECTIONS} connections, 1 s warm-up + ${SECONDS} s; ${ROUNDS} rounds\n\n`,
 );
 
-// The store and retrieve node: one node, a static network, no peers.
-const storeInit = initNode('store');
-const storeNetwork = join(work, 'store-network.json');
-writeFileSync(
-  storeNetwork,
-  JSON.stringify({
-    nodes: [{ ed25519: storeInit.key, ip: '127.0.0.1', storagePort: 1, swarmId: '0' }],
-  }),
-);
-const storeNode = await startNodeProcess(storeInit, storeNetwork);
-// A node that only starts and then idles for the whole run (its own static network).
-const idleInit = initNode('idle');
-const idleNetwork = join(work, 'idle-network.json');
-writeFileSync(
-  idleNetwork,
-  JSON.stringify({
-    nodes: [{ ed25519: idleInit.key, ip: '127.0.0.1', storagePort: 1, swarmId: '0' }],
-  }),
-);
-const idleNode = await startNodeProcess(idleInit, idleNetwork);
+/** The builds under test: `--cli` (or the package's own) and, with `--compare`, another. */
+const builds = [cli, ...(flags.compare === undefined ? [] : [resolvePath(flags.compare)])];
+const buildNames = flags.compare === undefined ? [''] : [' A', ' B'];
+
+/** A node with a static network of its own and nobody else (no peers, no replication). */
+async function startLoneNode(name: string, build: string): Promise<NodeProcess> {
+  const init = initNode(name);
+  const network = join(work, `${name}-network.json`);
+  writeFileSync(
+    network,
+    JSON.stringify({
+      nodes: [{ ed25519: init.key, ip: '127.0.0.1', storagePort: 1, swarmId: '0' }],
+    }),
+  );
+  return startNodeProcess(init, network, 0, build);
+}
+
+// The store and retrieve nodes (one per build).
+const storeNodes: NodeProcess[] = [];
+for (const [index, build] of builds.entries()) {
+  storeNodes.push(await startLoneNode(`store-${index}`, build));
+}
+// A node that only starts and then idles for the whole run.
+const idleNode = await startLoneNode('idle', cli);
 await new Promise((resolve) => setTimeout(resolve, 3_000));
 const idleRssEarly = rssMegabytes(idleNode.child.pid as number);
 const idleStarted = Date.now();
 
-// 100 messages of one account for the retrieve benchmark.
+// 100 messages of one account for the retrieve benchmark, on every store node.
 const reader = crypto.generateIdentity();
-for (let i = 0; i < 100; i++) {
-  const data = Buffer.from(crypto.randomBytes(MESSAGE_BYTES)).toString('base64');
-  const answer = await post(
-    `http://127.0.0.1:${storeNode.port}/storage_rpc/v1`,
-    JSON.stringify({
-      method: 'store',
-      params: { pubkey: reader.sessionId, timestamp: Date.now(), ttl: 86_400_000, data },
-    }),
-  );
-  if (answer.status !== 200) throw new Error(`seeding the retrieve account: ${answer.text}`);
+for (const storeNode of storeNodes) {
+  for (let i = 0; i < 100; i++) {
+    const data = Buffer.from(crypto.randomBytes(MESSAGE_BYTES)).toString('base64');
+    const answer = await post(
+      `http://127.0.0.1:${storeNode.port}/storage_rpc/v1`,
+      JSON.stringify({
+        method: 'store',
+        params: { pubkey: reader.sessionId, timestamp: Date.now(), ttl: 86_400_000, data },
+      }),
+    );
+    if (answer.status !== 200) throw new Error(`seeding the retrieve account: ${answer.text}`);
+  }
 }
 function retrieveBody(): string {
   const params = { pubkey: reader.sessionId, namespace: 0, timestamp: Date.now() };
@@ -527,44 +559,48 @@ function retrieveBody(): string {
     },
   });
 }
-{
+for (const storeNode of storeNodes) {
   const check = await post(`http://127.0.0.1:${storeNode.port}/storage_rpc/v1`, retrieveBody());
   const count = (JSON.parse(check.text) as { messages: unknown[] }).messages.length;
   if (count !== 100) throw new Error(`retrieve returned ${count} messages, not 100`);
 }
 
-// The relay: a node whose next hop is the stub peer in this process.
+// The relays: nodes whose next hop is the stub peer in this process (one per build).
 const stub = await startStubPeer(crypto);
-const relayInit = initNode('relay');
-stub.allow(relayInit.key);
-const relayNetwork = join(work, 'relay-network.json');
-writeFileSync(
-  relayNetwork,
-  JSON.stringify({
-    nodes: [
-      { ed25519: relayInit.key, ip: '127.0.0.1', storagePort: 1, swarmId: '0' },
-      { ed25519: stub.key, ip: '127.0.0.1', storagePort: stub.port, swarmId: '0' },
-    ],
-  }),
-);
-const relayNode = await startNodeProcess(relayInit, relayNetwork);
-const relayRequest = await buildOnionRequest(crypto, {
-  path: [onionNodeOf(crypto, relayInit.key, relayNode.port)],
-  destination: {
-    type: 'node',
-    node: { ed25519: stub.key, x25519: stub.x25519, ip: '127.0.0.1', port: stub.port },
-  },
-  payload: { method: 'info', params: {} },
-});
-const relayBody = Buffer.from(relayRequest.body);
-for (let i = 0; i < 20; i++) {
-  const answer = await post(`http://127.0.0.1:${relayNode.port}/onion_req/v2`, relayBody);
-  if (answer.status !== 200 || answer.text !== 'ok') {
-    throw new Error(`the relay answered ${answer.status} ${answer.text}`);
+const relays: { node: NodeProcess; body: Buffer }[] = [];
+for (const [index, build] of builds.entries()) {
+  const relayInit = initNode(`relay-${index}`);
+  stub.allow(relayInit.key);
+  const relayNetwork = join(work, `relay-${index}-network.json`);
+  writeFileSync(
+    relayNetwork,
+    JSON.stringify({
+      nodes: [
+        { ed25519: relayInit.key, ip: '127.0.0.1', storagePort: 1, swarmId: '0' },
+        { ed25519: stub.key, ip: '127.0.0.1', storagePort: stub.port, swarmId: '0' },
+      ],
+    }),
+  );
+  const relayNode = await startNodeProcess(relayInit, relayNetwork, 0, build);
+  const relayRequest = await buildOnionRequest(crypto, {
+    path: [onionNodeOf(crypto, relayInit.key, relayNode.port)],
+    destination: {
+      type: 'node',
+      node: { ed25519: stub.key, x25519: stub.x25519, ip: '127.0.0.1', port: stub.port },
+    },
+    payload: { method: 'info', params: {} },
+  });
+  const relayBody = Buffer.from(relayRequest.body);
+  for (let i = 0; i < 20; i++) {
+    const answer = await post(`http://127.0.0.1:${relayNode.port}/onion_req/v2`, relayBody);
+    if (answer.status !== 200 || answer.text !== 'ok') {
+      throw new Error(`the relay answered ${answer.status} ${answer.text}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  if (stub.peers.link(relayInit.key) === undefined) throw new Error('no peer link to the stub');
+  relays.push({ node: relayNode, body: relayBody });
 }
-if (stub.peers.link(relayInit.key) === undefined) throw new Error('no peer link to the stub');
 
 const echo = await startEcho();
 const echoBody = JSON.stringify({
@@ -580,11 +616,12 @@ const echoBody = JSON.stringify({
   },
 });
 
+/** One round: the echo, then each benchmark on each build (A then B) back to back. */
 interface Round {
   echo: LoadResult;
-  store: LoadResult;
-  relay: LoadResult;
-  retrieve: LoadResult;
+  store: LoadResult[];
+  relay: LoadResult[];
+  retrieve: LoadResult[];
 }
 const rounds: Round[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
@@ -596,41 +633,65 @@ for (let round = 1; round <= ROUNDS; round++) {
       { kind: 'fixed', body: echoBody },
       echo.child.pid as number,
     ),
-    store: await load(
-      'store',
-      `http://127.0.0.1:${storeNode.port}/storage_rpc/v1`,
-      'application/json',
-      { kind: 'store', count: 120_000, namespace: 3, bytes: MESSAGE_BYTES },
-      storeNode.child.pid as number,
-    ),
-    relay: await load(
-      'relay',
-      `http://127.0.0.1:${relayNode.port}/onion_req/v2`,
-      'application/octet-stream',
-      { kind: 'fixed', body: relayBody.toString('base64'), base64: true },
-      relayNode.child.pid as number,
-    ),
-    retrieve: await load(
-      'retrieve',
-      `http://127.0.0.1:${storeNode.port}/storage_rpc/v1`,
-      'application/json',
-      { kind: 'fixed', body: retrieveBody() },
-      storeNode.child.pid as number,
-    ),
+    store: [],
+    relay: [],
+    retrieve: [],
   };
+  for (const storeNode of storeNodes) {
+    result.store.push(
+      await load(
+        'store',
+        `http://127.0.0.1:${storeNode.port}/storage_rpc/v1`,
+        'application/json',
+        { kind: 'store', count: 120_000, namespace: 3, bytes: MESSAGE_BYTES },
+        storeNode.child.pid as number,
+      ),
+    );
+  }
+  for (const relay of relays) {
+    result.relay.push(
+      await load(
+        'relay',
+        `http://127.0.0.1:${relay.node.port}/onion_req/v2`,
+        'application/octet-stream',
+        { kind: 'fixed', body: relay.body.toString('base64'), base64: true },
+        relay.node.child.pid as number,
+      ),
+    );
+  }
+  for (const storeNode of storeNodes) {
+    result.retrieve.push(
+      await load(
+        'retrieve',
+        `http://127.0.0.1:${storeNode.port}/storage_rpc/v1`,
+        'application/json',
+        { kind: 'fixed', body: retrieveBody() },
+        storeNode.child.pid as number,
+      ),
+    );
+  }
   rounds.push(result);
   const fmt = (r: LoadResult) =>
-    `${Math.round(r.requestsPerSecond).toLocaleString('en-US')}/s [server ${Math.round(r.serverCpuMicros ?? 0)} µs, load ${Math.round(r.loadCpuMicros ?? 0)} µs CPU]`;
-  process.stdout.write(
-    `round ${round}: echo ${fmt(result.echo)}, store ${fmt(result.store)} (${(result.store.requestsPerSecond / result.echo.requestsPerSecond).toFixed(2)}), relay ${fmt(result.relay)} (${(result.relay.requestsPerSecond / result.echo.requestsPerSecond).toFixed(2)}), retrieve 100 ${fmt(result.retrieve)}\n`,
-  );
+    `${Math.round(r.requestsPerSecond).toLocaleString('en-US')}/s [server ${Math.round(r.serverCpuMicros ?? 0)} µs (main thread ${Math.round(r.mainCpuMicros ?? 0)}), load ${Math.round(r.loadCpuMicros ?? 0)} µs CPU]`;
+  const parts = [`echo ${fmt(result.echo)}`];
+  for (const key of ['store', 'relay', 'retrieve'] as const) {
+    if (!wanted(key)) continue;
+    result[key].forEach((r, index) => {
+      const versus =
+        key === 'retrieve'
+          ? ''
+          : ` (${(r.requestsPerSecond / result.echo.requestsPerSecond).toFixed(2)})`;
+      parts.push(`${key}${buildNames[index]} ${fmt(r)}${versus}`);
+    });
+  }
+  process.stdout.write(`round ${round}: ${parts.join(', ')}\n`);
 }
-const afterLoadRss = rssMegabytes(storeNode.child.pid as number);
+const afterLoadRss = rssMegabytes((storeNodes[0] as NodeProcess).child.pid as number);
 const idleRss = rssMegabytes(idleNode.child.pid as number);
 const idleSeconds = Math.round((Date.now() - idleStarted) / 1000) + 3;
 await stopNodeProcess(idleNode);
-await stopNodeProcess(relayNode);
-await stopNodeProcess(storeNode);
+for (const relay of relays) await stopNodeProcess(relay.node);
+for (const storeNode of storeNodes) await stopNodeProcess(storeNode);
 echo.child.kill('SIGTERM');
 await stub.peers.stop();
 stub.server.close();
@@ -640,15 +701,22 @@ const onion = wanted('onion')
   : { latencies: [Number.NaN], rss: Number.NaN };
 const sortedLatencies = [...onion.latencies].sort((a, b) => a - b);
 
-const pick = (key: keyof Round, field: keyof LoadResult) =>
-  median(rounds.map((round) => round[key][field] as number));
+/** The result of build `index` of a benchmark (the echo has one). */
+const resultOf = (round: Round, key: keyof Round, index = 0): LoadResult =>
+  key === 'echo' ? round.echo : (round[key][index] as LoadResult);
+const pick = (key: keyof Round, field: keyof LoadResult, index = 0) =>
+  median(rounds.map((round) => resultOf(round, key, index)[field] as number));
 const ratio = (key: keyof Round) =>
-  median(rounds.map((round) => round[key].requestsPerSecond / round.echo.requestsPerSecond));
-const cpuOf = (key: keyof Round) => Math.round(pick(key, 'serverCpuMicros'));
+  median(
+    rounds.map((round) => resultOf(round, key).requestsPerSecond / round.echo.requestsPerSecond),
+  );
+const cpuOf = (key: keyof Round, index = 0) =>
+  `${Math.round(pick(key, 'serverCpuMicros', index))} (${Math.round(pick(key, 'mainCpuMicros', index))})`;
 const cpuRatio = (key: keyof Round) =>
   median(
     rounds.map(
-      (round) => (round.echo.serverCpuMicros ?? 0) / (round[key].serverCpuMicros ?? Number.NaN),
+      (round) =>
+        (round.echo.serverCpuMicros ?? 0) / (resultOf(round, key).serverCpuMicros ?? Number.NaN),
     ),
   );
 const line = (name: string, key: keyof Round, ratioText: string, target: string) => [
@@ -656,7 +724,7 @@ const line = (name: string, key: keyof Round, ratioText: string, target: string)
   Math.round(pick(key, 'requestsPerSecond')).toLocaleString('en-US'),
   `${pick(key, 'latencyP50')} / ${pick(key, 'latencyP99')}`,
   ratioText,
-  String(cpuOf(key)),
+  cpuOf(key),
   cpuRatio(key).toFixed(2),
   target,
 ];
@@ -669,19 +737,30 @@ const rows = [
     '≥ 0.40',
   ),
   line('onion hop, relay role (over a peer link)', 'relay', ratio('relay').toFixed(2), '≥ 0.50'),
-  line(
-    'retrieve of 100 messages (300 B each)',
-    'retrieve',
-    median(
-      rounds.map((round) => round.retrieve.requestsPerSecond / round.echo.requestsPerSecond),
-    ).toFixed(2),
-    'report',
-  ),
+  line('retrieve of 100 messages (300 B each)', 'retrieve', ratio('retrieve').toFixed(2), 'report'),
 ];
 process.stdout.write(
-  `\n| benchmark | requests/s (median of ${ROUNDS}) | latency p50 / p99, ms | × echo (req/s) | server CPU µs per request | × echo (CPU) | target |\n|---|---:|---:|---:|---:|---:|---|\n`,
+  `\n| benchmark | requests/s (median of ${ROUNDS}) | latency p50 / p99, ms | × echo (req/s) | server CPU µs per request (main thread) | × echo (CPU) | target |\n|---|---:|---:|---:|---:|---:|---|\n`,
 );
 for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
+if (builds.length > 1) {
+  process.stdout.write(
+    `\nB (${builds[1]}) against A (${builds[0]}), medians of the per-round ratios B / A:\n\n| benchmark | requests/s A | requests/s B | B / A | server CPU µs A (main) | server CPU µs B (main) | B / A CPU (main) |\n|---|---:|---:|---:|---:|---:|---:|\n`,
+  );
+  for (const key of ['store', 'relay', 'retrieve'] as const) {
+    if (!wanted(key)) continue;
+    const of = (field: keyof LoadResult) =>
+      median(
+        rounds.map(
+          (round) =>
+            (resultOf(round, key, 1)[field] as number) / (resultOf(round, key, 0)[field] as number),
+        ),
+      ).toFixed(2);
+    process.stdout.write(
+      `| ${key} | ${Math.round(pick(key, 'requestsPerSecond', 0)).toLocaleString('en-US')} | ${Math.round(pick(key, 'requestsPerSecond', 1)).toLocaleString('en-US')} | ${of('requestsPerSecond')} | ${cpuOf(key, 0)} | ${cpuOf(key, 1)} | ${of('serverCpuMicros')} (${of('mainCpuMicros')}) |\n`,
+    );
+  }
+}
 process.stdout.write(
   `\n3-hop onion request (guard, 2 relays, final node; ${ONION_REQUESTS} sequential \`info\` requests): p50 ${percentile(sortedLatencies, 50).toFixed(2)} ms, p99 ${percentile(sortedLatencies, 99).toFixed(2)} ms, mean ${(sortedLatencies.reduce((a, b) => a + b, 0) / sortedLatencies.length).toFixed(2)} ms (targets < 5 ms, < 20 ms)\n`,
 );
