@@ -8,13 +8,13 @@ import {
   AbortError,
   type AbortOptions,
   ForbiddenError,
+  fetchWithTimeout,
   InvalidInputError,
   InvalidResponseError,
   type Logger,
   MurmurError,
   NotFoundError,
   RateLimitedError,
-  RequestTimeoutError,
   type Startable,
   silentLogger,
   UnsupportedError,
@@ -262,31 +262,26 @@ export function httpLedgerSource(
     options: AbortOptions & { method?: string; body?: unknown } = {},
   ): Promise<{ status: number; body: unknown }> {
     if (fetchImpl === undefined) throw new UnsupportedError('no fetch implementation available');
-    if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signals = [timeout, lifecycle.signal];
-    if (options.signal !== undefined) signals.push(options.signal);
-    const signal = AbortSignal.any(signals);
-    let response: Response;
-    try {
-      response = await fetchImpl(`${base}${path}`, {
+    // The caller's signal and stop() both cancel the request.
+    const signal =
+      options.signal === undefined
+        ? lifecycle.signal
+        : AbortSignal.any([options.signal, lifecycle.signal]);
+    const answer = await fetchWithTimeout(
+      fetchImpl,
+      `${base}${path}`,
+      {
         method: options.method ?? 'GET',
         headers:
           options.body === undefined
             ? { accept: 'application/json' }
             : { accept: 'application/json', 'content-type': 'application/json' },
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-        signal,
-      });
-    } catch (error) {
-      throw requestError(error, path, options.signal, timeout);
-    }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw requestError(error, path, options.signal, timeout);
-    }
+      },
+      { signal, timeoutMs, peer: `the ledger (${path})` },
+    );
+    const response = { status: answer.status };
+    const text = new TextDecoder().decode(answer.body);
     let body: unknown;
     try {
       body = text === '' ? undefined : JSON.parse(text);
@@ -302,24 +297,6 @@ export function httpLedgerSource(
       });
     }
     return { status: response.status, body };
-  }
-
-  function requestError(
-    error: unknown,
-    path: string,
-    callerSignal: AbortSignal | undefined,
-    timeout: AbortSignal,
-  ): MurmurError {
-    if (MurmurError.isInstance(error)) return error;
-    if (callerSignal?.aborted === true || lifecycle.signal.aborted) {
-      return new AbortError(undefined, { cause: callerSignal?.reason ?? error });
-    }
-    if (timeout.aborted) {
-      return new RequestTimeoutError(`the ledger did not answer ${path} within ${timeoutMs} ms`, {
-        cause: error,
-      });
-    }
-    return new UpstreamFailedError(`the ledger could not be reached for ${path}`, { cause: error });
   }
 
   function unexpectedStatus(status: number, path: string, body: unknown): MurmurError {
