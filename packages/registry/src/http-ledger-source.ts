@@ -278,7 +278,7 @@ export function httpLedgerSource(
             : { accept: 'application/json', 'content-type': 'application/json' },
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       },
-      { signal, timeoutMs, peer: `the ledger (${path})` },
+      { signal, timeoutMs, peer: `the ledger at ${base} (${options.method ?? 'GET'} ${path})` },
     );
     const response = { status: answer.status };
     const text = new TextDecoder().decode(answer.body);

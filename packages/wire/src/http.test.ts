@@ -59,6 +59,7 @@ describe('fetchWithTimeout', () => {
       { timeoutMs: 5_000, peer: 'gone' },
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamFailedError);
+    expect((error as Error).message).toBe('gone could not be reached');
   });
 
   it("turns the caller's abort into AbortError, before and during the exchange", async () => {

@@ -63,7 +63,7 @@ export async function fetchWithTimeout(
         { cause, details: { timeoutMs: options.timeoutMs } },
       );
     }
-    throw new UpstreamFailedError(`${options.peer} is unreachable`, { cause });
+    throw new UpstreamFailedError(`${options.peer} could not be reached`, { cause });
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
