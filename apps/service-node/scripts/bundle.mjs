@@ -26,6 +26,11 @@ const common = {
   target: 'node20',
   external,
   allowOverwrite: true,
+  // Whitespace and syntax only: names stay, so stack traces and logs still name functions.
+  // V8 keeps every script's source text in the heap; the unminified bundle cost an idle node
+  // about 14 MB more resident memory (82 against 68 MB, `tools/bench` and docs/BENCHMARKS.md).
+  minifyWhitespace: true,
+  minifySyntax: true,
   legalComments: 'linked',
   logLevel: 'warning',
   // Bundled CommonJS dependencies call require(); give the ES module one.
