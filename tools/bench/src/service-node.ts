@@ -412,7 +412,7 @@ async function metricSample(port: number, sample: string): Promise<number> {
 
 /** Sequential 3-hop onion requests through four node processes; latencies in ms. */
 async function onionLatency(crypto: MurmurCrypto): Promise<{ latencies: number[]; rss: number }> {
-  const names = ['guard', 'relay-1', 'relay-2', 'final'];
+  const names = ['onion-guard', 'onion-relay-1', 'onion-relay-2', 'onion-final'];
   const inits = names.map((name) => initNode(name));
   const ports = await freePorts(names.length);
   const networkFile = join(work, 'onion-network.json');

@@ -140,3 +140,50 @@ describe.each([
     },
   );
 });
+
+describe('crypto offload, jobs of one turn split over messages and workers', () => {
+  it.skipIf(!built)('answers every job with its own result', async () => {
+    const crypto = await testCrypto();
+    const keys = nodeKeysFromSeed(crypto, seedOf(42));
+    const offload = createCryptoOffload(
+      { workers: 2, workerUrl, idleMs: 1_000, maxBatch: 3 },
+      { crypto, keys },
+    );
+    offloads.push(offload);
+    const client = crypto.generateIdentity();
+    // Start the workers, then send 20 jobs in one turn: 7 messages of at most 3 jobs.
+    await offload.signText('warm-up');
+    await vi.waitFor(() => expect(offload.ready()).toBe(2), { timeout: 5_000 });
+    const jobs = Array.from({ length: 20 }, (_, index) => {
+      const signed = {
+        pubkey: client.sessionId,
+        namespace: 3,
+        sig_timestamp: 1_800_000_000_000 + index,
+      };
+      const signature = crypto.signRequest('store', signed, client.ed25519.secretKey);
+      // Every third request's signature belongs to another timestamp.
+      const asked = index % 3 === 0 ? { ...signed, sig_timestamp: 1 } : signed;
+      return offload.verifyRequestAndSign(
+        'store',
+        asked,
+        signature,
+        client.ed25519.publicKey,
+        `hash-${index}`,
+      );
+    });
+    const results = await Promise.all(jobs);
+    results.forEach((result, index) => {
+      if (index % 3 === 0) {
+        expect(result).toBeUndefined();
+        return;
+      }
+      expect(
+        crypto.verify(
+          Buffer.from(result as string, 'base64'),
+          utf8Encode(`hash-${index}`),
+          keys.ed25519.publicKey,
+        ),
+      ).toBe(true);
+    });
+  });
+});

@@ -3,8 +3,9 @@
  * peeling) on worker threads, so that a node uses more than one core: the event loop keeps
  * parsing, storing and answering while the workers do the Ed25519 and X25519 work.
  *
- * Jobs asked for during one turn of the event loop go to a worker as one message (the cost of
- * crossing threads is paid per batch, not per job), to the worker with the fewest jobs in hand.
+ * Jobs asked for during one turn of the event loop go to the workers in messages of up to
+ * `maxBatch` jobs (the cost of crossing threads is paid per message, not per job), each to the
+ * worker with the fewest jobs in hand.
  * Workers start at the first job (until they are up, jobs run inline) and stop after
  * `idleMs` without work, so an idle node holds no threads. With `workers: 0` every job runs
  * inline. A worker that dies has its jobs run inline and is replaced at the next job.
@@ -37,6 +38,8 @@ export interface CryptoOffloadInit {
   idleMs?: number | undefined;
   /** The worker script (default: `crypto-worker.js` beside this module). */
   workerUrl?: URL | undefined;
+  /** At most this many jobs per message to a worker (default 8). */
+  maxBatch?: number | undefined;
 }
 
 /** Components of {@link createCryptoOffload}. */
@@ -103,6 +106,7 @@ export function createCryptoOffload(
   const { crypto } = components;
   const logger = (components.logger ?? silentLogger()).child({ component: 'crypto-offload' });
   const idleMs = init.idleMs ?? 60_000;
+  const maxBatch = Math.max(1, init.maxBatch ?? 8);
   const workerUrl = init.workerUrl ?? new URL('./crypto-worker.js', import.meta.url);
   // Run from TypeScript sources (tests) there is no worker script to start: stay inline.
   const workers = existsSync(fileURLToPath(workerUrl)) ? init.workers : 0;
@@ -187,28 +191,32 @@ export function createCryptoOffload(
       for (const waiting of batch) inline(waiting);
       return;
     }
-    ready.sort((a, b) => a.load - b.load);
-    // Split the batch over the ready workers, the least busy first.
-    const per = Math.ceil(batch.length / ready.length);
-    ready.forEach((slot, index) => {
-      const part = batch.slice(index * per, (index + 1) * per);
-      if (part.length === 0) return;
-      const id = nextBatchId;
-      nextBatchId += 1;
-      slot.inFlight.set(id, part);
-      slot.load += part.length;
-      const transfer: ArrayBuffer[] = [];
-      const jobs = part.map((waiting) => {
-        const job = waiting.job;
-        if (job.op !== 'peel') return job;
-        // A body is often a view into a larger buffer (a pooled allocation, a peer message of
-        // many frames), which a structured clone would copy whole: send an exact copy, moved.
-        const body = new Uint8Array(job.body);
-        transfer.push(body.buffer);
-        return { op: 'peel' as const, body };
-      });
-      slot.worker.postMessage({ id, jobs }, transfer);
+    // Messages of at most `maxBatch` jobs, each to the least busy ready worker. Smaller
+    // messages let the two sides overlap: the event loop stores and answers the first results
+    // while the worker still works on the rest of the turn's jobs.
+    for (let start = 0; start < batch.length; start += maxBatch) {
+      let slot = ready[0] as WorkerSlot;
+      for (const candidate of ready) if (candidate.load < slot.load) slot = candidate;
+      post(slot, batch.slice(start, start + maxBatch));
+    }
+  }
+
+  function post(slot: WorkerSlot, part: Waiting[]): void {
+    const id = nextBatchId;
+    nextBatchId += 1;
+    slot.inFlight.set(id, part);
+    slot.load += part.length;
+    const transfer: ArrayBuffer[] = [];
+    const jobs = part.map((waiting) => {
+      const job = waiting.job;
+      if (job.op !== 'peel') return job;
+      // A body is often a view into a larger buffer (a pooled allocation, a peer message of
+      // many frames), which a structured clone would copy whole: send an exact copy, moved.
+      const body = new Uint8Array(job.body);
+      transfer.push(body.buffer);
+      return { op: 'peel' as const, body };
     });
+    slot.worker.postMessage({ id, jobs }, transfer);
   }
 
   function submit(job: CryptoJob): Promise<CryptoResult> {
