@@ -6,6 +6,7 @@ import {
   createMemoryLedger,
   decodeTransaction,
   devnetParams,
+  httpLedgerSource,
 } from '@murmur/registry';
 import { bytesToHex } from '@murmur/wire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -100,7 +101,7 @@ describe('the key file', () => {
     const crypto = await testCrypto();
     expect(() => loadKeyFile(crypto, dir)).toThrow(/murmur-node init/);
     writeFileSync(keyFilePath(dir), '{"version":1}', { mode: 0o600 });
-    expect(() => loadKeyFile(crypto, dir)).toThrow(/not a valid key file/);
+    expect(() => loadKeyFile(crypto, dir)).toThrow(/not a murmur-node key file/);
     writeFileSync(
       keyFilePath(dir),
       JSON.stringify({
@@ -272,29 +273,63 @@ describe('usage', () => {
 
 describe('the next nonce of a wallet', () => {
   const address = 'ab'.repeat(32);
-  const ledger = {
-    getState: async () => ({ wallets: [{ address, nonce: 4 }] }) as never,
-  };
+  const state = { wallets: [{ address, nonce: 4 }] };
+  /** A real ledger client over a fetch that answers as `answer` says. */
+  function ledgerAnswering(answer: () => Response, asked: string[] = []) {
+    return httpLedgerSource(
+      { url: 'http://ledger.test/' },
+      {
+        fetch: (async (url: string) => {
+          asked.push(url);
+          return answer();
+        }) as unknown as typeof fetch,
+      },
+    );
+  }
 
   it('comes from the ledger’s /wallet route (it counts transactions still in the mempool)', async () => {
     const asked: string[] = [];
-    const fetchImpl = (async (url: string) => {
-      asked.push(url);
-      return new Response(JSON.stringify({ address, nonce: 4, nextNonce: 7 }), { status: 200 });
-    }) as unknown as typeof fetch;
-    expect(await nextNonce('http://ledger.test/', address, ledger, fetchImpl)).toBe(7);
+    const ledger = ledgerAnswering(
+      () =>
+        new Response(
+          JSON.stringify({
+            address,
+            height: 12,
+            balance: '10',
+            locked: '0',
+            nonce: 4,
+            nextNonce: 7,
+            lockedEntries: [],
+          }),
+          { status: 200 },
+        ),
+      asked,
+    );
+    expect(await nextNonce(address, ledger)).toBe(7);
     expect(asked).toEqual([`http://ledger.test/wallet/${address}`]);
+    ledger.stop();
   });
 
   it('falls back to the state for a ledger without the route or with an odd answer', async () => {
-    const missing = (async () => new Response('no', { status: 404 })) as unknown as typeof fetch;
-    expect(await nextNonce('http://ledger.test', address, ledger, missing)).toBe(5);
-    const odd = (async () =>
-      new Response(JSON.stringify({ nextNonce: 'x' }), { status: 200 })) as unknown as typeof fetch;
-    expect(await nextNonce('http://ledger.test', address, ledger, odd)).toBe(5);
-    const down = (async () => {
-      throw new TypeError('fetch failed');
-    }) as unknown as typeof fetch;
-    expect(await nextNonce('http://ledger.test', 'cd'.repeat(32), ledger, down)).toBe(1);
+    const getState = async () => state as never;
+    const missing = {
+      getState,
+      getWallet: ledgerAnswering(() => new Response('no', { status: 404 })).getWallet,
+    };
+    expect(await nextNonce(address, missing)).toBe(5);
+    const odd = {
+      getState,
+      getWallet: ledgerAnswering(
+        () => new Response(JSON.stringify({ nextNonce: 'x' }), { status: 200 }),
+      ).getWallet,
+    };
+    expect(await nextNonce(address, odd)).toBe(5);
+    const down = {
+      getState,
+      getWallet: async () => {
+        throw new TypeError('fetch failed');
+      },
+    };
+    expect(await nextNonce('cd'.repeat(32), down)).toBe(1);
   });
 });

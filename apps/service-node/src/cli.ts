@@ -346,7 +346,7 @@ async function commandRegister(args: string[], io: CliIo, crypto: () => Promise<
       }
       if (chainId === undefined) chainId = (await ledger.getGenesis()).chainId;
       if (nonce === undefined) {
-        nonce = await nextNonce(config.ledgerUrl as string, wallet.address, ledger);
+        nonce = await nextNonce(wallet.address, ledger);
       }
     }
     const tx = createRegistration(
@@ -377,25 +377,13 @@ async function commandRegister(args: string[], io: CliIo, crypto: () => Promise<
  * `GET /state` only knows those in blocks, so it is the fallback for ledgers without the route.
  */
 export async function nextNonce(
-  ledgerUrl: string,
   address: string,
-  ledger: Pick<HttpLedgerSource, 'getState'>,
-  fetchImpl: typeof fetch = fetch,
+  ledger: Pick<HttpLedgerSource, 'getWallet' | 'getState'>,
 ): Promise<number> {
   try {
-    const response = await fetchImpl(`${ledgerUrl.replace(/\/$/, '')}/wallet/${address}`, {
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (response.ok) {
-      const body = (await response.json()) as { nextNonce?: unknown };
-      if (Number.isSafeInteger(body.nextNonce) && (body.nextNonce as number) >= 1) {
-        return body.nextNonce as number;
-      }
-    } else {
-      await response.arrayBuffer();
-    }
+    return (await ledger.getWallet(address)).nextNonce;
   } catch {
-    // Fall back to the state below.
+    // No such route, or an answer that is not a wallet: the state below.
   }
   const state = await ledger.getState();
   const entry = state.wallets.find((item) => item.address === address);

@@ -12,13 +12,8 @@ export class ConfigError extends InvalidInputError {
   }
 }
 
-/** The node's key file is missing, malformed or readable by others. */
-export class KeyFileError extends InvalidInputError {
-  constructor(message: string, options: MurmurErrorOptions = {}) {
-    super(message, options);
-    this.name = 'KeyFileError';
-  }
-}
+/** A key or wallet file that is missing, exposed or malformed (one class with the registry's). */
+export { KeyFileError } from '@murmur/registry/key-files';
 
 /** Why a peer link could not carry a request. */
 export type PeerLinkFailure =

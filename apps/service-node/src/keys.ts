@@ -3,14 +3,20 @@
  * Ed25519 key pair (the node's registered key, signing) and the X25519 key pair (onion layers)
  * are derived. The node refuses to start when the file can be read by the group or others.
  */
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyPair, MurmurCrypto } from '@murmur/crypto';
-import { bytesToHex, hexToBytes } from '@murmur/wire';
-import { KeyFileError } from './errors.js';
+import {
+  KeyFileError,
+  loadNodeKeyFile,
+  NODE_KEY_FILE_NAME,
+  type NodeKeyFile,
+  writeSecretJson,
+} from '@murmur/registry/key-files';
+import { bytesToHex } from '@murmur/wire';
 
 /** The key file's name inside the data directory. */
-export const KEY_FILE_NAME = 'key.json';
+export const KEY_FILE_NAME = NODE_KEY_FILE_NAME;
 
 /** The node's keys. The secret keys never leave this object (never logged). */
 export interface NodeKeys {
@@ -22,15 +28,6 @@ export interface NodeKeys {
   ed25519Hex: string;
   /** X25519 public key, lower-case hex. */
   x25519Hex: string;
-}
-
-/** The key file's JSON form. */
-interface KeyFile {
-  version: 1;
-  /** The 32-byte Ed25519 seed, hex. */
-  ed25519Seed: string;
-  /** The public key, for people reading the file (checked against the seed on load). */
-  ed25519PublicKey: string;
 }
 
 /** The path of the key file in `dataDir`. */
@@ -55,75 +52,35 @@ export function nodeKeysFromSeed(crypto: MurmurCrypto, seed: Uint8Array): NodeKe
  */
 export function createKeyFile(crypto: MurmurCrypto, dataDir: string): NodeKeys {
   const path = keyFilePath(dataDir);
-  if (existsSync(path)) {
-    throw new KeyFileError(
-      `${path} already exists; refusing to overwrite the node's key (move it away first if you really mean to)`,
-    );
-  }
   const seed = crypto.randomBytes(32);
-  const keys = nodeKeysFromSeed(crypto, seed);
-  const file: KeyFile = {
-    version: 1,
-    ed25519Seed: bytesToHex(seed),
-    ed25519PublicKey: keys.ed25519Hex,
-  };
-  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  // The umask cannot widen 0600, but make sure anyway.
-  chmodSync(path, 0o600);
-  crypto.wipe(seed);
-  return keys;
+  try {
+    const keys = nodeKeysFromSeed(crypto, seed);
+    const file: NodeKeyFile = {
+      version: 1,
+      ed25519Seed: bytesToHex(seed),
+      ed25519PublicKey: keys.ed25519Hex,
+    };
+    writeSecretJson(path, file, "node's key file");
+    return keys;
+  } finally {
+    crypto.wipe(seed);
+  }
 }
 
 /**
- * Loads the key file of `dataDir`.
+ * Loads the key file of `dataDir` (the format `@murmur/registry/key-files` reads for wallets and
+ * tools too).
  *
- * @throws {@link KeyFileError} when it is missing, malformed, or readable by the group or others
- * (the message gives the `chmod` command that fixes it).
+ * @throws {@link KeyFileError} when it is missing, malformed, readable by the group or others
+ * (the message gives the `chmod` command that fixes it), or its public key does not match.
  */
 export function loadKeyFile(crypto: MurmurCrypto, dataDir: string): NodeKeys {
   const path = keyFilePath(dataDir);
-  let mode: number;
-  try {
-    mode = statSync(path).mode;
-  } catch {
+  if (!existsSync(path)) {
     throw new KeyFileError(
       `no key file at ${path}: run \`murmur-node init --data-dir ${dataDir}\` first`,
+      { details: { path } },
     );
   }
-  if ((mode & 0o077) !== 0) {
-    throw new KeyFileError(
-      `${path} can be read by other users (mode ${(mode & 0o777).toString(8).padStart(3, '0')}); it holds the node's secret key. Fix it with: chmod 600 ${path}`,
-    );
-  }
-  let file: Partial<KeyFile>;
-  try {
-    file = JSON.parse(readFileSync(path, 'utf8')) as Partial<KeyFile>;
-  } catch (cause) {
-    throw new KeyFileError(`${path} is not a valid key file (not JSON)`, { cause });
-  }
-  if (
-    file === null ||
-    typeof file !== 'object' ||
-    file.version !== 1 ||
-    typeof file.ed25519Seed !== 'string'
-  ) {
-    throw new KeyFileError(`${path} is not a valid key file (expected version 1 with ed25519Seed)`);
-  }
-  let seed: Uint8Array;
-  try {
-    seed = hexToBytes(file.ed25519Seed, { length: 32, field: 'ed25519Seed' });
-  } catch (cause) {
-    throw new KeyFileError(`${path}: ed25519Seed must be 64 hex characters`, { cause });
-  }
-  const keys = nodeKeysFromSeed(crypto, seed);
-  crypto.wipe(seed);
-  if (
-    typeof file.ed25519PublicKey === 'string' &&
-    file.ed25519PublicKey.toLowerCase() !== keys.ed25519Hex
-  ) {
-    throw new KeyFileError(
-      `${path}: ed25519PublicKey does not match the seed (the file was edited or damaged)`,
-    );
-  }
-  return keys;
+  return loadNodeKeyFile(crypto, path);
 }
