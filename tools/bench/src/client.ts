@@ -27,6 +27,7 @@ import { loadCrypto } from '@murmur/crypto';
 // @murmur/testnet is a private workspace package that tools/bench does not list as a
 // dependency yet: import its build by path.
 import { startTestnet } from '../../testnet/dist/index.js';
+import { percentile } from './stats.js';
 
 const TARGET_P50_MS = 1_500;
 
@@ -49,12 +50,6 @@ for (const [name, value] of [
   ['--poll-interval', pollIntervalMs],
 ] as const) {
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] as number;
 }
 
 function ms(value: number): string {

@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type Identity, type LayerEncryption, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
+import { median } from './stats.js';
 
 /** The sodium-native functions the raw baseline calls (the package ships no types). */
 interface RawSodium {
@@ -113,14 +114,6 @@ async function run(operation: Operation, isAsync: boolean, ms: number): Promise<
   } while (performance.now() - start < ms);
   const cpu = process.cpuUsage(cpuStart);
   return count / ((cpu.user + cpu.system) / 1e6);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >>> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function bytes(length: number, fill: number): Uint8Array {

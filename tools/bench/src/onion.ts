@@ -23,18 +23,11 @@ import {
   peelOnionLayer,
 } from '@murmur/onion';
 import { bytesToHex, hexToBytes } from '@murmur/wire';
+import { median } from './stats.js';
 
 const RUNS = 7;
 const WARMUP_RUNS = 2;
 const MESSAGE_BYTES = 1024;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >>> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 /** Runs `body` `iterations` times per run; returns the mean µs per call of each run. */
 async function measure(iterations: number, body: () => Promise<unknown>): Promise<number[]> {

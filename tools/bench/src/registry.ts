@@ -35,6 +35,7 @@ import {
   type Transaction,
   transactionSigningBytes,
 } from '@murmur/registry';
+import { median } from './stats.js';
 
 interface RawSodium {
   crypto_sign_verify_detached(
@@ -59,14 +60,6 @@ function option(name: string, fallback: number): number {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 const RUNS = option('runs', 15);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >>> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');

@@ -22,14 +22,10 @@ import {
   type SyncMode,
 } from '@murmur/service-node';
 import { HARDFORK, STORAGE_SERVER_VERSION, silentLogger } from '@murmur/wire';
+import { median } from './stats.js';
 
 const crypto = await loadCrypto();
 const ROUNDS = 5;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
 
 function freshStore(sync: SyncMode) {
   const dir = mkdtempSync(join(tmpdir(), 'murmur-bench-'));

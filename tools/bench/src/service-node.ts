@@ -55,6 +55,7 @@ import {
   type PeerNetwork,
 } from '@murmur/service-node';
 import { bytesToHex, silentLogger, utf8Encode } from '@murmur/wire';
+import { median } from './stats.js';
 
 const { values: flags } = parseArgs({
   // `pnpm run bench:node -- --rounds 5` passes the `--` through.
@@ -88,14 +89,6 @@ const cli = flags.cli === undefined ? join(nodeRoot, 'dist', 'cli.js') : resolve
 const loadScript = join(import.meta.dirname, 'service-node-load.ts');
 const work = mkdtempSync(join(tmpdir(), 'murmur-node-bench-'));
 const children = new Set<ChildProcess>();
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >>> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;

@@ -10,6 +10,7 @@
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { assignSwarms, createSwarmIndex, Mt19937_64, swarmMembers } from '@murmur/swarm';
+import { median } from './stats.js';
 
 const NODE_COUNT = 10_000;
 const CHURN = 100;
@@ -39,14 +40,6 @@ function blockHash(rng: Mt19937_64): Uint8Array {
   const hash = new Uint8Array(32);
   fill(rng, hash);
   return hash;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >>> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 /** Runs `body` `warmups` times unmeasured, then `runs` times; returns the times in ms. */
