@@ -40,6 +40,7 @@ import {
   type RetrievedMessage,
   RetrievedMessageSchema,
   type RetrieveResponse,
+  raceAbort,
   silentLogger,
   systemClock,
   TooLargeError,
@@ -478,7 +479,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       })().finally(() => swarmRefreshes.delete(pubkey));
       swarmRefreshes.set(pubkey, running);
     }
-    return raceSignal(running, options.signal);
+    return raceAbort(running, options.signal);
   };
 
   let resyncRunning: Promise<void> | undefined;
@@ -510,7 +511,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
         resyncRunning = undefined;
       });
     }
-    return raceSignal(resyncRunning, options.signal);
+    return raceAbort(resyncRunning, options.signal);
   };
 
   // ---------------------------------------------------------------------------------------
@@ -1100,24 +1101,4 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     on: (name, listener) => events.on(name, listener),
     off: (name, listener) => events.off(name, listener),
   };
-}
-
-/** `promise`, or an `AbortError` as soon as `signal` fires (the work itself goes on). */
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(new AbortError('aborted', { cause: signal.reason }));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError('aborted', { cause: signal.reason }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

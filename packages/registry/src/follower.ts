@@ -16,6 +16,7 @@ import {
   createEmitter,
   type EventSource,
   type Logger,
+  raceAbort,
   type Startable,
   silentLogger,
   systemClock,
@@ -248,7 +249,7 @@ export function createRegistryFollower(
     if (!running) return Promise.reject(new AbortError('the follower is not running'));
     if (syncing !== undefined) {
       syncAgain = true;
-      return options.signal === undefined ? syncing : raceAbort(syncing, options.signal);
+      return raceAbort(syncing, options.signal);
     }
     const signal = lifecycle.signal;
     const run = (async () => {
@@ -266,7 +267,7 @@ export function createRegistryFollower(
       }
     })();
     syncing = run;
-    return options.signal === undefined ? run : raceAbort(run, options.signal);
+    return raceAbort(run, options.signal);
   }
 
   function schedulePoll(delayMs: number): void {
@@ -387,23 +388,5 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError(undefined, { cause: signal.reason }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
   });
 }

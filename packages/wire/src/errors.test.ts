@@ -19,6 +19,7 @@ import {
   PayloadMalformedError,
   RateLimitedError,
   RequestTimeoutError,
+  raceAbort,
   SignatureRequiredError,
   StorageFullError,
   TooLargeError,
@@ -161,5 +162,37 @@ describe('throwIfAborted', () => {
     }
     expect(caught).toBeInstanceOf(AbortError);
     expect((caught as AbortError).cause).toBe(reason);
+  });
+});
+
+describe('raceAbort', () => {
+  it('passes the promise through without a signal, or when it settles first', async () => {
+    const work = Promise.resolve(7);
+    expect(raceAbort(work, undefined)).toBe(work);
+    const controller = new AbortController();
+    await expect(raceAbort(Promise.resolve(8), controller.signal)).resolves.toBe(8);
+    await expect(raceAbort(Promise.reject(new Error('no')), controller.signal)).rejects.toThrow(
+      'no',
+    );
+    // The listener went with the settled promise: aborting now rejects nothing.
+    controller.abort();
+  });
+
+  it('rejects with an AbortError carrying the reason, before or while it waits', async () => {
+    const reason = new Error('closing');
+    const before = new AbortController();
+    before.abort(reason);
+    const early = await raceAbort(Promise.resolve(1), before.signal).catch((e: unknown) => e);
+    expect(early).toBeInstanceOf(AbortError);
+    expect((early as AbortError).cause).toBe(reason);
+    const during = new AbortController();
+    const pending = raceAbort(new Promise<number>(() => {}), during.signal).catch(
+      (e: unknown) => e,
+    );
+    during.abort(reason);
+    const late = await pending;
+    expect(late).toBeInstanceOf(AbortError);
+    expect((late as AbortError).code).toBe('ABORTED');
+    expect((late as AbortError).cause).toBe(reason);
   });
 });

@@ -358,3 +358,29 @@ export class InternalError extends MurmurError {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError('The operation was aborted', { cause: signal.reason });
 }
+
+/**
+ * `promise`, or an {@link AbortError} (with the signal's reason as cause) as soon as `signal`
+ * fires, for a caller who stops waiting on shared work that goes on for others (a sync, a
+ * resync). The listener is removed once `promise` settles.
+ */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) {
+    return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortError(undefined, { cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
