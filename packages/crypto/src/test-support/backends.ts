@@ -1,6 +1,6 @@
 /**
  * Test helpers: both backends loaded once per test file, and the Wycheproof vectors read from
- * the shared folder beside the repository (never copied into it).
+ * `test/vectors/wycheproof` in this package (copied in with their license and source).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -20,19 +20,15 @@ export async function loadBoth(): Promise<Record<CryptoBackend, MurmurCrypto>> {
   return { native, wasm };
 }
 
-const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-
-/** Where the shared Wycheproof vectors live: `../shared/vectors/wycheproof` from the repo root. */
+/** Where the Wycheproof vectors live: `packages/crypto/test/vectors/wycheproof`. */
 export const WYCHEPROOF_DIRECTORY = resolve(
-  repositoryRoot,
+  dirname(fileURLToPath(import.meta.url)),
   '..',
-  'shared',
+  '..',
+  'test',
   'vectors',
   'wycheproof',
 );
-
-/** True when the Wycheproof folder exists (it does not in a fresh clone elsewhere). */
-export const HAS_WYCHEPROOF = existsSync(WYCHEPROOF_DIRECTORY);
 
 /** One Wycheproof test group with its tests (the fields the files used here have). */
 export interface WycheproofGroup {
@@ -73,5 +69,9 @@ export type WycheproofHexField = {
 /** The groups of `<name>_test.json`. */
 export function readWycheproof(name: string): WycheproofGroup[] {
   const file = join(WYCHEPROOF_DIRECTORY, `${name}_test.json`);
+  if (!existsSync(file)) {
+    // A missing file is a failure, never a skip: a suite that quietly runs nothing cannot lie.
+    throw new Error(`Wycheproof vectors missing: ${file} (see test/vectors/wycheproof/README.md)`);
+  }
   return (JSON.parse(readFileSync(file, 'utf8')) as { testGroups: WycheproofGroup[] }).testGroups;
 }
