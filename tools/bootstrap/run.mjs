@@ -125,12 +125,33 @@ switch (job) {
     step('ready');
     break;
   case 'test': {
-    step('unit and route tests (turbo run test)');
-    const unit = run('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=2', ...args]);
-    if (unit !== 0) fail('unit tests failed (see above).');
-    step('end-to-end tests against real processes (turbo run test:e2e)');
-    const e2e = run('pnpm', ['exec', 'turbo', 'run', 'test:e2e', '--concurrency=1', ...args]);
-    if (e2e !== 0) fail('end-to-end tests failed (see above; each node log file is named there).');
+    // `--continue`: one package's failure never hides the other packages' results, and the
+    // end-to-end tests run even when a unit suite failed; the job fails at the end, naming both.
+    step('unit and route tests (turbo run test --continue)');
+    const unit = run('pnpm', [
+      'exec',
+      'turbo',
+      'run',
+      'test',
+      '--concurrency=2',
+      '--continue',
+      ...args,
+    ]);
+    step('end-to-end tests against real processes (turbo run test:e2e --continue)');
+    const e2e = run('pnpm', [
+      'exec',
+      'turbo',
+      'run',
+      'test:e2e',
+      '--concurrency=1',
+      '--continue',
+      ...args,
+    ]);
+    const failed = [
+      unit !== 0 ? 'unit tests (the turbo summary above names each failed package)' : undefined,
+      e2e !== 0 ? 'end-to-end tests (each node log file is named above)' : undefined,
+    ].filter((part) => part !== undefined);
+    if (failed.length > 0) fail(`failed: ${failed.join('; ')}.`);
     step('all tests passed');
     break;
   }
