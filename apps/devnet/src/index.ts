@@ -123,6 +123,5 @@ export {
   type WalletContext,
   waitForInclusion,
 } from './wallet/actions.js';
-export { COIN_DECIMALS, formatCoins, parseCoins } from './wallet/amounts.js';
 export { REJECTION_HINTS } from './wallet/hints.js';
 export { loadNodeKey, nodeKeyFromSeedHex } from './wallet/node-key.js';

@@ -15,14 +15,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import {
-  ATOMIC_UNITS_PER_COIN,
   createRegistration,
   encodeTransaction,
   type HttpLedgerSource,
   httpLedgerSource,
+  parseCoins,
   type Reservation,
 } from '@murmur/registry';
-import { MurmurError } from '@murmur/wire';
+import { InvalidInputError, MurmurError } from '@murmur/wire';
 import {
   CONFIG_KEYS,
   type ConfigKey,
@@ -179,15 +179,14 @@ function configFlags(values: Values): Record<string, string | boolean | undefine
   return flags;
 }
 
-/** Amount in coins (decimal text, up to 9 decimals) → atomic units. */
-export function parseCoins(text: string, what: string): bigint {
-  const match = /^([0-9]+)(?:\.([0-9]{1,9}))?$/.exec(text.trim());
-  if (match === null) {
-    throw new UsageError(`${what}: "${text}" is not an amount of coins (for example 25 or 12.5)`);
+/** Amount in coins (`@murmur/registry`'s parseCoins); a bad one is a usage error (exit 2). */
+function coinsFlag(text: string, what: string): bigint {
+  try {
+    return parseCoins(text, what);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(error.message);
+    throw error;
   }
-  const whole = BigInt(match[1] as string);
-  const fraction = BigInt((match[2] ?? '').padEnd(9, '0'));
-  return whole * ATOMIC_UNITS_PER_COIN + fraction;
 }
 
 async function commandInit(args: string[], io: CliIo, crypto: () => Promise<MurmurCrypto>) {
@@ -307,7 +306,7 @@ async function commandRegister(args: string[], io: CliIo, crypto: () => Promise<
   if (walletPath === undefined) throw new UsageError('--wallet <file> is required');
   const stakeText = text(values, 'operator-stake');
   if (stakeText === undefined) throw new UsageError('--operator-stake <coins> is required');
-  const operatorStake = parseCoins(stakeText, '--operator-stake');
+  const operatorStake = coinsFlag(stakeText, '--operator-stake');
   const feeText = text(values, 'fee') ?? '0';
   if (!/^[0-9]{1,5}$/.test(feeText) || Number(feeText) > 10_000) {
     throw new UsageError(`--fee: must be basis points from 0 to 10000 (got "${feeText}")`);
@@ -317,7 +316,7 @@ async function commandRegister(args: string[], io: CliIo, crypto: () => Promise<
     if (address === undefined || !/^[0-9a-fA-F]{64}$/.test(address) || amount === undefined) {
       throw new UsageError(`--reserve: "${entry}" must be <64-hex address>:<coins>`);
     }
-    return { address: address.toLowerCase(), amount: parseCoins(amount, '--reserve') };
+    return { address: address.toLowerCase(), amount: coinsFlag(amount, '--reserve') };
   });
   const { config } = resolveConfig({
     flags: { 'data-dir': text(values, 'data-dir'), 'ledger-url': text(values, 'ledger-url') },

@@ -49,6 +49,7 @@
  * activeNodes(next); // [{ ed25519: '…', status: 'active', stake: 100000000000n, swarmId: 0n, … }]
  * ```
  */
+export { COIN_DECIMALS, formatCoins, parseCoins } from './amounts.js';
 export {
   type ApplyBlockResult,
   type ApplyOptions,

@@ -1,3 +1,4 @@
+import { InternalError } from '@murmur/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PersistentMap } from './persistent-map.js';
@@ -59,7 +60,7 @@ describe('PersistentMap', () => {
     expect(next.get('bb02')).toBe(2);
     expect(map.has('aa03')).toBe(false);
     expect(draft.commit()).toBe(next);
-    expect(() => draft.set('cc', 1)).toThrow();
+    expect(() => draft.set('cc', 1)).toThrow(InternalError);
     expect([...PersistentMap.from([['x', 1]])]).toEqual([['x', 1]]);
   });
 });

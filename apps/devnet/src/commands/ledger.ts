@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { loadCrypto } from '@murmur/crypto';
-import type { Allocation } from '@murmur/registry';
+import { type Allocation, parseCoins } from '@murmur/registry';
 import {
   type CommandIo,
   type CommandModule,
@@ -24,7 +24,6 @@ import {
   startLedger,
 } from '../ledger/run.js';
 import { createProcessLogger } from '../logger.js';
-import { parseCoins } from '../wallet/amounts.js';
 
 const USAGE = `Usage: murmur-devnet ledger --dir <path> [options]
 

@@ -8,9 +8,11 @@
 import { resolve } from 'node:path';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import {
+  formatCoins,
   type HttpLedgerSource,
   httpLedgerSource,
   type NodeResponse,
+  parseCoins,
   type Reservation,
   type TransactionResult,
   type WalletResponse,
@@ -35,7 +37,6 @@ import {
   type WalletContext,
   waitForInclusion,
 } from '../wallet/actions.js';
-import { formatCoins, parseCoins } from '../wallet/amounts.js';
 import { REJECTION_HINTS } from '../wallet/hints.js';
 import { loadNodeKey, nodeKeyFromSeedHex } from '../wallet/node-key.js';
 

@@ -9,10 +9,9 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StateResponse } from '@murmur/registry';
+import { formatCoins, type StateResponse } from '@murmur/registry';
 import { type TestnetManifest, testnetLayout } from '@murmur/testnet';
 import { ConfigError } from '../errors.js';
-import { formatCoins } from '../wallet/amounts.js';
 
 /** The file name inside the devnet directory. */
 export const DEVNET_FILE_NAME = 'devnet.json';

@@ -102,7 +102,9 @@ describe('the ledger store', () => {
       const b = tx(2);
       const idB = transactionId(b, crypto);
       store.addToMempool({ id: idB, tx: b, receivedAt: 2 });
-      expect(() => store.commitBlock(block, [idB], [idB])).toThrow();
+      expect(() => store.commitBlock(block, [idB], [idB])).toThrow(
+        expect.objectContaining({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' }),
+      );
       expect(store.loadMempool().map((entry) => entry.id)).toEqual([idB]);
       expect(store.transactionHeight(idB)).toBeUndefined();
       expect(store.lastHeight()).toBe(1);

@@ -1,4 +1,9 @@
-import { DecryptionFailedError, PayloadMalformedError, utf8Encode } from '@murmur/wire';
+import {
+  DecryptionFailedError,
+  InvalidInputError,
+  PayloadMalformedError,
+  utf8Encode,
+} from '@murmur/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { testCrypto } from '../test-support/harness.js';
@@ -68,7 +73,7 @@ describe('handshake', () => {
         ...keys,
         listenerEphemeral: new Uint8Array(32),
       }),
-    ).toThrow();
+    ).toThrow(InvalidInputError);
   });
 
   it('parses hello and auth frames and refuses anything else', () => {

@@ -150,7 +150,9 @@ describe.sequential('a 7-node testnet', () => {
     expect(node.running).toBe(false);
     expect(node.pid).toBeUndefined();
     expect(readPidsFile(dir).processes.map((entry) => entry.name)).not.toContain('node-02');
-    await expect(fetch(`${node.url}/health`)).rejects.toThrow();
+    await expect(fetch(`${node.url}/health`)).rejects.toMatchObject({
+      cause: { code: 'ECONNREFUSED' },
+    });
 
     await testnet.startNode('node-02');
     expect(node.running).toBe(true);

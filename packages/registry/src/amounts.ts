@@ -2,8 +2,9 @@
  * Amounts as people write them: coins with up to nine decimals ("25", "25.5", "0.000000001"),
  * converted exactly to atomic units (1 coin = 10^9 units) with bigint arithmetic, never floats.
  */
-import { ATOMIC_UNITS_PER_COIN } from '@murmur/registry';
+
 import { InvalidInputError } from '@murmur/wire';
+import { ATOMIC_UNITS_PER_COIN } from './params.js';
 
 /** Decimal places of a coin. */
 export const COIN_DECIMALS = 9;

@@ -1,3 +1,4 @@
+import { InvalidInputError } from '@murmur/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatCoins, parseCoins } from './amounts.js';
@@ -17,7 +18,10 @@ describe('coin amounts', () => {
 
   it('refuses what is not an amount, naming the field', () => {
     for (const text of ['', '-1', '1e3', 'abc', '1.0000000001', '1,5', '0x10', ' . ']) {
-      expect(() => parseCoins(text, '--amount'), text).toThrow(/--amount/);
+      expect(() => parseCoins(text, '--amount'), text).toThrow(InvalidInputError);
+      expect(() => parseCoins(text, '--amount'), text).toThrow(
+        expect.objectContaining({ details: { field: '--amount' } }),
+      );
     }
   });
 
