@@ -326,6 +326,8 @@ describe('assignSwarms: properties', () => {
   });
 
   it('covers the ring: every pubkey maps to an existing swarm, and every swarm gets pubkeys', () => {
+    // Counted, then asserted once per run (an expect per pubkey made this test slow enough to
+    // time out on a busy machine), with runs and pubkeys sized for a loaded 2-core box.
     fc.assert(
       fc.property(grownNetwork, fc.integer({ min: 1, max: 2 ** 31 }), ({ assignment }, seed) => {
         fc.pre(assignment.size > 0);
@@ -336,17 +338,20 @@ describe('assignSwarms: properties', () => {
         const pubkey = new Uint8Array(33);
         const view = new DataView(pubkey.buffer);
         pubkey[0] = 0x05;
-        for (let i = 0; i < 20_000; i++) {
+        let unknown = 0;
+        for (let i = 0; i < 4_000; i++) {
           for (let word = 0; word < 4; word++) view.setBigUint64(1 + word * 8, rng.next());
           const id = index.swarmFor(pubkey);
-          expect(swarms.has(id)).toBe(true);
+          if (!swarms.has(id)) unknown += 1;
           hits.set(id, (hits.get(id) ?? 0) + 1);
         }
+        expect(unknown).toBe(0);
         // IDs made by halving the largest gap leave every swarm an arc of at least 1/64 of the
-        // ring for up to 32 swarms: about 300 of 20,000 random pubkeys; zero is out of reach.
+        // ring for up to 32 swarms: about 60 of 4,000 random pubkeys; the chance that one gets
+        // none is (63/64)^4000 < 1e-27.
         expect(hits.size).toBe(swarms.size);
       }),
-      { numRuns: 25 },
+      { numRuns: 20 },
     );
   });
 });

@@ -85,9 +85,9 @@ describe('the devnet commands', () => {
       env: {},
       interrupt: controller.signal,
     });
-    await vi.waitFor(() => expect(stdout).toBe('plain\n'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(stdout).toBe('plain\n'), { timeout: 30_000 });
     writeFileSync(join(dir, 'logs', 'ledger.log'), 'plain\nmore\n');
-    await vi.waitFor(() => expect(stdout).toContain('more'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(stdout).toContain('more'), { timeout: 30_000 });
     controller.abort();
     expect(await running).toBe(0);
     expect(stdout).toBe('plain\nmore\n');
