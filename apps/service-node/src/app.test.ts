@@ -2,7 +2,6 @@ import { MAX_REQUEST_BODY_BYTES, parseResponse } from '@murmur/wire';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRateLimiter } from './rate-limit.js';
-import type { LoadShedder } from './shedding.js';
 import { storeContents } from './test-support/assertions.js';
 import { buildTestApp, createHarness, type Harness, TEST_NOW } from './test-support/harness.js';
 
@@ -142,27 +141,6 @@ describe('POST /storage_rpc/v1', () => {
     expect(await app.inject({ method: 'GET', url: '/metrics' }).then((r) => r.body)).toMatch(
       /murmur_rate_limited_total\{route="storage_rpc"\} 3/,
     );
-  });
-
-  it('sheds load with 503 while overloaded', async () => {
-    let overloaded = true;
-    const shedder: LoadShedder = {
-      check: () => (overloaded ? 'event-loop-delay' : undefined),
-      enter: () => () => undefined,
-      inFlight: () => 0,
-      eventLoopDelayMs: () => 0,
-      start: () => undefined,
-      stop: () => undefined,
-    };
-    await setUp({}, { shedder });
-    const response = await rpc('{"method":"info","params":{}}');
-    expect(response.statusCode).toBe(503);
-    expect(response.body).toBe('Overloaded, try again shortly');
-    overloaded = false;
-    expect((await rpc('{"method":"info","params":{}}')).statusCode).toBe(200);
-    // Health and metrics are never shed.
-    overloaded = true;
-    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
   });
 });
 
