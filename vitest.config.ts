@@ -9,6 +9,7 @@ export default defineConfig({
     projects: [
       'packages/*/vitest.config.ts',
       'apps/*/vitest.config.ts',
+      'apps/devnet/launcher/vitest.config.ts',
       'tools/*/vitest.config.ts',
     ],
   },

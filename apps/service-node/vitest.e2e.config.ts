@@ -1,4 +1,4 @@
-import { murmurProject } from '../../tools/config/vitest.ts';
+import { murmurProject, workspacePrograms } from '../../tools/config/vitest.ts';
 
 /**
  * The multi-node end-to-end tests (`pnpm --filter @murmur/service-node test:e2e`): a ledger and
@@ -14,5 +14,7 @@ export default murmurProject({
     testTimeout: 180_000,
     hookTimeout: 300_000,
     fileParallelism: false,
+    // The programs the network launcher starts (MURMUR_LEDGER_CLI, MURMUR_NODE_CLI).
+    env: workspacePrograms(),
   },
 });

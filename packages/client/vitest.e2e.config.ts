@@ -1,4 +1,4 @@
-import { murmurProject } from '../../tools/config/vitest.ts';
+import { murmurProject, workspacePrograms } from '../../tools/config/vitest.ts';
 
 /**
  * End-to-end tests against real processes (`pnpm --filter @murmur/client test:e2e`). They start
@@ -13,5 +13,7 @@ export default murmurProject({
     testTimeout: 180_000,
     hookTimeout: 240_000,
     fileParallelism: false,
+    // The programs the network launcher starts (MURMUR_LEDGER_CLI, MURMUR_NODE_CLI).
+    env: workspacePrograms(),
   },
 });

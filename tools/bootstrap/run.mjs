@@ -81,12 +81,21 @@ function ensurePnpm() {
 function manifestDigest() {
   const hash = createHash('sha256');
   const files = ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'package.json'];
-  for (const group of ['packages', 'apps', 'tools']) {
-    const dir = join(root, group);
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir).sort()) {
-      if (existsSync(join(dir, name, 'package.json')))
-        files.push(join(group, name, 'package.json'));
+  // Every workspace package's manifest, from the list in pnpm-workspace.yaml.
+  const workspace = readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8');
+  const block = /^packages:\n((?:[ \t]+-[^\n]*\n)+)/m.exec(workspace)?.[1] ?? '';
+  for (const line of block.split('\n')) {
+    const entry = /^\s*-\s*["']?([^"'\s]+)["']?\s*$/.exec(line)?.[1];
+    if (entry === undefined) continue;
+    const dirs = entry.endsWith('/*')
+      ? existsSync(join(root, entry.slice(0, -2)))
+        ? readdirSync(join(root, entry.slice(0, -2)))
+            .sort()
+            .map((name) => join(entry.slice(0, -2), name))
+        : []
+      : [entry];
+    for (const dir of dirs) {
+      if (existsSync(join(root, dir, 'package.json'))) files.push(join(dir, 'package.json'));
     }
   }
   for (const file of files) {

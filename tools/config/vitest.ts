@@ -14,28 +14,45 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 type ExportsMap = Record<string, string | Record<string, string>>;
 
+/**
+ * The workspace package directories, as `pnpm-workspace.yaml` lists them (`group/*` entries and
+ * single directories): the one declaration of where packages live.
+ */
+export function workspaceDirectories(): string[] {
+  const text = readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8');
+  const block = /^packages:\n((?:[ \t]+-[^\n]*\n)+)/m.exec(text)?.[1] ?? '';
+  const dirs: string[] = [];
+  for (const line of block.split('\n')) {
+    const entry = /^\s*-\s*["']?([^"'\s]+)["']?\s*$/.exec(line)?.[1];
+    if (entry === undefined) continue;
+    if (entry.endsWith('/*')) {
+      const parent = join(root, entry.slice(0, -2));
+      if (!existsSync(parent)) continue;
+      for (const name of readdirSync(parent)) dirs.push(join(parent, name));
+    } else {
+      dirs.push(join(root, entry));
+    }
+  }
+  return dirs.filter((dir) => existsSync(join(dir, 'package.json')));
+}
+
 /** Aliases from every workspace package's `exports[*].source` to its file under `src/`. */
 export function workspaceAliases(): { find: RegExp; replacement: string }[] {
   const aliases: { find: RegExp; replacement: string }[] = [];
-  for (const group of ['packages', 'apps', 'tools']) {
-    const dir = join(root, group);
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) {
-      const manifestPath = join(dir, name, 'package.json');
-      if (!existsSync(manifestPath)) continue;
-      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
-        name: string;
-        exports?: ExportsMap;
-      };
-      for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
-        if (typeof target !== 'object' || typeof target.source !== 'string') continue;
-        const specifier = subpath === '.' ? manifest.name : `${manifest.name}${subpath.slice(1)}`;
-        const escaped = specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-        aliases.push({
-          find: new RegExp(`^${escaped}$`),
-          replacement: join(dir, name, target.source),
-        });
-      }
+  for (const packageDir of workspaceDirectories()) {
+    const manifestPath = join(packageDir, 'package.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      name: string;
+      exports?: ExportsMap;
+    };
+    for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
+      if (typeof target !== 'object' || typeof target.source !== 'string') continue;
+      const specifier = subpath === '.' ? manifest.name : `${manifest.name}${subpath.slice(1)}`;
+      const escaped = specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+      aliases.push({
+        find: new RegExp(`^${escaped}$`),
+        replacement: join(packageDir, target.source),
+      });
     }
   }
   return aliases;
@@ -67,4 +84,32 @@ export function murmurProject(options: MurmurProjectOptions): UserWorkspaceConfi
       ...options.test,
     },
   });
+}
+
+/**
+ * The programs the end-to-end suites start, found by the `bin` names their apps declare
+ * (`murmur-devnet`, `murmur-node`) in the workspace manifests, as the environment variables the
+ * network launcher reads (`MURMUR_LEDGER_CLI`, `MURMUR_NODE_CLI`). Set ones are kept.
+ */
+export function workspacePrograms(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Record<string, string> {
+  const bins = new Map<string, string>();
+  for (const packageDir of workspaceDirectories()) {
+    const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+      bin?: Record<string, string>;
+    };
+    for (const [name, file] of Object.entries(manifest.bin ?? {})) {
+      bins.set(name, join(packageDir, file));
+    }
+  }
+  const programs: Record<string, string> = {};
+  for (const [variable, bin] of [
+    ['MURMUR_LEDGER_CLI', 'murmur-devnet'],
+    ['MURMUR_NODE_CLI', 'murmur-node'],
+  ] as const) {
+    const value = env[variable] ?? bins.get(bin);
+    if (value !== undefined) programs[variable] = value;
+  }
+  return programs;
 }

@@ -1,3 +1,3 @@
-import { murmurProject } from '../../tools/config/vitest.ts';
+import { murmurProject } from '../../../tools/config/vitest.ts';
 
 export default murmurProject({ name: 'testnet' });

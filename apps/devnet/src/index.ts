@@ -53,6 +53,7 @@ export {
   readLauncherRecord,
   runningLauncher,
 } from './launcher/launcher-file.js';
+export { binOf, devnetPrograms } from './launcher/programs.js';
 export { runUp, UP_DEFAULTS, type UpComponents, type UpOptions } from './launcher/run-up.js';
 export {
   type CollectStatusInit,

@@ -4,8 +4,7 @@
  * and murmur-node service nodes, started by `@murmur/testnet` on loopback, one /24 per node),
  * with polling at the client's default interval. Every request goes through a 3-hop onion path.
  *
- * Build first: `pnpm --filter @murmur/client build && pnpm --filter @murmur/testnet build &&
- * pnpm --filter @murmur/service-node build && pnpm --filter @murmur/devnet build`.
+ * Build first: `pnpm build` (or `pnpm exec turbo run build --filter @murmur/bench...`).
  *
  * Flags: `--messages N` (default 40), `--nodes N` (default 8), `--poll-interval MS` (default: the
  * client's `DEFAULT_POLL_INTERVAL_MS`).
@@ -24,9 +23,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createClient, createMemoryStorage, DEFAULT_POLL_INTERVAL_MS } from '@murmur/client';
 import { loadCrypto } from '@murmur/crypto';
-// @murmur/testnet is a private workspace package that tools/bench does not list as a
-// dependency yet: import its build by path.
-import { startTestnet } from '../../testnet/dist/index.js';
+import { devnetPrograms } from '@murmur/devnet';
+import { startTestnet } from '@murmur/testnet';
 import { percentile } from './stats.js';
 
 const TARGET_P50_MS = 1_500;
@@ -59,6 +57,8 @@ function ms(value: number): string {
 const dir = mkdtempSync(join(tmpdir(), 'murmur-bench-client-'));
 const started = performance.now();
 const testnet = await startTestnet({
+  // The built murmur-devnet and murmur-node, by the bin names their apps declare.
+  programs: devnetPrograms(),
   dir: join(dir, 'net'),
   nodes,
   blockTimeMs: 250,

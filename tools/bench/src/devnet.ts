@@ -22,20 +22,21 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createClient, createMemoryStorage, DEFAULT_POLL_INTERVAL_MS } from '@murmur/client';
 import { loadCrypto } from '@murmur/crypto';
+import { devnetPrograms } from '@murmur/devnet';
 import { median, percentile } from './stats.js';
 
 const TARGET_READY_MS = 15_000;
 const STEPS = ['ledger', 'wallets', 'registrations', 'processes', 'swarms', 'health'] as const;
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const CLI = join(root, 'apps', 'devnet', 'dist', 'cli.js');
-for (const file of [CLI, join(root, 'apps', 'service-node', 'dist', 'cli.js')]) {
+// The programs, through this package's declared dependency on @murmur/devnet.
+const programs = devnetPrograms();
+const CLI = programs.ledgerCli;
+for (const file of [programs.ledgerCli, programs.nodeCli]) {
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`pnpm build\` first`);
 }
 

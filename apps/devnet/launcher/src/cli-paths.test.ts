@@ -1,27 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPrograms, repositoryRoot, resolvePrograms } from './cli-paths.js';
+import { checkPrograms, PROGRAM_VARIABLES, programsFromEnvironment } from './cli-paths.js';
 import { MissingBuildError } from './errors.js';
 
 describe('programs', () => {
-  it('points at the apps of this monorepo', () => {
-    const programs = defaultPrograms();
-    expect(programs.ledgerCli).toBe(
-      `${repositoryRoot().replace(/\/$/, '')}/apps/devnet/dist/cli.js`,
-    );
-    expect(programs.nodeCli).toMatch(/apps\/service-node\/dist\/cli\.js$/);
+  it('are the files the environment names, overridable one by one', () => {
+    const env = {
+      [PROGRAM_VARIABLES.ledgerCli]: process.execPath,
+      [PROGRAM_VARIABLES.nodeCli]: process.execPath,
+    };
+    expect(programsFromEnvironment(env)).toEqual({
+      ledgerCli: process.execPath,
+      nodeCli: process.execPath,
+    });
+    expect(
+      programsFromEnvironment({}, { ledgerCli: process.execPath, nodeCli: process.execPath }),
+    ).toEqual({ ledgerCli: process.execPath, nodeCli: process.execPath });
+  });
+
+  it('names the variable that is not set', () => {
+    const attempt = () => programsFromEnvironment({ MURMUR_LEDGER_CLI: process.execPath });
+    expect(attempt).toThrow(MissingBuildError);
+    expect(attempt).toThrow(expect.objectContaining({ file: 'MURMUR_NODE_CLI' }));
   });
 
   it('says to build first when a program is missing', () => {
-    const missing = `${repositoryRoot()}apps/service-node/dist/nope.js`;
+    const missing = '/nowhere/apps/service-node/dist/nope.js';
     let error: unknown;
     try {
-      resolvePrograms({ ledgerCli: process.execPath, nodeCli: missing });
+      checkPrograms({ ledgerCli: process.execPath, nodeCli: missing });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(MissingBuildError);
-    expect((error as Error).message).toMatch(
-      /^run `pnpm build` first \(missing apps\/service-node\/dist\/nope\.js/,
-    );
+    expect((error as MissingBuildError).file).toBe(missing);
   });
 });

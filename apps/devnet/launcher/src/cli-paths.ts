@@ -1,11 +1,12 @@
 /**
- * Where the built programs are: `apps/devnet/dist/cli.js` (the ledger) and
- * `apps/service-node/dist/cli.js` (murmur-node), found relative to this package inside the
- * monorepo (from `src/` under tests and from `dist/` once built: both sit two levels below the
- * repository root's `tools/testnet`).
+ * The two programs a testnet runs, always given by the caller: `murmur-devnet` (its `ledger`
+ * command) and `murmur-node`. The launcher knows no repository layout and finds no other
+ * workspace: `murmur-devnet up` passes its own CLI and the `murmur-node` of its declared
+ * `@murmur/service-node` dependency; tests get them from `MURMUR_LEDGER_CLI` and
+ * `MURMUR_NODE_CLI` (see {@link programsFromEnvironment}).
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, resolve } from 'node:path';
 import { MissingBuildError } from './errors.js';
 
 /** The two CLIs a testnet runs. */
@@ -16,33 +17,46 @@ export interface TestnetPrograms {
   nodeCli: string;
 }
 
-/** The monorepo's root directory, from this file's location. */
-export function repositoryRoot(): string {
-  return fileURLToPath(new URL('../../../', import.meta.url));
-}
+/** The environment variables that name the programs. */
+export const PROGRAM_VARIABLES = {
+  ledgerCli: 'MURMUR_LEDGER_CLI',
+  nodeCli: 'MURMUR_NODE_CLI',
+} as const satisfies Record<keyof TestnetPrograms, string>;
 
-/** The default program paths (not checked). */
-export function defaultPrograms(root = repositoryRoot()): TestnetPrograms {
-  return {
-    ledgerCli: `${root.replace(/\/$/, '')}/apps/devnet/dist/cli.js`,
-    nodeCli: `${root.replace(/\/$/, '')}/apps/service-node/dist/cli.js`,
+/**
+ * The programs named by `MURMUR_LEDGER_CLI` and `MURMUR_NODE_CLI` in `env` (each may be
+ * overridden by `overrides`), checked to exist.
+ *
+ * @throws {@link MissingBuildError} naming the variable that is not set, or the missing file.
+ */
+export function programsFromEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  overrides: Partial<TestnetPrograms> = {},
+): TestnetPrograms {
+  const pick = (key: keyof TestnetPrograms): string => {
+    const given = overrides[key] ?? env[PROGRAM_VARIABLES[key]];
+    if (given === undefined || given === '') {
+      throw new MissingBuildError(
+        PROGRAM_VARIABLES[key],
+        `set ${PROGRAM_VARIABLES[key]} to the built ${key === 'ledgerCli' ? 'murmur-devnet' : 'murmur-node'} program (dist/cli.js of its app; the e2e configurations set it)`,
+      );
+    }
+    return isAbsolute(given) ? given : resolve(given);
   };
+  return checkPrograms({ ledgerCli: pick('ledgerCli'), nodeCli: pick('nodeCli') });
 }
 
 /**
- * The program paths, checked to exist.
+ * The programs, checked to exist.
  *
- * @throws {@link MissingBuildError} "run `pnpm build` first (missing apps/service-node/dist/cli.js)".
+ * @throws {@link MissingBuildError} "run `pnpm build` first (missing …/dist/cli.js)".
  */
-export function resolvePrograms(overrides: Partial<TestnetPrograms> = {}): TestnetPrograms {
-  const root = repositoryRoot();
-  const programs = { ...defaultPrograms(root), ...overrides };
+export function checkPrograms(programs: TestnetPrograms): TestnetPrograms {
   for (const file of [programs.ledgerCli, programs.nodeCli]) {
     if (!existsSync(file)) {
-      const shown = file.startsWith(root) ? file.slice(root.length).replace(/^\//, '') : file;
       throw new MissingBuildError(
         file,
-        `run \`pnpm build\` first (missing ${shown}; or build just the two programs: pnpm --filter @murmur/service-node build && pnpm --filter @murmur/devnet build)`,
+        `run \`pnpm build\` first (missing ${file}; or build just the two programs: pnpm --filter @murmur/service-node build && pnpm --filter @murmur/devnet build)`,
       );
     }
   }

@@ -6,13 +6,15 @@
  * pooled nodes filled by contributions). For the service node's and the client SDK's
  * end-to-end tests, and for `murmur-devnet up`.
  *
- * Needs the built programs: `pnpm --filter @murmur/service-node build && pnpm --filter @murmur/devnet build`.
+ * The programs it starts are input (`programs`: the built `murmur-devnet` and `murmur-node`);
+ * tests take them from `MURMUR_LEDGER_CLI` and `MURMUR_NODE_CLI` ({@link programsFromEnvironment}).
  *
  * @example
  * ```ts
  * import { startTestnet } from '@murmur/testnet';
  *
- * const testnet = await startTestnet({ dir: '/tmp/my-testnet', nodes: 7, blockTimeMs: 250, fresh: true });
+ * const programs = { ledgerCli: '/path/to/murmur-devnet/dist/cli.js', nodeCli: '/path/to/murmur-node/dist/cli.js' };
+ * const testnet = await startTestnet({ dir: '/tmp/my-testnet', nodes: 7, blockTimeMs: 250, fresh: true, programs });
  * try {
  *   console.log(testnet.describe().nodes.map((node) => `${node.name} ${node.url}`));
  *   await testnet.kill('node-03');             // SIGKILL to its process group
@@ -24,7 +26,12 @@
  * }
  * ```
  */
-export { defaultPrograms, resolvePrograms, type TestnetPrograms } from './cli-paths.js';
+export {
+  checkPrograms,
+  PROGRAM_VARIABLES,
+  programsFromEnvironment,
+  type TestnetPrograms,
+} from './cli-paths.js';
 export {
   MissingBuildError,
   PortInUseError,

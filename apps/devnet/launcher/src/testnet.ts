@@ -28,7 +28,7 @@ import {
   type Wallet,
 } from '@murmur/registry/key-files';
 import { type AbortOptions, InvalidInputError } from '@murmur/wire';
-import { resolvePrograms, type TestnetPrograms } from './cli-paths.js';
+import { checkPrograms, type TestnetPrograms } from './cli-paths.js';
 import {
   PortInUseError,
   ProcessExitedError,
@@ -1298,8 +1298,8 @@ function refuseBusy(dir: string): void {
 
 /**
  * Starts a local Murmur network of real processes in `options.dir`: the devnet ledger
- * (`node apps/devnet/dist/cli.js ledger`) and `options.nodes` service nodes
- * (`node apps/service-node/dist/cli.js start`), each in its own process group with its log
+ * (`node <programs.ledgerCli> ledger`) and `options.nodes` service nodes
+ * (`node <programs.nodeCli> start`), each in its own process group with its log
  * under `<dir>/logs/`. Nodes are staked for real: wallets funded by the faucet, registrations
  * co-signed by the node keys, pooled nodes filled by contributions, all through the ledger's
  * HTTP API. Resolves when every node is active in the registry with an address and a swarm and
@@ -1318,7 +1318,7 @@ function refuseBusy(dir: string): void {
  */
 export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
   checkOptions(options);
-  const programs = resolvePrograms(options.programs);
+  const programs = checkPrograms(options.programs);
   const dir = resolve(options.dir);
   checkAborted(options.signal);
   refuseBusy(dir);
@@ -1514,7 +1514,7 @@ export async function openTestnet(options: OpenTestnetOptions): Promise<Testnet>
   if (manifest === undefined) {
     throw new InvalidInputError(`${dir} holds no testnet (no testnet.json)`);
   }
-  const programs = resolvePrograms(options.programs);
+  const programs = checkPrograms(options.programs);
   const processes = new Map<string, ManagedProcess>();
   for (const entry of runningRecordedProcesses(readPidsFile(dir))) {
     processes.set(entry.name, adoptProcess(entry));

@@ -69,8 +69,8 @@ export interface TestnetOptions {
   stopWithParent?: boolean | undefined;
   /** Aborts the start (everything already started is stopped). */
   signal?: AbortSignal | undefined;
-  /** Other program files (default: the monorepo's built CLIs). */
-  programs?: Partial<TestnetPrograms> | undefined;
+  /** The programs to run (the built `murmur-devnet` and `murmur-node`): always given. */
+  programs: TestnetPrograms;
 }
 
 /** Options of {@link openTestnet}. */
@@ -79,7 +79,8 @@ export interface OpenTestnetOptions {
   env?: Readonly<Record<string, string>> | undefined;
   readyTimeoutMs?: number | undefined;
   stopTimeoutMs?: number | undefined;
-  programs?: Partial<TestnetPrograms> | undefined;
+  /** The programs to run (the built `murmur-devnet` and `murmur-node`): always given. */
+  programs: TestnetPrograms;
 }
 
 /** A process of the testnet (the ledger or a node), as it is now. */

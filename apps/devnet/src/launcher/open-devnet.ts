@@ -6,6 +6,7 @@
 import { openTestnet, readManifest, type Testnet, type TestnetPrograms } from '@murmur/testnet';
 import { NoDevnetError } from '../errors.js';
 import { refreshDevnetFile } from './devnet-file.js';
+import { devnetPrograms } from './programs.js';
 
 /**
  * Opens the devnet in `dir`.
@@ -21,7 +22,7 @@ export async function openDevnet(
       `${dir} holds no devnet (no testnet.json): start one with \`murmur-devnet up\``,
     );
   }
-  return openTestnet({ dir, ...(programs === undefined ? {} : { programs }) });
+  return openTestnet({ dir, programs: devnetPrograms(programs) });
 }
 
 /** Rewrites `devnet.json` from the manifest and the ledger's state (without the state if the ledger does not answer). */

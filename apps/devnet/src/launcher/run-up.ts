@@ -30,6 +30,7 @@ import {
   writeLauncherRecord,
 } from './launcher-file.js';
 import { describeNames, runningNames } from './processes.js';
+import { devnetPrograms } from './programs.js';
 import { createProgressView } from './progress-view.js';
 import { formatSummary } from './summary.js';
 import { formatSeconds, type Styles, type TerminalOutput } from './terminal.js';
@@ -304,7 +305,7 @@ export async function runUp(options: UpOptions, components: UpComponents): Promi
         blockTimeMs: options.blockTimeMs,
         logLevel: options.logLevel,
         readyTimeoutMs: options.readyTimeoutMs,
-        programs: options.programs,
+        programs: devnetPrograms(options.programs),
         onProgress: (event) => view.onProgress(event),
         signal: startAbort.signal,
       });

@@ -19,7 +19,12 @@ import { join } from 'node:path';
 import { type Identity, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { buildOnionRequest, decodeOnionResponse, type OnionNode } from '@murmur/onion';
 import { createSwarmIndex, type SwarmIndex } from '@murmur/swarm';
-import { startTestnet, type Testnet, type TestnetNode } from '@murmur/testnet';
+import {
+  programsFromEnvironment,
+  startTestnet,
+  type Testnet,
+  type TestnetNode,
+} from '@murmur/testnet';
 import { bytesToHex } from '@murmur/wire';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 
@@ -161,6 +166,8 @@ beforeAll(async () => {
   const started = Date.now();
   try {
     testnet = await startTestnet({
+      // MURMUR_LEDGER_CLI and MURMUR_NODE_CLI, set by vitest.e2e.config.ts.
+      programs: programsFromEnvironment(process.env),
       dir,
       nodes: NODES,
       blockTimeMs: BLOCK_TIME_MS,

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Identity, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { swarmForPubkey, swarmIdFromHex } from '@murmur/swarm';
-import { startTestnet, type Testnet } from '@murmur/testnet';
+import { programsFromEnvironment, startTestnet, type Testnet } from '@murmur/testnet';
 import type { Logger } from '@murmur/wire';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ClientInit, createClient, type MurmurClient } from '../../src/index.js';
@@ -107,6 +107,8 @@ beforeAll(async () => {
   crypto = await loadCrypto();
   dir = mkdtempSync(join(tmpdir(), 'murmur-client-e2e-'));
   testnet = await startTestnet({
+    // MURMUR_LEDGER_CLI and MURMUR_NODE_CLI, set by vitest.e2e.config.ts.
+    programs: programsFromEnvironment(process.env),
     dir: join(dir, 'net'),
     nodes: NODES,
     blockTimeMs: 250,

@@ -11,12 +11,16 @@ import {
   PortInUseError,
   ProcessExitedError,
   processesAlive,
+  programsFromEnvironment,
   startTestnet,
   stopTestnetProcesses,
   TestnetBusyError,
   type TestnetProgress,
 } from '../../src/index.js';
 import { processesMentioning, temporaryDir } from './support.js';
+
+/** The programs under test, from MURMUR_LEDGER_CLI and MURMUR_NODE_CLI (the e2e configuration). */
+const programs = programsFromEnvironment(process.env);
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -34,6 +38,7 @@ describe('a failing start', () => {
     dirs.push(dir);
     const events: TestnetProgress[] = [];
     const error = await startTestnet({
+      programs,
       dir,
       nodes: 2,
       blockTimeMs: 250,
@@ -57,6 +62,7 @@ describe('a failing start', () => {
     dirs.push(dir);
     const controller = new AbortController();
     const error = await startTestnet({
+      programs,
       dir,
       nodes: 2,
       blockTimeMs: 250,
@@ -77,9 +83,12 @@ describe('a failing start', () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     try {
-      const error = await startTestnet({ dir, nodes: 1, basePort: port }).catch(
-        (caught: unknown) => caught,
-      );
+      const error = await startTestnet({
+        programs,
+        dir,
+        nodes: 1,
+        basePort: port,
+      }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(PortInUseError);
       expect((error as PortInUseError).port).toBe(port);
       expect((error as Error).message).toContain(`port ${port} on 127.0.0.1 is in use`);
@@ -94,11 +103,22 @@ describe('a failing start', () => {
   it('refuses a directory whose testnet still runs; stopTestnetProcesses stops it from outside', async () => {
     const dir = temporaryDir('busy');
     dirs.push(dir);
-    const testnet = await startTestnet({ dir, nodes: 1, blockTimeMs: 250, pooledEvery: 0 });
+    const testnet = await startTestnet({
+      programs,
+      dir,
+      nodes: 1,
+      blockTimeMs: 250,
+      pooledEvery: 0,
+    });
     try {
-      await expect(startTestnet({ dir, nodes: 1, fresh: true })).rejects.toBeInstanceOf(
-        TestnetBusyError,
-      );
+      await expect(
+        startTestnet({
+          programs,
+          dir,
+          nodes: 1,
+          fresh: true,
+        }),
+      ).rejects.toBeInstanceOf(TestnetBusyError);
       const stopped = await stopTestnetProcesses(dir, { graceMs: 5_000 });
       expect(stopped.sort()).toEqual(['ledger', 'node-01', 'reaper']);
       expect(processesMentioning(dir)).toEqual([]);

@@ -1,9 +1,11 @@
 /**
  * Runs once before the e2e files: the suite needs the built programs and builds nothing itself.
  */
-import { resolvePrograms } from '../../src/cli-paths.js';
+import type { TestProject } from 'vitest/node';
+import { programsFromEnvironment } from '../../src/cli-paths.js';
 
-export default function setup(): void {
-  // Throws MissingBuildError: "run `pnpm build` first (missing apps/service-node/dist/cli.js; …)".
-  resolvePrograms();
+export default function setup(project: TestProject): void {
+  // The configuration's env names the programs (MURMUR_LEDGER_CLI, MURMUR_NODE_CLI). Throws
+  // MissingBuildError: "run `pnpm build` first (missing …/dist/cli.js; …)".
+  programsFromEnvironment({ ...process.env, ...project.config.env });
 }

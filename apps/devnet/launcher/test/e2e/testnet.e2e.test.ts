@@ -10,12 +10,16 @@ import {
   openTestnet,
   processesAlive,
   processGroupAlive,
+  programsFromEnvironment,
   readPidsFile,
   startTestnet,
   type Testnet,
   type TestnetProgress,
 } from '../../src/index.js';
 import { bystander, processesMentioning, temporaryDir } from './support.js';
+
+/** The programs under test, from MURMUR_LEDGER_CLI and MURMUR_NODE_CLI (the e2e configuration). */
+const programs = programsFromEnvironment(process.env);
 
 const NODES = 7;
 const dir = temporaryDir('seven');
@@ -28,6 +32,7 @@ let operatorNonces = new Map<string, number>();
 
 beforeAll(async () => {
   testnet = await startTestnet({
+    programs,
     dir,
     nodes: NODES,
     blockTimeMs: 250,
@@ -204,7 +209,7 @@ describe.sequential('a 7-node testnet', () => {
   });
 
   it('is seen, killed and restarted from another instance (openTestnet)', async () => {
-    const other = await openTestnet({ dir });
+    const other = await openTestnet({ dir, programs });
     expect(other.chainId).toBe(testnet.chainId);
     expect(other.describe().nodes.map((node) => node.pid)).toEqual(
       testnet.nodes.map((node) => node.pid),
@@ -248,7 +253,12 @@ describe.sequential('a 7-node testnet', () => {
   });
 
   it('resumes on the same directory at a later height without registering again', async () => {
-    const resumed = await startTestnet({ dir, nodes: NODES, fresh: false });
+    const resumed = await startTestnet({
+      programs,
+      dir,
+      nodes: NODES,
+      fresh: false,
+    });
     try {
       expect(resumed.chainId).toBe(testnet.chainId);
       expect(resumed.nodes.map((node) => node.name)).toEqual(
