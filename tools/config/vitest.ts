@@ -5,36 +5,12 @@
  * here point those names at each package's TypeScript sources (the `source` condition of its
  * `exports` map), so unit tests run without a build and always see the code under test.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineProject, type UserWorkspaceConfig } from 'vitest/config';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { workspaceDirectories } from './workspace.ts';
 
 type ExportsMap = Record<string, string | Record<string, string>>;
-
-/**
- * The workspace package directories, as `pnpm-workspace.yaml` lists them (`group/*` entries and
- * single directories): the one declaration of where packages live.
- */
-export function workspaceDirectories(): string[] {
-  const text = readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8');
-  const block = /^packages:\n((?:[ \t]+-[^\n]*\n)+)/m.exec(text)?.[1] ?? '';
-  const dirs: string[] = [];
-  for (const line of block.split('\n')) {
-    const entry = /^\s*-\s*["']?([^"'\s]+)["']?\s*$/.exec(line)?.[1];
-    if (entry === undefined) continue;
-    if (entry.endsWith('/*')) {
-      const parent = join(root, entry.slice(0, -2));
-      if (!existsSync(parent)) continue;
-      for (const name of readdirSync(parent)) dirs.push(join(parent, name));
-    } else {
-      dirs.push(join(root, entry));
-    }
-  }
-  return dirs.filter((dir) => existsSync(join(dir, 'package.json')));
-}
 
 /** Aliases from every workspace package's `exports[*].source` to its file under `src/`. */
 export function workspaceAliases(): { find: RegExp; replacement: string }[] {

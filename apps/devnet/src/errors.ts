@@ -20,9 +20,6 @@ export class ConfigError extends InvalidInputError {
   }
 }
 
-/** A wallet, authority or node key file is missing, malformed or readable by others. */
-export { KeyFileError } from '@murmur/registry/key-files';
-
 /** The command line is wrong (unknown command or flag, missing value): exit code 2. */
 export class UsageError extends InvalidInputError {
   constructor(message: string, options: MurmurErrorOptions = {}) {

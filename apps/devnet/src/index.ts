@@ -25,13 +25,15 @@
  * await ledger.close();
  * ```
  */
+
+/** A wallet, authority or node key file is missing, malformed or readable by others. */
+export { KeyFileError } from '@murmur/registry/key-files';
 export type { CommandIo, CommandModule } from './cli/args.js';
 export { runCli } from './cli/dispatch.js';
 export { COMMANDS, type CommandEntry } from './commands/index.js';
 export {
   ConfigError,
   DevnetBusyError,
-  KeyFileError,
   LedgerStoreError,
   NoDevnetError,
   UsageError,

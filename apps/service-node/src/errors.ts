@@ -12,9 +12,6 @@ export class ConfigError extends InvalidInputError {
   }
 }
 
-/** A key or wallet file that is missing, exposed or malformed (one class with the registry's). */
-export { KeyFileError } from '@murmur/registry/key-files';
-
 /** Why a peer link could not carry a request. */
 export type PeerLinkFailure =
   /** No address, the connection or the handshake failed, or the peer refused the link. */

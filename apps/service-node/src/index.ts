@@ -10,9 +10,10 @@
  * after downtime, pushes the swarm's messages to joining members, moves accounts when swarms
  * split or merge, and relays onion layers over those links.
  *
- * Exported: the launcher ({@link startNode}), the message store, the network view, the RPC
- * dispatcher and the {@link SwarmReplicator} interface, the peer network and protocol, and the
- * replication layer (replicator, swarm sync).
+ * Exported (the surface embedders and the benchmarks use; everything else is internal): the
+ * launcher ({@link startNode}) and its configuration, the node's keys, the message store, the
+ * network view, the RPC dispatcher and the {@link SwarmReplicator} interface, the peer network,
+ * the HTTP app, metrics, rate limiter and load shedder.
  *
  * @example
  * ```ts
@@ -24,32 +25,66 @@
  * const { status, body } = await dispatcher.handleBody('{"method":"info","params":{}}');
  * ```
  */
-export * from './app.js';
-export * from './config.js';
-export * from './errors.js';
-export * from './keys.js';
-export * from './metrics.js';
-export * from './network/network-view.js';
-export * from './network/static-network.js';
-export * from './network/swarm-json.js';
-export * from './onion/address-check.js';
-export * from './onion/forwarder.js';
-export * from './onion/handler.js';
-export * from './onion/proxy.js';
-export * from './onion/types.js';
-export * from './peers/peer-link.js';
-export * from './peers/peer-network.js';
-export * from './peers/protocol.js';
-export * from './rate-limit.js';
-export * from './replication/job-queue.js';
-export * from './replication/peer-replicator.js';
-export * from './replication/swarm-sync.js';
-export * from './rpc/auth.js';
-export * from './rpc/context.js';
-export * from './rpc/dispatcher.js';
-export * from './rpc/replicator.js';
-export * from './server.js';
-export * from './shedding.js';
-export * from './storage/expiry-sweeper.js';
-export * from './storage/message-store.js';
-export * from './storage/schema.js';
+
+export { KeyFileError } from '@murmur/registry/key-files';
+export { buildApp, type MurmurNodeAppOptions } from './app.js';
+export {
+  type ConfigInputs,
+  type NodeConfig,
+  type ResolvedConfig,
+  resolveConfig,
+} from './config.js';
+export { ConfigError, PeerLinkError, type PeerLinkFailure } from './errors.js';
+export {
+  createKeyFile,
+  KEY_FILE_NAME,
+  keyFilePath,
+  loadKeyFile,
+  type NodeKeys,
+  nodeKeysFromSeed,
+} from './keys.js';
+export { createNodeMetrics, type NodeMetrics, type NodeMetricsInit } from './metrics.js';
+export type { NetworkView } from './network/network-view.js';
+export {
+  createStaticNetworkView,
+  type StaticNetworkInput,
+  type StaticNetworkView,
+  type StaticNodeInput,
+} from './network/static-network.js';
+export { ProxyTargetRefused } from './onion/proxy.js';
+export {
+  createPeerNetwork,
+  type PeerNetwork,
+  type PeerNetworkComponents,
+  type PeerNetworkInit,
+} from './peers/peer-network.js';
+export { createRateLimiter, type RateLimiter, type RateLimiterInit } from './rate-limit.js';
+export type { RpcContext } from './rpc/context.js';
+export {
+  createRpcDispatcher,
+  type RpcDispatcher,
+  type RpcDispatcherInit,
+} from './rpc/dispatcher.js';
+export { localOnlyReplicator, type SwarmReplicator } from './rpc/replicator.js';
+export {
+  type RunningNode,
+  type StartNodeComponents,
+  softwareVersion,
+  startNode,
+} from './server.js';
+export {
+  createLoadShedder,
+  type LoadShedder,
+  type LoadShedderInit,
+  type ShedReason,
+} from './shedding.js';
+export {
+  type MessageStore,
+  type MessageStoreComponents,
+  type MessageStoreInit,
+  type NewMessage,
+  openMessageStore,
+  type StoredMessage,
+  type StoreOutcome,
+  type SyncMode,
+} from './storage/message-store.js';

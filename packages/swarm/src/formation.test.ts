@@ -1,7 +1,13 @@
-import { bytesToHex, InvalidInputError } from '@murmur/wire';
+import {
+  bytesToHex,
+  InvalidInputError,
+  MAX_SWARM_ID,
+  MIN_SWARM_SIZE,
+  NEW_SWARM_SIZE,
+} from '@murmur/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_SWARM_ID, MIN_SWARM_SIZE, NEW_SWARM_SIZE, UNASSIGNED_SWARM_ID } from './constants.js';
+import { UNASSIGNED_SWARM_ID } from './constants.js';
 import { assignSwarms, swarmMembers } from './formation.js';
 import { Mt19937_64 } from './mt19937-64.js';
 import { createSwarmIndex } from './swarm-space.js';

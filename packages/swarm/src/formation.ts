@@ -12,15 +12,18 @@
  * - the dissolve step stops when one swarm is left (oxend would dissolve the last swarm too and
  *   crash on an empty map when fewer than 5 nodes remain in 2+ swarms).
  */
-import { InternalError, InvalidInputError } from '@murmur/wire';
 import {
-  DECOMMISSIONED_REDISTRIBUTION_LOWER_PERCENTILE,
   EXCESS_BASE,
   FILL_SWARM_LOWER_PERCENTILE,
   IDEAL_SWARM_MARGIN,
+  InternalError,
+  InvalidInputError,
   MIN_SWARM_SIZE,
   NEW_SWARM_SIZE,
   STEALING_SWARM_UPPER_PERCENTILE,
+} from '@murmur/wire';
+import {
+  DECOMMISSIONED_REDISTRIBUTION_LOWER_PERCENTILE,
   UNASSIGNED_SWARM_ID,
 } from './constants.js';
 import { type Mt19937_64, rngFromBlockHash, uniformPortable } from './mt19937-64.js';

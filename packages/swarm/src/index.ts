@@ -23,8 +23,8 @@
  * const members = swarms.get(swarmId);
  * ```
  */
+// The protocol's swarm constants are @murmur/wire's; re-exported here for swarm users.
 export {
-  DECOMMISSIONED_REDISTRIBUTION_LOWER_PERCENTILE,
   EXCESS_BASE,
   FILL_SWARM_LOWER_PERCENTILE,
   IDEAL_SWARM_MARGIN,
@@ -34,6 +34,9 @@ export {
   MIN_SWARM_SIZE,
   NEW_SWARM_SIZE,
   STEALING_SWARM_UPPER_PERCENTILE,
+} from '@murmur/wire';
+export {
+  DECOMMISSIONED_REDISTRIBUTION_LOWER_PERCENTILE,
   UNASSIGNED_SWARM_ID,
 } from './constants.js';
 export { assignSwarms, swarmMembers } from './formation.js';

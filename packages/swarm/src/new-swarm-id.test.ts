@@ -1,6 +1,6 @@
+import { MAX_SWARM_ID } from '@murmur/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_SWARM_ID } from './constants.js';
 import { GapIndex, newSwarmId } from './new-swarm-id.js';
 
 const ascending = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -5,7 +5,7 @@
  * the lowest ID wins, and the wrap-around gap (from the highest ID back to the lowest) wins only
  * when it is strictly larger than every other gap.
  */
-import { MAX_SWARM_ID } from './constants.js';
+import { MAX_SWARM_ID } from '@murmur/wire';
 
 /** Number of points on the swarm ID ring. */
 const RING_SIZE = MAX_SWARM_ID + 1n;

@@ -28,34 +28,400 @@
  * }
  * ```
  */
-export * from './bencode.js';
-export * from './combined-payload.js';
-export * from './components.js';
-export * from './constants.js';
-export * from './encoding.js';
-export * from './errors.js';
-export * from './events.js';
-export * from './http.js';
-export * from './namespaces.js';
-export * from './onion-v4.js';
-export * from './rpc.js';
-export * from './schema-check.js';
-export * from './schemas/batch.js';
-export * from './schemas/common.js';
-export * from './schemas/delete.js';
-export * from './schemas/delete-all.js';
-export * from './schemas/delete-before.js';
-export * from './schemas/envelope.js';
-export * from './schemas/expire.js';
-export * from './schemas/expire-all.js';
-export * from './schemas/get-expiries.js';
-export * from './schemas/get-swarm.js';
-export * from './schemas/info.js';
-export * from './schemas/onion.js';
-export * from './schemas/oxend-request.js';
-export * from './schemas/retrieve.js';
-export * from './schemas/seed.js';
-export * from './schemas/store.js';
-export * from './schemas/subaccount.js';
-export * from './status.js';
-export * from './validate.js';
+export {
+  type BencodeDecodeOptions,
+  type BencodeDict,
+  type BencodeFieldOptions,
+  type BencodeInput,
+  type BencodeValue,
+  decodeBencode,
+  encodeBencode,
+  getBencodeBigInt,
+  getBencodeBytes,
+  getBencodeDict,
+  getBencodeInteger,
+  getBencodeList,
+  getBencodeString,
+  isBencodeDict,
+} from './bencode.js';
+export {
+  type CombinedPayload,
+  type CombinedPayloadOptions,
+  decodeCombinedPayload,
+  encodeCombinedPayload,
+} from './combined-payload.js';
+export {
+  type AbortOptions,
+  type Clock,
+  type LogFn,
+  type Logger,
+  type Startable,
+  silentLogger,
+  systemClock,
+} from './components.js';
+export {
+  BATCH_MAX_SUBREQUESTS,
+  BENCODE_MAX_DEPTH,
+  COMBINED_PAYLOAD_PREFIX_BYTES,
+  DEFAULT_ONION_ENC_TYPE,
+  DEFAULT_STORAGE_HTTPS_PORT,
+  EXCESS_BASE,
+  EXPIRE_PAST_TOLERANCE_MS,
+  EXPIRY_SWEEP_INTERVAL_MS,
+  FILL_SWARM_LOWER_PERCENTILE,
+  FORWARDED_SIGNATURE_TOLERANCE_MS,
+  GUARD_TEST_TIMEOUT_MS,
+  HARDFORK,
+  IDEAL_SWARM_MARGIN,
+  IDEAL_SWARM_SIZE,
+  INVALID_SWARM_ID,
+  KEY_BYTES,
+  MAX_MESSAGE_BASE64_LENGTH,
+  MAX_MESSAGE_BYTES,
+  MAX_ONION_HOPS,
+  MAX_REQUEST_BODY_BYTES,
+  MAX_REVOKED_SUBACCOUNTS,
+  MAX_SWARM_ID,
+  MAX_SWARM_SIZE,
+  MESSAGE_HASH_LENGTH,
+  MIN_SNODE_POOL,
+  MIN_SWARM_SIZE,
+  MIN_TIMESTAMP_MS,
+  NAMESPACE_MAX,
+  NAMESPACE_MIN,
+  NEW_SWARM_SIZE,
+  NODE_FAILURE_THRESHOLD,
+  ONION_GUARD_COUNT,
+  ONION_MIN_GUARD_COUNT,
+  ONION_PATH_HOPS,
+  ONION_PROXY_DEFAULT_PORT,
+  ONION_PROXY_DEFAULT_PROTOCOL,
+  ONION_PROXY_TIMEOUT_MS,
+  ONION_RELAY_TIMEOUT_MS,
+  PATH_FAILURE_THRESHOLD,
+  PUBKEY_BYTES,
+  RATE_LIMIT_BUCKET_SIZE,
+  RATE_LIMIT_CLIENT_PER_SECOND,
+  RATE_LIMIT_MAX_CLIENTS,
+  RATE_LIMIT_NODE_PER_SECOND,
+  RETRIEVE_DEFAULT_MAX_SIZE,
+  RETRIEVE_MAX_SIZE,
+  RETRIEVE_MESSAGE_OVERHEAD,
+  SEED_RESPONSE_CONTENT_TYPE,
+  SIGNATURE_BYTES,
+  SIGNATURE_TOLERANCE_MS,
+  SNODE_POOL_MIN_COMMON,
+  STEALING_SWARM_UPPER_PERCENTILE,
+  STORAGE_SERVER_VERSION,
+  STORAGE_SIZE_LIMIT_BYTES,
+  STORE_TOLERANCE_MS,
+  SUBACCOUNT_TOKEN_BYTES,
+  SWARM_FORWARD_TIMEOUT_MS,
+  SWARM_REFETCH_THRESHOLD,
+  TTL_MAX_PRIVATE_MS,
+  TTL_MAX_PUBLIC_MS,
+  TTL_MIN_MS,
+} from './constants.js';
+export {
+  base64ToBytes,
+  bytesToBase64,
+  bytesToHex,
+  concatBytes,
+  equalBytes,
+  hexToBytes,
+  isBase64,
+  isHex,
+  portableBase64ToBytes,
+  portableBytesToBase64,
+  utf8Decode,
+  utf8Encode,
+} from './encoding.js';
+export {
+  AbortError,
+  BadSignatureError,
+  ClockOutOfSyncError,
+  DecryptionFailedError,
+  type ErrorCode,
+  ForbiddenError,
+  InternalError,
+  InvalidInputError,
+  InvalidPhraseError,
+  InvalidResponseError,
+  InvalidSessionIdError,
+  MurmurError,
+  type MurmurErrorOptions,
+  NextNodeNotFoundError,
+  NodeNotReadyError,
+  NotFoundError,
+  OverloadedError,
+  PayloadMalformedError,
+  RateLimitedError,
+  RequestTimeoutError,
+  raceAbort,
+  SignatureRequiredError,
+  StorageFullError,
+  type SwarmMember,
+  TooLargeError,
+  TtlOutOfRangeError,
+  throwIfAborted,
+  UnsupportedError,
+  UpstreamFailedError,
+  WrongSwarmError,
+} from './errors.js';
+export { createEmitter, type Emitter, type EventSource, type Listener } from './events.js';
+export {
+  type FetchFunction,
+  type FetchWithTimeoutOptions,
+  fetchWithTimeout,
+  type HttpAnswer,
+} from './http.js';
+export {
+  isPublicInbox,
+  isPublicOutbox,
+  isRevokedRetrievable,
+  isTtlInRange,
+  isValidNamespace,
+  type KnownNamespace,
+  maxTtlMs,
+  Namespace,
+  namespaceSignaturePart,
+  retrieveRequiresAuth,
+  storeRequiresAuth,
+} from './namespaces.js';
+export {
+  type DecodedOnionV4Request,
+  type DecodedOnionV4Response,
+  decodeOnionV4Request,
+  decodeOnionV4Response,
+  encodeOnionV4Request,
+  encodeOnionV4Response,
+  type OnionV4Request,
+  OnionV4RequestMetaSchema,
+  type OnionV4Response,
+  type OnionV4ResponseMeta,
+  OnionV4ResponseMetaSchema,
+} from './onion-v4.js';
+export {
+  type BatchParams,
+  isMetaRpcMethod,
+  type MetaRpcMethod,
+  RPC_METHOD_ALIASES,
+  RPC_METHODS,
+  type RpcMethod,
+  type RpcMethodSpec,
+  type RpcMethods,
+  type RpcParamsInputMap,
+  type RpcParamsMap,
+  type RpcRequest,
+  type RpcResponseMap,
+  type RpcSubrequest,
+  resolveRpcMethod,
+  rpcMethods,
+  type SubrequestMethod,
+} from './rpc.js';
+export {
+  type CheckOptions,
+  checkSchema,
+  createChecker,
+  type SchemaChecker,
+  type SchemaProblem,
+  schemaError,
+} from './schema-check.js';
+export {
+  type BatchParamsInput,
+  BatchParamsSchema,
+  type BatchResponse,
+  BatchResponseSchema,
+  SubrequestSchema,
+  type Subresult,
+  SubresultSchema,
+} from './schemas/batch.js';
+export {
+  BASE64_PATTERN,
+  Base64Schema,
+  DecimalStringSchema,
+  DurationOrStringSchema,
+  DurationSchema,
+  Ed25519PubkeySchema,
+  HardforkSchema,
+  HashesByNamespaceSchema,
+  Ipv4Schema,
+  MessageDataSchema,
+  MessageHashesSchema,
+  MessageHashSchema,
+  MillisecondsSchema,
+  NamespaceOrAllSchema,
+  NamespaceSchema,
+  NetworkFields,
+  NotFailed,
+  OptionalNullable,
+  PortSchema,
+  PortStringSchema,
+  PubkeySchema,
+  SignatureSchema,
+  type SignedAccount,
+  SignedAccountFields,
+  SubaccountTokenSchema,
+  SwarmIdHexSchema,
+  type SwarmMemberFailure,
+  SwarmMemberFailureSchema,
+  SwarmResults,
+  TimestampOrStringSchema,
+  TimestampSchema,
+  X25519PubkeySchema,
+} from './schemas/common.js';
+export {
+  DeleteMemberResultSchema,
+  type DeleteParams,
+  type DeleteParamsInput,
+  DeleteParamsSchema,
+  type DeleteResponse,
+  DeleteResponseSchema,
+} from './schemas/delete.js';
+export {
+  type DeleteAllParams,
+  type DeleteAllParamsInput,
+  DeleteAllParamsSchema,
+  type DeleteAllResponse,
+  DeleteAllResponseSchema,
+  DeletedMemberResultSchema,
+} from './schemas/delete-all.js';
+export {
+  type DeleteBeforeParams,
+  type DeleteBeforeParamsInput,
+  DeleteBeforeParamsSchema,
+  type DeleteBeforeResponse,
+  DeleteBeforeResponseSchema,
+} from './schemas/delete-before.js';
+export { type StorageRpcRequestInput, StorageRpcRequestSchema } from './schemas/envelope.js';
+export {
+  ExpireMemberResultSchema,
+  type ExpireParams,
+  type ExpireParamsInput,
+  ExpireParamsSchema,
+  type ExpireResponse,
+  ExpireResponseSchema,
+} from './schemas/expire.js';
+export {
+  ExpireAllMemberResultSchema,
+  type ExpireAllParams,
+  type ExpireAllParamsInput,
+  ExpireAllParamsSchema,
+  type ExpireAllResponse,
+  ExpireAllResponseSchema,
+} from './schemas/expire-all.js';
+export {
+  type GetExpiriesParams,
+  type GetExpiriesParamsInput,
+  GetExpiriesParamsSchema,
+  type GetExpiriesResponse,
+  GetExpiriesResponseSchema,
+} from './schemas/get-expiries.js';
+export {
+  type GetSwarmParams,
+  type GetSwarmParamsInput,
+  GetSwarmParamsSchema,
+  type GetSwarmResponse,
+  GetSwarmResponseSchema,
+  type SwarmNode,
+  SwarmNodeSchema,
+  toSwarmMember,
+  toSwarmNode,
+  type WrongSwarmBody,
+  WrongSwarmBodySchema,
+} from './schemas/get-swarm.js';
+export {
+  type InfoParams,
+  type InfoParamsInput,
+  InfoParamsSchema,
+  type InfoResponse,
+  InfoResponseSchema,
+} from './schemas/info.js';
+export {
+  type EncTypeInput,
+  EncTypeSchema,
+  type OnionEncType,
+  OnionFinalLayerSchema,
+  type OnionLayer,
+  OnionProxyLayerSchema,
+  OnionRelayLayerSchema,
+  type OnionRequest,
+  type OnionRequestInput,
+  OnionRequestSchema,
+  type OnionSnodeReply,
+  OnionSnodeReplySchema,
+} from './schemas/onion.js';
+export {
+  type OxendRequestParams,
+  type OxendRequestParamsInput,
+  OxendRequestParamsSchema,
+  type OxendRequestResponse,
+  OxendRequestResponseSchema,
+} from './schemas/oxend-request.js';
+export {
+  effectiveRetrieveLimits,
+  type RetrievedMessage,
+  RetrievedMessageSchema,
+  type RetrieveParams,
+  type RetrieveParamsInput,
+  RetrieveParamsSchema,
+  type RetrieveResponse,
+  RetrieveResponseSchema,
+} from './schemas/retrieve.js';
+export {
+  SERVICE_NODE_STATE_FIELDS,
+  SeedMethodSchema,
+  type SeedRequestInput,
+  SeedRequestSchema,
+  type SeedResponse,
+  SeedResponseSchema,
+  type ServiceNodeState,
+  ServiceNodeStateSchema,
+  type ServiceNodesQuery,
+  type ServiceNodesQueryInput,
+  ServiceNodesQuerySchema,
+  type ServiceNodesResult,
+  ServiceNodesResultSchema,
+} from './schemas/seed.js';
+export {
+  type StoreMemberResult,
+  StoreMemberResultSchema,
+  type StoreParams,
+  type StoreParamsInput,
+  StoreParamsSchema,
+  type StoreResponse,
+  StoreResponseSchema,
+} from './schemas/store.js';
+export {
+  type RevokeSubaccountParamsInput,
+  RevokeSubaccountParamsSchema,
+  SubaccountRevocationMemberResultSchema,
+  type SubaccountRevocationParams,
+  type SubaccountRevocationResponse,
+  SubaccountRevocationResponseSchema,
+  type UnrevokeSubaccountParamsInput,
+  UnrevokeSubaccountParamsSchema,
+} from './schemas/subaccount.js';
+export {
+  type ErrorResponse,
+  errorFromResponse,
+  type ResponseFromErrorOptions,
+  responseFromError,
+  STATUS_BY_ERROR_CODE,
+  statusForError,
+} from './status.js';
+export {
+  assertSignatureTimestamp,
+  assertStoreClock,
+  assertStoreTtl,
+  parseEncType,
+  parseJsonBody,
+  parseOnionLayer,
+  parseOnionRequest,
+  parseOnionSnodeReply,
+  parseRequest,
+  parseRequestParams,
+  parseResponse,
+  parseSeedRequest,
+  parseSeedResponse,
+} from './validate.js';

@@ -4,13 +4,8 @@
  * scratch at every draw. `assignSwarms` keeps incremental state for speed; the tests check that
  * both always give the same assignment. Not part of the build.
  */
-import {
-  EXCESS_BASE,
-  IDEAL_SWARM_MARGIN,
-  MIN_SWARM_SIZE,
-  NEW_SWARM_SIZE,
-  UNASSIGNED_SWARM_ID,
-} from '../constants.js';
+import { EXCESS_BASE, IDEAL_SWARM_MARGIN, MIN_SWARM_SIZE, NEW_SWARM_SIZE } from '@murmur/wire';
+import { UNASSIGNED_SWARM_ID } from '../constants.js';
 import { rngFromBlockHash, uniformPortable } from '../mt19937-64.js';
 import { newSwarmId } from '../new-swarm-id.js';
 
