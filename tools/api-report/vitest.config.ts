@@ -1,0 +1,3 @@
+import { murmurProject } from '../config/vitest.ts';
+
+export default murmurProject({ name: 'api-report' });
