@@ -5,7 +5,13 @@
  * nodes" never ends a send). A 421 answer replaces an entry with the swarm the node named.
  */
 import type { OnionNode } from '@murmur/onion';
-import { type Clock, InvalidInputError, type SwarmMember, systemClock } from '@murmur/wire';
+import {
+  type Clock,
+  InvalidInputError,
+  SWARM_REFETCH_THRESHOLD,
+  type SwarmMember,
+  systemClock,
+} from '@murmur/wire';
 
 /** Options of {@link createSwarmCache}. */
 export interface SwarmCacheInit {
@@ -93,7 +99,9 @@ export function createSwarmCache(
   const ttlMs = positive(init.ttlMs, 60 * 60_000, 'ttlMs');
   const maxEntries = Math.floor(positive(init.maxEntries, 1_000, 'maxEntries'));
   const cooldownMs = positive(init.failureCooldownMs, 60_000, 'failureCooldownMs');
-  const refetchBelow = Math.floor(positive(init.refetchBelow, 3, 'refetchBelow'));
+  const refetchBelow = Math.floor(
+    positive(init.refetchBelow, SWARM_REFETCH_THRESHOLD, 'refetchBelow'),
+  );
 
   const entries = new Map<string, Entry>();
   /** pubkey → node → when it failed (local clock). */

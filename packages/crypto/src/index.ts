@@ -59,4 +59,5 @@ export type {
   SignedRequestMethod,
   SignedRequestParams,
   SubaccountTokenInput,
+  UnsignedRequestMethod,
 } from './types.js';

@@ -18,24 +18,40 @@
  * | revoke_subaccount | `revoke_subaccount ‖ timestamp ‖ token bytes…` (36 raw bytes each) |
  * | unrevoke_subaccount | `unrevoke_subaccount ‖ timestamp ‖ token bytes…` |
  */
-import { base64ToBytes, bytesToBase64, hexToBytes, InvalidInputError, isHex } from '@murmur/wire';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  hexToBytes,
+  InvalidInputError,
+  isHex,
+  RPC_METHODS,
+} from '@murmur/wire';
 import type { SodiumBackend } from './backends/types.js';
-import type { SignedRequestMethod, SignedRequestParams, SubaccountTokenInput } from './types.js';
+import type {
+  SignedRequestMethod,
+  SignedRequestParams,
+  SubaccountTokenInput,
+  UnsignedRequestMethod,
+} from './types.js';
 import { describeValue, requireBytes, requireObject } from './validate.js';
 
-/** Every method {@link signedRequestMessage} knows. */
-export const SIGNED_REQUEST_METHODS: readonly SignedRequestMethod[] = [
-  'store',
-  'retrieve',
-  'delete',
-  'delete_all',
-  'delete_before',
-  'expire',
-  'expire_all',
-  'get_expiries',
-  'revoke_subaccount',
-  'unrevoke_subaccount',
-];
+const UNSIGNED_REQUEST_METHODS: ReadonlySet<string> = new Set<UnsignedRequestMethod>([
+  'get_swarm',
+  'info',
+  'batch',
+  'sequence',
+  'oxend_request',
+]);
+
+/**
+ * Every method {@link signedRequestMessage} knows: `@murmur/wire`'s `RPC_METHODS` without the
+ * unsigned ones (in the same order).
+ */
+export const SIGNED_REQUEST_METHODS: readonly SignedRequestMethod[] = Object.freeze(
+  RPC_METHODS.filter(
+    (method): method is SignedRequestMethod => !UNSIGNED_REQUEST_METHODS.has(method),
+  ),
+);
 
 /** Length of a subaccount token. */
 export const SUBACCOUNT_TOKEN_LENGTH = 36;

@@ -2,6 +2,7 @@
  * Public types of `@murmur/crypto`: key pairs, identities, the options of each operation and the
  * {@link MurmurCrypto} interface that both backends implement.
  */
+import type { RpcMethod } from '@murmur/wire';
 
 /** Which libsodium build does the work: `native` (sodium-native, Node only) or `wasm`. */
 export type CryptoBackend = 'native' | 'wasm';
@@ -83,18 +84,11 @@ export interface EncryptIntermediateOptions {
   iv?: Uint8Array;
 }
 
-/** The storage RPC methods whose requests carry an Ed25519 signature. */
-export type SignedRequestMethod =
-  | 'store'
-  | 'retrieve'
-  | 'delete'
-  | 'delete_all'
-  | 'delete_before'
-  | 'expire'
-  | 'expire_all'
-  | 'get_expiries'
-  | 'revoke_subaccount'
-  | 'unrevoke_subaccount';
+/** The storage RPC methods whose requests carry no signature of their own. */
+export type UnsignedRequestMethod = 'get_swarm' | 'info' | 'batch' | 'sequence' | 'oxend_request';
+
+/** The storage RPC methods whose requests carry an Ed25519 signature: every other one. */
+export type SignedRequestMethod = Exclude<RpcMethod, UnsignedRequestMethod>;
 
 /** A subaccount token as an RPC carries it: 36 bytes, or their hex or base64 text. */
 export type SubaccountTokenInput = Uint8Array | string;

@@ -20,8 +20,14 @@ import {
   type AbortOptions,
   type Clock,
   createEmitter,
+  GUARD_TEST_TIMEOUT_MS,
   InvalidInputError,
   type Logger,
+  MAX_ONION_HOPS,
+  NODE_FAILURE_THRESHOLD,
+  ONION_GUARD_COUNT,
+  ONION_PATH_HOPS,
+  PATH_FAILURE_THRESHOLD,
   RequestTimeoutError,
   type Startable,
   silentLogger,
@@ -263,23 +269,23 @@ class DefaultPathManager implements PathManager {
     if (typeof components?.testGuard !== 'function') {
       throw new InvalidInputError('path manager: components need a `testGuard` function');
     }
-    this.#hops = positiveInteger(init.hops, 3, 'hops', 15);
-    this.#guardCount = positiveInteger(init.guardCount, 2, 'guardCount', 32);
+    this.#hops = positiveInteger(init.hops, ONION_PATH_HOPS, 'hops', MAX_ONION_HOPS);
+    this.#guardCount = positiveInteger(init.guardCount, ONION_GUARD_COUNT, 'guardCount', 32);
     this.#nodeStrikeThreshold = positiveInteger(
       init.nodeStrikeThreshold,
-      3,
+      NODE_FAILURE_THRESHOLD,
       'nodeStrikeThreshold',
       1000,
     );
     this.#pathStrikeThreshold = positiveInteger(
       init.pathStrikeThreshold,
-      3,
+      PATH_FAILURE_THRESHOLD,
       'pathStrikeThreshold',
       1000,
     );
     this.#guardTestTimeoutMs = positiveDuration(
       init.guardTestTimeoutMs,
-      10_000,
+      GUARD_TEST_TIMEOUT_MS,
       'guardTestTimeoutMs',
     );
     this.#guardTestConcurrency = positiveInteger(
