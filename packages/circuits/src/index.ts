@@ -39,6 +39,16 @@ export {
   peekCircId,
 } from './cell.js';
 export {
+  type Circuit,
+  type CircuitBuilder,
+  type CircuitBuilderComponents,
+  type CircuitBuilderInit,
+  type CircuitDataAnswer,
+  type CircuitEvents,
+  type CircuitRelay,
+  createCircuitBuilder,
+} from './circuit-builder.js';
+export {
   BUILD_TIMEOUT_MS,
   CELL_BODY_LENGTH,
   CELL_LENGTH,
@@ -77,6 +87,7 @@ export {
   SENDME_INCREMENT,
   SENDME_WINDOW,
 } from './constants.js';
+export { CircuitClosedError, NoCircuitPathError } from './errors.js';
 export {
   createHopLayer,
   type HopLayer,
@@ -109,6 +120,18 @@ export {
   ntorServer,
   wipeNtorClient,
 } from './ntor.js';
+export {
+  createRelayCore,
+  DEFAULT_RELAY_LIMITS,
+  type ExitService,
+  type ExitSubscription,
+  type ExitSubscriptionSink,
+  type RelayCore,
+  type RelayCoreComponents,
+  type RelayDirectory,
+  type RelayLimits,
+  type RelayStats,
+} from './relay-core.js';
 export {
   DATA_FRAGMENT_HEADER,
   decodeExtend,
@@ -152,3 +175,4 @@ export {
   type SubscriptionEnded,
   type UnsubscribeRequest,
 } from './subscribe.js';
+export type { CellSink, CellTransport } from './transport.js';
