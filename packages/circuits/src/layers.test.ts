@@ -16,20 +16,8 @@ import {
 } from './layers.js';
 import { encodeRelayPayload } from './relay-payload.js';
 import { flipBit } from './test-support/bits.js';
-import { BACKENDS, cryptoOf, filled } from './test-support/crypto.js';
-
-/** The worked example of docs/PROTOCOL.md (layers): fixed keys, a PING to the exit. */
-export const LAYER_EXAMPLE = {
-  keys: [1, 2, 3].map((hop) => ({ kf: filled(0x10 + hop), kb: filled(0x20 + hop) })),
-  token: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
-  expected: {
-    forwardSha256: 'f4719797ddc3e4b11e6e8047bbe5d866de8616bef3af15a382cdba1b751ab222',
-    forwardHead: 'a5c94a985e4d8ad21677bfa7500a1549',
-    backwardSha256: 'eba16ac65a63ebad6020dc3e9e2fc844feec595f273ae0a34191d6c31f0f9eb1',
-    backwardHead: '6100f392dcd47137223ae17b14a4506b',
-    exitTag: '742964a6db8152cf7af8f506be7e0bd9',
-  },
-};
+import { BACKENDS, cryptoOf } from './test-support/crypto.js';
+import { LAYER_EXAMPLE } from './test-support/vectors.js';
 
 /** An independent forward wrap over node:crypto's chacha20-poly1305 (counter 0 at each hop). */
 function referenceForward(payload: Uint8Array): Uint8Array {

@@ -8,24 +8,8 @@ import {
 import { bytesToHex, DecryptionFailedError } from '@murmur/wire';
 import { describe, expect, it } from 'vitest';
 import { NTOR_PROTOID, ntorClientFinish, ntorClientStart, ntorServer } from './ntor.js';
-import { BACKENDS, cryptoOf, filled, hex } from './test-support/crypto.js';
-
-/** The worked example of docs/PROTOCOL.md (murmur-ntor). */
-export const NTOR_EXAMPLE = {
-  relayEd25519Seed: filled(0x01),
-  relayX25519Secret: filled(0x02),
-  clientEphemeralSecret: filled(0x03),
-  relayEphemeralSecret: filled(0x04),
-  expected: {
-    id: '8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c',
-    b: 'ce8d3ad1ccb633ec7b70c17814a5c76ecd029685050d344745ba05870e587d59',
-    x: '5dfedd3b6bd47f6fa28ee15d969d5bb0ea53774d488bdaf9df1c6e0124b3ef22',
-    y: 'ac01b2209e86354fb853237b5de0f4fab13c7fcbf433a61c019369617fecf10b',
-    auth: '7694a921dd47b60b9c3540d481f92ee25651b782b2b177b006138ca2aaa2bd44',
-    kf: 'adca3b3dcac36fbd4ef6adb219e430391686a8035a424a4babc284c15e5efc5c',
-    kb: '66eed81fa5f6f98fa40a5967147d23353e08791b20a123fe2413bc1f1da75c7c',
-  },
-};
+import { BACKENDS, cryptoOf, hex } from './test-support/crypto.js';
+import { NTOR_EXAMPLE } from './test-support/vectors.js';
 
 /** An independent murmur-ntor over node:crypto (X25519, HMAC, HKDF), to check the construction. */
 function referenceNtor(
