@@ -7,7 +7,7 @@
  *
  * @example
  * ```sh
- * murmur-relay init --data-dir ~/.murmur-node --port 22021 --ledger-url http://ledger:38157
+ * murmur-relay init --data-dir ~/.murmur-node --port 22022 --ledger-url http://ledger:38157
  * murmur-relay start --data-dir ~/.murmur-node
  * ```
  */
