@@ -37,6 +37,7 @@ export interface RelayConfig {
   createBurst: number;
   maxCircuits: number;
   maxCircuitsPerAddress: number;
+  exitDelayMeanMs: number;
 }
 
 /** Where the CLI writes. */
@@ -270,6 +271,7 @@ async function start(config: RelayConfig, io: CliIo): Promise<number> {
         createBurst: config.createBurst,
         maxCircuits: config.maxCircuits,
         maxCircuitsPerClientAddress: config.maxCircuitsPerAddress,
+        exitDelayMeanMs: config.exitDelayMeanMs,
       },
     },
     {

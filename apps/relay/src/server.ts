@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getHeapStatistics } from 'node:v8';
 import {
   CELL_LENGTH,
   type CellSink,
@@ -95,6 +96,11 @@ export async function startRelay(
       directory,
       exit: components.exit,
       logger: logger.child({ component: 'circuits' }),
+      // Memory pressure: the heap above 85% of its limit.
+      memoryPressure: () => {
+        const heap = getHeapStatistics();
+        return heap.used_heap_size > 0.85 * heap.heap_size_limit;
+      },
       dial: (ed25519Hex, sink) =>
         new Promise((resolve, reject) => {
           const entry = directory.address(ed25519Hex);
@@ -200,6 +206,8 @@ export async function startRelay(
           relays: directory.size(),
           circuits: s.circuitsOpen,
           links: s.links,
+          rssBytes: process.memoryUsage().rss,
+          heapUsedBytes: process.memoryUsage().heapUsed,
         }),
       );
       return;

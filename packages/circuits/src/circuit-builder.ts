@@ -603,23 +603,33 @@ export function createCircuitBuilder(
       this.#requireOpen();
       const token = crypto.randomBytes(PING_TOKEN_LENGTH);
       const key = bytesToHex(token);
-      const timeout = AbortSignal.timeout(pingTimeoutMs);
-      const signal =
-        options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
-      return this.#wait(this.#pings, key, signal, () =>
+      // One plain timer per PING (cheaper than AbortSignal.timeout + AbortSignal.any per call).
+      let timedOut = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const pong = this.#wait(this.#pings, key, options.signal, () =>
         this.#sendLocal(3, RelayCommand.PING, 0, token),
-      ).catch((error: unknown) => {
-        if (timeout.aborted && this.#state !== 'closed') {
-          const failure = new CircuitClosedError(`no PONG within ${pingTimeoutMs} ms`, {
-            reason: DestroyReason.TIMEOUT,
-            hop: 3,
-            cause: error,
-          });
-          this.fail(failure, true);
-          throw failure;
-        }
-        throw error;
+      );
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          this.#pings.delete(key);
+          reject(new RequestTimeoutError(`no PONG within ${pingTimeoutMs} ms`));
+        }, pingTimeoutMs);
       });
+      return Promise.race([pong, deadline])
+        .catch((error: unknown) => {
+          if (timedOut && this.#state !== 'closed') {
+            const failure = new CircuitClosedError(`no PONG within ${pingTimeoutMs} ms`, {
+              reason: DestroyReason.TIMEOUT,
+              hop: 3,
+              cause: error,
+            });
+            this.fail(failure, true);
+            throw failure;
+          }
+          throw error;
+        })
+        .finally(() => clearTimeout(timer));
     }
 
     drop(hop = CIRCUIT_HOPS): void {

@@ -350,4 +350,43 @@ describe('CircuitBuilder against relay cores', () => {
     expect(closed).toEqual([DestroyReason.HIBERNATING]);
     expect(n.relays[1]?.core.stats().destroys).toEqual({ HIBERNATING: 1 });
   });
+
+  it('delays notifications at the exit when asked (exponential mean), losing none', async () => {
+    const n = net(6, { exitDelayMeanMs: 5 });
+    const circuit = await n.client().build(n.path(0, 1, 2));
+    const user = crypto.generateIdentity();
+    const seen: string[] = [];
+    circuit.on('notify', ({ notification }) => seen.push(notification.hash));
+    await circuit.subscribe(subscribeRequest(user, circuit));
+    for (let i = 0; i < 20; i++) n.relays[2]?.exit.publish(notification(user, i));
+    await settle();
+    for (let wait = 0; wait < 400 && seen.length < 20; wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(new Set(seen).size).toBe(20);
+  });
+
+  it('under memory pressure destroys the stalest circuits first (RESOURCELIMIT)', async () => {
+    let pressure = false;
+    const n = net(6, {}, { memoryPressure: () => pressure });
+    const client = n.client();
+    const circuits: Circuit[] = [];
+    for (let i = 0; i < 10; i++) {
+      circuits.push(await client.build(n.path(0, 1, 2)));
+      now += 1000;
+    }
+    // The first circuit is the oldest but has just been used; the second is now the stalest.
+    now += 1000;
+    await circuits[0]?.ping();
+    const closed: number[] = [];
+    circuits.forEach((c, index) => {
+      c.on('closed', () => closed.push(index));
+    });
+    pressure = true;
+    n.relays[0]?.core.tick();
+    pressure = false;
+    await settle();
+    expect(closed).toEqual([1]);
+    expect(n.relays[0]?.core.stats().destroys).toEqual({ RESOURCELIMIT: 1 });
+  });
 });

@@ -138,6 +138,13 @@ export interface RelayLimits {
   maxDataInFlight: number;
   /** Exit: the largest reassembled DATA request (default 64 KiB). */
   maxDataRequestBytes: number;
+  /**
+   * Exit: a random delay before each notification goes down the circuit, exponential with this
+   * mean (ms); 0 (the default) is off. It blurs timing correlation at the cost of latency.
+   */
+  exitDelayMeanMs: number;
+  /** Under memory pressure, the share of circuits (stalest first) destroyed per tick (0.1). */
+  pressureShedFraction: number;
 }
 
 /** The MCP v1 defaults. */
@@ -153,6 +160,8 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   keepaliveMaxMs: 75_000,
   maxDataInFlight: MAX_DATA_REQUESTS_IN_FLIGHT,
   maxDataRequestBytes: 64 * 1024,
+  exitDelayMeanMs: 0,
+  pressureShedFraction: 0.1,
 });
 
 /** What a relay needs from its surroundings. */
@@ -169,6 +178,10 @@ export interface RelayCoreComponents {
   /** The exit side (absent: this relay refuses to be an exit, NOSUCHSERVICE). */
   exit?: ExitService | undefined;
   clock?: Clock | undefined;
+  /** True while the process is short of memory: `tick()` then destroys the stalest circuits. */
+  memoryPressure?: (() => boolean) | undefined;
+  /** A uniform random number in [0, 1) for keepalive and exit delays (default Math.random). */
+  random?: (() => number) | undefined;
   logger?: Logger | undefined;
 }
 
@@ -244,6 +257,7 @@ interface ExitState {
   readonly tags: Map<number, Uint8Array>;
   readonly queue: { command: RelayCommand; id: number; data: Uint8Array }[];
   nextMessageId: number;
+  readonly delays: Set<ReturnType<typeof setTimeout>>;
 }
 
 interface Circuit {
@@ -255,6 +269,8 @@ interface Circuit {
   state: 'open' | 'extending' | 'extended' | 'exit' | 'dead';
   readonly pending: Uint8Array[];
   readonly createdAt: number;
+  /** The last cell this circuit carried (either way): "stalest" means the oldest. */
+  lastActivity: number;
   readonly clientAddress: string | undefined;
   exit: ExitState | undefined;
 }
@@ -317,8 +333,9 @@ export function createRelayCore(
   let timer: ReturnType<typeof setInterval> | undefined;
   let stopped = false;
 
+  const random = components.random ?? Math.random;
   const keepaliveDelay = () =>
-    limits.keepaliveMinMs + Math.random() * (limits.keepaliveMaxMs - limits.keepaliveMinMs);
+    limits.keepaliveMinMs + random() * (limits.keepaliveMaxMs - limits.keepaliveMinMs);
 
   function newLink(
     transport: CellTransport,
@@ -437,6 +454,8 @@ export function createRelayCore(
     circuit.pending.length = 0;
     if (circuit.exit !== undefined) {
       circuit.exit.abort.abort();
+      for (const delay of circuit.exit.delays) clearTimeout(delay);
+      circuit.exit.delays.clear();
       for (const subscription of circuit.exit.subscriptions.values()) subscription.close();
       circuit.exit.subscriptions.clear();
       circuit.exit.queue.length = 0;
@@ -527,6 +546,7 @@ export function createRelayCore(
       state: cell.hop === CIRCUIT_HOPS ? 'exit' : 'open',
       pending: [],
       createdAt: clock.now(),
+      lastActivity: clock.now(),
       clientAddress: fromClient ? link.remoteAddress : undefined,
       exit: undefined,
     };
@@ -664,6 +684,7 @@ export function createRelayCore(
         tags: new Map(),
         queue: [],
         nextMessageId: 1,
+        delays: new Set(),
       };
     }
     return circuit.exit;
@@ -703,6 +724,20 @@ export function createRelayCore(
   function deliverNotification(circuit: Circuit, notification: Notification): void {
     if (circuit.state !== 'exit') return;
     const exit = exitState(circuit);
+    if (limits.exitDelayMeanMs > 0) {
+      const delayMs = -Math.log(1 - random()) * limits.exitDelayMeanMs;
+      const delay = setTimeout(() => {
+        exit.delays.delete(delay);
+        sendNotification(circuit, exit, notification);
+      }, delayMs);
+      exit.delays.add(delay);
+      return;
+    }
+    sendNotification(circuit, exit, notification);
+  }
+
+  function sendNotification(circuit: Circuit, exit: ExitState, notification: Notification): void {
+    if (circuit.state !== 'exit') return;
     let announced = notification;
     if (notification.data !== undefined && notification.data.length > MAX_NOTIFY_DATA_BYTES) {
       const { data: _data, ...withoutData } = notification;
@@ -1065,6 +1100,7 @@ export function createRelayCore(
           handleCreated(circuit, cell);
           return;
         }
+        circuit.lastActivity = clock.now();
         if (side === 'prev') {
           handleForward(circuit, cell.body);
           return;
@@ -1156,6 +1192,17 @@ export function createRelayCore(
         if (now - link.lastSent >= link.keepaliveAfter) {
           send(link, { type: 'PADDING', circId: 0 });
           link.keepaliveAfter = keepaliveDelay();
+        }
+      }
+      if (components.memoryPressure?.() === true && circuits.size > 0) {
+        const stalest = [...circuits].sort((a, b) => a.lastActivity - b.lastActivity);
+        const count = Math.max(1, Math.floor(stalest.length * limits.pressureShedFraction));
+        logger.warn(
+          { circuits: circuits.size, destroying: count },
+          'memory pressure: destroying the stalest circuits',
+        );
+        for (const circuit of stalest.slice(0, count)) {
+          destroyCircuit(circuit, DestroyReason.RESOURCELIMIT, 'self');
         }
       }
       for (const circuit of [...circuits]) {

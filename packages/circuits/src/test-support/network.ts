@@ -203,7 +203,7 @@ export class TestNetwork {
     readonly clock: Clock,
     count: number,
     limits: Partial<RelayLimits> = {},
-    options: { unregistered?: number[] } = {},
+    options: { unregistered?: number[]; memoryPressure?: () => boolean } = {},
   ) {
     for (let index = 0; index < count; index++) {
       const ed = crypto.generateIdentity();
@@ -237,6 +237,7 @@ export class TestNetwork {
           identity,
           clock,
           exit,
+          memoryPressure: options.memoryPressure,
           directory: {
             lookup: (key) =>
               this.registered.has(key)
