@@ -12,6 +12,8 @@
  * or configuration; 3 (`status`) running but not ready.
  */
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +40,8 @@ export interface RelayConfig {
   maxCircuits: number;
   maxCircuitsPerAddress: number;
   exitDelayMeanMs: number;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
 }
 
 /** Where the CLI writes. */
@@ -82,6 +86,13 @@ const SETTINGS = {
     kind: 'string',
     help: "this operator's murmur-node (exit upstream)",
   },
+  tlsCert: {
+    flag: 'tls-cert',
+    env: 'TLS_CERT',
+    kind: 'string',
+    help: 'TLS certificate (PEM file): wss links bound to AUTH',
+  },
+  tlsKey: { flag: 'tls-key', env: 'TLS_KEY', kind: 'string', help: 'its private key (PEM file)' },
   logLevel: {
     flag: 'log-level',
     env: 'LOG_LEVEL',
@@ -255,6 +266,16 @@ async function start(config: RelayConfig, io: CliIo): Promise<number> {
       'give --ledger-url (or --network-file): the relay must know the registered relays',
     );
   }
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new UsageError('give both --tls-cert and --tls-key, or neither');
+  }
+  const tls =
+    config.tlsCert === undefined
+      ? undefined
+      : {
+          cert: readFileSync(config.tlsCert, 'utf8'),
+          key: readFileSync(config.tlsKey as string, 'utf8'),
+        };
   const logger = createLogger(config.logLevel);
   const crypto = await loadCrypto();
   const keys = loadNodeKeyFile(crypto, config.dataDir);
@@ -266,6 +287,7 @@ async function start(config: RelayConfig, io: CliIo): Promise<number> {
     {
       host: config.host,
       port: config.port,
+      tls,
       limits: {
         createRatePerSecond: config.createRate,
         createBurst: config.createBurst,
@@ -299,13 +321,27 @@ async function start(config: RelayConfig, io: CliIo): Promise<number> {
 async function status(config: RelayConfig, json: boolean, io: CliIo): Promise<number> {
   const crypto = await loadCrypto();
   const keys = loadNodeKeyFile(crypto, config.dataDir);
-  const url = `http://127.0.0.1:${config.port}/health`;
+  const url = `${config.tlsCert === undefined ? 'http' : 'https'}://127.0.0.1:${config.port}/health`;
   let health: unknown;
   let code = 1;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-    health = await response.json();
-    code = response.ok ? 0 : 3;
+    // The relay's certificate is self-signed (links authenticate by AUTH): do not check it here.
+    const { status: httpStatus, body } = await new Promise<{ status: number; body: string }>(
+      (done, fail) => {
+        const get = config.tlsCert === undefined ? httpGet : httpsGet;
+        const request = get(url, { rejectUnauthorized: false, timeout: 5000 }, (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          response.on('end', () => done({ status: response.statusCode ?? 0, body: text }));
+        });
+        request.on('timeout', () => request.destroy(new Error('timed out')));
+        request.on('error', fail);
+      },
+    );
+    health = JSON.parse(body);
+    code = httpStatus === 200 ? 0 : 3;
   } catch (error) {
     health = { error: `cannot reach ${url}: ${String(error)}` };
   }

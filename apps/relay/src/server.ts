@@ -6,7 +6,9 @@
  * service, metrics and shutdown.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { getHeapStatistics } from 'node:v8';
 import {
   CELL_LENGTH,
@@ -14,6 +16,8 @@ import {
   type CellTransport,
   createRelayCore,
   type ExitService,
+  LINK_EXPORTER_LABEL,
+  LINK_EXPORTER_LENGTH,
   PLAIN_LINK_EXPORTER,
   type RelayCore,
   type RelayLimits,
@@ -29,6 +33,27 @@ export interface RelayServerInit {
   host: string;
   port: number;
   limits?: Partial<RelayLimits> | undefined;
+  /**
+   * TLS certificate and key (PEM): links become `wss`, relay AUTH is bound to each connection's
+   * TLS exporter, and this relay dials other relays with `wss` (their certificates are not
+   * checked: the AUTH signature over the exporter authenticates them). Absent: plain `ws`.
+   */
+  tls?: { cert: string; key: string } | undefined;
+}
+
+/** The link exporter of a socket: TLS keying material, or 32 zero bytes on plain `ws`. */
+export function linkExporter(socket: Socket | TLSSocket | undefined): Uint8Array {
+  const tls = socket as TLSSocket | undefined;
+  if (
+    tls === undefined ||
+    typeof tls.exportKeyingMaterial !== 'function' ||
+    tls.encrypted !== true
+  ) {
+    return PLAIN_LINK_EXPORTER;
+  }
+  return new Uint8Array(
+    tls.exportKeyingMaterial(LINK_EXPORTER_LENGTH, LINK_EXPORTER_LABEL, Buffer.alloc(0)),
+  );
 }
 
 /** The parts {@link startRelay} is built from. */
@@ -108,9 +133,15 @@ export async function startRelay(
             reject(new Error('not an active registered relay'));
             return;
           }
-          const socket = new WebSocket(`ws://${entry.ip}:${entry.relayPort}/`, {
+          const scheme = init.tls === undefined ? 'ws' : 'wss';
+          const socket = new WebSocket(`${scheme}://${entry.ip}:${entry.relayPort}/`, {
             maxPayload: CELL_LENGTH,
             handshakeTimeout: 10_000,
+            rejectUnauthorized: false,
+          });
+          let exporter = PLAIN_LINK_EXPORTER;
+          socket.once('upgrade', (response) => {
+            exporter = linkExporter(response.socket);
           });
           sockets.add(socket);
           socket.on('close', () => sockets.delete(socket));
@@ -118,7 +149,7 @@ export async function startRelay(
           const transport = wire(socket, () => (opened ? sink : undefined), logger);
           socket.once('open', () => {
             opened = true;
-            resolve({ transport, exporter: PLAIN_LINK_EXPORTER });
+            resolve({ transport, exporter });
           });
           socket.once('error', (error) => {
             if (!opened) reject(error);
@@ -193,7 +224,7 @@ export async function startRelay(
     },
   });
 
-  const http = createServer((request: IncomingMessage, response: ServerResponse) => {
+  const handler = (request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/health') {
       const s = stats();
@@ -229,7 +260,9 @@ export async function startRelay(
     response.end(
       JSON.stringify({ error: 'not found: links are WebSocket upgrades; /health, /metrics' }),
     );
-  });
+  };
+  const http =
+    init.tls === undefined ? createServer(handler) : createHttpsServer({ ...init.tls }, handler);
   const wss = new WebSocketServer({ server: http, maxPayload: CELL_LENGTH });
   wss.on('connection', (socket, request) => {
     sockets.add(socket);
@@ -238,7 +271,7 @@ export async function startRelay(
     const transport = wire(socket, () => sink, logger);
     sink = core.acceptLink(transport, {
       remoteAddress: request.socket.remoteAddress ?? 'unknown',
-      exporter: PLAIN_LINK_EXPORTER,
+      exporter: linkExporter(request.socket),
     });
   });
   wss.on('error', (error) => logger.warn({ err: error.message }, 'websocket server error'));
@@ -255,7 +288,7 @@ export async function startRelay(
   let closing: Promise<void> | undefined;
   return {
     port,
-    url: `ws://${init.host === '0.0.0.0' ? '127.0.0.1' : init.host}:${port}/`,
+    url: `${init.tls === undefined ? 'ws' : 'wss'}://${init.host === '0.0.0.0' ? '127.0.0.1' : init.host}:${port}/`,
     core,
     close() {
       closing ??= (async () => {
