@@ -389,4 +389,20 @@ describe('CircuitBuilder against relay cores', () => {
     expect(closed).toEqual([1]);
     expect(n.relays[0]?.core.stats().destroys).toEqual({ RESOURCELIMIT: 1 });
   });
+
+  it('sends a keepalive PADDING on a link idle for the random 45-75 s', async () => {
+    const n = net();
+    await n.client().build(n.path(0, 1, 2));
+    const guardSide = [...(n.relays[0]?.pipes ?? [])].find(
+      (pipe) => pipe.peer === n.clientPipes[0],
+    );
+    if (guardSide === undefined) throw new Error('no guard pipe');
+    const before = guardSide.sent;
+    now += 44_000;
+    n.relays[0]?.core.tick();
+    expect(guardSide.sent).toBe(before);
+    now += 31_001;
+    n.relays[0]?.core.tick();
+    expect(guardSide.sent).toBe(before + 1);
+  });
 });
