@@ -405,4 +405,16 @@ describe('CircuitBuilder against relay cores', () => {
     n.relays[0]?.core.tick();
     expect(guardSide.sent).toBe(before + 1);
   });
+
+  it('shares one link per neighbour: circuits built at once through the same relays use one relay link', async () => {
+    const n = net();
+    const client = n.client();
+    const circuits = await Promise.all(
+      Array.from({ length: 5 }, () => client.build(n.path(0, 1, 2))),
+    );
+    for (const circuit of circuits) await circuit.ping();
+    expect(n.relays[0]?.core.stats().links).toEqual({ client: 1, relay: 1, pending: 0 });
+    expect(n.relays[1]?.core.stats().links).toEqual({ client: 0, relay: 2, pending: 0 });
+    expect(n.relays[2]?.core.stats().links).toEqual({ client: 0, relay: 1, pending: 0 });
+  });
 });

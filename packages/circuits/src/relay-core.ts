@@ -317,6 +317,7 @@ export function createRelayCore(
   const buckets = new TokenBuckets(limits.createRatePerSecond, limits.createBurst);
   const links = new Set<Link>();
   const relayLinks = new Map<string, Link>();
+  const dialing = new Map<string, Promise<Link>>();
   const circuits = new Set<Circuit>();
   const perAddress = new Map<string, number>();
   const counters = {
@@ -1134,6 +1135,9 @@ export function createRelayCore(
       if (existing.stage === 'ready') return Promise.resolve(existing);
       if (existing.ready !== undefined) return existing.ready;
     }
+    // Two EXTENDs to the same relay while its link is being dialled share one dial.
+    const pending = dialing.get(peerHex);
+    if (pending !== undefined) return pending;
     let holder: CellSink | undefined;
     let holderLink: Link | undefined;
     const pendingSink: CellSink = {
@@ -1161,6 +1165,11 @@ export function createRelayCore(
       send(link, { type: 'HELLO', circId: 0, version: LINK_VERSION, nonce: link.myNonce });
       return promise;
     });
+    dialing.set(peerHex, ready);
+    const forget = () => {
+      if (dialing.get(peerHex) === ready) dialing.delete(peerHex);
+    };
+    ready.then(forget, forget);
     return ready;
   }
 
