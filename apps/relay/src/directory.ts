@@ -10,6 +10,7 @@ import {
   activeNodes,
   createRegistryFollower,
   httpLedgerSource,
+  type LedgerSource,
   type RegistryState,
 } from '@murmur/registry';
 import { hexToBytes, InvalidInputError, isHex, type Logger } from '@murmur/wire';
@@ -79,18 +80,30 @@ export function staticDirectory(crypto: MurmurCrypto, path: string): RelayDirect
   };
 }
 
-/** A directory that follows the ledger: active nodes with an uptime proof that gives a relay port. */
+/** A directory that follows the ledger at `ledgerUrl` (HTTP and its WebSocket feed). */
 export function ledgerDirectory(
   crypto: MurmurCrypto,
   ledgerUrl: string,
   logger: Logger,
 ): RelayDirectoryService {
-  let entries = new Map<string, DirectoryEntry>();
-  let caughtUp = false;
   const source = httpLedgerSource(
     { url: ledgerUrl },
     { WebSocket: WebSocket as never, logger: logger.child({ component: 'ledger' }) },
   );
+  return followerDirectory(crypto, source, logger);
+}
+
+/**
+ * A directory over any ledger source: the active nodes whose last uptime proof gives an address
+ * and a relay port, rebuilt after every block.
+ */
+export function followerDirectory(
+  crypto: MurmurCrypto,
+  source: LedgerSource,
+  logger: Logger,
+): RelayDirectoryService {
+  let entries = new Map<string, DirectoryEntry>();
+  let caughtUp = false;
   const follower = createRegistryFollower(
     { source },
     { crypto, logger: logger.child({ component: 'follower' }) },

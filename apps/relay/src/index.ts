@@ -14,6 +14,7 @@
 export { type CliIo, type RelayConfig, resolveConfig, runCli } from './cli.js';
 export {
   type DirectoryEntry,
+  followerDirectory,
   ledgerDirectory,
   type RelayDirectoryService,
   staticDirectory,
