@@ -167,7 +167,8 @@ describe('CircuitBuilder against relay cores', () => {
     const circuit = await n.client().build(n.path(0, 1, 2));
     const exit = n.relays[2]?.exit;
     if (exit === undefined) throw new Error('no exit');
-    exit.answer = (request) => ({ code: 200, body: { request, blob: 'x'.repeat(300_000) } });
+    // 450 kB of answer: about 230 DATA cells, queued as one message and cut as the window opens.
+    exit.answer = (request) => ({ code: 200, body: { request, blob: 'x'.repeat(450_000) } });
     const big = {
       method: 'retrieve',
       params: { pubkey: '05'.padEnd(66, 'a'), last_hash: 'y'.repeat(5000) },
@@ -177,7 +178,7 @@ describe('CircuitBuilder against relay cores', () => {
       circuit.request({ method: 'info', params: {} }),
     ]);
     expect(a.code).toBe(200);
-    expect((a.body as { blob: string }).blob.length).toBe(300_000);
+    expect((a.body as { blob: string }).blob.length).toBe(450_000);
     expect((a.body as { request: unknown }).request).toEqual(big);
     expect((b.body as { request: unknown }).request).toEqual({ method: 'info', params: {} });
     expect(exit.requests).toHaveLength(2);

@@ -255,9 +255,25 @@ interface ExitState {
   sent: number;
   acked: number;
   readonly tags: Map<number, Uint8Array>;
-  readonly queue: { command: RelayCommand; id: number; data: Uint8Array }[];
+  /**
+   * Messages waiting for the window, each cut into fragment cells lazily as the window opens
+   * (a DATA answer is held as its bytes, not as 2 KiB cells).
+   */
+  readonly queue: QueuedMessage[];
+  /** NOTIFY cells waiting (bounded by `maxQueuedCellsPerCircuit`). */
+  queuedNotifyCells: number;
   nextMessageId: number;
   readonly delays: Set<ReturnType<typeof setTimeout>>;
+}
+
+interface QueuedMessage {
+  readonly command: typeof RelayCommand.NOTIFY | typeof RelayCommand.DATA;
+  /** The request id (DATA) or 0. */
+  readonly id: number;
+  /** The NOTIFY message id (0 for DATA). */
+  readonly messageId: number;
+  readonly slices: Uint8Array[];
+  next: number;
 }
 
 interface Circuit {
@@ -684,6 +700,7 @@ export function createRelayCore(
         acked: 0,
         tags: new Map(),
         queue: [],
+        queuedNotifyCells: 0,
         nextMessageId: 1,
         delays: new Set(),
       };
@@ -700,20 +717,35 @@ export function createRelayCore(
       exit.queue.length > 0 &&
       exit.sent - exit.acked < SENDME_WINDOW
     ) {
-      const item = exit.queue.shift() as ExitState['queue'][number];
-      const tag = sendBackwardLocal(circuit, item.command, item.id, item.data, true);
+      const item = exit.queue[0] as QueuedMessage;
+      const index = item.next++;
+      const slice = item.slices[index] as Uint8Array;
+      if (item.next >= item.slices.length) exit.queue.shift();
+      const isNotify = item.command === RelayCommand.NOTIFY;
+      if (isNotify) exit.queuedNotifyCells--;
+      const data = encodeFragment(isNotify ? 'NOTIFY' : 'DATA', {
+        messageId: item.messageId,
+        index,
+        count: item.slices.length,
+        slice,
+      });
+      const tag = sendBackwardLocal(circuit, item.command, item.id, data, true);
       exit.sent++;
       if (exit.sent % SENDME_INCREMENT === 0) exit.tags.set(exit.sent, tag);
     }
   }
 
-  function enqueue(circuit: Circuit, command: RelayCommand, id: number, data: Uint8Array): boolean {
+  function enqueue(circuit: Circuit, message: Omit<QueuedMessage, 'next'>): boolean {
     const exit = exitState(circuit);
-    if (exit.queue.length >= limits.maxQueuedCellsPerCircuit) {
-      destroyCircuit(circuit, DestroyReason.RESOURCELIMIT, 'self');
-      return false;
+    if (message.command === RelayCommand.NOTIFY) {
+      // Notifications are unsolicited: bound the cells they may hold at the exit.
+      if (exit.queuedNotifyCells + message.slices.length > limits.maxQueuedCellsPerCircuit) {
+        destroyCircuit(circuit, DestroyReason.RESOURCELIMIT, 'self');
+        return false;
+      }
+      exit.queuedNotifyCells += message.slices.length;
     }
-    exit.queue.push({ command, id, data });
+    exit.queue.push({ ...message, next: 0 });
     return true;
   }
 
@@ -747,10 +779,7 @@ export function createRelayCore(
     const slices = splitIntoSlices(encodeNotification(announced), NOTIFY_SLICE);
     const messageId = exit.nextMessageId;
     exit.nextMessageId = (exit.nextMessageId + 1) >>> 0 || 1;
-    for (const [index, slice] of slices.entries()) {
-      const data = encodeFragment('NOTIFY', { messageId, index, count: slices.length, slice });
-      if (!enqueue(circuit, RelayCommand.NOTIFY, 0, data)) return;
-    }
+    if (!enqueue(circuit, { command: RelayCommand.NOTIFY, id: 0, messageId, slices })) return;
     pump(circuit);
   }
 
@@ -762,10 +791,8 @@ export function createRelayCore(
     } catch {
       slices = [utf8Encode(JSON.stringify({ code: 507, body: 'answer too large for a circuit' }))];
     }
-    for (const [index, slice] of slices.entries()) {
-      const data = encodeFragment('DATA', { messageId: 0, index, count: slices.length, slice });
-      if (!enqueue(circuit, RelayCommand.DATA, id, data)) return;
-    }
+    // DATA answers are bounded by the requests in flight (and 255 fragments each).
+    if (!enqueue(circuit, { command: RelayCommand.DATA, id, messageId: 0, slices })) return;
     pump(circuit);
   }
 
