@@ -16,6 +16,7 @@ import {
   hexToBytes,
   type Logger,
   RequestTimeoutError,
+  raceAbort,
   silentLogger,
   systemClock,
   utf8Decode,
@@ -860,7 +861,19 @@ export function createCircuitBuilder(
       const timeout = AbortSignal.timeout(buildTimeoutMs);
       const signal =
         options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
-      const link = await guardLink(path[0], signal);
+      let link: GuardLink;
+      try {
+        // The guard must connect and answer HELLO within the build timeout too.
+        link = await raceAbort(guardLink(path[0], signal), signal);
+      } catch (error) {
+        if (!timeout.aborted) throw error;
+        const stuck = links.get(path[0].ed25519);
+        if (stuck !== undefined) closeLink(stuck);
+        throw new RequestTimeoutError(
+          `circuit build timed out after ${buildTimeoutMs} ms (the guard did not answer)`,
+          { cause: error },
+        );
+      }
       const circuit = new ClientCircuit(path, link);
       try {
         await circuit.build(signal);

@@ -3,9 +3,9 @@
  * and NOTIFY, DATA with flow control, PING, and every refusal the relay side must make.
  */
 import type { Identity, MurmurCrypto } from '@murmur/crypto';
-import { concatBytes } from '@murmur/wire';
+import { concatBytes, RequestTimeoutError } from '@murmur/wire';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Circuit } from './circuit-builder.js';
+import { type Circuit, createCircuitBuilder } from './circuit-builder.js';
 import { DestroyReason, SENDME_WINDOW } from './constants.js';
 import { CircuitClosedError, NoCircuitPathError } from './errors.js';
 import { monitorSignatureMessage, type Notification, type SubscribeRequest } from './subscribe.js';
@@ -417,5 +417,24 @@ describe('CircuitBuilder against relay cores', () => {
     expect(n.relays[0]?.core.stats().links).toEqual({ client: 1, relay: 1, pending: 0 });
     expect(n.relays[1]?.core.stats().links).toEqual({ client: 0, relay: 2, pending: 0 });
     expect(n.relays[2]?.core.stats().links).toEqual({ client: 0, relay: 1, pending: 0 });
+  });
+
+  it('gives up with a timeout when the guard never answers HELLO, and closes that link', async () => {
+    const n = net();
+    let closed = 0;
+    const builder = createCircuitBuilder(
+      { buildTimeoutMs: 50 },
+      {
+        crypto,
+        connect: async () => ({
+          send: () => undefined,
+          close: () => {
+            closed++;
+          },
+        }),
+      },
+    );
+    await expect(builder.build(n.path(0, 1, 2))).rejects.toBeInstanceOf(RequestTimeoutError);
+    expect(closed).toBe(1);
   });
 });
