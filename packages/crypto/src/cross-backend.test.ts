@@ -69,6 +69,11 @@ describe('native and wasm agree byte for byte', () => {
             hex('0900000000000000000000000000000000000000000000000000000000000000'),
           );
           expect(both.native.x25519(a, publicKey)).toEqual(both.wasm.x25519(a, publicKey));
+          expect(both.native.x25519PublicKey(a)).toEqual(both.wasm.x25519PublicKey(a));
+          const nonce = b.subarray(0, 12);
+          const sealed = both.native.chacha20Poly1305Encrypt(data, nonce, a, key);
+          expect(both.wasm.chacha20Poly1305Encrypt(data, nonce, a, key)).toEqual(sealed);
+          expect(both.wasm.chacha20Poly1305Decrypt(sealed, nonce, a, key)).toEqual(data);
         },
       ),
       { numRuns: 50 },

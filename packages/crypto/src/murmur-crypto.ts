@@ -30,6 +30,11 @@ import { decryptIncoming, encryptForRecipient } from './session-protocol.js';
 import type { MurmurCrypto } from './types.js';
 import { requireBytes, requireInteger } from './validate.js';
 
+/** Nonce length of IETF ChaCha20-Poly1305. */
+export const CHACHA20_POLY1305_NONCE_LENGTH = 12;
+/** Tag length of ChaCha20-Poly1305. */
+export const CHACHA20_POLY1305_TAG_LENGTH = 16;
+
 /** The largest `randomBytes` request (1 GiB is far beyond any use; it guards against typos). */
 const MAX_RANDOM_BYTES = 1 << 30;
 
@@ -111,6 +116,11 @@ export function createMurmurCrypto(sodium: SodiumBackend, aes: AesGcm): MurmurCr
       return { publicKey: sodium.scalarMultBase(secretKey), secretKey };
     },
 
+    x25519PublicKey(secretKey) {
+      requireBytes(secretKey, 'secretKey', 32);
+      return sodium.scalarMultBase(secretKey);
+    },
+
     x25519(secretKey, publicKey) {
       requireBytes(secretKey, 'secretKey', 32);
       requireBytes(publicKey, 'publicKey', 32);
@@ -150,6 +160,23 @@ export function createMurmurCrypto(sodium: SodiumBackend, aes: AesGcm): MurmurCr
     },
 
     hkdfSha256: (ikm, salt, info, length) => hkdfSha256(sodium, ikm, salt, info, length),
+
+    chacha20Poly1305Encrypt(plaintext, nonce, key, additionalData) {
+      requireBytes(plaintext, 'plaintext');
+      requireBytes(nonce, 'nonce', CHACHA20_POLY1305_NONCE_LENGTH);
+      requireBytes(key, 'key', 32);
+      if (additionalData !== undefined) requireBytes(additionalData, 'additionalData');
+      return sodium.chacha20Poly1305Encrypt(plaintext, additionalData, nonce, key);
+    },
+
+    chacha20Poly1305Decrypt(ciphertext, nonce, key, additionalData) {
+      requireBytes(ciphertext, 'ciphertext');
+      requireBytes(nonce, 'nonce', CHACHA20_POLY1305_NONCE_LENGTH);
+      requireBytes(key, 'key', 32);
+      if (additionalData !== undefined) requireBytes(additionalData, 'additionalData');
+      if (ciphertext.length < CHACHA20_POLY1305_TAG_LENGTH) return undefined;
+      return sodium.chacha20Poly1305Decrypt(ciphertext, additionalData, nonce, key);
+    },
 
     randomBytes(length) {
       requireInteger(length, 'length', 0, MAX_RANDOM_BYTES);

@@ -134,12 +134,70 @@ describe.each(BACKENDS)('primitives on the %s backend', (backend) => {
       );
     });
 
+    it('gives the public key of a fixed secret key (RFC 7748 section 6.1)', () => {
+      expect(bytesToHex(crypto.x25519PublicKey(hex(RFC7748_DH.aliceSecret)))).toBe(
+        RFC7748_DH.alicePublic,
+      );
+      expect(bytesToHex(crypto.x25519PublicKey(hex(RFC7748_DH.bobSecret)))).toBe(
+        RFC7748_DH.bobPublic,
+      );
+      expect(() => crypto.x25519PublicKey(new Uint8Array(31))).toThrow(InvalidInputError);
+    });
+
     it('makes fresh key pairs whose shared secrets agree', () => {
       const a = crypto.x25519KeyPair();
       const b = crypto.x25519KeyPair();
       expect(a.secretKey).not.toEqual(b.secretKey);
       expect(crypto.x25519(a.secretKey, b.publicKey)).toEqual(
         crypto.x25519(b.secretKey, a.publicKey),
+      );
+    });
+  });
+
+  describe('ChaCha20-Poly1305 IETF (RFC 8439 section 2.8.2)', () => {
+    const key = hex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f');
+    const nonce = hex('070000004041424344454647');
+    const aad = hex('50515253c0c1c2c3c4c5c6c7');
+    const plaintext = utf8Encode(
+      "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.",
+    );
+    const expected =
+      'd31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d63dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b3692ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc3ff4def08e4b7a9de576d26586cec64b6116' +
+      '1ae10b594f09e26a7e902ecbd0600691';
+
+    it('seals and opens the RFC vector', () => {
+      const sealed = crypto.chacha20Poly1305Encrypt(plaintext, nonce, key, aad);
+      expect(bytesToHex(sealed)).toBe(expected);
+      expect(crypto.chacha20Poly1305Decrypt(sealed, nonce, key, aad)).toEqual(plaintext);
+    });
+
+    it('refuses any single flipped bit, a wrong nonce and a short input with undefined', () => {
+      const sealed = hex(expected);
+      for (let bit = 0; bit < sealed.length * 8; bit += 7) {
+        const tampered = sealed.slice();
+        tampered[bit >> 3] = (tampered[bit >> 3] as number) ^ (1 << (bit & 7));
+        expect(crypto.chacha20Poly1305Decrypt(tampered, nonce, key, aad)).toBeUndefined();
+      }
+      const otherNonce = nonce.slice();
+      otherNonce[11] = 1;
+      expect(crypto.chacha20Poly1305Decrypt(sealed, otherNonce, key, aad)).toBeUndefined();
+      expect(crypto.chacha20Poly1305Decrypt(sealed.subarray(0, 15), nonce, key)).toBeUndefined();
+    });
+
+    it('round-trips without associated data and refuses wrong key and nonce lengths', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 2100 }), (message) => {
+          const sealed = crypto.chacha20Poly1305Encrypt(message, nonce, key);
+          expect(sealed.length).toBe(message.length + 16);
+          expect(crypto.chacha20Poly1305Decrypt(sealed, nonce, key)).toEqual(message);
+        }),
+        { numRuns: 50 },
+      );
+      expect(() => crypto.chacha20Poly1305Encrypt(plaintext, new Uint8Array(24), key)).toThrow(
+        InvalidInputError,
+      );
+      expect(() => crypto.chacha20Poly1305Decrypt(plaintext, nonce, new Uint8Array(16))).toThrow(
+        InvalidInputError,
       );
     });
   });

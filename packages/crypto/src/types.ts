@@ -252,6 +252,8 @@ export interface MurmurCrypto {
   ed25519PublicKeyToX25519(publicKey: Uint8Array): Uint8Array;
   /** A fresh random X25519 key pair. */
   x25519KeyPair(): KeyPair;
+  /** The X25519 public key of a 32-byte secret key (`crypto_scalarmult_base`). */
+  x25519PublicKey(secretKey: Uint8Array): Uint8Array;
   /** X25519 shared secret; `InvalidInputError` for a low-order key (all-zero output). */
   x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
   /** BLAKE2b with 16..64 output bytes (default 32) and an optional 16..64-byte key. */
@@ -262,6 +264,28 @@ export interface MurmurCrypto {
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** HKDF-SHA256 (RFC 5869) of `length` bytes (at most 8160). */
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /**
+   * ChaCha20-Poly1305 (IETF, RFC 8439: 32-byte key, 12-byte nonce): `ciphertext ‖ tag(16)`.
+   * The caller owns nonce uniqueness (circuit layers use a per-direction counter).
+   */
+  chacha20Poly1305Encrypt(
+    plaintext: Uint8Array,
+    nonce: Uint8Array,
+    key: Uint8Array,
+    additionalData?: Uint8Array,
+  ): Uint8Array;
+  /**
+   * Opens `ciphertext ‖ tag` sealed by {@link MurmurCrypto.chacha20Poly1305Encrypt}. Returns
+   * `undefined` (never throws) when it does not authenticate or is shorter than the tag: a hot
+   * path that refuses data from peers should not pay for an exception. Wrong key or nonce
+   * lengths still throw `InvalidInputError`.
+   */
+  chacha20Poly1305Decrypt(
+    ciphertext: Uint8Array,
+    nonce: Uint8Array,
+    key: Uint8Array,
+    additionalData?: Uint8Array,
+  ): Uint8Array | undefined;
   /** Cryptographically secure random bytes. */
   randomBytes(length: number): Uint8Array;
   /** Equality in time that depends only on the length. Different lengths are unequal. */

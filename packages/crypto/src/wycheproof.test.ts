@@ -163,6 +163,47 @@ describe('Wycheproof', () => {
     );
   });
 
+  describe('ChaCha20-Poly1305 (chacha20_poly1305_test.json)', () => {
+    const groups = readWycheproof('chacha20_poly1305');
+    const count = groups.reduce((sum, group) => sum + group.tests.length, 0);
+    it.each(BACKENDS)(
+      `%s: all ${count} cases (other nonce sizes refused at the door)`,
+      (backend) => {
+        const failures: number[] = [];
+        for (const group of groups) {
+          for (const test of group.tests) {
+            const key = text(test, 'key');
+            const nonce = text(test, 'iv');
+            const aad = text(test, 'aad');
+            const message = text(test, 'msg');
+            const sealed = new Uint8Array([...text(test, 'ct'), ...text(test, 'tag')]);
+            if (group.ivSize !== 96) {
+              // Murmur only takes 12-byte nonces; these cases are refused before libsodium.
+              let refused = false;
+              try {
+                crypto[backend].chacha20Poly1305Decrypt(sealed, nonce, key, aad);
+              } catch (error) {
+                refused = error instanceof InvalidInputError;
+              }
+              if (!refused || test.result === 'valid') failures.push(test.tcId);
+              continue;
+            }
+            const opened = crypto[backend].chacha20Poly1305Decrypt(sealed, nonce, key, aad);
+            if (test.result === 'valid') {
+              const encrypted = crypto[backend].chacha20Poly1305Encrypt(message, nonce, key, aad);
+              if (opened === undefined || bytesToHex(opened) !== bytesToHex(message))
+                failures.push(test.tcId);
+              if (bytesToHex(encrypted) !== bytesToHex(sealed)) failures.push(test.tcId);
+            } else if (opened !== undefined) {
+              failures.push(test.tcId);
+            }
+          }
+        }
+        expect(failures).toEqual([]);
+      },
+    );
+  });
+
   describe('HKDF-SHA256 (hkdf_sha256_test.json)', () => {
     const tests = readWycheproof('hkdf_sha256').flatMap((group) => group.tests);
     it.each(BACKENDS)(`%s: all ${tests.length} cases`, (backend) => {

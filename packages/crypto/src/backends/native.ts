@@ -27,6 +27,7 @@ function createNativeBackend(sodium: SodiumNative, createHmac: CreateHmac): Sodi
   const sealBytes = sodium.crypto_box_SEALBYTES;
   const macBytes = sodium.crypto_box_MACBYTES;
   const aeadBytes = sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES;
+  const ietfBytes = sodium.crypto_aead_chacha20poly1305_ietf_ABYTES;
 
   return {
     name: 'native',
@@ -158,6 +159,36 @@ function createNativeBackend(sodium: SodiumNative, createHmac: CreateHmac): Sodi
       const out = new Uint8Array(ciphertext.length - aeadBytes);
       try {
         sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+          out,
+          null,
+          ciphertext,
+          additionalData ?? null,
+          nonce,
+          key,
+        );
+      } catch {
+        return undefined;
+      }
+      return out;
+    },
+
+    chacha20Poly1305Encrypt(message, additionalData, nonce, key) {
+      const out = new Uint8Array(message.length + ietfBytes);
+      sodium.crypto_aead_chacha20poly1305_ietf_encrypt(
+        out,
+        message,
+        additionalData ?? null,
+        null,
+        nonce,
+        key,
+      );
+      return out;
+    },
+
+    chacha20Poly1305Decrypt(ciphertext, additionalData, nonce, key) {
+      const out = new Uint8Array(ciphertext.length - ietfBytes);
+      try {
+        sodium.crypto_aead_chacha20poly1305_ietf_decrypt(
           out,
           null,
           ciphertext,

@@ -11,6 +11,7 @@ declare module 'sodium-native' {
     crypto_box_SEALBYTES: number;
     crypto_box_MACBYTES: number;
     crypto_aead_xchacha20poly1305_ietf_ABYTES: number;
+    crypto_aead_chacha20poly1305_ietf_ABYTES: number;
     randombytes_buf(buffer: Bytes): void;
     crypto_sign_seed_keypair(publicKey: Bytes, secretKey: Bytes, seed: Bytes): void;
     crypto_sign_detached(signature: Bytes, message: Bytes, secretKey: Bytes): void;
@@ -44,6 +45,22 @@ declare module 'sodium-native' {
       key: Bytes,
     ): number;
     crypto_aead_xchacha20poly1305_ietf_decrypt(
+      message: Bytes,
+      secretNonce: null,
+      ciphertext: Bytes,
+      additionalData: Bytes | null,
+      nonce: Bytes,
+      key: Bytes,
+    ): number;
+    crypto_aead_chacha20poly1305_ietf_encrypt(
+      ciphertext: Bytes,
+      message: Bytes,
+      additionalData: Bytes | null,
+      secretNonce: null,
+      nonce: Bytes,
+      key: Bytes,
+    ): number;
+    crypto_aead_chacha20poly1305_ietf_decrypt(
       message: Bytes,
       secretNonce: null,
       ciphertext: Bytes,

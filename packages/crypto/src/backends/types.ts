@@ -75,6 +75,21 @@ export interface SodiumBackend {
     key: Uint8Array,
   ): Uint8Array | undefined;
 
+  /** `crypto_aead_chacha20poly1305_ietf_encrypt` (12-byte nonce): ciphertext ‖ tag. */
+  chacha20Poly1305Encrypt(
+    message: Uint8Array,
+    additionalData: Uint8Array | undefined,
+    nonce: Uint8Array,
+    key: Uint8Array,
+  ): Uint8Array;
+  /** `crypto_aead_chacha20poly1305_ietf_decrypt`; `undefined` if it does not authenticate. */
+  chacha20Poly1305Decrypt(
+    ciphertext: Uint8Array,
+    additionalData: Uint8Array | undefined,
+    nonce: Uint8Array,
+    key: Uint8Array,
+  ): Uint8Array | undefined;
+
   /** `sodium_memcmp` for two arrays of the same length. */
   equalConstantTime(a: Uint8Array, b: Uint8Array): boolean;
   /** `sodium_memzero`. */

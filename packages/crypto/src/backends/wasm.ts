@@ -123,6 +123,28 @@ function createWasmBackend(sodium: Sodium): SodiumBackend {
       );
     },
 
+    chacha20Poly1305Encrypt(message, additionalData, nonce, key) {
+      return sodium.crypto_aead_chacha20poly1305_ietf_encrypt(
+        message,
+        additionalData ?? null,
+        null,
+        nonce,
+        key,
+      );
+    },
+
+    chacha20Poly1305Decrypt(ciphertext, additionalData, nonce, key) {
+      return attempt(() =>
+        sodium.crypto_aead_chacha20poly1305_ietf_decrypt(
+          null,
+          ciphertext,
+          additionalData ?? null,
+          nonce,
+          key,
+        ),
+      );
+    },
+
     equalConstantTime(a, b) {
       return sodium.memcmp(a, b);
     },

@@ -1,0 +1,372 @@
+#!/usr/bin/env node
+/**
+ * `murmur-relay`: the circuit relay's command line.
+ *
+ * - `murmur-relay init`: writes `<data-dir>/relay.json` beside the node's key file;
+ * - `murmur-relay start`: runs the relay until SIGTERM / SIGINT (circuits get DESTROY);
+ * - `murmur-relay status`: the relay's key and configuration and, when it runs, its health.
+ *
+ * The relay has the node's identity: it reads the node's key file (`<data-dir>/key.json`,
+ * written by `murmur-node init`). Settings: flags, then `MURMUR_RELAY_*` environment variables,
+ * then `<data-dir>/relay.json`, then defaults. Exit codes: 0 success; 1 failure; 2 bad usage
+ * or configuration; 3 (`status`) running but not ready.
+ */
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadCrypto } from '@murmur/crypto';
+import { loadNodeKeyFile, NODE_KEY_FILE_NAME } from '@murmur/registry/key-files';
+import { MurmurError } from '@murmur/wire';
+import { ledgerDirectory, type RelayDirectoryService, staticDirectory } from './directory.js';
+import { nodeExitService } from './exit-service.js';
+import { createLogger } from './logger.js';
+import { type RunningRelay, startRelay } from './server.js';
+
+/** The relay's settings. */
+export interface RelayConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  ledgerUrl?: string | undefined;
+  networkFile?: string | undefined;
+  nodeUrl?: string | undefined;
+  logLevel: string;
+  createRate: number;
+  createBurst: number;
+  maxCircuits: number;
+  maxCircuitsPerAddress: number;
+  exitDelayMeanMs: number;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
+}
+
+/** Where the CLI writes. */
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  waitForShutdown?: ((relay: RunningRelay) => Promise<void>) | undefined;
+}
+
+const CONFIG_FILE = 'relay.json';
+const SETTINGS = {
+  host: {
+    flag: 'host',
+    env: 'HOST',
+    kind: 'string',
+    default: '0.0.0.0',
+    help: 'address to listen on',
+  },
+  port: {
+    flag: 'port',
+    env: 'PORT',
+    kind: 'int',
+    default: 22_021,
+    help: 'the registered relay port',
+  },
+  ledgerUrl: {
+    flag: 'ledger-url',
+    env: 'LEDGER_URL',
+    kind: 'string',
+    help: 'the ledger to follow (registry)',
+  },
+  networkFile: {
+    flag: 'network-file',
+    env: 'NETWORK_FILE',
+    kind: 'string',
+    help: 'a static node list instead of a ledger',
+  },
+  nodeUrl: {
+    flag: 'node-url',
+    env: 'NODE_URL',
+    kind: 'string',
+    help: "this operator's murmur-node (exit upstream)",
+  },
+  tlsCert: {
+    flag: 'tls-cert',
+    env: 'TLS_CERT',
+    kind: 'string',
+    help: 'TLS certificate (PEM file): wss links bound to AUTH',
+  },
+  tlsKey: { flag: 'tls-key', env: 'TLS_KEY', kind: 'string', help: 'its private key (PEM file)' },
+  logLevel: {
+    flag: 'log-level',
+    env: 'LOG_LEVEL',
+    kind: 'string',
+    default: 'info',
+    help: 'pino level',
+  },
+  createRate: {
+    flag: 'create-rate',
+    env: 'CREATE_RATE',
+    kind: 'number',
+    default: 20,
+    help: 'CREATEs a second per source',
+  },
+  createBurst: {
+    flag: 'create-burst',
+    env: 'CREATE_BURST',
+    kind: 'int',
+    default: 40,
+    help: 'CREATE burst per source',
+  },
+  maxCircuits: {
+    flag: 'max-circuits',
+    env: 'MAX_CIRCUITS',
+    kind: 'int',
+    default: 20_000,
+    help: 'circuits open at once',
+  },
+  maxCircuitsPerAddress: {
+    flag: 'max-circuits-per-address',
+    env: 'MAX_CIRCUITS_PER_ADDRESS',
+    kind: 'int',
+    default: 64,
+    help: 'circuits per client address',
+  },
+} as const;
+type SettingKey = keyof typeof SETTINGS;
+
+const USAGE = `murmur-relay: the Murmur circuit relay (runs beside murmur-node, with its key)
+
+Usage: murmur-relay <command> [options]
+
+Commands:
+  init     write <data-dir>/relay.json with the settings given
+  start    run the relay until SIGTERM or SIGINT
+  status   show the relay's key, configuration and health
+
+Options (flags > MURMUR_RELAY_* env > relay.json > defaults):
+  --data-dir <dir>     the node's data directory, holding key.json (env['MURMUR_RELAY_DATA_DIR']; default ~/.murmur-node)
+${Object.values(SETTINGS)
+  .map(
+    (s) =>
+      `  --${`${s.flag} <v>`.padEnd(19)}${s.help} (env MURMUR_RELAY_${s.env}${'default' in s ? `; default ${s.default}` : ''})`,
+  )
+  .join('\n')}
+  --json               (status) one JSON object
+  -h, --help`;
+
+class UsageError extends Error {}
+
+function parseValue(key: SettingKey, raw: unknown): string | number | undefined {
+  if (raw === undefined) return undefined;
+  const spec = SETTINGS[key];
+  if (spec.kind === 'string') return String(raw);
+  const value = Number(raw);
+  if (!Number.isFinite(value) || (spec.kind === 'int' && !Number.isInteger(value)) || value < 0) {
+    throw new UsageError(
+      `--${spec.flag} must be a ${spec.kind === 'int' ? 'non-negative integer' : 'non-negative number'}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  if (key === 'port' && (value < 0 || value > 65_535))
+    throw new UsageError('--port must be 0 to 65535');
+  return value;
+}
+
+/** Resolves the settings: flags > env > file > defaults. */
+export function resolveConfig(values: Record<string, unknown>, env: CliIo['env']): RelayConfig {
+  const dataDir =
+    (values['data-dir'] as string | undefined) ??
+    env['MURMUR_RELAY_DATA_DIR'] ??
+    join(homedir(), '.murmur-node');
+  const filePath = join(dataDir, CONFIG_FILE);
+  let file: Record<string, unknown> = {};
+  if (existsSync(filePath)) {
+    try {
+      file = JSON.parse(readFileSync(filePath, 'utf8')) as Record<string, unknown>;
+    } catch {
+      throw new UsageError(`${filePath} is not valid JSON`);
+    }
+  }
+  const config: Record<string, unknown> = { dataDir };
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    const spec = SETTINGS[key];
+    const value =
+      parseValue(key, values[spec.flag]) ??
+      parseValue(key, env[`MURMUR_RELAY_${spec.env}`]) ??
+      parseValue(key, file[key]) ??
+      ('default' in spec ? spec.default : undefined);
+    config[key] = value;
+  }
+  return config as unknown as RelayConfig;
+}
+
+function options() {
+  const spec: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    'data-dir': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const s of Object.values(SETTINGS)) spec[s.flag] = { type: 'string' };
+  return spec;
+}
+
+/** Runs the CLI; resolves with the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    io.stdout(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  try {
+    const { values } = parseArgs({ args: rest, options: options(), strict: true });
+    if (values['help'] === true) {
+      io.stdout(`${USAGE}\n`);
+      return 0;
+    }
+    const config = resolveConfig(values, io.env);
+    switch (command) {
+      case 'init':
+        return init(config, values, io);
+      case 'start':
+        return await start(config, io);
+      case 'status':
+        return await status(config, values['json'] === true, io);
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      io.stderr(`murmur-relay: ${(error as Error).message}\n`);
+      return 2;
+    }
+    io.stderr(`murmur-relay: ${MurmurError.isInstance(error) ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+function init(config: RelayConfig, values: Record<string, unknown>, io: CliIo): number {
+  if (!existsSync(join(config.dataDir, NODE_KEY_FILE_NAME))) {
+    throw new UsageError(
+      `no node key in ${config.dataDir}: run \`murmur-node init --data-dir ${config.dataDir}\` first (the relay uses the node's identity)`,
+    );
+  }
+  const file: Record<string, unknown> = {};
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    if (values[SETTINGS[key].flag] !== undefined) file[key] = config[key];
+  }
+  writeFileSync(join(config.dataDir, CONFIG_FILE), `${JSON.stringify(file, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  io.stdout(`wrote ${join(config.dataDir, CONFIG_FILE)}\n`);
+  return 0;
+}
+
+async function start(config: RelayConfig, io: CliIo): Promise<number> {
+  if (config.ledgerUrl === undefined && config.networkFile === undefined) {
+    throw new UsageError(
+      'give --ledger-url (or --network-file): the relay must know the registered relays',
+    );
+  }
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new UsageError('give both --tls-cert and --tls-key, or neither');
+  }
+  const tls =
+    config.tlsCert === undefined
+      ? undefined
+      : {
+          cert: readFileSync(config.tlsCert, 'utf8'),
+          key: readFileSync(config.tlsKey as string, 'utf8'),
+        };
+  const logger = createLogger(config.logLevel);
+  const crypto = await loadCrypto();
+  const keys = loadNodeKeyFile(crypto, config.dataDir);
+  const directory: RelayDirectoryService =
+    config.networkFile !== undefined
+      ? staticDirectory(crypto, config.networkFile)
+      : ledgerDirectory(crypto, config.ledgerUrl as string, logger);
+  const relay = await startRelay(
+    {
+      host: config.host,
+      port: config.port,
+      tls,
+      limits: {
+        createRatePerSecond: config.createRate,
+        createBurst: config.createBurst,
+        maxCircuits: config.maxCircuits,
+        maxCircuitsPerClientAddress: config.maxCircuitsPerAddress,
+        exitDelayMeanMs: config.exitDelayMeanMs,
+      },
+    },
+    {
+      crypto,
+      keys,
+      directory,
+      exit: config.nodeUrl === undefined ? undefined : nodeExitService(config.nodeUrl),
+      logger,
+    },
+  );
+  io.stdout(`${JSON.stringify({ ready: true, port: relay.port, ed25519: keys.ed25519Hex })}\n`);
+  const wait =
+    io.waitForShutdown ??
+    (() =>
+      new Promise<void>((resolve) => {
+        process.once('SIGTERM', () => resolve());
+        process.once('SIGINT', () => resolve());
+      }));
+  await wait(relay);
+  await relay.close();
+  logger.info('murmur-relay stopped');
+  return 0;
+}
+
+async function status(config: RelayConfig, json: boolean, io: CliIo): Promise<number> {
+  const crypto = await loadCrypto();
+  const keys = loadNodeKeyFile(crypto, config.dataDir);
+  const url = `${config.tlsCert === undefined ? 'http' : 'https'}://127.0.0.1:${config.port}/health`;
+  let health: unknown;
+  let code = 1;
+  try {
+    // The relay's certificate is self-signed (links authenticate by AUTH): do not check it here.
+    const { status: httpStatus, body } = await new Promise<{ status: number; body: string }>(
+      (done, fail) => {
+        const get = config.tlsCert === undefined ? httpGet : httpsGet;
+        const request = get(url, { rejectUnauthorized: false, timeout: 5000 }, (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          response.on('end', () => done({ status: response.statusCode ?? 0, body: text }));
+        });
+        request.on('timeout', () => request.destroy(new Error('timed out')));
+        request.on('error', fail);
+      },
+    );
+    health = JSON.parse(body);
+    code = httpStatus === 200 ? 0 : 3;
+  } catch (error) {
+    health = { error: `cannot reach ${url}: ${String(error)}` };
+  }
+  const report = { ed25519: keys.ed25519Hex, port: config.port, health };
+  io.stdout(
+    json
+      ? `${JSON.stringify(report)}\n`
+      : `key ${keys.ed25519Hex}\nport ${config.port}\nhealth ${JSON.stringify(health)}\n`,
+  );
+  return code;
+}
+
+const invoked = process.argv[1];
+if (invoked !== undefined && realpathSync(invoked) === fileURLToPath(import.meta.url)) {
+  runCli(process.argv.slice(2), {
+    env: process.env,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`murmur-relay: ${String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
