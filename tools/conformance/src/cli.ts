@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+/**
+ * `murmur-conformance <session-storage-server checkout or git dir>` (`pnpm conformance:session`):
+ * extracts Session's `network-tests/` into a temporary directory, starts a devnet, runs pytest
+ * on the suite with the shim of `../python` first on `PYTHONPATH` (it stands in for `oxenmq`,
+ * `oxenc` and `pyonionreq`), prints one line per test and `N passed, N failed, N skipped` last,
+ * and stops the devnet.
+ *
+ * The suite's `ss.store_n` fixes its default `now` when `ss` is imported, and stores messages
+ * that expire 30 s after it: pytest is started only once the devnet is ready, so the tests run
+ * within seconds of that import.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCommandLine, USAGE, UsageError } from './command-line.js';
+import { type RunningDevnet, startDevnet } from './devnet.js';
+import { formatResults, formatTally, parseReport, tally } from './report.js';
+import { extractSuite, locateSuite, SuiteNotFoundError } from './suite.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SHIM_DIR = resolve(HERE, '..', 'python');
+const DEVNET_CLI = resolve(HERE, '..', '..', '..', 'apps', 'devnet', 'dist', 'cli.js');
+
+function checkPython(python: string): Promise<string | undefined> {
+  return new Promise((resolveCheck) => {
+    execFile(python, ['-c', 'import nacl, pytest'], (error, _stdout, stderr) => {
+      resolveCheck(
+        error === null
+          ? undefined
+          : `${python} cannot import pytest and PyNaCl (${stderr.trim().split('\n').pop() ?? error.message}); on Debian: apt-get install python3-pytest python3-nacl`,
+      );
+    });
+  });
+}
+
+function runPytest(
+  python: string,
+  suiteDir: string,
+  env: NodeJS.ProcessEnv,
+  args: readonly string[],
+  logFile: string,
+): Promise<number | null> {
+  return new Promise((resolveRun, reject) => {
+    const out = openSync(logFile, 'a');
+    const child = spawn(
+      python,
+      ['-m', 'pytest', '-p', 'murmur_report', '-p', 'no:cacheprovider', '-q', ...args],
+      { cwd: suiteDir, env, stdio: ['ignore', out, out] },
+    );
+    closeSync(out);
+    child.on('error', reject);
+    child.on('exit', (code) => resolveRun(code));
+  });
+}
+
+const { PYTHONPATH: inheritedPythonPath } = process.env;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let commandLine: ReturnType<typeof parseCommandLine>;
+  try {
+    commandLine = parseCommandLine(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`murmur-conformance: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (commandLine.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (!existsSync(DEVNET_CLI)) {
+    process.stderr.write(`murmur-conformance: ${DEVNET_CLI} is missing: run pnpm build first\n`);
+    return 1;
+  }
+  const pythonProblem = await checkPython(commandLine.python);
+  if (pythonProblem !== undefined) {
+    process.stderr.write(`murmur-conformance: ${pythonProblem}\n`);
+    return 1;
+  }
+
+  const runDir = mkdtempSync(join(tmpdir(), 'murmur-conformance-'));
+  let devnet: RunningDevnet | undefined;
+  const onSignal = () => {
+    void devnet?.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const suite = await extractSuite(locateSuite(commandLine.source), runDir);
+    process.stdout.write(
+      `Session network-tests${suite.commit === undefined ? '' : ` at ${suite.commit}`} in ${suite.dir}\n`,
+    );
+    process.stdout.write(`Starting a devnet of ${commandLine.nodes} nodes…\n`);
+    devnet = await startDevnet({
+      cli: DEVNET_CLI,
+      dir: runDir,
+      nodes: commandLine.nodes,
+      timeoutMs: 240_000,
+    });
+    const reportFile = join(runDir, 'report.jsonl');
+    const pytestLog = join(runDir, 'pytest.log');
+    process.stdout.write(`Devnet ready (${devnet.file}); running pytest…\n\n`);
+    const code = await runPytest(
+      commandLine.python,
+      suite.dir,
+      {
+        ...process.env,
+        PYTHONPATH: [SHIM_DIR, inheritedPythonPath].filter(Boolean).join(':'),
+        PYTHONDONTWRITEBYTECODE: '1',
+        MURMUR_DEVNET_JSON: devnet.file,
+        MURMUR_REPORT: reportFile,
+      },
+      commandLine.pytestArgs,
+      pytestLog,
+    );
+    const results = existsSync(reportFile) ? parseReport(readFileSync(reportFile, 'utf8')) : [];
+    if (results.length === 0) {
+      process.stdout.write(
+        `pytest (exit ${code}) reported no test; its output:\n${readFileSync(pytestLog, 'utf8')}\n`,
+      );
+      return 1;
+    }
+    for (const line of formatResults(results)) process.stdout.write(`${line}\n`);
+    const counts = tally(results);
+    process.stdout.write(`\n${formatTally(counts)}\n`);
+    return counts.failed === 0 ? 0 : 1;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(
+      `murmur-conformance: ${message}${error instanceof SuiteNotFoundError ? `\n\n${USAGE}` : ''}\n`,
+    );
+    return error instanceof SuiteNotFoundError ? 2 : 1;
+  } finally {
+    await devnet?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (commandLine.keep) process.stdout.write(`Kept ${runDir}\n`);
+    else rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,82 @@
+/**
+ * The command line of `murmur-conformance session <storage-server checkout or git dir>`.
+ */
+
+/** What the command was asked to do. */
+export interface CommandLine {
+  help: boolean;
+  source: string;
+  nodes: number;
+  python: string;
+  keep: boolean;
+  /** Extra arguments for pytest (after `--`). */
+  pytestArgs: string[];
+}
+
+export const USAGE = `Usage: pnpm conformance:session <session-storage-server checkout or git dir> [options] [-- pytest args]
+
+Runs Session's storage-server test suite (network-tests/, pytest) unmodified against a fresh
+Murmur devnet, through Murmur's OxenMQ-to-HTTP(S) shim (tools/conformance/python), and prints
+each test's result and "N passed, N failed, N skipped" last.
+
+Options:
+  --nodes <n>      service nodes of the devnet (default 20: the suite expects swarms of 5 to 10)
+  --python <path>  the Python with pytest and PyNaCl (default /usr/bin/python3;
+                   Debian: apt-get install python3-pytest python3-nacl)
+  --keep           keep the run's directory (suite, devnet data and logs)
+  -h, --help       this text
+
+Exit code 0 when no test failed, 1 when one did or the run could not start, 2 for a usage error.
+`;
+
+/** A usage error. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+function positiveInteger(name: string, text: string | undefined): number {
+  const value = Number(text);
+  if (text === undefined || !Number.isInteger(value) || value < 1 || value > 500) {
+    throw new UsageError(`${name} takes an integer from 1 to 500, got ${text ?? 'nothing'}`);
+  }
+  return value;
+}
+
+/** Parses the arguments after the program name. */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const result: CommandLine = {
+    help: false,
+    source: '',
+    nodes: 20,
+    python: '/usr/bin/python3',
+    keep: false,
+    pytestArgs: [],
+  };
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      result.pytestArgs = argv.slice(i + 1);
+      break;
+    }
+    if (arg === '-h' || arg === '--help') result.help = true;
+    else if (arg === '--keep') result.keep = true;
+    else if (arg === '--nodes') result.nodes = positiveInteger('--nodes', argv[++i]);
+    else if (arg === '--python') {
+      const value = argv[++i];
+      if (value === undefined || value === '') throw new UsageError('--python takes a path');
+      result.python = value;
+    } else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+    else positional.push(arg);
+  }
+  if (result.help) return result;
+  if (positional.length !== 1) {
+    throw new UsageError(
+      positional.length === 0
+        ? 'give the path of a session-storage-server checkout or git directory'
+        : `one source path expected, got ${positional.length}`,
+    );
+  }
+  result.source = positional[0] as string;
+  return result;
+}

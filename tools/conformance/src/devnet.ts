@@ -1,0 +1,94 @@
+/**
+ * A devnet for the suite: `murmur-devnet up` (apps/devnet) spawned in its own process group on
+ * free ports in a directory of the run, waited for until it prints that it is ready, and
+ * stopped as Ctrl-C stops it (SIGINT to the launcher, which stops every process it started).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A running devnet. */
+export interface RunningDevnet {
+  /** Its `devnet.json`. */
+  file: string;
+  /** Where `up` writes its output. */
+  logFile: string;
+  /** Stops it; resolves once the launcher has exited. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startDevnet}. */
+export interface StartDevnetOptions {
+  /** `apps/devnet/dist/cli.js`. */
+  cli: string;
+  dir: string;
+  nodes: number;
+  timeoutMs: number;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolveExit) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolveExit();
+    else child.once('exit', () => resolveExit());
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+}
+
+/** Starts `murmur-devnet up --nodes <n> --base-port 0 --dir <dir>` and waits until it is ready. */
+export async function startDevnet(options: StartDevnetOptions): Promise<RunningDevnet> {
+  const logFile = join(options.dir, 'up.log');
+  const out = openSync(logFile, 'a');
+  const { NODE_OPTIONS: _hooks, ...env } = process.env;
+  const child = spawn(
+    process.execPath,
+    [
+      options.cli,
+      'up',
+      '--nodes',
+      String(options.nodes),
+      '--base-port',
+      '0',
+      '--dir',
+      join(options.dir, 'devnet'),
+    ],
+    { detached: true, stdio: ['ignore', out, out], env: { ...env, NO_COLOR: '1' } },
+  );
+  closeSync(out);
+  const gone = exited(child);
+  const file = join(options.dir, 'devnet', 'devnet.json');
+
+  async function stop(): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(child.pid as number, 'SIGINT');
+    } catch {
+      return;
+    }
+    const result = await Promise.race([gone.then(() => 'gone'), sleep(30_000)]);
+    if (result !== 'gone') {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        // Gone meanwhile.
+      }
+      await gone;
+    }
+  }
+
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const output = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+    if (/Devnet ready/.test(output) && existsSync(file)) return { file, logFile, stop };
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`murmur-devnet up exited before the devnet was ready; see ${logFile}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the devnet was not ready within ${options.timeoutMs} ms; see ${logFile}`);
+    }
+    await sleep(250);
+  }
+}

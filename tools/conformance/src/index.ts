@@ -1,0 +1,21 @@
+/**
+ * `@murmur/conformance`: runs Session's storage-server test suite against a Murmur devnet.
+ */
+export { type CommandLine, parseCommandLine, USAGE, UsageError } from './command-line.js';
+export { type RunningDevnet, type StartDevnetOptions, startDevnet } from './devnet.js';
+export {
+  formatResults,
+  formatTally,
+  parseReport,
+  type Tally,
+  type TestResult,
+  tally,
+} from './report.js';
+export {
+  type ExtractedSuite,
+  extractSuite,
+  locateSuite,
+  SUITE_DIR,
+  SuiteNotFoundError,
+  type SuiteSource,
+} from './suite.js';
