@@ -12,6 +12,8 @@ own server maps its two transports onto one request handler (session-storage-ser
   `[b"<status>", body]`;
 - `rpc.get_service_nodes` (an oxend call) goes to the devnet's seed endpoint, and each node's
   `storage_lmq_port` is its storage port (where Murmur serves what Session serves over OMQ);
+- the requests of one connection are carried one after the other, in the order they were
+  made, as OMQ delivers them; requests on different connections run concurrently;
 - what only OxenMQ can do (bencoded request bodies, `monitor.*` subscriptions, server push
   categories) skips the test that asks for it, naming why.
 
@@ -76,8 +78,14 @@ class Address:
 
 
 class _Connection:
+    """One OMQ connection: its requests are sent one after the other, each once the previous
+    one was answered, as OMQ delivers a connection's messages in order (the suite relies on
+    it: `store_n` and `big_store` submit several stores at once and expect the node to keep
+    them in that order)."""
+
     def __init__(self, address):
         self.address = address
+        self.queue = ThreadPoolExecutor(max_workers=1)
 
     def __repr__(self):
         return f"<connection to {self.address!r}>"
@@ -172,7 +180,7 @@ class OxenMQ:
         if not params.lstrip().startswith(b"{"):
             _skip(f"`{endpoint}` with a bencoded body")
         body = b'{"method":' + json.dumps(method).encode() + b',"params":' + params + b"}"
-        return _Future(self._pool.submit(self._storage_rpc, conn.address, body, timeout))
+        return _Future(conn.queue.submit(self._storage_rpc, conn.address, body, timeout))
 
     # -- transport ------------------------------------------------------------------------
 

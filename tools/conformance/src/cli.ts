@@ -7,8 +7,9 @@
  * and stops the devnet.
  *
  * The suite's `ss.store_n` fixes its default `now` when `ss` is imported, and stores messages
- * that expire 30 s after it: pytest is started only once the devnet is ready, so the tests run
- * within seconds of that import.
+ * that expire 30 s after it: pytest is started only once the devnet is ready, and each test runs
+ * in a pytest process of its own (a file whose tests share fixtures, whole), so every test runs
+ * within seconds of that import (`plan.ts`).
  */
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -16,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine, USAGE, UsageError } from './command-line.js';
-import { type RunningDevnet, startDevnet } from './devnet.js';
+import { type RunningDevnet, startDevnet, waitForHeight } from './devnet.js';
+import { parseCollected, planRuns } from './plan.js';
 import { formatResults, formatTally, parseReport, tally } from './report.js';
 import { extractSuite, locateSuite, SuiteNotFoundError } from './suite.js';
 
@@ -53,6 +55,30 @@ function runPytest(
     closeSync(out);
     child.on('error', reject);
     child.on('exit', (code) => resolveRun(code));
+  });
+}
+
+/** `pytest --collect-only -q` on the suite: the test IDs. */
+function collectTests(
+  python: string,
+  suiteDir: string,
+  env: NodeJS.ProcessEnv,
+  args: readonly string[],
+): Promise<string[]> {
+  return new Promise((resolveRun, reject) => {
+    execFile(
+      python,
+      ['-m', 'pytest', '-p', 'no:cacheprovider', '--collect-only', '-q', ...args],
+      { cwd: suiteDir, env, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const ids = parseCollected(stdout);
+        if (ids.length === 0) {
+          reject(
+            new Error(`pytest collected no test (${error?.message ?? ''}):\n${stdout}${stderr}`),
+          );
+        } else resolveRun(ids);
+      },
+    );
   });
 }
 
@@ -98,24 +124,48 @@ async function main(argv: readonly string[]): Promise<number> {
       cli: DEVNET_CLI,
       dir: runDir,
       nodes: commandLine.nodes,
+      blockTimeMs: commandLine.blockTimeMs,
       timeoutMs: 240_000,
     });
+    if (commandLine.minHeight > 0) {
+      const seed = (JSON.parse(readFileSync(devnet.file, 'utf8')) as { seed: { url: string } }).seed
+        .url;
+      process.stdout.write(`Waiting for the chain to reach height ${commandLine.minHeight}…\n`);
+      const height = await waitForHeight(
+        seed,
+        commandLine.minHeight,
+        Math.max(120_000, commandLine.minHeight * commandLine.blockTimeMs * 4),
+      );
+      process.stdout.write(`Chain at height ${height}.\n`);
+    }
     const reportFile = join(runDir, 'report.jsonl');
     const pytestLog = join(runDir, 'pytest.log');
-    process.stdout.write(`Devnet ready (${devnet.file}); running pytest…\n\n`);
-    const code = await runPytest(
-      commandLine.python,
-      suite.dir,
-      {
-        ...process.env,
-        PYTHONPATH: [SHIM_DIR, inheritedPythonPath].filter(Boolean).join(':'),
-        PYTHONDONTWRITEBYTECODE: '1',
-        MURMUR_DEVNET_JSON: devnet.file,
-        MURMUR_REPORT: reportFile,
-      },
-      commandLine.pytestArgs,
-      pytestLog,
+    const env = {
+      ...process.env,
+      PYTHONPATH: [SHIM_DIR, inheritedPythonPath].filter(Boolean).join(':'),
+      PYTHONDONTWRITEBYTECODE: '1',
+      MURMUR_DEVNET_JSON: devnet.file,
+      MURMUR_REPORT: reportFile,
+    };
+    const suiteDir = suite.dir;
+    const runs = planRuns(
+      await collectTests(commandLine.python, suiteDir, env, commandLine.pytestArgs),
+      (file) => readFileSync(join(suiteDir, file), 'utf8').includes('@pytest.fixture'),
     );
+    process.stdout.write(
+      `Devnet ready (${devnet.file}); running pytest (${runs.length} runs, one per test or per file whose tests share fixtures)…\n\n`,
+    );
+    let code: number | null = 0;
+    for (const run of runs) {
+      const exit = await runPytest(
+        commandLine.python,
+        suiteDir,
+        env,
+        [...commandLine.pytestArgs, ...run],
+        pytestLog,
+      );
+      if (exit !== 0) code = exit;
+    }
     const results = existsSync(reportFile) ? parseReport(readFileSync(reportFile, 'utf8')) : [];
     if (results.length === 0) {
       process.stdout.write(

@@ -7,6 +7,10 @@ export interface CommandLine {
   help: boolean;
   source: string;
   nodes: number;
+  /** The devnet ledger's block time. */
+  blockTimeMs: number;
+  /** The chain height to wait for before the suite runs. */
+  minHeight: number;
   python: string;
   keep: boolean;
   /** Extra arguments for pytest (after `--`). */
@@ -21,6 +25,12 @@ each test's result and "N passed, N failed, N skipped" last.
 
 Options:
   --nodes <n>      service nodes of the devnet (default 20: the suite expects swarms of 5 to 10)
+  --block-time-ms <n>
+                   block time of the devnet's ledger (default 100, so that it soon reaches
+                   the height below)
+  --min-height <n> wait until the chain is at this height before running the suite
+                   (default 1234: test_ifelse presumes a chain past height 1234, as
+                   Session's testnet is)
   --python <path>  the Python with pytest and PyNaCl (default /usr/bin/python3;
                    Debian: apt-get install python3-pytest python3-nacl)
   --keep           keep the run's directory (suite, devnet data and logs)
@@ -34,10 +44,12 @@ export class UsageError extends Error {
   readonly code = 'USAGE';
 }
 
-function positiveInteger(name: string, text: string | undefined): number {
+function integer(name: string, text: string | undefined, min: number, max: number): number {
   const value = Number(text);
-  if (text === undefined || !Number.isInteger(value) || value < 1 || value > 500) {
-    throw new UsageError(`${name} takes an integer from 1 to 500, got ${text ?? 'nothing'}`);
+  if (text === undefined || !Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(
+      `${name} takes an integer from ${min} to ${max}, got ${text ?? 'nothing'}`,
+    );
   }
   return value;
 }
@@ -48,6 +60,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     help: false,
     source: '',
     nodes: 20,
+    blockTimeMs: 100,
+    minHeight: 1234,
     python: '/usr/bin/python3',
     keep: false,
     pytestArgs: [],
@@ -61,8 +75,12 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
     if (arg === '-h' || arg === '--help') result.help = true;
     else if (arg === '--keep') result.keep = true;
-    else if (arg === '--nodes') result.nodes = positiveInteger('--nodes', argv[++i]);
-    else if (arg === '--python') {
+    else if (arg === '--nodes') result.nodes = integer('--nodes', argv[++i], 1, 500);
+    else if (arg === '--block-time-ms') {
+      result.blockTimeMs = integer('--block-time-ms', argv[++i], 50, 60_000);
+    } else if (arg === '--min-height') {
+      result.minHeight = integer('--min-height', argv[++i], 0, 1_000_000);
+    } else if (arg === '--python') {
       const value = argv[++i];
       if (value === undefined || value === '') throw new UsageError('--python takes a path');
       result.python = value;

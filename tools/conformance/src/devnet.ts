@@ -5,6 +5,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { Agent, request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 
 /** A running devnet. */
@@ -23,6 +25,8 @@ export interface StartDevnetOptions {
   cli: string;
   dir: string;
   nodes: number;
+  /** The ledger's block time (`up --block-time-ms`). */
+  blockTimeMs: number;
   timeoutMs: number;
 }
 
@@ -51,6 +55,8 @@ export async function startDevnet(options: StartDevnetOptions): Promise<RunningD
       String(options.nodes),
       '--base-port',
       '0',
+      '--block-time-ms',
+      String(options.blockTimeMs),
       '--dir',
       join(options.dir, 'devnet'),
     ],
@@ -90,5 +96,73 @@ export async function startDevnet(options: StartDevnetOptions): Promise<RunningD
       throw new Error(`the devnet was not ready within ${options.timeoutMs} ms; see ${logFile}`);
     }
     await sleep(250);
+  }
+}
+
+/** A devnet's seed endpoint may be https with a self-signed certificate: not checked, here only. */
+const insecureAgent = new Agent({ rejectUnauthorized: false });
+
+/** The chain height the seed endpoint at `url` reports (JSON-RPC `get_service_nodes`). */
+export function seedHeight(url: string, timeoutMs = 10_000): Promise<number> {
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'get_service_nodes',
+    params: { limit: 1 },
+  });
+  return new Promise((resolveHeight, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(
+      target,
+      {
+        method: 'POST',
+        timeout: timeoutMs,
+        headers: { 'content-type': 'application/json' },
+        ...(target.protocol === 'https:' ? { agent: insecureAgent } : {}),
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => {
+          try {
+            const height = (JSON.parse(text) as { result?: { height?: unknown } }).result?.height;
+            if (typeof height !== 'number') throw new Error('no height in the answer');
+            resolveHeight(height);
+          } catch (error) {
+            reject(
+              new Error(
+                `the seed endpoint ${url} answered ${response.statusCode} without a height: ${(error as Error).message}`,
+              ),
+            );
+          }
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`the seed endpoint ${url} did not answer`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Waits until the seed endpoint at `url` reports a height of at least `height`. */
+export async function waitForHeight(
+  url: string,
+  height: number,
+  timeoutMs: number,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const current = await seedHeight(url);
+    if (current >= height) return current;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the devnet's chain was at height ${current}, not ${height}, after ${timeoutMs} ms`,
+      );
+    }
+    await sleep(1_000);
   }
 }

@@ -2,7 +2,13 @@
  * `@murmur/conformance`: runs Session's storage-server test suite against a Murmur devnet.
  */
 export { type CommandLine, parseCommandLine, USAGE, UsageError } from './command-line.js';
-export { type RunningDevnet, type StartDevnetOptions, startDevnet } from './devnet.js';
+export {
+  type RunningDevnet,
+  type StartDevnetOptions,
+  seedHeight,
+  startDevnet,
+  waitForHeight,
+} from './devnet.js';
 export {
   formatResults,
   formatTally,
