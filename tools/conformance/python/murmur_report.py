@@ -10,8 +10,15 @@ def _message(report):
         return str(report.longrepr[2]).removeprefix("Skipped: ")
     if report.failed:
         text = str(report.longrepr)
-        lines = [line for line in text.splitlines() if line.startswith("E ")]
-        return (lines[0][1:].strip() if lines else text.strip().splitlines()[-1])[:300]
+        lines = text.splitlines()
+        errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+        failing = [line[1:].strip() for line in lines if line.startswith("> ")]
+        crash = getattr(report.longrepr, "reprcrash", None)
+        where = f" at {os.path.basename(crash.path)}:{crash.lineno}" if crash is not None else ""
+        first = errors[0] if errors else (lines[-1].strip() if lines else "failed")
+        # A bare `assert` says only "AssertionError": name the line that failed.
+        detail = f"{first}{where}" + (f": {failing[-1]}" if failing and len(errors) <= 1 else "")
+        return detail[:400]
     return ""
 
 
