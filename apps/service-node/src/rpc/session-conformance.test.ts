@@ -5,11 +5,18 @@
  * answer, the unrevoke list without the revoke cap, and `ifelse`.
  */
 // biome-ignore-all lint/suspicious/noThenProperty: `then` is the name Session's `ifelse` gives its branch.
-import { bytesToHex, HARDFORK, STORAGE_SERVER_VERSION } from '@murmur/wire';
+import {
+  bytesToHex,
+  HARDFORK,
+  type Logger,
+  STORAGE_SERVER_VERSION,
+  silentLogger,
+} from '@murmur/wire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AnswerBody, expectRefusal, okBody } from '../test-support/assertions.js';
 import { createHarness, type Harness, OWN_SWARM, TEST_NOW } from '../test-support/harness.js';
 import type { RpcResult } from './context.js';
+import { createRpcDispatcher } from './dispatcher.js';
 
 let h: Harness;
 
@@ -200,6 +207,29 @@ describe('Session’s error texts', () => {
       status: 401,
       body: 'retrieve signature verification failed',
     });
+  });
+});
+
+describe('the reason behind Session’s text', () => {
+  it('goes to the node’s log, not to the answer', async () => {
+    const lines: {
+      fields: { method?: string; status?: number; reason?: string };
+      message: string;
+    }[] = [];
+    const record = ((fields: { reason?: string }, message: string) => {
+      lines.push({ fields, message });
+    }) as Logger['debug'];
+    const logger: Logger = { ...silentLogger(), debug: record };
+    const dispatcher = createRpcDispatcher({ ...h.context, logger });
+    const alice = h.account();
+    const mallory = h.account();
+    // Signed by Mallory, who claims her key for Alice's account.
+    const forged = h.sign('retrieve', mallory, { namespace: 0, timestamp: TEST_NOW });
+    const result = await dispatcher.call('retrieve', { ...forged, pubkey: alice.sessionId });
+    expect(result).toEqual({ status: 401, body: 'retrieve signature verification failed' });
+    const refusal = lines.find((line) => line.message === 'storage RPC refused');
+    expect(refusal?.fields).toMatchObject({ method: 'retrieve', status: 401 });
+    expect(refusal?.fields.reason).toMatch(/`pubkey_ed25519` does not belong to `pubkey`/);
   });
 });
 
