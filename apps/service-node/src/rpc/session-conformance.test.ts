@@ -233,6 +233,37 @@ describe('the reason behind Session’s text', () => {
   });
 });
 
+describe('an unexpected failure', () => {
+  it('answers 500 "request failed", as Session’s server, and logs the cause', async () => {
+    const errors: unknown[] = [];
+    const logger: Logger = {
+      ...silentLogger(),
+      error: ((fields: unknown) => {
+        errors.push(fields);
+      }) as Logger['error'],
+    };
+    const broken = new Proxy(h.store, {
+      get(target, key) {
+        if (key === 'retrieve') {
+          return () => {
+            throw new Error('disk gone');
+          };
+        }
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const dispatcher = createRpcDispatcher({ ...h.context, store: broken, logger });
+    const alice = h.account();
+    const signed = h.sign('retrieve', alice, { namespace: 0, timestamp: TEST_NOW });
+    expect(await dispatcher.call('retrieve', { ...signed, pubkey: alice.sessionId })).toEqual({
+      status: 500,
+      body: 'request failed',
+    });
+    expect(errors).toHaveLength(1);
+  });
+});
+
 describe('get_expiries', () => {
   it('answers expiries alone, as Session’s server', async () => {
     const alice = h.account();

@@ -42,6 +42,8 @@ const CLOCK: Readonly<Record<string, string>> = Object.freeze({
 const STORE_SIGNATURE_CLOCK = 'store signature timestamp too far from current time';
 /** `store` with a TTL or expiry out of range (403). */
 const TTL_INVALID = 'Provided expiry/TTL is not valid.';
+/** A request whose handling failed unexpectedly (500). */
+const REQUEST_FAILED = 'request failed';
 /** The prefix of every 400 for request parameters Session cannot parse. */
 const INVALID_REQUEST = 'invalid request: ';
 /** Session's batch texts. */
@@ -152,16 +154,19 @@ function fieldOf(error: MurmurError): string {
 
 /**
  * The body Session's server answers for `error` in `method` (`"request"` for a body that is not
- * a request at all), or undefined to keep the answer `responseFromError` gives (421, 503, 500,
- * 404, ...). `raw` is the request's parameters as sent.
+ * a request at all), or undefined to keep the answer `responseFromError` gives (421, 503, 404,
+ * ...). `raw` is the request's parameters as sent.
  */
 export function sessionErrorBody(
   error: unknown,
   method: string,
   raw: Record<string, unknown> = {},
 ): string | undefined {
-  if (!MurmurError.isInstance(error)) return undefined;
+  // Session's handler answers any exception "request failed" (500); nothing about it leaves the node.
+  if (!MurmurError.isInstance(error)) return REQUEST_FAILED;
   switch (error.code) {
+    case 'INTERNAL':
+      return REQUEST_FAILED;
     case 'BAD_SIGNATURE':
       return SIGNATURE_FAILED[method];
     case 'CLOCK_OUT_OF_SYNC':
