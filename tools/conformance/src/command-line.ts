@@ -36,7 +36,8 @@ Options:
   --keep           keep the run's directory (suite, devnet data and logs)
   -h, --help       this text
 
-Exit code 0 when no test failed, 1 when one did or the run could not start, 2 for a usage error.
+Exit code 0 when no test failed but those documented as the suite's own (docs/PROTOCOL.md),
+1 when another did or the run could not start, 2 for a usage error.
 `;
 
 /** A usage error. */

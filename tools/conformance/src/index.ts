@@ -10,12 +10,14 @@ export {
   waitForHeight,
 } from './devnet.js';
 export {
+  DOCUMENTED_FAILURES,
   formatResults,
   formatTally,
   parseReport,
   type Tally,
   type TestResult,
   tally,
+  undocumentedFailures,
 } from './report.js';
 export {
   type ExtractedSuite,

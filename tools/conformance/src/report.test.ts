@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatResults, formatTally, parseReport, tally } from './report.js';
+import { formatResults, formatTally, parseReport, tally, undocumentedFailures } from './report.js';
 
 const LINES = [
   '{"test": "test_a.py::test_one", "outcome": "passed", "message": ""}',
@@ -26,6 +26,16 @@ describe('report', () => {
       'SKIP  test_b.py::test_bt  (OMQ-only: bencoded body)',
     ]);
     expect(formatTally(tally(results))).toBe('1 passed, 1 failed, 1 skipped');
+  });
+
+  it('tells the failures documented as the suite’s own from the others', () => {
+    const results = parseReport(LINES);
+    const documented = { 'test_a.py::test_two': 'a wrong assertion' };
+    expect(formatResults(results, documented)[1]).toBe(
+      'FAIL  test_a.py::test_two  (AssertionError: assert 2 == 1)  [documented: a wrong assertion]',
+    );
+    expect(undocumentedFailures(results, documented)).toEqual([]);
+    expect(undocumentedFailures(results, {}).map((r) => r.test)).toEqual(['test_a.py::test_two']);
   });
 
   it('names the line that is not a result', () => {

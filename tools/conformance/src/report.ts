@@ -61,14 +61,40 @@ const LABEL: Record<TestResult['outcome'], string> = {
   skipped: 'SKIP',
 };
 
+/**
+ * Failures of the suite's own making, documented in docs/PROTOCOL.md: the test and why Murmur is
+ * not bent to it.
+ */
+export const DOCUMENTED_FAILURES: Readonly<Record<string, string>> = Object.freeze({
+  'test_expire.py::test_expire_shorten_extend':
+    'its last assertion contradicts its own retrieve; Session’s server fails it too (docs/PROTOCOL.md)',
+});
+
 /** One line per test (`PASS test_x.py::test_y`, with the reason for failures and skips). */
-export function formatResults(results: readonly TestResult[]): string[] {
+export function formatResults(
+  results: readonly TestResult[],
+  documented: Readonly<Record<string, string>> = DOCUMENTED_FAILURES,
+): string[] {
   return results.map((result) => {
     const head = `${LABEL[result.outcome]}  ${result.test}`;
+    const note =
+      result.outcome === 'failed' && documented[result.test] !== undefined
+        ? `  [documented: ${documented[result.test]}]`
+        : '';
     return result.message === '' || result.outcome === 'passed'
       ? head
-      : `${head}  (${result.message})`;
+      : `${head}  (${result.message})${note}`;
   });
+}
+
+/** The failures that are not documented as the suite's own. */
+export function undocumentedFailures(
+  results: readonly TestResult[],
+  documented: Readonly<Record<string, string>> = DOCUMENTED_FAILURES,
+): TestResult[] {
+  return results.filter(
+    (result) => result.outcome === 'failed' && documented[result.test] === undefined,
+  );
 }
 
 /** The closing line: `N passed, N failed, N skipped`. */
