@@ -78,15 +78,15 @@ describe('POST /storage_rpc/v1', () => {
     const cases: [string | Buffer, number, RegExp][] = [
       ['', 400, /invalid json/],
       ['{', 400, /invalid json/],
-      [Buffer.from([0xc3, 0x28]), 400, /UTF-8/],
-      ['{"method":"frobnicate","params":{}}', 400, /unknown method `frobnicate`/],
+      [Buffer.from([0xc3, 0x28]), 400, /^invalid json$/],
+      ['{"method":"frobnicate","params":{}}', 400, /^no method frobnicate$/],
       [
         JSON.stringify({
           method: 'store',
           params: { pubkey: '05', timestamp: TEST_NOW, ttl: 60_000, data: 'aGk=' },
         }),
         400,
-        /`pubkey` must be/,
+        /^invalid request: Pubkey must be 66 hex digits \(33 bytes\) long$/,
       ],
       [
         JSON.stringify({
@@ -102,7 +102,7 @@ describe('POST /storage_rpc/v1', () => {
           params: { pubkey: alice.sessionId, timestamp: TEST_NOW, signature: 'A'.repeat(86) },
         }),
         401,
-        /pubkey_ed25519/,
+        /^delete_all signature verification failed$/,
       ],
     ];
     for (const [payload, status, message] of cases) {

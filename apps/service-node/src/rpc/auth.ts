@@ -1,9 +1,11 @@
 /**
  * Checking who signed a storage RPC request, as Session's storage server does:
  *
- * - a `05` account (Session ID, an X25519 key) signs with its Ed25519 key, given as
- *   `pubkey_ed25519`; the node checks that this key converts to the account's X25519 key;
- * - any other account (`03` groups, ...) signs with the 32 key bytes of the pubkey itself;
+ * - a `05` account (Session ID, an X25519 key) that gives `pubkey_ed25519` signs with that
+ *   Ed25519 key; the node checks that this key converts to the account's X25519 key;
+ * - any other account (`03` groups, ...), and a `05` account without `pubkey_ed25519`, signs
+ *   with the 32 key bytes of the pubkey itself (Session's `verify_signature` in
+ *   `oxenss/rpc/request_handler.cpp` does the same: the bytes are taken as an Ed25519 key);
  * - a subaccount signs with the key inside its token, which the account signed
  *   (`subaccount_sig`), which carries the permissions the method needs and which the account has
  *   not revoked.
@@ -187,13 +189,7 @@ function prepareSignature(
   const pubkey = account.pubkey;
   const keyBytes = hexToBytes(pubkey.slice(2), { length: 32, field: 'pubkey' });
   let ownerKey: Uint8Array;
-  if (pubkey.startsWith('05')) {
-    if (account.pubkey_ed25519 === undefined) {
-      throw new BadSignatureError(
-        `${method}: \`pubkey_ed25519\` is required to check the signature of a 05 pubkey`,
-        { details: { field: 'pubkey_ed25519' } },
-      );
-    }
+  if (pubkey.startsWith('05') && account.pubkey_ed25519 !== undefined) {
     ownerKey = hexToBytes(account.pubkey_ed25519, { length: 32, field: 'pubkey_ed25519' });
     // The conversion costs about as much as the signature check: remember the pairs that matched.
     const pair = `${account.pubkey_ed25519.toLowerCase()}${pubkey.slice(2).toLowerCase()}`;

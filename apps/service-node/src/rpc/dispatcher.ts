@@ -11,6 +11,7 @@ import {
   InternalError,
   InvalidInputError,
   isMetaRpcMethod,
+  MurmurError,
   NodeNotReadyError,
   parseRequestParams,
   type RpcMethod,
@@ -33,12 +34,14 @@ import { expire } from './methods/expire.js';
 import { expireAll } from './methods/expire-all.js';
 import { getExpiries } from './methods/get-expiries.js';
 import { getSwarm } from './methods/get-swarm.js';
+import { IFELSE_METHOD, parseIfElse, runIfElse } from './methods/ifelse.js';
 import { info } from './methods/info.js';
 import { oxendRequest } from './methods/oxend-request.js';
 import { retrieve } from './methods/retrieve.js';
 import { assertStoreDataSize, store } from './methods/store.js';
 import { changeRevocation } from './methods/subaccount.js';
 import type { SwarmWideMethod } from './replicator.js';
+import { sessionErrorBody } from './session-errors.js';
 
 const envelopeChecker = createChecker(StorageRpcRequestSchema);
 
@@ -106,17 +109,32 @@ export function createRpcDispatcher(
 ): RpcDispatcher {
   const { logger, clock } = context;
 
-  function errorResult(error: unknown, method: string, now: number): RpcResult {
+  /**
+   * The answer for an error: its status, and Session's own body text where Session's server has
+   * one (`sessionErrorBody`); Murmur's more detailed reason goes to the log only.
+   */
+  function errorResult(
+    error: unknown,
+    method: string,
+    now: number,
+    raw?: Record<string, unknown>,
+  ): RpcResult {
     const answer = responseFromError(error, { method, now, hardfork: context.hardfork });
+    const body = sessionErrorBody(error, method, raw) ?? answer.body;
     if (answer.status >= 500) {
       logger.error({ err: error, method, status: answer.status }, 'storage RPC failed');
     } else {
       logger.debug(
-        { method, status: answer.status, reason: error instanceof Error ? error.message : '' },
+        {
+          method,
+          status: answer.status,
+          reason: error instanceof Error ? error.message : '',
+          details: MurmurError.isInstance(error) ? error.details : undefined,
+        },
         'storage RPC refused',
       );
     }
-    return { status: answer.status, body: answer.body };
+    return { status: answer.status, body };
   }
 
   function checkResponse(method: RpcMethod, result: RpcResult): void {
@@ -200,9 +218,36 @@ export function createRpcDispatcher(
       // A forwarded copy answers one member's result, not the whole answer.
       if (!call.forwarded) checkResponse(method, result);
     } catch (error) {
-      result = errorResult(error, method, call.now);
+      result = errorResult(error, method, call.now, call.raw);
     }
     init.observe?.(method, result.status, (performance.now() - started) / 1000);
+    return result;
+  }
+
+  /** `ifelse`: parsed (both branches checked) here, its branch run as a request of its own. */
+  async function ifElse(rawParams: unknown, options: RpcCallOptions): Promise<RpcResult> {
+    const now = clock.now();
+    const started = performance.now();
+    let result: RpcResult;
+    try {
+      const request = parseIfElse(rawParams, (method, params) => {
+        if (resolveRpcMethod(method) === undefined) return false;
+        parseRequestParams(method, params ?? {});
+        return true;
+      });
+      result = await runIfElse(
+        request,
+        {
+          hardfork: context.hardfork,
+          version: context.version,
+          height: context.network.snapshot()?.height ?? 0,
+        },
+        (branch) => call(branch.method, branch.params, { signal: options.signal }),
+      );
+    } catch (error) {
+      result = errorResult(error, IFELSE_METHOD, now);
+    }
+    init.observe?.(IFELSE_METHOD, result.status, (performance.now() - started) / 1000);
     return result;
   }
 
@@ -211,6 +256,7 @@ export function createRpcDispatcher(
     rawParams: unknown,
     options: RpcCallOptions & { forwarded?: boolean } = {},
   ): Promise<RpcResult> {
+    if (method === IFELSE_METHOD && options.forwarded !== true) return ifElse(rawParams, options);
     const now = clock.now();
     const resolved = resolveRpcMethod(method);
     try {
@@ -235,7 +281,7 @@ export function createRpcDispatcher(
         signal: options.signal,
       });
     } catch (error) {
-      const result = errorResult(error, resolved ?? method, now);
+      const result = errorResult(error, resolved ?? method, now, asObject(rawParams ?? {}));
       init.observe?.(resolved ?? 'unknown', result.status, 0);
       return result;
     }

@@ -16,7 +16,8 @@ import {
   TimestampSchema,
 } from './common.js';
 
-const TokensSchema = Type.Union(
+/** `revoke`: at most 50 tokens per request (Session: "cannot revoke more than 50 subaccounts at once"). */
+const RevokeTokensSchema = Type.Union(
   [
     SubaccountTokenSchema,
     Type.Array(SubaccountTokenSchema, { minItems: 1, maxItems: MAX_REVOKED_SUBACCOUNTS }),
@@ -26,12 +27,21 @@ const TokensSchema = Type.Union(
   },
 );
 
+/**
+ * `unrevoke`: any number of tokens, as Session's server takes (only `revoke` is capped; the
+ * request body limit bounds this list).
+ */
+const UnrevokeTokensSchema = Type.Union(
+  [SubaccountTokenSchema, Type.Array(SubaccountTokenSchema, { minItems: 1 })],
+  { description: 'a subaccount token or a non-empty list of tokens (base64 or hex)' },
+);
+
 /** What a `revoke_subaccount` request carries. Signed over `"revoke_subaccount" || timestamp || tokens`. */
 export const RevokeSubaccountParamsSchema = Type.Object(
   {
     pubkey: PubkeySchema,
     pubkey_ed25519: OptionalNullable(Ed25519PubkeySchema),
-    revoke: TokensSchema,
+    revoke: RevokeTokensSchema,
     timestamp: TimestampSchema,
     signature: SignatureSchema,
   },
@@ -43,7 +53,7 @@ export const UnrevokeSubaccountParamsSchema = Type.Object(
   {
     pubkey: PubkeySchema,
     pubkey_ed25519: OptionalNullable(Ed25519PubkeySchema),
-    unrevoke: TokensSchema,
+    unrevoke: UnrevokeTokensSchema,
     timestamp: TimestampSchema,
     signature: SignatureSchema,
   },

@@ -4,7 +4,7 @@
  */
 import { assertSignatureTimestamp, type GetExpiriesParams } from '@murmur/wire';
 import { SubaccountAccess, verifyRequestSignature } from '../auth.js';
-import { networkFields, type RpcCall, type RpcContext, type RpcResult } from '../context.js';
+import type { RpcCall, RpcContext, RpcResult } from '../context.js';
 
 /** `get_expiries`. */
 export async function getExpiries(
@@ -21,8 +21,6 @@ export async function getExpiries(
   });
   const all = params.messages.length === 1 && params.messages[0] === 'all';
   const found = context.store.getExpiries(params.pubkey, all ? 'all' : params.messages, call.now);
-  return {
-    status: 200,
-    body: { expiries: Object.fromEntries(found), ...networkFields(context, call.now) },
-  };
+  // Session's server answers `expiries` alone (no `t`, no `hf`).
+  return { status: 200, body: { expiries: Object.fromEntries(found) } };
 }

@@ -150,7 +150,11 @@ describe('retrieve', () => {
         timestamp: TEST_NOW,
         ...h.sign('retrieve', bob, { namespace: 0, timestamp: TEST_NOW }),
       };
-      expectRefusal(await h.dispatcher.call('retrieve', forged), 401, /does not belong/);
+      expectRefusal(
+        await h.dispatcher.call('retrieve', forged),
+        401,
+        /^retrieve signature verification failed$/,
+      );
       const wrongNamespace = {
         ...signedRetrieve(),
         namespace: 2,
@@ -179,9 +183,12 @@ describe('retrieve', () => {
         ],
         [
           { pubkey: alice.sessionId, signature: signedRetrieve().signature },
-          /`timestamp` is required/,
+          /^invalid request: Required field 'timestamp' missing$/,
         ],
-        [signedRetrieve({ pubkey_ed25519: 'zz' }), /`pubkey_ed25519`/],
+        [
+          signedRetrieve({ pubkey_ed25519: 'zz' }),
+          /^invalid request: Invalid pubkey_ed25519: expected 64 hex char or 32 byte pubkey$/,
+        ],
       ];
       for (const [params, message] of cases) {
         await expectStoreUnchanged(h.store, async () =>

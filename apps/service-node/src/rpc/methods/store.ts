@@ -7,6 +7,7 @@ import {
   assertSignatureTimestamp,
   assertStoreClock,
   assertStoreTtl,
+  ClockOutOfSyncError,
   isPublicOutbox,
   MAX_MESSAGE_BASE64_LENGTH,
   MAX_MESSAGE_BYTES,
@@ -60,7 +61,15 @@ export async function store(
       );
     }
     const signedAt = params.sig_timestamp ?? params.timestamp;
-    assertSignatureTimestamp('store signature', signedAt, now, { forwarded: call.forwarded });
+    try {
+      assertSignatureTimestamp('store signature', signedAt, now, { forwarded: call.forwarded });
+    } catch (cause) {
+      // The signature's time, not the message's: Session answers its own text for it.
+      throw new ClockOutOfSyncError(
+        `store: signature timestamp ${signedAt} is too far from the node's clock (${now})`,
+        { cause, details: { field: 'sig_timestamp', timestamp: signedAt, now } },
+      );
+    }
     const check = {
       method: 'store' as const,
       signed: { namespace: params.namespace, sig_timestamp: signedAt },

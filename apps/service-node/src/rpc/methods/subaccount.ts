@@ -17,7 +17,8 @@ import type { RpcCall, RpcContext, RpcResult } from '../context.js';
 import { runSwarmWide } from '../swarm-wide.js';
 
 function tokenBytes(method: string, tokens: readonly string[]): Uint8Array[] {
-  if (tokens.length > MAX_REVOKED_SUBACCOUNTS) {
+  // Only `revoke` is capped, as on Session's server; an unrevoke may name any number of tokens.
+  if (method === 'revoke_subaccount' && tokens.length > MAX_REVOKED_SUBACCOUNTS) {
     throw new InvalidInputError(
       `${method}: at most ${MAX_REVOKED_SUBACCOUNTS} tokens per request, got ${tokens.length}`,
     );
