@@ -13,6 +13,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +25,15 @@ import { extractSuite, locateSuite, SuiteNotFoundError } from './suite.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SHIM_DIR = resolve(HERE, '..', 'python');
-const DEVNET_CLI = resolve(HERE, '..', '..', '..', 'apps', 'devnet', 'dist', 'cli.js');
+// The devnet program, found through the declared dependency on @murmur/devnet (its `bin`), never
+// by walking the monorepo's folders.
+const DEVNET_PACKAGE = createRequire(import.meta.url).resolve('@murmur/devnet/package.json');
+const DEVNET_CLI = resolve(
+  dirname(DEVNET_PACKAGE),
+  (JSON.parse(readFileSync(DEVNET_PACKAGE, 'utf8')) as { bin: Record<string, string> }).bin[
+    'murmur-devnet'
+  ] ?? 'dist/cli.js',
+);
 
 function checkPython(python: string): Promise<string | undefined> {
   return new Promise((resolveCheck) => {
