@@ -36,7 +36,7 @@ describe('wire vectors', () => {
     (_index, { input, hex }) => {
       const bytes = encodeContent(input);
       expect(bytesToHex(bytes)).toBe(hex);
-      const expected: Record<string, unknown> = {
+      const expected: { kind: 'text'; text: string; sentAt: number; displayName?: string } = {
         kind: 'text',
         text: input.text,
         sentAt: input.sentAt,
