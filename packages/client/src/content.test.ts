@@ -1,6 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import { bytesToBase64, MurmurError, PayloadMalformedError } from '@murmur/wire';
+import {
+  bytesToBase64,
+  bytesToHex,
+  InvalidInputError,
+  MurmurError,
+  PayloadMalformedError,
+} from '@murmur/wire';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -216,6 +224,83 @@ describe('content and envelope', () => {
       w.tag(1, WireType.Varint).uint32(1).tag(2, WireType.LengthDelimited).bytes(new Uint8Array()),
     );
     expect(() => decodeEnvelope(noBody)).toThrow(/no body/);
+  });
+
+  it('writes envelopes as libsession-util does: sourceDevice 1 and a 64-byte proSig, fields in number order', () => {
+    const ciphertext = Uint8Array.from({ length: 200 }, (_, index) => index);
+    const proSig = Uint8Array.from({ length: 64 }, (_, index) => 255 - index);
+    const envelope = raw((w) =>
+      w
+        .tag(1, WireType.Varint)
+        .uint32(6)
+        .tag(5, WireType.Varint)
+        .uint64(1_732_600_000_000n)
+        .tag(7, WireType.Varint)
+        .uint32(1)
+        .tag(8, WireType.LengthDelimited)
+        .bytes(ciphertext)
+        .tag(11, WireType.LengthDelimited)
+        .bytes(proSig),
+    );
+    const request = raw((w) =>
+      w
+        .tag(1, WireType.LengthDelimited)
+        .string('')
+        .tag(2, WireType.LengthDelimited)
+        .string('')
+        .tag(3, WireType.LengthDelimited)
+        .bytes(envelope)
+        .tag(4, WireType.Varint)
+        .uint64(0n),
+    );
+    const expected = raw((w) =>
+      w.tag(1, WireType.Varint).uint32(1).tag(2, WireType.LengthDelimited).bytes(request),
+    );
+    const bytes = encodeEnvelope(ciphertext, 1_732_600_000_000, proSig);
+    expect(bytes).toEqual(expected);
+    expect(decodeEnvelope(bytes)).toEqual({
+      type: 6,
+      timestamp: 1_732_600_000_000,
+      content: ciphertext,
+    });
+    expect(() => encodeEnvelope(ciphertext, 1, new Uint8Array(63))).toThrow(InvalidInputError);
+  });
+
+  it("is docs/PROTOCOL.md's message-wrapping example byte for byte", () => {
+    const protocol = readFileSync(
+      fileURLToPath(new URL('../../../docs/PROTOCOL.md', import.meta.url)),
+      'utf8',
+    );
+    const block = /<!-- example: message-wrapping -->\s*```hex\n([\s\S]*?)```/.exec(protocol)?.[1];
+    expect(block).toBeDefined();
+    const bytes = encodeEnvelope(
+      Uint8Array.from([1, 2, 3]),
+      1_732_600_000_000,
+      new Uint8Array(64).fill(0xaa),
+    );
+    expect(bytesToHex(bytes)).toBe(block?.replace(/\s+/g, ''));
+  });
+
+  it('seals every message with a fresh proSig decoy that reads like a real signature', () => {
+    const alice = crypto.generateIdentity();
+    const bob = crypto.generateIdentity();
+    const seen = new Set<string>();
+    for (let round = 0; round < 5; round++) {
+      const sealed = sealTextMessage(crypto, alice, bob.sessionId, { text: 'hi', sentAt: 1 });
+      const request = decodeMessage(WebSocketMessageSchema, sealed.bytes).request;
+      const envelope = decodeMessage(EnvelopeSchema, request?.body ?? new Uint8Array());
+      expect(envelope.sourceDevice).toBe(1);
+      expect(envelope.proSig).toHaveLength(64);
+      // R is a point of Ed25519's prime-order subgroup, as in a real signature.
+      expect(() => crypto.ed25519PublicKeyToX25519(envelope.proSig.subarray(0, 32))).not.toThrow();
+      seen.add(bytesToBase64(envelope.proSig));
+      expect(openStoredMessage(crypto, bob, sealed.data).content).toEqual({
+        kind: 'text',
+        text: 'hi',
+        sentAt: 1,
+      });
+    }
+    expect(seen.size).toBe(5);
   });
 
   it('never throws anything but typed errors on random stored data (property)', () => {

@@ -1,14 +1,16 @@
 /**
  * How a text message is wrapped on the wire, as Session does it for one-to-one messages
- * (SESSION-FACTS section 2; field numbers from session-desktop `protos/SignalService.proto` and
- * libsession-util `proto/WebSocketResources.proto`), so that a Session-compatible reader can
- * parse what Murmur stores:
+ * (libsession-util `encode_for_destination` in `src/session_protocol.cpp`, which every Session
+ * client calls; the schema is `proto/session.proto`), so that Murmur's stored messages read like
+ * Session's and a Session-compatible reader can parse them (docs/PROTOCOL.md, "Message
+ * wrapping"):
  *
  * ```
  * Content { dataMessage(1): DataMessage { body(1), profile(101) { displayName(1) } },
  *           sigTimestamp(15) }
  *   → padMessage → encryptForRecipient (Session Protocol v1)
- *   → Envelope { type(1) = SESSION_MESSAGE 6, timestamp(5), sourceDevice(7) = 1, content(8) }
+ *   → Envelope { type(1) = SESSION_MESSAGE 6, timestamp(5), sourceDevice(7) = 1, content(8),
+ *                proSig(11) = 64-byte decoy }
  *   → WebSocketMessage { type(1) = REQUEST 1,
  *        request(2): WebSocketRequestMessage { verb(1) "", path(2) "", body(3), requestId(4) 0 } }
  *   → base64 in the store's `data`.
@@ -21,7 +23,12 @@
 
 import { isFieldSet } from '@bufbuild/protobuf';
 import type { Identity, MurmurCrypto } from '@murmur/crypto';
-import { base64ToBytes, bytesToBase64, PayloadMalformedError } from '@murmur/wire';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  InvalidInputError,
+  PayloadMalformedError,
+} from '@murmur/wire';
 import {
   ContentSchema,
   DataMessageSchema,
@@ -108,13 +115,32 @@ export function decodeContent(bytes: Uint8Array): DecodedContent {
   return out;
 }
 
-/** The `WebSocketMessage` bytes around an encrypted content: what goes (base64) into `data`. */
-export function encodeEnvelope(ciphertext: Uint8Array, timestamp: number): Uint8Array {
+/** `Envelope.proSig`'s length: an Ed25519 signature. */
+export const PRO_SIGNATURE_LENGTH = 64;
+
+/**
+ * The `WebSocketMessage` bytes around an encrypted content: what goes (base64) into `data`.
+ * `proSig` is the 64-byte `Envelope.proSig` ({@link sealTextMessage} passes the decoy Session
+ * writes for senders without Session Pro); without it the field is left out.
+ *
+ * @throws `InvalidInputError` for a `proSig` that is not 64 bytes.
+ */
+export function encodeEnvelope(
+  ciphertext: Uint8Array,
+  timestamp: number,
+  proSig?: Uint8Array,
+): Uint8Array {
+  if (proSig !== undefined && proSig.length !== PRO_SIGNATURE_LENGTH) {
+    throw new InvalidInputError(`proSig must be ${PRO_SIGNATURE_LENGTH} bytes`, {
+      details: { field: 'proSig' },
+    });
+  }
   const envelope = encodeMessage(EnvelopeSchema, {
     type: Envelope_Type.SESSION_MESSAGE,
     timestamp: BigInt(timestamp),
     sourceDevice: 1,
     content: ciphertext,
+    ...(proSig === undefined ? {} : { proSig }),
   });
   return encodeMessage(WebSocketMessageSchema, {
     type: WebSocketMessage_Type.REQUEST,
@@ -158,7 +184,8 @@ export interface SealedMessage {
 }
 
 /**
- * Seals a text message for a recipient: `Content` → pad → Session Protocol v1 → envelope.
+ * Seals a text message for a recipient: `Content` → pad → Session Protocol v1 → envelope (with
+ * a fresh `proSig` decoy, as Session writes for senders without Session Pro).
  *
  * @throws `InvalidSessionIdError` for a recipient that is not a valid Session ID.
  */
@@ -170,7 +197,7 @@ export function sealTextMessage(
 ): SealedMessage {
   const padded = crypto.padMessage(encodeContent(content));
   const ciphertext = crypto.encryptForRecipient(padded, sender, recipientSessionId);
-  const bytes = encodeEnvelope(ciphertext, content.sentAt);
+  const bytes = encodeEnvelope(ciphertext, content.sentAt, crypto.proSignatureDecoy());
   return { data: bytesToBase64(bytes), bytes };
 }
 

@@ -25,7 +25,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file session.proto.
  */
 export const file_session: GenFile = /*@__PURE__*/
-  fileDesc("Cg1zZXNzaW9uLnByb3RvEg5tdXJtdXIuc2Vzc2lvbiKxAQoQV2ViU29ja2V0TWVzc2FnZRIzCgR0eXBlGAEgASgOMiUubXVybXVyLnNlc3Npb24uV2ViU29ja2V0TWVzc2FnZS5UeXBlEjgKB3JlcXVlc3QYAiABKAsyJy5tdXJtdXIuc2Vzc2lvbi5XZWJTb2NrZXRSZXF1ZXN0TWVzc2FnZSIuCgRUeXBlEgsKB1VOS05PV04QABILCgdSRVFVRVNUEAESDAoIUkVTUE9OU0UQAiJWChdXZWJTb2NrZXRSZXF1ZXN0TWVzc2FnZRIMCgR2ZXJiGAEgASgJEgwKBHBhdGgYAiABKAkSDAoEYm9keRgDIAEoDBIRCglyZXF1ZXN0SWQYBCABKAQiqAEKCEVudmVsb3BlEisKBHR5cGUYASACKA4yHS5tdXJtdXIuc2Vzc2lvbi5FbnZlbG9wZS5UeXBlEhEKCXRpbWVzdGFtcBgFIAIoBBIUCgxzb3VyY2VEZXZpY2UYByABKA0SDwoHY29udGVudBgIIAEoDCI1CgRUeXBlEhMKD1NFU1NJT05fTUVTU0FHRRAGEhgKFENMT1NFRF9HUk9VUF9NRVNTQUdFEAciUQoHQ29udGVudBIwCgtkYXRhTWVzc2FnZRgBIAEoCzIbLm11cm11ci5zZXNzaW9uLkRhdGFNZXNzYWdlEhQKDHNpZ1RpbWVzdGFtcBgPIAEoBCJcCgtEYXRhTWVzc2FnZRIMCgRib2R5GAEgASgJEhEKCXRpbWVzdGFtcBgHIAEoBBIsCgdwcm9maWxlGGUgASgLMhsubXVybXVyLnNlc3Npb24uTG9raVByb2ZpbGUiIgoLTG9raVByb2ZpbGUSEwoLZGlzcGxheU5hbWUYASABKAk");
+  fileDesc("Cg1zZXNzaW9uLnByb3RvEg5tdXJtdXIuc2Vzc2lvbiKxAQoQV2ViU29ja2V0TWVzc2FnZRIzCgR0eXBlGAEgASgOMiUubXVybXVyLnNlc3Npb24uV2ViU29ja2V0TWVzc2FnZS5UeXBlEjgKB3JlcXVlc3QYAiABKAsyJy5tdXJtdXIuc2Vzc2lvbi5XZWJTb2NrZXRSZXF1ZXN0TWVzc2FnZSIuCgRUeXBlEgsKB1VOS05PV04QABILCgdSRVFVRVNUEAESDAoIUkVTUE9OU0UQAiJWChdXZWJTb2NrZXRSZXF1ZXN0TWVzc2FnZRIMCgR2ZXJiGAEgASgJEgwKBHBhdGgYAiABKAkSDAoEYm9keRgDIAEoDBIRCglyZXF1ZXN0SWQYBCABKAQiuAEKCEVudmVsb3BlEisKBHR5cGUYASACKA4yHS5tdXJtdXIuc2Vzc2lvbi5FbnZlbG9wZS5UeXBlEhEKCXRpbWVzdGFtcBgFIAIoBBIUCgxzb3VyY2VEZXZpY2UYByABKA0SDwoHY29udGVudBgIIAEoDBIOCgZwcm9TaWcYCyABKAwiNQoEVHlwZRITCg9TRVNTSU9OX01FU1NBR0UQBhIYChRDTE9TRURfR1JPVVBfTUVTU0FHRRAHIlEKB0NvbnRlbnQSMAoLZGF0YU1lc3NhZ2UYASABKAsyGy5tdXJtdXIuc2Vzc2lvbi5EYXRhTWVzc2FnZRIUCgxzaWdUaW1lc3RhbXAYDyABKAQiXAoLRGF0YU1lc3NhZ2USDAoEYm9keRgBIAEoCRIRCgl0aW1lc3RhbXAYByABKAQSLAoHcHJvZmlsZRhlIAEoCzIbLm11cm11ci5zZXNzaW9uLkxva2lQcm9maWxlIiIKC0xva2lQcm9maWxlEhMKC2Rpc3BsYXlOYW1lGAEgASgJ");
 
 /**
  * WebSocketResources.proto: the wrapper around every stored one-to-one message.
@@ -113,7 +113,9 @@ export const WebSocketRequestMessageSchema: GenMessage<WebSocketRequestMessage> 
   messageDesc(file_session, 1);
 
 /**
- * SessionProtos.Envelope.
+ * SessionProtos.Envelope. session-desktop's own copy reserves 7 (sourceDevice) and 10, but the
+ * bytes every Session client stores are written by libsession-util (encode_for_destination in
+ * src/session_protocol.cpp), whose schema still has sourceDevice and sets it to 1.
  *
  * @generated from message murmur.session.Envelope
  */
@@ -137,6 +139,13 @@ export type Envelope = Message<"murmur.session.Envelope"> & {
    * @generated from field: optional bytes content = 8;
    */
   content: Uint8Array;
+
+  /**
+   * Session Pro signature, or a 64-byte decoy when the sender has no Pro key.
+   *
+   * @generated from field: optional bytes proSig = 11;
+   */
+  proSig: Uint8Array;
 };
 
 /**

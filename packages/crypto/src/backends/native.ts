@@ -70,6 +70,22 @@ function createNativeBackend(sodium: SodiumNative, createHmac: CreateHmac): Sodi
       return out;
     },
 
+    ed25519ScalarRandom() {
+      const out = new Uint8Array(32);
+      sodium.crypto_core_ed25519_scalar_random(out);
+      return out;
+    },
+
+    ed25519ScalarMultBaseNoclamp(scalar) {
+      const out = new Uint8Array(32);
+      try {
+        sodium.crypto_scalarmult_ed25519_base_noclamp(out, scalar);
+      } catch {
+        return undefined;
+      }
+      return out;
+    },
+
     scalarMultBase(secretKey) {
       const out = new Uint8Array(32);
       sodium.crypto_scalarmult_base(out, secretKey);
