@@ -1,8 +1,9 @@
 /**
- * Terminal text without dependencies: ANSI colours (only on a terminal and when `NO_COLOR` is
+ * Terminal text: ANSI colours (only on a terminal and when `NO_COLOR` is
  * unset), the visible width of a styled string, and cutting a line to the terminal's width so
- * that a redrawn block never wraps.
+ * that a redrawn block never wraps. Tables are `@murmur/terminal`'s.
  */
+import { formatTable as layoutTable } from '@murmur/terminal';
 
 /** Where the launcher writes, and what it knows about that place. */
 export interface TerminalOutput {
@@ -109,26 +110,15 @@ export const CURSOR = Object.freeze({
   clearLine: '\r\u001b[2K',
 });
 
-/**
- * A table as lines: a header row and left-aligned columns two spaces apart (widths from the
- * visible text, so that coloured cells line up).
- */
+/** Lines of a table whose columns line up on visible text (`@murmur/terminal`'s `list` style). */
 export function formatTable(
   headers: readonly string[],
   rows: readonly (readonly string[])[],
   styles: Styles,
   indent = '  ',
 ): string[] {
-  const widths = headers.map((header, column) =>
-    Math.max(visibleWidth(header), ...rows.map((row) => visibleWidth(row[column] ?? ''))),
-  );
-  const line = (cells: readonly string[]) =>
-    `${indent}${cells
-      .map((cell, column) =>
-        column === cells.length - 1 ? cell : padVisible(cell, widths[column] ?? 0),
-      )
-      .join('  ')}`.trimEnd();
-  return [styles.dim(line(headers)), ...rows.map((row) => line(row))];
+  const columns = headers.map((header) => ({ header, align: 'left' as const }));
+  return layoutTable({ columns, rows }, 'list', { indent, header: styles.dim }).split('\n');
 }
 
 /** Seconds for people: `0.84 s`, `12.4 s`. */
