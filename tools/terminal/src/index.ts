@@ -1,7 +1,22 @@
 /**
  * @packageDocumentation
- * `@murmur/terminal`: what Murmur's command-line tools draw, in one place.
+ * `@murmur/terminal`: what Murmur's command-line tools draw, in one place: text styles and
+ * widths, tables (cli-table3) and progress (cli-progress).
  */
+export {
+  createProgressBar,
+  createStepList,
+  formatDuration,
+  type ProgressBar,
+  type ProgressBarComponents,
+  type ProgressBarInit,
+  type ProgressStream,
+  progressBar,
+  type StepEvent,
+  type StepList,
+  type StepListInit,
+  type StepState,
+} from './progress.js';
 export {
   type Column,
   formatTable,
@@ -9,3 +24,14 @@ export {
   type TableSpec,
   type TableStyle,
 } from './table.js';
+export {
+  colorsWanted,
+  createStyles,
+  formatSeconds,
+  padVisible,
+  type Styles,
+  stripAnsi,
+  type TerminalOutput,
+  truncateVisible,
+  visibleWidth,
+} from './text.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatTable } from './table.js';
+import { stripAnsi } from './text.js';
 
 const table = {
   title: 'Swarms',
@@ -67,7 +68,7 @@ describe('the list style', () => {
       'list',
       { header: (cell) => `<${cell}>` },
     );
-    expect(text.replace(/\u001b\[[0-9;]*m/g, '').split('\n')).toEqual([
+    expect(stripAnsi(text).split('\n')).toEqual([
       '  <a>  <b>        <c>',
       '  x    long cell  end',
       '  yy   z          end',
