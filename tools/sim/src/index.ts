@@ -21,14 +21,13 @@
 export {
   niceCeiling,
   niceTicks,
-  Raster,
-  type Rgb,
+  renderPng,
   renderSwarmChart,
+  SWARM_CHART_COLORS,
   type SwarmChartInput,
   type SwarmChartPoint,
 } from './chart.js';
 export { CLI_DEFAULTS, type CommandLine, parseCommandLine, USAGE } from './command-line.js';
-export { GLYPH_ADVANCE, GLYPH_HEIGHT, GLYPH_WIDTH, glyph, textWidth } from './font.js';
 export {
   coefficientOfVariation,
   type Distribution,
@@ -41,7 +40,6 @@ export {
   standardDeviation,
   summarizeSeries,
 } from './metrics.js';
-export { crc32, encodePng, PNG_SIGNATURE, type RgbImage } from './png.js';
 export {
   createProgressBar,
   formatDuration,

@@ -1,8 +1,21 @@
 /**
  * @packageDocumentation
  * `@murmur/terminal`: what Murmur's command-line tools draw, in one place: text styles and
- * widths, tables (cli-table3) and progress (cli-progress).
+ * widths, tables (cli-table3), progress (cli-progress) and charts (SVG, PNG by resvg).
  */
+export {
+  type BarChartSpec,
+  barChart,
+  groupThousands,
+  niceCeiling,
+  niceTicks,
+  renderPng,
+  type SeriesBand,
+  type SeriesChartSpec,
+  type SeriesLine,
+  type SeriesPanel,
+  seriesChart,
+} from './chart.js';
 export {
   createProgressBar,
   createStepList,
