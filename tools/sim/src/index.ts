@@ -18,6 +18,15 @@
  * process.stdout.write(formatSummary(result));
  * ```
  */
+
+export {
+  createProgressBar,
+  formatDuration,
+  type ProgressBar,
+  type ProgressBarComponents,
+  type ProgressBarInit,
+  type ProgressStream,
+} from '@murmur/terminal';
 export {
   niceCeiling,
   niceTicks,
@@ -40,14 +49,6 @@ export {
   standardDeviation,
   summarizeSeries,
 } from './metrics.js';
-export {
-  createProgressBar,
-  formatDuration,
-  type ProgressBar,
-  type ProgressBarComponents,
-  type ProgressBarInit,
-  type ProgressStream,
-} from './progress.js';
 export { createRandom, type Random, sample } from './random.js';
 export {
   type BlockRecord,

@@ -96,16 +96,22 @@ describe('createProgressBar', () => {
 });
 
 const plain = createStyles(false);
-const STEPS = ['ledger', 'wallets', 'registrations', 'processes', 'swarms', 'health'] as const;
-type Step = (typeof STEPS)[number];
-const LABELS: Record<Step, string> = {
-  ledger: 'Ledger',
-  wallets: 'Wallets',
-  registrations: 'Registrations',
-  processes: 'Node processes',
-  swarms: 'Swarms formed',
-  health: 'Health',
-};
+const NAMED = [
+  ['ledger', 'Ledger'],
+  ['wallets', 'Wallets'],
+  ['registrations', 'Registrations'],
+  ['processes', 'Node processes'],
+  ['swarms', 'Swarms formed'],
+  ['health', 'Health'],
+] as const;
+type Step = (typeof NAMED)[number][0];
+const STEPS = NAMED.map(([step]) => step);
+const LABELS = Object.fromEntries(NAMED) as Record<Step, string>;
+
+/** A step list of the six steps above. */
+function steps(stream: ReturnType<typeof fakeStream>['stream'], now: () => number, styles = plain) {
+  return createStepList({ steps: STEPS, labels: LABELS, output: stream, styles, now });
+}
 const START: StepEvent<Step>[] = [
   { step: 'ledger', status: 'start', detail: 'new chain' },
   { step: 'ledger', status: 'done', detail: 'http://127.0.0.1:22100 chain c', elapsedMs: 1_100 },
@@ -125,13 +131,7 @@ describe('progressBar', () => {
 describe('the step list', () => {
   it('prints plain start and end lines when not on a terminal', () => {
     const { stream, text } = fakeStream(false);
-    const list = createStepList({
-      steps: STEPS,
-      labels: LABELS,
-      output: stream,
-      styles: plain,
-      now: () => 0,
-    });
+    const list = steps(stream, () => 0);
     for (const event of START) list.onProgress(event);
     list.onProgress({ step: 'registrations', status: 'done', elapsedMs: 980 });
     list.onProgress({ step: 'health', status: 'start', total: 20 });
@@ -156,13 +156,7 @@ describe('the step list', () => {
   it('draws every step in place on a terminal, and its last frame at the end', () => {
     const { stream, text } = fakeStream(true, 100);
     let clock = 0;
-    const list = createStepList({
-      steps: STEPS,
-      labels: LABELS,
-      output: stream,
-      styles: plain,
-      now: () => clock,
-    });
+    const list = steps(stream, () => clock);
     for (const event of START) list.onProgress(event);
     clock = 2_500;
     list.finish();
@@ -180,13 +174,7 @@ describe('the step list', () => {
 
   it('never lets a line wrap, even at a narrow width', () => {
     const { stream, text } = fakeStream(true, 60);
-    const list = createStepList({
-      steps: STEPS,
-      labels: LABELS,
-      output: stream,
-      styles: createStyles(true),
-      now: () => 0,
-    });
+    const list = steps(stream, () => 0, createStyles(true));
     list.onProgress({ step: 'ledger', status: 'start', detail: 'x'.repeat(200) });
     list.finish();
     for (const line of stripAnsi(text()).split('\n')) {
@@ -196,13 +184,7 @@ describe('the step list', () => {
 
   it('keeps a failed step to the first line of its message', () => {
     const { stream, text } = fakeStream(true, 100);
-    const list = createStepList({
-      steps: STEPS,
-      labels: LABELS,
-      output: stream,
-      styles: plain,
-      now: () => 0,
-    });
+    const list = steps(stream, () => 0);
     list.onProgress({ step: 'health', status: 'start', total: 2 });
     list.onProgress({ step: 'health', status: 'failed', detail: 'first\nsecond', elapsedMs: 3 });
     list.finish();

@@ -4,17 +4,8 @@
  */
 import { formatTable as layoutTable, type Styles } from '@murmur/terminal';
 
-export {
-  colorsWanted,
-  createStyles,
-  formatSeconds,
-  padVisible,
-  type Styles,
-  stripAnsi,
-  type TerminalOutput,
-  truncateVisible,
-  visibleWidth,
-} from '@murmur/terminal';
+// Everything else the launcher draws with is @murmur/terminal's.
+export * from '@murmur/terminal';
 
 /** Lines of a table whose columns line up on visible text (`@murmur/terminal`'s `list` style). */
 export function formatTable(
