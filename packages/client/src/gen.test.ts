@@ -23,9 +23,10 @@ describe('generated protobuf code', () => {
   it('is what buf generate writes from proto/', () => {
     output = mkdtempSync(join(tmpdir(), 'murmur-gen-'));
     const bin = join(packageDir, 'node_modules', '.bin');
+    const { PATH = '' } = process.env;
     execFileSync(join(bin, 'buf'), ['generate', '--output', output], {
       cwd: packageDir,
-      env: { ...process.env, PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}` },
+      env: { ...process.env, PATH: `${bin}${delimiter}${PATH}` },
       stdio: 'pipe',
       timeout: 60_000,
     });

@@ -98,9 +98,15 @@ function rect(x: number, y: number, width: number, height: number, color: string
   return `<rect x="${round(x)}" y="${round(y)}" width="${round(width)}" height="${round(height)}" fill="${color}"/>`;
 }
 
-function svgDocument(width: number, height: number, body: readonly string[]): string {
+function svgDocument(
+  title: string,
+  width: number,
+  height: number,
+  body: readonly string[],
+): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}">`,
+    `<title>${escapeXml(title)}</title>`,
     rect(0, 0, width, height, '#ffffff'),
     ...body,
     '</svg>',
@@ -191,7 +197,8 @@ export function seriesChart(spec: SeriesChartSpec): string {
     ),
     ...(panel.lines ?? []).flatMap((series) => series.points.map((point) => point.x)),
   ]);
-  if (xs.length === 0 || spec.panels.length === 0) return svgDocument(width, height, body);
+  if (xs.length === 0 || spec.panels.length === 0)
+    return svgDocument(spec.title, width, height, body);
   const first = Math.min(...xs);
   const last = Math.max(...xs);
   const left = 90;
@@ -296,7 +303,7 @@ export function seriesChart(spec: SeriesChartSpec): string {
     body.push(text(x, bottom + 19, groupThousands(tick), { anchor: 'middle' }));
   }
   body.push(text(left + plotWidth / 2, bottom + 42, spec.xLabel, { size: 13, anchor: 'middle' }));
-  return svgDocument(width, height, body);
+  return svgDocument(spec.title, width, height, body);
 }
 
 /** What {@link barChart} draws. */
@@ -380,7 +387,7 @@ export function barChart(spec: BarChartSpec): string {
       anchor: 'middle',
     }),
   );
-  return svgDocument(width, height, body);
+  return svgDocument(spec.title, width, height, body);
 }
 
 /**
