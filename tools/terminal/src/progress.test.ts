@@ -177,9 +177,23 @@ describe('the step list', () => {
     const list = steps(stream, () => 0, createStyles(true));
     list.onProgress({ step: 'ledger', status: 'start', detail: 'x'.repeat(200) });
     list.finish();
-    for (const line of stripAnsi(text()).split('\n')) {
-      expect([...line.replace(/\r/g, '')].length).toBeLessThan(60);
-    }
+    // Every line of every frame (frames start where the cursor moves back up).
+    const lines = text()
+      .split(CURSOR_UP)
+      .flatMap((frame) => stripAnsi(frame).split('\n'));
+    expect(lines.length).toBeGreaterThan(6);
+    for (const line of lines) expect([...line.replace(/\r/g, '')].length).toBeLessThan(60);
+  });
+
+  it('keeps the end of styled lines in the last frame', () => {
+    const { stream, text } = fakeStream(true, 100);
+    const list = steps(stream, () => 0, createStyles(true));
+    list.onProgress({ step: 'ledger', status: 'start', detail: 'h'.repeat(60) });
+    list.onProgress({ step: 'ledger', status: 'done', detail: 'h'.repeat(60), elapsedMs: 4_480 });
+    list.finish();
+    const [first] = lastLines(text(), 6);
+    expect(first).toMatch(/✔ Ledger +h{60} {2}4\.48 s$/);
+    expect(after(text(), CURSOR_UP)).toContain('4.48 s\u001b[22m');
   });
 
   it('keeps a failed step to the first line of its message', () => {

@@ -18,10 +18,20 @@ export interface ProgressStream {
   columns?: number | undefined;
 }
 
-/** The options cli-progress gets for `stream`: ours, never its defaults that touch the process. */
+/**
+ * The options cli-progress gets for `stream`: ours, never its defaults that touch the process.
+ * Lines come here already cut to the terminal's width by their visible text; cli-progress would
+ * cut its last frame again by string length, escapes included (it turns line wrapping back on
+ * before drawing it), and lose the end of styled lines. So it is told of no width limit.
+ */
 function drawOptions(stream: ProgressStream, intervalMs: number) {
+  const unbounded = {
+    isTTY: stream.isTTY,
+    columns: Number.MAX_SAFE_INTEGER,
+    write: (text: string) => stream.write(text),
+  };
   return {
-    stream: stream as NodeJS.WritableStream,
+    stream: unbounded as unknown as NodeJS.WritableStream,
     fps: 1000 / Math.max(1, intervalMs),
     hideCursor: true,
     linewrap: false,
