@@ -1,5 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import { bytesToBase64, MurmurError, PayloadMalformedError } from '@murmur/wire';
+import {
+  bytesToBase64,
+  bytesToHex,
+  InvalidInputError,
+  MurmurError,
+  PayloadMalformedError,
+} from '@murmur/wire';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,71 +19,49 @@ import {
   openStoredMessage,
   sealTextMessage,
 } from './content.js';
-import { ProtoMessage, ProtoWriter, readFields } from './protobuf.js';
+import {
+  ContentSchema,
+  DataMessageSchema,
+  EnvelopeSchema,
+  LokiProfileSchema,
+  WebSocketMessageSchema,
+} from './gen/session_pb.js';
+import { decodeMessage, encodeMessage } from './protobuf.js';
 
 let crypto: MurmurCrypto;
 beforeAll(async () => {
   crypto = await loadCrypto();
 });
 
+/** Raw protobuf bytes, field by field, for inputs the typed writer would never produce. */
+function raw(build: (writer: BinaryWriter) => void): Uint8Array {
+  const writer = new BinaryWriter();
+  build(writer);
+  return writer.finish();
+}
+
 describe('protobuf codec', () => {
   it('writes the exact bytes protobuf defines', () => {
-    // field 1 varint 150 -> 08 96 01 (the protobuf documentation's example)
-    expect([...new ProtoWriter().uint(1, 150).finish()]).toEqual([0x08, 0x96, 0x01]);
-    // field 2 string "testing" -> 12 07 74 65 73 74 69 6e 67
-    expect([...new ProtoWriter().string(2, 'testing').finish()]).toEqual([
-      0x12, 0x07, 0x74, 0x65, 0x73, 0x74, 0x69, 0x6e, 0x67,
+    // field 1 string "testing" -> 0a 07 74 65 73 74 69 6e 67 (the protobuf documentation's example)
+    expect([...encodeMessage(LokiProfileSchema, { displayName: 'testing' })]).toEqual([
+      0x0a, 0x07, 0x74, 0x65, 0x73, 0x74, 0x69, 0x6e, 0x67,
     ]);
-    expect([...new ProtoWriter().uint(15, 2n ** 64n - 1n).finish()]).toEqual([
+    // field 7 varint 150 -> 38 96 01
+    expect([...encodeMessage(DataMessageSchema, { timestamp: 150n })]).toEqual([0x38, 0x96, 0x01]);
+    expect([...encodeMessage(ContentSchema, { sigTimestamp: 2n ** 64n - 1n })]).toEqual([
       0x78, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
     ]);
-  });
-
-  it('round-trips varints and byte fields (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(
-          fc.oneof(
-            fc.record({
-              kind: fc.constant('uint' as const),
-              field: fc.integer({ min: 1, max: 2 ** 29 - 1 }),
-              value: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
-            }),
-            fc.record({
-              kind: fc.constant('bytes' as const),
-              field: fc.integer({ min: 1, max: 2 ** 29 - 1 }),
-              value: fc.uint8Array({ maxLength: 300 }),
-            }),
-          ),
-          { maxLength: 20 },
-        ),
-        (items) => {
-          const writer = new ProtoWriter();
-          for (const item of items) {
-            if (item.kind === 'uint') writer.uint(item.field, item.value);
-            else writer.bytes(item.field, item.value);
-          }
-          const fields = readFields(writer.finish());
-          const seen = new Map<number, number>();
-          for (const item of items) {
-            const index = seen.get(item.field) ?? 0;
-            seen.set(item.field, index + 1);
-            const read = fields.get(item.field)?.[index];
-            if (item.kind === 'uint') expect(read).toEqual({ wireType: 0, value: item.value });
-            else expect(read).toEqual({ wireType: 2, value: item.value });
-          }
-        },
-      ),
-    );
   });
 
   it('refuses malformed input with PayloadMalformedError only (property: random bytes)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
-        try {
-          readFields(bytes);
-        } catch (error) {
-          expect(error).toBeInstanceOf(PayloadMalformedError);
+        for (const schema of [ContentSchema, EnvelopeSchema, WebSocketMessageSchema]) {
+          try {
+            decodeMessage(schema, bytes);
+          } catch (error) {
+            expect(error).toBeInstanceOf(PayloadMalformedError);
+          }
         }
       }),
       { numRuns: 2_000 },
@@ -87,26 +74,95 @@ describe('protobuf codec', () => {
       [[0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], /longer than 10/],
       [[0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02], /exceeds 64 bits/],
       [[0x00, 0x01], /field number 0/],
+      [[0x80, 0x80, 0x80, 0x80, 0x10], /field number 536870912 is out of range/],
       [[0x12, 0x05, 0x01], /runs past the end/],
       [[0x0b], /groups/],
       [[0x0e], /wire type 6/],
       [[0x09, 1, 2, 3], /runs past the end/],
+      [[0x0a, 0x02, 0x0a, 0x05], /Content\.dataMessage: protobuf: a field runs past the end/],
     ];
     for (const [bytes, pattern] of cases) {
-      expect(() => readFields(Uint8Array.from(bytes))).toThrow(pattern);
+      expect(() => decodeMessage(ContentSchema, Uint8Array.from(bytes))).toThrow(pattern);
+      expect(() => decodeMessage(ContentSchema, Uint8Array.from(bytes))).toThrow(
+        PayloadMalformedError,
+      );
     }
+    expect(() => decodeMessage(ContentSchema, 'text' as unknown as Uint8Array)).toThrow(
+      /must be bytes/,
+    );
   });
 
-  it('checks wire types and UTF-8 on typed access', () => {
-    const message = new ProtoMessage(new ProtoWriter().uint(1, 5).finish(), 'Test');
-    expect(() => message.string(1)).toThrow(/field 1 must be length-delimited/);
-    const bad = new ProtoMessage(
-      new ProtoWriter().bytes(1, Uint8Array.from([0xc3, 0x28])).finish(),
-      'Test',
+  it('checks wire types, UTF-8, required fields and enum values against the schema', () => {
+    const cases: [typeof ContentSchema | typeof EnvelopeSchema, Uint8Array, RegExp][] = [
+      [
+        ContentSchema,
+        raw((w) => w.tag(1, WireType.Varint).uint32(5)),
+        /field 1 \(dataMessage\) must be length-delimited \(wire type 2\), got wire type 0/,
+      ],
+      [
+        ContentSchema,
+        raw((w) => w.tag(15, WireType.LengthDelimited).bytes(new Uint8Array(2))),
+        /field 15 \(sigTimestamp\) must be a varint/,
+      ],
+      [
+        ContentSchema,
+        raw((w) =>
+          w
+            .tag(1, WireType.LengthDelimited)
+            .bytes(
+              raw((d) => d.tag(1, WireType.LengthDelimited).bytes(Uint8Array.from([0xc3, 0x28]))),
+            ),
+        ),
+        /Content\.dataMessage: protobuf: field 1 \(body\) is not valid UTF-8/,
+      ],
+      [
+        EnvelopeSchema,
+        raw((w) =>
+          w
+            .tag(1, WireType.Varint)
+            .uint32(6)
+            .tag(8, WireType.LengthDelimited)
+            .bytes(new Uint8Array(1)),
+        ),
+        /required field 5 \(timestamp\) is missing/,
+      ],
+      [
+        EnvelopeSchema,
+        raw((w) => w.tag(5, WireType.Varint).uint64(1n)),
+        /required field 1 \(type\) is missing/,
+      ],
+      [
+        EnvelopeSchema,
+        raw((w) => w.tag(1, WireType.Varint).uint32(3).tag(5, WireType.Varint).uint64(1n)),
+        /field 1 \(type\): 3 is not a Type/,
+      ],
+    ];
+    for (const [schema, bytes, pattern] of cases) {
+      expect(() => decodeMessage(schema, bytes)).toThrow(pattern);
+      expect(() => decodeMessage(schema, bytes)).toThrow(PayloadMalformedError);
+    }
+    const big = encodeMessage(ContentSchema, {
+      dataMessage: { body: 'x' },
+      sigTimestamp: 2n ** 60n,
+    });
+    expect(() => decodeContent(big)).toThrow(/sigTimestamp is too large/);
+  });
+
+  it('skips unknown fields of every defined wire type', () => {
+    const bytes = raw((w) =>
+      w
+        .tag(1, WireType.LengthDelimited)
+        .bytes(encodeMessage(DataMessageSchema, { body: 'hi' }))
+        .tag(200, WireType.Bit64)
+        .fixed64(7n)
+        .tag(201, WireType.Bit32)
+        .fixed32(7)
+        .tag(202, WireType.Varint)
+        .uint64(2n ** 64n - 1n)
+        .tag(203, WireType.LengthDelimited)
+        .bytes(Uint8Array.from([0xff, 0xfe])),
     );
-    expect(() => bad.string(1)).toThrow(/not valid UTF-8/);
-    const big = new ProtoMessage(new ProtoWriter().uint(1, 2n ** 60n).finish(), 'Test');
-    expect(() => big.safeUint(1)).toThrow(/too large/);
+    expect(decodeContent(bytes)).toEqual({ kind: 'text', text: 'hi' });
   });
 });
 
@@ -127,17 +183,21 @@ describe('content and envelope', () => {
   });
 
   it('reports other content types as unsupported', () => {
-    const typing = new ProtoWriter().bytes(6, new ProtoWriter().uint(1, 5).finish()).finish();
+    const typing = raw((w) =>
+      w.tag(6, WireType.LengthDelimited).bytes(raw((t) => t.tag(1, WireType.Varint).uint32(5))),
+    );
     expect(decodeContent(typing)).toEqual({ kind: 'unsupported', fields: [6] });
-    const attachmentOnly = new ProtoWriter()
-      .bytes(1, new ProtoWriter().bytes(2, new Uint8Array(3)).finish())
-      .finish();
+    const attachmentOnly = raw((w) =>
+      w
+        .tag(1, WireType.LengthDelimited)
+        .bytes(raw((d) => d.tag(2, WireType.LengthDelimited).bytes(new Uint8Array(3)))),
+    );
     expect(decodeContent(attachmentOnly)).toEqual({ kind: 'unsupported', fields: [1] });
   });
 
   it('reads the legacy DataMessage.timestamp when sigTimestamp is absent', () => {
-    const data = new ProtoWriter().string(1, 'old').uint(7, 1234).finish();
-    expect(decodeContent(new ProtoWriter().bytes(1, data).finish())).toEqual({
+    const data = encodeMessage(DataMessageSchema, { body: 'old', timestamp: 1234n });
+    expect(decodeContent(raw((w) => w.tag(1, WireType.LengthDelimited).bytes(data)))).toEqual({
       kind: 'text',
       text: 'old',
       sentAt: 1234,
@@ -158,10 +218,89 @@ describe('content and envelope', () => {
         },
       ),
     );
-    const response = new ProtoWriter().uint(1, 2).finish();
+    const response = raw((w) => w.tag(1, WireType.Varint).uint32(2));
     expect(() => decodeEnvelope(response)).toThrow(/type must be REQUEST/);
-    const noBody = new ProtoWriter().uint(1, 1).bytes(2, new Uint8Array()).finish();
+    const noBody = raw((w) =>
+      w.tag(1, WireType.Varint).uint32(1).tag(2, WireType.LengthDelimited).bytes(new Uint8Array()),
+    );
     expect(() => decodeEnvelope(noBody)).toThrow(/no body/);
+  });
+
+  it('writes envelopes as libsession-util does: sourceDevice 1 and a 64-byte proSig, fields in number order', () => {
+    const ciphertext = Uint8Array.from({ length: 200 }, (_, index) => index);
+    const proSig = Uint8Array.from({ length: 64 }, (_, index) => 255 - index);
+    const envelope = raw((w) =>
+      w
+        .tag(1, WireType.Varint)
+        .uint32(6)
+        .tag(5, WireType.Varint)
+        .uint64(1_732_600_000_000n)
+        .tag(7, WireType.Varint)
+        .uint32(1)
+        .tag(8, WireType.LengthDelimited)
+        .bytes(ciphertext)
+        .tag(11, WireType.LengthDelimited)
+        .bytes(proSig),
+    );
+    const request = raw((w) =>
+      w
+        .tag(1, WireType.LengthDelimited)
+        .string('')
+        .tag(2, WireType.LengthDelimited)
+        .string('')
+        .tag(3, WireType.LengthDelimited)
+        .bytes(envelope)
+        .tag(4, WireType.Varint)
+        .uint64(0n),
+    );
+    const expected = raw((w) =>
+      w.tag(1, WireType.Varint).uint32(1).tag(2, WireType.LengthDelimited).bytes(request),
+    );
+    const bytes = encodeEnvelope(ciphertext, 1_732_600_000_000, proSig);
+    expect(bytes).toEqual(expected);
+    expect(decodeEnvelope(bytes)).toEqual({
+      type: 6,
+      timestamp: 1_732_600_000_000,
+      content: ciphertext,
+    });
+    expect(() => encodeEnvelope(ciphertext, 1, new Uint8Array(63))).toThrow(InvalidInputError);
+  });
+
+  it("is docs/PROTOCOL.md's message-wrapping example byte for byte", () => {
+    const protocol = readFileSync(
+      fileURLToPath(new URL('../../../docs/PROTOCOL.md', import.meta.url)),
+      'utf8',
+    );
+    const block = /<!-- example: message-wrapping -->\s*```hex\n([\s\S]*?)```/.exec(protocol)?.[1];
+    expect(block).toBeDefined();
+    const bytes = encodeEnvelope(
+      Uint8Array.from([1, 2, 3]),
+      1_732_600_000_000,
+      new Uint8Array(64).fill(0xaa),
+    );
+    expect(bytesToHex(bytes)).toBe(block?.replace(/\s+/g, ''));
+  });
+
+  it('seals every message with a fresh proSig decoy that reads like a real signature', () => {
+    const alice = crypto.generateIdentity();
+    const bob = crypto.generateIdentity();
+    const seen = new Set<string>();
+    for (let round = 0; round < 5; round++) {
+      const sealed = sealTextMessage(crypto, alice, bob.sessionId, { text: 'hi', sentAt: 1 });
+      const request = decodeMessage(WebSocketMessageSchema, sealed.bytes).request;
+      const envelope = decodeMessage(EnvelopeSchema, request?.body ?? new Uint8Array());
+      expect(envelope.sourceDevice).toBe(1);
+      expect(envelope.proSig).toHaveLength(64);
+      // R is a point of Ed25519's prime-order subgroup, as in a real signature.
+      expect(() => crypto.ed25519PublicKeyToX25519(envelope.proSig.subarray(0, 32))).not.toThrow();
+      seen.add(bytesToBase64(envelope.proSig));
+      expect(openStoredMessage(crypto, bob, sealed.data).content).toEqual({
+        kind: 'text',
+        text: 'hi',
+        sentAt: 1,
+      });
+    }
+    expect(seen.size).toBe(5);
   });
 
   it('never throws anything but typed errors on random stored data (property)', () => {

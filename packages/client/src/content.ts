@@ -1,14 +1,16 @@
 /**
  * How a text message is wrapped on the wire, as Session does it for one-to-one messages
- * (SESSION-FACTS section 2; field numbers from session-desktop `protos/SignalService.proto` and
- * libsession-util `proto/WebSocketResources.proto`), so that a Session-compatible reader can
- * parse what Murmur stores:
+ * (libsession-util `encode_for_destination` in `src/session_protocol.cpp`, which every Session
+ * client calls; the schema is `proto/session.proto`), so that Murmur's stored messages read like
+ * Session's and a Session-compatible reader can parse them (docs/PROTOCOL.md, "Message
+ * wrapping"):
  *
  * ```
  * Content { dataMessage(1): DataMessage { body(1), profile(101) { displayName(1) } },
  *           sigTimestamp(15) }
  *   → padMessage → encryptForRecipient (Session Protocol v1)
- *   → Envelope { type(1) = SESSION_MESSAGE 6, timestamp(5), sourceDevice(7) = 1, content(8) }
+ *   → Envelope { type(1) = SESSION_MESSAGE 6, timestamp(5), sourceDevice(7) = 1, content(8),
+ *                proSig(11) = 64-byte decoy }
  *   → WebSocketMessage { type(1) = REQUEST 1,
  *        request(2): WebSocketRequestMessage { verb(1) "", path(2) "", body(3), requestId(4) 0 } }
  *   → base64 in the store's `data`.
@@ -18,23 +20,30 @@
  * clients write; `DataMessage.timestamp`, field 7, is reserved now and only read, for old
  * senders). Decoding is strict and never throws anything but `PayloadMalformedError`.
  */
+
+import { isFieldSet } from '@bufbuild/protobuf';
 import type { Identity, MurmurCrypto } from '@murmur/crypto';
-import { base64ToBytes, bytesToBase64, PayloadMalformedError } from '@murmur/wire';
-import { ProtoMessage, ProtoWriter } from './protobuf.js';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  InvalidInputError,
+  PayloadMalformedError,
+} from '@murmur/wire';
+import {
+  ContentSchema,
+  DataMessageSchema,
+  Envelope_Type,
+  EnvelopeSchema,
+  WebSocketMessage_Type,
+  WebSocketMessageSchema,
+  WebSocketRequestMessageSchema,
+} from './gen/session_pb.js';
+import { decodeMessage, encodeMessage, safeNumber } from './protobuf.js';
 
 /** `Envelope.type` of a one-to-one Session message. */
-export const ENVELOPE_TYPE_SESSION_MESSAGE = 6;
+export const ENVELOPE_TYPE_SESSION_MESSAGE = Envelope_Type.SESSION_MESSAGE;
 /** `WebSocketMessage.type` REQUEST. */
-export const WEBSOCKET_TYPE_REQUEST = 1;
-
-const Field = Object.freeze({
-  webSocket: { type: 1, request: 2 },
-  webSocketRequest: { verb: 1, path: 2, body: 3, requestId: 4 },
-  envelope: { type: 1, source: 2, timestamp: 5, sourceDevice: 7, content: 8 },
-  content: { dataMessage: 1, sigTimestamp: 15 },
-  dataMessage: { body: 1, legacyTimestamp: 7, profile: 101 },
-  profile: { displayName: 1 },
-});
+export const WEBSOCKET_TYPE_REQUEST = WebSocketMessage_Type.REQUEST;
 
 /** The parts of a text message Murmur writes and reads. */
 export interface TextContent {
@@ -64,17 +73,15 @@ export interface DecodedEnvelope {
 
 /** The `Content` protobuf of a text message. */
 export function encodeContent(content: TextContent): Uint8Array {
-  const data = new ProtoWriter().string(Field.dataMessage.body, content.text);
-  if (content.displayName !== undefined) {
-    data.bytes(
-      Field.dataMessage.profile,
-      new ProtoWriter().string(Field.profile.displayName, content.displayName).finish(),
-    );
-  }
-  return new ProtoWriter()
-    .bytes(Field.content.dataMessage, data.finish())
-    .uint(Field.content.sigTimestamp, content.sentAt)
-    .finish();
+  return encodeMessage(ContentSchema, {
+    dataMessage: {
+      body: content.text,
+      ...(content.displayName === undefined
+        ? {}
+        : { profile: { displayName: content.displayName } }),
+    },
+    sigTimestamp: BigInt(content.sentAt),
+  });
 }
 
 /**
@@ -83,45 +90,62 @@ export function encodeContent(content: TextContent): Uint8Array {
  * @throws `PayloadMalformedError` for bytes that are not a well-formed `Content`.
  */
 export function decodeContent(bytes: Uint8Array): DecodedContent {
-  const content = new ProtoMessage(bytes, 'Content');
-  const sigTimestamp = content.safeUint(Field.content.sigTimestamp);
-  const data = content.message(Field.content.dataMessage, 'dataMessage');
+  const content = decodeMessage(ContentSchema, bytes);
+  const sigTimestamp = isFieldSet(content, ContentSchema.field.sigTimestamp)
+    ? safeNumber(content.sigTimestamp, 'Content: sigTimestamp')
+    : undefined;
+  const data = content.dataMessage;
   if (data === undefined) {
-    return { kind: 'unsupported', fields: content.fieldNumbers().sort((a, b) => a - b) };
+    const fields = (content.$unknown ?? []).map((field) => field.no);
+    if (sigTimestamp !== undefined) fields.push(ContentSchema.field.sigTimestamp.number);
+    return { kind: 'unsupported', fields: [...new Set(fields)].sort((a, b) => a - b) };
   }
-  const text = data.string(Field.dataMessage.body);
-  if (text === undefined) {
+  if (!isFieldSet(data, DataMessageSchema.field.body)) {
     // Attachments only, reactions, group updates...: nothing Murmur can show yet.
-    return { kind: 'unsupported', fields: [Field.content.dataMessage] };
+    return { kind: 'unsupported', fields: [ContentSchema.field.dataMessage.number] };
   }
-  const out: DecodedContent = { kind: 'text', text };
-  const sentAt = sigTimestamp ?? data.safeUint(Field.dataMessage.legacyTimestamp);
+  const out: DecodedContent = { kind: 'text', text: data.body };
+  const legacyTimestamp = isFieldSet(data, DataMessageSchema.field.timestamp)
+    ? safeNumber(data.timestamp, 'Content: dataMessage.timestamp')
+    : undefined;
+  const sentAt = sigTimestamp ?? legacyTimestamp;
   if (sentAt !== undefined) out.sentAt = sentAt;
-  const displayName = data
-    .message(Field.dataMessage.profile, 'profile')
-    ?.string(Field.profile.displayName);
+  const displayName = data.profile?.displayName;
   if (displayName !== undefined && displayName !== '') out.displayName = displayName;
   return out;
 }
 
-/** The `WebSocketMessage` bytes around an encrypted content: what goes (base64) into `data`. */
-export function encodeEnvelope(ciphertext: Uint8Array, timestamp: number): Uint8Array {
-  const envelope = new ProtoWriter()
-    .uint(Field.envelope.type, ENVELOPE_TYPE_SESSION_MESSAGE)
-    .uint(Field.envelope.timestamp, timestamp)
-    .uint(Field.envelope.sourceDevice, 1)
-    .bytes(Field.envelope.content, ciphertext)
-    .finish();
-  const request = new ProtoWriter()
-    .string(Field.webSocketRequest.verb, '')
-    .string(Field.webSocketRequest.path, '')
-    .bytes(Field.webSocketRequest.body, envelope)
-    .uint(Field.webSocketRequest.requestId, 0)
-    .finish();
-  return new ProtoWriter()
-    .uint(Field.webSocket.type, WEBSOCKET_TYPE_REQUEST)
-    .bytes(Field.webSocket.request, request)
-    .finish();
+/** `Envelope.proSig`'s length: an Ed25519 signature. */
+export const PRO_SIGNATURE_LENGTH = 64;
+
+/**
+ * The `WebSocketMessage` bytes around an encrypted content: what goes (base64) into `data`.
+ * `proSig` is the 64-byte `Envelope.proSig` ({@link sealTextMessage} passes the decoy Session
+ * writes for senders without Session Pro); without it the field is left out.
+ *
+ * @throws `InvalidInputError` for a `proSig` that is not 64 bytes.
+ */
+export function encodeEnvelope(
+  ciphertext: Uint8Array,
+  timestamp: number,
+  proSig?: Uint8Array,
+): Uint8Array {
+  if (proSig !== undefined && proSig.length !== PRO_SIGNATURE_LENGTH) {
+    throw new InvalidInputError(`proSig must be ${PRO_SIGNATURE_LENGTH} bytes`, {
+      details: { field: 'proSig' },
+    });
+  }
+  const envelope = encodeMessage(EnvelopeSchema, {
+    type: Envelope_Type.SESSION_MESSAGE,
+    timestamp: BigInt(timestamp),
+    sourceDevice: 1,
+    content: ciphertext,
+    ...(proSig === undefined ? {} : { proSig }),
+  });
+  return encodeMessage(WebSocketMessageSchema, {
+    type: WebSocketMessage_Type.REQUEST,
+    request: { verb: '', path: '', body: envelope, requestId: 0n },
+  });
 }
 
 /**
@@ -131,26 +155,24 @@ export function encodeEnvelope(ciphertext: Uint8Array, timestamp: number): Uint8
  * timestamp and a content.
  */
 export function decodeEnvelope(bytes: Uint8Array): DecodedEnvelope {
-  const message = new ProtoMessage(bytes, 'WebSocketMessage');
-  const type = message.safeUint(Field.webSocket.type);
-  if (type !== WEBSOCKET_TYPE_REQUEST) {
-    throw new PayloadMalformedError(
-      `WebSocketMessage: type must be REQUEST (1), got ${type ?? 'none'}`,
-    );
+  const message = decodeMessage(WebSocketMessageSchema, bytes);
+  if (message.type !== WebSocketMessage_Type.REQUEST) {
+    const got = isFieldSet(message, WebSocketMessageSchema.field.type) ? message.type : 'none';
+    throw new PayloadMalformedError(`WebSocketMessage: type must be REQUEST (1), got ${got}`);
   }
-  const request = message.message(Field.webSocket.request, 'request');
-  const body = request?.bytes(Field.webSocketRequest.body);
-  if (body === undefined) {
+  const request = message.request;
+  if (request === undefined || !isFieldSet(request, WebSocketRequestMessageSchema.field.body)) {
     throw new PayloadMalformedError('WebSocketMessage: the request carries no body');
   }
-  const envelope = new ProtoMessage(body, 'Envelope');
-  const envelopeType = envelope.safeUint(Field.envelope.type);
-  const timestamp = envelope.safeUint(Field.envelope.timestamp);
-  const content = envelope.bytes(Field.envelope.content);
-  if (envelopeType === undefined || timestamp === undefined || content === undefined) {
+  const envelope = decodeMessage(EnvelopeSchema, request.body);
+  if (!isFieldSet(envelope, EnvelopeSchema.field.content)) {
     throw new PayloadMalformedError('Envelope: type, timestamp and content are required');
   }
-  return { type: envelopeType, timestamp, content };
+  return {
+    type: envelope.type,
+    timestamp: safeNumber(envelope.timestamp, 'Envelope: timestamp'),
+    content: envelope.content,
+  };
 }
 
 /** A sealed message, ready for `store`. */
@@ -162,7 +184,8 @@ export interface SealedMessage {
 }
 
 /**
- * Seals a text message for a recipient: `Content` → pad → Session Protocol v1 → envelope.
+ * Seals a text message for a recipient: `Content` → pad → Session Protocol v1 → envelope (with
+ * a fresh `proSig` decoy, as Session writes for senders without Session Pro).
  *
  * @throws `InvalidSessionIdError` for a recipient that is not a valid Session ID.
  */
@@ -174,7 +197,7 @@ export function sealTextMessage(
 ): SealedMessage {
   const padded = crypto.padMessage(encodeContent(content));
   const ciphertext = crypto.encryptForRecipient(padded, sender, recipientSessionId);
-  const bytes = encodeEnvelope(ciphertext, content.sentAt);
+  const bytes = encodeEnvelope(ciphertext, content.sentAt, crypto.proSignatureDecoy());
   return { data: bytesToBase64(bytes), bytes };
 }
 

@@ -1,116 +1,89 @@
 /**
- * A tiny protobuf (proto2 wire format) writer and a strict reader: just what the message
- * wrapping needs (varints, length-delimited fields). The reader never throws anything but a
- * `PayloadMalformedError`, whatever bytes it is given: truncated varints or lengths, varints
- * longer than 10 bytes, field number 0, groups and the two undefined wire types are refused;
- * unknown fields of the defined wire types are skipped, as protobuf readers do.
+ * Strict protobuf decoding over the generated code of `proto/session.proto`.
+ *
+ * Writing and typed reading are `@bufbuild/protobuf`'s (`toBinary`, `fromBinary`). Its reader is
+ * lenient where Murmur must not be: it accepts varints longer than 64 bits, a known field with
+ * the wrong wire type, invalid UTF-8 in strings, groups and missing proto2 `required` fields. So
+ * {@link decodeMessage} first checks the bytes against the schema and throws nothing but a
+ * `PayloadMalformedError`, whatever bytes it is given:
+ *
+ * - truncated varints or lengths, varints longer than 10 bytes or above 2^64 − 1, field number 0
+ *   or above 2^29 − 1, groups (wire types 3 and 4) and the undefined wire types 6 and 7;
+ * - a declared field with another wire type than its type has, a string that is not UTF-8, an
+ *   unknown value of a required (closed) enum, a missing `required` field; the same inside every
+ *   embedded message.
+ *
+ * Unknown fields of the defined wire types are skipped, as protobuf readers do.
  */
+import {
+  create,
+  type DescField,
+  type DescMessage,
+  fromBinary,
+  type MessageInitShape,
+  type MessageShape,
+  ScalarType,
+  toBinary,
+} from '@bufbuild/protobuf';
+import { FeatureSet_FieldPresence } from '@bufbuild/protobuf/wkt';
 import { PayloadMalformedError } from '@murmur/wire';
 
 /** Protobuf wire types. */
-export const WireType = Object.freeze({
+const WireType = Object.freeze({
   varint: 0,
   fixed64: 1,
   lengthDelimited: 2,
+  startGroup: 3,
+  endGroup: 4,
   fixed32: 5,
 } as const);
-
-/** One field as read: its wire type and raw value. */
-export type ProtoField =
-  | { wireType: 0; value: bigint }
-  | { wireType: 1 | 5; value: Uint8Array }
-  | { wireType: 2; value: Uint8Array };
 
 const MAX_FIELD_NUMBER = 2 ** 29 - 1;
 const UINT64_MAX = (1n << 64n) - 1n;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-const utf8 = new TextEncoder();
 
-function malformed(message: string, field?: number): PayloadMalformedError {
+function malformed(path: string, message: string, field?: number): PayloadMalformedError {
   return new PayloadMalformedError(
-    `protobuf: ${message}`,
+    `${path}: protobuf: ${message}`,
     field === undefined ? {} : { details: { field } },
   );
 }
 
-/** Builds a message field by field, in the order written. */
-export class ProtoWriter {
-  readonly #chunks: number[] = [];
-
-  #pushVarint(value: bigint): void {
-    let rest = value;
-    while (rest > 0x7fn) {
-      this.#chunks.push(Number(rest & 0x7fn) | 0x80);
-      rest >>= 7n;
-    }
-    this.#chunks.push(Number(rest));
-  }
-
-  #tag(field: number, wireType: number): void {
-    if (!Number.isInteger(field) || field < 1 || field > MAX_FIELD_NUMBER) {
-      throw malformed(`field number ${field} is out of range`);
-    }
-    this.#pushVarint((BigInt(field) << 3n) | BigInt(wireType));
-  }
-
-  /** A varint field (uint32, uint64, enum, bool). Negative values are refused. */
-  uint(field: number, value: number | bigint | boolean): this {
-    const big = typeof value === 'boolean' ? (value ? 1n : 0n) : BigInt(value);
-    if (big < 0n || big > UINT64_MAX) throw malformed('a varint must be in 0 .. 2^64 - 1', field);
-    this.#tag(field, WireType.varint);
-    this.#pushVarint(big);
-    return this;
-  }
-
-  /** A length-delimited field of bytes (bytes or an embedded message). */
-  bytes(field: number, value: Uint8Array): this {
-    this.#tag(field, WireType.lengthDelimited);
-    this.#pushVarint(BigInt(value.length));
-    for (const byte of value) this.#chunks.push(byte);
-    return this;
-  }
-
-  /** A string field (UTF-8). */
-  string(field: number, value: string): this {
-    return this.bytes(field, utf8.encode(value));
-  }
-
-  /** The bytes written so far. */
-  finish(): Uint8Array {
-    return Uint8Array.from(this.#chunks);
-  }
+/** One field as found on the wire. */
+interface WireField {
+  field: number;
+  wireType: number;
+  /** The varint's value (wire type 0). */
+  varint?: bigint;
+  /** The payload (wire types 1, 2 and 5). */
+  bytes?: Uint8Array;
 }
 
-/**
- * Reads every field of a message. Returns the fields by number, in the order they appear.
- *
- * @throws `PayloadMalformedError` for anything that is not a well-formed message.
- */
-export function readFields(bytes: Uint8Array): Map<number, ProtoField[]> {
-  if (!(bytes instanceof Uint8Array)) throw malformed('the input must be bytes');
-  const fields = new Map<number, ProtoField[]>();
+/** Splits a message into its fields, refusing anything that is not well-formed on the wire. */
+function scan(bytes: Uint8Array, path: string): WireField[] {
+  const fields: WireField[] = [];
   let offset = 0;
 
-  const varint = (): bigint => {
+  const varint = (field?: number): bigint => {
     let result = 0n;
-    let shift = 0n;
     for (let index = 0; index < 10; index++) {
-      if (offset >= bytes.length) throw malformed('a varint is truncated');
+      if (offset >= bytes.length) throw malformed(path, 'a varint is truncated', field);
       const byte = bytes[offset++] as number;
-      result |= BigInt(byte & 0x7f) << shift;
+      result |= BigInt(byte & 0x7f) << BigInt(7 * index);
       if ((byte & 0x80) === 0) {
-        if (result > UINT64_MAX) throw malformed('a varint exceeds 64 bits');
+        if (result > UINT64_MAX) throw malformed(path, 'a varint exceeds 64 bits', field);
         return result;
       }
-      shift += 7n;
     }
-    throw malformed('a varint is longer than 10 bytes');
+    throw malformed(path, 'a varint is longer than 10 bytes', field);
   };
 
-  const take = (length: number, field: number): Uint8Array => {
-    if (length > bytes.length - offset) throw malformed('a field runs past the end', field);
-    const out = bytes.subarray(offset, offset + length);
-    offset += length;
+  const take = (length: bigint, field: number): Uint8Array => {
+    if (length > BigInt(bytes.length - offset)) {
+      throw malformed(path, 'a field runs past the end', field);
+    }
+    const out = bytes.subarray(offset, offset + Number(length));
+    offset += Number(length);
     return out;
   };
 
@@ -119,125 +92,156 @@ export function readFields(bytes: Uint8Array): Map<number, ProtoField[]> {
     const wireType = Number(tag & 7n);
     const fieldBig = tag >> 3n;
     if (fieldBig < 1n || fieldBig > BigInt(MAX_FIELD_NUMBER)) {
-      throw malformed(`field number ${fieldBig} is out of range`);
+      throw malformed(path, `field number ${fieldBig} is out of range`);
     }
     const field = Number(fieldBig);
-    let value: ProtoField;
     switch (wireType) {
       case WireType.varint:
-        value = { wireType: 0, value: varint() };
+        fields.push({ field, wireType, varint: varint(field) });
         break;
       case WireType.fixed64:
-        value = { wireType: 1, value: take(8, field) };
+        fields.push({ field, wireType, bytes: take(8n, field) });
         break;
-      case WireType.lengthDelimited: {
-        const length = varint();
-        if (length > BigInt(bytes.length - offset)) {
-          throw malformed('a length-delimited field runs past the end', field);
-        }
-        value = { wireType: 2, value: take(Number(length), field) };
+      case WireType.lengthDelimited:
+        fields.push({ field, wireType, bytes: take(varint(field), field) });
         break;
-      }
       case WireType.fixed32:
-        value = { wireType: 5, value: take(4, field) };
+        fields.push({ field, wireType, bytes: take(4n, field) });
         break;
-      case 3:
-      case 4:
-        throw malformed('groups (wire types 3 and 4) are not supported', field);
+      case WireType.startGroup:
+      case WireType.endGroup:
+        throw malformed(path, 'groups (wire types 3 and 4) are not supported', field);
       default:
-        throw malformed(`wire type ${wireType} does not exist`, field);
+        throw malformed(path, `wire type ${wireType} does not exist`, field);
     }
-    const list = fields.get(field);
-    if (list === undefined) fields.set(field, [value]);
-    else list.push(value);
   }
   return fields;
 }
 
-/** Typed, strict accessors over {@link readFields}' result. The last occurrence of a scalar wins. */
-export class ProtoMessage {
-  readonly #fields: Map<number, ProtoField[]>;
-  readonly #name: string;
+const varintScalars = new Set<ScalarType>([
+  ScalarType.INT32,
+  ScalarType.INT64,
+  ScalarType.UINT32,
+  ScalarType.UINT64,
+  ScalarType.SINT32,
+  ScalarType.SINT64,
+  ScalarType.BOOL,
+]);
+const fixed64Scalars = new Set<ScalarType>([
+  ScalarType.FIXED64,
+  ScalarType.SFIXED64,
+  ScalarType.DOUBLE,
+]);
 
-  constructor(bytes: Uint8Array, name: string) {
-    this.#name = name;
-    try {
-      this.#fields = readFields(bytes);
-    } catch (error) {
-      if (error instanceof PayloadMalformedError) {
-        throw new PayloadMalformedError(`${name}: ${error.message}`, {
-          cause: error,
-          details: error.details,
-        });
+function scalarWireType(scalar: ScalarType): number {
+  if (varintScalars.has(scalar)) return WireType.varint;
+  if (fixed64Scalars.has(scalar)) return WireType.fixed64;
+  if (scalar === ScalarType.STRING || scalar === ScalarType.BYTES) {
+    return WireType.lengthDelimited;
+  }
+  return WireType.fixed32;
+}
+
+/** The wire types a declared field may arrive with (packed lists also come length-delimited). */
+function wireTypesOf(field: DescField): number[] {
+  switch (field.fieldKind) {
+    case 'scalar':
+      return [scalarWireType(field.scalar)];
+    case 'enum':
+      return [WireType.varint];
+    case 'list':
+      if (field.listKind === 'scalar') {
+        return [scalarWireType(field.scalar), WireType.lengthDelimited];
       }
-      throw error;
-    }
+      return field.listKind === 'enum'
+        ? [WireType.varint, WireType.lengthDelimited]
+        : [WireType.lengthDelimited];
+    default:
+      return [WireType.lengthDelimited];
   }
+}
 
-  /** The field numbers present. */
-  fieldNumbers(): number[] {
-    return [...this.#fields.keys()];
-  }
+const wireTypeNames = ['a varint', '64-bit', 'length-delimited', '', '', '32-bit'];
 
-  /** True when field `field` appears. */
-  has(field: number): boolean {
-    return this.#fields.has(field);
-  }
-
-  #last(field: number, wireType: number, what: string): ProtoField | undefined {
-    const list = this.#fields.get(field);
-    if (list === undefined) return undefined;
-    const last = list[list.length - 1] as ProtoField;
-    if (last.wireType !== wireType) {
-      throw new PayloadMalformedError(
-        `${this.#name}: field ${field} must be ${what} (wire type ${wireType}), got wire type ${last.wireType}`,
-        { details: { field } },
+/** Checks `bytes` against `schema` (and its embedded messages), as the module comment says. */
+function check(schema: DescMessage, bytes: Uint8Array, path: string): void {
+  const seen = new Set<number>();
+  for (const wire of scan(bytes, path)) {
+    const field = schema.fields.find((candidate) => candidate.number === wire.field);
+    if (field === undefined) continue;
+    const expected = wireTypesOf(field);
+    if (!expected.includes(wire.wireType)) {
+      const want = expected[0] as number;
+      throw malformed(
+        path,
+        `field ${wire.field} (${field.name}) must be ${wireTypeNames[want]} (wire type ${want}), got wire type ${wire.wireType}`,
+        wire.field,
       );
     }
-    return last;
-  }
-
-  /** A varint as a bigint, or `undefined` when absent. */
-  uint64(field: number): bigint | undefined {
-    const value = this.#last(field, WireType.varint, 'a varint');
-    return value === undefined ? undefined : (value.value as bigint);
-  }
-
-  /** A varint that must fit in a safe integer (timestamps, enums), or `undefined`. */
-  safeUint(field: number): number | undefined {
-    const value = this.uint64(field);
-    if (value === undefined) return undefined;
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new PayloadMalformedError(`${this.#name}: field ${field} is too large`, {
-        details: { field },
-      });
-    }
-    return Number(value);
-  }
-
-  /** A length-delimited field's bytes, or `undefined`. */
-  bytes(field: number): Uint8Array | undefined {
-    const value = this.#last(field, WireType.lengthDelimited, 'length-delimited');
-    return value === undefined ? undefined : (value.value as Uint8Array);
-  }
-
-  /** A string field (must be valid UTF-8), or `undefined`. */
-  string(field: number): string | undefined {
-    const bytes = this.bytes(field);
-    if (bytes === undefined) return undefined;
-    try {
-      return strictUtf8.decode(bytes);
-    } catch (cause) {
-      throw new PayloadMalformedError(`${this.#name}: field ${field} is not valid UTF-8`, {
-        cause,
-        details: { field },
-      });
+    seen.add(wire.field);
+    if (field.fieldKind === 'scalar' && field.scalar === ScalarType.STRING) {
+      try {
+        strictUtf8.decode(wire.bytes);
+      } catch {
+        throw malformed(path, `field ${wire.field} (${field.name}) is not valid UTF-8`, wire.field);
+      }
+    } else if (field.fieldKind === 'message') {
+      check(field.message, wire.bytes as Uint8Array, `${path}.${field.name}`);
+    } else if (
+      field.fieldKind === 'enum' &&
+      field.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED &&
+      !field.enum.values.some((value) => BigInt(value.number) === wire.varint)
+    ) {
+      throw malformed(
+        path,
+        `field ${wire.field} (${field.name}): ${wire.varint} is not a ${field.enum.name}`,
+        wire.field,
+      );
     }
   }
-
-  /** An embedded message, or `undefined`. */
-  message(field: number, name: string): ProtoMessage | undefined {
-    const bytes = this.bytes(field);
-    return bytes === undefined ? undefined : new ProtoMessage(bytes, `${this.#name}.${name}`);
+  for (const field of schema.fields) {
+    if (field.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED && !seen.has(field.number)) {
+      throw malformed(path, `the required field ${field.number} (${field.name}) is missing`);
+    }
   }
+}
+
+/**
+ * Reads a message of `schema`, strictly.
+ *
+ * @throws `PayloadMalformedError` for anything that is not a well-formed message of `schema`;
+ * `details.field` names the field at fault where there is one.
+ */
+export function decodeMessage<Desc extends DescMessage>(
+  schema: Desc,
+  bytes: Uint8Array,
+): MessageShape<Desc> {
+  if (!(bytes instanceof Uint8Array)) throw malformed(schema.name, 'the input must be bytes');
+  check(schema, bytes, schema.name);
+  try {
+    return fromBinary(schema, bytes);
+  } catch (cause) {
+    // Unreachable after check(); kept so that nothing but PayloadMalformedError ever escapes.
+    throw new PayloadMalformedError(`${schema.name}: protobuf: ${String(cause)}`, { cause });
+  }
+}
+
+/** Writes a message of `schema` (fields in field-number order, as every protobuf writer). */
+export function encodeMessage<Desc extends DescMessage>(
+  schema: Desc,
+  init: MessageInitShape<Desc>,
+): Uint8Array {
+  return toBinary(schema, create(schema, init));
+}
+
+/**
+ * A uint64 field's value as a number.
+ *
+ * @throws `PayloadMalformedError` when it is above `Number.MAX_SAFE_INTEGER`.
+ */
+export function safeNumber(value: bigint, what: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new PayloadMalformedError(`${what} is too large`);
+  }
+  return Number(value);
 }

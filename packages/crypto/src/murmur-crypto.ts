@@ -86,6 +86,24 @@ export function createMurmurCrypto(sodium: SodiumBackend, aes: AesGcm): MurmurCr
       return sodium.signDetached(message, ed25519SecretKey);
     },
 
+    proSignatureDecoy(scalars) {
+      if (scalars !== undefined) {
+        requireBytes(scalars.r, 'scalars.r', 32);
+        requireBytes(scalars.s, 'scalars.s', 32);
+      }
+      const r = scalars?.r ?? sodium.ed25519ScalarRandom();
+      const point = sodium.ed25519ScalarMultBaseNoclamp(r);
+      if (point === undefined) {
+        throw new InvalidInputError('scalars.r must not be zero', {
+          details: { field: 'scalars.r' },
+        });
+      }
+      const out = new Uint8Array(64);
+      out.set(point, 0);
+      out.set(scalars?.s ?? sodium.ed25519ScalarRandom(), 32);
+      return out;
+    },
+
     verify(signature, message, ed25519PublicKey) {
       requireBytes(signature, 'signature');
       requireBytes(message, 'message');

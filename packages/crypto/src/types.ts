@@ -246,6 +246,14 @@ export interface MurmurCrypto {
   sign(message: Uint8Array, ed25519SecretKey: Uint8Array): Uint8Array;
   /** Strict Ed25519 verification, the same answer as libsodium. */
   verify(signature: Uint8Array, message: Uint8Array, ed25519PublicKey: Uint8Array): boolean;
+  /**
+   * A decoy for `Envelope.proSig` (64 bytes), made as libsession-util makes it for a sender
+   * without a Session Pro key: a validly-encoded Ed25519 signature that verifies against nothing,
+   * `R = r·B` for a random scalar `r` (a point of the prime-order subgroup, as a real `R`) and
+   * `s` a second random scalar. `scalars` fixes `r` and `s` (32-byte little-endian scalars below
+   * L; tests only).
+   */
+  proSignatureDecoy(scalars?: { r: Uint8Array; s: Uint8Array }): Uint8Array;
   /** Ed25519 key pair of a 32-byte seed. */
   ed25519KeyPairFromSeed(seed32: Uint8Array): KeyPair;
   /** X25519 public key of an Ed25519 public key; `InvalidInputError` if it is not a valid point. */

@@ -6,10 +6,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { createProgressBar, formatDuration } from '@murmur/terminal';
 import { InvalidInputError, MurmurError } from '@murmur/wire';
+import { renderPng } from './chart.js';
 import { parseCommandLine, USAGE } from './command-line.js';
-import { encodePng } from './png.js';
-import { createProgressBar, formatDuration } from './progress.js';
 import { phaseRanges, resolveScenarioOptions, runScenario } from './scenario.js';
 import { scenarioChart } from './scenario-chart.js';
 import { formatSummary } from './summary.js';
@@ -59,8 +59,13 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(
       `murmur-sim: ran in ${formatDuration(elapsedMs)} (${(elapsedMs / 1000).toFixed(1)} s, CPU ${(cpuMs / 1000).toFixed(1)} s) on ${machine}\n`,
     );
+    const chart = scenarioChart(result);
+    if (commandLine.svg !== undefined) {
+      await writeFile(commandLine.svg, chart);
+      process.stderr.write(`murmur-sim: chart written to ${commandLine.svg}\n`);
+    }
     if (commandLine.png !== undefined) {
-      await writeFile(commandLine.png, encodePng(scenarioChart(result)));
+      await writeFile(commandLine.png, renderPng(chart));
       process.stderr.write(`murmur-sim: chart written to ${commandLine.png}\n`);
     }
     if (commandLine.json !== undefined) {

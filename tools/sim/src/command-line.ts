@@ -40,7 +40,8 @@ Scenario
   --pooled <percent>     percent of registrations pooled with contributors (default 10)
 
 Output
-  --png <file>           write a chart of swarm sizes per block (PNG)
+  --svg <file>           write a chart of swarm sizes per block (SVG)
+  --png <file>           the same chart as a PNG (rendered from the SVG by resvg)
   --json <file>          write every figure, per block and summarised (JSON)
   --markdown             print the summary tables as Markdown
   --quiet                no progress bar
@@ -51,6 +52,7 @@ Output
 export interface CommandLine {
   help: boolean;
   scenario: ScenarioOptions;
+  svg: string | undefined;
   png: string | undefined;
   json: string | undefined;
   markdown: boolean;
@@ -85,6 +87,7 @@ function parseOptions(argv: readonly string[]) {
       'unlock-blocks': { type: 'string' },
       'join-batch': { type: 'string' },
       pooled: { type: 'string' },
+      svg: { type: 'string' },
       png: { type: 'string' },
       json: { type: 'string' },
       markdown: { type: 'boolean' },
@@ -133,6 +136,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       joinBatch: optional('join-batch'),
       pooledPercent: optional('pooled'),
     },
+    svg: text('svg'),
     png: text('png'),
     json: text('json'),
     markdown: values.markdown === true,

@@ -18,17 +18,25 @@
  * process.stdout.write(formatSummary(result));
  * ```
  */
+
+export {
+  createProgressBar,
+  formatDuration,
+  type ProgressBar,
+  type ProgressBarComponents,
+  type ProgressBarInit,
+  type ProgressStream,
+} from '@murmur/terminal';
 export {
   niceCeiling,
   niceTicks,
-  Raster,
-  type Rgb,
+  renderPng,
   renderSwarmChart,
+  SWARM_CHART_COLORS,
   type SwarmChartInput,
   type SwarmChartPoint,
 } from './chart.js';
 export { CLI_DEFAULTS, type CommandLine, parseCommandLine, USAGE } from './command-line.js';
-export { GLYPH_ADVANCE, GLYPH_HEIGHT, GLYPH_WIDTH, glyph, textWidth } from './font.js';
 export {
   coefficientOfVariation,
   type Distribution,
@@ -41,15 +49,6 @@ export {
   standardDeviation,
   summarizeSeries,
 } from './metrics.js';
-export { crc32, encodePng, PNG_SIGNATURE, type RgbImage } from './png.js';
-export {
-  createProgressBar,
-  formatDuration,
-  type ProgressBar,
-  type ProgressBarComponents,
-  type ProgressBarInit,
-  type ProgressStream,
-} from './progress.js';
 export { createRandom, type Random, sample } from './random.js';
 export {
   type BlockRecord,

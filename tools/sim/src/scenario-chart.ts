@@ -2,19 +2,19 @@
  * The chart of a run: {@link renderSwarmChart} fed with a {@link ScenarioResult}'s blocks, the
  * phases marked, and the scenario named in the title.
  */
-import { type Raster, renderSwarmChart } from './chart.js';
+import { renderSwarmChart } from './chart.js';
 import type { ScenarioResult } from './scenario.js';
 import { formatNumber } from './table.js';
 
-/** Draws the swarm sizes and swarm count of every block of `result`. */
-export function scenarioChart(result: ScenarioResult): Raster {
+/** The swarm sizes and swarm count of every block of `result`, as SVG text. */
+export function scenarioChart(result: ScenarioResult): string {
   const o = result.options;
   const markers = (['join', 'notice', 'churn'] as const)
     .filter((phase) => result.phases[phase].last >= result.phases[phase].first)
-    .map((phase) => ({ height: result.phases[phase].first, label: phase.toUpperCase() }));
+    .map((phase) => ({ height: result.phases[phase].first, label: phase }));
   return renderSwarmChart({
-    title: `MURMUR-SIM: SWARM SIZES PER BLOCK, ${formatNumber(o.nodes)} NODES`,
-    subtitle: `CHURN ${o.churnPercent}% A BLOCK, ${o.failPercent}% FAILING, ${o.params.toUpperCase()} PARAMETERS, SEED ${JSON.stringify(o.seed)}`,
+    title: `murmur-sim: swarm sizes per block, ${formatNumber(o.nodes)} nodes`,
+    subtitle: `churn ${o.churnPercent}% a block, ${o.failPercent}% failing, ${o.params} parameters, seed ${JSON.stringify(o.seed)}`,
     points: result.blocks.map((block) => ({
       height: block.height,
       min: block.minSize,

@@ -1,57 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatNumber, formatPercent, formatTable } from './table.js';
-
-const table = {
-  title: 'Swarms',
-  columns: [{ header: 'figure', align: 'left' as const }, { header: 'min' }, { header: 'max' }],
-  rows: [
-    ['swarms', '1,428', '1,430'],
-    ['largest swarm', '8', '10'],
-  ],
-};
-
-describe('formatTable', () => {
-  it('aligns plain columns: text left, figures right, a rule under the header', () => {
-    expect(formatTable(table)).toBe(
-      [
-        'Swarms',
-        'figure           min    max',
-        '-------------  -----  -----',
-        'swarms         1,428  1,430',
-        'largest swarm      8     10',
-      ].join('\n'),
-    );
-  });
-
-  it('writes GitHub Markdown with alignment markers', () => {
-    expect(formatTable(table, 'markdown')).toBe(
-      [
-        '**Swarms**\n',
-        '| figure        |   min |   max |',
-        '| :------------ | ----: | ----: |',
-        '| swarms        | 1,428 | 1,430 |',
-        '| largest swarm |     8 |    10 |',
-      ].join('\n'),
-    );
-  });
-
-  it('pads short rows, refuses long ones and tables without columns', () => {
-    expect(formatTable({ columns: [{ header: 'a' }, { header: 'b' }], rows: [['1']] })).toBe(
-      'a  b\n-  -\n1',
-    );
-    expect(() => formatTable({ columns: [{ header: 'a' }], rows: [['1', '2']] })).toThrow(
-      RangeError,
-    );
-    expect(() => formatTable({ columns: [], rows: [] })).toThrow(RangeError);
-  });
-
-  it('every plain line of a column has the same width', () => {
-    const lines = formatTable({ ...table, title: undefined }).split('\n');
-    const header = lines[0] as string;
-    expect(lines.every((line) => line.length <= header.length + 2)).toBe(true);
-    expect(lines.slice(2).every((line) => line.endsWith(line.trimEnd()))).toBe(true);
-  });
-});
+import { formatNumber, formatPercent } from './table.js';
 
 describe('formatNumber and formatPercent', () => {
   it('groups thousands and keeps decimals', () => {

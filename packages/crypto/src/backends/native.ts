@@ -23,6 +23,16 @@ export async function loadNativeBackend(): Promise<SodiumBackend> {
   return createNativeBackend(sodium, nodeCrypto.createHmac as unknown as CreateHmac);
 }
 
+/** `out` once `call` (a sodium-native call writing into it) has run; `undefined` if it threw. */
+function written(out: Uint8Array, call: () => void): Uint8Array | undefined {
+  try {
+    call();
+  } catch {
+    return undefined;
+  }
+  return out;
+}
+
 function createNativeBackend(sodium: SodiumNative, createHmac: CreateHmac): SodiumBackend {
   const sealBytes = sodium.crypto_box_SEALBYTES;
   const macBytes = sodium.crypto_box_MACBYTES;
@@ -57,18 +67,24 @@ function createNativeBackend(sodium: SodiumNative, createHmac: CreateHmac): Sodi
 
     ed25519PublicKeyToX25519(publicKey) {
       const out = new Uint8Array(32);
-      try {
-        sodium.crypto_sign_ed25519_pk_to_curve25519(out, publicKey);
-      } catch {
-        return undefined;
-      }
-      return out;
+      return written(out, () => sodium.crypto_sign_ed25519_pk_to_curve25519(out, publicKey));
     },
 
     ed25519SecretKeyToX25519(secretKey) {
       const out = new Uint8Array(32);
       sodium.crypto_sign_ed25519_sk_to_curve25519(out, secretKey);
       return out;
+    },
+
+    ed25519ScalarRandom() {
+      const out = new Uint8Array(32);
+      sodium.crypto_core_ed25519_scalar_random(out);
+      return out;
+    },
+
+    ed25519ScalarMultBaseNoclamp(scalar) {
+      const out = new Uint8Array(32);
+      return written(out, () => sodium.crypto_scalarmult_ed25519_base_noclamp(out, scalar));
     },
 
     scalarMultBase(secretKey) {
@@ -79,12 +95,7 @@ function createNativeBackend(sodium: SodiumNative, createHmac: CreateHmac): Sodi
 
     scalarMult(secretKey, publicKey) {
       const out = new Uint8Array(32);
-      try {
-        sodium.crypto_scalarmult(out, secretKey, publicKey);
-      } catch {
-        return undefined;
-      }
-      return out;
+      return written(out, () => sodium.crypto_scalarmult(out, secretKey, publicKey));
     },
 
     boxSeal(message, publicKey) {

@@ -18,6 +18,8 @@ declare module 'sodium-native' {
     crypto_sign_verify_detached(signature: Bytes, message: Bytes, publicKey: Bytes): boolean;
     crypto_sign_ed25519_pk_to_curve25519(x25519PublicKey: Bytes, ed25519PublicKey: Bytes): void;
     crypto_sign_ed25519_sk_to_curve25519(x25519SecretKey: Bytes, ed25519SecretKey: Bytes): void;
+    crypto_core_ed25519_scalar_random(scalar: Bytes): void;
+    crypto_scalarmult_ed25519_base_noclamp(point: Bytes, scalar: Bytes): void;
     crypto_scalarmult_base(publicKey: Bytes, secretKey: Bytes): void;
     crypto_scalarmult(shared: Bytes, secretKey: Bytes, publicKey: Bytes): void;
     crypto_box_seal(ciphertext: Bytes, message: Bytes, publicKey: Bytes): void;

@@ -23,6 +23,11 @@ export interface SodiumBackend {
   /** `crypto_sign_ed25519_sk_to_curve25519` of a 64-byte secret key. */
   ed25519SecretKeyToX25519(secretKey: Uint8Array): Uint8Array;
 
+  /** `crypto_core_ed25519_scalar_random`: a uniformly random scalar in [1, L), 32 bytes LE. */
+  ed25519ScalarRandom(): Uint8Array;
+  /** `crypto_scalarmult_ed25519_base_noclamp`; `undefined` for the zero scalar (mod L). */
+  ed25519ScalarMultBaseNoclamp(scalar: Uint8Array): Uint8Array | undefined;
+
   /** `crypto_scalarmult_base`. */
   scalarMultBase(secretKey: Uint8Array): Uint8Array;
   /** `crypto_scalarmult`; `undefined` where libsodium refuses (low-order input, zero output). */

@@ -52,6 +52,14 @@ function createWasmBackend(sodium: Sodium): SodiumBackend {
       return sodium.crypto_sign_ed25519_sk_to_curve25519(secretKey);
     },
 
+    ed25519ScalarRandom() {
+      return sodium.crypto_core_ed25519_scalar_random();
+    },
+
+    ed25519ScalarMultBaseNoclamp(scalar) {
+      return attempt(() => sodium.crypto_scalarmult_ed25519_base_noclamp(scalar));
+    },
+
     scalarMultBase(secretKey) {
       return sodium.crypto_scalarmult_base(secretKey);
     },
