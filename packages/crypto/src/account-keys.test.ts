@@ -1,0 +1,245 @@
+/**
+ * Account keys: the bundle codec and its XEd25519 signature, the replay rule on `t`, and the
+ * rotation jitter, on both backends.
+ */
+import { encodeBencode } from '@murmur/wire';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  ACCOUNT_BUNDLE_MAX_AGE_SECONDS,
+  ACCOUNT_KEY_RETENTION_SECONDS,
+  ACCOUNT_KEYS_NAMESPACE,
+  accountKeyRotationTime,
+} from './account-keys.js';
+import { BACKENDS, loadBoth } from './test-support/backends.js';
+import { hex, IDENTITIES, sequence } from './test-support/fixtures.js';
+import {
+  ACCOUNT_KEYS_VECTOR,
+  BUNDLE_VECTOR,
+  ROTATION_VECTOR,
+  V2_CREATED,
+  V2_INPUTS,
+  XED25519_VECTOR,
+} from './test-support/v2-fixtures.js';
+import type { CryptoBackend, Identity, MurmurCrypto } from './types.js';
+
+const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const input = (name: keyof typeof V2_INPUTS) => sequence(V2_INPUTS[name][0], V2_INPUTS[name][1]);
+const concat = (...parts: (Uint8Array | string)[]) =>
+  Uint8Array.from(
+    parts.flatMap((part) => [
+      ...(typeof part === 'string' ? new TextEncoder().encode(part) : part),
+    ]),
+  );
+
+function codeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return undefined;
+}
+
+describe.each(BACKENDS)('account-key bundles (%s)', (backend) => {
+  let both: Record<CryptoBackend, MurmurCrypto>;
+  let c: MurmurCrypto;
+  let bob: Identity;
+  let carol: Identity;
+  const bundle = () => ({
+    mlkem768PublicKey: hex(ACCOUNT_KEYS_VECTOR.mlkem768PublicKey),
+    x25519PublicKey: hex(ACCOUNT_KEYS_VECTOR.x25519PublicKey),
+  });
+  const at = (seconds: number) => ({ now: seconds * 1000 });
+  beforeAll(async () => {
+    both = await loadBoth();
+    c = both[backend];
+    bob = c.identityFromSeed(hex(IDENTITIES.bob.seed));
+    carol = c.identityFromSeed(hex(IDENTITIES.carol.seed));
+  });
+
+  it('encodes the known-answer bundles, with and without t', () => {
+    const signatureRandom = input('signatureRandom');
+    const withTime = c.encodeAccountKeyBundle({ ...bundle(), created: V2_CREATED }, bob, {
+      signatureRandom,
+    });
+    expect(toHex(withTime)).toBe(BUNDLE_VECTOR.withTime);
+    const withoutTime = c.encodeAccountKeyBundle(bundle(), bob, { signatureRandom });
+    expect(toHex(withoutTime)).toBe(BUNDLE_VECTOR.withoutTime);
+    expect(withoutTime).toHaveLength(2 + 3 + 5 + 1184 + 3 + 3 + 32 + 3 + 3 + 64);
+  });
+
+  it('decodes and checks a bundle; its signature is plain Ed25519 under the Session ID', () => {
+    const read = c.decodeAccountKeyBundle(
+      hex(BUNDLE_VECTOR.withTime),
+      bob.sessionId,
+      at(V2_CREATED),
+    );
+    expect(toHex(read.mlkem768PublicKey)).toBe(ACCOUNT_KEYS_VECTOR.mlkem768PublicKey);
+    expect(toHex(read.x25519PublicKey)).toBe(ACCOUNT_KEYS_VECTOR.x25519PublicKey);
+    expect(read.created).toBe(V2_CREATED);
+    const legacy = c.decodeAccountKeyBundle(hex(BUNDLE_VECTOR.withoutTime), bob.sessionId);
+    expect(legacy.created).toBeUndefined();
+    const bytes = hex(BUNDLE_VECTOR.withTime);
+    const edKey = c.xed25519PublicKey(c.parseSessionId(bob.sessionId));
+    expect(c.verify(hex(BUNDLE_VECTOR.signature), bytes.subarray(0, -71), edKey)).toBe(true);
+    // Bob's Ed25519 key has sign bit 0: the converted key is his Ed25519 key.
+    expect(toHex(edKey)).toBe(IDENTITIES.bob.ed25519PublicKey);
+    expect(ACCOUNT_KEYS_NAMESPACE).toBe(-21);
+  });
+
+  it('refuses a replayed old bundle (t more than 48 h ago) and one from the future', () => {
+    const bytes = hex(BUNDLE_VECTOR.withTime);
+    const limit = V2_CREATED + ACCOUNT_BUNDLE_MAX_AGE_SECONDS;
+    expect(c.decodeAccountKeyBundle(bytes, bob.sessionId, at(limit)).created).toBe(V2_CREATED);
+    expect(codeOf(() => c.decodeAccountKeyBundle(bytes, bob.sessionId, at(limit + 1)))).toBe(
+      'STALE_KEYS',
+    );
+    expect(
+      codeOf(() => c.decodeAccountKeyBundle(bytes, bob.sessionId, at(V2_CREATED - 3601))),
+    ).toBe('STALE_KEYS');
+    // Without t the age is unknown: accepted under the ordinary cache rules.
+    expect(
+      c.decodeAccountKeyBundle(hex(BUNDLE_VECTOR.withoutTime), bob.sessionId, at(limit + 1e6))
+        .created,
+    ).toBeUndefined();
+  });
+
+  it('refuses a bundle fetched for someone else, or with any signed byte changed', () => {
+    const bytes = hex(BUNDLE_VECTOR.withTime);
+    expect(codeOf(() => c.decodeAccountKeyBundle(bytes, carol.sessionId, at(V2_CREATED)))).toBe(
+      'BAD_SIGNATURE',
+    );
+    fc.assert(
+      fc.property(fc.nat({ max: bytes.length - 2 }), fc.integer({ min: 1, max: 255 }), (i, x) => {
+        const altered = bytes.slice();
+        altered[i] = (altered[i] as number) ^ x;
+        const code = codeOf(() => c.decodeAccountKeyBundle(altered, bob.sessionId, at(V2_CREATED)));
+        expect(['BAD_SIGNATURE', 'PAYLOAD_MALFORMED', 'STALE_KEYS']).toContain(code);
+      }),
+      { numRuns: 60 },
+    );
+    // Changing only the time, re-encoded canonically, breaks the signature (t is signed).
+    const retimed = concat(
+      bytes.subarray(0, 1231),
+      `1:ti${V2_CREATED + 86400}e`,
+      bytes.subarray(1246),
+    );
+    expect(codeOf(() => c.decodeAccountKeyBundle(retimed, bob.sessionId, at(V2_CREATED)))).toBe(
+      'BAD_SIGNATURE',
+    );
+  });
+
+  it('ignores unknown keys (signed before ~, unsigned after it) and refuses malformed bundles', () => {
+    const { mlkem768PublicKey: m, x25519PublicKey: x } = bundle();
+    const body = concat('d1:M1184:', m, '1:X32:', x, '1:Zi7e');
+    const signature = c.xed25519Sign(bob.x25519.secretKey, body);
+    const extended = concat(body, '1:~64:', signature, '2:~x3:abce');
+    expect(c.decodeAccountKeyBundle(extended, bob.sessionId).created).toBeUndefined();
+    expect(codeOf(() => c.decodeAccountKeyBundle(encodeBencode({ X: x }), bob.sessionId))).toBe(
+      'PAYLOAD_MALFORMED',
+    );
+    expect(
+      codeOf(() =>
+        c.decodeAccountKeyBundle(
+          encodeBencode({ M: m, X: x.subarray(1), '~': signature }),
+          bob.sessionId,
+        ),
+      ),
+    ).toBe('PAYLOAD_MALFORMED');
+    expect(codeOf(() => c.decodeAccountKeyBundle(new Uint8Array([1, 2, 3]), bob.sessionId))).toBe(
+      'PAYLOAD_MALFORMED',
+    );
+    expect(codeOf(() => c.decodeAccountKeyBundle(extended, 'not an id'))).toBe(
+      'INVALID_SESSION_ID',
+    );
+  });
+});
+
+describe.each(BACKENDS)('XEd25519 (%s)', (backend) => {
+  let c: MurmurCrypto;
+  beforeAll(async () => {
+    c = (await loadBoth())[backend];
+  });
+
+  it('signs the known answer with a negated scalar (sign bit set)', () => {
+    const dave = c.identityFromSeed(new Uint8Array(32).fill(XED25519_VECTOR.seedByte));
+    expect(toHex(dave.ed25519.publicKey)).toBe(XED25519_VECTOR.ed25519PublicKey);
+    expect((dave.ed25519.publicKey[31] as number) >> 7).toBe(1);
+    const converted = c.xed25519PublicKey(dave.x25519.publicKey);
+    expect(toHex(converted)).toBe(XED25519_VECTOR.convertedPublicKey);
+    const message = new TextEncoder().encode(XED25519_VECTOR.message);
+    const signature = c.xed25519Sign(dave.x25519.secretKey, message, input('signatureRandom'));
+    expect(toHex(signature)).toBe(XED25519_VECTOR.signature);
+    expect(c.verify(signature, message, converted)).toBe(true);
+    expect(c.xed25519Verify(signature, dave.x25519.publicKey, message)).toBe(true);
+  });
+
+  it('verifies for any key and message; refuses another key or message', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 200 }),
+        (seed, message) => {
+          const id = c.identityFromSeed(seed);
+          const signature = c.xed25519Sign(id.x25519.secretKey, message);
+          expect(c.xed25519Verify(signature, id.x25519.publicKey, message)).toBe(true);
+          const converted = c.xed25519PublicKey(id.x25519.publicKey);
+          expect(toHex(converted.subarray(0, 31))).toBe(
+            toHex(id.ed25519.publicKey.subarray(0, 31)),
+          );
+          expect(c.xed25519Verify(signature, id.x25519.publicKey, concat(message, 'x'))).toBe(
+            false,
+          );
+          const other = c.identityFromSeed(sequence((seed[0] as number) + 1, 32));
+          expect(c.xed25519Verify(signature, other.x25519.publicKey, message)).toBe(false);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});
+
+describe('account-key rotation time', () => {
+  it('matches the known answers for one and three devices', () => {
+    const seed = input('accountSeed');
+    const deviceId = input('deviceId');
+    expect(accountKeyRotationTime({ seed, deviceId, created: V2_CREATED, devices: 1 })).toBe(
+      ROTATION_VECTOR.oneDevice,
+    );
+    expect(accountKeyRotationTime({ seed, deviceId, created: V2_CREATED, devices: 3 })).toBe(
+      ROTATION_VECTOR.threeDevices,
+    );
+  });
+
+  it('falls in created + 11 h … 13 h, later with more devices, and depends on the seed', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.integer({ min: 1, max: 8 }),
+        (seed, deviceId, devices) => {
+          const one = accountKeyRotationTime({ seed, deviceId, created: V2_CREATED, devices: 1 });
+          const many = accountKeyRotationTime({ seed, deviceId, created: V2_CREATED, devices });
+          for (const time of [one, many]) {
+            expect(time).toBeGreaterThanOrEqual((V2_CREATED + 11 * 3600) * 1000);
+            expect(time).toBeLessThanOrEqual((V2_CREATED + 13 * 3600) * 1000);
+          }
+          expect(many).toBeGreaterThanOrEqual(one);
+        },
+      ),
+      { numRuns: 100 },
+    );
+    expect(ACCOUNT_KEY_RETENTION_SECONDS).toBe(16 * 24 * 3600);
+    expect(
+      codeOf(() =>
+        accountKeyRotationTime({
+          seed: new Uint8Array(3),
+          deviceId: input('deviceId'),
+          created: 0,
+          devices: 1,
+        }),
+      ),
+    ).toBe('INVALID_INPUT');
+  });
+});
