@@ -246,11 +246,17 @@ export function encryptV2NoPfs(
     sessionIdBytes(longTerm),
     options.proEd25519SecretKey,
   );
+  // The 1090 filler bytes come from SHAKE256 of 32 fresh random bytes: as unpredictable, and
+  // the WebAssembly build's randombytes_buf costs milliseconds for a kilobyte.
+  const filler =
+    options.keyIndicator === undefined || options.filler === undefined
+      ? shake256(sodium.randomBytes(32), { dkLen: 2 + MLKEM768_CIPHERTEXT_LENGTH })
+      : undefined;
   return seal(
     sodium,
-    options.keyIndicator ?? sodium.randomBytes(2),
+    options.keyIndicator ?? (filler as Uint8Array).subarray(0, 2),
     ephemeral,
-    options.filler ?? sodium.randomBytes(MLKEM768_CIPHERTEXT_LENGTH),
+    options.filler ?? (filler as Uint8Array).subarray(2),
     inner,
     secret,
   );
