@@ -78,6 +78,14 @@ describe.each(BACKENDS)('account-key bundles (%s)', (backend) => {
     expect(toHex(read.mlkem768PublicKey)).toBe(ACCOUNT_KEYS_VECTOR.mlkem768PublicKey);
     expect(toHex(read.x25519PublicKey)).toBe(ACCOUNT_KEYS_VECTOR.x25519PublicKey);
     expect(read.created).toBe(V2_CREATED);
+    // From a Buffer (as a node's base64 decoding gives), the keys are copies, not Buffer views.
+    const fromBuffer = c.decodeAccountKeyBundle(
+      Buffer.from(hex(BUNDLE_VECTOR.withTime)),
+      bob.sessionId,
+      at(V2_CREATED),
+    );
+    expect(Buffer.isBuffer(fromBuffer.x25519PublicKey)).toBe(false);
+    expect(Buffer.isBuffer(fromBuffer.mlkem768PublicKey)).toBe(false);
     const legacy = c.decodeAccountKeyBundle(hex(BUNDLE_VECTOR.withoutTime), bob.sessionId);
     expect(legacy.created).toBeUndefined();
     const bytes = hex(BUNDLE_VECTOR.withTime);

@@ -193,7 +193,8 @@ export function decodeAccountKeyBundle(
       );
     }
   }
-  return { mlkem768PublicKey: m.slice(), x25519PublicKey: x.slice(), created: t };
+  // Copies, as plain Uint8Arrays (a Buffer input gives Buffer views, whose slice() copies nothing).
+  return { mlkem768PublicKey: new Uint8Array(m), x25519PublicKey: new Uint8Array(x), created: t };
 }
 
 /** Inputs of {@link accountKeyRotationTime}. */

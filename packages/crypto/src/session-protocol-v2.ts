@@ -361,8 +361,8 @@ function openInner(
   return {
     plaintext: content,
     senderSessionId,
-    senderEd25519PublicKey: sender.slice(),
-    proSignature: pro instanceof Uint8Array ? pro.slice() : undefined,
+    senderEd25519PublicKey: new Uint8Array(sender),
+    proSignature: pro instanceof Uint8Array ? new Uint8Array(pro) : undefined,
   };
 }
 
