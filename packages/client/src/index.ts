@@ -122,6 +122,7 @@ export {
   type SendDecision,
   type SendSettings,
 } from './pfs/peer-keys.js';
+export { publishAccountBundle, swarmBundleFetchers } from './pfs/pfs-network.js';
 export type { PushBatch, PushSource, PushStartOptions } from './push.js';
 export { createMemoryStorage, type MemoryStorage } from './storage/memory.js';
 export type {
