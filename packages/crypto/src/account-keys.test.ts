@@ -208,6 +208,47 @@ describe.each(BACKENDS)('XEd25519 (%s)', (backend) => {
   });
 });
 
+/**
+ * libsession-util's own XEd25519 vectors (`tests/test_xed25519.cpp`): two libsodium secret keys
+ * (seed ‖ public key), their X25519 public keys, and the sign-bit-0 key of the second, whose
+ * Ed25519 key is negative. Its signing tests are randomised; they are replayed as properties.
+ */
+const LIBSESSION_XED25519 = {
+  seed1:
+    'fecd9a6034bc9aba273925dee7062b123334587c3c6257341afae2d7fe85e122f4ef873908f6a5377ba3853f0e2fa326eed9e741edf9f7d0311a3ecc66a57b32',
+  seed2:
+    '8659efdcbe0949e0f81141e6d397e8be75f45d09262f209d5950e97989eb43c73570b69a47dc094544c1c5089c40414bbda1ffdde8aab2617fe937ee74a5ee81',
+  xpub1: 'fe94b7ad4b7f1cc1bb92671f1f0d243f226e115b33770465e82b503fc3e96e1f',
+  xpub2: '05c9a9bf178fa644d44bebf628716dc7f2df3d0842e97881962c723699152073',
+  pub2Abs: '3570b69a47dc094544c1c5089c40414bbda1ffdde8aab2617fe937ee74a5ee01',
+} as const;
+
+describe.each(BACKENDS)(
+  'XEd25519 against libsession-util tests/test_xed25519.cpp (%s)',
+  (backend) => {
+    it('converts X25519 keys to the sign-bit-0 Ed25519 keys; signatures verify only there', async () => {
+      const c = (await loadBoth())[backend];
+      const v = LIBSESSION_XED25519;
+      const one = c.identityFromSeed(hex(v.seed1).subarray(0, 32));
+      const two = c.identityFromSeed(hex(v.seed2).subarray(0, 32));
+      expect(toHex(one.ed25519.publicKey)).toBe(v.seed1.slice(64));
+      expect(toHex(two.ed25519.publicKey)).toBe(v.seed2.slice(64));
+      expect(toHex(one.x25519.publicKey)).toBe(v.xpub1);
+      expect(toHex(two.x25519.publicKey)).toBe(v.xpub2);
+      expect(toHex(c.xed25519PublicKey(hex(v.xpub1)))).toBe(v.seed1.slice(64));
+      expect(toHex(c.xed25519PublicKey(hex(v.xpub2)))).toBe(v.pub2Abs);
+      const message = new TextEncoder().encode('hello world');
+      const signature1 = c.xed25519Sign(one.x25519.secretKey, message);
+      const signature2 = c.xed25519Sign(two.x25519.secretKey, message);
+      expect(c.verify(signature1, message, one.ed25519.publicKey)).toBe(true);
+      expect(c.verify(signature2, message, two.ed25519.publicKey)).toBe(false);
+      expect(c.verify(signature2, message, hex(v.pub2Abs))).toBe(true);
+      expect(c.xed25519Verify(signature2, hex(v.xpub2), message)).toBe(true);
+      expect(toHex(c.xed25519Sign(one.x25519.secretKey, message))).not.toBe(toHex(signature1));
+    });
+  },
+);
+
 describe('account-key rotation time', () => {
   it('matches the known answers for one and three devices', () => {
     const seed = input('accountSeed');
