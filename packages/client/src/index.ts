@@ -123,6 +123,12 @@ export {
   type SendSettings,
 } from './pfs/peer-keys.js';
 export { publishAccountBundle, swarmBundleFetchers } from './pfs/pfs-network.js';
+export {
+  type OpenedAnyMessage,
+  openAnyStoredMessage,
+  sealTextMessageV2,
+  type V2Seal,
+} from './pfs/v2-content.js';
 export type { PushBatch, PushSource, PushStartOptions } from './push.js';
 export { createMemoryStorage, type MemoryStorage } from './storage/memory.js';
 export type {
