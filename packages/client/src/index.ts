@@ -122,6 +122,11 @@ export {
   type SendDecision,
   type SendSettings,
 } from './pfs/peer-keys.js';
+export {
+  createPeerKeysService,
+  type PeerKeysService,
+  type PeerKeysServiceInit,
+} from './pfs/peer-keys-service.js';
 export { publishAccountBundle, swarmBundleFetchers } from './pfs/pfs-network.js';
 export {
   type OpenedAnyMessage,
