@@ -15,6 +15,7 @@ import {
   decodeBencode,
   encodeBencode,
   isBencodeDict,
+  Namespace,
   PayloadMalformedError,
   StaleKeysError,
 } from '@murmur/wire';
@@ -45,7 +46,7 @@ export const ACCOUNT_BUNDLE_MAX_AGE_SECONDS = 48 * 3600;
 /** Murmur: a bundle dated more than this (1 h) in the future is refused, in seconds. */
 export const ACCOUNT_BUNDLE_MAX_SKEW_SECONDS = 3600;
 /** The namespace account-key bundles are published in (a public outbox). */
-export const ACCOUNT_KEYS_NAMESPACE = -21;
+export const ACCOUNT_KEYS_NAMESPACE: number = Namespace.AccountKeys;
 
 const encoder = new TextEncoder();
 const DOMAIN = encoder.encode(ACCOUNT_KEYS_DOMAIN);
