@@ -104,6 +104,7 @@ export {
   type AccountKeysManagerInit,
   createAccountKeysManager,
 } from './pfs/account-keys-manager.js';
+export type { PfsApi, PfsInit } from './pfs/client-pfs.js';
 export {
   type BundleFetcher,
   createPeerKeyCache,
