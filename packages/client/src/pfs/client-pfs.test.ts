@@ -261,7 +261,7 @@ describe('a client with forward secrecy on', () => {
       );
       await client.stop();
       expect(onDisk()).not.toContain(seedHex);
-      storage.close();
+      await storage.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -65,6 +65,8 @@ export interface PfsApi {
   supportsForwardSecrecy(sessionId: string): Promise<boolean>;
   /** What the sender cache knows of the contact's keys now. */
   peerKeys(sessionId: string): PeerKeysEntry;
+  /** Fetches the contact's keys now (two swarm members) and returns what the cache then knows. */
+  refreshPeerKeys(sessionId: string): Promise<PeerKeysEntry>;
   /** Rotates the account keys now (and publishes the new bundle). */
   rotateKeys(options?: AbortOptions): Promise<void>;
   /** When the active account key is due for rotation (ms), undefined before it exists. */
@@ -270,6 +272,11 @@ export function createClientPfs(init: PfsInit, components: ClientPfsComponents):
       return cache.get(sessionId).supportsPfs;
     },
     peerKeys: (sessionId) => cache.get(sessionId),
+    async refreshPeerKeys(sessionId) {
+      await restore(sessionId);
+      await service.refresh(sessionId);
+      return cache.get(sessionId);
+    },
     async rotateKeys() {
       const keys = await managerFor(requireIdentity());
       await keys.rotate();

@@ -39,6 +39,8 @@ export interface PeerKeysService {
     sessionId: string,
     settings: SendSettings,
   ): Promise<Exclude<SendDecision, { action: 'fetch' }>>;
+  /** Fetches `sessionId`'s keys now (one fetch per contact at a time) and records the result. */
+  refresh(sessionId: string): Promise<void>;
   /** Waits for background refetches (tests, shutdown). */
   idle(): Promise<void>;
 }
@@ -95,6 +97,7 @@ export function createPeerKeysService(init: PeerKeysServiceInit): PeerKeysServic
       }
       return decision as Exclude<SendDecision, { action: 'fetch' }>;
     },
+    refresh,
     async idle() {
       await Promise.all(running.values());
     },
