@@ -449,6 +449,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
         })
       : undefined;
   let pfsFailures = 0;
+  let pfsRunning: Promise<void> | undefined;
   const pfsLoop = (): void => {
     if (pfs === undefined || !started) return;
     try {
@@ -461,7 +462,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       later(1_000, pfsLoop);
       return;
     }
-    pfs
+    pfsRunning = pfs
       .tick({ signal: lifecycle.signal })
       .then(() => {
         pfsFailures = 0;
@@ -471,6 +472,9 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
         reportError('pfs', error);
         pfsFailures++;
         later(Math.min(60_000, 1_000 * 2 ** Math.min(pfsFailures - 1, 10)), pfsLoop);
+      })
+      .finally(() => {
+        pfsRunning = undefined;
       });
   };
 
@@ -1035,7 +1039,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     await pfs?.idle();
     await init.pushSource?.stop();
     await Promise.allSettled(
-      [bootstrapRunning, resyncRunning, ...swarmRefreshes.values()].filter(
+      [bootstrapRunning, resyncRunning, pfsRunning, ...swarmRefreshes.values()].filter(
         (promise): promise is Promise<void> => promise !== undefined,
       ),
     );

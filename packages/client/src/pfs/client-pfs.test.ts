@@ -208,6 +208,23 @@ describe('a client with forward secrecy on', () => {
     expect(atAlice[0]).toMatchObject({ protocol: 'v1', forwardSecret: false });
   });
 
+  it('reports a failed publication as a pfs error and publishes once the swarm takes it', async () => {
+    const { network, ns } = world();
+    ns.refuseStores = true;
+    const made = testClient(network, crypto, { init: { pfs: { enabled: true } } });
+    running.push(made.client);
+    const errors: string[] = [];
+    made.client.on('error', (event) => {
+      if (event.source === 'pfs') errors.push(event.error.code);
+    });
+    await made.client.account.create();
+    await made.client.start();
+    await eventually(() => errors.length > 0, 10_000);
+    expect(ns.bundles.size).toBe(0);
+    ns.refuseStores = false;
+    await eventually(() => ns.bundles.has(made.client.sessionId as string), 20_000);
+  }, 60_000);
+
   it('refuses to start with PFS while linked devices exist', async () => {
     const { network, ns } = world();
     const made = testClient(network, crypto, {

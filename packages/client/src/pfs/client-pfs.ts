@@ -217,7 +217,13 @@ export function createClientPfs(init: PfsInit, components: ClientPfsComponents):
         publishedOnce = true;
         logger.info({}, 'pfs: account keys published');
       }
-      if (await keys.tick()) logger.info({}, 'pfs: account keys rotated');
+      try {
+        if (await keys.tick()) logger.info({}, 'pfs: account keys rotated');
+      } catch (error) {
+        // A rotation whose bundle was not published: publish the active key on the next tick.
+        publishedOnce = false;
+        throw error;
+      }
     },
 
     async seal(self, to, content) {
@@ -279,8 +285,13 @@ export function createClientPfs(init: PfsInit, components: ClientPfsComponents):
     },
     async rotateKeys() {
       const keys = await managerFor(requireIdentity());
-      await keys.rotate();
-      publishedOnce = true;
+      try {
+        await keys.rotate();
+        publishedOnce = true;
+      } catch (error) {
+        publishedOnce = false; // the next tick publishes the active key
+        throw error;
+      }
     },
     nextRotation: () => manager?.nextRotation(),
   };

@@ -16,6 +16,8 @@ export interface AccountKeysNamespace {
   readonly hidden: Set<string>;
   /** Retrieves of namespace −21 per account. */
   readonly retrieves: Map<string, number>;
+  /** While true, every store to namespace −21 fails (503). */
+  refuseStores: boolean;
 }
 
 /** Installs namespace −21 on every node of `network` (its `rpcHook`). */
@@ -28,6 +30,7 @@ export function installAccountKeysNamespace(
     bundles: new Map(),
     hidden: new Set(),
     retrieves: new Map(),
+    refuseStores: false,
   };
   for (const node of network.nodes) {
     node.rpcHook = (method, raw) => {
@@ -50,6 +53,7 @@ export function installAccountKeysNamespace(
         return { status: 200, body: { messages, more: false, ...answer } };
       }
       if (method !== 'store') return undefined;
+      if (state.refuseStores) return { status: 503, body: 'storage unavailable' };
       let ok = false;
       try {
         const ed25519 = hexToBytes(params.pubkey_ed25519 ?? '', { length: 32 });
