@@ -11,7 +11,7 @@
  *   sendMessage ────────┘                 receiver ◄─┴─◄ push source
  * ```
  */
-import type { Identity, LayerEncryption, MurmurCrypto } from '@murmur/crypto';
+import type { Identity, LayerEncryption, MessageProtocol, MurmurCrypto } from '@murmur/crypto';
 import {
   createPathManager,
   decodePathCache,
@@ -64,6 +64,8 @@ import type {
 } from './events.js';
 import { createNetworkTime, type NetworkTime, type NetworkTimeInit } from './network-time.js';
 import { createOutbox, type OutboxInit } from './outbox.js';
+import type { AccountKeyStore } from './pfs/account-key-store.js';
+import { type ClientPfs, createClientPfs, type PfsApi, type PfsInit } from './pfs/client-pfs.js';
 import { createPoller } from './poller.js';
 import type { PushSource } from './push.js';
 import { createReceiver } from './receiver.js';
@@ -130,6 +132,8 @@ export interface ClientInit {
   maxSeenHashes?: number;
   /** A push source (relay circuits): messages arrive without waiting for a poll. */
   pushSource?: PushSource;
+  /** Forward secrecy (Session Protocol V2): off unless `pfs.enabled` (docs/CLIENTS.md). */
+  pfs?: PfsInit;
 }
 
 /** What the client uses. Only `crypto` and `storage` are required. */
@@ -146,6 +150,11 @@ export interface ClientComponents {
   clock?: Clock;
   /** Uniform numbers in [0, 1) for jitter and choices (default `Math.random`). */
   random?: () => number;
+  /**
+   * Where account-key seeds are kept with PFS on: `createSqliteAccountKeyStore(storage.database)`
+   * from `@murmur/client/sqlite` beside a SQLite storage (default in memory: lost on exit).
+   */
+  accountKeyStore?: AccountKeyStore;
 }
 
 /** One onion path, as {@link MurmurClient.paths} shows it. */
@@ -164,6 +173,10 @@ export interface SendResult {
   state: OutgoingState;
   /** The sent time written in the message (network time, ms). */
   sentAt: number;
+  /** How it was sealed: `v1`, `v2` (forward-secret) or `v2-no-pfs`. */
+  protocol: MessageProtocol;
+  /** True only for `v2`. */
+  forwardSecret: boolean;
 }
 
 /** Options of {@link MurmurClient.sendMessage}. */
@@ -193,6 +206,8 @@ export interface MurmurClient {
   readonly contacts: ContactsApi;
   /** Conversations and history. */
   readonly conversations: ConversationsApi;
+  /** Forward secrecy settings and state; undefined unless `pfs.enabled`. */
+  readonly pfs: PfsApi | undefined;
   /**
    * Encrypts a message for `recipient`, stores it in the durable outbox and returns at once.
    * Delivery goes on in the background (also across restarts): follow it with the
@@ -419,6 +434,49 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     },
   );
   transportRef = transport;
+
+  const pfs: ClientPfs | undefined =
+    init.pfs?.enabled === true
+      ? createClientPfs(init.pfs, {
+          crypto,
+          storage,
+          transport,
+          logger,
+          store: components.accountKeyStore,
+          now: () => networkTime.now(),
+          identity: () => identity,
+          signal: () => lifecycle.signal,
+        })
+      : undefined;
+  let pfsFailures = 0;
+  let pfsRunning: Promise<void> | undefined;
+  const pfsLoop = (): void => {
+    if (pfs === undefined || !started) return;
+    try {
+      pfs.prune();
+    } catch (error) {
+      reportError('pfs', error);
+    }
+    const ready = identity !== undefined && networkTime.synced && paths.health !== 'offline';
+    if (!ready) {
+      later(1_000, pfsLoop);
+      return;
+    }
+    pfsRunning = pfs
+      .tick({ signal: lifecycle.signal })
+      .then(() => {
+        pfsFailures = 0;
+        later(pfs.checkIntervalMs, pfsLoop);
+      })
+      .catch((error: unknown) => {
+        reportError('pfs', error);
+        pfsFailures++;
+        later(Math.min(60_000, 1_000 * 2 ** Math.min(pfsFailures - 1, 10)), pfsLoop);
+      })
+      .finally(() => {
+        pfsRunning = undefined;
+      });
+  };
 
   const randomNodes = (count: number, exclude: ReadonlySet<string> = new Set()): OnionNode[] => {
     const candidates = (pool.length > 0 ? pool : directory.nodes()).filter(
@@ -663,6 +721,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     logger,
     now: () => networkTime.now(),
     onMessage: (message) => events.emit('message', message),
+    ...(pfs === undefined ? {} : { open: (self, data) => pfs.open(self, data) }),
   });
 
   let pollsSincePrune = 0;
@@ -911,7 +970,8 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     lifecycle = new AbortController();
     lastHealthKey = '';
     try {
-      await loadIdentity();
+      const loaded = await loadIdentity();
+      if (pfs !== undefined && loaded !== undefined) await pfs.load(loaded);
       for (const entry of await storage.listOutboxEntries(['queued', 'sending'])) {
         pendingIds.add(entry.id);
       }
@@ -941,6 +1001,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       await outbox.start();
       poller.start();
       watchdog.start();
+      pfsLoop();
       if (init.pushSource !== undefined) {
         const self = identity;
         if (self !== undefined) {
@@ -975,9 +1036,10 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     watchdog.stop();
     await poller.stop();
     await outbox.stop();
+    await pfs?.idle();
     await init.pushSource?.stop();
     await Promise.allSettled(
-      [bootstrapRunning, resyncRunning, ...swarmRefreshes.values()].filter(
+      [bootstrapRunning, resyncRunning, pfsRunning, ...swarmRefreshes.values()].filter(
         (promise): promise is Promise<void> => promise !== undefined,
       ),
     );
@@ -1000,6 +1062,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     account,
     contacts,
     conversations,
+    pfs,
 
     async sendMessage(recipient, text, options = {}) {
       throwIfAborted(options.signal);
@@ -1011,11 +1074,17 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       // Strictly increasing per client: Session uses the sent time to refer to a message.
       const sentAt = Math.max(networkTime.now(), lastSentAt + 1);
       lastSentAt = sentAt;
-      const sealed = sealTextMessage(crypto, self, to, {
+      const content = {
         text: body,
         sentAt,
         ...(displayName === undefined ? {} : { displayName }),
-      });
+      };
+      // With PFS: the send rules (may hold up to 20 s while the keys are fetched; throws
+      // STALE_KEYS rather than downgrade a contact seen with PFS).
+      const sealed =
+        pfs === undefined
+          ? { ...sealTextMessage(crypto, self, to, content), protocol: 'v1' as const }
+          : await pfs.seal(self, to, content);
       if (sealed.bytes.length > MAX_MESSAGE_BYTES) {
         throw new TooLargeError(
           `the message is ${sealed.bytes.length} bytes once sealed; at most ${MAX_MESSAGE_BYTES} fit`,
@@ -1047,7 +1116,13 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
         attempts: 0,
         nextAttemptAt: sentAt,
       });
-      return { id, state: 'queued', sentAt };
+      return {
+        id,
+        state: 'queued',
+        sentAt,
+        protocol: sealed.protocol,
+        forwardSecret: sealed.protocol === 'v2',
+      };
     },
 
     waitForDelivery: (id, options) => outbox.waitFor(id, options),

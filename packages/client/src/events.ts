@@ -2,6 +2,7 @@
  * A tiny typed event emitter (no `node:events`: the client runs in browsers too) and the
  * payloads of every event a client emits.
  */
+import type { MessageProtocol } from '@murmur/crypto';
 import type { PathHealth } from '@murmur/onion';
 import type { MurmurError } from '@murmur/wire';
 
@@ -26,6 +27,10 @@ export interface IncomingMessage {
   receivedAt: number;
   /** The namespace it was stored in (0 for direct messages). */
   namespace: number;
+  /** How it was sealed: `v1`, `v2` (forward-secret) or `v2-no-pfs`. */
+  protocol: MessageProtocol;
+  /** True only for `v2`: show others as "not forward-secret". */
+  forwardSecret: boolean;
 }
 
 /** A change of an outgoing message's state. */
@@ -102,7 +107,8 @@ export type ClientErrorSource =
   | 'delete'
   | 'push'
   | 'storage'
-  | 'watchdog';
+  | 'watchdog'
+  | 'pfs';
 
 /** A non-fatal background error: the client keeps going. */
 export interface ClientErrorEvent {

@@ -93,6 +93,48 @@ export type {
 } from './events.js';
 export type { NetworkTimeInit } from './network-time.js';
 export type { OutboxInit } from './outbox.js';
+export {
+  type AccountKeyStore,
+  createMemoryAccountKeyStore,
+  type StoredAccountSeed,
+} from './pfs/account-key-store.js';
+export {
+  ACCOUNT_BUNDLE_TTL_MS,
+  type AccountKeysManager,
+  type AccountKeysManagerInit,
+  createAccountKeysManager,
+} from './pfs/account-keys-manager.js';
+export type { PfsApi, PfsInit } from './pfs/client-pfs.js';
+export {
+  type BundleFetcher,
+  createPeerKeyCache,
+  decideSend,
+  fetchPeerKeys,
+  isForwardSecret,
+  PEER_KEYS_ASK_AFTER_MS,
+  PEER_KEYS_EXPIRED_MS,
+  PEER_KEYS_FRESH_MS,
+  PEER_KEYS_HOLD_MS,
+  PEER_KEYS_NAK_MS,
+  type PeerKeyCache,
+  type PeerKeysEntry,
+  type PeerKeysFetch,
+  type PeerKeysState,
+  type SendDecision,
+  type SendSettings,
+} from './pfs/peer-keys.js';
+export {
+  createPeerKeysService,
+  type PeerKeysService,
+  type PeerKeysServiceInit,
+} from './pfs/peer-keys-service.js';
+export { publishAccountBundle, swarmBundleFetchers } from './pfs/pfs-network.js';
+export {
+  type OpenedAnyMessage,
+  openAnyStoredMessage,
+  sealTextMessageV2,
+  type V2Seal,
+} from './pfs/v2-content.js';
 export type { PushBatch, PushSource, PushStartOptions } from './push.js';
 export { createMemoryStorage, type MemoryStorage } from './storage/memory.js';
 export type {

@@ -8,9 +8,9 @@
  * A crash between storing and remembering re-delivers nothing twice: the history refuses the
  * same ID, and only a newly stored message is announced.
  */
-import type { Identity, MurmurCrypto } from '@murmur/crypto';
+import type { Identity, MessageProtocol, MurmurCrypto } from '@murmur/crypto';
 import { type Logger, MurmurError, type RetrievedMessage } from '@murmur/wire';
-import { openStoredMessage } from './content.js';
+import { type OpenedMessage, openStoredMessage } from './content.js';
 import type { IncomingMessage } from './events.js';
 import type { ClientStorage, SeenHash, StoredMessage } from './storage/types.js';
 
@@ -23,6 +23,11 @@ export interface ReceiverComponents {
   now(): number;
   /** Hears each new message. */
   onMessage(message: IncomingMessage): void;
+  /** Opens a stored message (default v1 only; with PFS on, `ClientPfs.open`: V2 too). */
+  open?(
+    identity: Identity,
+    data: string,
+  ): OpenedMessage & { protocol?: MessageProtocol; forwardSecret?: boolean };
 }
 
 /** What one batch gave. */
@@ -59,9 +64,11 @@ export function createReceiver(components: ReceiverComponents): Receiver {
       for (const message of unique.values()) {
         if (seen.has(message.hash)) continue;
         remembered.push({ hash: message.hash, expiresAt: message.expiration });
-        let opened: ReturnType<typeof openStoredMessage>;
+        let opened: ReturnType<NonNullable<ReceiverComponents['open']>>;
         try {
-          opened = openStoredMessage(crypto, identity, message.data);
+          opened =
+            components.open?.(identity, message.data) ??
+            openStoredMessage(crypto, identity, message.data);
         } catch (error) {
           logger.debug(
             {
@@ -104,6 +111,8 @@ export function createReceiver(components: ReceiverComponents): Receiver {
           sentAt: stored.sentAt,
           receivedAt,
           namespace,
+          protocol: opened.protocol ?? 'v1',
+          forwardSecret: opened.forwardSecret ?? false,
         };
         const nickname = (await storage.getContact(opened.from))?.nickname;
         if (nickname !== undefined) incoming.nickname = nickname;

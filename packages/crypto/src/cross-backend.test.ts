@@ -3,6 +3,7 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadCrypto } from './load-crypto.js';
 import { loadBoth } from './test-support/backends.js';
 import { hex, IDENTITIES } from './test-support/fixtures.js';
 import type { CryptoBackend, LayerEncryption, MurmurCrypto } from './types.js';
@@ -124,6 +125,67 @@ describe('native and wasm agree byte for byte', () => {
         },
       ),
       { numRuns: 30 },
+    );
+  });
+
+  it('Session Protocol V2: account keys, bundles, V2 and no-PFS messages; each opens the other', async () => {
+    const noble = await loadCrypto({ backend: 'native', mlkem: 'noble' });
+    const alice = both.native.identityFromSeed(hex(IDENTITIES.alice.seed));
+    fc.assert(
+      fc.property(
+        bytes,
+        seed32,
+        seed32,
+        seed32,
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        (message, recipientSeed, accountSeed, ephemeralSecretKey, random) => {
+          const bob = both.native.identityFromSeed(recipientSeed);
+          const keys = both.native.accountKeysFromSeed(accountSeed);
+          for (const other of [both.wasm, noble]) {
+            expect(other.accountKeysFromSeed(accountSeed)).toEqual(keys);
+          }
+          const published = {
+            mlkem768PublicKey: keys.mlkem768.publicKey,
+            x25519PublicKey: keys.x25519.publicKey,
+            created: 1767225600,
+          };
+          const bundle = both.native.encodeAccountKeyBundle(published, bob, {
+            signatureRandom: random,
+          });
+          expect(
+            both.wasm.encodeAccountKeyBundle(published, bob, { signatureRandom: random }),
+          ).toEqual(bundle);
+          const options = { ephemeralSecretKey, mlkemRandom: random.subarray(0, 32) };
+          const v2 = both.native.encryptV2(message, alice, bob.sessionId, published, options);
+          expect(both.wasm.encryptV2(message, alice, bob.sessionId, published, options)).toEqual(
+            v2,
+          );
+          expect(noble.encryptV2(message, alice, bob.sessionId, published, options)).toEqual(v2);
+          const noPfsOptions = {
+            ephemeralSecretKey,
+            keyIndicator: random.subarray(0, 2),
+            filler: new Uint8Array(1088).fill(random[5] as number),
+          };
+          const noPfs = both.native.encryptV2NoPfs(message, alice, bob.sessionId, noPfsOptions);
+          expect(both.wasm.encryptV2NoPfs(message, alice, bob.sessionId, noPfsOptions)).toEqual(
+            noPfs,
+          );
+          const fresh = both.native.encryptV2(message, alice, bob.sessionId, published);
+          for (const reader of [both.wasm, noble]) {
+            expect(reader.decryptIncoming(fresh, bob, { accountKeys: [keys] }).plaintext).toEqual(
+              message,
+            );
+          }
+          expect(
+            both.native.decryptIncoming(
+              both.wasm.encryptV2(message, alice, bob.sessionId, published),
+              bob,
+              { accountKeys: [keys] },
+            ).protocol,
+          ).toBe('v2');
+        },
+      ),
+      { numRuns: 15 },
     );
   });
 

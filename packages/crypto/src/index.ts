@@ -7,7 +7,8 @@
  *
  * It covers identities and Session IDs, BIP39 recovery phrases (24 words; 12 for Session's
  * 16-byte seeds), the Session Protocol v1 and its padding, the older intermediate protocol
- * (for reading old messages), onion-layer AEAD (aes-gcm and xchacha20, client and node
+ * (for reading old messages), Session Protocol V2 (account keys and their signed bundle, forward-
+ * secret and post-quantum messages, the no-PFS form), onion-layer AEAD (aes-gcm and xchacha20, client and node
  * side), the signed strings and signatures of storage RPC requests, and message hashes. The
  * normative byte layouts are in `docs/PROTOCOL.md`.
  *
@@ -27,6 +28,17 @@
  * crypto.wipeIdentity(alice); // secrets are plain Uint8Arrays: wipe them when done
  * ```
  */
+export {
+  ACCOUNT_BUNDLE_MAX_AGE_SECONDS,
+  ACCOUNT_BUNDLE_MAX_SKEW_SECONDS,
+  ACCOUNT_KEY_RETENTION_SECONDS,
+  ACCOUNT_KEY_ROTATION_PERIOD_SECONDS,
+  ACCOUNT_KEY_ROTATION_WINDOW_SECONDS,
+  ACCOUNT_KEYS_NAMESPACE,
+  ACCOUNT_SEED_LENGTH,
+  type AccountKeyRotationInput,
+  accountKeyRotationTime,
+} from './account-keys.js';
 export type { AesGcmSource } from './aes-gcm.js';
 export { HKDF_SHA256_MAX_LENGTH } from './hkdf.js';
 export { SEED_LENGTH, SESSION_SEED_LENGTH } from './identity.js';
@@ -41,24 +53,38 @@ export {
   CHACHA20_POLY1305_NONCE_LENGTH,
   CHACHA20_POLY1305_TAG_LENGTH,
 } from './murmur-crypto.js';
+  MLKEM768_CIPHERTEXT_LENGTH,
+  MLKEM768_PUBLIC_KEY_LENGTH,
+  MLKEM768_SECRET_KEY_LENGTH,
+  MLKEM768_SEED_LENGTH,
+  type MlKemSource,
+} from './mlkem.js';
 export { AES_GCM_LAYER_KEY_SALT, requireLayerEncryption } from './onion-layer.js';
 export { PADDING_BLOCK, PADDING_TERMINATOR } from './padding.js';
 export { normalisePhrase, PHRASE_WORD_COUNTS } from './phrase.js';
 export { SIGNED_REQUEST_METHODS, SUBACCOUNT_TOKEN_LENGTH } from './request-signing.js';
 export { SESSION_ID_LENGTH, SESSION_ID_PREFIX } from './session-id.js';
 export { MIN_CIPHERTEXT_LENGTH } from './session-protocol.js';
+export { V2_HEADER_LENGTH, V2_MIN_LENGTH, V2_OVERHEAD } from './session-protocol-v2.js';
 export type {
+  AccountKeyBundle,
+  AccountKeys,
+  AccountPublicKeys,
   CryptoBackend,
   DecryptedMessage,
+  DecryptIncomingOptions,
   EncryptedLayer,
   EncryptForRecipientOptions,
   EncryptIntermediateOptions,
   EncryptLayerOptions,
   EncryptLayerResponseOptions,
+  EncryptV2NoPfsOptions,
+  EncryptV2Options,
   Identity,
   KeyPair,
   LayerEncryption,
   LoadCryptoOptions,
+  MessageProtocol,
   MurmurCrypto,
   SignedRequestMethod,
   SignedRequestParams,

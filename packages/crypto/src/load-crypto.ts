@@ -4,6 +4,7 @@
 import { InvalidInputError, UnsupportedError } from '@murmur/wire';
 import { loadAesGcm } from './aes-gcm.js';
 import type { SodiumBackend } from './backends/types.js';
+import { loadMlKem768 } from './mlkem.js';
 import { createMurmurCrypto } from './murmur-crypto.js';
 import type { LoadCryptoOptions, MurmurCrypto } from './types.js';
 
@@ -68,7 +69,12 @@ export async function loadCrypto(options: LoadCryptoOptions = {}): Promise<Murmu
   if (typeof options !== 'object' || options === null) {
     throw new InvalidInputError('loadCrypto options must be an object');
   }
-  const { backend, aesGcm } = options;
+  const { backend, aesGcm, mlkem } = options;
+  if (mlkem !== undefined && mlkem !== 'libsodium' && mlkem !== 'noble') {
+    throw new InvalidInputError('options.mlkem must be "libsodium" or "noble"', {
+      details: { field: 'mlkem' },
+    });
+  }
   if (backend !== undefined && backend !== 'native' && backend !== 'wasm') {
     throw new InvalidInputError('options.backend must be "native" or "wasm"', {
       details: { field: 'backend' },
@@ -89,5 +95,6 @@ export async function loadCrypto(options: LoadCryptoOptions = {}): Promise<Murmu
       { cause, details: { aesGcm } },
     );
   }
-  return createMurmurCrypto(sodium, aes);
+  const kem = await loadMlKem768(mlkem);
+  return createMurmurCrypto(sodium, aes, kem);
 }

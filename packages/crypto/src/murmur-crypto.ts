@@ -3,13 +3,19 @@
  * method is written once, in the module that owns it; this file binds them and implements the
  * small primitives.
  */
-import { InvalidInputError } from '@murmur/wire';
+import { DecryptionFailedError, InvalidInputError } from '@murmur/wire';
+import {
+  decodeAccountKeyBundle,
+  deriveAccountKeys,
+  encodeAccountKeyBundle,
+} from './account-keys.js';
 import type { AesGcm } from './aes-gcm.js';
 import type { SodiumBackend } from './backends/types.js';
 import { hkdfSha256 } from './hkdf.js';
 import { generateIdentity, identityFromSeed, wipeIdentity } from './identity.js';
 import { decryptIntermediate, encryptIntermediate } from './intermediate.js';
 import { messageHash } from './message-hash.js';
+import type { MlKem768 } from './mlkem.js';
 import {
   decryptLayer,
   decryptLayerResponse,
@@ -27,8 +33,22 @@ import {
 import { createSenderIdCache } from './sender-id-cache.js';
 import { isSessionId, parseSessionId } from './session-id.js';
 import { decryptIncoming, encryptForRecipient } from './session-protocol.js';
-import type { MurmurCrypto } from './types.js';
-import { requireBytes, requireInteger } from './validate.js';
+import {
+  decryptV2,
+  encryptV2,
+  encryptV2NoPfs,
+  looksLikeV2,
+  v2Failed,
+  v2KeyIndicator,
+} from './session-protocol-v2.js';
+import type {
+  AccountKeys,
+  DecryptedMessage,
+  DecryptIncomingOptions,
+  MurmurCrypto,
+} from './types.js';
+import { requireBytes, requireInteger, requireObject } from './validate.js';
+import { xed25519PublicKey, xed25519Sign, xed25519Verify } from './xed25519.js';
 
 /** Nonce length of IETF ChaCha20-Poly1305. */
 export const CHACHA20_POLY1305_NONCE_LENGTH = 12;
@@ -38,12 +58,76 @@ export const CHACHA20_POLY1305_TAG_LENGTH = 16;
 /** The largest `randomBytes` request (1 GiB is far beyond any use; it guards against typos). */
 const MAX_RANDOM_BYTES = 1 << 30;
 
-/** The MurmurCrypto object of a backend and an AES-GCM source. */
-export function createMurmurCrypto(sodium: SodiumBackend, aes: AesGcm): MurmurCrypto {
+function requireAccountKeysList(value: unknown): readonly AccountKeys[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new InvalidInputError('options.accountKeys must be an array of account keys', {
+      details: { field: 'options.accountKeys' },
+    });
+  }
+  value.forEach((keys: AccountKeys, index) => {
+    const field = `options.accountKeys[${index}]`;
+    requireObject(keys, field);
+    requireObject(keys.x25519, `${field}.x25519`);
+    requireObject(keys.mlkem768, `${field}.mlkem768`);
+    requireBytes(keys.x25519.secretKey, `${field}.x25519.secretKey`, 32);
+    requireBytes(keys.x25519.publicKey, `${field}.x25519.publicKey`, 32);
+    requireBytes(keys.mlkem768.secretKey, `${field}.mlkem768.secretKey`, 2400);
+    requireBytes(keys.mlkem768.publicKey, `${field}.mlkem768.publicKey`, 1184);
+  });
+  return value;
+}
+
+/**
+ * Opens v1 and V2 messages. A V2-shaped message is tried with the matching account keys, then
+ * the no-PFS form, then as v1 (a sealed box starts with `00 02` once in 65536); anything else
+ * is v1. Only an AEAD or box failure moves on; a bad signature refuses the message.
+ */
+function decryptAny(
+  sodium: SodiumBackend,
+  mlkem: MlKem768,
+  senderIdOf: ReturnType<typeof createSenderIdCache>,
+  ciphertext: Uint8Array,
+  recipient: Parameters<MurmurCrypto['decryptIncoming']>[1],
+  options: DecryptIncomingOptions | undefined,
+): DecryptedMessage {
+  requireBytes(ciphertext, 'ciphertext');
+  if (options !== undefined) requireObject(options, 'options');
+  const accountKeys = requireAccountKeysList(options?.accountKeys);
+  if (looksLikeV2(ciphertext)) {
+    const opened = decryptV2(sodium, mlkem, senderIdOf, ciphertext, recipient, accountKeys);
+    if (opened !== undefined) return opened;
+    try {
+      return { ...decryptIncoming(sodium, senderIdOf, ciphertext, recipient), protocol: 'v1' };
+    } catch (error) {
+      if (error instanceof DecryptionFailedError) throw v2Failed(ciphertext.length);
+      throw error;
+    }
+  }
+  try {
+    return { ...decryptIncoming(sodium, senderIdOf, ciphertext, recipient), protocol: 'v1' };
+  } catch (error) {
+    if (error instanceof DecryptionFailedError && ciphertext[0] === 0x00) {
+      throw new DecryptionFailedError(
+        `The message could not be decrypted: it starts 00 ${(ciphertext[1] ?? 0).toString(16).padStart(2, '0')}, an unknown Session Protocol version (or a short V2 message), and is no v1 message either`,
+        { cause: error, details: { version: ciphertext[1], length: ciphertext.length } },
+      );
+    }
+    throw error;
+  }
+}
+
+/** The MurmurCrypto object of a backend, an AES-GCM source and an ML-KEM-768 implementation. */
+export function createMurmurCrypto(
+  sodium: SodiumBackend,
+  aes: AesGcm,
+  mlkem: MlKem768,
+): MurmurCrypto {
   const senderIdOf = createSenderIdCache(sodium);
   return {
     backend: sodium.name,
     aesGcm: aes.source,
+    mlkem: mlkem.source,
 
     generateIdentity: () => generateIdentity(sodium),
     identityFromSeed: (seed) => identityFromSeed(sodium, seed),
@@ -55,8 +139,37 @@ export function createMurmurCrypto(sodium: SodiumBackend, aes: AesGcm): MurmurCr
 
     encryptForRecipient: (plaintext, sender, recipientSessionId, options) =>
       encryptForRecipient(sodium, plaintext, sender, recipientSessionId, options),
-    decryptIncoming: (ciphertext, recipient) =>
-      decryptIncoming(sodium, senderIdOf, ciphertext, recipient),
+    decryptIncoming: (ciphertext, recipient, options) =>
+      decryptAny(sodium, mlkem, senderIdOf, ciphertext, recipient, options),
+
+    generateAccountKeys() {
+      const seed = sodium.randomBytes(32);
+      try {
+        return deriveAccountKeys(sodium, mlkem, seed);
+      } finally {
+        sodium.wipe(seed);
+      }
+    },
+    accountKeysFromSeed: (seed) => deriveAccountKeys(sodium, mlkem, seed),
+    wipeAccountKeys(keys) {
+      requireObject(keys, 'keys');
+      for (const secret of [keys.seed, keys.x25519?.secretKey, keys.mlkem768?.secretKey]) {
+        if (secret instanceof Uint8Array) sodium.wipe(secret);
+      }
+    },
+    encodeAccountKeyBundle: (bundle, owner, options) =>
+      encodeAccountKeyBundle(sodium, bundle, owner, options),
+    decodeAccountKeyBundle: (bytes, ownerSessionId, options) =>
+      decodeAccountKeyBundle(sodium, bytes, ownerSessionId, options),
+    xed25519Sign: (secretKey, message, random) => xed25519Sign(sodium, secretKey, message, random),
+    xed25519Verify: (signature, publicKey, message) =>
+      xed25519Verify(sodium, signature, publicKey, message),
+    xed25519PublicKey,
+    encryptV2: (content, sender, recipientSessionId, recipientKeys, options) =>
+      encryptV2(sodium, mlkem, content, sender, recipientSessionId, recipientKeys, options),
+    encryptV2NoPfs: (content, sender, recipientSessionId, options) =>
+      encryptV2NoPfs(sodium, content, sender, recipientSessionId, options),
+    v2KeyIndicator: (ciphertext, recipient) => v2KeyIndicator(sodium, ciphertext, recipient),
     padMessage,
     unpadMessage,
     encryptIntermediate: (plaintext, sender, recipientSessionId, options) =>

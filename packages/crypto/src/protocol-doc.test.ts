@@ -15,6 +15,14 @@ import {
   SESSION_PROTOCOL_VECTOR,
   SIGNED_REQUEST_VECTORS,
 } from './test-support/fixtures.js';
+import {
+  ACCOUNT_KEYS_VECTOR,
+  BUNDLE_VECTOR,
+  ROTATION_VECTOR,
+  V2_INTERMEDIATE,
+  V2_MESSAGE_VECTOR,
+  XED25519_VECTOR,
+} from './test-support/v2-fixtures.js';
 
 const page = resolve(
   dirname(fileURLToPath(import.meta.url)),
@@ -80,6 +88,37 @@ if (!existsSync(page)) {
         for (const part of segments(vector.ciphertext, mode === 'aes-gcm' ? 12 : 24, -16))
           shows(part);
       }
+    });
+
+    it('Session Protocol V2: account keys, bundle, XEd25519, messages, rotation', () => {
+      const a = ACCOUNT_KEYS_VECTOR;
+      for (const value of [
+        a.x25519SecretKey,
+        a.x25519PublicKey,
+        a.mlkem768PublicKeySha256,
+        a.mlkem768PublicKey.slice(0, 32),
+        a.mlkem768PublicKey.slice(-32),
+        BUNDLE_VECTOR.signature,
+        BUNDLE_VECTOR.withTimeSha256,
+        BUNDLE_VECTOR.signatureWithoutTime,
+        BUNDLE_VECTOR.withoutTimeSha256,
+        XED25519_VECTOR.ed25519PublicKey,
+        XED25519_VECTOR.convertedPublicKey,
+        XED25519_VECTOR.signature,
+        V2_MESSAGE_VECTOR.ephemeralPublicKey,
+        V2_MESSAGE_VECTOR.keyIndicator,
+        V2_MESSAGE_VECTOR.mlkemCiphertextSha256,
+        V2_MESSAGE_VECTOR.message.slice(72, 104),
+        V2_MESSAGE_VECTOR.tail,
+        V2_MESSAGE_VECTOR.messageSha256,
+        V2_MESSAGE_VECTOR.noPfsEphemeralPublicKey,
+        V2_MESSAGE_VECTOR.noPfsTail,
+        V2_MESSAGE_VECTOR.noPfsSha256,
+        String(ROTATION_VECTOR.oneDevice),
+        String(ROTATION_VECTOR.threeDevices),
+        ...Object.values(V2_INTERMEDIATE),
+      ])
+        shows(value);
     });
 
     it('signed requests and message hashes', () => {

@@ -30,7 +30,8 @@ export interface Identity {
 /** What {@link MurmurCrypto.decryptIncoming} returns once the box opened and the signature held. */
 export interface DecryptedMessage {
   /**
-   * The sender's message (still padded, if the sender padded it). It may be a view of a larger
+   * The sender's message: for v1 still Session-padded (if the sender padded it), for V2 the
+   * content exactly as sent (V2 pads inside its own format). It may be a view of a larger
    * buffer whose other bytes are public keys; `wipe(plaintext)` clears the message itself.
    */
   plaintext: Uint8Array;
@@ -38,6 +39,77 @@ export interface DecryptedMessage {
   senderSessionId: string;
   /** The sender's Ed25519 public key, 32 bytes. */
   senderEd25519PublicKey: Uint8Array;
+  /**
+   * Which form opened the message: `v1` (sealed box to the long-term key), `v2` (account keys:
+   * forward-secret and post-quantum) or `v2-no-pfs` (V2 layout sealed to the long-term key:
+   * not forward-secret). Absent only from older objects built by hand.
+   */
+  protocol?: MessageProtocol;
+  /** V2 only: the account keys (one of those given) that opened the message. */
+  accountKeys?: AccountKeys | undefined;
+  /** V2 only: the Session Pro signature `~P`, when the message has one (not verified here). */
+  proSignature?: Uint8Array | undefined;
+}
+
+/** The message forms {@link MurmurCrypto.decryptIncoming} opens. */
+export type MessageProtocol = 'v1' | 'v2' | 'v2-no-pfs';
+
+/**
+ * Session Protocol V2 account keys: a 32-byte seed and what SHAKE256 expands it to. All of it
+ * but the public keys is secret; wipe with {@link MurmurCrypto.wipeAccountKeys}.
+ */
+export interface AccountKeys {
+  /** The 32-byte seed the keys come from (what is stored). */
+  seed: Uint8Array;
+  /** X25519 pair: the SHAKE output's first 32 bytes and their public key. */
+  x25519: KeyPair;
+  /** ML-KEM-768 pair: public key 1184 bytes, expanded secret key 2400 bytes. */
+  mlkem768: KeyPair;
+}
+
+/** The public account keys a sender encrypts to, as a bundle carries them. */
+export interface AccountPublicKeys {
+  /** ML-KEM-768 public key, 1184 bytes (`M`). */
+  mlkem768PublicKey: Uint8Array;
+  /** X25519 public key, 32 bytes (`X`). */
+  x25519PublicKey: Uint8Array;
+}
+
+/** A published account-key bundle's content. */
+export interface AccountKeyBundle extends AccountPublicKeys {
+  /** Murmur's `t`: creation time in unix seconds (absent in bundles Session clients publish). */
+  created?: number | undefined;
+}
+
+/** Fixed inputs for {@link MurmurCrypto.encryptV2}, for test vectors only. */
+export interface EncryptV2Options {
+  /** 32-byte ephemeral X25519 secret key e instead of a fresh one. */
+  ephemeralSecretKey?: Uint8Array | undefined;
+  /** The 32 random bytes m of the ML-KEM encapsulation instead of fresh ones. */
+  mlkemRandom?: Uint8Array | undefined;
+  /** A Session Pro Ed25519 secret key (64 bytes): adds `~P`, its signature of the bytes before. */
+  proEd25519SecretKey?: Uint8Array | undefined;
+}
+
+/** Fixed inputs for {@link MurmurCrypto.encryptV2NoPfs}, for test vectors only. */
+export interface EncryptV2NoPfsOptions {
+  /** 32-byte ephemeral X25519 secret key e instead of a fresh one. */
+  ephemeralSecretKey?: Uint8Array | undefined;
+  /** The 2 random bytes in the key-indicator slot instead of fresh ones. */
+  keyIndicator?: Uint8Array | undefined;
+  /** The 1088 random bytes in the ML-KEM ciphertext slot instead of fresh ones. */
+  filler?: Uint8Array | undefined;
+  /** A Session Pro Ed25519 secret key (64 bytes): adds `~P`. */
+  proEd25519SecretKey?: Uint8Array | undefined;
+}
+
+/** Options of {@link MurmurCrypto.decryptIncoming}. */
+export interface DecryptIncomingOptions {
+  /**
+   * The recipient's account keys, current and retired (V2). The ones whose key indicator
+   * matches are tried; then the no-PFS form; then v1.
+   */
+  accountKeys?: readonly AccountKeys[] | undefined;
 }
 
 /** The two onion-layer encryptions Murmur accepts (Session's `aes-cbc` has no MAC: refused). */
@@ -132,6 +204,11 @@ export interface LoadCryptoOptions {
    * Absent: node:crypto when it can be imported, else WebCrypto.
    */
   aesGcm?: 'node' | 'webcrypto' | undefined;
+  /**
+   * Where ML-KEM-768 comes from: `libsodium` (the WebAssembly libsodium 1.0.22, faster) or
+   * `noble` (`@noble/post-quantum`). Both give the same bytes. Absent: libsodium, else noble.
+   */
+  mlkem?: 'libsodium' | 'noble' | undefined;
 }
 
 /**
@@ -172,8 +249,65 @@ export interface MurmurCrypto {
     recipientSessionId: string,
     options?: EncryptForRecipientOptions,
   ): Uint8Array;
-  /** Opens a Session Protocol v1 message and checks its signature. */
-  decryptIncoming(ciphertext: Uint8Array, recipient: Identity): DecryptedMessage;
+  /**
+   * Opens a Session Protocol message, v1 or V2 (with the account keys given, then the no-PFS
+   * form), checks its signature and says which form opened it (`protocol`).
+   */
+  decryptIncoming(
+    ciphertext: Uint8Array,
+    recipient: Identity,
+    options?: DecryptIncomingOptions,
+  ): DecryptedMessage;
+
+  /** Where ML-KEM-768 comes from. */
+  readonly mlkem: 'libsodium' | 'noble';
+  /** Fresh account keys from a new random seed. */
+  generateAccountKeys(): AccountKeys;
+  /** The account keys of a 32-byte seed (SHAKE256 expansion, as libsession). */
+  accountKeysFromSeed(seed: Uint8Array): AccountKeys;
+  /** Overwrites the seed and secret keys of account keys with zeros. */
+  wipeAccountKeys(keys: AccountKeys): void;
+  /** The signed bundle to publish in namespace −21 (signed by `owner`'s long-term key). */
+  encodeAccountKeyBundle(
+    bundle: AccountKeyBundle,
+    owner: Identity,
+    options?: { signatureRandom?: Uint8Array | undefined },
+  ): Uint8Array;
+  /**
+   * Reads a bundle fetched for `ownerSessionId` and checks its signature and its `t` (at most
+   * 48 h old). Throws PayloadMalformedError, BadSignatureError or StaleKeysError.
+   */
+  decodeAccountKeyBundle(
+    bytes: Uint8Array,
+    ownerSessionId: string,
+    options?: { now?: number | undefined },
+  ): AccountPublicKeys & { created: number | undefined };
+  /** XEd25519 signature of `message` by an X25519 private key (`random`: the 64-byte Z). */
+  xed25519Sign(x25519SecretKey: Uint8Array, message: Uint8Array, random?: Uint8Array): Uint8Array;
+  /** Checks an XEd25519 signature with strict Ed25519 under the converted X25519 key. */
+  xed25519Verify(signature: Uint8Array, x25519PublicKey: Uint8Array, message: Uint8Array): boolean;
+  /** The Ed25519 key (sign bit 0) an X25519 public key converts to. */
+  xed25519PublicKey(x25519PublicKey: Uint8Array): Uint8Array;
+  /** Session Protocol V2 (forward-secret, post-quantum) to the recipient's account keys. */
+  encryptV2(
+    content: Uint8Array,
+    sender: Identity,
+    recipientSessionId: string,
+    recipientKeys: AccountPublicKeys,
+    options?: EncryptV2Options,
+  ): Uint8Array;
+  /** V2's no-PFS form: the same layout, sealed to the long-term key only. */
+  encryptV2NoPfs(
+    content: Uint8Array,
+    sender: Identity,
+    recipientSessionId: string,
+    options?: EncryptV2NoPfsOptions,
+  ): Uint8Array;
+  /**
+   * The key indicator of a V2 message for this recipient: the first two bytes of the ML-KEM
+   * public key it was sent to (undefined for anything that is not V2 or not openable).
+   */
+  v2KeyIndicator(ciphertext: Uint8Array, recipient: Identity): Uint8Array | undefined;
 
   /** Session's padding: `0x80`, then zeros up to a multiple of 160 bytes. */
   padMessage(bytes: Uint8Array): Uint8Array;

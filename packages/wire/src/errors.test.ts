@@ -21,6 +21,7 @@ import {
   RequestTimeoutError,
   raceAbort,
   SignatureRequiredError,
+  StaleKeysError,
   StorageFullError,
   TooLargeError,
   TtlOutOfRangeError,
@@ -54,6 +55,7 @@ describe('error classes', () => {
     [new InvalidSessionIdError('m'), 'InvalidSessionIdError', 'INVALID_SESSION_ID', false, 400],
     [new InvalidPhraseError('m'), 'InvalidPhraseError', 'INVALID_PHRASE', false, undefined],
     [new PayloadMalformedError('m'), 'PayloadMalformedError', 'PAYLOAD_MALFORMED', false, 400],
+    [new StaleKeysError('m'), 'StaleKeysError', 'STALE_KEYS', true, 400],
     [new AbortError(), 'AbortError', 'ABORTED', false, undefined],
     [new InternalError(), 'InternalError', 'INTERNAL', true, 500],
   ])('%s', (error, name, code, retryable, status) => {

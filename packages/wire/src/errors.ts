@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'INVALID_SESSION_ID'
   | 'INVALID_PHRASE'
   | 'PAYLOAD_MALFORMED'
+  | 'STALE_KEYS'
   | 'ACCOUNT_MISSING'
   | 'ACCOUNT_EXISTS'
   | 'NOT_SYNCED'
@@ -337,6 +338,17 @@ export class PayloadMalformedError extends MurmurError {
       retryable: false,
       status: options.status ?? 400,
     });
+  }
+}
+
+/**
+ * Signed keys that are valid but too old to use: a published account-key bundle whose creation
+ * time is more than 48 h ago (a swarm node may be replaying it), or one dated in the future.
+ * Retryable: fetching again (from another node) may find the current bundle.
+ */
+export class StaleKeysError extends MurmurError {
+  constructor(message: string, options: MurmurErrorOptions = {}) {
+    super('STALE_KEYS', message, { ...options, retryable: true, status: options.status ?? 400 });
   }
 }
 

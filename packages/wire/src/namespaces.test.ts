@@ -31,8 +31,12 @@ describe('Namespace', () => {
       GroupMembers: 14,
       RevokedRetrievableGroupMessages: -11,
       LegacyClosedGroup: -10,
+      AccountKeys: -21,
     });
     expect(Object.isFrozen(Namespace)).toBe(true);
+    expect(isPublicOutbox(Namespace.AccountKeys)).toBe(true);
+    expect(retrieveRequiresAuth(Namespace.AccountKeys)).toBe(false);
+    expect(storeRequiresAuth(Namespace.AccountKeys)).toBe(true);
   });
 
   it.each([

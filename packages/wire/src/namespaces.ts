@@ -36,6 +36,11 @@ export const Namespace = Object.freeze({
   RevokedRetrievableGroupMessages: -11,
   /** Legacy closed groups (deprecated; retrievable without a signature). */
   LegacyClosedGroup: -10,
+  /**
+   * Session Protocol V2 account-key bundle (libsession-util `src/core/devices.cpp`): a public
+   * outbox, so owner-signed stores, unsigned retrieves, and a new store replaces the old.
+   */
+  AccountKeys: -21,
 } as const);
 
 /** One of the {@link Namespace} values. */

@@ -504,3 +504,5 @@ function contactFromRow(row: ContactRow): Contact {
   if (row.nickname !== null) contact.nickname = row.nickname;
   return contact;
 }
+
+export { createSqliteAccountKeyStore } from '../pfs/sqlite-account-key-store.js';

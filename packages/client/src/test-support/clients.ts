@@ -6,6 +6,7 @@ import type { MurmurCrypto } from '@murmur/crypto';
 import type { Clock, Logger } from '@murmur/wire';
 import { type ClientInit, createClient, type MurmurClient } from '../client.js';
 import type { ClientEvents } from '../events.js';
+import type { AccountKeyStore } from '../pfs/account-key-store.js';
 import { createMemoryStorage } from '../storage/memory.js';
 import type { ClientStorage } from '../storage/types.js';
 import type { FakeNetwork } from './fake-network.js';
@@ -28,6 +29,7 @@ export function testClient(
     init?: Partial<ClientInit>;
     clock?: Clock;
     logger?: Logger;
+    accountKeyStore?: AccountKeyStore;
   } = {},
 ): { client: MurmurClient; storage: ClientStorage } {
   const storage = options.storage ?? createMemoryStorage();
@@ -39,6 +41,9 @@ export function testClient(
       fetch: network.fetch,
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.accountKeyStore === undefined
+        ? {}
+        : { accountKeyStore: options.accountKeyStore }),
     },
   );
   return { client, storage };

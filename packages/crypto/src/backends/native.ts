@@ -82,9 +82,33 @@ function createNativeBackend(sodium: SodiumNative, createHmac: CreateHmac): Sodi
       return out;
     },
 
+    ed25519ScalarReduce(scalar64) {
+      const out = new Uint8Array(32);
+      sodium.crypto_core_ed25519_scalar_reduce(out, scalar64);
+      return out;
+    },
+
+    ed25519ScalarAdd(x, y) {
+      const out = new Uint8Array(32);
+      sodium.crypto_core_ed25519_scalar_add(out, x, y);
+      return out;
+    },
+
+    ed25519ScalarNegate(scalar) {
+      const out = new Uint8Array(32);
+      sodium.crypto_core_ed25519_scalar_negate(out, scalar);
+      return out;
+    },
+
     ed25519ScalarMultBaseNoclamp(scalar) {
       const out = new Uint8Array(32);
       return written(out, () => sodium.crypto_scalarmult_ed25519_base_noclamp(out, scalar));
+    },
+
+    sha512(data) {
+      const out = new Uint8Array(64);
+      sodium.crypto_hash_sha512(out, data);
+      return out;
     },
 
     scalarMultBase(secretKey) {

@@ -38,6 +38,11 @@ declare module 'sodium-native' {
     ): void;
     crypto_generichash(output: Bytes, input: Bytes, key?: Bytes): void;
     crypto_hash_sha256(output: Bytes, input: Bytes): void;
+    crypto_hash_sha512(output: Bytes, input: Bytes): void;
+    crypto_core_ed25519_scalar_reduce(reduced: Bytes, scalar64: Bytes): void;
+    crypto_core_ed25519_scalar_add(sum: Bytes, x: Bytes, y: Bytes): void;
+    crypto_core_ed25519_scalar_negate(negated: Bytes, scalar: Bytes): void;
+    crypto_scalarmult_ed25519_base_noclamp(point: Bytes, scalar: Bytes): void;
     crypto_aead_xchacha20poly1305_ietf_encrypt(
       ciphertext: Bytes,
       message: Bytes,

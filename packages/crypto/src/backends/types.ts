@@ -27,6 +27,14 @@ export interface SodiumBackend {
   ed25519ScalarRandom(): Uint8Array;
   /** `crypto_scalarmult_ed25519_base_noclamp`; `undefined` for the zero scalar (mod L). */
   ed25519ScalarMultBaseNoclamp(scalar: Uint8Array): Uint8Array | undefined;
+  /** `crypto_core_ed25519_scalar_reduce`: a 64-byte little-endian integer mod L. */
+  ed25519ScalarReduce(scalar64: Uint8Array): Uint8Array;
+  /** `crypto_core_ed25519_scalar_add`: (x + y) mod L. */
+  ed25519ScalarAdd(x: Uint8Array, y: Uint8Array): Uint8Array;
+  /** `crypto_core_ed25519_scalar_negate`: −s mod L. */
+  ed25519ScalarNegate(scalar: Uint8Array): Uint8Array;
+  /** `crypto_hash_sha512`. */
+  sha512(data: Uint8Array): Uint8Array;
 
   /** `crypto_scalarmult_base`. */
   scalarMultBase(secretKey: Uint8Array): Uint8Array;

@@ -56,8 +56,24 @@ function createWasmBackend(sodium: Sodium): SodiumBackend {
       return sodium.crypto_core_ed25519_scalar_random();
     },
 
+    ed25519ScalarReduce(scalar64) {
+      return sodium.crypto_core_ed25519_scalar_reduce(scalar64);
+    },
+
+    ed25519ScalarAdd(x, y) {
+      return sodium.crypto_core_ed25519_scalar_add(x, y);
+    },
+
+    ed25519ScalarNegate(scalar) {
+      return sodium.crypto_core_ed25519_scalar_negate(scalar);
+    },
+
     ed25519ScalarMultBaseNoclamp(scalar) {
       return attempt(() => sodium.crypto_scalarmult_ed25519_base_noclamp(scalar));
+    },
+
+    sha512(data) {
+      return sodium.crypto_hash_sha512(data);
     },
 
     scalarMultBase(secretKey) {
