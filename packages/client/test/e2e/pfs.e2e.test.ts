@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import { startTestnet, type Testnet } from '@murmur/testnet';
+import { programsFromEnvironment, startTestnet, type Testnet } from '@murmur/testnet';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type IncomingMessage, type MurmurClient } from '../../src/index.js';
 import {
@@ -83,6 +83,8 @@ beforeAll(async () => {
   crypto = await loadCrypto();
   dir = mkdtempSync(join(tmpdir(), 'murmur-pfs-e2e-'));
   testnet = await startTestnet({
+    // MURMUR_LEDGER_CLI and MURMUR_NODE_CLI, set by vitest.e2e.config.ts.
+    programs: programsFromEnvironment(process.env),
     dir: join(dir, 'net'),
     nodes: NODES,
     blockTimeMs: 250,
