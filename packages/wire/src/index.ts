@@ -159,6 +159,7 @@ export {
   RequestTimeoutError,
   raceAbort,
   SignatureRequiredError,
+  StaleKeysError,
   StorageFullError,
   type SwarmMember,
   TooLargeError,
