@@ -123,7 +123,7 @@ describe('EvmLedgerSource', () => {
     if (state === undefined) throw new Error('no state');
     expect(getNode(state, key('bad'))).toBeUndefined();
     expect(getNode(state, key('good'))?.status).toBe('active');
-    expect(errors.map((error) => [error.kind, error.details['note']])).toEqual([
+    expect(errors.map((error) => [error.kind, (error.details as { note?: string }).note])).toEqual([
       ['event-ignored', 'ignored-registration'],
     ]);
     // The contract lists the ignored node; reconciliation leaves it out too.
@@ -247,7 +247,12 @@ describe('EvmLedgerSource', () => {
     evm.on('error', (error) => errors.push(error));
     await evm.sync();
     expect(
-      errors.map((error) => [error.kind, error.code, error.details['attempt'], error.details['delayMs']]),
+      errors.map((error) => [
+        error.kind,
+        error.code,
+        (error.details as { attempt?: number }).attempt,
+        (error.details as { delayMs?: number }).delayMs,
+      ]),
     ).toEqual([
       ['rpc-failed', 'UPSTREAM_FAILED', 1, 10],
       ['rpc-failed', 'UPSTREAM_FAILED', 2, 20],

@@ -156,7 +156,7 @@ export interface EvmLedgerSource
   extends LedgerSource,
     Startable,
     EventSource<EvmLedgerSourceEvents> {
-  /** Runs a round now (resolves when it is done). */
+  /** Runs a round that starts now or after the one in flight (resolves when it is done). */
   sync(options?: AbortOptions): Promise<void>;
   /** The derived state after the last block (undefined before the genesis is loaded). */
   readonly state: RegistryState | undefined;
@@ -705,7 +705,11 @@ export function createEvmLedgerSource(
     },
 
     sync(options = {}) {
-      const run = runRound();
+      // A round that starts after this call: one in flight may have read the head before.
+      const run =
+        inFlight === undefined
+          ? runRound()
+          : inFlight.catch(() => undefined).then(() => runRound());
       if (options.signal === undefined) return run;
       return Promise.race([
         run,

@@ -15,8 +15,8 @@ import type { MurmurCrypto } from '@murmur/crypto';
 import { bytesToHex, utf8Encode } from '@murmur/wire';
 import {
   type Account,
-  type Chain,
   type Address,
+  type Chain,
   createPublicClient,
   createTestClient,
   createWalletClient,
