@@ -28,7 +28,14 @@ import {
   type Startable,
   silentLogger,
 } from '@murmur/wire';
-import { decodeEventLog, type Hex, type Log, type PublicClient } from 'viem';
+import {
+  createPublicClient,
+  decodeEventLog,
+  type Hex,
+  http,
+  type Log,
+  type PublicClient,
+} from 'viem';
 import { applyBlock } from '../apply.js';
 import { createBlock, createGenesis } from '../block.js';
 import { decodeBlock, encodeBlock } from '../codec.js';
@@ -61,7 +68,9 @@ export type EvmLedgerErrorKind =
   /** An event was ignored or refused (see `details.note`). */
   | 'event-ignored'
   /** Registry transactions are not submitted to an EVM ledger: use the contract. */
-  | 'unsupported';
+  | 'unsupported'
+  /** The contract refused an operator's transaction (`details.error` names its error). */
+  | 'transaction-refused';
 
 /** An error of the EVM ledger source. `code` follows the kind; `kind` is the stable detail. */
 export class EvmLedgerError extends MurmurError {
@@ -76,7 +85,9 @@ export class EvmLedgerError extends MurmurError {
         ? 'UPSTREAM_FAILED'
         : kind === 'unsupported'
           ? 'UNSUPPORTED'
-          : 'INVALID_RESPONSE';
+          : kind === 'transaction-refused'
+            ? 'FORBIDDEN'
+            : 'INVALID_RESPONSE';
     super(code, message, {
       retryable: kind === 'rpc-failed',
       cause: init.cause,
@@ -112,7 +123,9 @@ export interface EvmCheckpointStore {
 /** Options of {@link createEvmLedgerSource}. */
 export interface EvmLedgerSourceInit {
   /** A viem public client of the chain (use `retryCount: 0` on its transport: the source retries). */
-  client: PublicClient;
+  client?: PublicClient | undefined;
+  /** Or the chain's JSON-RPC URL (an HTTP client is made). */
+  rpcUrl?: string | undefined;
   /** The staking contract. */
   contract: `0x${string}`;
   /** The block the contract was deployed in (its genesis). */
@@ -224,7 +237,13 @@ export function createEvmLedgerSource(
   init: EvmLedgerSourceInit,
   components: EvmLedgerSourceComponents,
 ): EvmLedgerSource {
-  const { client, contract } = init;
+  const { contract } = init;
+  if (init.client === undefined && init.rpcUrl === undefined) {
+    throw new TypeError('createEvmLedgerSource needs a client or an rpcUrl');
+  }
+  const client =
+    init.client ??
+    (createPublicClient({ transport: http(init.rpcUrl, { retryCount: 0 }) }) as PublicClient);
   const { crypto } = components;
   const logger = (components.logger ?? silentLogger()).child({ component: 'evm-ledger-source' });
   const confirmations = BigInt(Math.max(init.confirmations ?? 2, 0));

@@ -28,6 +28,18 @@ export {
 } from './evm-ledger-source.js';
 export { fileCheckpointStore } from './file-checkpoint.js';
 export {
+  type ChainReceipt,
+  type ChainTarget,
+  contributeOnChain,
+  createEvmWalletFile,
+  type EvmWalletFile,
+  exitOnChain,
+  loadEvmWalletFile,
+  type RegisterOnChainInit,
+  registerNodeOnChain,
+  requestExitOnChain,
+} from './operator.js';
+export {
   EVM_AUTHORITY,
   type EvmChainIdentity,
   evmGenesis,
