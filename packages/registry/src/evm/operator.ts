@@ -72,14 +72,14 @@ export function loadEvmWalletFile(path: string): EvmWalletFile {
   let privateKey: string | undefined;
   let stated: string | undefined;
   if (typeof data === 'object' && data !== null) {
-    const record = data as Record<string, unknown>;
-    if (record['type'] !== 'murmur-evm-wallet') {
+    const record = data as { type?: unknown; privateKey?: unknown; address?: unknown };
+    if (record.type !== 'murmur-evm-wallet') {
       throw new KeyFileError(`${path} is not an EVM wallet file (type must be murmur-evm-wallet)`, {
         details: { path },
       });
     }
-    privateKey = typeof record['privateKey'] === 'string' ? record['privateKey'] : undefined;
-    stated = typeof record['address'] === 'string' ? record['address'] : undefined;
+    privateKey = typeof record.privateKey === 'string' ? record.privateKey : undefined;
+    stated = typeof record.address === 'string' ? record.address : undefined;
   } else if (data === undefined) {
     privateKey = readKeyText(path);
   }
