@@ -194,7 +194,8 @@ async function send(
     }
     const hash = await wallet.writeContract({
       address: target.contract,
-      abi: murmurStakingAbi,
+      // The token's errors too: a transfer it refuses reverts the registry's call.
+      abi: [...murmurStakingAbi, ...murmurStakeTokenAbi.filter((item) => item.type === 'error')],
       functionName: functionName as never,
       args: args as never,
     });
