@@ -38,7 +38,18 @@ export {
   type RegisterOnChainInit,
   registerNodeOnChain,
   requestExitOnChain,
+  sendStakingTransaction,
 } from './operator.js';
+export {
+  attestationAddress,
+  DEREGISTER_TAG,
+  type DeregistrationDecision,
+  deregistrationDigest,
+  type QuorumSignature,
+  REASON_FAILED_UPTIME,
+  signDeregistration,
+  submitDeregistration,
+} from './quorum.js';
 export {
   EVM_AUTHORITY,
   type EvmChainIdentity,

@@ -219,6 +219,17 @@ async function send(
   }
 }
 
+/** Sends `functionName(args)` to the staking contract and waits for its receipt. */
+export async function sendStakingTransaction(
+  target: ChainTarget,
+  what: string,
+  functionName: string,
+  args: readonly unknown[],
+): Promise<ChainReceipt> {
+  const { receipt: _receipt, ...rest } = await send(target, what, functionName, args);
+  return rest;
+}
+
 /** Input of {@link registerNodeOnChain}. */
 export interface RegisterOnChainInit {
   /** The node's Ed25519 key pair (libsodium form: the secret key starts with the seed). */

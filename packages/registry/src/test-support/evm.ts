@@ -111,12 +111,16 @@ export class EvmTestChain {
     return { seed, pair: this.crypto.ed25519KeyPairFromSeed(seed) };
   }
 
+  /** The private key of the named EVM account. */
+  accountKey(name: string): Hex {
+    return `0x${bytesToHex(this.crypto.blake2b(utf8Encode(`evm-account:${name}`), 32))}`;
+  }
+
   /** A named, funded EVM account that has approved the registry. */
   async wallet(name: string): Promise<Wallet> {
     const existing = this.wallets.get(name);
     if (existing !== undefined) return existing;
-    const key =
-      `0x${bytesToHex(this.crypto.blake2b(utf8Encode(`evm-account:${name}`), 32))}` as Hex;
+    const key = this.accountKey(name);
     const account = privateKeyToAccount(key);
     const wallet = createWalletClient({ chain: foundry, transport: this.transport, account });
     this.wallets.set(name, wallet);
