@@ -57,7 +57,10 @@ export interface RegistryFollowerInit {
   retryDelayMs?: number | undefined;
   /** Feed blocks kept while catching up (default 1,000; older ones are refetched). */
   maxBufferedBlocks?: number | undefined;
-  /** Passed to {@link applyBlock}; keep signature checks on unless the source is trusted. */
+  /**
+   * Passed to {@link applyBlock}; keep signature checks on unless the source is trusted
+   * (default: off for a source that {@link LedgerSource.derivesBlocks}, on otherwise).
+   */
   applyOptions?: ApplyOptions | undefined;
   /** States kept for rolling back when the source switches branch (default 256 heights). */
   reorgDepth?: number | undefined;
@@ -125,7 +128,8 @@ export function createRegistryFollower(
   const retryDelayMs = init.retryDelayMs ?? pollIntervalMs;
   const batchSize = Math.min(Math.max(init.batchSize ?? BLOCKS_MAX_LIMIT, 1), BLOCKS_MAX_LIMIT);
   const maxBuffered = init.maxBufferedBlocks ?? 1_000;
-  const applyOptions = init.applyOptions ?? {};
+  const applyOptions =
+    init.applyOptions ?? (source.derivesBlocks === true ? { verifySignatures: false } : {});
   const reorgDepth = Math.max(init.reorgDepth ?? 256, 1);
   const events = createEmitter<RegistryFollowerEvents>((error) =>
     logger.warn({ err: error }, 'a follower listener threw'),

@@ -63,10 +63,8 @@ function source(init: Partial<EvmLedgerSourceInit> = {}): EvmLedgerSource {
 }
 
 function follower(from: EvmLedgerSource): RegistryFollower {
-  const created = createRegistryFollower(
-    { source: from, pollIntervalMs: 50, applyOptions: { verifySignatures: false } },
-    { crypto },
-  );
+  // No applyOptions: the source says it derives its blocks (as a client's directory relies on).
+  const created = createRegistryFollower({ source: from, pollIntervalMs: 50 }, { crypto });
   running.push(created);
   return created;
 }

@@ -17,6 +17,10 @@
  *   reported on `error` as an {@link EvmLedgerError} (`rpc-failed`) with the attempt and delay.
  * - **Reconciliation**: every `reconcileEveryRounds` rounds, the contract's own list of nodes
  *   is compared with the derived state; a difference is reported (`reconcile-mismatch`).
+ *
+ * A follower drives it: the first `subscribe` starts the rounds and the last unsubscribe stops
+ * them, so code that takes any {@link LedgerSource} (a client's directory) needs nothing more.
+ * `start()`/`stop()` keep it running regardless.
  */
 import { murmurStakingAbi } from '@murmur/contracts';
 import {
@@ -270,6 +274,7 @@ export function createEvmLedgerSource(
   let loading: Promise<void> | undefined;
   let rpcErrors = 0;
   let rounds = 0;
+  let autoStarted = false;
 
   function report(error: EvmLedgerError): void {
     logger.warn({ err: error, kind: error.kind }, error.message);
@@ -685,6 +690,7 @@ export function createEvmLedgerSource(
   }
 
   const source: EvmLedgerSource = {
+    derivesBlocks: true,
     get state() {
       return entries.length === 0 ? undefined : lastEntry().state;
     },
@@ -698,6 +704,7 @@ export function createEvmLedgerSource(
     off: (event, listener) => events.off(event, listener),
 
     start() {
+      autoStarted = false;
       if (running) return;
       running = true;
       lifecycle = new AbortController();
@@ -759,9 +766,19 @@ export function createEvmLedgerSource(
       listeners.add(listener);
       const forward = (error: EvmLedgerError) => onError?.(error);
       if (onError !== undefined) events.on('error', forward);
+      // A follower drives the source: its first subscription starts the rounds, and the last
+      // one leaving stops them again (unless start() was called by the owner).
+      if (!running) {
+        source.start();
+        autoStarted = true;
+      }
       return () => {
         listeners.delete(listener);
         if (onError !== undefined) events.off('error', forward);
+        if (listeners.size === 0 && autoStarted) {
+          autoStarted = false;
+          void source.stop();
+        }
       };
     },
 
