@@ -260,6 +260,36 @@ describe('EvmLedgerSource', () => {
     expect(evm.state && getNode(evm.state, key('n1'))?.status).toBe('active');
   });
 
+  it('reads long ranges in windows of maxBlockRange and derives the same chain', async () => {
+    await chain.register('op', 'n1', 25n * COIN);
+    await chain.test.mine({ blocks: 7 });
+    await chain.contribute('a', 'n1', 75n * COIN);
+    await chain.test.mine({ blocks: 5 });
+    await chain.register('op', 'n2', 100n * COIN);
+    const windows: unknown[] = [];
+    const transport = http(chain.anvil.url, { retryCount: 0 });
+    const counting = createPublicClient({
+      chain: foundry,
+      transport: custom(
+        {
+          async request({ method, params }) {
+            if (method === 'eth_getLogs') windows.push(params);
+            return transport({ chain: foundry }).request({ method, params } as never);
+          },
+        },
+        { retryCount: 0 },
+      ),
+    });
+    const windowed = source({ client: counting as PublicClient, maxBlockRange: 3 });
+    const whole = source();
+    await windowed.sync();
+    await whole.sync();
+    const head = await chain.client.getBlockNumber({ cacheTime: 0 });
+    expect(windows.length).toBe(Math.ceil(Number(head - chain.deploymentBlock) / 3));
+    expect(windowed.state?.hash).toBe(whole.state?.hash);
+    expect(windowed.state && getNode(windowed.state, key('n2'))?.status).toBe('active');
+  });
+
   it('refuses registry transactions: staking goes through the contract', async () => {
     const evm = source();
     await expect(evm.submitTransaction({} as never)).rejects.toMatchObject({
