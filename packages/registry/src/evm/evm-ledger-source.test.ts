@@ -139,7 +139,8 @@ describe('EvmLedgerSource', () => {
   });
 
   it('a reorg (snapshot, revert, other blocks) ends in the new branch, for the source and its follower', async () => {
-    const evm = source();
+    // keptStates 1: the branch point's state is not kept and is replayed from genesis.
+    const evm = source({ keptStates: 1 });
     const view = follower(evm);
     const reorgs: unknown[] = [];
     evm.on('reorg', (event) => reorgs.push(event));
@@ -208,7 +209,7 @@ describe('EvmLedgerSource', () => {
         { retryCount: 0 },
       ),
     });
-    const second = source({ checkpoint: store, client: counting as PublicClient });
+    const second = source({ checkpoint: store, client: counting as PublicClient, keptStates: 1 });
     const genesis = await second.getGenesis();
     expect(genesis.chainId).toBe(before?.chainId);
     expect(second.state?.hash).toBe(before?.hash);

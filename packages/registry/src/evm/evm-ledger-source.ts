@@ -148,6 +148,8 @@ export interface EvmLedgerSourceInit {
   checkpoint?: EvmCheckpointStore | undefined;
   /** Rounds between reconciliations against the contract's node list (default 120; 0: never). */
   reconcileEveryRounds?: number | undefined;
+  /** Derived states kept for rolling back without replaying (default 256; older are replayed). */
+  keptStates?: number | undefined;
 }
 
 /** Components of {@link createEvmLedgerSource}. */
@@ -256,6 +258,7 @@ export function createEvmLedgerSource(
   const initialDelay = init.retry?.initialDelayMs ?? 250;
   const maxDelay = init.retry?.maxDelayMs ?? 15_000;
   const reconcileEvery = init.reconcileEveryRounds ?? 120;
+  const KEPT_STATES = Math.max(init.keptStates ?? 256, 1);
   const events = createEmitter<EvmLedgerSourceEvents>((error) =>
     logger.warn({ err: error }, 'a listener threw'),
   );
@@ -264,7 +267,8 @@ export function createEvmLedgerSource(
   let identity: EvmChainIdentity | undefined;
   let genesis: GenesisConfig | undefined;
   /** Entry 0 is the genesis block (the deployment block). */
-  let entries: (EvmEntry & { state: RegistryState })[] = [];
+  /** Derived states are kept for the last `keptStates` entries (and genesis). */
+  let entries: (EvmEntry & { state?: RegistryState | undefined })[] = [];
   let scanned: { number: bigint; hash: Hex } | undefined;
   let nodeIds = new Map<bigint, string | null>();
   let running = false;
@@ -382,10 +386,13 @@ export function createEvmLedgerSource(
           throw new Error('the checkpoint is of another chain or contract');
         }
         let state = created.state;
-        const replayed: (EvmEntry & { state: RegistryState })[] = [genesisEntry];
+        const replayed: (EvmEntry & { state?: RegistryState | undefined })[] = [genesisEntry];
         for (const entry of restored.entries.slice(1)) {
           state = applyBlock(state, entry.block, crypto, { verifySignatures: false }).state;
           replayed.push({ ...entry, state });
+        }
+        for (let index = 1; index < replayed.length - KEPT_STATES; index++) {
+          (replayed[index] as { state?: RegistryState | undefined }).state = undefined;
         }
         entries = replayed;
         scanned = restored.scanned;
@@ -418,7 +425,24 @@ export function createEvmLedgerSource(
   }
 
   function lastEntry() {
-    return entries[entries.length - 1] as EvmEntry & { state: RegistryState };
+    return entries[entries.length - 1] as EvmEntry & { state?: RegistryState | undefined };
+  }
+
+  /** The derived state after entry `index`, replayed from the nearest kept one if needed. */
+  function stateAt(index: number): RegistryState {
+    let from = index;
+    while ((entries[from] as { state?: RegistryState }).state === undefined) from--;
+    let state = (entries[from] as { state: RegistryState }).state;
+    for (let next = from + 1; next <= index; next++) {
+      const entry = entries[next] as { block: Block; state?: RegistryState };
+      state = applyBlock(state, entry.block, crypto, { verifySignatures: false }).state;
+      if (next >= entries.length - KEPT_STATES) entry.state = state;
+    }
+    return state;
+  }
+
+  function tipState(): RegistryState {
+    return stateAt(entries.length - 1);
   }
 
   function append(
@@ -426,8 +450,10 @@ export function createEvmLedgerSource(
     evm: { number: bigint; hash: Hex },
     registrations: EvmEntry['registrations'],
   ) {
-    const state = applyBlock(lastEntry().state, block, crypto, { verifySignatures: false }).state;
+    const state = applyBlock(tipState(), block, crypto, { verifySignatures: false }).state;
     entries.push({ block, evmNumber: evm.number, evmHash: evm.hash, registrations, state });
+    const old = entries[entries.length - 1 - KEPT_STATES];
+    if (old !== undefined && entries.length - 1 - KEPT_STATES > 0) old.state = undefined;
     for (const [id, node] of registrations) nodeIds.set(id, node);
     events.emit('block', block);
     for (const listener of [...listeners]) {
@@ -446,7 +472,7 @@ export function createEvmLedgerSource(
     const previous = lastEntry();
     const timestamp = Math.max(previous.block.timestamp + 1, Number(evm.timestamp) * 1_000);
     const at = { height: previous.block.height + 1, timestamp };
-    const translated = translateEvmBlock(previous.state, decoded, {
+    const translated = translateEvmBlock(tipState(), decoded, {
       crypto,
       identity: identity as EvmChainIdentity,
       nodes: nodeIds,
@@ -646,7 +672,7 @@ export function createEvmLedgerSource(
       const node = nodeIds.get(id);
       if (node !== null && node !== undefined) onChain.add(node);
     }
-    const derived = new Set(lastEntry().state.nodes.keys());
+    const derived = new Set(tipState().nodes.keys());
     const missing = [...onChain].filter((node) => !derived.has(node));
     const extra = [...derived].filter((node) => !onChain.has(node));
     if (missing.length === 0 && extra.length === 0) return true;
@@ -692,7 +718,7 @@ export function createEvmLedgerSource(
   const source: EvmLedgerSource = {
     derivesBlocks: true,
     get state() {
-      return entries.length === 0 ? undefined : lastEntry().state;
+      return entries.length === 0 ? undefined : tipState();
     },
     get scanned() {
       return scanned;
