@@ -22,6 +22,7 @@ import {
   parseCoins,
   type Reservation,
 } from '@murmur/registry';
+import { loadEvmWalletFile, registerNodeOnChain } from '@murmur/registry/evm';
 import { InvalidInputError, MurmurError } from '@murmur/wire';
 import {
   CONFIG_KEYS,
@@ -107,15 +108,31 @@ Options:
 ${configHelp()}
   -h, --help                    show this help`,
   register: `Usage: murmur-node register --wallet <file> --operator-stake <coins> [options]
+       murmur-node register --chain <rpc url> --contract <address> --wallet-key <file>
+                            --operator-stake <coins> [options]
 
-Builds the registration transaction of this node, signed by the node key and the operator's
-wallet, and prints it as JSON; with --submit, sends it to the ledger and reports the verdict.
+Devnet ledger: builds the registration transaction of this node, signed by the node key and the
+operator's wallet, and prints it as JSON; with --submit, sends it to the ledger and reports the
+verdict.
+
+EVM chain (--chain, or chainUrl in the configuration): stakes through the staking contract
+with the operator's EVM wallet (approving the stake first when needed). The registration
+carries the node's Ed25519 and X25519 keys, its attestation key (derived from the node key)
+with the Ed25519 signature binding it, the address and ports (--public-ip, --port,
+--relay-port, or the configuration) and the fee. Prints the node's id on the contract.
 
 Options:
   --wallet <file>               the operator's wallet file (JSON {address, seed}, mode 0600)
   --operator-stake <coins>      the operator's stake, in coins (up to 9 decimals)
   --fee <basis points>          operator fee, 0 to 10000 (default 0)
-  --reserve <address:coins>     reserve a contributor spot (repeatable)
+  --reserve <address:coins>     reserve a contributor spot (repeatable; devnet ledger only)
+  --chain <url>                 JSON-RPC URL of the EVM chain (default: from the configuration)
+  --contract <address>          the staking contract (default: from the configuration)
+  --wallet-key <file>           the operator's EVM wallet file (JSON {address, privateKey} or a
+                                hex key, mode 0600)
+  --public-ip <ip>              the node's public IPv4 (EVM; default: from the configuration)
+  --port <port>                 the node's storage port (EVM; default: from the configuration)
+  --relay-port <port>           the node's relay port (EVM; default: from the configuration)
   --submit                      submit to the ledger instead of printing
   --ledger-url <url>            the ledger (default: from the configuration)
   --chain-id <id>               chain ID (default: asked from the ledger)
@@ -297,10 +314,30 @@ async function commandRegister(args: string[], io: CliIo, crypto: () => Promise<
     'chain-id': { type: 'string' },
     nonce: { type: 'string' },
     'data-dir': { type: 'string' },
+    chain: { type: 'string' },
+    contract: { type: 'string' },
+    'wallet-key': { type: 'string' },
+    'public-ip': { type: 'string' },
+    port: { type: 'string' },
+    'relay-port': { type: 'string' },
   });
   if (flag(values, 'help')) {
     io.stdout(`${HELP.register}\n`);
     return 0;
+  }
+  {
+    const { config } = resolveConfig({
+      flags: {
+        'data-dir': text(values, 'data-dir'),
+        chain: text(values, 'chain'),
+        contract: text(values, 'contract'),
+        'public-ip': text(values, 'public-ip'),
+        port: text(values, 'port'),
+        'relay-port': text(values, 'relay-port'),
+      },
+      env: io.env,
+    });
+    if (config.chainUrl !== undefined) return registerOnChain(values, config, io, crypto);
   }
   const walletPath = text(values, 'wallet');
   if (walletPath === undefined) throw new UsageError('--wallet <file> is required');
@@ -368,6 +405,68 @@ async function commandRegister(args: string[], io: CliIo, crypto: () => Promise<
   } finally {
     ledger?.stop();
   }
+}
+
+/** `register --chain`: stakes through the contract with the operator's EVM wallet. */
+async function registerOnChain(
+  values: Values,
+  config: NodeConfig,
+  io: CliIo,
+  crypto: () => Promise<MurmurCrypto>,
+): Promise<number> {
+  if (config.contract === undefined) {
+    throw new UsageError('--chain needs --contract <address> (the staking contract)');
+  }
+  const keyPath = text(values, 'wallet-key');
+  if (keyPath === undefined) throw new UsageError('--wallet-key <file> is required with --chain');
+  const stakeText = text(values, 'operator-stake');
+  if (stakeText === undefined) throw new UsageError('--operator-stake <coins> is required');
+  const operatorStake = parseCoins(stakeText, '--operator-stake');
+  const feeText = text(values, 'fee') ?? '0';
+  if (!/^[0-9]{1,5}$/.test(feeText) || Number(feeText) > 10_000) {
+    throw new UsageError(`--fee: must be basis points from 0 to 10000 (got "${feeText}")`);
+  }
+  if (list(values, 'reserve').length > 0) {
+    throw new UsageError('--reserve is for the devnet ledger: the contract has no reserved spots');
+  }
+  if (config.publicIp === undefined) {
+    throw new UsageError(
+      '--public-ip <ip> is required with --chain: the contract records the address',
+    );
+  }
+  const suite = await crypto();
+  const keys = loadKeyFile(suite, config.dataDir);
+  const wallet = loadEvmWalletFile(keyPath);
+  const result = await registerNodeOnChain(
+    {
+      rpcUrl: config.chainUrl as string,
+      contract: config.contract as `0x${string}`,
+      privateKey: wallet.privateKey,
+    },
+    {
+      node: keys.ed25519,
+      operatorStake,
+      feeBasisPoints: Number(feeText),
+      ip: config.publicIp,
+      storagePort: config.port,
+      relayPort: config.relayPort,
+    },
+    suite,
+  );
+  io.stdout(
+    [
+      `registered node ${keys.ed25519Hex} as id ${result.nodeId} on ${config.contract}`,
+      `  transaction ${result.hash} in block ${result.blockNumber} (gas ${result.gasUsed}${result.approvalGasUsed === undefined ? '' : `, approval ${result.approvalGasUsed}`})`,
+      `  operator    ${wallet.address}`,
+      `  attestation ${result.attestation}`,
+      result.active
+        ? '  active: the operator staked the whole requirement'
+        : '  awaiting contributions until the stake reaches the requirement',
+      `  start it with: murmur-node start --data-dir ${config.dataDir} --chain ${config.chainUrl} --contract ${config.contract}`,
+      '',
+    ].join('\n'),
+  );
+  return 0;
 }
 
 /**
@@ -444,7 +543,7 @@ async function commandStatus(args: string[], io: CliIo, crypto: () => Promise<Mu
         `node      ${keys.ed25519Hex}`,
         `x25519    ${keys.x25519Hex}`,
         `data dir  ${config.dataDir}`,
-        `ledger    ${config.ledgerUrl ?? config.networkFile ?? '(none configured)'}`,
+        `ledger    ${config.ledgerUrl ?? (config.chainUrl === undefined ? undefined : `${config.chainUrl} contract ${config.contract}`) ?? config.networkFile ?? '(none configured)'}`,
         `status    ${health === undefined ? `down: ${error}` : `${String(health.status)}${health.reason === undefined ? '' : ` (${String(health.reason)})`}`}`,
         ...(health?.status === 'ready'
           ? [

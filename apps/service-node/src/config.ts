@@ -36,6 +36,14 @@ export interface NodeConfig {
   ledgerUrl: string | undefined;
   /** A static network file to use instead of a ledger (devnets without a ledger, tests). */
   networkFile: string | undefined;
+  /** JSON-RPC URL of the EVM chain whose staking contract is the ledger (instead of ledgerUrl). */
+  chainUrl: string | undefined;
+  /** The staking contract on that chain. */
+  contract: string | undefined;
+  /** The block the contract was deployed in (where following starts). */
+  deploymentBlock: number;
+  /** How many blocks deep a chain block must be before the node reads it. */
+  confirmations: number;
   /** pino log level. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `normal`: durable against process crashes; `full`: also against power loss (slower). */
@@ -145,6 +153,43 @@ export const CONFIG_KEYS = {
     kind: 'string',
     schema: Type.String({ minLength: 1, description: 'a file path' }),
     help: 'static network file instead of a ledger (devnets, tests)',
+  },
+  chainUrl: {
+    flag: 'chain',
+    env: 'CHAIN_URL',
+    kind: 'string',
+    schema: Type.String({
+      pattern: '^https?://[^\\s]+$',
+      description: 'an http:// or https:// JSON-RPC URL',
+    }),
+    help: 'JSON-RPC URL of the EVM chain whose staking contract is the ledger',
+  },
+  contract: {
+    flag: 'contract',
+    env: 'CONTRACT',
+    kind: 'string',
+    schema: Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: '0x and 40 hex digits' }),
+    help: 'address of the staking contract on --chain',
+  },
+  deploymentBlock: {
+    flag: 'deployment-block',
+    env: 'DEPLOYMENT_BLOCK',
+    kind: 'integer',
+    schema: Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'a block number',
+    }),
+    help: 'block the staking contract was deployed in (following starts there)',
+    default: 0,
+  },
+  confirmations: {
+    flag: 'confirmations',
+    env: 'CONFIRMATIONS',
+    kind: 'integer',
+    schema: Type.Integer({ minimum: 0, maximum: 10_000, description: 'a block count' }),
+    help: 'how deep a chain block must be before it is read',
+    default: 2,
   },
   logLevel: {
     flag: 'log-level',

@@ -20,6 +20,11 @@ import {
   type Version,
   type WebSocketConstructor,
 } from '@murmur/registry';
+import {
+  createEvmLedgerSource,
+  type EvmLedgerSource,
+  fileCheckpointStore,
+} from '@murmur/registry/evm';
 import { bytesToHex, HARDFORK, type Logger, STORAGE_SERVER_VERSION } from '@murmur/wire';
 import Fastify, {
   type FastifyBaseLogger,
@@ -78,6 +83,9 @@ export function versionTuple(version: string): Version {
 }
 
 /** A started node. */
+/** Where a node following an EVM chain keeps its checkpoint, in the data directory. */
+export const EVM_CHECKPOINT_FILE_NAME = 'evm-checkpoint.json';
+
 export interface RunningNode {
   readonly app: FastifyInstance;
   readonly keys: NodeKeys;
@@ -117,12 +125,16 @@ export async function startNode(
   const logger = pino as unknown as Logger;
   if (
     config.ledgerUrl === undefined &&
+    config.chainUrl === undefined &&
     config.networkFile === undefined &&
     components.network === undefined
   ) {
     throw new ConfigError(
-      'give --ledger-url (the ledger to follow) or --network-file (a static network for devnets and tests)',
+      'give --ledger-url (the devnet ledger to follow), --chain and --contract (the staking contract on an EVM chain) or --network-file (a static network for devnets and tests)',
     );
+  }
+  if (config.chainUrl !== undefined && config.contract === undefined) {
+    throw new ConfigError('--chain needs --contract (the staking contract address on that chain)');
   }
   const crypto = components.crypto ?? (await loadCrypto());
   const keys = loadKeyFile(crypto, config.dataDir);
@@ -160,6 +172,7 @@ export async function startNode(
 
   let network: NetworkView;
   let ledger: HttpLedgerSource | undefined;
+  let chainSource: EvmLedgerSource | undefined;
   let genesis: () => GenesisConfig | undefined = () => undefined;
   const self = { ed25519: keys.ed25519Hex, x25519: keys.x25519Hex };
   if (components.network !== undefined) {
@@ -169,6 +182,26 @@ export async function startNode(
       bytesToHex(crypto.ed25519PublicKeyToX25519(Buffer.from(hex, 'hex'))),
     );
     network = createStaticNetworkView({ self, nodes: file.nodes, height: file.height });
+  } else if (config.chainUrl !== undefined) {
+    // The staking contract on an EVM chain is the ledger: the same follower and swarms.
+    chainSource = createEvmLedgerSource(
+      {
+        rpcUrl: config.chainUrl,
+        contract: config.contract as `0x${string}`,
+        deploymentBlock: BigInt(config.deploymentBlock),
+        confirmations: config.confirmations,
+        requirePublicIp: !config.devnet,
+        checkpoint: fileCheckpointStore(join(config.dataDir, EVM_CHECKPOINT_FILE_NAME)),
+      },
+      { crypto, logger: logger.child({ component: 'chain' }) },
+    );
+    const follower = createRegistryFollower(
+      // Blocks derived locally from the chain: their transactions carry no signatures.
+      { source: chainSource, applyOptions: { verifySignatures: false } },
+      { crypto, logger: logger.child({ component: 'follower' }) },
+    );
+    genesis = () => follower.genesis;
+    network = createRegistryNetworkView({ self }, { follower, logger });
   } else {
     ledger = httpLedgerSource(
       { url: config.ledgerUrl as string },
@@ -285,6 +318,7 @@ export async function startNode(
       await offload.stop();
       await network.stop();
       ledger?.stop();
+      await chainSource?.stop();
       sweeper.stop();
       shedder.stop();
       store.close();
@@ -310,8 +344,15 @@ export async function startNode(
   shedder.start();
   peers.attach(app.server);
   peers.start();
+  chainSource?.start();
   await network.start();
   sync.start();
+  if (chainSource !== undefined) {
+    logger.info(
+      { chain: config.chainUrl, contract: config.contract },
+      'following the staking contract: uptime is judged by the nodes, no uptime proofs go on chain',
+    );
+  }
   if (ledger !== undefined) {
     if (config.publicIp === undefined) {
       logger.warn(

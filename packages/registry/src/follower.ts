@@ -6,8 +6,17 @@
  * when they are the next height, ignored when already applied, and trigger a catch-up when
  * they leave a gap (a dropped message, a reconnect). A poll every `pollIntervalMs` catches up
  * too, so a silent feed never leaves the state behind for long. Blocks are applied strictly in
- * order and never twice; a block that does not apply (another chain, a fork) is reported on
- * `error` and the state stays where it was.
+ * order and never twice; a block that does not apply (another chain) is reported on `error` and
+ * the state stays where it was.
+ *
+ * Branch switches (a reorg of the chain behind the source, as an EVM source reports them by
+ * serving other blocks at heights already applied): the follower keeps the states of the last
+ * `reorgDepth` heights. Each catch-up re-reads the block at its own height; when the source has
+ * another block there (or none), the follower steps back through the kept states until the
+ * source's block at a height is the one it applied, rolls back to that state (event `reorg`)
+ * and applies the new branch from there. A feed block whose parent is a kept state switches
+ * directly. A source that never reorganises (the devnet
+ * ledger) is followed exactly as before.
  */
 import {
   AbortError,
@@ -23,6 +32,7 @@ import {
 } from '@murmur/wire';
 import { type ApplyOptions, applyBlock } from './apply.js';
 import { createGenesis } from './block.js';
+import { InvalidBlockError } from './errors.js';
 import { BLOCKS_MAX_LIMIT } from './ledger-api.js';
 import type { LedgerSource } from './ledger-source.js';
 import { activeNodes, getNode } from './queries.js';
@@ -47,8 +57,13 @@ export interface RegistryFollowerInit {
   retryDelayMs?: number | undefined;
   /** Feed blocks kept while catching up (default 1,000; older ones are refetched). */
   maxBufferedBlocks?: number | undefined;
-  /** Passed to {@link applyBlock}; keep signature checks on unless the source is trusted. */
+  /**
+   * Passed to {@link applyBlock}; keep signature checks on unless the source is trusted
+   * (default: off for a source that {@link LedgerSource.derivesBlocks}, on otherwise).
+   */
   applyOptions?: ApplyOptions | undefined;
+  /** States kept for rolling back when the source switches branch (default 256 heights). */
+  reorgDepth?: number | undefined;
 }
 
 /** Components of {@link createRegistryFollower}. */
@@ -67,6 +82,8 @@ export interface RegistryFollowerEvents extends Record<string, unknown> {
   state: RegistryState;
   /** Something went wrong (the follower keeps going). */
   error: unknown;
+  /** The source switched branch: the state rolled back from height `from` to height `to`. */
+  reorg: { from: number; to: number };
 }
 
 /** A running follower. */
@@ -111,7 +128,9 @@ export function createRegistryFollower(
   const retryDelayMs = init.retryDelayMs ?? pollIntervalMs;
   const batchSize = Math.min(Math.max(init.batchSize ?? BLOCKS_MAX_LIMIT, 1), BLOCKS_MAX_LIMIT);
   const maxBuffered = init.maxBufferedBlocks ?? 1_000;
-  const applyOptions = init.applyOptions ?? {};
+  const applyOptions =
+    init.applyOptions ?? (source.derivesBlocks === true ? { verifySignatures: false } : {});
+  const reorgDepth = Math.max(init.reorgDepth ?? 256, 1);
   const events = createEmitter<RegistryFollowerEvents>((error) =>
     logger.warn({ err: error }, 'a follower listener threw'),
   );
@@ -126,6 +145,8 @@ export function createRegistryFollower(
   let syncing: Promise<void> | undefined;
   let syncAgain = false;
   const buffer = new Map<number, Block>();
+  /** The states of the last `reorgDepth` heights, by height. */
+  const recent = new Map<number, RegistryState>();
   const waiters = new Set<Waiter>();
 
   let resolveReady!: (state: RegistryState) => void;
@@ -151,6 +172,8 @@ export function createRegistryFollower(
 
   function setState(next: RegistryState): void {
     state = next;
+    recent.set(next.height, next);
+    recent.delete(next.height - reorgDepth - 1);
     events.emit('state', next);
     for (const waiter of [...waiters]) {
       if (next.height >= waiter.height) {
@@ -160,11 +183,36 @@ export function createRegistryFollower(
     }
   }
 
-  /** Applies `block` if it is the next one; true when applied or already applied. */
-  function tryApply(block: Block): 'applied' | 'old' | 'gap' | 'failed' {
+  /** Rolls the state back to the kept state at `height` (which must be there). */
+  function rollBack(height: number): void {
+    const target = recent.get(height) as RegistryState;
+    const from = state?.height ?? height;
+    for (const kept of [...recent.keys()]) if (kept > height) recent.delete(kept);
+    buffer.clear();
+    logger.warn({ from, to: height }, 'the source switched branch: rolling back');
+    setState(target);
+    events.emit('reorg', { from, to: height });
+  }
+
+  /**
+   * Applies `block` if it is the next one. `fork`: the block belongs to another branch than the
+   * state and its parent is not a kept state (the caller steps back); when its parent is kept,
+   * the state rolls back to it and the block is applied.
+   */
+  function tryApply(block: Block): 'applied' | 'old' | 'gap' | 'failed' | 'fork' {
     if (state === undefined) return 'gap';
-    if (block.height <= state.height) return 'old';
     if (block.height > state.height + 1) return 'gap';
+    const applied = recent.get(block.height);
+    const sameBranch =
+      block.height <= state.height
+        ? applied === undefined || applied.hash === block.hash
+        : block.previousHash === state.hash;
+    if (block.height <= state.height && sameBranch) return 'old';
+    if (!sameBranch) {
+      const parent = recent.get(block.height - 1);
+      if (parent === undefined || parent.hash !== block.previousHash) return 'fork';
+      rollBack(parent.height);
+    }
     let outcome: ReturnType<typeof applyBlock>;
     try {
       outcome = applyBlock(state, block, crypto, applyOptions);
@@ -198,6 +246,18 @@ export function createRegistryFollower(
       drainBuffer();
       return;
     }
+    if (outcome === 'fork') {
+      reportError(
+        new InvalidBlockError(
+          'bad-previous-hash',
+          `feed block ${block.height} is not on this follower's branch: asking the source`,
+          { height: block.height },
+        ),
+        `block ${block.height} does not apply`,
+      );
+      void sync().catch(() => undefined);
+      return;
+    }
     if (outcome === 'gap') {
       buffer.set(block.height, block);
       while (buffer.size > maxBuffered) {
@@ -226,20 +286,62 @@ export function createRegistryFollower(
     }
   }
 
+  /**
+   * The source no longer serves the block the state is at: steps back through the kept states
+   * until the source's block at that height is the one applied, and rolls back to it.
+   */
+  async function findBranchPoint(signal: AbortSignal): Promise<boolean> {
+    const current = (state as RegistryState).height;
+    for (let height = current - 1; height >= Math.max(0, current - reorgDepth); height--) {
+      const kept = recent.get(height);
+      if (kept === undefined) break;
+      const [block] = await source.getBlocks(height, { limit: 1, signal });
+      if (!running) return false;
+      if (height === 0 || (block !== undefined && block.hash === kept.hash)) {
+        rollBack(height);
+        return true;
+      }
+    }
+    reportError(
+      new InvalidBlockError(
+        'bad-previous-hash',
+        `the source switched branch below the ${reorgDepth} heights this follower keeps`,
+        { height: current },
+      ),
+      'cannot follow the new branch',
+    );
+    return false;
+  }
+
   async function catchUp(signal: AbortSignal): Promise<void> {
     await loadGenesis(signal);
     for (;;) {
       if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
       const current = state as RegistryState;
-      const blocks = await source.getBlocks(current.height + 1, { limit: batchSize, signal });
+      // From height 1 on, re-read the block the state is at: a changed or missing one means
+      // the source switched branch.
+      const from = current.height === 0 ? 1 : current.height;
+      const blocks = await source.getBlocks(from, { limit: batchSize, signal });
       if (!running) return;
+      if (current.height > 0 && blocks[0]?.hash !== current.hash) {
+        if (await findBranchPoint(signal)) continue;
+        return;
+      }
       let progressed = false;
+      let forked = false;
       for (const block of blocks) {
         const outcome = tryApply(block);
         if (outcome === 'applied') progressed = true;
-        else if (outcome !== 'old') break;
+        else if (outcome === 'fork') {
+          forked = true;
+          break;
+        } else if (outcome !== 'old') break;
       }
       drainBuffer();
+      if (forked) {
+        if (await findBranchPoint(signal)) continue;
+        return;
+      }
       if (!progressed || blocks.length < batchSize) return;
     }
   }

@@ -14,6 +14,13 @@ export interface GetBlocksOptions extends AbortOptions {
 
 /** A ledger the registry can follow. */
 export interface LedgerSource {
+  /**
+   * The source derives its blocks itself from a chain that already authenticated every action
+   * (the EVM ledger source): their transactions carry no signatures, and a follower applies
+   * them without signature checks (every other rule still runs). Absent or false: blocks come
+   * from a ledger and every signature is checked.
+   */
+  readonly derivesBlocks?: boolean | undefined;
   /** The chain's genesis configuration. */
   getGenesis(options?: AbortOptions): Promise<GenesisConfig>;
   /**

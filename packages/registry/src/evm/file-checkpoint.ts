@@ -1,0 +1,25 @@
+/**
+ * A checkpoint file for {@link createEvmLedgerSource} (Node only): JSON, written to a temporary
+ * file and renamed over the old one, so that a crash leaves the previous checkpoint whole.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { EvmCheckpointStore } from './evm-ledger-source.js';
+
+/** Keeps the checkpoint at `path` (absent file: no checkpoint yet). */
+export function fileCheckpointStore(path: string): EvmCheckpointStore {
+  return {
+    async load() {
+      try {
+        return JSON.parse(await readFile(path, 'utf8')) as unknown;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    },
+    async save(checkpoint) {
+      const temporary = `${path}.tmp`;
+      await writeFile(temporary, JSON.stringify(checkpoint), { mode: 0o600 });
+      await rename(temporary, path);
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * `@murmur/registry/evm`: the staking registry on an EVM chain. {@link createEvmLedgerSource}
+ * follows Murmur's staking contract (`@murmur/contracts`) and derives registry blocks for the
+ * same follower, state machine and swarm formation as the devnet ledger; the attestation-key
+ * helpers bind a node's secp256k1 quorum key to its Ed25519 identity. This subpath brings in
+ * viem; the main entry of `@murmur/registry` stays free of it.
+ */
+export {
+  ATTESTATION_BINDING_DOMAIN,
+  ATTESTATION_KEY_DOMAIN,
+  type AttestationBinding,
+  attestationBindingMessage,
+  attestationPrivateKey,
+  verifyAttestationBinding,
+} from './attestation.js';
+export {
+  createEvmLedgerSource,
+  type EvmCheckpoint,
+  type EvmCheckpointStore,
+  type EvmEntry,
+  EvmLedgerError,
+  type EvmLedgerErrorKind,
+  type EvmLedgerSource,
+  type EvmLedgerSourceComponents,
+  type EvmLedgerSourceEvents,
+  type EvmLedgerSourceInit,
+  encodeCheckpoint,
+} from './evm-ledger-source.js';
+export { fileCheckpointStore } from './file-checkpoint.js';
+export {
+  type ChainReceipt,
+  type ChainTarget,
+  contributeOnChain,
+  createEvmWalletFile,
+  type EvmWalletFile,
+  exitOnChain,
+  loadEvmWalletFile,
+  type RegisterOnChainInit,
+  registerNodeOnChain,
+  requestExitOnChain,
+  sendStakingTransaction,
+} from './operator.js';
+export {
+  attestationAddress,
+  DEREGISTER_TAG,
+  type DeregistrationDecision,
+  deregistrationDigest,
+  type QuorumSignature,
+  REASON_FAILED_UPTIME,
+  signDeregistration,
+  submitDeregistration,
+} from './quorum.js';
+export {
+  EVM_AUTHORITY,
+  type EvmChainIdentity,
+  evmGenesis,
+  evmRegistryChainId,
+  evmRegistryParams,
+  evmWalletAddress,
+  type StakingEvent,
+  type TranslatedBlock,
+  type TranslationNote,
+  translateEvmBlock,
+  walletEvmAddress,
+} from './translate.js';
