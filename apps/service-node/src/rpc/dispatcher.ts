@@ -24,7 +24,7 @@ import {
   WrongSwarmError,
 } from '@murmur/wire';
 import { swarmIdText, swarmMembers } from '../network/swarm-json.js';
-import type { RpcCall, RpcContext, RpcResult } from './context.js';
+import { ANSWER_BUDGET_BYTES, type RpcCall, type RpcContext, type RpcResult } from './context.js';
 import { batch, sequence } from './methods/batch.js';
 import { deleteMessages } from './methods/delete.js';
 import { deleteAll } from './methods/delete-all.js';
@@ -233,6 +233,7 @@ export function createRpcDispatcher(
         forwarded: options.forwarded === true,
         now,
         signal: options.signal,
+        budget: { remaining: ANSWER_BUDGET_BYTES },
       });
     } catch (error) {
       const result = errorResult(error, resolved ?? method, now);
