@@ -9,12 +9,7 @@
  * - `GET /health`: 200 `{status: 'ready', ...}` or 503 `{status: 'starting' | 'not-active'}`;
  * - `GET /metrics`: Prometheus text.
  */
-import {
-  MAX_REQUEST_BODY_BYTES,
-  MurmurError,
-  responseFromError,
-  STORAGE_SERVER_VERSION,
-} from '@murmur/wire';
+import { MurmurError, responseFromError, STORAGE_SERVER_VERSION } from '@murmur/wire';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -24,6 +19,7 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
+import { MAX_RPC_BODY_BYTES } from './connection-guard.js';
 import type { NodeMetrics } from './metrics.js';
 import { swarmIdText } from './network/swarm-json.js';
 import type { OnionRequestHandler } from './onion/types.js';
@@ -57,15 +53,10 @@ function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
   return reply.header('content-type', JSON_TYPE).send(Buffer.from(JSON.stringify(result.body)));
 }
 
-/**
- * A signal aborted when the client goes away before the answer is sent; `leave` (the load
- * shedder's count of requests in flight) runs when the exchange ends, either way. One listener
- * for both.
- */
-function abortOnDisconnect(reply: FastifyReply, leave: (() => void) | undefined): AbortSignal {
+/** A signal aborted when the client goes away before the answer is sent. */
+function abortOnDisconnect(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
   reply.raw.once('close', () => {
-    leave?.();
     if (!reply.raw.writableFinished) controller.abort();
   });
   return controller.signal;
@@ -127,7 +118,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     if (status === 413) {
       return sendResult(reply, {
         status,
-        body: `the request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes`,
+        body: `the request body is larger than ${MAX_RPC_BODY_BYTES} bytes`,
       });
     }
     if (status >= 400 && status < 500) {
@@ -164,7 +155,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     '*',
-    { parseAs: 'buffer', bodyLimit: MAX_REQUEST_BODY_BYTES },
+    { parseAs: 'buffer', bodyLimit: MAX_RPC_BODY_BYTES },
     (_request, body, done) => done(null, body),
   );
 
@@ -186,6 +177,8 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     if (reason !== undefined) {
       metrics.shed.inc({ reason });
       request.log.debug({ reason }, 'shedding load');
+      // The body is not read: close the connection rather than drain it.
+      reply.header('connection', 'close');
       sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
       return true;
     }
@@ -206,6 +199,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     if (rateLimiter.take(address, isNode)) return false;
     metrics.rateLimited.inc({ route });
     request.log.debug({ route }, 'rate limited');
+    reply.header('connection', 'close');
     sendResult(reply, {
       status: 429,
       body: 'Too many requests from this address; slow down and try again shortly',
@@ -213,23 +207,38 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     return true;
   }
 
-  app.post('/storage_rpc/v1', async (request, reply) => {
-    const leave = shed(request, reply);
-    if (leave === true) return reply;
-    const signal = abortOnDisconnect(reply, leave);
-    if (limited(request, reply, 'storage_rpc', false)) return reply;
-    if (request.headers['x-loki-long-poll'] !== undefined) {
-      return sendResult(reply, { status: 410, body: 'Long polling is no longer supported' });
-    }
-    const result = await dispatcher.handleBody(bytesOf(request.body), { signal });
-    return sendResult(reply, result);
-  });
+  /**
+   * Admission before the body is read (a route `onRequest` hook): sheds load (503) and applies
+   * the rate limit (429); an admitted request counts in flight until its answer is sent.
+   */
+  function admit(route: string, exemptNodes: boolean) {
+    return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+      const leave = shed(request, reply);
+      if (leave === true) return;
+      if (limited(request, reply, route, exemptNodes)) {
+        leave?.();
+        return;
+      }
+      if (leave !== undefined) reply.raw.once('close', leave);
+      done();
+    };
+  }
 
-  app.post('/onion_req/v2', async (request, reply) => {
-    const leave = shed(request, reply);
-    if (leave === true) return reply;
-    const signal = abortOnDisconnect(reply, leave);
-    if (limited(request, reply, 'onion_req', true)) return reply;
+  app.post(
+    '/storage_rpc/v1',
+    { onRequest: admit('storage_rpc', false) },
+    async (request, reply) => {
+      const signal = abortOnDisconnect(reply);
+      if (request.headers['x-loki-long-poll'] !== undefined) {
+        return sendResult(reply, { status: 410, body: 'Long polling is no longer supported' });
+      }
+      const result = await dispatcher.handleBody(bytesOf(request.body), { signal });
+      return sendResult(reply, result);
+    },
+  );
+
+  app.post('/onion_req/v2', { onRequest: admit('onion_req', true) }, async (request, reply) => {
+    const signal = abortOnDisconnect(reply);
     const handler = options.onion;
     if (handler === undefined) {
       return sendResult(reply, { status: 503, body: 'Snode not ready' });
@@ -262,7 +271,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
 /** Fastify settings the app relies on (the launcher adds timeouts and its logger). */
 export function appServerOptions(): FastifyServerOptions {
   return {
-    bodyLimit: MAX_REQUEST_BODY_BYTES,
+    bodyLimit: MAX_RPC_BODY_BYTES,
     // One debug line per request comes from the app's onResponse hook instead.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,

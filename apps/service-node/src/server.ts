@@ -30,6 +30,7 @@ import type { Logger as PinoLogger } from 'pino';
 import WebSocket from 'ws';
 import { appServerOptions, murmurNodeApp } from './app.js';
 import type { NodeConfig } from './config.js';
+import { createConnectionGuard } from './connection-guard.js';
 import { ConfigError } from './errors.js';
 import { loadKeyFile, type NodeKeys } from './keys.js';
 import { createNodeMetrics, rpcObserver } from './metrics.js';
@@ -248,14 +249,15 @@ export async function startNode(
   const serverOptions = {
     ...appServerOptions(),
     loggerInstance: pino as FastifyBaseLogger,
+    // Headers, request and keep-alive timeouts: the connection guard sets them.
     connectionTimeout: 120_000,
-    requestTimeout: 60_000,
-    keepAliveTimeout: 10_000,
     trustProxy: false,
   };
+  const guard = createConnectionGuard({}, { onRefused: (reason) => metrics.shed.inc({ reason }) });
   const app = Fastify(serverOptions);
+  app.addHook('onRequest', guard.onRequest);
+  guard.attach(app.server);
   await app.register(murmurNodeApp, appOptions);
-  app.server.headersTimeout = 15_000;
   // The same routes over HTTPS, with a certificate derived from the node key.
   let secure: FastifyInstance | undefined;
   if (config.httpsPort !== 0) {
@@ -265,6 +267,8 @@ export async function startNode(
       https: { key: credentials.key, cert: credentials.cert },
     } as unknown as FastifyHttpsOptions<HttpsServer, FastifyBaseLogger>;
     secure = Fastify(httpsOptions) as unknown as FastifyInstance;
+    secure.addHook('onRequest', guard.onRequest);
+    guard.attach(secure.server);
     await secure.register(murmurNodeApp, appOptions);
   }
 
