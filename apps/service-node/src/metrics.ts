@@ -51,6 +51,12 @@ export interface NodeMetrics {
   readonly syncedMessages: Counter<'source'>;
   /** Messages of accounts that moved to another swarm: pushed there, then deleted here. */
   readonly movedMessages: Counter;
+  /**
+   * Messages, journal entries and offers from other nodes refused by replication's checks, by
+   * reason (`sender`: a node that may not hand over the account; `namespace`, `size`,
+   * `timestamp`, `expiry`, `hash`: a message that fails a store's rules; `wanted-full`).
+   */
+  readonly replicationRefused: Counter<'reason'>;
 }
 
 /** Figures the store gauges read at scrape time. */
@@ -196,6 +202,12 @@ export function createNodeMetrics(init: NodeMetricsInit = {}): NodeMetrics {
     movedMessages: new Counter({
       name: 'murmur_moved_messages_total',
       help: 'Messages of accounts that moved to another swarm, pushed there and deleted here',
+      registers,
+    }),
+    replicationRefused: new Counter({
+      name: 'murmur_replication_refused_total',
+      help: 'Messages and entries from other nodes refused by the replication checks, by reason',
+      labelNames: ['reason'] as const,
       registers,
     }),
   };

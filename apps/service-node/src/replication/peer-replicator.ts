@@ -21,6 +21,7 @@ import {
   ExpireMemberResultSchema,
   ForbiddenError,
   type Logger,
+  NodeNotReadyError,
   RequestTimeoutError,
   type SchemaChecker,
   StoreMemberResultSchema,
@@ -178,10 +179,8 @@ export function serveForwardedRequests(components: ForwardedRequestsComponents):
   peers.handle('rpc', async (request) => {
     if (request.header.k !== 'rpc') throw new ForbiddenError('not an rpc request');
     const state = network.state();
-    if (
-      state.state === 'ready' &&
-      !state.swarm.members.some((member) => member.ed25519 === request.peer)
-    ) {
+    if (state.state !== 'ready') throw new NodeNotReadyError('Snode not ready');
+    if (!state.swarm.members.some((member) => member.ed25519 === request.peer)) {
       throw new ForbiddenError(`${request.peer} is not a member of this node's swarm`);
     }
     let params: unknown;
