@@ -25,7 +25,7 @@ import { swarmIdText } from './network/swarm-json.js';
 import type { OnionRequestHandler } from './onion/types.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RpcContext, RpcResult } from './rpc/context.js';
-import type { RpcDispatcher } from './rpc/dispatcher.js';
+import { isUnexpected, type RpcDispatcher } from './rpc/dispatcher.js';
 import type { LoadShedder } from './shedding.js';
 
 /** What the app is built from. */
@@ -111,7 +111,8 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (MurmurError.isInstance(error)) {
       const answer = responseFromError(error, { now: context.clock.now() });
-      if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (isUnexpected(error)) request.log.error({ err: error }, 'request failed');
+      else request.log.debug({ status: answer.status, reason: error.message }, 'request refused');
       return sendResult(reply, answer);
     }
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;

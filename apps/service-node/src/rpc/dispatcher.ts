@@ -11,6 +11,7 @@ import {
   InternalError,
   InvalidInputError,
   isMetaRpcMethod,
+  MurmurError,
   NodeNotReadyError,
   parseRequestParams,
   type RpcMethod,
@@ -87,6 +88,15 @@ const SWARM_WIDE = new Set<string>([
   'unrevoke_subaccount',
 ]);
 
+/**
+ * A failure worth an error line with its stack: anything but a Murmur error with a code of its
+ * own. Expected refusals (503 not ready or overloaded, 507 full, 4xx) are counted by the
+ * metrics and logged at debug level only, so that a flood of them does not flood the log.
+ */
+export function isUnexpected(error: unknown): boolean {
+  return !MurmurError.isInstance(error) || error.code === 'INTERNAL';
+}
+
 /** The account a checked request is about, for the methods bound to one. */
 function accountOf(params: unknown): string | undefined {
   const pubkey = (params as { pubkey?: unknown }).pubkey;
@@ -108,7 +118,7 @@ export function createRpcDispatcher(
 
   function errorResult(error: unknown, method: string, now: number): RpcResult {
     const answer = responseFromError(error, { method, now, hardfork: context.hardfork });
-    if (answer.status >= 500) {
+    if (isUnexpected(error)) {
       logger.error({ err: error, method, status: answer.status }, 'storage RPC failed');
     } else {
       logger.debug(
