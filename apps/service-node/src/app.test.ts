@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_RPC_BODY_BYTES } from './connection-guard.js';
 import { createRateLimiter } from './rate-limit.js';
+import type { SwarmReplicator } from './rpc/replicator.js';
 import type { LoadShedder } from './shedding.js';
 import { storeContents } from './test-support/assertions.js';
 import { buildTestApp, createHarness, type Harness, TEST_NOW } from './test-support/harness.js';
@@ -188,6 +189,43 @@ describe('POST /storage_rpc/v1', () => {
     // Health and metrics are never shed.
     overloaded = true;
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+  });
+});
+
+describe('a batch of 20 swarm-wide subrequests', () => {
+  it('shares the request’s abort signal without a MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      let listened = 0;
+      // Like the peer replicator: one abort listener on the request's signal per subrequest.
+      const replicator: SwarmReplicator = {
+        async replicate(_request, options = {}) {
+          options.signal?.addEventListener('abort', () => undefined, { once: true });
+          listened += 1;
+          return {};
+        },
+      };
+      await setUp({ replicator });
+      const alice = h.account();
+      const requests = Array.from({ length: BATCH_MAX_SUBREQUESTS }, (_, index) => ({
+        method: 'store',
+        params: {
+          pubkey: alice.sessionId,
+          timestamp: TEST_NOW,
+          ttl: 60_000,
+          data: Buffer.from(`m${index}`).toString('base64'),
+        },
+      }));
+      const response = await rpc(JSON.stringify({ method: 'batch', params: { requests } }));
+      expect(response.statusCode).toBe(200);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(listened).toBe(BATCH_MAX_SUBREQUESTS);
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
 

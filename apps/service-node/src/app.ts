@@ -9,7 +9,13 @@
  * - `GET /health`: 200 `{status: 'ready', ...}` or 503 `{status: 'starting' | 'not-active'}`;
  * - `GET /metrics`: Prometheus text.
  */
-import { MurmurError, responseFromError, STORAGE_SERVER_VERSION } from '@murmur/wire';
+import { setMaxListeners } from 'node:events';
+import {
+  BATCH_MAX_SUBREQUESTS,
+  MurmurError,
+  responseFromError,
+  STORAGE_SERVER_VERSION,
+} from '@murmur/wire';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -56,6 +62,9 @@ function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
 /** A signal aborted when the client goes away before the answer is sent. */
 function abortOnDisconnect(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
+  // A batch's subrequests each listen (one listener per swarm-wide subrequest): bounded by
+  // the batch size, above Node's default warning threshold of 10.
+  setMaxListeners(BATCH_MAX_SUBREQUESTS + 8, controller.signal);
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) controller.abort();
   });

@@ -12,6 +12,8 @@
  * `{failed: true, query_failure: true}` for a member that could not be reached. A member that
  * missed a write gets it later through catch-up (`swarm-sync.ts`).
  */
+
+import { setMaxListeners } from 'node:events';
 import {
   type AbortOptions,
   createChecker,
@@ -141,9 +143,24 @@ export function createPeerReplicator(
       );
       if (others.length === 0) return {};
       const body = utf8Encode(JSON.stringify(request.raw));
-      const results = await Promise.all(
-        others.map((member) => toMember(member.ed25519, request, body, options)),
-      );
+      // One listener on the caller's signal, however large the swarm: a signal of its own for
+      // the fan-out, which may carry one listener per member (Node warns past 10 otherwise).
+      const parent = options.signal;
+      const fanOut = new AbortController();
+      setMaxListeners(others.length + 1, fanOut.signal);
+      const onAbort = () => fanOut.abort(parent?.reason);
+      if (parent?.aborted) fanOut.abort(parent.reason);
+      else parent?.addEventListener('abort', onAbort, { once: true });
+      let results: MemberResult[];
+      try {
+        results = await Promise.all(
+          others.map((member) =>
+            toMember(member.ed25519, request, body, { signal: fanOut.signal }),
+          ),
+        );
+      } finally {
+        parent?.removeEventListener('abort', onAbort);
+      }
       const swarm: Record<string, MemberResult> = {};
       others.forEach((member, index) => {
         const result = results[index] as MemberResult;

@@ -101,6 +101,24 @@ describe('swarm replication over peer links', () => {
     expect(metrics).toMatch(/murmur_peer_links\{state="open"\} 2/);
   });
 
+  it('drops the replication-lag series of a member that leaves the swarm', async () => {
+    cluster = await createCluster({ swarms: [S1, S1, S1] });
+    const c = cluster;
+    const [a, , leaver] = c.nodes as [ClusterNode, ClusterNode, ClusterNode];
+    const series = async () =>
+      (await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text())
+        .split('\n')
+        .filter((line) => line.startsWith('murmur_replication_lag_seconds{'));
+    await waitFor(async () => (await series()).length === 2, 10_000, 'catch-up from both peers');
+    c.setSwarm(leaver, S2);
+    await waitFor(
+      async () => (await series()).length === 1,
+      10_000,
+      'the series of the node that left to go',
+    );
+    expect((await series()).join()).not.toContain(leaver.keys.ed25519Hex);
+  });
+
   it('pushes the swarm’s messages to a node that joins it', async () => {
     cluster = await createCluster({ swarms: [S1, S1, S1] });
     const c = cluster;

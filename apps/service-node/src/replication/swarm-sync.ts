@@ -550,6 +550,7 @@ export function createSwarmSync(init: SwarmSyncInit, components: SwarmSyncCompon
     const own = ownSwarm();
     if (own === undefined) {
       if (last.ready) logger.info('not in a swarm: swarm sync paused');
+      for (const member of last.members) metrics?.replicationLag.remove({ peer: member });
       last = { ready: false, members: new Set(), swarms: '' };
       peers.keep([]);
       return;
@@ -559,6 +560,10 @@ export function createSwarmSync(init: SwarmSyncInit, components: SwarmSyncCompon
     );
     const swarms = swarmSignature(own.snapshot);
     peers.keep(members);
+    // A peer that left the swarm keeps no metric series (one per peer would pile up forever).
+    for (const member of last.members) {
+      if (!members.has(member)) metrics?.replicationLag.remove({ peer: member });
+    }
     if (!last.ready || last.swarmId !== own.swarm.id) {
       logger.info(
         { swarm: own.swarm.id.toString(16), members: members.size },
