@@ -168,7 +168,8 @@ describe('log levels', () => {
     ).toBe(500);
     const errors = lines.filter((line) => line.level === 'error');
     expect(errors).toHaveLength(1);
-    expect((errors[0]?.fields as { err: Error }).err.stack).toMatch(/boom/);
+    const logged = errors[0]?.fields as { err?: Error } | undefined;
+    expect(logged?.err?.stack).toMatch(/boom/);
   });
 });
 
