@@ -229,6 +229,37 @@ describe('a batch of 20 swarm-wide subrequests', () => {
   });
 });
 
+describe('the deadline of an admitted request', () => {
+  it('answers 503 at the deadline and aborts the request’s work', async () => {
+    let aborted = 0;
+    // A swarm that never answers (the forward timeout is not reached within the deadline).
+    const replicator: SwarmReplicator = {
+      replicate: (_request, options = {}) =>
+        new Promise((resolve) => {
+          options.signal?.addEventListener('abort', () => {
+            aborted += 1;
+            resolve({});
+          });
+        }),
+    };
+    await setUp({ replicator }, { rpcDeadlineMs: 200 });
+    const alice = h.account();
+    const response = await rpc(
+      JSON.stringify({
+        method: 'store',
+        params: { pubkey: alice.sessionId, timestamp: TEST_NOW, ttl: 60_000, data: 'aGk=' },
+      }),
+    );
+    expect(response.statusCode).toBe(503);
+    expect(response.body).toBe('Overloaded, try again shortly');
+    expect(aborted).toBe(1);
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/murmur_shed_requests_total\{reason="deadline"\} 1/);
+    // Requests that finish in time are not touched.
+    expect((await rpc('{"method":"info","params":{}}')).statusCode).toBe(200);
+  });
+});
+
 describe('admission before the body', () => {
   /** Sends only the headers of a 1 MB request and resolves with what the node answers. */
   async function headersOnly(port: number): Promise<string> {

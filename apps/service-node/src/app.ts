@@ -47,7 +47,20 @@ export interface MurmurNodeAppOptions {
   shedder?: LoadShedder | undefined;
   /** The software version shown by `/health`. */
   softwareVersion?: string | undefined;
+  /** Longest an admitted storage RPC request runs before it is answered 503, ms (0 = none). */
+  rpcDeadlineMs?: number | undefined;
+  /** Longest an admitted onion request runs before it is answered 503, ms (0 = none). */
+  onionDeadlineMs?: number | undefined;
 }
+
+/**
+ * The bound on an admitted storage RPC request, 10 s: the swarm forward timeout (5 s) and room
+ * for the node's own work. Past it the answer is 503 and the request's signal aborts its work.
+ */
+export const RPC_DEADLINE_MS = 10_000;
+
+/** The bound on an admitted onion request, 30 s: an exit's call may take 25 s. */
+export const ONION_DEADLINE_MS = 30_000;
 
 const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json';
@@ -59,16 +72,16 @@ function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
   return reply.header('content-type', JSON_TYPE).send(Buffer.from(JSON.stringify(result.body)));
 }
 
-/** A signal aborted when the client goes away before the answer is sent. */
-function abortOnDisconnect(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  // A batch's subrequests each listen (one listener per swarm-wide subrequest): bounded by
-  // the batch size, above Node's default warning threshold of 10.
-  setMaxListeners(BATCH_MAX_SUBREQUESTS + 8, controller.signal);
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
+/**
+ * The signal of an admitted request: aborted when the client goes away before the answer is
+ * sent, or when the request outlives its deadline.
+ */
+const signals = new WeakMap<FastifyRequest, AbortSignal>();
+
+function signalOf(request: FastifyRequest): AbortSignal {
+  // Every admitted request has one; a signal of its own otherwise (never a shared one, which
+  // would collect listeners).
+  return signals.get(request) ?? new AbortController().signal;
 }
 
 function bytesOf(body: unknown): Uint8Array {
@@ -116,6 +129,8 @@ export function healthReport(options: Pick<MurmurNodeAppOptions, 'context' | 'so
 export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (app, options) => {
   const { context, dispatcher, metrics, rateLimiter, shedder } = options;
   const log = context.logger;
+  const rpcDeadlineMs = options.rpcDeadlineMs ?? RPC_DEADLINE_MS;
+  const onionDeadlineMs = options.onionDeadlineMs ?? ONION_DEADLINE_MS;
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (MurmurError.isInstance(error)) {
@@ -221,7 +236,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
    * Admission before the body is read (a route `onRequest` hook): sheds load (503) and applies
    * the rate limit (429); an admitted request counts in flight until its answer is sent.
    */
-  function admit(route: string, exemptNodes: boolean) {
+  function admit(route: string, exemptNodes: boolean, deadlineMs: number) {
     return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
       const leave = shed(request, reply);
       if (leave === true) return;
@@ -229,40 +244,66 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
         leave?.();
         return;
       }
-      if (leave !== undefined) reply.raw.once('close', leave);
+      const controller = new AbortController();
+      // A batch's subrequests each listen (one listener per swarm-wide subrequest): bounded by
+      // the batch size, above Node's default warning threshold of 10.
+      setMaxListeners(BATCH_MAX_SUBREQUESTS + 8, controller.signal);
+      signals.set(request, controller.signal);
+      // The bound on an admitted request (docs/OPERATORS.md): past it, 503 and its work stops.
+      const deadline =
+        deadlineMs > 0
+          ? setTimeout(() => {
+              if (reply.sent) return;
+              metrics.shed.inc({ reason: 'deadline' });
+              controller.abort(new Error('request deadline'));
+              sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
+            }, deadlineMs)
+          : undefined;
+      reply.raw.once('close', () => {
+        clearTimeout(deadline);
+        leave?.();
+        if (!reply.raw.writableFinished) controller.abort();
+      });
       done();
     };
   }
 
   app.post(
     '/storage_rpc/v1',
-    { onRequest: admit('storage_rpc', false) },
+    { onRequest: admit('storage_rpc', false, rpcDeadlineMs) },
     async (request, reply) => {
-      const signal = abortOnDisconnect(reply);
       if (request.headers['x-loki-long-poll'] !== undefined) {
         return sendResult(reply, { status: 410, body: 'Long polling is no longer supported' });
       }
-      const result = await dispatcher.handleBody(bytesOf(request.body), { signal });
+      const result = await dispatcher.handleBody(bytesOf(request.body), {
+        signal: signalOf(request),
+      });
+      // Answered 503 at its deadline already.
+      if (reply.sent) return reply;
       return sendResult(reply, result);
     },
   );
 
-  app.post('/onion_req/v2', { onRequest: admit('onion_req', true) }, async (request, reply) => {
-    const signal = abortOnDisconnect(reply);
-    const handler = options.onion;
-    if (handler === undefined) {
-      return sendResult(reply, { status: 503, body: 'Snode not ready' });
-    }
-    const answer = await handler.handle(bytesOf(request.body), {
-      remoteAddress: request.ip,
-      signal,
-    });
-    reply.code(answer.status);
-    if (typeof answer.body === 'string') return reply.type(TEXT).send(answer.body);
-    return reply
-      .type(answer.contentType ?? 'application/octet-stream')
-      .send(Buffer.from(answer.body));
-  });
+  app.post(
+    '/onion_req/v2',
+    { onRequest: admit('onion_req', true, onionDeadlineMs) },
+    async (request, reply) => {
+      const handler = options.onion;
+      if (handler === undefined) {
+        return sendResult(reply, { status: 503, body: 'Snode not ready' });
+      }
+      const answer = await handler.handle(bytesOf(request.body), {
+        remoteAddress: request.ip,
+        signal: signalOf(request),
+      });
+      if (reply.sent) return reply;
+      reply.code(answer.status);
+      if (typeof answer.body === 'string') return reply.type(TEXT).send(answer.body);
+      return reply
+        .type(answer.contentType ?? 'application/octet-stream')
+        .send(Buffer.from(answer.body));
+    },
+  );
 
   app.get('/health', async (_request, reply) => {
     const report = healthReport(options);

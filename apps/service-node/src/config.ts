@@ -209,7 +209,7 @@ export const CONFIG_KEYS = {
     kind: 'integer',
     schema: Type.Integer({ minimum: 0, maximum: 60_000, description: 'milliseconds (0 = off)' }),
     help: 'shed load above this event-loop delay, ms (0 = off)',
-    default: 1_000,
+    default: 250,
   },
   maxInFlight: {
     flag: 'max-in-flight',
@@ -217,7 +217,7 @@ export const CONFIG_KEYS = {
     kind: 'integer',
     schema: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'a count (0 = off)' }),
     help: 'shed load above this many requests in flight (0 = off)',
-    default: 2_000,
+    default: 512,
   },
   devnet: {
     flag: 'devnet',

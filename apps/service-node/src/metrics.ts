@@ -57,6 +57,8 @@ export interface NodeMetrics {
    * `timestamp`, `expiry`, `hash`: a message that fails a store's rules; `wanted-full`).
    */
   readonly replicationRefused: Counter<'reason'>;
+  /** Forwarded requests a swarm member took on a background retry after failing at first. */
+  readonly replicationRetried: Counter;
 }
 
 /** Figures the store gauges read at scrape time. */
@@ -202,6 +204,11 @@ export function createNodeMetrics(init: NodeMetricsInit = {}): NodeMetrics {
     movedMessages: new Counter({
       name: 'murmur_moved_messages_total',
       help: 'Messages of accounts that moved to another swarm, pushed there and deleted here',
+      registers,
+    }),
+    replicationRetried: new Counter({
+      name: 'murmur_replication_retried_total',
+      help: 'Forwarded requests a swarm member took on a background retry after failing at first',
       registers,
     }),
     replicationRefused: new Counter({

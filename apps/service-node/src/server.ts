@@ -198,6 +198,7 @@ export async function startNode(
     logger,
     metrics,
   });
+  const peerReplicator = createPeerReplicator({}, { peers, network, logger, metrics });
   const context: RpcContext = {
     store,
     network,
@@ -205,8 +206,7 @@ export async function startNode(
     crypto,
     clock: { now: () => Date.now() },
     logger: logger.child({ component: 'rpc' }),
-    replicator:
-      components.replicator ?? createPeerReplicator({}, { peers, network, logger, metrics }),
+    replicator: components.replicator ?? peerReplicator,
     hardfork: HARDFORK,
     version: STORAGE_SERVER_VERSION,
     ownerKeyCache: createKeyPairCache(),
@@ -223,9 +223,11 @@ export async function startNode(
     proxy: createHttpOnionProxy({ allowPrivateTargets: config.devnet }),
     metrics,
   });
+  const guard = createConnectionGuard({}, { onRefused: (reason) => metrics.shed.inc({ reason }) });
   const shedder = createLoadShedder({
     maxEventLoopDelayMs: config.maxEventLoopDelay,
     maxInFlight: config.maxInFlight,
+    queued: guard.requestsInProgress,
   });
   serveForwardedRequests({ peers, network, dispatcher });
   serveRelayedOnionRequests({ peers, onion, shedder });
@@ -253,7 +255,6 @@ export async function startNode(
     connectionTimeout: 120_000,
     trustProxy: false,
   };
-  const guard = createConnectionGuard({}, { onRefused: (reason) => metrics.shed.inc({ reason }) });
   const app = Fastify(serverOptions);
   app.addHook('onRequest', guard.onRequest);
   guard.attach(app.server);
@@ -279,6 +280,7 @@ export async function startNode(
       logger.info('shutting down: no new requests, finishing the ones in flight');
       uptime?.stop();
       await sync.stop();
+      peerReplicator.stop();
       // Peer links first: an upgraded socket would keep the HTTP server from closing.
       await peers.stop();
       try {

@@ -12,8 +12,13 @@ export interface LoadShedderInit {
   maxEventLoopDelayMs?: number | undefined;
   /** Shed while more requests than this are being handled (0 = off). */
   maxInFlight?: number | undefined;
-  /** How often the delay is sampled, ms (default 500). */
+  /** How often the delay is sampled, ms (default 100). */
   sampleIntervalMs?: number | undefined;
+  /**
+   * Requests the server holds beyond those counted in (headers read, body being read or
+   * waiting), counted against `maxInFlight` too: the connection guard's count.
+   */
+  queued?: (() => number) | undefined;
 }
 
 /** Why a request is shed. */
@@ -37,7 +42,8 @@ export interface LoadShedder {
 export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
   const maxDelay = init.maxEventLoopDelayMs ?? 0;
   const maxInFlight = init.maxInFlight ?? 0;
-  const sampleIntervalMs = init.sampleIntervalMs ?? 500;
+  const sampleIntervalMs = init.sampleIntervalMs ?? 100;
+  const queued = init.queued;
   const resolution = 10;
   let histogram: IntervalHistogram | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -46,7 +52,7 @@ export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
 
   return {
     check() {
-      if (maxInFlight > 0 && inFlight >= maxInFlight) return 'in-flight';
+      if (maxInFlight > 0 && Math.max(inFlight, queued?.() ?? 0) >= maxInFlight) return 'in-flight';
       if (maxDelay > 0 && delay > maxDelay) return 'event-loop-delay';
       return undefined;
     },

@@ -1,10 +1,13 @@
 import { silentLogger, utf8Encode } from '@murmur/wire';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PeerLinkError } from '../errors.js';
 import { nodeKeysFromSeed } from '../keys.js';
+import { createNodeMetrics } from '../metrics.js';
 import type { ServiceNodeInfo } from '../network/network-view.js';
 import { createStaticNetworkView } from '../network/static-network.js';
 import type { PeerNetwork } from '../peers/peer-network.js';
 import { seedOf, testCrypto } from '../test-support/harness.js';
+import { metricValue, waitFor } from '../test-support/peer-harness.js';
 import { createPeerReplicator } from './peer-replicator.js';
 
 const warnings: Error[] = [];
@@ -13,6 +16,84 @@ const onWarning = (warning: Error) => warnings.push(warning);
 afterEach(() => {
   process.off('warning', onWarning);
   warnings.length = 0;
+});
+
+const DELETED = JSON.stringify({ deleted: [], signature: `${'A'.repeat(86)}==` });
+
+async function smallNetwork() {
+  const crypto = await testCrypto();
+  const keys = Array.from({ length: 3 }, (_, i) => nodeKeysFromSeed(crypto, seedOf(140 + i)));
+  const nodes: ServiceNodeInfo[] = keys.map((k, i) => ({
+    ed25519: k.ed25519Hex,
+    x25519: k.x25519Hex,
+    ip: '127.0.0.1',
+    storagePort: 21_000 + i,
+    relayPort: undefined,
+    swarmId: 0n,
+  }));
+  const self = keys[0] as (typeof keys)[0];
+  return {
+    keys,
+    network: createStaticNetworkView({
+      self: { ed25519: self.ed25519Hex, x25519: self.x25519Hex },
+      nodes,
+    }),
+  };
+}
+
+describe('retries to members that failed under load', () => {
+  it('sends the request again to a member that answered 503 or timed out, in the background', async () => {
+    const { keys, network } = await smallNetwork();
+    const [, busy, fine] = keys as [unknown, { ed25519Hex: string }, { ed25519Hex: string }];
+    const received = new Map<string, number>();
+    const peers = {
+      async request(peer: string) {
+        const count = (received.get(peer) ?? 0) + 1;
+        received.set(peer, count);
+        if (peer === busy.ed25519Hex && count < 3) {
+          return { status: 503, body: utf8Encode('Overloaded, try again shortly') };
+        }
+        return { status: 200, body: utf8Encode(DELETED) };
+      },
+    } as unknown as PeerNetwork;
+    const metrics = createNodeMetrics();
+    const replicator = createPeerReplicator(
+      { retryDelayMs: 5 },
+      { peers, network, logger: silentLogger(), metrics },
+    );
+    const results = await replicator.replicate({
+      method: 'delete',
+      pubkey: `05${'11'.repeat(32)}`,
+      raw: {},
+    });
+    expect(results[busy.ed25519Hex]).toMatchObject({ failed: true, code: 503 });
+    expect(results[fine.ed25519Hex]).not.toHaveProperty('failed');
+    await waitFor(() => received.get(busy.ed25519Hex) === 3 && replicator.retriesQueued() === 0);
+    expect(received.get(fine.ed25519Hex)).toBe(1);
+    expect(await metricValue(metrics, 'murmur_replication_retried_total')).toBe(1);
+    replicator.stop();
+  });
+
+  it('does not retry a refusal (4xx), and gives up after the attempts', async () => {
+    const { keys, network } = await smallNetwork();
+    const [, refusing, down] = keys as [unknown, { ed25519Hex: string }, { ed25519Hex: string }];
+    const received = new Map<string, number>();
+    const peers = {
+      async request(peer: string) {
+        received.set(peer, (received.get(peer) ?? 0) + 1);
+        if (peer === refusing.ed25519Hex) return { status: 401, body: utf8Encode('no') };
+        throw new PeerLinkError('down', 'unreachable', peer);
+      },
+    } as unknown as PeerNetwork;
+    const replicator = createPeerReplicator(
+      { retryDelayMs: 1, retryAttempts: 3 },
+      { peers, network, logger: silentLogger() },
+    );
+    await replicator.replicate({ method: 'delete', pubkey: `05${'11'.repeat(32)}`, raw: {} });
+    await waitFor(() => received.get(down.ed25519Hex) === 4 && replicator.retriesQueued() === 0);
+    expect(received.get(refusing.ed25519Hex)).toBe(1);
+    replicator.stop();
+  });
 });
 
 describe('the peer replicator', () => {

@@ -62,6 +62,32 @@ const memberCheckers: Record<SwarmWideMethod, SchemaChecker<TSchema>> = {
 export interface PeerReplicatorInit {
   /** How long each member has to answer, ms (default 5 s, as Session). */
   timeoutMs?: number | undefined;
+  /**
+   * A member that timed out, was unreachable or answered 503 (overloaded) gets the request
+   * again in the background this many times (default 3), after 1 s, 2 s, 4 s (`retryDelayMs`
+   * doubling): under load a write keeps its copies instead of waiting for the next catch-up.
+   */
+  retryAttempts?: number | undefined;
+  /** First retry delay, ms (default 1 s). */
+  retryDelayMs?: number | undefined;
+  /** Most retries waiting at once (default 10,000); more are left to catch-up (counted). */
+  maxRetriesQueued?: number | undefined;
+}
+
+/** The replicator of {@link createPeerReplicator}. */
+export interface PeerReplicator extends SwarmReplicator {
+  /** Retries waiting. */
+  retriesQueued(): number;
+  /** Drops the waiting retries and their timers. */
+  stop(): void;
+}
+
+/** Whether a member's failure is worth sending the request again (not a refusal of it). */
+function isTransient(result: MemberResult): boolean {
+  const failure = result as SwarmMemberFailure & { failed?: unknown };
+  if (failure.failed !== true) return false;
+  if (failure.timeout || failure.query_failure) return true;
+  return failure.code === 503;
 }
 
 /** Components of {@link createPeerReplicator}. */
@@ -105,10 +131,47 @@ export function memberResultOf(method: SwarmWideMethod, response: PeerResponse):
 export function createPeerReplicator(
   init: PeerReplicatorInit,
   components: PeerReplicatorComponents,
-): SwarmReplicator {
+): PeerReplicator {
   const { peers, network, metrics } = components;
   const logger = components.logger.child({ component: 'replication' });
   const timeoutMs = init.timeoutMs ?? SWARM_FORWARD_TIMEOUT_MS;
+  const retryAttempts = init.retryAttempts ?? 3;
+  const retryDelayMs = init.retryDelayMs ?? 1_000;
+  const maxRetriesQueued = init.maxRetriesQueued ?? 10_000;
+  const retries = new Set<NodeJS.Timeout>();
+  let stopped = false;
+
+  /** Sends the request to `member` again after a delay, up to the attempts left. */
+  function retryLater(
+    member: string,
+    request: ReplicatedRequest,
+    body: Uint8Array,
+    attempt: number,
+  ): void {
+    if (stopped || attempt > retryAttempts) return;
+    if (retries.size >= maxRetriesQueued) {
+      metrics?.replicationFailures.inc({ reason: 'retry_dropped' });
+      return;
+    }
+    const timer = setTimeout(
+      async () => {
+        retries.delete(timer);
+        if (stopped) return;
+        const state = network.state();
+        if (state.state !== 'ready' || !state.swarm.members.some((m) => m.ed25519 === member)) {
+          return;
+        }
+        const result = await toMember(member, request, body, {});
+        if (isTransient(result)) retryLater(member, request, body, attempt + 1);
+        else if ((result as { failed?: unknown }).failed !== true) {
+          metrics?.replicationRetried.inc();
+        }
+      },
+      retryDelayMs * 2 ** (attempt - 1),
+    );
+    timer.unref();
+    retries.add(timer);
+  }
 
   async function toMember(
     member: string,
@@ -165,6 +228,7 @@ export function createPeerReplicator(
       others.forEach((member, index) => {
         const result = results[index] as MemberResult;
         swarm[member.ed25519] = result;
+        if (isTransient(result)) retryLater(member.ed25519, request, body, 1);
         if ((result as { failed?: unknown }).failed === true) {
           const reason = failureReason(result as SwarmMemberFailure);
           metrics?.replicationFailures.inc({ reason });
@@ -175,6 +239,12 @@ export function createPeerReplicator(
         }
       });
       return swarm;
+    },
+    retriesQueued: () => retries.size,
+    stop() {
+      stopped = true;
+      for (const timer of retries) clearTimeout(timer);
+      retries.clear();
     },
   };
 }
