@@ -32,7 +32,7 @@ import type { OnionRequestHandler } from './onion/types.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RpcContext, RpcResult } from './rpc/context.js';
 import { isUnexpected, type RpcDispatcher } from './rpc/dispatcher.js';
-import type { LoadShedder } from './shedding.js';
+import type { Leave, LoadShedder } from './shedding.js';
 
 /** What the app is built from. */
 export interface MurmurNodeAppOptions {
@@ -77,6 +77,12 @@ function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
  * sent, or when the request outlives its deadline.
  */
 const signals = new WeakMap<FastifyRequest, AbortSignal>();
+/** The shedder's mark of an admitted request's handler start (the end of its queue wait). */
+const handlerStarts = new WeakMap<FastifyRequest, Leave>();
+
+function markStarted(request: FastifyRequest): void {
+  handlerStarts.get(request)?.started?.();
+}
 
 function signalOf(request: FastifyRequest): AbortSignal {
   // Every admitted request has one; a signal of its own otherwise (never a shared one, which
@@ -196,7 +202,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
    * Sheds load: true when the request was answered (503); otherwise the request is counted in
    * flight and the function to call when it is over is returned.
    */
-  function shed(request: FastifyRequest, reply: FastifyReply): true | (() => void) | undefined {
+  function shed(request: FastifyRequest, reply: FastifyReply): true | Leave | undefined {
     if (shedder === undefined) return undefined;
     const reason = shedder.check();
     if (reason !== undefined) {
@@ -249,6 +255,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
       // the batch size, above Node's default warning threshold of 10.
       setMaxListeners(BATCH_MAX_SUBREQUESTS + 8, controller.signal);
       signals.set(request, controller.signal);
+      if (leave !== undefined) handlerStarts.set(request, leave);
       // The bound on an admitted request (docs/OPERATORS.md): past it, 503 and its work stops.
       const deadline =
         deadlineMs > 0
@@ -272,6 +279,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     '/storage_rpc/v1',
     { onRequest: admit('storage_rpc', false, rpcDeadlineMs) },
     async (request, reply) => {
+      markStarted(request);
       if (request.headers['x-loki-long-poll'] !== undefined) {
         return sendResult(reply, { status: 410, body: 'Long polling is no longer supported' });
       }
@@ -288,6 +296,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     '/onion_req/v2',
     { onRequest: admit('onion_req', true, onionDeadlineMs) },
     async (request, reply) => {
+      markStarted(request);
       const handler = options.onion;
       if (handler === undefined) {
         return sendResult(reply, { status: 503, body: 'Snode not ready' });

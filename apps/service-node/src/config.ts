@@ -52,6 +52,8 @@ export interface NodeConfig {
   maxEventLoopDelay: number;
   /** Shed requests (503) while more than this many are in flight (0 = off). */
   maxInFlight: number;
+  /** Shed while every request of the last 500 ms waited longer than this for its handler, ms (0 = off). */
+  maxQueueDelay: number;
   /** Devnet mode: exit requests to loopback and private addresses are allowed. */
   devnet: boolean;
   /** Check every answer against its schema (development). */
@@ -218,6 +220,14 @@ export const CONFIG_KEYS = {
     schema: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'a count (0 = off)' }),
     help: 'shed load above this many requests in flight (0 = off)',
     default: 512,
+  },
+  maxQueueDelay: {
+    flag: 'max-queue-delay',
+    env: 'MAX_QUEUE_DELAY',
+    kind: 'integer',
+    schema: Type.Integer({ minimum: 0, maximum: 60_000, description: 'milliseconds (0 = off)' }),
+    help: 'shed load while every request of the last 500 ms waited longer than this for its handler, ms (0 = off)',
+    default: 500,
   },
   devnet: {
     flag: 'devnet',

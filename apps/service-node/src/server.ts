@@ -227,6 +227,7 @@ export async function startNode(
   const shedder = createLoadShedder({
     maxEventLoopDelayMs: config.maxEventLoopDelay,
     maxInFlight: config.maxInFlight,
+    maxQueueDelayMs: config.maxQueueDelay,
     queued: guard.requestsInProgress,
   });
   serveForwardedRequests({ peers, network, dispatcher });
