@@ -47,10 +47,10 @@ import { createPeerReplicator, serveForwardedRequests } from './replication/peer
 import { createSwarmSync, type SwarmSync, type SwarmSyncInit } from './replication/swarm-sync.js';
 import { createKeyPairCache, type RpcContext } from './rpc/context.js';
 import { createRpcDispatcher } from './rpc/dispatcher.js';
-import type { SwarmReplicator } from './rpc/replicator.js';
+import type { ReplicatedRequest, SwarmReplicator } from './rpc/replicator.js';
 import { createLoadShedder } from './shedding.js';
 import { createExpirySweeper } from './storage/expiry-sweeper.js';
-import { openMessageStore } from './storage/message-store.js';
+import { type MessageStore, openMessageStore } from './storage/message-store.js';
 import { createTlsCredentials } from './tls.js';
 import { createUptimeProver, type UptimeProver } from './uptime.js';
 
@@ -76,6 +76,22 @@ export function versionTuple(version: string): Version {
     .map((part) => Number.parseInt(part, 10));
   const [major = 0, minor = 0, patch = 0] = parts.map((n) => (Number.isFinite(n) ? n : 0));
   return [major, minor, patch];
+}
+
+/** Whether this node still holds the message of a forwarded `store` (its retries stop if not). */
+function storeStillHeld(
+  crypto: MurmurCrypto,
+  store: MessageStore,
+  request: ReplicatedRequest,
+): boolean {
+  const { namespace, data } = request.raw as { namespace?: unknown; data?: unknown };
+  if (typeof data !== 'string') return false;
+  const hash = crypto.messageHash(
+    request.pubkey,
+    typeof namespace === 'number' ? namespace : 0,
+    Buffer.from(data, 'base64'),
+  );
+  return store.hasMessage(hash);
 }
 
 /** A started node. */
@@ -198,7 +214,16 @@ export async function startNode(
     logger,
     metrics,
   });
-  const peerReplicator = createPeerReplicator({}, { peers, network, logger, metrics });
+  const peerReplicator = createPeerReplicator(
+    {},
+    {
+      peers,
+      network,
+      logger,
+      metrics,
+      stillHeld: (request) => storeStillHeld(crypto, store, request),
+    },
+  );
   const context: RpcContext = {
     store,
     network,

@@ -18,7 +18,11 @@ afterEach(() => {
   warnings.length = 0;
 });
 
-const DELETED = JSON.stringify({ deleted: [], signature: `${'A'.repeat(86)}==` });
+const STORED = JSON.stringify({
+  hash: 'h'.repeat(43),
+  signature: `${'A'.repeat(86)}==`,
+  expiry: 1,
+});
 
 async function smallNetwork() {
   const crypto = await testCrypto();
@@ -53,16 +57,16 @@ describe('retries to members that failed under load', () => {
         if (peer === busy.ed25519Hex && count < 3) {
           return { status: 503, body: utf8Encode('Overloaded, try again shortly') };
         }
-        return { status: 200, body: utf8Encode(DELETED) };
+        return { status: 200, body: utf8Encode(STORED) };
       },
     } as unknown as PeerNetwork;
     const metrics = createNodeMetrics();
     const replicator = createPeerReplicator(
       { retryDelayMs: 5 },
-      { peers, network, logger: silentLogger(), metrics },
+      { peers, network, logger: silentLogger(), metrics, stillHeld: () => true },
     );
     const results = await replicator.replicate({
-      method: 'delete',
+      method: 'store',
       pubkey: `05${'11'.repeat(32)}`,
       raw: {},
     });
@@ -71,6 +75,34 @@ describe('retries to members that failed under load', () => {
     await waitFor(() => received.get(busy.ed25519Hex) === 3 && replicator.retriesQueued() === 0);
     expect(received.get(fine.ed25519Hex)).toBe(1);
     expect(await metricValue(metrics, 'murmur_replication_retried_total')).toBe(1);
+    replicator.stop();
+  });
+
+  it('stops retrying a store once this node no longer holds the message (no resurrection after a delete)', async () => {
+    const { keys, network } = await smallNetwork();
+    const [, down] = keys as [unknown, { ed25519Hex: string }];
+    const received = new Map<string, number>();
+    let held = true;
+    const peers = {
+      async request(peer: string) {
+        received.set(peer, (received.get(peer) ?? 0) + 1);
+        if (peer === down.ed25519Hex) throw new PeerLinkError('down', 'unreachable', peer);
+        return { status: 200, body: utf8Encode(STORED) };
+      },
+    } as unknown as PeerNetwork;
+    const replicator = createPeerReplicator(
+      { retryDelayMs: 20, retryAttempts: 3 },
+      { peers, network, logger: silentLogger(), stillHeld: () => held },
+    );
+    await replicator.replicate({ method: 'store', pubkey: `05${'11'.repeat(32)}`, raw: {} });
+    // Deleted here before the first retry is due.
+    held = false;
+    await waitFor(() => replicator.retriesQueued() === 0);
+    expect(received.get(down.ed25519Hex)).toBe(1);
+    // Other methods are never retried (catch-up orders them).
+    held = true;
+    await replicator.replicate({ method: 'delete', pubkey: `05${'11'.repeat(32)}`, raw: {} });
+    expect(replicator.retriesQueued()).toBe(0);
     replicator.stop();
   });
 
@@ -87,9 +119,9 @@ describe('retries to members that failed under load', () => {
     } as unknown as PeerNetwork;
     const replicator = createPeerReplicator(
       { retryDelayMs: 1, retryAttempts: 3 },
-      { peers, network, logger: silentLogger() },
+      { peers, network, logger: silentLogger(), stillHeld: () => true },
     );
-    await replicator.replicate({ method: 'delete', pubkey: `05${'11'.repeat(32)}`, raw: {} });
+    await replicator.replicate({ method: 'store', pubkey: `05${'11'.repeat(32)}`, raw: {} });
     await waitFor(() => received.get(down.ed25519Hex) === 4 && replicator.retriesQueued() === 0);
     expect(received.get(refusing.ed25519Hex)).toBe(1);
     replicator.stop();

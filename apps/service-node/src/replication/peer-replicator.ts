@@ -63,9 +63,10 @@ export interface PeerReplicatorInit {
   /** How long each member has to answer, ms (default 5 s, as Session). */
   timeoutMs?: number | undefined;
   /**
-   * A member that timed out, was unreachable or answered 503 (overloaded) gets the request
-   * again in the background this many times (default 3), after 1 s, 2 s, 4 s (`retryDelayMs`
-   * doubling): under load a write keeps its copies instead of waiting for the next catch-up.
+   * A member that timed out, was unreachable or answered 503 (overloaded) gets a `store` again
+   * in the background this many times (default 3), after 1 s, 2 s, 4 s (`retryDelayMs`
+   * doubling), while this node still holds the message (`stillHeld`): under load a message
+   * keeps its copies instead of waiting for the next catch-up.
    */
   retryAttempts?: number | undefined;
   /** First retry delay, ms (default 1 s). */
@@ -96,6 +97,12 @@ export interface PeerReplicatorComponents {
   network: NetworkView;
   logger: Logger;
   metrics?: NodeMetrics | undefined;
+  /**
+   * Whether a `store` is still worth retrying when its retry is due: false once this node no
+   * longer holds the message (deleted or expired meanwhile), so that a late retry never brings
+   * back a deleted message. Without it, stores are not retried.
+   */
+  stillHeld?: ((request: ReplicatedRequest) => boolean) | undefined;
 }
 
 /** The reason label of a failure, for metrics. */
@@ -148,7 +155,10 @@ export function createPeerReplicator(
     body: Uint8Array,
     attempt: number,
   ): void {
-    if (stopped || attempt > retryAttempts) return;
+    if (stopped || attempt > retryAttempts || components.stillHeld === undefined) return;
+    // Only stores: a late copy of a store is harmless while the message lives here; other
+    // methods (expiry changes, deletions) are left to catch-up, which orders them.
+    if (request.method !== 'store') return;
     if (retries.size >= maxRetriesQueued) {
       metrics?.replicationFailures.inc({ reason: 'retry_dropped' });
       return;
@@ -161,6 +171,7 @@ export function createPeerReplicator(
         if (state.state !== 'ready' || !state.swarm.members.some((m) => m.ed25519 === member)) {
           return;
         }
+        if (components.stillHeld?.(request) !== true) return;
         const result = await toMember(member, request, body, {});
         if (isTransient(result)) retryLater(member, request, body, attempt + 1);
         else if ((result as { failed?: unknown }).failed !== true) {

@@ -370,10 +370,13 @@ export function createSwarmSync(init: SwarmSyncInit, components: SwarmSyncCompon
       store.setMeta(`${POSITION_PREFIX}${peer}`, JSON.stringify(position));
       if (!page.more) break;
     }
-    metrics?.replicationLag.set(
-      { peer },
-      oldest === undefined ? 0 : Math.max(0, (clock.now() - oldest) / 1000),
-    );
+    // Not for a peer that left the swarm meanwhile (its series was removed when it left).
+    if (isMember(peer)) {
+      metrics?.replicationLag.set(
+        { peer },
+        oldest === undefined ? 0 : Math.max(0, (clock.now() - oldest) / 1000),
+      );
+    }
     if (result.stored > 0 || result.applied > 0) {
       logger.info({ peer, ...result }, 'caught up from a swarm peer');
     }
