@@ -1,7 +1,12 @@
-import { MAX_REQUEST_BODY_BYTES, parseResponse } from '@murmur/wire';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { BATCH_MAX_SUBREQUESTS, MAX_MESSAGE_BYTES, parseResponse } from '@murmur/wire';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_RPC_BODY_BYTES } from './connection-guard.js';
 import { createRateLimiter } from './rate-limit.js';
+import type { SwarmReplicator } from './rpc/replicator.js';
+import type { LoadShedder } from './shedding.js';
 import { storeContents } from './test-support/assertions.js';
 import { buildTestApp, createHarness, type Harness, TEST_NOW } from './test-support/harness.js';
 
@@ -114,11 +119,33 @@ describe('POST /storage_rpc/v1', () => {
     expect(storeContents(h.store)).toEqual(before);
   });
 
-  it('refuses a body over 10 MiB with 413', async () => {
+  it('refuses a body over 4 MiB (the largest legal request, with room) with 413', async () => {
     await setUp();
-    const response = await rpc(Buffer.alloc(MAX_REQUEST_BODY_BYTES + 1, 0x20));
+    const response = await rpc(Buffer.alloc(MAX_RPC_BODY_BYTES + 1, 0x20));
     expect(response.statusCode).toBe(413);
-    expect(response.body).toMatch(/larger than 10485760 bytes/);
+    expect(response.body).toMatch(/larger than 4194304 bytes/);
+  });
+
+  it('reads the largest legal request: a batch of 20 stores of 76,800-byte messages', async () => {
+    await setUp();
+    const alice = h.account();
+    const requests = Array.from({ length: BATCH_MAX_SUBREQUESTS }, (_, index) => ({
+      method: 'store',
+      params: {
+        pubkey: alice.sessionId,
+        namespace: 0,
+        timestamp: TEST_NOW,
+        ttl: 60_000,
+        data: Buffer.alloc(MAX_MESSAGE_BYTES, index + 1).toString('base64'),
+      },
+    }));
+    const body = JSON.stringify({ method: 'batch', params: { requests } });
+    // Room for onion layers around it (a few hundred bytes each).
+    expect(body.length * 1.5).toBeLessThan(MAX_RPC_BODY_BYTES);
+    const response = await rpc(body);
+    expect(response.statusCode).toBe(200);
+    const results = parseResponse('batch', response.body).results;
+    expect(results.map((result) => result.code)).toEqual(requests.map(() => 200));
   });
 
   it('answers 410 to the removed long-poll header', async () => {
@@ -141,6 +168,117 @@ describe('POST /storage_rpc/v1', () => {
     expect(await app.inject({ method: 'GET', url: '/metrics' }).then((r) => r.body)).toMatch(
       /murmur_rate_limited_total\{route="storage_rpc"\} 3/,
     );
+  });
+});
+
+describe('a batch of 20 swarm-wide subrequests', () => {
+  it('shares the request’s abort signal without a MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      let listened = 0;
+      // Like the peer replicator: one abort listener on the request's signal per subrequest.
+      const replicator: SwarmReplicator = {
+        async replicate(_request, options = {}) {
+          options.signal?.addEventListener('abort', () => undefined, { once: true });
+          listened += 1;
+          return {};
+        },
+      };
+      await setUp({ replicator });
+      const alice = h.account();
+      const requests = Array.from({ length: BATCH_MAX_SUBREQUESTS }, (_, index) => ({
+        method: 'store',
+        params: {
+          pubkey: alice.sessionId,
+          timestamp: TEST_NOW,
+          ttl: 60_000,
+          data: Buffer.from(`m${index}`).toString('base64'),
+        },
+      }));
+      const response = await rpc(JSON.stringify({ method: 'batch', params: { requests } }));
+      expect(response.statusCode).toBe(200);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(listened).toBe(BATCH_MAX_SUBREQUESTS);
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
+
+describe('the deadline of an admitted request', () => {
+  it('answers 503 at the deadline and aborts the request’s work', async () => {
+    let aborted = 0;
+    // A swarm that never answers (the forward timeout is not reached within the deadline).
+    const replicator: SwarmReplicator = {
+      replicate: (_request, options = {}) =>
+        new Promise((resolve) => {
+          options.signal?.addEventListener('abort', () => {
+            aborted += 1;
+            resolve({});
+          });
+        }),
+    };
+    await setUp({ replicator }, { rpcDeadlineMs: 200 });
+    const alice = h.account();
+    const response = await rpc(
+      JSON.stringify({
+        method: 'store',
+        params: { pubkey: alice.sessionId, timestamp: TEST_NOW, ttl: 60_000, data: 'aGk=' },
+      }),
+    );
+    expect(response.statusCode).toBe(503);
+    expect(response.body).toBe('Overloaded, try again shortly');
+    expect(aborted).toBe(1);
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/murmur_shed_requests_total\{reason="deadline"\} 1/);
+    // Requests that finish in time are not touched.
+    expect((await rpc('{"method":"info","params":{}}')).statusCode).toBe(200);
+  });
+});
+
+describe('admission before the body', () => {
+  /** Sends only the headers of a 1 MB request and resolves with what the node answers. */
+  async function headersOnly(port: number): Promise<string> {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.on('error', () => undefined);
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+    });
+    socket.write('POST /storage_rpc/v1 HTTP/1.1\r\nHost: node\r\nContent-Length: 1000000\r\n\r\n');
+    await new Promise((resolve) => socket.once('close', resolve));
+    return text;
+  }
+
+  it('answers 429 and 503 without waiting for the body, and closes the connection', async () => {
+    let overloaded = false;
+    const shedder: LoadShedder = {
+      check: () => (overloaded ? 'in-flight' : undefined),
+      enter: () => () => undefined,
+      inFlight: () => 0,
+      eventLoopDelayMs: () => 0,
+      start: () => undefined,
+      stop: () => undefined,
+    };
+    await setUp(
+      {},
+      { shedder, rateLimiter: createRateLimiter({ perSecond: 1, burst: 1 }, () => 0) },
+    );
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.server.address() as AddressInfo).port;
+    const first = await app.inject({
+      method: 'POST',
+      url: '/storage_rpc/v1',
+      payload: '{"method":"info","params":{}}',
+      remoteAddress: '127.0.0.1',
+    });
+    expect(first.statusCode).toBe(200);
+    expect(await headersOnly(port)).toMatch(/^HTTP\/1.1 429 [\s\S]*connection: close/i);
+    overloaded = true;
+    expect(await headersOnly(port)).toMatch(/^HTTP\/1.1 503 [\s\S]*Overloaded/i);
   });
 });
 

@@ -9,8 +9,9 @@
  * - `GET /health`: 200 `{status: 'ready', ...}` or 503 `{status: 'starting' | 'not-active'}`;
  * - `GET /metrics`: Prometheus text.
  */
+import { setMaxListeners } from 'node:events';
 import {
-  MAX_REQUEST_BODY_BYTES,
+  BATCH_MAX_SUBREQUESTS,
   MurmurError,
   responseFromError,
   STORAGE_SERVER_VERSION,
@@ -24,13 +25,14 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
+import { MAX_RPC_BODY_BYTES } from './connection-guard.js';
 import type { NodeMetrics } from './metrics.js';
 import { swarmIdText } from './network/swarm-json.js';
 import type { OnionRequestHandler } from './onion/types.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RpcContext, RpcResult } from './rpc/context.js';
-import type { RpcDispatcher } from './rpc/dispatcher.js';
-import type { LoadShedder } from './shedding.js';
+import { isUnexpected, type RpcDispatcher } from './rpc/dispatcher.js';
+import type { Leave, LoadShedder } from './shedding.js';
 
 /** What the app is built from. */
 export interface MurmurNodeAppOptions {
@@ -45,7 +47,20 @@ export interface MurmurNodeAppOptions {
   shedder?: LoadShedder | undefined;
   /** The software version shown by `/health`. */
   softwareVersion?: string | undefined;
+  /** Longest an admitted storage RPC request runs before it is answered 503, ms (0 = none). */
+  rpcDeadlineMs?: number | undefined;
+  /** Longest an admitted onion request runs before it is answered 503, ms (0 = none). */
+  onionDeadlineMs?: number | undefined;
 }
+
+/**
+ * The bound on an admitted storage RPC request, 10 s: the swarm forward timeout (5 s) and room
+ * for the node's own work. Past it the answer is 503 and the request's signal aborts its work.
+ */
+export const RPC_DEADLINE_MS = 10_000;
+
+/** The bound on an admitted onion request, 30 s: an exit's call may take 25 s. */
+export const ONION_DEADLINE_MS = 30_000;
 
 const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json';
@@ -58,17 +73,21 @@ function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
 }
 
 /**
- * A signal aborted when the client goes away before the answer is sent; `leave` (the load
- * shedder's count of requests in flight) runs when the exchange ends, either way. One listener
- * for both.
+ * The signal of an admitted request: aborted when the client goes away before the answer is
+ * sent, or when the request outlives its deadline.
  */
-function abortOnDisconnect(reply: FastifyReply, leave: (() => void) | undefined): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    leave?.();
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
+const signals = new WeakMap<FastifyRequest, AbortSignal>();
+/** The shedder's mark of an admitted request's handler start (the end of its queue wait). */
+const handlerStarts = new WeakMap<FastifyRequest, Leave>();
+
+function markStarted(request: FastifyRequest): void {
+  handlerStarts.get(request)?.started?.();
+}
+
+function signalOf(request: FastifyRequest): AbortSignal {
+  // Every admitted request has one; a signal of its own otherwise (never a shared one, which
+  // would collect listeners).
+  return signals.get(request) ?? new AbortController().signal;
 }
 
 function bytesOf(body: unknown): Uint8Array {
@@ -116,18 +135,21 @@ export function healthReport(options: Pick<MurmurNodeAppOptions, 'context' | 'so
 export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (app, options) => {
   const { context, dispatcher, metrics, rateLimiter, shedder } = options;
   const log = context.logger;
+  const rpcDeadlineMs = options.rpcDeadlineMs ?? RPC_DEADLINE_MS;
+  const onionDeadlineMs = options.onionDeadlineMs ?? ONION_DEADLINE_MS;
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (MurmurError.isInstance(error)) {
       const answer = responseFromError(error, { now: context.clock.now() });
-      if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (isUnexpected(error)) request.log.error({ err: error }, 'request failed');
+      else request.log.debug({ status: answer.status, reason: error.message }, 'request refused');
       return sendResult(reply, answer);
     }
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status === 413) {
       return sendResult(reply, {
         status,
-        body: `the request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes`,
+        body: `the request body is larger than ${MAX_RPC_BODY_BYTES} bytes`,
       });
     }
     if (status >= 400 && status < 500) {
@@ -164,7 +186,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     '*',
-    { parseAs: 'buffer', bodyLimit: MAX_REQUEST_BODY_BYTES },
+    { parseAs: 'buffer', bodyLimit: MAX_RPC_BODY_BYTES },
     (_request, body, done) => done(null, body),
   );
 
@@ -180,12 +202,14 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
    * Sheds load: true when the request was answered (503); otherwise the request is counted in
    * flight and the function to call when it is over is returned.
    */
-  function shed(request: FastifyRequest, reply: FastifyReply): true | (() => void) | undefined {
+  function shed(request: FastifyRequest, reply: FastifyReply): true | Leave | undefined {
     if (shedder === undefined) return undefined;
     const reason = shedder.check();
     if (reason !== undefined) {
       metrics.shed.inc({ reason });
       request.log.debug({ reason }, 'shedding load');
+      // The body is not read: close the connection rather than drain it.
+      reply.header('connection', 'close');
       sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
       return true;
     }
@@ -206,6 +230,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     if (rateLimiter.take(address, isNode)) return false;
     metrics.rateLimited.inc({ route });
     request.log.debug({ route }, 'rate limited');
+    reply.header('connection', 'close');
     sendResult(reply, {
       status: 429,
       body: 'Too many requests from this address; slow down and try again shortly',
@@ -213,37 +238,81 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     return true;
   }
 
-  app.post('/storage_rpc/v1', async (request, reply) => {
-    const leave = shed(request, reply);
-    if (leave === true) return reply;
-    const signal = abortOnDisconnect(reply, leave);
-    if (limited(request, reply, 'storage_rpc', false)) return reply;
-    if (request.headers['x-loki-long-poll'] !== undefined) {
-      return sendResult(reply, { status: 410, body: 'Long polling is no longer supported' });
-    }
-    const result = await dispatcher.handleBody(bytesOf(request.body), { signal });
-    return sendResult(reply, result);
-  });
+  /**
+   * Admission before the body is read (a route `onRequest` hook): sheds load (503) and applies
+   * the rate limit (429); an admitted request counts in flight until its answer is sent.
+   */
+  function admit(route: string, exemptNodes: boolean, deadlineMs: number) {
+    return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+      const leave = shed(request, reply);
+      if (leave === true) return;
+      if (limited(request, reply, route, exemptNodes)) {
+        leave?.();
+        return;
+      }
+      const controller = new AbortController();
+      // A batch's subrequests each listen (one listener per swarm-wide subrequest): bounded by
+      // the batch size, above Node's default warning threshold of 10.
+      setMaxListeners(BATCH_MAX_SUBREQUESTS + 8, controller.signal);
+      signals.set(request, controller.signal);
+      if (leave !== undefined) handlerStarts.set(request, leave);
+      // The bound on an admitted request (docs/OPERATORS.md): past it, 503 and its work stops.
+      const deadline =
+        deadlineMs > 0
+          ? setTimeout(() => {
+              if (reply.sent) return;
+              metrics.shed.inc({ reason: 'deadline' });
+              controller.abort(new Error('request deadline'));
+              sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
+            }, deadlineMs)
+          : undefined;
+      reply.raw.once('close', () => {
+        clearTimeout(deadline);
+        leave?.();
+        if (!reply.raw.writableFinished) controller.abort();
+      });
+      done();
+    };
+  }
 
-  app.post('/onion_req/v2', async (request, reply) => {
-    const leave = shed(request, reply);
-    if (leave === true) return reply;
-    const signal = abortOnDisconnect(reply, leave);
-    if (limited(request, reply, 'onion_req', true)) return reply;
-    const handler = options.onion;
-    if (handler === undefined) {
-      return sendResult(reply, { status: 503, body: 'Snode not ready' });
-    }
-    const answer = await handler.handle(bytesOf(request.body), {
-      remoteAddress: request.ip,
-      signal,
-    });
-    reply.code(answer.status);
-    if (typeof answer.body === 'string') return reply.type(TEXT).send(answer.body);
-    return reply
-      .type(answer.contentType ?? 'application/octet-stream')
-      .send(Buffer.from(answer.body));
-  });
+  app.post(
+    '/storage_rpc/v1',
+    { onRequest: admit('storage_rpc', false, rpcDeadlineMs) },
+    async (request, reply) => {
+      markStarted(request);
+      if (request.headers['x-loki-long-poll'] !== undefined) {
+        return sendResult(reply, { status: 410, body: 'Long polling is no longer supported' });
+      }
+      const result = await dispatcher.handleBody(bytesOf(request.body), {
+        signal: signalOf(request),
+      });
+      // Answered 503 at its deadline already.
+      if (reply.sent) return reply;
+      return sendResult(reply, result);
+    },
+  );
+
+  app.post(
+    '/onion_req/v2',
+    { onRequest: admit('onion_req', true, onionDeadlineMs) },
+    async (request, reply) => {
+      markStarted(request);
+      const handler = options.onion;
+      if (handler === undefined) {
+        return sendResult(reply, { status: 503, body: 'Snode not ready' });
+      }
+      const answer = await handler.handle(bytesOf(request.body), {
+        remoteAddress: request.ip,
+        signal: signalOf(request),
+      });
+      if (reply.sent) return reply;
+      reply.code(answer.status);
+      if (typeof answer.body === 'string') return reply.type(TEXT).send(answer.body);
+      return reply
+        .type(answer.contentType ?? 'application/octet-stream')
+        .send(Buffer.from(answer.body));
+    },
+  );
 
   app.get('/health', async (_request, reply) => {
     const report = healthReport(options);
@@ -262,7 +331,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
 /** Fastify settings the app relies on (the launcher adds timeouts and its logger). */
 export function appServerOptions(): FastifyServerOptions {
   return {
-    bodyLimit: MAX_REQUEST_BODY_BYTES,
+    bodyLimit: MAX_RPC_BODY_BYTES,
     // One debug line per request comes from the app's onResponse hook instead.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,

@@ -60,6 +60,8 @@ export interface NodeConfig {
   maxEventLoopDelay: number;
   /** Shed requests (503) while more than this many are in flight (0 = off). */
   maxInFlight: number;
+  /** Shed while every request of the last 500 ms waited longer than this for its handler, ms (0 = off). */
+  maxQueueDelay: number;
   /** Devnet mode: exit requests to loopback and private addresses are allowed. */
   devnet: boolean;
   /** Check every answer against its schema (development). */
@@ -254,7 +256,7 @@ export const CONFIG_KEYS = {
     kind: 'integer',
     schema: Type.Integer({ minimum: 0, maximum: 60_000, description: 'milliseconds (0 = off)' }),
     help: 'shed load above this event-loop delay, ms (0 = off)',
-    default: 1_000,
+    default: 250,
   },
   maxInFlight: {
     flag: 'max-in-flight',
@@ -262,7 +264,15 @@ export const CONFIG_KEYS = {
     kind: 'integer',
     schema: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'a count (0 = off)' }),
     help: 'shed load above this many requests in flight (0 = off)',
-    default: 2_000,
+    default: 512,
+  },
+  maxQueueDelay: {
+    flag: 'max-queue-delay',
+    env: 'MAX_QUEUE_DELAY',
+    kind: 'integer',
+    schema: Type.Integer({ minimum: 0, maximum: 60_000, description: 'milliseconds (0 = off)' }),
+    help: 'shed load while every request of the last 500 ms waited longer than this for its handler, ms (0 = off)',
+    default: 500,
   },
   devnet: {
     flag: 'devnet',

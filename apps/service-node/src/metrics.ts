@@ -51,6 +51,14 @@ export interface NodeMetrics {
   readonly syncedMessages: Counter<'source'>;
   /** Messages of accounts that moved to another swarm: pushed there, then deleted here. */
   readonly movedMessages: Counter;
+  /**
+   * Messages, journal entries and offers from other nodes refused by replication's checks, by
+   * reason (`sender`: a node that may not hand over the account; `namespace`, `size`,
+   * `timestamp`, `expiry`, `hash`: a message that fails a store's rules; `wanted-full`).
+   */
+  readonly replicationRefused: Counter<'reason'>;
+  /** Forwarded requests a swarm member took on a background retry after failing at first. */
+  readonly replicationRetried: Counter;
 }
 
 /** Figures the store gauges read at scrape time. */
@@ -196,6 +204,17 @@ export function createNodeMetrics(init: NodeMetricsInit = {}): NodeMetrics {
     movedMessages: new Counter({
       name: 'murmur_moved_messages_total',
       help: 'Messages of accounts that moved to another swarm, pushed there and deleted here',
+      registers,
+    }),
+    replicationRetried: new Counter({
+      name: 'murmur_replication_retried_total',
+      help: 'Forwarded requests a swarm member took on a background retry after failing at first',
+      registers,
+    }),
+    replicationRefused: new Counter({
+      name: 'murmur_replication_refused_total',
+      help: 'Messages and entries from other nodes refused by the replication checks, by reason',
+      labelNames: ['reason'] as const,
       registers,
     }),
   };

@@ -1,8 +1,15 @@
 /**
- * A token bucket per client address, as Session's storage server has (`rate_limiter.h`): each
- * address holds up to 600 tokens and earns 300 per second (600 for service nodes); a request
- * costs one. At most 10,000 addresses are tracked: beyond that, idle (full) buckets are dropped
- * first, then the oldest.
+ * A token bucket per client address group, as Session's storage server has (`rate_limiter.h`):
+ * each group holds up to 600 tokens and earns 300 per second (600 for service nodes); a request
+ * costs one. A group is an IPv4 address or an IPv6 /64 (`address-group.ts`): one subscriber
+ * holds a whole /64, so single IPv6 addresses would give a client endless fresh buckets.
+ *
+ * At most 10,000 groups are tracked, in least-recently-used order (a `Map` re-inserted on every
+ * use), so each `take` costs O(1): when the table is full, the least recently used bucket is
+ * dropped if it has refilled completely (its owner is idle, and a new bucket for it would be
+ * the same). A throttled bucket is never dropped (its owner would come back with a full burst):
+ * when the least recently used bucket is still refilling, every tracked group has been active
+ * within a burst's refill time, and a new group is refused until one goes idle.
  */
 import {
   RATE_LIMIT_BUCKET_SIZE,
@@ -10,6 +17,7 @@ import {
   RATE_LIMIT_MAX_CLIENTS,
   RATE_LIMIT_NODE_PER_SECOND,
 } from '@murmur/wire';
+import { addressGroup } from './address-group.js';
 
 /** Options of {@link createRateLimiter}. */
 export interface RateLimiterInit {
@@ -19,21 +27,22 @@ export interface RateLimiterInit {
   nodePerSecond?: number | undefined;
   /** Bucket size (default 600). */
   burst?: number | undefined;
-  /** Most addresses tracked (default 10,000). */
+  /** Most address groups tracked (default 10,000). */
   maxClients?: number | undefined;
 }
 
 /** The limiter. */
 export interface RateLimiter {
-  /** Takes one token for `address`; false when its bucket is empty (answer 429). */
+  /** Takes one token for `address`'s group; false when its bucket is empty (answer 429). */
   take(address: string, isNode?: boolean): boolean;
-  /** Addresses tracked. */
+  /** Address groups tracked. */
   size(): number;
 }
 
 interface Bucket {
   tokens: number;
   at: number;
+  rate: number;
 }
 
 /** Creates a limiter. `now` is a monotonic clock in ms (default `performance.now`). */
@@ -47,36 +56,37 @@ export function createRateLimiter(
   const maxClients = init.maxClients ?? RATE_LIMIT_MAX_CLIENTS;
   const buckets = new Map<string, Bucket>();
 
-  function refill(bucket: Bucket, rate: number, at: number): void {
-    bucket.tokens = Math.min(burst, bucket.tokens + ((at - bucket.at) / 1000) * rate);
+  function refill(bucket: Bucket, at: number): void {
+    bucket.tokens = Math.min(burst, bucket.tokens + ((at - bucket.at) / 1000) * bucket.rate);
     bucket.at = at;
   }
 
-  function makeRoom(at: number): void {
-    // Drop buckets that have refilled completely: their owners are idle.
-    for (const [address, bucket] of buckets) {
-      if (bucket.tokens + ((at - bucket.at) / 1000) * perSecond >= burst) buckets.delete(address);
-    }
-    // Still full: drop the oldest.
-    while (buckets.size >= maxClients) {
-      const oldest = buckets.keys().next().value;
-      if (oldest === undefined) break;
-      buckets.delete(oldest);
-    }
+  /** Drops the least recently used bucket if it is idle; false when it is not. */
+  function makeRoom(at: number): boolean {
+    const oldest = buckets.entries().next().value;
+    if (oldest === undefined) return true;
+    const [group, bucket] = oldest;
+    if (bucket.tokens + ((at - bucket.at) / 1000) * bucket.rate < burst) return false;
+    buckets.delete(group);
+    return true;
   }
 
   return {
     take(address, isNode = false) {
       const at = now();
       const rate = isNode ? nodePerSecond : perSecond;
-      let bucket = buckets.get(address);
+      const group = addressGroup(address);
+      let bucket = buckets.get(group);
       if (bucket === undefined) {
-        if (buckets.size >= maxClients) makeRoom(at);
-        bucket = { tokens: burst, at };
-        buckets.set(address, bucket);
+        if (buckets.size >= maxClients && !makeRoom(at)) return false;
+        bucket = { tokens: burst, at, rate };
       } else {
-        refill(bucket, rate, at);
+        bucket.rate = rate;
+        refill(bucket, at);
+        // Most recently used last.
+        buckets.delete(group);
       }
+      buckets.set(group, bucket);
       if (bucket.tokens < 1) return false;
       bucket.tokens -= 1;
       return true;

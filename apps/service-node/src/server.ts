@@ -35,6 +35,7 @@ import type { Logger as PinoLogger } from 'pino';
 import WebSocket from 'ws';
 import { appServerOptions, murmurNodeApp } from './app.js';
 import type { NodeConfig } from './config.js';
+import { createConnectionGuard } from './connection-guard.js';
 import { ConfigError } from './errors.js';
 import { loadKeyFile, type NodeKeys } from './keys.js';
 import { createNodeMetrics, rpcObserver } from './metrics.js';
@@ -51,10 +52,10 @@ import { createPeerReplicator, serveForwardedRequests } from './replication/peer
 import { createSwarmSync, type SwarmSync, type SwarmSyncInit } from './replication/swarm-sync.js';
 import { createKeyPairCache, type RpcContext } from './rpc/context.js';
 import { createRpcDispatcher } from './rpc/dispatcher.js';
-import type { SwarmReplicator } from './rpc/replicator.js';
+import type { ReplicatedRequest, SwarmReplicator } from './rpc/replicator.js';
 import { createLoadShedder } from './shedding.js';
 import { createExpirySweeper } from './storage/expiry-sweeper.js';
-import { openMessageStore } from './storage/message-store.js';
+import { type MessageStore, openMessageStore } from './storage/message-store.js';
 import { createTlsCredentials } from './tls.js';
 import { createUptimeProver, type UptimeProver } from './uptime.js';
 
@@ -80,6 +81,22 @@ export function versionTuple(version: string): Version {
     .map((part) => Number.parseInt(part, 10));
   const [major = 0, minor = 0, patch = 0] = parts.map((n) => (Number.isFinite(n) ? n : 0));
   return [major, minor, patch];
+}
+
+/** Whether this node still holds the message of a forwarded `store` (its retries stop if not). */
+function storeStillHeld(
+  crypto: MurmurCrypto,
+  store: MessageStore,
+  request: ReplicatedRequest,
+): boolean {
+  const { namespace, data } = request.raw as { namespace?: unknown; data?: unknown };
+  if (typeof data !== 'string') return false;
+  const hash = crypto.messageHash(
+    request.pubkey,
+    typeof namespace === 'number' ? namespace : 0,
+    Buffer.from(data, 'base64'),
+  );
+  return store.hasMessage(hash);
 }
 
 /** A started node. */
@@ -230,6 +247,16 @@ export async function startNode(
     logger,
     metrics,
   });
+  const peerReplicator = createPeerReplicator(
+    {},
+    {
+      peers,
+      network,
+      logger,
+      metrics,
+      stillHeld: (request) => storeStillHeld(crypto, store, request),
+    },
+  );
   const context: RpcContext = {
     store,
     network,
@@ -237,8 +264,7 @@ export async function startNode(
     crypto,
     clock: { now: () => Date.now() },
     logger: logger.child({ component: 'rpc' }),
-    replicator:
-      components.replicator ?? createPeerReplicator({}, { peers, network, logger, metrics }),
+    replicator: components.replicator ?? peerReplicator,
     hardfork: HARDFORK,
     version: STORAGE_SERVER_VERSION,
     ownerKeyCache: createKeyPairCache(),
@@ -255,9 +281,12 @@ export async function startNode(
     proxy: createHttpOnionProxy({ allowPrivateTargets: config.devnet }),
     metrics,
   });
+  const guard = createConnectionGuard({}, { onRefused: (reason) => metrics.shed.inc({ reason }) });
   const shedder = createLoadShedder({
     maxEventLoopDelayMs: config.maxEventLoopDelay,
     maxInFlight: config.maxInFlight,
+    maxQueueDelayMs: config.maxQueueDelay,
+    queued: guard.requestsInProgress,
   });
   serveForwardedRequests({ peers, network, dispatcher });
   serveRelayedOnionRequests({ peers, onion, shedder });
@@ -281,14 +310,14 @@ export async function startNode(
   const serverOptions = {
     ...appServerOptions(),
     loggerInstance: pino as FastifyBaseLogger,
+    // Headers, request and keep-alive timeouts: the connection guard sets them.
     connectionTimeout: 120_000,
-    requestTimeout: 60_000,
-    keepAliveTimeout: 10_000,
     trustProxy: false,
   };
   const app = Fastify(serverOptions);
+  app.addHook('onRequest', guard.onRequest);
+  guard.attach(app.server);
   await app.register(murmurNodeApp, appOptions);
-  app.server.headersTimeout = 15_000;
   // The same routes over HTTPS, with a certificate derived from the node key.
   let secure: FastifyInstance | undefined;
   if (config.httpsPort !== 0) {
@@ -298,6 +327,8 @@ export async function startNode(
       https: { key: credentials.key, cert: credentials.cert },
     } as unknown as FastifyHttpsOptions<HttpsServer, FastifyBaseLogger>;
     secure = Fastify(httpsOptions) as unknown as FastifyInstance;
+    secure.addHook('onRequest', guard.onRequest);
+    guard.attach(secure.server);
     await secure.register(murmurNodeApp, appOptions);
   }
 
@@ -308,6 +339,7 @@ export async function startNode(
       logger.info('shutting down: no new requests, finishing the ones in flight');
       uptime?.stop();
       await sync.stop();
+      peerReplicator.stop();
       // Peer links first: an upgraded socket would keep the HTTP server from closing.
       await peers.stop();
       try {

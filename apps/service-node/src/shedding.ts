@@ -1,8 +1,12 @@
 /**
  * Overload shedding: rather than let a flood of requests push the process into ever longer
  * event-loop stalls (and finally out of memory), the node answers 503 "Overloaded, try again
- * shortly" while the event loop is late by more than a threshold or too many requests are in
- * flight. Clients retry elsewhere; the node keeps serving what it has accepted.
+ * shortly" while the event loop is late by more than a threshold, too many requests are in
+ * flight, or a queue is standing: every request that finished during the last interval
+ * (500 ms) took longer than the target (`maxQueueDelayMs`, as CoDel judges a queue by its
+ * minimum sojourn time). The last one adapts to the node's real capacity, which a fixed count
+ * cannot: admitted requests then wait about the target, not seconds. Clients retry elsewhere;
+ * the node keeps serving what it has accepted.
  */
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -12,19 +16,40 @@ export interface LoadShedderInit {
   maxEventLoopDelayMs?: number | undefined;
   /** Shed while more requests than this are being handled (0 = off). */
   maxInFlight?: number | undefined;
-  /** How often the delay is sampled, ms (default 500). */
+  /** How often the delay is sampled, ms (default 100). */
   sampleIntervalMs?: number | undefined;
+  /**
+   * Requests the server holds beyond those counted in (headers read, body being read or
+   * waiting), counted against `maxInFlight` too: the connection guard's count.
+   */
+  queued?: (() => number) | undefined;
+  /**
+   * Shed while the quickest request that finished in the last interval took longer than this,
+   * ms (0 = off): a standing queue.
+   */
+  maxQueueDelayMs?: number | undefined;
+  /** The interval over which the quickest request is taken, ms (default 500). */
+  queueIntervalMs?: number | undefined;
+  /** A monotonic clock, ms (default `performance.now`). */
+  now?: (() => number) | undefined;
 }
 
 /** Why a request is shed. */
-export type ShedReason = 'event-loop-delay' | 'in-flight';
+export type ShedReason = 'event-loop-delay' | 'in-flight' | 'queue-delay';
+
+/** Ends a request's stay (see {@link LoadShedder.enter}). */
+export type Leave = (() => void) & { started?: () => void };
 
 /** The shedder. */
 export interface LoadShedder {
   /** The reason to refuse a new request now, or undefined to accept it. */
   check(): ShedReason | undefined;
-  /** Counts a request in; call the returned function once when it is done. */
-  enter(): () => void;
+  /**
+   * Counts a request in; call the returned function once when it is done, and its `started`
+   * when its handler starts (the end of its wait in the queue; without it, the wait ends when
+   * it is done).
+   */
+  enter(): Leave;
   /** Requests in flight. */
   inFlight(): number;
   /** The last sampled event-loop delay, ms. */
@@ -37,8 +62,23 @@ export interface LoadShedder {
 export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
   const maxDelay = init.maxEventLoopDelayMs ?? 0;
   const maxInFlight = init.maxInFlight ?? 0;
-  const sampleIntervalMs = init.sampleIntervalMs ?? 500;
+  const sampleIntervalMs = init.sampleIntervalMs ?? 100;
+  const queued = init.queued;
+  const maxQueueDelay = init.maxQueueDelayMs ?? 0;
+  const queueInterval = init.queueIntervalMs ?? 500;
+  const now = init.now ?? (() => performance.now());
   const resolution = 10;
+  let windowStart = now();
+  let windowMin = Number.POSITIVE_INFINITY;
+  let standing = false;
+
+  /** Closes the interval when it is over: a queue stands if even its quickest request was slow. */
+  function judge(at: number): void {
+    if (at - windowStart < queueInterval) return;
+    standing = Number.isFinite(windowMin) && windowMin > maxQueueDelay;
+    windowStart = at;
+    windowMin = Number.POSITIVE_INFINITY;
+  }
   let histogram: IntervalHistogram | undefined;
   let timer: NodeJS.Timeout | undefined;
   let delay = 0;
@@ -46,18 +86,35 @@ export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
 
   return {
     check() {
-      if (maxInFlight > 0 && inFlight >= maxInFlight) return 'in-flight';
+      if (maxInFlight > 0 && Math.max(inFlight, queued?.() ?? 0) >= maxInFlight) return 'in-flight';
       if (maxDelay > 0 && delay > maxDelay) return 'event-loop-delay';
+      if (maxQueueDelay > 0) {
+        judge(now());
+        if (standing) return 'queue-delay';
+      }
       return undefined;
     },
     enter() {
       inFlight += 1;
+      const entered = maxQueueDelay > 0 ? now() : 0;
+      let waited = false;
       let done = false;
-      return () => {
+      /** The request's wait in the queue, from admission to its handler. */
+      const started = () => {
+        if (waited || maxQueueDelay <= 0) return;
+        waited = true;
+        const at = now();
+        judge(at);
+        windowMin = Math.min(windowMin, at - entered);
+      };
+      const leave: Leave = () => {
         if (done) return;
         done = true;
         inFlight -= 1;
+        started();
       };
+      leave.started = started;
+      return leave;
     },
     inFlight: () => inFlight,
     eventLoopDelayMs: () => delay,

@@ -101,13 +101,20 @@ export interface OnionRequest {
 
 const HOST = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
 
-/** Session's rule for the URL an exit node may call (SS `is_onion_url_target_allowed`). */
+/** URL path characters (RFC 3986 pchar and "/"): no space, control character, "?" or "#". */
+const URL_PATH = /^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
+
+/**
+ * Session's rule for the URL an exit node may call (SS `is_onion_url_target_allowed`: starts
+ * with /loki/ or /oxen/, ends with /lsrpc, no "?"), and URL path characters only: a space or
+ * CR/LF would reach the exit's HTTP request line.
+ */
 export function isAllowedOnionTarget(target: unknown): target is string {
   return (
     typeof target === 'string' &&
     (target.startsWith('/loki/') || target.startsWith('/oxen/')) &&
     target.endsWith('/lsrpc') &&
-    !target.includes('?')
+    URL_PATH.test(target)
   );
 }
 

@@ -233,6 +233,11 @@ describe('peelOnionLayer', () => {
       { host: 'example.org', target: 42 },
       { host: 'example.org' },
       { host: 'example.org', target: '/oxen/v4/lsrpc', protocol: 'ftp' },
+      // Issue 10: these reached the exit's HTTP request line and made a 500.
+      { host: 'example.org', target: '/oxen/v4 x/lsrpc' },
+      { host: 'example.org', target: '/oxen/v4\r\nHost: evil\r\n/lsrpc' },
+      { host: 'example.org', target: '/oxen/v4\t/lsrpc' },
+      { host: 'example.org', target: '/oxen/v4#frag/lsrpc' },
     ]) {
       const { request } = await layerFor(alice, encodeCombinedPayload(new Uint8Array(8), json));
       const error = await caught(() => peelOnionLayer(crypto, alice.keyPair, request));

@@ -25,7 +25,8 @@ function accepted(results: TransactionResult[]): void {
 
 describe('the whole lifecycle of a node (devnet parameters)', () => {
   it('register 25% + three contributors → active with a swarm → missed proofs → decommissioned → proof → recommissioned → failure → deregistered → stake locked, then released', () => {
-    const chain = new TestChain(crypto);
+    // The credit numbers of this story: 10 blocks to start (the devnet set has 120, for drills).
+    const chain = new TestChain(crypto, { params: { decommissionCreditInitialBlocks: 10 } });
     const { params } = chain.state;
     const node = chain.address('n1');
     const invariants = () => expect(checkStateInvariants(chain.state)).toEqual([]);
@@ -202,7 +203,11 @@ describe('decommission credit', () => {
   it('starts at the initial credit, earns 1 block per 30, and is capped', () => {
     const chain = new TestChain(crypto, {
       allocations: { op: 100n * COIN },
-      params: { uptimeProofValidityMs: 10_000_000, decommissionCreditMaxBlocks: 12 },
+      params: {
+        uptimeProofValidityMs: 10_000_000,
+        decommissionCreditInitialBlocks: 10,
+        decommissionCreditMaxBlocks: 12,
+      },
     });
     chain.block([chain.register('n1', 'op', 100n * COIN)]);
     const node = () => getNode(chain.state, chain.address('n1'));

@@ -48,6 +48,10 @@ describe('parameter sets', () => {
       2 * devnetParams.uptimeProofIntervalMs,
     );
     validateParams(devnetParams);
+    // Issue 10: a node killed for a drill must survive two minutes of outage (it was
+    // deregistered after 22 s): decommissioned, then recommissioned, never deregistered.
+    const outageBlocks = 120_000 / devnetParams.blockTimeMs;
+    expect(devnetParams.decommissionCreditInitialBlocks).toBeGreaterThanOrEqual(outageBlocks);
     validateParams(oxenParams);
   });
 

@@ -106,7 +106,7 @@ export const oxenParams: RegistryParams = Object.freeze({
  * The devnet set: the same shape at 1-second blocks, where one Oxen hour becomes 5 seconds.
  * Requirement 100 coins (operator ≥ 25), ≤ 10 contributors, unlock after 10 blocks,
  * deregistered stakes locked 20 blocks; proofs every 5 s, valid 11 s, ≥ 2.5 s apart, ±5 s;
- * credit 10 blocks to start (decommission needs 10), +1 per 30 blocks, capped at 240; 1 coin per
+ * credit 120 blocks to start (decommission needs 10), +1 per 30 blocks, capped at 240; 1 coin per
  * block; faucet on (≤ 10,000 coins a transaction); private addresses allowed in proofs.
  */
 export const devnetParams: RegistryParams = Object.freeze({
@@ -122,7 +122,10 @@ export const devnetParams: RegistryParams = Object.freeze({
   uptimeProofMinGapMs: 2_500,
   uptimeProofTimestampToleranceMs: 5_000,
   requirePublicIp: false,
-  decommissionCreditInitialBlocks: 10,
+  // Two minutes of outage at 1 s blocks: a node killed for a devnet drill (DEVNET.md) is
+  // decommissioned, not deregistered, and comes back with `restart` (with 10 blocks, a 22 s
+  // kill deregistered it for good).
+  decommissionCreditInitialBlocks: 120,
   decommissionMinimumCreditBlocks: 10,
   decommissionCreditEarnBlocksPerBlock: Object.freeze({ numerator: 1, denominator: 30 }),
   decommissionCreditMaxBlocks: 240,

@@ -519,6 +519,13 @@ describe('onion requests', () => {
       'onion layer (exit): `target` must be a path that starts with /loki/ or /oxen/',
     ],
     [{ host: 'x.org', target: '/oxen/v4/lsrpc?x=1' }, '`target` must be'],
+    // Issue 10: a space or CR/LF in the target reached the exit's HTTP request line (500).
+    [{ host: 'x.org', target: '/oxen/ v4/lsrpc' }, '`target` must be'],
+    [{ host: 'x.org', target: '/oxen/v4\r\nX-Injected: 1\r\n/lsrpc' }, '`target` must be'],
+    [{ host: 'x.org', target: '/oxen/v4\n/lsrpc' }, '`target` must be'],
+    [{ host: 'x.org', target: '/oxen/v4\u0000/lsrpc' }, '`target` must be'],
+    [{ host: 'x.org', target: '/oxen/v4/lsrpc', method: 'PO ST' }, '`method` must be'],
+    [{ host: 'x.org', target: '/oxen/v4/lsrpc', method: 'POST\r\n' }, '`method` must be'],
     [{ host: 'x.org' }, 'onion layer (exit): `target` is required'],
     [{ host: 'a/b', target: '/oxen/v4/lsrpc' }, '`host` must be a host name or IPv4 address'],
     [

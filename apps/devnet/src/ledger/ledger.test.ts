@@ -162,7 +162,9 @@ describe('the durable ledger', () => {
 
   it('runs a node through its whole life block by block (devnet rules, manual clock)', async () => {
     const clock = new ManualClock();
-    const t = await ledgerFor({ clock });
+    // 10 blocks of credit to start, so that the second failure deregisters it (the devnet set
+    // starts nodes with 120, enough for kill/restart drills).
+    const t = await ledgerFor({ clock, params: { decommissionCreditInitialBlocks: 10 } });
     const { params } = t.ledger.state;
     const node = t.address('n1');
     const block = () => {

@@ -111,44 +111,51 @@ export function createHttpOnionProxy(
           settled = true;
           done(reply);
         };
-        const request = client.request(
-          {
-            host: target.host,
-            port: target.port,
-            path: target.target,
-            method: 'POST',
-            lookup: pinned,
-            headers: {
-              'content-type': 'application/octet-stream',
-              'content-length': String(target.body.length),
+        let request: http.ClientRequest;
+        try {
+          request = client.request(
+            {
+              host: target.host,
+              port: target.port,
+              path: target.target,
+              method: 'POST',
+              lookup: pinned,
+              headers: {
+                'content-type': 'application/octet-stream',
+                'content-length': String(target.body.length),
+              },
+              timeout: timeoutMs,
+              signal: options.signal,
             },
-            timeout: timeoutMs,
-            signal: options.signal,
-          },
-          (response) => {
-            const chunks: Buffer[] = [];
-            let size = 0;
-            response.on('data', (chunk: Buffer) => {
-              size += chunk.length;
-              if (size > maxResponseBytes) {
-                request.destroy();
-                finish({ status: 502, body: 'The server answered more than the node passes on' });
-                return;
-              }
-              chunks.push(chunk);
-            });
-            response.on('end', () =>
-              finish({
-                status: response.statusCode ?? 502,
-                body: new Uint8Array(Buffer.concat(chunks)),
-                contentType: response.headers['content-type'],
-              }),
-            );
-            response.on('error', () =>
-              finish({ status: 502, body: 'The server connection failed' }),
-            );
-          },
-        );
+            (response) => {
+              const chunks: Buffer[] = [];
+              let size = 0;
+              response.on('data', (chunk: Buffer) => {
+                size += chunk.length;
+                if (size > maxResponseBytes) {
+                  request.destroy();
+                  finish({ status: 502, body: 'The server answered more than the node passes on' });
+                  return;
+                }
+                chunks.push(chunk);
+              });
+              response.on('end', () =>
+                finish({
+                  status: response.statusCode ?? 502,
+                  body: new Uint8Array(Buffer.concat(chunks)),
+                  contentType: response.headers['content-type'],
+                }),
+              );
+              response.on('error', () =>
+                finish({ status: 502, body: 'The server connection failed' }),
+              );
+            },
+          );
+        } catch {
+          // Node refuses a path or host it cannot put on the request line: a bad target.
+          finish({ status: 400, body: 'Invalid url' });
+          return;
+        }
         request.on('timeout', () => {
           request.destroy();
           finish({ status: 504, body: 'Request time out' });

@@ -157,6 +157,69 @@ describe('peer links', () => {
     expect(await rawOutcome(other)).toEqual({ status: 404 });
   });
 
+  it('refuse a dialer whose address is not the one registered for the key it claims', async () => {
+    harness = await createPeerHarness({ count: 2 });
+    const [a, b] = harness.nodes as [(typeof harness.nodes)[0], (typeof harness.nodes)[0]];
+    // In b's view, a lives at 127.0.0.2; a dials from 127.0.0.1.
+    b.network.setNodes([b.info, { ...a.info, ip: '127.0.0.2' }]);
+    const headers = {
+      [PEER_HEADERS.version]: '1',
+      [PEER_HEADERS.key]: a.keys.ed25519Hex,
+      [PEER_HEADERS.ephemeral]: '11'.repeat(32),
+      [PEER_HEADERS.target]: b.keys.ed25519Hex,
+    };
+    const port = b.info.storagePort as number;
+    expect(await rawOutcome(rawDial(port, headers))).toEqual({ status: 403 });
+    expect(
+      await metricValue(b.metrics, 'murmur_peer_handshake_failures_total', { reason: 'address' }),
+    ).toBe(1);
+    // From the registered address, the handshake starts (the listener says hello).
+    const fromHome = new WebSocket(`ws://127.0.0.1:${port}${PEER_PATH}`, {
+      headers,
+      localAddress: '127.0.0.2',
+    });
+    const hello = await new Promise<unknown>((resolve) => {
+      fromHome.on('message', (data) => resolve(JSON.parse(data.toString())));
+      fromHome.on('unexpected-response', (_request, response) => resolve(response.statusCode));
+      fromHome.on('error', () => undefined);
+    });
+    fromHome.terminate();
+    expect(hello).toMatchObject({ t: 'hello' });
+  });
+
+  it('hold at most 4 unauthenticated handshakes per address, each for the short auth window', async () => {
+    harness = await createPeerHarness({ count: 2, peerInit: { authTimeoutMs: 300 } });
+    const [a, b] = harness.nodes as [(typeof harness.nodes)[0], (typeof harness.nodes)[0]];
+    const port = b.info.storagePort as number;
+    const headers = {
+      [PEER_HEADERS.version]: '1',
+      [PEER_HEADERS.key]: a.keys.ed25519Hex,
+      [PEER_HEADERS.ephemeral]: '11'.repeat(32),
+      [PEER_HEADERS.target]: b.keys.ed25519Hex,
+    };
+    // Stalled dialers: they never send `auth`.
+    const stalled = [1, 2, 3, 4].map(() => rawOutcome(rawDial(port, headers)));
+    await waitFor(
+      async () =>
+        (await metricValue(b.metrics, 'murmur_peer_links', { state: 'connecting' })) === 4,
+    );
+    expect(await rawOutcome(rawDial(port, headers))).toEqual({ status: 503 });
+    expect(
+      await metricValue(b.metrics, 'murmur_peer_handshake_failures_total', {
+        reason: 'capacity-address',
+      }),
+    ).toBe(1);
+    // They are cut off after the auth window; the real node then links.
+    for (const outcome of await Promise.all(stalled)) expect(outcome.code).toBe(1006);
+    expect(
+      await metricValue(b.metrics, 'murmur_peer_handshake_failures_total', { reason: 'timeout' }),
+    ).toBe(4);
+    const answer = await a.peers.request(b.keys.ed25519Hex, { k: 'onion' }, utf8Encode('x'), {
+      timeoutMs: 5_000,
+    });
+    expect(answer.status).toBe(404);
+  });
+
   it('close a dialer that cannot prove its key (a replayed or forged auth)', async () => {
     harness = await createPeerHarness({ count: 2 });
     const { crypto } = harness;

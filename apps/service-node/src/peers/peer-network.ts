@@ -5,7 +5,9 @@
  * - **Listening**: upgrades on the storage port's HTTP server at `/peer/v1` (`ws` with
  *   `noServer`, compression off, `maxPayload` at the largest legitimate frame). The dialer's
  *   claimed key is checked against the network view *before* the upgrade is accepted: only
- *   active registered nodes get a 101; the cryptographic proof follows in the first frames.
+ *   active registered nodes, connecting from the address the registry lists for them, get a
+ *   101, at most 4 handshakes at once per address group; the cryptographic proof must follow
+ *   within 3 s (`authTimeoutMs`).
  * - **Dialing**: on demand ({@link PeerNetwork.request}, {@link PeerNetwork.connect}) and, for
  *   the nodes named by {@link PeerNetwork.keep} (the swarm members), all the time, with
  *   reconnection after an exponential back-off with jitter. Of two nodes that want a kept link,
@@ -24,6 +26,7 @@ import type { Duplex } from 'node:stream';
 import type { MurmurCrypto } from '@murmur/crypto';
 import { bytesToHex, hexToBytes, type Logger, RequestTimeoutError } from '@murmur/wire';
 import WebSocket, { WebSocketServer } from 'ws';
+import { addressGroup } from '../address-group.js';
 import { PeerLinkError } from '../errors.js';
 import type { NodeKeys } from '../keys.js';
 import { cachedCounter, type NodeMetrics } from '../metrics.js';
@@ -55,7 +58,7 @@ import {
 export interface PeerNetworkInit {
   /** Ping interval, ms (default 15 s); a link silent for a whole interval is terminated. */
   heartbeatMs?: number | undefined;
-  /** Longest handshake, from the TCP connection to the last handshake frame, ms (default 10 s). */
+  /** Longest handshake when dialing, from the TCP connection to the last frame, ms (default 10 s). */
   handshakeTimeoutMs?: number | undefined;
   /** Links to nodes outside the kept set close after this long without frames, ms (default 5 min). */
   idleTimeoutMs?: number | undefined;
@@ -63,6 +66,18 @@ export interface PeerNetworkInit {
   maxLinks?: number | undefined;
   /** Most handshakes in progress at once (default 256). */
   maxPendingHandshakes?: number | undefined;
+  /** Most handshakes in progress at once from one address group (default 4). */
+  maxPendingPerAddress?: number | undefined;
+  /**
+   * How long a dialer has, once upgraded, to prove its key, ms (default 3 s): the window in
+   * which an unauthenticated socket holds a handshake slot.
+   */
+  authTimeoutMs?: number | undefined;
+  /**
+   * Refuse a dialer whose address is not the one the registry lists for the key it claims
+   * (default true; a key without a known address is let through to the proof).
+   */
+  checkAddress?: boolean | undefined;
   /** Writes wait while more than this is buffered for a socket, bytes (default 4 MiB). */
   maxBufferedBytes?: number | undefined;
   /** Requests from one peer handled at once (default 512); more are answered 503. */
@@ -193,6 +208,9 @@ export function createPeerNetwork(
   const idleTimeoutMs = init.idleTimeoutMs ?? 300_000;
   const maxLinks = init.maxLinks ?? 2_000;
   const maxPendingHandshakes = init.maxPendingHandshakes ?? 256;
+  const maxPendingPerAddress = init.maxPendingPerAddress ?? 4;
+  const authTimeoutMs = init.authTimeoutMs ?? 3_000;
+  const checkAddress = init.checkAddress ?? true;
   const maxBufferedBytes = init.maxBufferedBytes ?? 4 * 1024 * 1024;
   const maxIncomingRequests = init.maxIncomingRequests ?? 512;
   const reconnectMinMs = init.reconnectMinMs ?? 500;
@@ -211,6 +229,8 @@ export function createPeerNetwork(
   const links = new Map<string, PeerLink[]>();
   const dialing = new Map<string, Promise<PeerLink>>();
   const handshaking = new Set<WebSocket>();
+  /** Handshakes in progress per address group of the dialer. */
+  const pendingByAddress = new Map<string, number>();
   const kept = new Set<string>();
   const reconnectTimers = new Map<string, NodeJS.Timeout>();
   const attempts = new Map<string, number>();
@@ -404,9 +424,27 @@ export function createPeerNetwork(
       refuseUpgrade(socket, 400, 'a node does not link to itself');
       return;
     }
-    if (network.snapshot()?.node(dialer) === undefined) {
+    const claimed = network.snapshot()?.node(dialer);
+    if (claimed === undefined) {
       handshakeFailed('not-active', dialer);
       refuseUpgrade(socket, 403, 'only active registered service nodes may open peer links');
+      return;
+    }
+    const remoteAddress = request.socket.remoteAddress;
+    const group = addressGroup(remoteAddress);
+    // Knowing a node's key is not enough: the connection must come from its registered address.
+    if (checkAddress && claimed.ip !== undefined && addressGroup(claimed.ip) !== group) {
+      handshakeFailed('address', dialer);
+      refuseUpgrade(
+        socket,
+        403,
+        'this connection does not come from the address registered for that key',
+      );
+      return;
+    }
+    if ((pendingByAddress.get(group) ?? 0) >= maxPendingPerAddress) {
+      handshakeFailed('capacity-address', dialer);
+      refuseUpgrade(socket, 503, 'too many peer handshakes from this address');
       return;
     }
     if (handshaking.size >= maxPendingHandshakes || totalLinks() >= maxLinks) {
@@ -414,8 +452,19 @@ export function createPeerNetwork(
       refuseUpgrade(socket, 503, 'too many peer links');
       return;
     }
+    pendingByAddress.set(group, (pendingByAddress.get(group) ?? 0) + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (pendingByAddress.get(group) ?? 1) - 1;
+      if (left <= 0) pendingByAddress.delete(group);
+      else pendingByAddress.set(group, left);
+    };
+    // The socket may go before the upgrade completes.
+    socket.once('close', release);
     wss.handleUpgrade(request, socket, head, (ws) => {
-      listen(ws, dialer, hexToBytes(ephemeral), request.socket.remoteAddress);
+      listen(ws, dialer, hexToBytes(ephemeral), remoteAddress, release);
     });
   }
 
@@ -424,6 +473,7 @@ export function createPeerNetwork(
     dialer: string,
     dialerEphemeral: Uint8Array,
     remoteAddress: string | undefined,
+    release: () => void,
   ): void {
     ws.on('error', (error) => logger.debug({ err: error, peer: dialer }, 'peer socket error'));
     handshaking.add(ws);
@@ -437,6 +487,7 @@ export function createPeerNetwork(
     };
     const finish = () => {
       clearTimeout(timer);
+      release();
       ws.off('message', onMessage);
       ws.off('close', onClose);
       handshaking.delete(ws);
@@ -452,7 +503,7 @@ export function createPeerNetwork(
       finish();
       handshakeFailed('timeout', dialer);
       ws.terminate();
-    }, handshakeTimeoutMs);
+    }, authTimeoutMs);
     const onClose = () => {
       finish();
       handshakeFailed('closed', dialer);

@@ -12,6 +12,8 @@
  * `{failed: true, query_failure: true}` for a member that could not be reached. A member that
  * missed a write gets it later through catch-up (`swarm-sync.ts`).
  */
+
+import { setMaxListeners } from 'node:events';
 import {
   type AbortOptions,
   createChecker,
@@ -21,6 +23,7 @@ import {
   ExpireMemberResultSchema,
   ForbiddenError,
   type Logger,
+  NodeNotReadyError,
   RequestTimeoutError,
   type SchemaChecker,
   StoreMemberResultSchema,
@@ -59,6 +62,33 @@ const memberCheckers: Record<SwarmWideMethod, SchemaChecker<TSchema>> = {
 export interface PeerReplicatorInit {
   /** How long each member has to answer, ms (default 5 s, as Session). */
   timeoutMs?: number | undefined;
+  /**
+   * A member that timed out, was unreachable or answered 503 (overloaded) gets a `store` again
+   * in the background this many times (default 3), after 1 s, 2 s, 4 s (`retryDelayMs`
+   * doubling), while this node still holds the message (`stillHeld`): under load a message
+   * keeps its copies instead of waiting for the next catch-up.
+   */
+  retryAttempts?: number | undefined;
+  /** First retry delay, ms (default 1 s). */
+  retryDelayMs?: number | undefined;
+  /** Most retries waiting at once (default 10,000); more are left to catch-up (counted). */
+  maxRetriesQueued?: number | undefined;
+}
+
+/** The replicator of {@link createPeerReplicator}. */
+export interface PeerReplicator extends SwarmReplicator {
+  /** Retries waiting. */
+  retriesQueued(): number;
+  /** Drops the waiting retries and their timers. */
+  stop(): void;
+}
+
+/** Whether a member's failure is worth sending the request again (not a refusal of it). */
+function isTransient(result: MemberResult): boolean {
+  const failure = result as SwarmMemberFailure & { failed?: unknown };
+  if (failure.failed !== true) return false;
+  if (failure.timeout || failure.query_failure) return true;
+  return failure.code === 503;
 }
 
 /** Components of {@link createPeerReplicator}. */
@@ -67,6 +97,12 @@ export interface PeerReplicatorComponents {
   network: NetworkView;
   logger: Logger;
   metrics?: NodeMetrics | undefined;
+  /**
+   * Whether a `store` is still worth retrying when its retry is due: false once this node no
+   * longer holds the message (deleted or expired meanwhile), so that a late retry never brings
+   * back a deleted message. Without it, stores are not retried.
+   */
+  stillHeld?: ((request: ReplicatedRequest) => boolean) | undefined;
 }
 
 /** The reason label of a failure, for metrics. */
@@ -102,10 +138,51 @@ export function memberResultOf(method: SwarmWideMethod, response: PeerResponse):
 export function createPeerReplicator(
   init: PeerReplicatorInit,
   components: PeerReplicatorComponents,
-): SwarmReplicator {
+): PeerReplicator {
   const { peers, network, metrics } = components;
   const logger = components.logger.child({ component: 'replication' });
   const timeoutMs = init.timeoutMs ?? SWARM_FORWARD_TIMEOUT_MS;
+  const retryAttempts = init.retryAttempts ?? 3;
+  const retryDelayMs = init.retryDelayMs ?? 1_000;
+  const maxRetriesQueued = init.maxRetriesQueued ?? 10_000;
+  const retries = new Set<NodeJS.Timeout>();
+  let stopped = false;
+
+  /** Sends the request to `member` again after a delay, up to the attempts left. */
+  function retryLater(
+    member: string,
+    request: ReplicatedRequest,
+    body: Uint8Array,
+    attempt: number,
+  ): void {
+    if (stopped || attempt > retryAttempts || components.stillHeld === undefined) return;
+    // Only stores: a late copy of a store is harmless while the message lives here; other
+    // methods (expiry changes, deletions) are left to catch-up, which orders them.
+    if (request.method !== 'store') return;
+    if (retries.size >= maxRetriesQueued) {
+      metrics?.replicationFailures.inc({ reason: 'retry_dropped' });
+      return;
+    }
+    const timer = setTimeout(
+      async () => {
+        retries.delete(timer);
+        if (stopped) return;
+        const state = network.state();
+        if (state.state !== 'ready' || !state.swarm.members.some((m) => m.ed25519 === member)) {
+          return;
+        }
+        if (components.stillHeld?.(request) !== true) return;
+        const result = await toMember(member, request, body, {});
+        if (isTransient(result)) retryLater(member, request, body, attempt + 1);
+        else if ((result as { failed?: unknown }).failed !== true) {
+          metrics?.replicationRetried.inc();
+        }
+      },
+      retryDelayMs * 2 ** (attempt - 1),
+    );
+    timer.unref();
+    retries.add(timer);
+  }
 
   async function toMember(
     member: string,
@@ -140,13 +217,29 @@ export function createPeerReplicator(
       );
       if (others.length === 0) return {};
       const body = utf8Encode(JSON.stringify(request.raw));
-      const results = await Promise.all(
-        others.map((member) => toMember(member.ed25519, request, body, options)),
-      );
+      // One listener on the caller's signal, however large the swarm: a signal of its own for
+      // the fan-out, which may carry one listener per member (Node warns past 10 otherwise).
+      const parent = options.signal;
+      const fanOut = new AbortController();
+      setMaxListeners(others.length + 1, fanOut.signal);
+      const onAbort = () => fanOut.abort(parent?.reason);
+      if (parent?.aborted) fanOut.abort(parent.reason);
+      else parent?.addEventListener('abort', onAbort, { once: true });
+      let results: MemberResult[];
+      try {
+        results = await Promise.all(
+          others.map((member) =>
+            toMember(member.ed25519, request, body, { signal: fanOut.signal }),
+          ),
+        );
+      } finally {
+        parent?.removeEventListener('abort', onAbort);
+      }
       const swarm: Record<string, MemberResult> = {};
       others.forEach((member, index) => {
         const result = results[index] as MemberResult;
         swarm[member.ed25519] = result;
+        if (isTransient(result)) retryLater(member.ed25519, request, body, 1);
         if ((result as { failed?: unknown }).failed === true) {
           const reason = failureReason(result as SwarmMemberFailure);
           metrics?.replicationFailures.inc({ reason });
@@ -157,6 +250,12 @@ export function createPeerReplicator(
         }
       });
       return swarm;
+    },
+    retriesQueued: () => retries.size,
+    stop() {
+      stopped = true;
+      for (const timer of retries) clearTimeout(timer);
+      retries.clear();
     },
   };
 }
@@ -178,10 +277,8 @@ export function serveForwardedRequests(components: ForwardedRequestsComponents):
   peers.handle('rpc', async (request) => {
     if (request.header.k !== 'rpc') throw new ForbiddenError('not an rpc request');
     const state = network.state();
-    if (
-      state.state === 'ready' &&
-      !state.swarm.members.some((member) => member.ed25519 === request.peer)
-    ) {
+    if (state.state !== 'ready') throw new NodeNotReadyError('Snode not ready');
+    if (!state.swarm.members.some((member) => member.ed25519 === request.peer)) {
       throw new ForbiddenError(`${request.peer} is not a member of this node's swarm`);
     }
     let params: unknown;

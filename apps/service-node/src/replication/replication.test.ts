@@ -5,10 +5,12 @@ import { buildOnionRequest, decodeOnionResponse, type OnionNode } from '@murmur/
 import { createSwarmIndex } from '@murmur/swarm';
 import { utf8Encode } from '@murmur/wire';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_ITEMS_PER_FRAME } from '../peers/protocol.js';
 import { DATABASE_FILE_NAME } from '../server.js';
 import { type Cluster, type ClusterNode, createCluster } from '../test-support/cluster.js';
 import { waitFor } from '../test-support/peer-harness.js';
 import { memberResultOf } from './peer-replicator.js';
+import { MAX_WANTED_HASHES } from './swarm-sync.js';
 
 const S1 = 0x1000_0000_0000_0000n;
 const S2 = 0x9000_0000_0000_0000n;
@@ -97,6 +99,24 @@ describe('swarm replication over peer links', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${down.port}/metrics`)).text();
     expect(metrics).toMatch(/murmur_synced_messages_total\{source="catch_up"\} 1/);
     expect(metrics).toMatch(/murmur_peer_links\{state="open"\} 2/);
+  });
+
+  it('drops the replication-lag series of a member that leaves the swarm', async () => {
+    cluster = await createCluster({ swarms: [S1, S1, S1] });
+    const c = cluster;
+    const [a, , leaver] = c.nodes as [ClusterNode, ClusterNode, ClusterNode];
+    const series = async () =>
+      (await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text())
+        .split('\n')
+        .filter((line) => line.startsWith('murmur_replication_lag_seconds{'));
+    await waitFor(async () => (await series()).length === 2, 10_000, 'catch-up from both peers');
+    c.setSwarm(leaver, S2);
+    await waitFor(
+      async () => (await series()).length === 1,
+      10_000,
+      'the series of the node that left to go',
+    );
+    expect((await series()).join()).not.toContain(leaver.keys.ed25519Hex);
   });
 
   it('pushes the swarm’s messages to a node that joins it', async () => {
@@ -214,6 +234,95 @@ describe('forwarded requests', () => {
       code: 406,
       reason: 'clock',
     });
+  });
+});
+
+describe('what other nodes may hand over (issue 10, finding 3)', () => {
+  const S3 = 0x5000_0000_0000_0000n;
+
+  function wireMessage(c: Cluster, owner: Identity, namespace: number, expiry: number, text = 'x') {
+    const data = Buffer.from(text);
+    return {
+      owner: owner.sessionId,
+      namespace,
+      hash: c.crypto.messageHash(owner.sessionId, namespace, data),
+      timestamp: Date.now(),
+      expiry,
+      data: data.toString('base64'),
+    };
+  }
+
+  async function ask(from: ClusterNode, to: ClusterNode, k: 'push' | 'offer', body: unknown) {
+    const answer = await from.running?.peers.request(
+      to.keys.ed25519Hex,
+      { k },
+      utf8Encode(JSON.stringify(body)),
+      { timeoutMs: 5_000 },
+    );
+    expect(answer?.status).toBe(200);
+    return JSON.parse(Buffer.from(answer?.body ?? new Uint8Array()).toString('utf8'));
+  }
+
+  it('refuses pushes and offers from a node that never held the account, and counts them', async () => {
+    cluster = await createCluster({ swarms: [S1, S1, S2, S3] });
+    const c = cluster;
+    const [a, b, inS2, inS3] = c.nodes as [ClusterNode, ClusterNode, ClusterNode, ClusterNode];
+    // An account of S1 that S2 would hold without S1: S3's nodes never held it.
+    const index = createSwarmIndex([S2, S3]);
+    let alice: Identity;
+    do alice = accountIn(c, [S1, S2, S3], S1);
+    while (index.swarmFor(alice.sessionId) !== S2);
+    const message = wireMessage(c, alice, 3, Date.now() + 60_000, 'injected');
+    const pushed = await ask(inS3, a, 'push', { messages: [message] });
+    expect(pushed).toEqual({ stored: 0, refused: [alice.sessionId] });
+    const offered = await ask(inS3, a, 'offer', {
+      items: [{ owner: alice.sessionId, hash: message.hash }],
+    });
+    expect(offered).toMatchObject({ want: [], refused: [alice.sessionId] });
+    expect(await c.storedOn(a)).toBe(0);
+    const metrics = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
+    expect(metrics).toMatch(/murmur_replication_refused_total\{reason="sender"\} 2/);
+    // The swarm that held it before S1 existed (a move) and a member may.
+    expect(await ask(inS2, a, 'push', { messages: [message] })).toEqual({ stored: 1, refused: [] });
+    const other = wireMessage(c, alice, 3, Date.now() + 60_000, 'from a member');
+    expect(await ask(b, a, 'push', { messages: [other] })).toEqual({ stored: 1, refused: [] });
+  });
+
+  it('refuses replicated messages that break a store’s rules (ten-year expiry, future timestamp)', async () => {
+    cluster = await createCluster({ swarms: [S1, S1] });
+    const c = cluster;
+    const [a, b] = c.nodes as [ClusterNode, ClusterNode];
+    const alice = c.account(S1);
+    const tenYears = wireMessage(c, alice, 3, Date.now() + 10 * 365 * 86_400_000, 'forever');
+    const future = { ...wireMessage(c, alice, 3, Date.now() + 86_400_000, 'later') };
+    future.timestamp = Date.now() + 3_600_000;
+    const answer = await ask(b, a, 'push', { messages: [tenYears, future] });
+    expect(answer).toEqual({ stored: 0, refused: [] });
+    expect(await c.storedOn(a)).toBe(0);
+    const metrics = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
+    expect(metrics).toMatch(/murmur_replication_refused_total\{reason="expiry"\} 1/);
+    expect(metrics).toMatch(/murmur_replication_refused_total\{reason="timestamp"\} 1/);
+  });
+
+  it('holds at most MAX_WANTED_HASHES wanted hashes however many a member offers', async () => {
+    cluster = await createCluster({ swarms: [S1, S1] });
+    const c = cluster;
+    const [a, b] = c.nodes as [ClusterNode, ClusterNode];
+    const alice = c.account(S1);
+    let want = 0;
+    let pending = 0;
+    const frames = Math.ceil((MAX_WANTED_HASHES * 1.25) / MAX_ITEMS_PER_FRAME);
+    for (let frame = 0; frame < frames; frame++) {
+      const items = Array.from({ length: MAX_ITEMS_PER_FRAME }, () => ({
+        owner: alice.sessionId,
+        hash: Buffer.from(c.crypto.randomBytes(32)).toString('base64').slice(0, 43),
+      }));
+      const answer = await ask(b, a, 'offer', { items });
+      want += answer.want.length;
+      pending += answer.pending.length;
+    }
+    expect(want).toBe(MAX_WANTED_HASHES);
+    expect(pending).toBe(frames * MAX_ITEMS_PER_FRAME - MAX_WANTED_HASHES);
   });
 });
 

@@ -23,8 +23,11 @@
  *   after a restart (the accounts are found again by scanning the store).
  *
  * The handlers of the four exchanges (`inventory`, `fetch` for swarm members only; `offer`,
- * `push` for any active node, for the accounts of this node's swarm only) are installed on the
- * peer network by {@link createSwarmSync}.
+ * `push` for the accounts of this node's swarm only, from the nodes `admission.ts` allows to
+ * hand them over) are installed on the peer network by {@link createSwarmSync}. Every message
+ * from another node passes a store's rules (`admission.ts`) or is refused and counted
+ * (`murmur_replication_refused_total`); the hashes held as wanted are at most
+ * {@link MAX_WANTED_HASHES}.
  */
 import type { MurmurCrypto } from '@murmur/crypto';
 import {
@@ -48,6 +51,7 @@ import {
   type WireMessage,
 } from '../peers/protocol.js';
 import type { MessageStore, NewMessage, StoredMessage } from '../storage/message-store.js';
+import { createSenderCheck, isAcceptableExpiry, replicatedMessageProblem } from './admission.js';
 import { createJobQueue } from './job-queue.js';
 
 /** Options of {@link createSwarmSync} (all have defaults). */
@@ -136,6 +140,8 @@ const POSITION_PREFIX = 'catch-up:';
 const FETCH_ANSWER_BUDGET_BYTES = 8 * 1024 * 1024;
 /** How long a hash wanted in an offer is held back from other offers, ms. */
 const WANTED_HOLD_MS = 60_000;
+/** Most hashes held as wanted at once (all offering nodes together); more are answered pending. */
+export const MAX_WANTED_HASHES = 20_000;
 
 function toWire(message: StoredMessage): WireMessage {
   return {
@@ -177,6 +183,8 @@ export function createSwarmSync(init: SwarmSyncInit, components: SwarmSyncCompon
   );
   /** Hashes some node is about to push here (from an offer), until when. */
   const wanted = new Map<string, number>();
+  const senders = createSenderCheck(network, { now: () => clock.now() });
+  const refuse = (reason: string, count = 1) => metrics?.replicationRefused.inc({ reason }, count);
   let last: { ready: boolean; swarmId?: bigint; members: Set<string>; swarms: string } = {
     ready: false,
     members: new Set(),
@@ -222,10 +230,20 @@ export function createSwarmSync(init: SwarmSyncInit, components: SwarmSyncCompon
     return response;
   }
 
-  /** Checks a message from a peer and turns it into one to store, or undefined. */
+  /**
+   * Checks a message from a peer (a store's rules, its hash) and turns it into one to store, or
+   * undefined (counted).
+   */
   function accepted(message: WireMessage): NewMessage | undefined {
+    const problem = replicatedMessageProblem(message, clock.now());
+    if (problem !== undefined) {
+      refuse(problem);
+      logger.debug({ hash: message.hash, problem }, 'refused a replicated message');
+      return undefined;
+    }
     const data = Buffer.from(message.data, 'base64');
     if (crypto.messageHash(message.owner, message.namespace, data) !== message.hash) {
+      refuse('hash');
       logger.warn({ hash: message.hash }, 'a peer sent a message whose hash does not match');
       return undefined;
     }
@@ -336,6 +354,10 @@ export function createSwarmSync(init: SwarmSyncInit, components: SwarmSyncCompon
           if (storedId !== undefined && storedId > entry.messageId) continue;
           result.applied += store.deleteByHashes(entry.owner, [entry.hash]).length;
         } else if (entry.expiry !== undefined) {
+          if (!isAcceptableExpiry(entry.expiry, clock.now())) {
+            refuse('expiry');
+            continue;
+          }
           result.applied += store.updateExpiries(
             entry.owner,
             [entry.hash],
@@ -348,10 +370,13 @@ export function createSwarmSync(init: SwarmSyncInit, components: SwarmSyncCompon
       store.setMeta(`${POSITION_PREFIX}${peer}`, JSON.stringify(position));
       if (!page.more) break;
     }
-    metrics?.replicationLag.set(
-      { peer },
-      oldest === undefined ? 0 : Math.max(0, (clock.now() - oldest) / 1000),
-    );
+    // Not for a peer that left the swarm meanwhile (its series was removed when it left).
+    if (isMember(peer)) {
+      metrics?.replicationLag.set(
+        { peer },
+        oldest === undefined ? 0 : Math.max(0, (clock.now() - oldest) / 1000),
+      );
+    }
     if (result.stored > 0 || result.applied > 0) {
       logger.info({ peer, ...result }, 'caught up from a swarm peer');
     }
@@ -528,6 +553,7 @@ export function createSwarmSync(init: SwarmSyncInit, components: SwarmSyncCompon
     const own = ownSwarm();
     if (own === undefined) {
       if (last.ready) logger.info('not in a swarm: swarm sync paused');
+      for (const member of last.members) metrics?.replicationLag.remove({ peer: member });
       last = { ready: false, members: new Set(), swarms: '' };
       peers.keep([]);
       return;
@@ -537,6 +563,10 @@ export function createSwarmSync(init: SwarmSyncInit, components: SwarmSyncCompon
     );
     const swarms = swarmSignature(own.snapshot);
     peers.keep(members);
+    // A peer that left the swarm keeps no metric series (one per peer would pile up forever).
+    for (const member of last.members) {
+      if (!members.has(member)) metrics?.replicationLag.remove({ peer: member });
+    }
     if (!last.ready || last.swarmId !== own.swarm.id) {
       logger.info(
         { swarm: own.swarm.id.toString(16), members: members.size },
@@ -614,12 +644,24 @@ export function createSwarmSync(init: SwarmSyncInit, components: SwarmSyncCompon
     const pending: string[] = [];
     const refused = new Set<string>();
     for (const { owner, hash } of items) {
+      if (refused.has(owner)) continue;
       if (!mapsHere(owner, own)) {
+        refused.add(owner);
+        continue;
+      }
+      if (!senders.mayHandOver(request.peer, owner)) {
+        refuse('sender');
         refused.add(owner);
         continue;
       }
       if (store.hasMessage(hash) || store.wasDeleted(hash)) continue;
       if (wanted.has(hash)) {
+        pending.push(hash);
+        continue;
+      }
+      if (wanted.size >= MAX_WANTED_HASHES) {
+        // Full: the offering node asks again later (as for a hash another node is sending).
+        refuse('wanted-full');
         pending.push(hash);
         continue;
       }
@@ -639,11 +681,16 @@ export function createSwarmSync(init: SwarmSyncInit, components: SwarmSyncCompon
     const refused = new Set<string>();
     const toStore: NewMessage[] = [];
     for (const message of messages) {
-      wanted.delete(message.hash);
       if (!mapsHere(message.owner, own)) {
         refused.add(message.owner);
         continue;
       }
+      if (!senders.mayHandOver(request.peer, message.owner)) {
+        refuse('sender');
+        refused.add(message.owner);
+        continue;
+      }
+      wanted.delete(message.hash);
       if (store.wasDeleted(message.hash)) continue;
       const checked = accepted(message);
       if (checked !== undefined) toStore.push(checked);
@@ -685,6 +732,7 @@ export function createSwarmSync(init: SwarmSyncInit, components: SwarmSyncCompon
       unsubscribeLinks?.();
       if (reconcileTimer !== undefined) clearInterval(reconcileTimer);
       if (catchUpTimer !== undefined) clearInterval(catchUpTimer);
+      senders.stop();
       await queue.stop();
     },
     catchUpFrom: (peer, options = {}) => catchUpFrom(peer, options.signal),

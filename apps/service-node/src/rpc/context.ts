@@ -68,7 +68,24 @@ export interface RpcCall {
   /** The node's clock when the request arrived, ms. */
   now: number;
   signal?: AbortSignal | undefined;
+  /**
+   * What is left of the request's answer budget (shared by the subrequests of a `batch` or
+   * `sequence`): `retrieve` takes its page's bytes from it and pages within what is left.
+   */
+  budget?: AnswerBudget | undefined;
 }
+
+/** The bytes of messages one request may still answer (see {@link ANSWER_BUDGET_BYTES}). */
+export interface AnswerBudget {
+  remaining: number;
+}
+
+/**
+ * The most message bytes (counted as `retrieve` counts them) one storage RPC request answers,
+ * all its subrequests together: one full `retrieve` (SS `RETRIEVE_MAX_SIZE`, 7.8 MB). A batch
+ * of 20 retrieves answers at most this much, not 20 times it.
+ */
+export const ANSWER_BUDGET_BYTES = 7_800_000;
 
 /** `t` and `hf`, which most answers carry. */
 export function networkFields(

@@ -1,5 +1,6 @@
 import {
   BATCH_MAX_SUBREQUESTS,
+  type Logger,
   MAX_MESSAGE_BYTES,
   parseResponse,
   STORAGE_SERVER_VERSION,
@@ -13,6 +14,7 @@ import {
   OWN_SWARM,
   TEST_NOW,
 } from '../test-support/harness.js';
+import { createRpcDispatcher } from './dispatcher.js';
 import type { MemberResult, ReplicatedRequest, SwarmReplicator } from './replicator.js';
 
 let h: Harness;
@@ -124,6 +126,58 @@ describe('info, get_swarm, oxend_request', () => {
       400,
       /not offered/,
     );
+  });
+});
+
+describe('log levels', () => {
+  it('logs expected refusals (503 not ready, 4xx) at debug level, and only the unexpected at error', async () => {
+    h = await createHarness({ notActive: true });
+    const lines: { level: string; fields: unknown }[] = [];
+    const record =
+      (level: string) =>
+      (fields: unknown): void => {
+        lines.push({ level, fields });
+      };
+    const logger: Logger = {
+      trace: record('trace') as Logger['trace'],
+      debug: record('debug') as Logger['debug'],
+      info: record('info') as Logger['info'],
+      warn: record('warn') as Logger['warn'],
+      error: record('error') as Logger['error'],
+      child: () => logger,
+    };
+    const dispatcher = createRpcDispatcher({ ...h.context, logger });
+    const pubkey = h.account().sessionId;
+    for (let i = 0; i < 50; i++) {
+      const result = await dispatcher.call('store', {
+        pubkey,
+        timestamp: TEST_NOW,
+        ttl: 60_000,
+        data: DATA,
+      });
+      expect(result.status).toBe(503);
+    }
+    expect((await dispatcher.call('store', {})).status).toBe(400);
+    expect(lines.filter((line) => line.level === 'error')).toEqual([]);
+    expect(lines.filter((line) => line.level === 'debug')).toHaveLength(51);
+    // An unexpected failure still gets its error line with the error (and its stack).
+    const broken = createRpcDispatcher({
+      ...h.context,
+      logger,
+      network: {
+        ...h.context.network,
+        state: () => {
+          throw new Error('boom');
+        },
+      },
+    });
+    expect(
+      (await broken.call('store', { pubkey, timestamp: TEST_NOW, ttl: 60_000, data: DATA })).status,
+    ).toBe(500);
+    const errors = lines.filter((line) => line.level === 'error');
+    expect(errors).toHaveLength(1);
+    const logged = errors[0]?.fields as { err?: Error } | undefined;
+    expect(logged?.err?.stack).toMatch(/boom/);
   });
 });
 

@@ -25,7 +25,7 @@ import {
   WrongSwarmError,
 } from '@murmur/wire';
 import { swarmIdText, swarmMembers } from '../network/swarm-json.js';
-import type { RpcCall, RpcContext, RpcResult } from './context.js';
+import { ANSWER_BUDGET_BYTES, type RpcCall, type RpcContext, type RpcResult } from './context.js';
 import { batch, sequence } from './methods/batch.js';
 import { deleteMessages } from './methods/delete.js';
 import { deleteAll } from './methods/delete-all.js';
@@ -90,6 +90,15 @@ const SWARM_WIDE = new Set<string>([
   'unrevoke_subaccount',
 ]);
 
+/**
+ * A failure worth an error line with its stack: anything but a Murmur error with a code of its
+ * own. Expected refusals (503 not ready or overloaded, 507 full, 4xx) are counted by the
+ * metrics and logged at debug level only, so that a flood of them does not flood the log.
+ */
+export function isUnexpected(error: unknown): boolean {
+  return !MurmurError.isInstance(error) || error.code === 'INTERNAL';
+}
+
 /** The account a checked request is about, for the methods bound to one. */
 function accountOf(params: unknown): string | undefined {
   const pubkey = (params as { pubkey?: unknown }).pubkey;
@@ -121,7 +130,7 @@ export function createRpcDispatcher(
   ): RpcResult {
     const answer = responseFromError(error, { method, now, hardfork: context.hardfork });
     const body = sessionErrorBody(error, method, raw) ?? answer.body;
-    if (answer.status >= 500) {
+    if (isUnexpected(error)) {
       logger.error({ err: error, method, status: answer.status }, 'storage RPC failed');
     } else {
       logger.debug(
@@ -279,6 +288,7 @@ export function createRpcDispatcher(
         forwarded: options.forwarded === true,
         now,
         signal: options.signal,
+        budget: { remaining: ANSWER_BUDGET_BYTES },
       });
     } catch (error) {
       const result = errorResult(error, resolved ?? method, now, asObject(rawParams ?? {}));

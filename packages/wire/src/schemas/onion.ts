@@ -70,9 +70,12 @@ export const OnionProxyLayerSchema = Type.Object(
       pattern: '^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$',
       description: 'a host name or IPv4 address',
     }),
+    // URL path characters only (RFC 3986 pchar and "/"): a space, CR or LF would otherwise
+    // reach the HTTP request line of the exit's call.
     target: Type.String({
-      pattern: '^/(?:loki|oxen)/(?:[^?]*/)?lsrpc$',
-      description: 'a path that starts with /loki/ or /oxen/, ends with /lsrpc and has no "?"',
+      pattern: "^/(?:loki|oxen)/(?:[A-Za-z0-9._~!$&'()*+,;=:@%/-]*/)?lsrpc$",
+      description:
+        'a path that starts with /loki/ or /oxen/, ends with /lsrpc and has only URL path characters (no "?", space or control character)',
     }),
     port: OptionalNullable(
       Type.Integer({ minimum: 1, maximum: 65_535, description: 'a port number from 1 to 65535' }),
@@ -82,7 +85,12 @@ export const OnionProxyLayerSchema = Type.Object(
         description: '"http" or "https"',
       }),
     ),
-    method: OptionalNullable(Type.String({ description: 'an HTTP method name' })),
+    method: OptionalNullable(
+      Type.String({
+        pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,16}$",
+        description: 'an HTTP method name',
+      }),
+    ),
   },
   { description: 'an exit layer object {"host", "target", ...}' },
 );

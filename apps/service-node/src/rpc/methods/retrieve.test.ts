@@ -1,8 +1,14 @@
 import type { Identity } from '@murmur/crypto';
-import { parseResponse, RETRIEVE_MAX_SIZE } from '@murmur/wire';
+import {
+  MAX_MESSAGE_BASE64_LENGTH,
+  MAX_MESSAGE_BYTES,
+  parseResponse,
+  RETRIEVE_MAX_SIZE,
+} from '@murmur/wire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectRefusal, expectStoreUnchanged, okBody } from '../../test-support/assertions.js';
 import { createHarness, type Harness, OTHER_SWARM, TEST_NOW } from '../../test-support/harness.js';
+import { ANSWER_BUDGET_BYTES } from '../context.js';
 
 let h: Harness;
 let alice: Identity;
@@ -206,5 +212,63 @@ describe('retrieve', () => {
       });
       expect(result.status).toBe(421);
     });
+  });
+});
+
+describe('the answer budget of one request', () => {
+  it('a batch of 20 unsigned retrieves answers at most one full retrieve, and paging loses nothing', async () => {
+    // Finding 1 of issue 10: 104 unsigned stores of 76,800 bytes into namespace -10, then one
+    // batch of 20 unsigned retrieves of 7.8 MB each built a 156 MB answer.
+    const count = 104;
+    const size = MAX_MESSAGE_BYTES;
+    const stored = new Set<string>();
+    for (let i = 0; i < count; i++) {
+      const data = Buffer.alloc(size, i % 251);
+      data.writeUInt32BE(i, 0);
+      const result = await h.dispatcher.call('store', {
+        pubkey: alice.sessionId,
+        namespace: -10,
+        timestamp: TEST_NOW,
+        ttl: 60_000,
+        data: data.toString('base64'),
+      });
+      stored.add(okBody(result).hash as string);
+    }
+    const one = { pubkey: alice.sessionId, namespace: -10, max_size: -1 };
+    const requests = Array.from({ length: 20 }, () => ({ method: 'retrieve', params: one }));
+    const answer = await h.dispatcher.call('batch', { requests });
+    const results = parseResponse('batch', okBody(answer)).results;
+    let answered = 0;
+    for (const result of results) {
+      expect(result.code).toBe(200);
+      for (const message of (result.body as { messages: { data: string }[] }).messages) {
+        answered += message.data.length;
+      }
+    }
+    // One retrieve's worth (7.8 MB counted with base64 data), plus at most one message over.
+    expect(answered).toBeLessThanOrEqual(ANSWER_BUDGET_BYTES + MAX_MESSAGE_BASE64_LENGTH);
+    expect(answered).toBeGreaterThan(ANSWER_BUDGET_BYTES / 2);
+    const last = results[results.length - 1]?.body as { messages: unknown[]; more: boolean };
+    expect(last.messages).toEqual([]);
+    expect(last.more).toBe(true);
+
+    // A client paging with single retrieves still gets every message.
+    const seen = new Set<string>();
+    let lastHash: string | undefined;
+    for (let round = 0; round < 20; round++) {
+      const page = parseResponse(
+        'retrieve',
+        okBody(
+          await h.dispatcher.call('retrieve', {
+            ...one,
+            ...(lastHash === undefined ? {} : { last_hash: lastHash }),
+          }),
+        ),
+      );
+      for (const message of page.messages) seen.add(message.hash);
+      lastHash = page.messages.at(-1)?.hash ?? lastHash;
+      if (!page.more) break;
+    }
+    expect(seen).toEqual(stored);
   });
 });

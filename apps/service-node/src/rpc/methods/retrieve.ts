@@ -7,6 +7,7 @@ import {
   assertSignatureTimestamp,
   effectiveRetrieveLimits,
   isRevokedRetrievable,
+  RETRIEVE_MESSAGE_OVERHEAD,
   type RetrieveParams,
   retrieveRequiresAuth,
   SignatureRequiredError,
@@ -38,12 +39,26 @@ export async function retrieve(
     });
   }
   const limits = effectiveRetrieveLimits(params);
+  const budget = call.budget;
+  // The request's answer budget is spent (other subrequests of a batch took it): an empty page
+  // with `more`, so the client asks again in a request of its own.
+  if (budget !== undefined && budget.remaining <= 0) {
+    return { status: 200, body: { messages: [], more: true, ...networkFields(context, now) } };
+  }
+  const maxBytes =
+    budget === undefined ? limits.maxBytes : Math.min(limits.maxBytes, budget.remaining);
   const page = context.store.retrieve(params.pubkey, params.namespace, {
     lastHash: params.last_hash,
     maxCount: limits.maxCount,
-    maxBytes: limits.maxBytes,
+    maxBytes,
     now,
   });
+  if (budget !== undefined) {
+    for (const message of page.messages) {
+      budget.remaining -=
+        RETRIEVE_MESSAGE_OVERHEAD + message.hash.length + Math.ceil(message.data.length / 3) * 4;
+    }
+  }
   return {
     status: 200,
     body: {

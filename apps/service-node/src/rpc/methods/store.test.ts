@@ -358,3 +358,28 @@ describe('store', () => {
     expectRefusal(result, 401, /^store signature verification failed$/);
   });
 });
+
+describe('which account pubkeys store takes (as session-storage-server’s user_pubkey::load)', () => {
+  it('takes any type byte with 32 key bytes, low-order keys included, and refuses other shapes', async () => {
+    const key = h.account().sessionId.slice(2);
+    const store = (pubkey: unknown) =>
+      h.dispatcher.call('store', { pubkey, timestamp: TEST_NOW, ttl: 60_000, data: DATA });
+    // Session's server reads the first byte as a network id and takes any: so do we. A public
+    // inbox of such an account costs nothing a 05 account does not; its private namespaces
+    // need a signature no low-order key can make.
+    for (const prefix of ['00', '03', '05', '15', '25', 'ff']) {
+      const result = await store(`${prefix}${key}`);
+      expect(result.status, prefix).toBe(200);
+    }
+    expect((await store(`05${key.toUpperCase()}`)).status).toBe(200);
+    for (const lowOrder of ['00'.repeat(32), `01${'00'.repeat(31)}`]) {
+      expect([200, 421], lowOrder).toContain((await store(`05${lowOrder}`)).status);
+    }
+    // What it refuses: anything but 66 hex digits (the unprefixed 64-digit form is testnet only).
+    for (const bad of [key, `05${key}00`, `0${key}`, `zz${key}`, '', 5]) {
+      await expectStoreUnchanged(h.store, async () =>
+        expectRefusal(await store(bad), 400, /`pubkey`/),
+      );
+    }
+  });
+});

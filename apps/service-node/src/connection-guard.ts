@@ -1,0 +1,257 @@
+/**
+ * Connection-level limits of the storage port, applied before any request body is read, so
+ * that a client cannot make the node buffer more than a bounded amount of memory however many
+ * connections it opens and however slowly it sends:
+ *
+ * - **Connections per address group** (an IPv4 address or an IPv6 /64, see `address-group.ts`)
+ *   and in all: further connections are closed at once (a plain HTTP server first answers 429
+ *   or 503; a TLS server cannot answer before the handshake, so it closes). Counted on the
+ *   server's `'connection'` event, which HTTP and HTTPS servers both emit for the TCP socket.
+ * - **Timeouts suited to a messaging RPC**: headers within `headersTimeoutMs`, the whole request
+ *   (headers and body) within `requestTimeoutMs`, idle keep-alive connections closed after
+ *   `keepAliveTimeoutMs` (Node's own `headersTimeout`, `requestTimeout`, `keepAliveTimeout`).
+ *   Node checks the first two only every 30 s (`connectionsCheckingInterval`, fixed when the
+ *   server is created), so the guard also checks every body being read once a second and
+ *   closes the connection of one that is late.
+ * - **Pre-body admission** (the fastify `onRequest` hook {@link ConnectionGuard.onRequest}): a
+ *   declared body larger than the largest legal request is refused with 413, and every body
+ *   being read reserves its declared length (or the largest legal size when it is chunked) from
+ *   a budget shared by all requests; when the budget is spent the request is refused with 503
+ *   before its body is read. Refusals carry `Connection: close`, so the unread body is not
+ *   drained either.
+ *
+ * The guard also counts the requests whose headers have arrived and whose answer is not sent
+ * yet ({@link ConnectionGuard.requestsInProgress}): the load shedder's view of the queue.
+ */
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as NetServer, Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { addressGroup } from './address-group.js';
+
+/**
+ * The largest request body a node reads, bytes: the largest legal request is a `batch` of 20
+ * stores of 76,800-byte messages (20 × 102,400 base64 characters plus their parameters, about
+ * 2.1 MB), or that request inside an onion request (a few hundred bytes more per layer). 4 MiB
+ * leaves room for both; Session's server reads up to 10 MiB.
+ */
+export const MAX_RPC_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Options of {@link createConnectionGuard} (all have defaults). */
+export interface ConnectionGuardInit {
+  /** Open connections per address group (default 32); more are refused. */
+  maxConnectionsPerAddress?: number | undefined;
+  /** Open connections in all, peer links included (default 8,192). */
+  maxConnections?: number | undefined;
+  /** Time to receive a request's headers, ms (default 10 s). */
+  headersTimeoutMs?: number | undefined;
+  /** Time to receive a whole request, headers and body, ms (default 30 s). */
+  requestTimeoutMs?: number | undefined;
+  /** Idle keep-alive connections close after this long, ms (default 5 s). */
+  keepAliveTimeoutMs?: number | undefined;
+  /** The largest body one request may declare, bytes (default {@link MAX_RPC_BODY_BYTES}). */
+  maxBodyBytes?: number | undefined;
+  /** Bytes of bodies being read at once, all requests together (default 64 MiB). */
+  maxBodyBytesInFlight?: number | undefined;
+}
+
+/** Why the guard refused a connection or a request. */
+export type GuardRefusal =
+  | 'connections-per-address'
+  | 'connections'
+  | 'body-too-large'
+  | 'body-budget'
+  | 'request-timeout';
+
+/** What {@link createConnectionGuard} reports to. */
+export interface ConnectionGuardComponents {
+  /** Called once per refusal. */
+  onRefused?: ((reason: GuardRefusal) => void) | undefined;
+}
+
+/** Figures of the guard. */
+export interface ConnectionGuardStats {
+  connections: number;
+  addressGroups: number;
+  requestsInProgress: number;
+  bodyBytesReserved: number;
+}
+
+/** The guard. */
+export interface ConnectionGuard {
+  /** Applies the connection limits and the timeouts to an HTTP or HTTPS server. */
+  attach(server: HttpServer | NetServer): void;
+  /** The pre-body admission, as a fastify `onRequest` hook. */
+  onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void;
+  /** Requests whose headers arrived and whose answer is not sent yet, on attached servers. */
+  requestsInProgress(): number;
+  stats(): ConnectionGuardStats;
+  /** Stops the timer (it also stops once every attached server has closed). */
+  close(): void;
+}
+
+const REFUSAL_TEXT: Record<'429' | '503', string> = {
+  '429': 'HTTP/1.1 429 Too Many Requests',
+  '503': 'HTTP/1.1 503 Service Unavailable',
+};
+
+/** Answers a raw socket (plain HTTP only) and closes it. */
+function refuseSocket(socket: Socket, status: '429' | '503', message: string, tls: boolean): void {
+  socket.on('error', () => undefined);
+  if (tls) {
+    socket.destroy();
+    return;
+  }
+  const body = `${message}\n`;
+  socket.end(
+    `${REFUSAL_TEXT[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  // Whatever the client sends now is not read; the socket goes once the answer is out.
+  socket.setTimeout(1_000, () => socket.destroy());
+}
+
+/** Creates a guard; attach it to every server that serves the node's routes. */
+export function createConnectionGuard(
+  init: ConnectionGuardInit = {},
+  components: ConnectionGuardComponents = {},
+): ConnectionGuard {
+  const maxPerAddress = init.maxConnectionsPerAddress ?? 32;
+  const maxConnections = init.maxConnections ?? 8_192;
+  const headersTimeoutMs = init.headersTimeoutMs ?? 10_000;
+  const requestTimeoutMs = init.requestTimeoutMs ?? 30_000;
+  const keepAliveTimeoutMs = init.keepAliveTimeoutMs ?? 5_000;
+  const maxBodyBytes = init.maxBodyBytes ?? MAX_RPC_BODY_BYTES;
+  const maxBodyBytesInFlight = init.maxBodyBytesInFlight ?? 64 * 1024 * 1024;
+  const perGroup = new Map<string, number>();
+  let connections = 0;
+  let inProgress = 0;
+  let reserved = 0;
+
+  const refused = (reason: GuardRefusal) => components.onRefused?.(reason);
+
+  function onConnection(socket: Socket, tls: boolean): void {
+    const group = addressGroup(socket.remoteAddress);
+    const count = perGroup.get(group) ?? 0;
+    if (count >= maxPerAddress) {
+      refused('connections-per-address');
+      refuseSocket(socket, '429', 'Too many connections from this address', tls);
+      return;
+    }
+    if (connections >= maxConnections) {
+      refused('connections');
+      refuseSocket(socket, '503', 'Overloaded, try again shortly', tls);
+      return;
+    }
+    perGroup.set(group, count + 1);
+    connections += 1;
+    socket.once('close', () => {
+      connections -= 1;
+      const left = (perGroup.get(group) ?? 1) - 1;
+      if (left <= 0) perGroup.delete(group);
+      else perGroup.set(group, left);
+    });
+  }
+
+  /** Bodies being read, with the time by which they must be complete. */
+  const reading = new Map<IncomingMessage, number>();
+  const servers = new Set<HttpServer | NetServer>();
+  let sweeper: NodeJS.Timeout | undefined;
+
+  function sweep(): void {
+    const now = Date.now();
+    for (const [request, deadline] of reading) {
+      if (deadline > now) continue;
+      reading.delete(request);
+      refused('request-timeout');
+      request.socket.destroy();
+    }
+  }
+
+  function onRequestEvent(request: IncomingMessage, response: ServerResponse): void {
+    inProgress += 1;
+    if (!request.complete) {
+      reading.set(request, Date.now() + requestTimeoutMs);
+      request.once('end', () => reading.delete(request));
+    }
+    response.once('close', () => {
+      inProgress -= 1;
+      reading.delete(request);
+    });
+  }
+
+  function stopSweeper(): void {
+    if (sweeper !== undefined) clearInterval(sweeper);
+    sweeper = undefined;
+  }
+
+  function refuseRequest(reply: FastifyReply, status: number, message: string): void {
+    reply
+      .code(status)
+      .header('connection', 'close')
+      .type('text/plain; charset=utf-8')
+      .send(message);
+  }
+
+  return {
+    attach(server) {
+      const tls = server instanceof TlsServer;
+      // Before the HTTP server's own listener, so that a refused socket is never parsed.
+      server.prependListener('connection', (socket: Socket) => {
+        onConnection(socket, tls);
+      });
+      const http = server as HttpServer;
+      if ('headersTimeout' in http) {
+        http.headersTimeout = headersTimeoutMs;
+        http.requestTimeout = requestTimeoutMs;
+        http.keepAliveTimeout = keepAliveTimeoutMs;
+        http.on('request', onRequestEvent);
+      }
+      servers.add(server);
+      server.once('close', () => {
+        servers.delete(server);
+        if (servers.size === 0) stopSweeper();
+      });
+      if (sweeper === undefined) {
+        sweeper = setInterval(sweep, Math.min(1_000, requestTimeoutMs));
+        sweeper.unref();
+      }
+    },
+    onRequest(request, reply, done) {
+      const method = request.raw.method;
+      if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') {
+        done();
+        return;
+      }
+      const header = request.headers['content-length'];
+      const declared = header === undefined ? undefined : Number(header);
+      if (declared !== undefined && Number.isFinite(declared) && declared > maxBodyBytes) {
+        refused('body-too-large');
+        refuseRequest(reply, 413, `the request body is larger than ${maxBodyBytes} bytes`);
+        return;
+      }
+      const chunked = request.headers['transfer-encoding'] !== undefined;
+      const size = chunked || declared === undefined || !Number.isFinite(declared) ? 0 : declared;
+      const reserve = chunked ? maxBodyBytes : size;
+      if (reserve > 0) {
+        if (reserved + reserve > maxBodyBytesInFlight) {
+          refused('body-budget');
+          refuseRequest(reply, 503, 'Overloaded, try again shortly');
+          return;
+        }
+        reserved += reserve;
+        reply.raw.once('close', () => {
+          reserved -= reserve;
+        });
+      }
+      done();
+    },
+    requestsInProgress: () => inProgress,
+    stats: () => ({
+      connections,
+      addressGroups: perGroup.size,
+      requestsInProgress: inProgress,
+      bodyBytesReserved: reserved,
+    }),
+    close: stopSweeper,
+  };
+}

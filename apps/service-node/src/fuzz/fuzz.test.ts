@@ -1,0 +1,57 @@
+/**
+ * The fuzz suites (issue 10). In `npm test`: a seed-fixed run of a few hundred to a thousand
+ * cases per surface. The long run (`pnpm --filter @murmur/service-node fuzz`, config
+ * `vitest.fuzz.config.ts`) sets MURMUR_FUZZ_CASES (default there 100,000) and prints, per
+ * surface, the cases, crashes and 5xx answers.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { type FuzzReport, runSurface, SURFACES } from '../test-support/fuzz-surfaces.js';
+
+const { MURMUR_FUZZ_CASES, MURMUR_FUZZ_SEED } = process.env;
+const longRun = MURMUR_FUZZ_CASES !== undefined;
+const SEED = Number(MURMUR_FUZZ_SEED ?? 20_261_207);
+/** Cases per surface in `npm test` (the onion surface builds real onion requests: fewer). */
+const QUICK: Record<keyof typeof SURFACES, number> = {
+  'storage-rpc': 1_500,
+  onion: 400,
+  bencode: 2_000,
+  'peer-frames': 2_000,
+  'ledger-tx': 1_500,
+};
+
+const reports: FuzzReport[] = [];
+
+afterAll(() => {
+  for (const r of reports) {
+    // The long run's output: one line per surface.
+    console.log(
+      `fuzz ${r.surface}: ${r.cases} cases, ${r.crashes} crashes, ${r.fiveHundreds} 5xx, ${r.dataChanged} refused-but-changed${r.examples.length > 0 ? `\n  ${r.examples.join('\n  ')}` : ''}`,
+    );
+  }
+});
+
+describe('fuzz: every input surface, 0 crashes, 0 5xx, data unchanged by refusals', () => {
+  for (const name of Object.keys(SURFACES) as (keyof typeof SURFACES)[]) {
+    it(name, { timeout: longRun ? 24 * 3_600_000 : 120_000 }, async () => {
+      const cases = longRun ? Number(MURMUR_FUZZ_CASES) : QUICK[name];
+      const surface = await SURFACES[name]();
+      try {
+        const report = await runSurface(surface, { cases, seed: SEED });
+        reports.push(report);
+        expect(report.cases).toBe(cases);
+        expect(report.examples).toEqual([]);
+        expect({
+          crashes: report.crashes,
+          fiveHundreds: report.fiveHundreds,
+          dataChanged: report.dataChanged,
+        }).toEqual({
+          crashes: 0,
+          fiveHundreds: 0,
+          dataChanged: 0,
+        });
+      } finally {
+        await surface.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,490 @@
+/**
+ * Abuse and overload benchmark of one service node (issue 10): `pnpm --filter @murmur/bench run
+ * bench:overload` (build the node first: `pnpm --filter @murmur/service-node build`).
+ *
+ * Every node is a real `murmur-node start` process (static network, defaults otherwise: the rate
+ * limiter and the shedding on). `--cli <path>` runs another build, `--compare <path>` a second
+ * one, B, after the first, A: same scenarios, same machine, one run. Scenarios, each on a fresh
+ * node:
+ *
+ * 1. **Large answers** (finding 1): 104 unsigned stores of 76,800 bytes to namespace -10 of one
+ *    account, then one `batch` of 20 unsigned `retrieve`s (`max_size: -1`): answer size and
+ *    time; then four such batches at once while `/health` is asked every 50 ms: its latency
+ *    (median, max); the node's resident memory (RSS) peak and a few seconds after.
+ * 2. **Slow bodies** (finding 2): 150 connections from one address send the headers of a
+ *    10 MiB body and `--body-kib` (4,096) of it, then stall for `--stall` seconds (8): answers
+ *    seen, RSS growth during and after.
+ * 3. **Overload** (finding 5): the capacity (stores/s of 300-byte messages with 32 clients in
+ *    a closed loop), then an open-loop flood at 2× and 10× that rate, from one address and from
+ *    200 (127.0.0.x): shed share (503 and 429), p50/p99 of the admitted (2xx) requests, `/health`
+ *    latency during the load, RSS peak and after, and the recovery time (from the end of the
+ *    flood to a `/health` under 50 ms and a store that succeeds).
+ *
+ * Uptime proofs are not sent with a static network: the largest `/health` latency stands in for
+ * the longest event-loop stall a proof timer would suffer.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import { createRequire } from 'node:module';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { loadCrypto } from '@murmur/crypto';
+import { median, percentile } from './stats.js';
+
+const { values: flags } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: {
+    cli: { type: 'string' },
+    compare: { type: 'string' },
+    seconds: { type: 'string', default: '5' },
+    stall: { type: 'string', default: '8' },
+    'body-kib': { type: 'string', default: '4096' },
+    only: { type: 'string' },
+  },
+});
+const SECONDS = Number(flags.seconds);
+const STALL_SECONDS = Number(flags.stall);
+/** How much of each declared 10 MiB body the slow clients send before they stall, KiB. */
+const BODY_KIB = Number(flags['body-kib']);
+const ONLY = flags.only === undefined ? undefined : new Set(flags.only.split(','));
+const wanted = (name: string) => ONLY === undefined || ONLY.has(name);
+
+const require = createRequire(import.meta.url);
+const nodeRoot = dirname(require.resolve('@murmur/service-node/package.json'));
+const builds = [
+  flags.cli === undefined ? join(nodeRoot, 'dist', 'cli.js') : resolvePath(flags.cli),
+  ...(flags.compare === undefined ? [] : [resolvePath(flags.compare)]),
+];
+const work = mkdtempSync(join(tmpdir(), 'murmur-overload-'));
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
+process.on('SIGINT', () => process.exit(130));
+
+const crypto = await loadCrypto();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function rssMegabytes(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples a process's RSS every 100 ms until stopped; returns the peak. */
+function rssSampler(pid: number): () => number {
+  let peak = rssMegabytes(pid);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssMegabytes(pid));
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    return Math.max(peak, rssMegabytes(pid));
+  };
+}
+
+interface Node {
+  port: number;
+  pid: number;
+  child: ChildProcess;
+}
+
+let counter = 0;
+async function startNode(build: string): Promise<Node> {
+  counter += 1;
+  const dataDir = join(work, `node-${counter}`);
+  const init = spawnSync(process.execPath, [build, 'init', '--data-dir', dataDir], {
+    encoding: 'utf8',
+  });
+  if (init.status !== 0) throw new Error(`murmur-node init failed: ${init.stderr}`);
+  const key = (
+    JSON.parse(readFileSync(join(dataDir, 'key.json'), 'utf8')) as { ed25519PublicKey: string }
+  ).ed25519PublicKey;
+  const network = join(work, `network-${counter}.json`);
+  writeFileSync(
+    network,
+    JSON.stringify({ nodes: [{ ed25519: key, ip: '127.0.0.1', storagePort: 1, swarmId: '0' }] }),
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      build,
+      'start',
+      '--data-dir',
+      dataDir,
+      '--network-file',
+      network,
+      '--listen',
+      '0.0.0.0',
+      '--port',
+      '0',
+      '--log-level',
+      'info',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  children.add(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    let buffer = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const match = /"port":(\d+)[^\n]*murmur-node listening/.exec(buffer);
+      if (match !== null) resolve(Number(match[1]));
+      if (buffer.length > 100_000) buffer = buffer.slice(-10_000);
+    });
+    child.once('exit', (code) => reject(new Error(`the node exited (code ${code})`)));
+  });
+  // Wait until it is ready.
+  for (;;) {
+    const health = await get(port, '/health').catch(() => ({ status: 0, ms: 0 }));
+    if (health.status === 200) break;
+    await sleep(100);
+  }
+  return { port, pid: child.pid as number, child };
+}
+
+async function stopNode(node: Node): Promise<void> {
+  node.child.kill('SIGKILL');
+  children.delete(node.child);
+  await sleep(200);
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+function get(port: number, path: string): Promise<{ status: number; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.resume();
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+interface Answer {
+  status: number;
+  ms: number;
+  bytes: number;
+  text?: string | undefined;
+}
+
+function post(
+  port: number,
+  body: string,
+  options: { localAddress?: string; agent?: Agent | false; keepText?: boolean } = {},
+): Promise<Answer> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/storage_rpc/v1',
+        method: 'POST',
+        agent: options.agent ?? agent,
+        localAddress: options.localAddress,
+        headers: { 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (options.keepText) chunks.push(chunk);
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            ms: performance.now() - started,
+            bytes,
+            text: options.keepText ? Buffer.concat(chunks).toString() : undefined,
+          }),
+        );
+        res.on('error', () => resolve({ status: -1, ms: performance.now() - started, bytes }));
+      },
+    );
+    req.on('error', () => resolve({ status: -1, ms: performance.now() - started, bytes: 0 }));
+    req.end(body);
+  });
+}
+
+/** Asks `/health` every 50 ms until stopped; returns the latencies. */
+function healthProbe(port: number): () => Promise<number[]> {
+  const latencies: number[] = [];
+  let running = true;
+  const probeAgent = new Agent({ keepAlive: false });
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      await new Promise<void>((resolve) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port, path: '/health', agent: probeAgent },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve());
+          },
+        );
+        req.on('error', () => resolve());
+        req.end();
+      });
+      latencies.push(performance.now() - started);
+      await sleep(50);
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    return latencies;
+  };
+}
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+// ---------------------------------------------------------------------------------------------
+// 1. Large answers
+
+async function largeAnswers(build: string): Promise<Record<string, string>> {
+  const node = await startNode(build);
+  const account = crypto.generateIdentity();
+  const data = Buffer.alloc(76_800, 7);
+  for (let i = 0; i < 104; i++) {
+    data.writeUInt32BE(i, 0);
+    const answer = await post(
+      node.port,
+      JSON.stringify({
+        method: 'store',
+        params: {
+          pubkey: account.sessionId,
+          namespace: -10,
+          timestamp: Date.now(),
+          ttl: 3_600_000,
+          data: data.toString('base64'),
+        },
+      }),
+    );
+    if (answer.status !== 200) throw new Error(`store answered ${answer.status}`);
+  }
+  const retrieve = {
+    method: 'retrieve',
+    params: { pubkey: account.sessionId, namespace: -10, max_size: -1 },
+  };
+  const batch = JSON.stringify({
+    method: 'batch',
+    params: { requests: Array.from({ length: 20 }, () => retrieve) },
+  });
+  const one = await post(node.port, batch, { agent: false });
+  const stopRss = rssSampler(node.pid);
+  const stopHealth = healthProbe(node.port);
+  await sleep(100);
+  const four = await Promise.all([1, 2, 3, 4].map(() => post(node.port, batch, { agent: false })));
+  await sleep(100);
+  const health = await stopHealth();
+  const peak = stopRss();
+  await sleep(3_000);
+  const after = rssMegabytes(node.pid);
+  await stopNode(node);
+  return {
+    'batch answer, MiB': fmt(one.bytes / 1024 / 1024, 2),
+    'batch time, ms': fmt(one.ms, 0),
+    'four batches, ms (slowest)': fmt(Math.max(...four.map((a) => a.ms)), 0),
+    '/health during them, ms (median / max)': `${fmt(median(health), 0)} / ${fmt(Math.max(...health), 0)}`,
+    'RSS peak / 3 s after, MiB': `${fmt(peak, 0)} / ${fmt(after, 0)}`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Slow bodies
+
+async function slowBodies(build: string): Promise<Record<string, string>> {
+  const node = await startNode(build);
+  const before = rssMegabytes(node.pid);
+  const stopRss = rssSampler(node.pid);
+  const statuses = new Map<string, number>();
+  const sockets = Array.from({ length: 150 }, () => {
+    const socket = connect({ host: '127.0.0.1', port: node.port });
+    let seen = false;
+    socket.on('data', (chunk) => {
+      if (seen) return;
+      seen = true;
+      const status = /^HTTP\/1.1 (\d+)/.exec(chunk.toString('latin1'))?.[1] ?? '?';
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (!seen) statuses.set('closed', (statuses.get('closed') ?? 0) + 1);
+      seen = true;
+    });
+    socket.write(
+      `POST /storage_rpc/v1 HTTP/1.1\r\nHost: node\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n`,
+    );
+    socket.write(Buffer.alloc(BODY_KIB * 1024, 0x20));
+    return socket;
+  });
+  const stopHealth = healthProbe(node.port);
+  await sleep(STALL_SECONDS * 1000);
+  const during = rssMegabytes(node.pid);
+  for (const socket of sockets) socket.destroy();
+  const health = await stopHealth();
+  const peak = stopRss();
+  await sleep(3_000);
+  const after = rssMegabytes(node.pid);
+  await stopNode(node);
+  return {
+    'answers (status: count)': [...statuses].map(([s, n]) => `${s}: ${n}`).join(', ') || 'none',
+    'RSS before / peak / 3 s after close, MiB': `${fmt(before, 0)} / ${fmt(peak, 0)} / ${fmt(after, 0)}`,
+    'RSS growth while stalled, MiB': fmt(during - before, 0),
+    '/health meanwhile, ms (max)': fmt(Math.max(...health), 0),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Overload
+
+function storeBody(account: ReturnType<typeof crypto.generateIdentity>, i: number): string {
+  const data = Buffer.alloc(300, i % 251);
+  data.writeUInt32BE(i, 0);
+  return JSON.stringify({
+    method: 'store',
+    params: {
+      pubkey: account.sessionId,
+      timestamp: Date.now(),
+      ttl: 3_600_000,
+      data: data.toString('base64'),
+    },
+  });
+}
+
+async function capacity(port: number): Promise<number> {
+  const account = crypto.generateIdentity();
+  let done = 0;
+  let i = 0;
+  const until = performance.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (performance.now() < until) {
+        const answer = await post(port, storeBody(account, i++));
+        if (answer.status === 200) done += 1;
+      }
+    }),
+  );
+  return done / SECONDS;
+}
+
+async function flood(node: Node, rate: number, addresses: number): Promise<Record<string, string>> {
+  const account = crypto.generateIdentity();
+  const results: Answer[] = [];
+  const pending: Promise<void>[] = [];
+  const floodAgent = new Agent({ keepAlive: true, maxSockets: 4_000 });
+  const stopRss = rssSampler(node.pid);
+  const stopHealth = healthProbe(node.port);
+  const started = performance.now();
+  let sent = 0;
+  while (performance.now() - started < SECONDS * 1000) {
+    const due = Math.floor(((performance.now() - started) / 1000) * rate);
+    for (; sent < due; sent++) {
+      const localAddress =
+        addresses === 1
+          ? '127.0.0.1'
+          : `127.0.${1 + ((sent % addresses) >> 8)}.${1 + ((sent % addresses) & 0xff)}`;
+      pending.push(
+        post(node.port, storeBody(account, sent), {
+          localAddress,
+          agent: addresses === 1 ? floodAgent : false,
+        }).then((answer) => {
+          results.push(answer);
+        }),
+      );
+    }
+    await sleep(5);
+  }
+  const floodEnded = performance.now();
+  await Promise.all(pending);
+  const health = await stopHealth();
+  const peak = stopRss();
+  // Recovery: /health under 50 ms and a store that succeeds.
+  const probe = crypto.generateIdentity();
+  let recovered = Number.NaN;
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const h = await get(node.port, '/health').catch(() => ({ status: 0, ms: 1e9 }));
+    const s = await post(node.port, storeBody(probe, attempt));
+    if (h.status === 200 && h.ms < 50 && s.status === 200) {
+      recovered = performance.now() - floodEnded;
+      break;
+    }
+    await sleep(50);
+  }
+  floodAgent.destroy();
+  const admitted = results.filter((r) => r.status === 200).map((r) => r.ms);
+  const shed = results.filter((r) => r.status === 503).length;
+  const limited = results.filter((r) => r.status === 429).length;
+  const failed = results.filter((r) => r.status <= 0).length;
+  await sleep(2_000);
+  return {
+    requests: String(results.length),
+    'shed 503 / 429 / reset, %': `${fmt((100 * shed) / results.length)} / ${fmt((100 * limited) / results.length)} / ${fmt((100 * failed) / results.length)}`,
+    'admitted p50 / p99, ms': `${fmt(admitted.length ? percentile(admitted, 50) : Number.NaN, 0)} / ${fmt(admitted.length ? percentile(admitted, 99) : Number.NaN, 0)}`,
+    '/health p50 / max, ms': `${fmt(median(health), 0)} / ${fmt(Math.max(...health), 0)}`,
+    'RSS peak / after, MiB': `${fmt(peak, 0)} / ${fmt(rssMegabytes(node.pid), 0)}`,
+    'recovery, ms': fmt(recovered, 0),
+  };
+}
+
+async function overload(build: string): Promise<Record<string, Record<string, string>>> {
+  const node = await startNode(build);
+  const measured = await capacity(node.port);
+  const out: Record<string, Record<string, string>> = {
+    capacity: { 'stores/s (32 clients, closed loop)': fmt(measured, 0) },
+  };
+  for (const factor of [2, 10]) {
+    for (const addresses of [1, 200]) {
+      out[`${factor}x, ${addresses === 1 ? 'one address' : '200 addresses'}`] = await flood(
+        node,
+        measured * factor,
+        addresses,
+      );
+    }
+  }
+  await stopNode(node);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const names = builds.length === 1 ? [''] : ['A', 'B'];
+for (const [index, build] of builds.entries()) {
+  const label = names[index] === '' ? build : `${names[index]} = ${build}`;
+  console.log(`\n## build ${label}`);
+  if (wanted('large')) {
+    console.log('\n### large answers (20-retrieve batch)');
+    for (const [k, v] of Object.entries(await largeAnswers(build))) console.log(`${k}: ${v}`);
+  }
+  if (wanted('slow')) {
+    console.log(
+      `\n### slow bodies (150 connections, 10 MiB declared, ${BODY_KIB} KiB sent, stalled)`,
+    );
+    for (const [k, v] of Object.entries(await slowBodies(build))) console.log(`${k}: ${v}`);
+  }
+  if (wanted('overload')) {
+    console.log('\n### overload');
+    for (const [scenario, figures] of Object.entries(await overload(build))) {
+      console.log(
+        `${scenario}: ${Object.entries(figures)
+          .map(([k, v]) => `${k} ${v}`)
+          .join('; ')}`,
+      );
+    }
+  }
+}
+process.exit(0);
