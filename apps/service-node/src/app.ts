@@ -109,6 +109,9 @@ export function healthReport(options: Pick<MurmurNodeAppOptions, 'context' | 'so
   return { status: 503, body };
 }
 
+/** What `/onion_req/v2` answers when it sheds a client's request (SS `server/https.cpp`). */
+export const ONION_BUSY_BODY = 'Server busy, try again later';
+
 /**
  * The app plugin. Register it on a fastify instance (see {@link buildApp} for the settings it
  * expects: request logging off, `return503OnClosing`).
@@ -192,7 +195,12 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     return shedder.enter();
   }
 
-  /** Applies the rate limit; true when the request was answered (429). */
+  /**
+   * Applies the rate limit; true when the request was answered: 429 on the storage RPC, as
+   * Session; 503 "Server busy, try again later" on `/onion_req/v2`, which Session never rate
+   * limits and where clients strike the whole path on a 429 (a 503 is what Session's nodes answer
+   * when busy, and what desktop, Android and libsession-util retry on another path).
+   */
   function limited(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -206,10 +214,15 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     if (rateLimiter.take(address, isNode)) return false;
     metrics.rateLimited.inc({ route });
     request.log.debug({ route }, 'rate limited');
-    sendResult(reply, {
-      status: 429,
-      body: 'Too many requests from this address; slow down and try again shortly',
-    });
+    sendResult(
+      reply,
+      route === 'onion_req'
+        ? { status: 503, body: ONION_BUSY_BODY }
+        : {
+            status: 429,
+            body: 'Too many requests from this address; slow down and try again shortly',
+          },
+    );
     return true;
   }
 

@@ -32,17 +32,18 @@ function fail(what: string, field: string, message: string): never {
   throw new InvalidInputError(`${what}: ${message}`, { details: { field } });
 }
 
-/** The value of `name` or of its alias `alias`; giving both is an error. */
+/**
+ * The value of `name`, or else of its legacy alias `alias`. When both are given the snake_case
+ * `name` wins and the alias is ignored, as Session's storage server does (it reads the snake_case
+ * key; some clients send both, with the same value). See {@link ignoredAliases} for the log line.
+ */
 function eitherOf<T>(
-  what: string,
-  name: string,
+  _what: string,
+  _name: string,
   value: Maybe<T>,
-  alias: string,
+  _alias: string,
   aliasValue: Maybe<T>,
 ): T | undefined {
-  if (present(value) && present(aliasValue)) {
-    fail(what, name, `give either \`${name}\` or \`${alias}\`, not both`);
-  }
   if (present(value)) return value;
   return present(aliasValue) ? aliasValue : undefined;
 }

@@ -275,7 +275,7 @@ export const invalidParams: Record<RpcMethod, [Record<string, unknown>, RegExp][
   ],
 };
 
-const networkFields = { t: NOW, hf: [19, 3] };
+const networkFields = { t: NOW, hf: [19, 4] };
 
 /** A Session node's `get_swarm` member (every field it sends). */
 export const SESSION_SWARM_NODE = {
@@ -290,7 +290,7 @@ export const SESSION_SWARM_NODE = {
   pubkey_x25519: X25519,
 };
 
-/** A Murmur node's `get_swarm` member. */
+/** An older Murmur node's `get_swarm` member (no `address`, a `port_omq`). */
 export const MURMUR_SWARM_NODE = {
   ip: '127.0.0.1',
   port: '40001',
@@ -298,6 +298,17 @@ export const MURMUR_SWARM_NODE = {
   pubkey_x25519: X25519,
   port_https: 40_001,
   port_omq: 40_002,
+};
+
+/** A Murmur node's `get_swarm` member as `toSwarmNode` writes it: Session's fields, no QUIC. */
+export const MURMUR_SWARM_NODE_NOW = {
+  address: '655xp7zs655xp7zs655xp7zs655xp7zs655xp7zs655xp7zs655y.snode',
+  pubkey_legacy: NODE_B,
+  pubkey_x25519: X25519,
+  pubkey_ed25519: NODE_B,
+  port: '40001',
+  port_https: 40_001,
+  ip: '127.0.0.1',
 };
 
 /** Answers nodes give, which the response schemas must accept. */
