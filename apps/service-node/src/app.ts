@@ -52,7 +52,9 @@ const JSON_TYPE = 'application/json';
 
 function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
   reply.code(result.status);
-  if (typeof result.body === 'string') return reply.type(TEXT).send(result.body);
+  if (typeof result.body === 'string' && result.json !== true) {
+    return reply.type(TEXT).send(result.body);
+  }
   // As bytes, so that the content type stays exactly `application/json`, as Session's.
   return reply.header('content-type', JSON_TYPE).send(Buffer.from(JSON.stringify(result.body)));
 }

@@ -57,5 +57,6 @@ export * from './schemas/retrieve.js';
 export * from './schemas/seed.js';
 export * from './schemas/store.js';
 export * from './schemas/subaccount.js';
+export * from './service-nodes.js';
 export * from './status.js';
 export * from './validate.js';

@@ -297,11 +297,18 @@ export function normalizeServiceNodesQuery(
   input: Maybe<ServiceNodesQueryInput>,
 ): ServiceNodesQuery {
   const out: ServiceNodesQuery = { active_only: input?.active_only === true };
-  if (present(input?.limit) && input.limit > 0) out.limit = input.limit;
+  if (present(input?.limit) && input.limit !== 0) out.limit = input.limit < 0 ? -1 : input.limit;
   if (present(input?.fields)) {
-    out.fields = Object.entries(input.fields)
-      .filter(([, wanted]) => wanted)
-      .map(([name]) => name);
+    const names = Array.isArray(input.fields)
+      ? input.fields
+      : Object.entries(input.fields)
+          .filter(([, wanted]) => wanted)
+          .map(([name]) => name);
+    // "all" (alone in a list, or anywhere in the object, as oxend reads it): every field.
+    const all = Array.isArray(input.fields)
+      ? names.length === 1 && names[0] === 'all'
+      : names.includes('all');
+    if (!all) out.fields = [...new Set(names)];
   }
   return out;
 }

@@ -404,12 +404,27 @@ describe('other methods', () => {
       endpoint: 'get_service_nodes',
       params: { active_only: false },
     });
+    // Android's list of fields, oxend's "all", a negative limit (every node, shuffled).
+    expect(
+      parseRequestParams('oxend_request', {
+        endpoint: 'get_service_nodes',
+        params: { limit: -5, fields: ['public_ip', 'storage_lmq_port', 'public_ip'] },
+      }),
+    ).toEqual({
+      endpoint: 'get_service_nodes',
+      params: { active_only: false, limit: -1, fields: ['public_ip', 'storage_lmq_port'] },
+    });
+    for (const fields of [['all'], { all: true, public_ip: true }]) {
+      expect(
+        parseRequestParams('oxend_request', { endpoint: 'get_service_nodes', params: { fields } }),
+      ).toEqual({ endpoint: 'get_service_nodes', params: { active_only: false } });
+    }
     expect(() =>
       parseRequestParams('oxend_request', {
         endpoint: 'get_service_nodes',
-        params: { limit: -1 },
+        params: { limit: 1.5 },
       }),
-    ).toThrow('oxend_request get_service_nodes: `limit` must be a non-negative integer');
+    ).toThrow('oxend_request get_service_nodes: `limit` must be an integer');
   });
 
   it('revoke / unrevoke list their tokens', () => {
@@ -766,13 +781,19 @@ describe('effectiveRetrieveLimits', () => {
 describe('SERVICE_NODE_STATE_FIELDS', () => {
   it('lists the node-list fields, Murmur’s included', () => {
     expect(SERVICE_NODE_STATE_FIELDS).toEqual([
+      'service_node_pubkey',
       'public_ip',
       'storage_port',
+      'storage_lmq_port',
       'pubkey_x25519',
       'pubkey_ed25519',
       'requested_unlock_height',
-      'relay_port',
+      'active',
+      'funded',
       'swarm_id',
+      'swarm',
+      'storage_server_version',
+      'relay_port',
     ]);
     expect(Object.isFrozen(SERVICE_NODE_STATE_FIELDS)).toBe(true);
   });

@@ -152,6 +152,9 @@ function paramsFor(method: RpcMethod, params: unknown, what: string): RpcParamsM
     case 'info':
       checkSchema(rpcMethods.info.params, params, what, options);
       return {};
+    case 'active_nodes_bin':
+      checkSchema(rpcMethods.active_nodes_bin.params, params, what, options);
+      return {};
     case 'batch':
     case 'sequence': {
       const input = checkSchema(rpcMethods[method].params, params, what, options);

@@ -1,5 +1,6 @@
 import {
   BATCH_MAX_SUBREQUESTS,
+  decodeActiveNodesBin,
   MAX_MESSAGE_BYTES,
   parseResponse,
   STORAGE_SERVER_VERSION,
@@ -148,16 +149,101 @@ describe('info, get_swarm, oxend_request', () => {
         params: { active_only: true, fields: { public_ip: true, storage_port: true } },
       }),
     );
-    const answer = parseResponse('oxend_request', body);
+    const answer = parseResponse('oxend_request', body) as {
+      result: { service_node_states: Record<string, unknown>[] };
+    };
     expect(answer.result.service_node_states).toHaveLength(6);
     expect(Object.keys(answer.result.service_node_states[0] ?? {}).sort()).toEqual([
       'public_ip',
       'storage_port',
     ]);
-    expectRefusal(
-      await h.dispatcher.call('oxend_request', { endpoint: 'ons_resolve', params: {} }),
-      400,
-      /not offered/,
+  });
+
+  it('oxend_request get_service_nodes as Android and libsession-util ask: fields as a list, all, a negative limit', async () => {
+    h = await createHarness();
+    // session-android ListSnodeApi: fields as a JSON list.
+    const android = okBody(
+      await h.dispatcher.call('oxend_request', {
+        endpoint: 'get_service_nodes',
+        params: {
+          active_only: true,
+          fields: ['public_ip', 'storage_port', 'pubkey_x25519', 'pubkey_ed25519'],
+        },
+      }),
+    ) as { result: { service_node_states: Record<string, unknown>[] } };
+    expect(Object.keys(android.result.service_node_states[0] ?? {})).toEqual([
+      'public_ip',
+      'storage_port',
+      'pubkey_x25519',
+      'pubkey_ed25519',
+    ]);
+    // libsession-util get_service_nodes_params: storage_lmq_port, storage_server_version, swarm_id.
+    const libsession = okBody(
+      await h.dispatcher.call('oxend_request', {
+        endpoint: 'get_service_nodes',
+        params: {
+          active_only: true,
+          fields: {
+            public_ip: true,
+            pubkey_ed25519: true,
+            storage_lmq_port: true,
+            storage_server_version: true,
+            swarm_id: true,
+          },
+          limit: -1,
+        },
+      }),
+    ) as { result: { service_node_states: Record<string, unknown>[] } };
+    const states = libsession.result.service_node_states;
+    expect(states).toHaveLength(6);
+    for (const state of states) {
+      expect(typeof state['swarm_id']).toBe('number');
+      expect(state['storage_lmq_port']).toBe(0);
+      expect(state['storage_server_version']).toEqual([2, 8, 0]);
+    }
+    const all = okBody(
+      await h.dispatcher.call('oxend_request', {
+        endpoint: 'get_service_nodes',
+        params: { fields: ['all'] },
+      }),
+    ) as { result: { service_node_states: Record<string, unknown>[] } };
+    expect(all.result.service_node_states[0]).toMatchObject({
+      swarm: expect.stringMatching(/^[0-9a-f]{1,16}$/),
+      storage_lmq_port: 0,
+      active: true,
+    });
+  });
+
+  it('oxend_request ons_resolve: "not found" as oxend says it (desktop\'s request shape)', async () => {
+    h = await createHarness();
+    // session-desktop OnsResolveSubRequest: type 0, base64 blake2b name hash.
+    const result = await h.dispatcher.call('oxend_request', {
+      endpoint: 'ons_resolve',
+      params: { type: 0, name_hash: 'q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=' },
+    });
+    expect(result.status).toBe(200);
+    const body = result.body as { result: Record<string, unknown> };
+    expect(body.result).toEqual({});
+    expect(body.result['encrypted_value']).toBeUndefined();
+  });
+
+  it('active_nodes_bin: 51-byte records of every active node, as a JSON string', async () => {
+    h = await createHarness();
+    const result = await h.dispatcher.call('active_nodes_bin', {
+      active_only: true,
+      fields: ['public_ip', 'storage_port', 'pubkey_x25519', 'pubkey_ed25519'],
+    });
+    expect(result.status).toBe(200);
+    expect(result.json).toBe(true);
+    const records = decodeActiveNodesBin(result.body as string);
+    expect(records).toHaveLength(6);
+    const keys = h.network
+      .snapshot()
+      ?.nodes.map((node) => node.ed25519)
+      .sort();
+    expect(records.map((record) => record.ed25519).sort()).toEqual(keys);
+    expect(records.every((record) => record.quicPort === 0 && record.ip === '127.0.0.1')).toBe(
+      true,
     );
   });
 });

@@ -35,7 +35,7 @@ import { expireAll } from './methods/expire-all.js';
 import { getExpiries } from './methods/get-expiries.js';
 import { getSwarm } from './methods/get-swarm.js';
 import { info } from './methods/info.js';
-import { oxendRequest } from './methods/oxend-request.js';
+import { activeNodesBin, oxendRequest } from './methods/oxend-request.js';
 import { retrieve } from './methods/retrieve.js';
 import { assertStoreDataSize, store } from './methods/store.js';
 import { changeRevocation } from './methods/subaccount.js';
@@ -175,6 +175,8 @@ export function createRpcDispatcher(
         return info(context, call);
       case 'oxend_request':
         return oxendRequest(context, params as RpcParamsMap['oxend_request'], call);
+      case 'active_nodes_bin':
+        return activeNodesBin(context);
       case 'revoke_subaccount':
       case 'unrevoke_subaccount':
         return changeRevocation(method, context, params as RpcParamsMap[typeof method], call);

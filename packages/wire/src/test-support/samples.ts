@@ -141,6 +141,14 @@ export const validParams: Record<RpcMethod, Record<string, unknown>[]> = {
     { endpoint: 'get_service_nodes' },
     { endpoint: 'ons_resolve', params: { type: 0, name_hash: 'abc' } },
   ],
+  // session-android's ListSnodeApi sends the node-list parameters, fields as a list.
+  active_nodes_bin: [
+    {},
+    {
+      active_only: true,
+      fields: ['public_ip', 'storage_port', 'pubkey_x25519', 'pubkey_ed25519'],
+    },
+  ],
   revoke_subaccount: [
     { pubkey: GROUP_PUBKEY, signature: SIGNATURE, revoke: [SUBACCOUNT_HEX], timestamp: NOW },
     { pubkey: GROUP_PUBKEY, signature: SIGNATURE, revoke: SUBACCOUNT_B64, timestamp: NOW },
@@ -255,6 +263,7 @@ export const invalidParams: Record<RpcMethod, [Record<string, unknown>, RegExp][
   oxend_request: [
     [{ endpoint: 'get_block' }, /`endpoint` must be "get_service_nodes" or "ons_resolve"/],
   ],
+  active_nodes_bin: [],
   revoke_subaccount: [
     [
       { pubkey: GROUP_PUBKEY, signature: SIGNATURE, revoke: ['xx'], timestamp: NOW },
@@ -406,6 +415,8 @@ export const validResponses: Record<RpcMethod, unknown[]> = {
       ...networkFields,
     },
   ],
+  // A bare JSON string (see service-nodes.test.ts).
+  active_nodes_bin: [],
   revoke_subaccount: [{ swarm: { [NODE_A]: { signature: SIGNATURE } }, ...networkFields }],
   unrevoke_subaccount: [
     { swarm: { [NODE_A]: { count: 1, signature: SIGNATURE } }, ...networkFields },
