@@ -53,3 +53,4 @@ export * from './shedding.js';
 export * from './storage/expiry-sweeper.js';
 export * from './storage/message-store.js';
 export * from './storage/schema.js';
+export * from './tls.js';
