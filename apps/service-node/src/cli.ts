@@ -134,7 +134,7 @@ but not ready, 1 when it cannot be reached.
 
 Options:
   --json                        print one JSON object
-  --url <url>                   the node's base URL (default http://127.0.0.1:<port>)
+  --url <url>                   the node's base URL (default https://127.0.0.1:<port>)
 ${configHelp()}
   -h, --help                    show this help`,
 };
