@@ -169,6 +169,33 @@ describe('POST /storage_rpc/v1', () => {
       /murmur_rate_limited_total\{route="storage_rpc"\} 3/,
     );
   });
+
+  it("never answers 429 at /onion_req/v2: a limited client gets Session's retryable 503", async () => {
+    const clock = 0;
+    await setUp({}, { rateLimiter: createRateLimiter({ perSecond: 1, burst: 2 }, () => clock) });
+    const codes: number[] = [];
+    const bodies: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      // (No onion handler in this app: "Snode not ready" until the limit, then "busy".)
+      const response = await app.inject({
+        method: 'POST',
+        url: '/onion_req/v2',
+        remoteAddress: '198.51.100.7',
+        payload: Buffer.from([1, 0, 0, 0, 0x7b]),
+      });
+      codes.push(response.statusCode);
+      bodies.push(response.body);
+    }
+    expect(codes).not.toContain(429);
+    expect(codes).toEqual([503, 503, 503, 503]);
+    expect(bodies.slice(2)).toEqual([
+      'Server busy, try again later',
+      'Server busy, try again later',
+    ]);
+    expect(await app.inject({ method: 'GET', url: '/metrics' }).then((r) => r.body)).toMatch(
+      /murmur_rate_limited_total\{route="onion_req"\} 2/,
+    );
+  });
 });
 
 describe('a batch of 20 swarm-wide subrequests', () => {

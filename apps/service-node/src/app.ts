@@ -67,7 +67,9 @@ const JSON_TYPE = 'application/json';
 
 function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
   reply.code(result.status);
-  if (typeof result.body === 'string') return reply.type(TEXT).send(result.body);
+  if (typeof result.body === 'string' && result.json !== true) {
+    return reply.type(TEXT).send(result.body);
+  }
   // As bytes, so that the content type stays exactly `application/json`, as Session's.
   return reply.header('content-type', JSON_TYPE).send(Buffer.from(JSON.stringify(result.body)));
 }
@@ -127,6 +129,9 @@ export function healthReport(options: Pick<MurmurNodeAppOptions, 'context' | 'so
   if (state.height !== undefined) body.height = state.height;
   return { status: 503, body };
 }
+
+/** What `/onion_req/v2` answers when it sheds a client's request (SS `server/https.cpp`). */
+export const ONION_BUSY_BODY = 'Server busy, try again later';
 
 /**
  * The app plugin. Register it on a fastify instance (see {@link buildApp} for the settings it
@@ -216,7 +221,12 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     return shedder.enter();
   }
 
-  /** Applies the rate limit; true when the request was answered (429). */
+  /**
+   * Applies the rate limit; true when the request was answered: 429 on the storage RPC, as
+   * Session; 503 "Server busy, try again later" on `/onion_req/v2`, which Session never rate
+   * limits and where clients strike the whole path on a 429 (a 503 is what Session's nodes answer
+   * when busy, and what desktop, Android and libsession-util retry on another path).
+   */
   function limited(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -231,10 +241,15 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     metrics.rateLimited.inc({ route });
     request.log.debug({ route }, 'rate limited');
     reply.header('connection', 'close');
-    sendResult(reply, {
-      status: 429,
-      body: 'Too many requests from this address; slow down and try again shortly',
-    });
+    sendResult(
+      reply,
+      route === 'onion_req'
+        ? { status: 503, body: ONION_BUSY_BODY }
+        : {
+            status: 429,
+            body: 'Too many requests from this address; slow down and try again shortly',
+          },
+    );
     return true;
   }
 

@@ -258,11 +258,16 @@ describe('usage', () => {
     expect(stderr).toMatch(/--ledger-url .* or --network-file/);
   });
 
-  it('status reports a node that is not running (exit 1)', async () => {
-    await run(['init', '--data-dir', dir]);
+  it('status reports a node that is not running (exit 1), with the fingerprint init printed', async () => {
+    const init = await run(['init', '--data-dir', dir]);
+    const printed = /tls sha256 +([0-9A-F:]{95})/.exec(init.stdout)?.[1];
+    expect(printed).toBeDefined();
     const { code, stdout } = await run(['status', '--data-dir', dir, '--port', '1', '--json']);
     expect(code).toBe(1);
-    expect(JSON.parse(stdout).health.status).toBe('down');
+    const report = JSON.parse(stdout);
+    expect(report.health.status).toBe('down');
+    expect(report.url).toBe('https://127.0.0.1:1');
+    expect(report.tlsFingerprint).toBe(printed);
   });
 });
 

@@ -24,6 +24,7 @@ import {
 } from '@murmur/registry';
 import { loadEvmWalletFile, registerNodeOnChain } from '@murmur/registry/evm';
 import { InvalidInputError, MurmurError } from '@murmur/wire';
+import { createNodeFetch } from '@murmur/wire/node';
 import {
   CONFIG_KEYS,
   type ConfigKey,
@@ -37,6 +38,7 @@ import { ConfigError } from './errors.js';
 import { createKeyFile, keyFilePath, loadKeyFile } from './keys.js';
 import { createLogger } from './logger.js';
 import { type RunningNode, softwareVersion, startNode } from './server.js';
+import { loadOrCreateTlsCredentials } from './tls.js';
 import { loadWalletFile } from './wallet.js';
 
 /** Where the CLI writes. */
@@ -57,7 +59,9 @@ function configOptions(): Record<string, OptionSpec> {
     options[spec.flag] = { type: spec.kind === 'boolean' ? 'string' : 'string' };
   }
   // Bare boolean switches are handy: --devnet, --validate-responses.
-  for (const flag of ['devnet', 'validate-responses']) options[flag] = { type: 'boolean' };
+  for (const flag of ['devnet', 'validate-responses', 'plain-http']) {
+    options[flag] = { type: 'boolean' };
+  }
   return options;
 }
 
@@ -147,7 +151,7 @@ but not ready, 1 when it cannot be reached.
 
 Options:
   --json                        print one JSON object
-  --url <url>                   the node's base URL (default http://127.0.0.1:<port>)
+  --url <url>                   the node's base URL (default https://127.0.0.1:<port>)
 ${configHelp()}
   -h, --help                    show this help`,
 };
@@ -217,7 +221,9 @@ async function commandInit(args: string[], io: CliIo, crypto: () => Promise<Murm
   const resolved = resolveConfig({ flags, env: io.env });
   const { dataDir } = resolved.config;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const keys = createKeyFile(await crypto(), dataDir);
+  const loaded = await crypto();
+  const keys = createKeyFile(loaded, dataDir);
+  const tls = loadOrCreateTlsCredentials(loaded, keys, dataDir);
   const existing = readConfigFile(dataDir);
   let configPath = existing.path;
   if (existing.values === undefined) {
@@ -234,6 +240,8 @@ async function commandInit(args: string[], io: CliIo, crypto: () => Promise<Murm
       `  config        ${configPath}${existing.values === undefined ? '' : ' (kept as it was)'}`,
       `  ed25519       ${keys.ed25519Hex}`,
       `  x25519        ${keys.x25519Hex}`,
+      `  tls cert      ${tls.path} (self-signed; HTTPS on the storage port)`,
+      `  tls sha256    ${tls.fingerprint256}`,
       '',
       'Next: register the node with your operator wallet, then start it:',
       `  murmur-node register --data-dir ${dataDir} --wallet <wallet.json> --operator-stake <coins> --submit`,
@@ -510,24 +518,32 @@ async function commandStatus(args: string[], io: CliIo, crypto: () => Promise<Mu
   }
   const { json: _json, url: _url, ...flags } = configFlags(values);
   const { config, sources } = resolveConfig({ flags, env: io.env });
-  const keys = loadKeyFile(await crypto(), config.dataDir);
+  const loaded = await crypto();
+  const keys = loadKeyFile(loaded, config.dataDir);
+  const tls = loadOrCreateTlsCredentials(loaded, keys, config.dataDir);
   const host = config.listen === '0.0.0.0' || config.listen === '::' ? '127.0.0.1' : config.listen;
-  const url = text(values, 'url') ?? `http://${host}:${config.port}`;
+  const scheme = config.plainHttp ? 'http' : 'https';
+  const url = text(values, 'url') ?? `${scheme}://${host}:${config.port}`;
   let health: HealthAnswer | undefined;
   let error: string | undefined;
+  // The node's own certificate is self-signed: no check (no global TLS switch either).
+  const nodeFetch = createNodeFetch({ keepAlive: false });
   try {
-    const response = await fetch(`${url.replace(/\/$/, '')}/health`, {
+    const response = await nodeFetch(`${url.replace(/\/$/, '')}/health`, {
       signal: AbortSignal.timeout(3_000),
     });
     health = (await response.json()) as HealthAnswer;
   } catch (cause) {
     error = `not reachable at ${url} (${cause instanceof Error ? cause.message : String(cause)})`;
+  } finally {
+    nodeFetch.close();
   }
   const report = {
     node: keys.ed25519Hex,
     x25519: keys.x25519Hex,
     dataDir: config.dataDir,
     url,
+    tlsFingerprint: tls.fingerprint256,
     config: Object.fromEntries(
       Object.entries(config).map(([key, value]) => [
         key,
@@ -543,6 +559,7 @@ async function commandStatus(args: string[], io: CliIo, crypto: () => Promise<Mu
         `node      ${keys.ed25519Hex}`,
         `x25519    ${keys.x25519Hex}`,
         `data dir  ${config.dataDir}`,
+        `tls       sha256 ${tls.fingerprint256}${config.plainHttp ? ' (not served: --plain-http)' : ''}`,
         `ledger    ${config.ledgerUrl ?? (config.chainUrl === undefined ? undefined : `${config.chainUrl} contract ${config.contract}`) ?? config.networkFile ?? '(none configured)'}`,
         `status    ${health === undefined ? `down: ${error}` : `${String(health.status)}${health.reason === undefined ? '' : ` (${String(health.reason)})`}`}`,
         ...(health?.status === 'ready'

@@ -24,10 +24,19 @@ export interface NodeConfig {
   dataDir: string;
   /** Address to listen on. */
   listen: string;
-  /** Storage RPC port (HTTP): `/storage_rpc/v1`, `/onion_req/v2`, `/health`, `/metrics`. */
+  /**
+   * Storage RPC port, HTTPS (self-signed certificate derived from the node key, as Session's
+   * nodes): `/storage_rpc/v1`, `/onion_req/v2`, `/health`, `/metrics`, and the peer links
+   * (`/peer/v1`, WebSocket over TLS). This is the port the registry and `get_swarm` announce.
+   */
   port: number;
-  /** HTTPS port serving the same routes with a self-signed certificate (0 = off). */
-  httpsPort: number;
+  /**
+   * Serve the storage port as plain HTTP instead (benchmarks and tests only: Session clients
+   * speak HTTPS to it, and every node of a network must agree, for the peer links).
+   */
+  plainHttp: boolean;
+  /** An extra plain-HTTP port serving the same routes (0 = off; for benchmarks comparing). */
+  httpPort: number;
   /** The public IPv4 address announced in uptime proofs (none: no proofs are sent). */
   publicIp: string | undefined;
   /** The relay port announced in uptime proofs (where murmur-relay listens). */
@@ -113,15 +122,23 @@ export const CONFIG_KEYS = {
     env: 'PORT',
     kind: 'integer',
     schema: PORT(0),
-    help: 'storage RPC port (HTTP; 0 picks a free port)',
+    help: 'storage RPC port, HTTPS with a self-signed certificate (0 picks a free port)',
     default: DEFAULT_STORAGE_HTTPS_PORT,
   },
-  httpsPort: {
-    flag: 'https-port',
-    env: 'HTTPS_PORT',
+  plainHttp: {
+    flag: 'plain-http',
+    env: 'PLAIN_HTTP',
+    kind: 'boolean',
+    schema: Type.Boolean({ description: 'true or false' }),
+    help: 'serve the storage port as plain HTTP (benchmarks, tests; clients expect HTTPS)',
+    default: false,
+  },
+  httpPort: {
+    flag: 'http-port',
+    env: 'HTTP_PORT',
     kind: 'integer',
     schema: PORT(0),
-    help: 'HTTPS port (same routes, self-signed certificate derived from the node key; 0 = off)',
+    help: 'extra plain-HTTP port with the same routes, for benchmarks (0 = off)',
     default: 0,
   },
   publicIp: {

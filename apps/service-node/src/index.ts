@@ -88,3 +88,10 @@ export {
   type StoreOutcome,
   type SyncMode,
 } from './storage/message-store.js';
+export {
+  createTlsCredentials,
+  deriveTlsScalar,
+  loadOrCreateTlsCredentials,
+  TLS_CERT_FILE_NAME,
+  type TlsCredentials,
+} from './tls.js';

@@ -11,6 +11,7 @@ import { createKeyFile } from './keys.js';
 import { type RunningNode, startNode, versionTuple } from './server.js';
 import { seedOf, testCrypto } from './test-support/harness.js';
 import { serveTestLedger, type TestLedger } from './test-support/http-ledger.js';
+import { httpsFetch } from './test-support/https.js';
 
 const cleanups: (() => unknown)[] = [];
 
@@ -110,7 +111,7 @@ describe('a node following a ledger', () => {
     cleanups.push(() => node.close());
     await vi.waitFor(
       async () => {
-        const health = await fetch(`http://127.0.0.1:${node.port}/health`);
+        const health = await httpsFetch(`https://127.0.0.1:${node.port}/health`);
         expect(health.status).toBe(200);
       },
       { timeout: 10_000, interval: 50 },
@@ -131,7 +132,7 @@ describe('a node following a ledger', () => {
     const alice = crypto.generateIdentity();
     await vi.waitFor(
       async () => {
-        const response = await fetch(`http://127.0.0.1:${node.port}/storage_rpc/v1`, {
+        const response = await httpsFetch(`https://127.0.0.1:${node.port}/storage_rpc/v1`, {
           method: 'POST',
           body: JSON.stringify({ method: 'get_swarm', params: { pubkey: alice.sessionId } }),
         });

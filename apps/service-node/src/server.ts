@@ -26,6 +26,7 @@ import {
   fileCheckpointStore,
 } from '@murmur/registry/evm';
 import { bytesToHex, HARDFORK, type Logger, STORAGE_SERVER_VERSION } from '@murmur/wire';
+import { createNodeFetch } from '@murmur/wire/node';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyHttpsOptions,
@@ -43,7 +44,11 @@ import type { NetworkView } from './network/network-view.js';
 import { createRegistryNetworkView } from './network/registry-network.js';
 import { createStaticNetworkView, readStaticNetworkFile } from './network/static-network.js';
 import { createCryptoOffload } from './offload/crypto-offload.js';
-import { createPeerOnionForwarder, serveRelayedOnionRequests } from './onion/forwarder.js';
+import {
+  createHttpOnionForwarder,
+  createPeerOnionForwarder,
+  serveRelayedOnionRequests,
+} from './onion/forwarder.js';
 import { createOnionHandler } from './onion/handler.js';
 import { createHttpOnionProxy } from './onion/proxy.js';
 import { createPeerNetwork, type PeerNetwork, type PeerNetworkInit } from './peers/peer-network.js';
@@ -56,7 +61,7 @@ import type { ReplicatedRequest, SwarmReplicator } from './rpc/replicator.js';
 import { createLoadShedder } from './shedding.js';
 import { createExpirySweeper } from './storage/expiry-sweeper.js';
 import { type MessageStore, openMessageStore } from './storage/message-store.js';
-import { createTlsCredentials } from './tls.js';
+import { loadOrCreateTlsCredentials } from './tls.js';
 import { createUptimeProver, type UptimeProver } from './uptime.js';
 
 /** The database file's name inside the data directory. */
@@ -107,10 +112,14 @@ export interface RunningNode {
   readonly app: FastifyInstance;
   readonly keys: NodeKeys;
   readonly network: NetworkView;
-  /** The port the storage RPC listens on (useful with `port: 0`). */
+  /** The storage port (useful with `port: 0`): HTTPS, unless `plainHttp`. */
   readonly port: number;
-  /** The HTTPS port, when HTTPS is on. */
-  readonly httpsPort: number | undefined;
+  /** `https` (the default) or `http` (`plainHttp`, benchmarks): how the storage port speaks. */
+  readonly scheme: 'https' | 'http';
+  /** The extra plain-HTTP port (`httpPort`), when on. */
+  readonly httpPort: number | undefined;
+  /** SHA-256 fingerprint of the node's TLS certificate (self-signed, derived from its key). */
+  readonly tlsFingerprint: string;
   /** The peer links (`/peer/v1` on the storage port). */
   readonly peers: PeerNetwork;
   /** Catch-up, pushes to new members, moves between swarms. */
@@ -240,13 +249,20 @@ export async function startNode(
       ? config.cryptoWorkers
       : Math.min(4, Math.max(0, availableParallelism() - 1));
   const offload = createCryptoOffload({ workers }, { crypto, keys, logger });
-  const peers = createPeerNetwork(components.peerInit ?? {}, {
-    keys,
-    crypto,
-    network,
-    logger,
-    metrics,
-  });
+  const tls = loadOrCreateTlsCredentials(crypto, keys, config.dataDir);
+  const scheme = config.plainHttp ? 'http' : 'https';
+  // Node-to-node HTTP (the onion fallback when no peer link is open): no certificate checks.
+  const nodeFetch = createNodeFetch();
+  const peers = createPeerNetwork(
+    { tls: !config.plainHttp, ...components.peerInit },
+    {
+      keys,
+      crypto,
+      network,
+      logger,
+      metrics,
+    },
+  );
   const peerReplicator = createPeerReplicator(
     {},
     {
@@ -277,7 +293,10 @@ export async function startNode(
   const onion = createOnionHandler({
     context,
     dispatcher,
-    forwarder: createPeerOnionForwarder({}, { peers }),
+    forwarder: createPeerOnionForwarder(
+      {},
+      { peers, fallback: createHttpOnionForwarder({ scheme }, { fetch: nodeFetch }) },
+    ),
     proxy: createHttpOnionProxy({ allowPrivateTargets: config.devnet }),
     metrics,
   });
@@ -314,22 +333,28 @@ export async function startNode(
     connectionTimeout: 120_000,
     trustProxy: false,
   };
-  const app = Fastify(serverOptions);
+  // The storage port: HTTPS with the node's self-signed certificate (Session clients speak
+  // HTTPS to it), or plain HTTP with `plainHttp` (benchmarks, tests). The connection guard's
+  // limits apply to both before any body is read.
+  const app = config.plainHttp
+    ? Fastify(serverOptions)
+    : (Fastify({
+        ...serverOptions,
+        https: { key: tls.key, cert: tls.cert },
+      } as unknown as FastifyHttpsOptions<
+        HttpsServer,
+        FastifyBaseLogger
+      >) as unknown as FastifyInstance);
   app.addHook('onRequest', guard.onRequest);
   guard.attach(app.server);
   await app.register(murmurNodeApp, appOptions);
-  // The same routes over HTTPS, with a certificate derived from the node key.
-  let secure: FastifyInstance | undefined;
-  if (config.httpsPort !== 0) {
-    const credentials = createTlsCredentials(crypto, keys);
-    const httpsOptions = {
-      ...serverOptions,
-      https: { key: credentials.key, cert: credentials.cert },
-    } as unknown as FastifyHttpsOptions<HttpsServer, FastifyBaseLogger>;
-    secure = Fastify(httpsOptions) as unknown as FastifyInstance;
-    secure.addHook('onRequest', guard.onRequest);
-    guard.attach(secure.server);
-    await secure.register(murmurNodeApp, appOptions);
+  // The same routes over plain HTTP on a second port, when asked (benchmarks comparing).
+  let plain: FastifyInstance | undefined;
+  if (config.httpPort !== 0) {
+    plain = Fastify(serverOptions);
+    plain.addHook('onRequest', guard.onRequest);
+    guard.attach(plain.server);
+    await plain.register(murmurNodeApp, appOptions);
   }
 
   let uptime: UptimeProver | undefined;
@@ -343,10 +368,11 @@ export async function startNode(
       // Peer links first: an upgraded socket would keep the HTTP server from closing.
       await peers.stop();
       try {
-        await Promise.all([app.close(), secure?.close()]);
+        await Promise.all([app.close(), plain?.close()]);
       } catch (error) {
         logger.warn({ err: error }, 'closing the HTTP server failed');
       }
+      nodeFetch.close();
       await offload.stop();
       await network.stop();
       ledger?.stop();
@@ -361,17 +387,17 @@ export async function startNode(
 
   try {
     await app.listen({ host: config.listen, port: config.port });
-    await secure?.listen({ host: config.listen, port: config.httpsPort });
+    await plain?.listen({ host: config.listen, port: config.httpPort });
   } catch (error) {
     await peers.stop();
     await offload.stop();
-    await app.close();
+    await Promise.all([app.close(), plain?.close()]);
+    nodeFetch.close();
     store.close();
     throw error;
   }
   const port = (app.server.address() as AddressInfo).port;
-  const httpsPort =
-    secure === undefined ? undefined : (secure.server.address() as AddressInfo).port;
+  const httpPort = plain === undefined ? undefined : (plain.server.address() as AddressInfo).port;
   sweeper.start();
   shedder.start();
   peers.attach(app.server);
@@ -404,8 +430,26 @@ export async function startNode(
     }
   }
   logger.info(
-    { listen: config.listen, port, httpsPort, cryptoWorkers: workers },
+    {
+      listen: config.listen,
+      port,
+      scheme,
+      httpPort,
+      tls: tls.fingerprint256,
+      cryptoWorkers: workers,
+    },
     'murmur-node listening',
   );
-  return { app, keys, network, port, httpsPort, peers, sync, close };
+  return {
+    app,
+    keys,
+    network,
+    port,
+    scheme,
+    httpPort,
+    tlsFingerprint: tls.fingerprint256,
+    peers,
+    sync,
+    close,
+  };
 }

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,12 @@ import { resolveConfig } from './config.js';
 import { createKeyFile, nodeKeysFromSeed } from './keys.js';
 import { startNode } from './server.js';
 import { seedOf, testCrypto } from './test-support/harness.js';
-import { createTlsCredentials, deriveTlsScalar } from './tls.js';
+import {
+  createTlsCredentials,
+  deriveTlsScalar,
+  loadOrCreateTlsCredentials,
+  TLS_CERT_FILE_NAME,
+} from './tls.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -39,7 +44,7 @@ describe('the node TLS certificate', () => {
     expect(deriveTlsScalar(crypto, keys)).toHaveLength(32);
   });
 
-  it('serves the same routes over HTTPS', async () => {
+  it('serves HTTPS on the storage port by default, plain HTTP only on an extra port asked for', async () => {
     const crypto = await testCrypto();
     const dir = mkdtempSync(join(tmpdir(), 'murmur-tls-'));
     try {
@@ -51,19 +56,32 @@ describe('the node TLS certificate', () => {
           nodes: [{ ed25519: keys.ed25519Hex, ip: '127.0.0.1', storagePort: 1, swarmId: 0 }],
         }),
       );
-      const httpsPort = await freePort();
+      const httpPort = await freePort();
       const { config } = resolveConfig({
         flags: {
           'data-dir': dir,
           'network-file': network,
           listen: '127.0.0.1',
           port: '0',
-          'https-port': String(httpsPort),
+          'http-port': String(httpPort),
         },
       });
+      // What `init` does: the certificate file, and its fingerprint.
+      const made = loadOrCreateTlsCredentials(crypto, keys, dir);
+      expect(made.created).toBe(true);
+      const fingerprint = made.fingerprint256;
       const node = await startNode(config, { logger: pino({ level: 'silent' }), crypto });
       try {
-        expect(node.httpsPort).toBe(httpsPort);
+        expect(node.scheme).toBe('https');
+        expect(node.httpPort).toBe(httpPort);
+        const httpsPort = node.port;
+        // Plain HTTP to the storage port is refused (it speaks TLS); the extra port answers.
+        await expect(fetch(`http://127.0.0.1:${httpsPort}/health`)).rejects.toThrow();
+        const plain = await fetch(`http://127.0.0.1:${httpPort}/storage_rpc/v1`, {
+          method: 'POST',
+          body: '{"method":"info","params":{}}',
+        });
+        expect(plain.status).toBe(200);
         const { status, body, publicKey } = await new Promise<{
           status: number;
           body: string;
@@ -97,7 +115,17 @@ describe('the node TLS certificate', () => {
         });
         expect(status).toBe(200);
         expect(JSON.parse(body).version).toEqual([2, 8, 0]);
-        expect(publicKey).toEqual(Buffer.from(createTlsCredentials(crypto, keys).publicKey));
+        const credentials = createTlsCredentials(crypto, keys);
+        expect(publicKey).toEqual(Buffer.from(credentials.publicKey));
+        // The certificate served is the file in the data directory; its fingerprint is stable.
+        const file = readFileSync(join(dir, TLS_CERT_FILE_NAME), 'utf8');
+        expect(node.tlsFingerprint).toBe(new X509Certificate(file).fingerprint256);
+        expect(node.tlsFingerprint).toBe(fingerprint);
+        expect(loadOrCreateTlsCredentials(crypto, keys, dir)).toMatchObject({
+          created: false,
+          fingerprint256: fingerprint,
+        });
+        expect(node.tlsFingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
       } finally {
         await node.close();
       }

@@ -1,7 +1,8 @@
 /**
- * HTTPS for the storage RPC, as operators and Session clients expect (clients connect with
- * certificate checks off): a self-signed certificate whose key is derived from the node's own
- * key, so that it needs no extra file and stays the same across restarts.
+ * HTTPS for the storage port, as Session clients expect (they connect with certificate checks
+ * off): a self-signed certificate made by `murmur-node init` (`tls-cert.pem` in the data
+ * directory), whose key is derived from the node's own key (no key file of its own); `init`
+ * and `status` print its SHA-256 fingerprint.
  *
  * The TLS key is an ECDSA P-256 key (every TLS stack supports it, unlike Ed25519 certificates):
  * its scalar is HKDF-SHA256 of the node's Ed25519 seed (salt "murmur-node-tls", info "p256",
@@ -10,7 +11,9 @@
  * 2025-01-01 to 2049-12-31, signed with ECDSA-SHA256. Signing and key import use node:crypto,
  * because `@murmur/crypto` has no ECDSA (its HKDF derives the key).
  */
-import { createECDH, createPrivateKey, sign } from 'node:crypto';
+import { createECDH, createPrivateKey, sign, X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MurmurCrypto } from '@murmur/crypto';
 import { utf8Encode } from '@murmur/wire';
 import type { NodeKeys } from './keys.js';
@@ -21,6 +24,8 @@ export interface TlsCredentials {
   cert: string;
   /** The certificate's public key (uncompressed P-256 point, 65 bytes). */
   publicKey: Uint8Array;
+  /** SHA-256 of the certificate (DER), upper-case hex pairs joined by `:` (as browsers show it). */
+  fingerprint256: string;
 }
 
 const P256_ORDER = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
@@ -127,9 +132,47 @@ export function createTlsCredentials(crypto: MurmurCrypto, keys: NodeKeys): TlsC
     signatureAlgorithm,
     tlv(0x03, concat(Uint8Array.of(0), signature)),
   );
+  const cert = pem('CERTIFICATE', certificate);
   return {
     key: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    cert: pem('CERTIFICATE', certificate),
+    cert,
     publicKey: point,
+    fingerprint256: new X509Certificate(cert).fingerprint256,
   };
+}
+
+/** The certificate file inside the data directory (written by `murmur-node init`). */
+export const TLS_CERT_FILE_NAME = 'tls-cert.pem';
+
+/**
+ * The node's TLS key and certificate: the key is derived from the node key; the certificate is
+ * read from `<dataDir>/tls-cert.pem`, which `init` (or the first start of an older data
+ * directory) writes. An ECDSA signature is randomised, so the file is what keeps the
+ * certificate, and the fingerprint `status` prints, the same across restarts. A file whose
+ * public key is not the derived one (a copied data directory, a damaged file) is replaced.
+ */
+export function loadOrCreateTlsCredentials(
+  crypto: MurmurCrypto,
+  keys: NodeKeys,
+  dataDir: string,
+): TlsCredentials & { path: string; created: boolean } {
+  const fresh = createTlsCredentials(crypto, keys);
+  const path = join(dataDir, TLS_CERT_FILE_NAME);
+  if (existsSync(path)) {
+    try {
+      const cert = readFileSync(path, 'utf8');
+      const parsed = new X509Certificate(cert);
+      const point = parsed.publicKey.export({ format: 'jwk' });
+      const x = Buffer.from(String(point.x), 'base64url');
+      const y = Buffer.from(String(point.y), 'base64url');
+      const stored = Buffer.concat([Buffer.of(4), x, y]);
+      if (stored.equals(Buffer.from(fresh.publicKey))) {
+        return { ...fresh, cert, fingerprint256: parsed.fingerprint256, path, created: false };
+      }
+    } catch {
+      // Not a certificate: written again below.
+    }
+  }
+  writeFileSync(path, fresh.cert, { mode: 0o644 });
+  return { ...fresh, path, created: true };
 }

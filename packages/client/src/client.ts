@@ -112,7 +112,11 @@ export interface ClientInit {
   deleteAfterRetrieve?: boolean;
   /** Onion layer cipher (default `aes-gcm`). */
   encType?: LayerEncryption;
-  /** How nodes are reached: `http` (default; local networks) or `https`. */
+  /**
+   * How nodes are reached: `https` (default, as Session's clients; nodes have self-signed
+   * certificates, so give `components.fetch` = `createNodeFetch()` of `@murmur/wire/node` in
+   * Node.js) or `http` (nodes started with `--plain-http`).
+   */
   nodeScheme?: 'http' | 'https';
   /** Time limit of one onion request, ms (default 20 s). */
   requestTimeoutMs?: number;
@@ -142,7 +146,10 @@ export interface ClientComponents {
   crypto: MurmurCrypto;
   /** Where everything is kept (`createMemoryStorage()`, `createSqliteStorage()`, ...). */
   storage: ClientStorage;
-  /** The fetch to use (default the global one). */
+  /**
+   * The fetch to use (default the global one). Nodes speak HTTPS with self-signed certificates:
+   * in Node.js pass `createNodeFetch()` from `@murmur/wire/node` (nothing global is changed).
+   */
   fetch?: typeof fetch;
   /** A logger (default silent). Nothing secret is ever logged. */
   logger?: Logger;

@@ -48,7 +48,11 @@ import { memberToNode, type SwarmCache } from './swarm-cache.js';
 export interface TransportInit {
   /** Onion layer cipher (default `aes-gcm`, what Session desktop uses). */
   encType?: LayerEncryption;
-  /** How nodes are reached: `http` (default; devnets) or `https`. */
+  /**
+   * How nodes are reached: `https` (default, as Session: give a `fetch` that accepts the nodes'
+   * self-signed certificates, `createNodeFetch` of `@murmur/wire/node`) or `http` (nodes started
+   * with `--plain-http`, benchmarks).
+   */
   nodeScheme?: 'http' | 'https';
   /** Time limit of one onion request, ms (default 20 s). */
   requestTimeoutMs?: number;
@@ -156,7 +160,7 @@ export function createTransport(init: TransportInit, components: TransportCompon
   const { crypto, fetch, clock, paths, networkTime, swarms } = components;
   const logger = components.logger.child({ component: 'transport' });
   const encType = init.encType ?? 'aes-gcm';
-  const scheme = init.nodeScheme ?? 'http';
+  const scheme = init.nodeScheme ?? 'https';
   const defaultTimeoutMs = init.requestTimeoutMs ?? 20_000;
   const failedPathCooldownMs = init.failedPathCooldownMs ?? 30_000;
   /** Path ID → when it last failed (local clock). */

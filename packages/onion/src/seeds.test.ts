@@ -58,6 +58,7 @@ describe('fetchSeedNodes', () => {
           requested_unlock_height: true,
           relay_port: true,
           swarm_id: true,
+          swarm: true,
         },
       },
     });
@@ -81,6 +82,17 @@ describe('fetchSeedNodes', () => {
         { public_ip: '10.0.0.3', pubkey_ed25519: C, pubkey_x25519: C },
         { public_ip: '10.0.0.4', storage_port: 1, pubkey_ed25519: C },
         { public_ip: '10.0.0.5', storage_port: 2, pubkey_ed25519: C, pubkey_x25519: A },
+        // oxend's shape: swarm_id a number, swarm the exact hex (read first).
+        {
+          public_ip: '10.0.0.6',
+          storage_port: 3,
+          storage_lmq_port: 0,
+          pubkey_ed25519: B,
+          pubkey_x25519: C,
+          swarm_id: 2 ** 62,
+          swarm: '3fffffffffffffff',
+          storage_server_version: [2, 8, 0],
+        },
       ]),
     };
     const result = await fetchSeedNodes({ url }, { fetch });
@@ -89,6 +101,7 @@ describe('fetchSeedNodes', () => {
       nodes: [
         { ed25519: A, x25519: B, ip: '10.0.0.1', port: 22021, swarmId: '1f', relayPort: 22030 },
         { ed25519: C, x25519: A, ip: '10.0.0.5', port: 2 },
+        { ed25519: B, x25519: C, ip: '10.0.0.6', port: 3, swarmId: '3fffffffffffffff' },
       ],
     });
   });

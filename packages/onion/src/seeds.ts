@@ -47,6 +47,7 @@ export const SEED_NODE_FIELDS = Object.freeze([
   'requested_unlock_height',
   'relay_port',
   'swarm_id',
+  'swarm',
 ] as const);
 
 const DEFAULT_SEED_TIMEOUT_MS = 15_000;
@@ -121,7 +122,11 @@ export async function fetchSeedNodes(
       ip,
       port,
     };
-    if (state.swarm_id !== undefined) node.swarmId = state.swarm_id.toLowerCase();
+    // `swarm` is the exact hex ID (oxend's); `swarm_id` is a number there (inexact above 2^53
+    // in JavaScript), or hex from older Murmur seeds.
+    if (state.swarm !== undefined) node.swarmId = state.swarm.toLowerCase();
+    else if (typeof state.swarm_id === 'string') node.swarmId = state.swarm_id.toLowerCase();
+    else if (typeof state.swarm_id === 'number') node.swarmId = state.swarm_id.toString(16);
     if (state.relay_port !== undefined && state.relay_port !== 0) node.relayPort = state.relay_port;
     nodes.set(node.ed25519, node);
   }

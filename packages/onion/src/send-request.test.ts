@@ -1,4 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type KeyPair, loadCrypto } from '@murmur/crypto';
 import {
@@ -10,6 +11,7 @@ import {
   UpstreamFailedError,
   utf8Decode,
 } from '@murmur/wire';
+import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onionFailureKind } from './decode-response.js';
 import { OnionLayerRejectedError } from './errors.js';
@@ -22,8 +24,19 @@ import {
 } from './peel-layer.js';
 import { sendOnionRequest } from './send-request.js';
 import { makeTestNodes } from './test-support/fixtures.js';
+import { TEST_TLS_CERT, TEST_TLS_KEY } from './test-support/tls.js';
 
 const crypto = await loadCrypto();
+// Nodes speak HTTPS with self-signed certificates, as Session's: a fetch that does not check
+// them (nothing global changed), and servers with such a certificate.
+const fetch = createNodeFetch({ keepAlive: false });
+
+function createServer(handler?: Parameters<typeof createHttpsServer>[1]): Server {
+  const options: ServerOptions = { key: TEST_TLS_KEY, cert: TEST_TLS_CERT };
+  return (handler === undefined
+    ? createHttpsServer(options)
+    : createHttpsServer(options, handler)) as unknown as Server;
+}
 
 /** Service nodes served by one HTTP server: relays between them happen in process. */
 interface Served {
@@ -120,7 +133,7 @@ afterAll(async () => {
   await close(hanging);
 });
 
-describe('sendOnionRequest against a real HTTP server running the node-side codec', () => {
+describe('sendOnionRequest against a real HTTPS server running the node-side codec', () => {
   it('delivers a 1-hop request without a Content-Type, with Session desktop headers', async () => {
     const guard = nodes[0] as OnionNode;
     const before = served.headers.length;

@@ -33,7 +33,7 @@ export interface SendOnionRequestInput extends BuildOnionRequestInput {
   signal?: AbortSignal;
   /** Time limit for the whole exchange (default 30 s); past it: `RequestTimeoutError` (path). */
   timeoutMs?: number;
-  /** How to reach the guard: `http` (default; devnets) or `https`. */
+  /** How to reach the guard: `https` (default, as Session) or `http` (`--plain-http` nodes). */
   scheme?: 'http' | 'https';
 }
 
@@ -66,7 +66,7 @@ export async function sendOnionRequest(
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new InvalidInputError('sendOnionRequest: `timeoutMs` must be a positive number');
   }
-  const scheme = input.scheme ?? 'http';
+  const scheme = input.scheme ?? 'https';
   if (scheme !== 'http' && scheme !== 'https') {
     throw new InvalidInputError('sendOnionRequest: `scheme` must be "http" or "https"');
   }

@@ -42,6 +42,6 @@ describe('constants', () => {
     expect(Object.isFrozen(constants.STORAGE_SERVER_VERSION)).toBe(true);
     expect(Object.isFrozen(constants.HARDFORK)).toBe(true);
     expect(constants.STORAGE_SERVER_VERSION).toEqual([2, 8, 0]);
-    expect(constants.HARDFORK).toEqual([19, 3]);
+    expect(constants.HARDFORK).toEqual([19, 4]);
   });
 });

@@ -261,9 +261,11 @@ export const STORAGE_SERVER_VERSION: readonly [number, number, number] = Object.
 
 /**
  * The hard fork `[major, minor]` a Murmur node reports as `hf` in its answers. Session nodes
- * report the chain's hard fork; Murmur reports the Session rules it follows.
+ * report the chain's hard fork; Murmur reports the Session rules it follows: 19.4, because it
+ * accepts multi-expiry `expire` requests (SS `snode/service_node.h` `MULTI_EXPIRY_HARDFORK`;
+ * clients check `hf` before sending one).
  */
-export const HARDFORK: readonly [number, number] = Object.freeze([19, 3] as const);
+export const HARDFORK: readonly [number, number] = Object.freeze([19, 4] as const);
 
 /** The default HTTPS port of the storage RPC (SS `daemon/command_line.h`). */
 export const DEFAULT_STORAGE_HTTPS_PORT = 22_021;

@@ -155,3 +155,26 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+const BASE32Z = 'ybndrfg8ejkmcpqxot1uwisza345h769';
+
+/**
+ * z-base-32 of `bytes` (most significant bits first, the last group padded with zero bits), as
+ * Session prints node addresses (`<base32z of the Ed25519 key>.snode`).
+ */
+export function bytesToBase32z(bytes: Uint8Array): string {
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += BASE32Z[(buffer >> bits) & 31];
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += BASE32Z[(buffer << (5 - bits)) & 31];
+  return out;
+}

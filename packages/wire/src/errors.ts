@@ -200,8 +200,6 @@ export interface SwarmMember {
   ip: string;
   /** Storage RPC (HTTPS) port. */
   port: number;
-  /** The second port nodes publish as `port_omq` (Murmur: the peer-link port), when known. */
-  portOmq?: number;
 }
 
 /**

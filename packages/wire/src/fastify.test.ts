@@ -4,6 +4,8 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HARDFORK } from './constants.js';
+import { bytesToBase32z, hexToBytes } from './encoding.js';
 import { WrongSwarmError } from './errors.js';
 import { RPC_METHODS, rpcMethods } from './rpc.js';
 import { GetSwarmResponseSchema } from './schemas/get-swarm.js';
@@ -30,9 +32,7 @@ beforeAll(async () => {
       const { status, body } = responseFromError(
         new WrongSwarmError('x', {
           swarmId: 'abc',
-          members: [
-            { pubkeyEd25519: NODE_A, pubkeyX25519: X25519, ip: '127.0.0.1', port: 1, portOmq: 2 },
-          ],
+          members: [{ pubkeyEd25519: NODE_A, pubkeyX25519: X25519, ip: '127.0.0.1', port: 1 }],
         }),
         { now: NOW },
       );
@@ -93,17 +93,18 @@ describe('fastify with the wire schemas', () => {
     expect(response.json()).toEqual({
       snodes: [
         {
-          ip: '127.0.0.1',
-          port: '1',
-          pubkey_ed25519: NODE_A,
+          address: `${bytesToBase32z(hexToBytes(NODE_A))}.snode`,
+          pubkey_legacy: NODE_A,
           pubkey_x25519: X25519,
+          pubkey_ed25519: NODE_A,
+          port: '1',
           port_https: 1,
-          port_omq: 2,
+          ip: '127.0.0.1',
         },
       ],
       swarm: 'abc',
       t: NOW,
-      hf: [19, 3],
+      hf: [...HARDFORK],
     });
   });
 

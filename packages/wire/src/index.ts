@@ -404,6 +404,14 @@ export {
   UnrevokeSubaccountParamsSchema,
 } from './schemas/subaccount.js';
 export {
+  ACTIVE_NODE_RECORD_BYTES,
+  decodeActiveNodesBin,
+  encodeActiveNodesBin,
+  encodeServiceNodeState,
+  type ListedServiceNode,
+  selectServiceNodes,
+} from './service-nodes.js';
+export {
   type ErrorResponse,
   errorFromResponse,
   type ResponseFromErrorOptions,

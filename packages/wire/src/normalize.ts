@@ -32,17 +32,18 @@ function fail(what: string, field: string, message: string): never {
   throw new InvalidInputError(`${what}: ${message}`, { details: { field } });
 }
 
-/** The value of `name` or of its alias `alias`; giving both is an error. */
+/**
+ * The value of `name`, or else of its legacy alias `alias`. When both are given the snake_case
+ * `name` wins and the alias is ignored, as Session's storage server does (it reads the snake_case
+ * key; some clients send both, with the same value). See {@link ignoredAliases} for the log line.
+ */
 function eitherOf<T>(
-  what: string,
-  name: string,
+  _what: string,
+  _name: string,
   value: Maybe<T>,
-  alias: string,
+  _alias: string,
   aliasValue: Maybe<T>,
 ): T | undefined {
-  if (present(value) && present(aliasValue)) {
-    fail(what, name, `give either \`${name}\` or \`${alias}\`, not both`);
-  }
   if (present(value)) return value;
   return present(aliasValue) ? aliasValue : undefined;
 }
@@ -296,11 +297,18 @@ export function normalizeServiceNodesQuery(
   input: Maybe<ServiceNodesQueryInput>,
 ): ServiceNodesQuery {
   const out: ServiceNodesQuery = { active_only: input?.active_only === true };
-  if (present(input?.limit) && input.limit > 0) out.limit = input.limit;
+  if (present(input?.limit) && input.limit !== 0) out.limit = input.limit < 0 ? -1 : input.limit;
   if (present(input?.fields)) {
-    out.fields = Object.entries(input.fields)
-      .filter(([, wanted]) => wanted)
-      .map(([name]) => name);
+    const names = Array.isArray(input.fields)
+      ? input.fields
+      : Object.entries(input.fields)
+          .filter(([, wanted]) => wanted)
+          .map(([name]) => name);
+    // "all" (alone in a list, or anywhere in the object, as oxend reads it): every field.
+    const all = Array.isArray(input.fields)
+      ? names.length === 1 && names[0] === 'all'
+      : names.includes('all');
+    if (!all) out.fields = [...new Set(names)];
   }
   return out;
 }

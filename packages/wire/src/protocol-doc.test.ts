@@ -94,7 +94,7 @@ describe('the protocol documentation', () => {
       version: [2, 8, 0],
       timestamp: 1_732_600_000_000,
       t: 1_732_600_000_000,
-      hf: [19, 3],
+      hf: [19, 4],
     });
   });
 

@@ -34,6 +34,8 @@ import {
 } from './schemas/get-swarm.js';
 import { type InfoParams, InfoParamsSchema, InfoResponseSchema } from './schemas/info.js';
 import {
+  ActiveNodesBinParamsSchema,
+  ActiveNodesBinResponseSchema,
   type OxendRequestParams,
   OxendRequestParamsSchema,
   OxendRequestResponseSchema,
@@ -66,6 +68,7 @@ export const RPC_METHODS = Object.freeze([
   'batch',
   'sequence',
   'oxend_request',
+  'active_nodes_bin',
   'revoke_subaccount',
   'unrevoke_subaccount',
 ] as const);
@@ -154,6 +157,12 @@ export const rpcMethods = Object.freeze({
   batch: spec('batch', BatchParamsSchema, BatchResponseSchema, NODE),
   sequence: spec('sequence', BatchParamsSchema, BatchResponseSchema, NODE),
   oxend_request: spec('oxend_request', OxendRequestParamsSchema, OxendRequestResponseSchema, NODE),
+  active_nodes_bin: spec(
+    'active_nodes_bin',
+    ActiveNodesBinParamsSchema,
+    ActiveNodesBinResponseSchema,
+    NODE,
+  ),
   revoke_subaccount: spec(
     'revoke_subaccount',
     RevokeSubaccountParamsSchema,
@@ -186,6 +195,7 @@ export interface RpcParamsMap {
   batch: BatchParams;
   sequence: BatchParams;
   oxend_request: OxendRequestParams;
+  active_nodes_bin: Record<string, never>;
   revoke_subaccount: SubaccountRevocationParams;
   unrevoke_subaccount: SubaccountRevocationParams;
 }

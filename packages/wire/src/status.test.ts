@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HARDFORK } from './constants.js';
+import { bytesToBase32z, hexToBytes } from './encoding.js';
 import {
   AbortError,
   BadSignatureError,
@@ -29,7 +30,7 @@ import {
   WrongSwarmError,
 } from './errors.js';
 import { createChecker } from './schema-check.js';
-import { GetSwarmResponseSchema } from './schemas/get-swarm.js';
+import { GetSwarmResponseSchema, toSwarmMember, toSwarmNode } from './schemas/get-swarm.js';
 import {
   errorFromResponse,
   responseFromError,
@@ -38,6 +39,7 @@ import {
 } from './status.js';
 import {
   MURMUR_SWARM_NODE,
+  MURMUR_SWARM_NODE_NOW,
   NODE_A,
   NODE_B,
   NOW,
@@ -110,7 +112,7 @@ describe('errorFromResponse', () => {
       snodes: [SESSION_SWARM_NODE, MURMUR_SWARM_NODE],
       swarm: 'ABC',
       t: NOW,
-      hf: [19, 3],
+      hf: [19, 4],
     };
     for (const form of [
       body,
@@ -127,14 +129,12 @@ describe('errorFromResponse', () => {
           pubkeyX25519: X25519,
           ip: '203.0.113.7',
           port: 22_021,
-          portOmq: 22_020,
         },
         {
           pubkeyEd25519: NODE_B,
           pubkeyX25519: X25519,
           ip: '127.0.0.1',
           port: 40_001,
-          portOmq: 40_002,
         },
       ]);
     }
@@ -142,7 +142,7 @@ describe('errorFromResponse', () => {
 
   it('takes the port from the string when port_https is missing', () => {
     const { port_https: _https, port_omq: _omq, ...legacy } = MURMUR_SWARM_NODE;
-    const error = errorFromResponse(421, { snodes: [legacy], swarm: '1', t: NOW, hf: [19, 3] });
+    const error = errorFromResponse(421, { snodes: [legacy], swarm: '1', t: NOW, hf: [19, 4] });
     expect((error as WrongSwarmError).members).toEqual([
       { pubkeyEd25519: NODE_B, pubkeyX25519: X25519, ip: '127.0.0.1', port: 40_001 },
     ]);
@@ -166,6 +166,33 @@ describe('errorFromResponse', () => {
   });
 });
 
+describe('the one swarm-member encoder (get_swarm entries and 421 bodies)', () => {
+  it("writes Session's fields in Session's order, port as a string, no QUIC port", () => {
+    const node = toSwarmNode({
+      pubkeyEd25519: NODE_B,
+      pubkeyX25519: X25519,
+      ip: '127.0.0.1',
+      port: 40_001,
+    });
+    // SS rpc/request_handler.cpp swarm_to_json: address, pubkey_legacy, pubkey_x25519,
+    // pubkey_ed25519, port (string), port_https, [port_omq, port_quic: QUIC, not served], ip.
+    expect(JSON.stringify(node)).toBe(JSON.stringify(MURMUR_SWARM_NODE_NOW));
+    expect(node).not.toHaveProperty('port_omq');
+    expect(node).not.toHaveProperty('port_quic');
+    expect(toSwarmMember(node)).toEqual({
+      pubkeyEd25519: NODE_B,
+      pubkeyX25519: X25519,
+      ip: '127.0.0.1',
+      port: 40_001,
+    });
+  });
+
+  it("z-base-32 as Session writes .snode addresses (the spec's vectors)", () => {
+    expect(bytesToBase32z(hexToBytes('f0bfc7'))).toBe('6n9hq');
+    expect(bytesToBase32z(hexToBytes('d47a04'))).toBe('4t7ye');
+  });
+});
+
 describe('responseFromError', () => {
   it('answers a wrong swarm with Session’s 421 JSON', () => {
     const members = [
@@ -174,7 +201,6 @@ describe('responseFromError', () => {
         pubkeyX25519: X25519,
         ip: '10.0.0.1',
         port: 40_001,
-        portOmq: 40_002,
       },
       { pubkeyEd25519: NODE_B, pubkeyX25519: X25519, ip: '10.0.0.2', port: 40_011 },
     ];
@@ -187,19 +213,22 @@ describe('responseFromError', () => {
       body: {
         snodes: [
           {
-            ip: '10.0.0.1',
-            port: '40001',
-            pubkey_ed25519: NODE_A,
+            address: `${bytesToBase32z(hexToBytes(NODE_A))}.snode`,
+            pubkey_legacy: NODE_A,
             pubkey_x25519: X25519,
+            pubkey_ed25519: NODE_A,
+            port: '40001',
             port_https: 40_001,
-            port_omq: 40_002,
+            ip: '10.0.0.1',
           },
           {
-            ip: '10.0.0.2',
-            port: '40011',
-            pubkey_ed25519: NODE_B,
+            address: `${bytesToBase32z(hexToBytes(NODE_B))}.snode`,
+            pubkey_legacy: NODE_B,
             pubkey_x25519: X25519,
+            pubkey_ed25519: NODE_B,
+            port: '40011',
             port_https: 40_011,
+            ip: '10.0.0.2',
           },
         ],
         swarm: 'ff00',
@@ -301,9 +330,7 @@ describe('round trip: error → response → error', () => {
     new TooLargeError('big'),
     new WrongSwarmError('wrong', {
       swarmId: '7',
-      members: [
-        { pubkeyEd25519: NODE_A, pubkeyX25519: X25519, ip: '1.2.3.4', port: 5, portOmq: 6 },
-      ],
+      members: [{ pubkeyEd25519: NODE_A, pubkeyX25519: X25519, ip: '1.2.3.4', port: 5 }],
     }),
     new RateLimitedError('slow'),
     new NextNodeNotFoundError('gone', NODE_B),

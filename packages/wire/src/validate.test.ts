@@ -37,6 +37,7 @@ import {
   assertSignatureTimestamp,
   assertStoreClock,
   assertStoreTtl,
+  ignoredAliases,
   parseEncType,
   parseJsonBody,
   parseOnionLayer,
@@ -180,10 +181,6 @@ describe('store normalisation', () => {
       { pubkey: PUBKEY, timestamp: NOW, ttl: 1, expiry: NOW, data: DATA },
       'store: give exactly one of `ttl` and `expiry`',
     ],
-    [
-      { pubkey: PUBKEY, pubKey: PUBKEY, timestamp: NOW, ttl: 1, data: DATA },
-      'store: give either `pubkey` or `pubKey`, not both',
-    ],
     [{ timestamp: NOW, ttl: 1, data: DATA }, 'store: `pubkey` is required'],
     [
       { pubkey: PUBKEY, timestamp: '99', ttl: 1, data: DATA },
@@ -224,6 +221,76 @@ describe('store normalisation', () => {
   });
 });
 
+describe('legacy aliases beside their snake_case names', () => {
+  it('retrieve: a client sending pubkey_ed25519 and pubkeyEd25519 (and the others twice) is served, snake_case wins', () => {
+    // What a third-party client sends in every signed retrieve: both spellings, same value.
+    const both = {
+      pubkey: PUBKEY,
+      namespace: 0,
+      timestamp: NOW,
+      signature: SIGNATURE,
+      pubkey_ed25519: ED25519,
+      pubkeyEd25519: ED25519,
+      last_hash: HASH_1,
+      lastHash: HASH_2,
+      max_size: 1,
+      maxSize: 2,
+    };
+    expect(parseRequestParams('retrieve', both)).toEqual({
+      pubkey: PUBKEY,
+      namespace: 0,
+      timestamp: NOW,
+      signature: SIGNATURE,
+      pubkey_ed25519: ED25519,
+      last_hash: HASH_1,
+      max_size: 1,
+    });
+    expect(ignoredAliases('retrieve', both)).toEqual([
+      'lastHash (last_hash used)',
+      'maxSize (max_size used)',
+      'pubkeyEd25519 (pubkey_ed25519 used)',
+    ]);
+  });
+
+  it('store and get_swarm: pubkey wins over pubKey', () => {
+    const store = { pubkey: PUBKEY, pubKey: GROUP_PUBKEY, timestamp: NOW, ttl: 20_000, data: DATA };
+    expect(parseRequestParams('store', store)).toMatchObject({ pubkey: PUBKEY });
+    expect(parseRequestParams('get_swarm', { pubkey: PUBKEY, pubKey: GROUP_PUBKEY })).toEqual({
+      pubkey: PUBKEY,
+    });
+    expect(ignoredAliases('store', store)).toEqual(['pubKey (pubkey used)']);
+    expect(ignoredAliases('batch', { requests: [{ method: 'get_swarm', params: store }] })).toEqual(
+      ['requests[0].pubKey (pubkey used)'],
+    );
+    expect(ignoredAliases('store', { pubkey: PUBKEY })).toEqual([]);
+    expect(ignoredAliases('nonsense', null)).toEqual([]);
+  });
+
+  // Every method with a signed variant: the camelCase signing key and an unknown key beside the
+  // real ones never make a request fail, and change nothing in what is read.
+  const signedMethods = [
+    'store',
+    'retrieve',
+    'delete',
+    'delete_all',
+    'delete_before',
+    'expire',
+    'expire_all',
+    'get_expiries',
+    'revoke_subaccount',
+    'unrevoke_subaccount',
+  ] as const;
+  it.each(signedMethods)('%s: pubkeyEd25519 and unknown keys beside the real ones', (method) => {
+    for (const params of validParams[method]) {
+      // The client sends the camelCase copy of whatever signing key it sends.
+      const copy =
+        params['pubkey_ed25519'] === undefined ? {} : { pubkeyEd25519: params['pubkey_ed25519'] };
+      const extra = { ...params, ...copy, someFutureField: { nested: true }, sig_timestamp_v2: 1 };
+      expect(parseRequestParams(method, extra)).toEqual(parseRequestParams(method, params));
+    }
+  });
+});
+
 describe('retrieve normalisation', () => {
   it('folds the camelCase aliases into snake_case', () => {
     expect(parseRequestParams('retrieve', validParams.retrieve[1])).toEqual({
@@ -244,15 +311,6 @@ describe('retrieve normalisation', () => {
   });
 
   it.each([
-    [
-      { pubkey: PUBKEY, last_hash: HASH_1, lastHash: HASH_2 },
-      'give either `last_hash` or `lastHash`',
-    ],
-    [{ pubkey: PUBKEY, max_size: 1, maxSize: 2 }, 'give either `max_size` or `maxSize`'],
-    [
-      { pubkey: PUBKEY, pubkey_ed25519: ED25519, pubkeyEd25519: ED25519 },
-      'give either `pubkey_ed25519` or `pubkeyEd25519`',
-    ],
     [{ pubkey: PUBKEY, signature: SIGNATURE }, '`timestamp` is required with `signature`'],
     [{ pubkey: PUBKEY, timestamp: NOW }, '`signature` is required with `timestamp`'],
     [{ pubkey: PUBKEY, pubkeyEd25519: ED25519 }, '`signature` is required'],
@@ -346,12 +404,27 @@ describe('other methods', () => {
       endpoint: 'get_service_nodes',
       params: { active_only: false },
     });
+    // Android's list of fields, oxend's "all", a negative limit (every node, shuffled).
+    expect(
+      parseRequestParams('oxend_request', {
+        endpoint: 'get_service_nodes',
+        params: { limit: -5, fields: ['public_ip', 'storage_lmq_port', 'public_ip'] },
+      }),
+    ).toEqual({
+      endpoint: 'get_service_nodes',
+      params: { active_only: false, limit: -1, fields: ['public_ip', 'storage_lmq_port'] },
+    });
+    for (const fields of [['all'], { all: true, public_ip: true }]) {
+      expect(
+        parseRequestParams('oxend_request', { endpoint: 'get_service_nodes', params: { fields } }),
+      ).toEqual({ endpoint: 'get_service_nodes', params: { active_only: false } });
+    }
     expect(() =>
       parseRequestParams('oxend_request', {
         endpoint: 'get_service_nodes',
-        params: { limit: -1 },
+        params: { limit: 1.5 },
       }),
-    ).toThrow('oxend_request get_service_nodes: `limit` must be a non-negative integer');
+    ).toThrow('oxend_request get_service_nodes: `limit` must be an integer');
   });
 
   it('revoke / unrevoke list their tokens', () => {
@@ -715,13 +788,19 @@ describe('effectiveRetrieveLimits', () => {
 describe('SERVICE_NODE_STATE_FIELDS', () => {
   it('lists the node-list fields, Murmur’s included', () => {
     expect(SERVICE_NODE_STATE_FIELDS).toEqual([
+      'service_node_pubkey',
       'public_ip',
       'storage_port',
+      'storage_lmq_port',
       'pubkey_x25519',
       'pubkey_ed25519',
       'requested_unlock_height',
-      'relay_port',
+      'active',
+      'funded',
       'swarm_id',
+      'swarm',
+      'storage_server_version',
+      'relay_port',
     ]);
     expect(Object.isFrozen(SERVICE_NODE_STATE_FIELDS)).toBe(true);
   });

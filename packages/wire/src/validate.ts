@@ -152,6 +152,9 @@ function paramsFor(method: RpcMethod, params: unknown, what: string): RpcParamsM
     case 'info':
       checkSchema(rpcMethods.info.params, params, what, options);
       return {};
+    case 'active_nodes_bin':
+      checkSchema(rpcMethods.active_nodes_bin.params, params, what, options);
+      return {};
     case 'batch':
     case 'sequence': {
       const input = checkSchema(rpcMethods[method].params, params, what, options);
@@ -199,6 +202,44 @@ function paramsFor(method: RpcMethod, params: unknown, what: string): RpcParamsM
         what,
       );
   }
+}
+
+/** The legacy camelCase aliases each method reads, by the snake_case name they stand for. */
+const LEGACY_ALIASES: Partial<Record<RpcMethod, Readonly<Record<string, string>>>> = {
+  store: { pubKey: 'pubkey' },
+  retrieve: {
+    pubKey: 'pubkey',
+    lastHash: 'last_hash',
+    maxSize: 'max_size',
+    pubkeyEd25519: 'pubkey_ed25519',
+  },
+  get_swarm: { pubKey: 'pubkey' },
+};
+
+/**
+ * The legacy aliases a request carries beside their snake_case name (`pubkeyEd25519` beside
+ * `pubkey_ed25519`, ...), which {@link parseRequestParams} ignores (the snake_case value wins, as
+ * in Session's storage server), as `"alias (pubkey_ed25519 used)"` strings for a debug log line.
+ * Looks into `batch` / `sequence` subrequests too. Never throws.
+ */
+export function ignoredAliases(method: string, params: unknown): string[] {
+  const resolved = resolveRpcMethod(method);
+  if (resolved === undefined || typeof params !== 'object' || params === null) return [];
+  if (resolved === 'batch' || resolved === 'sequence') {
+    const requests = (params as { requests?: unknown }).requests;
+    if (!Array.isArray(requests)) return [];
+    return requests.flatMap((request, index) => {
+      if (typeof request !== 'object' || request === null) return [];
+      const sub = request as { method?: unknown; params?: unknown };
+      if (typeof sub.method !== 'string') return [];
+      return ignoredAliases(sub.method, sub.params).map((text) => `requests[${index}].${text}`);
+    });
+  }
+  const aliases = LEGACY_ALIASES[resolved] ?? {};
+  const given = params as Record<string, unknown>;
+  return Object.entries(aliases)
+    .filter(([alias, name]) => given[alias] != null && given[name] != null)
+    .map(([alias, name]) => `${alias} (${name} used)`);
 }
 
 /**

@@ -19,6 +19,12 @@
  *   Only the hop is measured. Target ≥ 0.5 × echo.
  * - **retrieve**: a signed `retrieve` of 100 stored 300-byte messages (requests/s, latency).
  *
+ * Every node's storage port speaks HTTPS (its self-signed certificate, as Session clients reach
+ * it), and each node also serves the same routes over plain HTTP on a `--http-port`: store,
+ * relay and retrieve are measured over both on the same node in the same round (HTTPS first in
+ * odd rounds, second in even ones; keep-alive connections, as clients keep them), and a table
+ * gives HTTPS against HTTP (target ≥ 0.8).
+ *
  * Then, once: a 3-hop onion request latency (sequential `info` requests through three node
  * processes to a fourth, the final node, over their peer links; p50 < 5 ms, p99 < 20 ms), and the
  * idle resident memory of a node process a few seconds after start (< 80 MB).
@@ -39,7 +45,12 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import {
+  createServer as createHttpsServer,
+  Agent as HttpsAgent,
+  request as httpsRequest,
+} from 'node:https';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
@@ -51,6 +62,7 @@ import { buildOnionRequest, decodeOnionResponse, type OnionNode } from '@murmur/
 import {
   createPeerNetwork,
   createStaticNetworkView,
+  createTlsCredentials,
   nodeKeysFromSeed,
   type PeerNetwork,
 } from '@murmur/service-node';
@@ -147,7 +159,10 @@ console.log(JSON.stringify({ port: app.server.address().port }));
 
 interface NodeProcess {
   key: string;
+  /** The storage port (HTTPS). */
   port: number;
+  /** The same routes over plain HTTP (`--http-port`). */
+  httpPort: number;
   child: ChildProcess;
   dataDir: string;
 }
@@ -171,6 +186,9 @@ async function startNodeProcess(
   port = 0,
   build = cli,
 ): Promise<NodeProcess> {
+  // The storage port speaks HTTPS (as clients use it); `--http-port` adds plain HTTP with the
+  // same routes, so that both are measured on the same node in the same run.
+  const [httpPort] = await freePorts(1);
   const child = spawn(
     process.execPath,
     [
@@ -185,6 +203,8 @@ async function startNodeProcess(
       '127.0.0.1',
       '--port',
       String(port),
+      '--http-port',
+      String(httpPort),
       '--rate-limit',
       'false',
       '--log-level',
@@ -198,10 +218,10 @@ async function startNodeProcess(
   children.add(child);
   const listening = await waitForLine(child, (line) =>
     line.includes('murmur-node listening')
-      ? (JSON.parse(line) as { port: number }).port
+      ? (JSON.parse(line) as { port: number; httpPort: number })
       : undefined,
   );
-  return { ...node, port: listening, child };
+  return { ...node, port: listening.port, httpPort: listening.httpPort, child };
 }
 
 async function stopNodeProcess(node: NodeProcess): Promise<void> {
@@ -328,8 +348,10 @@ async function startStubPeer(crypto: MurmurCrypto): Promise<{
 }> {
   const keys = nodeKeysFromSeed(crypto, crypto.randomBytes(32));
   const answer = utf8Encode('ok');
-  // Without a link yet, the relay falls back to HTTP once: answer that the same way.
-  const server = createServer((request, response) => {
+  // Without a link yet, the relay falls back to HTTPS once: answer that the same way. (Nodes
+  // dial peer links over TLS: the stub serves its own node certificate.)
+  const tls = createTlsCredentials(crypto, keys);
+  const server = createHttpsServer({ key: tls.key, cert: tls.cert }, (request, response) => {
     request.resume();
     request.on('end', () => {
       response.writeHead(200, { 'content-type': 'text/plain' });
@@ -349,7 +371,7 @@ async function startStubPeer(crypto: MurmurCrypto): Promise<{
   const network = createStaticNetworkView({ self, nodes: [selfInfo] });
   const allowed: (typeof selfInfo)[] = [];
   const peers = createPeerNetwork({}, { keys, crypto, network, logger: silentLogger() });
-  peers.attach(server);
+  peers.attach(server as unknown as Server);
   peers.handle('onion', async () => ({ status: 200, body: answer, contentType: 'text/plain' }));
   peers.start();
   return {
@@ -357,7 +379,7 @@ async function startStubPeer(crypto: MurmurCrypto): Promise<{
     x25519: keys.x25519Hex,
     port,
     peers,
-    server,
+    server: server as unknown as Server,
     allow(key: string) {
       allowed.push({
         ed25519: key,
@@ -397,6 +419,7 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+/** A metric of a node, read on its plain-HTTP port. */
 async function metricSample(port: number, sample: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const line = text.split('\n').find((entry) => entry.startsWith(`${sample} `));
@@ -426,7 +449,7 @@ async function onionLatency(crypto: MurmurCrypto): Promise<{ latencies: number[]
   // Swarm members keep peer links to each other; wait until every node has its three.
   for (const node of nodes) {
     const deadline = Date.now() + 15_000;
-    while ((await metricSample(node.port, 'murmur_peer_links{state="open"}')) < 3) {
+    while ((await metricSample(node.httpPort, 'murmur_peer_links{state="open"}')) < 3) {
       if (Date.now() > deadline) throw new Error('the peer links did not come up');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -439,10 +462,11 @@ async function onionLatency(crypto: MurmurCrypto): Promise<{ latencies: number[]
   ];
   const path = [guard, relay1, relay2].map((node) => onionNodeOf(crypto, node.key, node.port));
   const destination = onionNodeOf(crypto, final.key, final.port);
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  // Over HTTPS, as a client reaches its guard (one kept-alive connection).
+  const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false });
   const send = (body: Uint8Array) =>
     new Promise<{ status: number; body: Uint8Array }>((resolve, reject) => {
-      const request = httpRequest(
+      const request = httpsRequest(
         {
           host: '127.0.0.1',
           port: guard.port,
@@ -480,7 +504,7 @@ async function onionLatency(crypto: MurmurCrypto): Promise<{ latencies: number[]
     if (i >= warmUp) latencies.push(elapsed);
   }
   agent.destroy();
-  const relayed = await metricSample(relay1.port, 'murmur_peer_frames_total{direction="out"}');
+  const relayed = await metricSample(relay1.httpPort, 'murmur_peer_frames_total{direction="out"}');
   if (relayed < ONION_REQUESTS) throw new Error('the relays did not use their peer links');
   const rss = rssMegabytes(final.child.pid as number);
   await Promise.all(nodes.map(stopNodeProcess));
@@ -532,7 +556,7 @@ for (const storeNode of storeNodes) {
   for (let i = 0; i < 100; i++) {
     const data = Buffer.from(crypto.randomBytes(MESSAGE_BYTES)).toString('base64');
     const answer = await post(
-      `http://127.0.0.1:${storeNode.port}/storage_rpc/v1`,
+      `http://127.0.0.1:${storeNode.httpPort}/storage_rpc/v1`,
       JSON.stringify({
         method: 'store',
         params: { pubkey: reader.sessionId, timestamp: Date.now(), ttl: 86_400_000, data },
@@ -553,7 +577,7 @@ function retrieveBody(): string {
   });
 }
 for (const storeNode of storeNodes) {
-  const check = await post(`http://127.0.0.1:${storeNode.port}/storage_rpc/v1`, retrieveBody());
+  const check = await post(`http://127.0.0.1:${storeNode.httpPort}/storage_rpc/v1`, retrieveBody());
   const count = (JSON.parse(check.text) as { messages: unknown[] }).messages.length;
   if (count !== 100) throw new Error(`retrieve returned ${count} messages, not 100`);
 }
@@ -585,7 +609,7 @@ for (const [index, build] of builds.entries()) {
   });
   const relayBody = Buffer.from(relayRequest.body);
   for (let i = 0; i < 20; i++) {
-    const answer = await post(`http://127.0.0.1:${relayNode.port}/onion_req/v2`, relayBody);
+    const answer = await post(`http://127.0.0.1:${relayNode.httpPort}/onion_req/v2`, relayBody);
     if (answer.status !== 200 || answer.text !== 'ok') {
       throw new Error(`the relay answered ${answer.status} ${answer.text}`);
     }
@@ -612,9 +636,12 @@ const echoBody = JSON.stringify({
 /** One round: the echo, then each benchmark on each build (A then B) back to back. */
 interface Round {
   echo: LoadResult;
+  /** Over HTTPS (the storage port, as clients use it), one per build. */
   store: LoadResult[];
   relay: LoadResult[];
   retrieve: LoadResult[];
+  /** The same over plain HTTP (`--http-port`) on the same nodes, first build only. */
+  plain: { store: LoadResult; relay: LoadResult; retrieve: LoadResult };
 }
 const rounds: Round[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
@@ -629,39 +656,60 @@ for (let round = 1; round <= ROUNDS; round++) {
     store: [],
     relay: [],
     retrieve: [],
+    plain: { store: SKIPPED, relay: SKIPPED, retrieve: SKIPPED },
   };
-  for (const storeNode of storeNodes) {
-    result.store.push(
-      await load(
+  // HTTPS and plain HTTP back to back on the same node (keep-alive connections either way),
+  // HTTPS first in odd rounds and second in even ones.
+  const both = async (
+    run: (scheme: 'https' | 'http', port: number) => Promise<LoadResult>,
+    node: NodeProcess,
+    index: number,
+  ): Promise<LoadResult> => {
+    if (index !== 0) return run('https', node.port);
+    if (round % 2 === 1) {
+      const secure = await run('https', node.port);
+      plainOf = await run('http', node.httpPort);
+      return secure;
+    }
+    plainOf = await run('http', node.httpPort);
+    return run('https', node.port);
+  };
+  let plainOf: LoadResult = SKIPPED;
+  for (const [index, storeNode] of storeNodes.entries()) {
+    const store = (scheme: string, port: number) =>
+      load(
         'store',
-        `http://127.0.0.1:${storeNode.port}/storage_rpc/v1`,
+        `${scheme}://127.0.0.1:${port}/storage_rpc/v1`,
         'application/json',
         { kind: 'store', count: 120_000, namespace: 3, bytes: MESSAGE_BYTES },
         storeNode.child.pid as number,
-      ),
-    );
+      );
+    result.store.push(await both(store, storeNode, index));
+    if (index === 0) result.plain.store = plainOf;
   }
-  for (const relay of relays) {
-    result.relay.push(
-      await load(
+  for (const [index, relay] of relays.entries()) {
+    const hop = (scheme: string, port: number) =>
+      load(
         'relay',
-        `http://127.0.0.1:${relay.node.port}/onion_req/v2`,
+        `${scheme}://127.0.0.1:${port}/onion_req/v2`,
         'application/octet-stream',
         { kind: 'fixed', body: relay.body.toString('base64'), base64: true },
         relay.node.child.pid as number,
-      ),
-    );
+      );
+    result.relay.push(await both(hop, relay.node, index));
+    if (index === 0) result.plain.relay = plainOf;
   }
-  for (const storeNode of storeNodes) {
-    result.retrieve.push(
-      await load(
+  for (const [index, storeNode] of storeNodes.entries()) {
+    const read = (scheme: string, port: number) =>
+      load(
         'retrieve',
-        `http://127.0.0.1:${storeNode.port}/storage_rpc/v1`,
+        `${scheme}://127.0.0.1:${port}/storage_rpc/v1`,
         'application/json',
         { kind: 'fixed', body: retrieveBody() },
         storeNode.child.pid as number,
-      ),
-    );
+      );
+    result.retrieve.push(await both(read, storeNode, index));
+    if (index === 0) result.plain.retrieve = plainOf;
   }
   rounds.push(result);
   const fmt = (r: LoadResult) =>
@@ -676,6 +724,7 @@ for (let round = 1; round <= ROUNDS; round++) {
           : ` (${(r.requestsPerSecond / result.echo.requestsPerSecond).toFixed(2)})`;
       parts.push(`${key}${buildNames[index]} ${fmt(r)}${versus}`);
     });
+    parts.push(`${key} over plain HTTP ${fmt(result.plain[key])}`);
   }
   process.stdout.write(`round ${round}: ${parts.join(', ')}\n`);
 }
@@ -695,24 +744,25 @@ const onion = wanted('onion')
 const sortedLatencies = [...onion.latencies].sort((a, b) => a - b);
 
 /** The result of build `index` of a benchmark (the echo has one). */
-const resultOf = (round: Round, key: keyof Round, index = 0): LoadResult =>
+const resultOf = (round: Round, key: Exclude<keyof Round, 'plain'>, index = 0): LoadResult =>
   key === 'echo' ? round.echo : (round[key][index] as LoadResult);
-const pick = (key: keyof Round, field: keyof LoadResult, index = 0) =>
+type Key = Exclude<keyof Round, 'plain'>;
+const pick = (key: Key, field: keyof LoadResult, index = 0) =>
   median(rounds.map((round) => resultOf(round, key, index)[field] as number));
-const ratio = (key: keyof Round) =>
+const ratio = (key: Key) =>
   median(
     rounds.map((round) => resultOf(round, key).requestsPerSecond / round.echo.requestsPerSecond),
   );
-const cpuOf = (key: keyof Round, index = 0) =>
+const cpuOf = (key: Key, index = 0) =>
   `${Math.round(pick(key, 'serverCpuMicros', index))} (${Math.round(pick(key, 'mainCpuMicros', index))})`;
-const cpuRatio = (key: keyof Round) =>
+const cpuRatio = (key: Key) =>
   median(
     rounds.map(
       (round) =>
         (round.echo.serverCpuMicros ?? 0) / (resultOf(round, key).serverCpuMicros ?? Number.NaN),
     ),
   );
-const line = (name: string, key: keyof Round, ratioText: string, target: string) => [
+const line = (name: string, key: Key, ratioText: string, target: string) => [
   name,
   Math.round(pick(key, 'requestsPerSecond')).toLocaleString('en-US'),
   `${pick(key, 'latencyP50')} / ${pick(key, 'latencyP99')}`,
@@ -736,6 +786,23 @@ process.stdout.write(
   `\n| benchmark | requests/s (median of ${ROUNDS}) | latency p50 / p99, ms | × echo (req/s) | server CPU µs per request (main thread) | × echo (CPU) | target |\n|---|---:|---:|---:|---:|---:|---|\n`,
 );
 for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
+process.stdout.write(
+  `\nHTTPS (the storage port, as clients use it) against plain HTTP (\`--http-port\`), same nodes, same run, keep-alive; medians of the per-round ratios:\n\n| benchmark | requests/s HTTPS | requests/s HTTP | HTTPS / HTTP | p50 / p99 ms HTTPS | p50 / p99 ms HTTP | server CPU µs HTTPS / HTTP | target |\n|---|---:|---:|---:|---:|---:|---:|---|\n`,
+);
+for (const key of ['store', 'relay', 'retrieve'] as const) {
+  if (!wanted(key)) continue;
+  const secure = (field: keyof LoadResult) => pick(key, field);
+  const plain = (field: keyof LoadResult) =>
+    median(rounds.map((round) => round.plain[key][field] as number));
+  const versus = median(
+    rounds.map(
+      (round) => resultOf(round, key).requestsPerSecond / round.plain[key].requestsPerSecond,
+    ),
+  );
+  process.stdout.write(
+    `| ${key} | ${Math.round(secure('requestsPerSecond')).toLocaleString('en-US')} | ${Math.round(plain('requestsPerSecond')).toLocaleString('en-US')} | ${versus.toFixed(2)} | ${secure('latencyP50')} / ${secure('latencyP99')} | ${plain('latencyP50')} / ${plain('latencyP99')} | ${Math.round(secure('serverCpuMicros'))} / ${Math.round(plain('serverCpuMicros'))} | ≥ 0.80 |\n`,
+  );
+}
 if (builds.length > 1) {
   process.stdout.write(
     `\nB (${builds[1]}) against A (${builds[0]}), medians of the per-round ratios B / A:\n\n| benchmark | requests/s A | requests/s B | B / A | server CPU µs A (main) | server CPU µs B (main) | B / A CPU (main) |\n|---|---:|---:|---:|---:|---:|---:|\n`,

@@ -5,6 +5,7 @@ import {
   basePortLayout,
   distinctAddressesSupported,
   findFreePorts,
+  httpsUrl,
   httpUrl,
   isPortFree,
   nodeAddress,
@@ -63,6 +64,8 @@ describe('addresses and URLs', () => {
   it('brackets IPv6 hosts', () => {
     expect(httpUrl('127.0.0.1', 80)).toBe('http://127.0.0.1:80');
     expect(httpUrl('::1', 80)).toBe('http://[::1]:80');
+    expect(httpsUrl('127.0.0.1', 22021)).toBe('https://127.0.0.1:22021');
+    expect(httpsUrl('::1', 443)).toBe('https://[::1]:443');
   });
 });
 

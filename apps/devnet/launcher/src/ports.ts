@@ -146,3 +146,8 @@ export function announcedAddress(listen: string): string {
 export function httpUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
+
+/** `https://host:port` (a node's storage port), bracketing IPv6 hosts. */
+export function httpsUrl(host: string, port: number): string {
+  return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

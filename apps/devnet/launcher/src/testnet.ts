@@ -28,6 +28,7 @@ import {
   type Wallet,
 } from '@murmur/registry/key-files';
 import { type AbortOptions, InvalidInputError } from '@murmur/wire';
+import { createNodeFetch } from '@murmur/wire/node';
 import { checkPrograms, type TestnetPrograms } from './cli-paths.js';
 import {
   PortInUseError,
@@ -70,6 +71,7 @@ import {
   checkBasePort,
   distinctAddressesSupported,
   findFreePorts,
+  httpsUrl,
   httpUrl,
   isPortFree,
   type NodePorts,
@@ -177,9 +179,13 @@ function nodeSettings(context: Context, node: ManifestNode): string[] {
   ];
 }
 
+/** A node's storage port speaks HTTPS (self-signed certificate), as Session's. */
 function nodeUrl(node: ManifestNode): string {
-  return httpUrl(announcedAddress(node.host), node.storagePort);
+  return httpsUrl(announcedAddress(node.host), node.storagePort);
 }
+
+/** Talks to the nodes: HTTPS without certificate checks (self-signed), nothing global changed. */
+const nodeFetch = createNodeFetch({ keepAlive: false });
 
 /** The error for a process that exited while it was expected to run. */
 function exitedError(proc: ManagedProcess, what: string, port?: number): ProcessExitedError {
@@ -234,7 +240,7 @@ async function ensurePortFree(host: string, port: number, who: string): Promise<
 async function nodeHealth(url: string, signal?: AbortSignal): Promise<HealthAnswer> {
   const timeout = AbortSignal.timeout(3_000);
   try {
-    const response = await fetch(`${url}/health`, {
+    const response = await nodeFetch(`${url}/health`, {
       signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
     });
     const body = (await response.json().catch(() => undefined)) as

@@ -117,7 +117,7 @@ export interface TestnetNode extends TestnetProcessInfo {
   readonly host: string;
   readonly storagePort: number;
   readonly relayPort: number;
-  /** `http://host:storagePort`. */
+  /** `https://host:storagePort` (the node speaks HTTPS with a self-signed certificate). */
   readonly url: string;
   /** Its murmur-node data directory. */
   readonly dataDir: string;

@@ -11,6 +11,7 @@ import {
   type MurmurClient,
 } from '@murmur/client';
 import type { MurmurCrypto } from '@murmur/crypto';
+import { createNodeFetch } from '@murmur/wire/node';
 import { formatSeconds, type Styles, type TerminalOutput } from './terminal.js';
 
 /** The conversation of the demo: sender, recipient, text. */
@@ -41,6 +42,11 @@ export interface DemoComponents {
   styles: Styles;
   /** Milliseconds clock (default `performance.now`). */
   now?: (() => number) | undefined;
+  /**
+   * How the clients talk to the seed and the nodes (default `createNodeFetch()` of
+   * `@murmur/wire/node`: nodes speak HTTPS with self-signed certificates, as Session's).
+   */
+  fetch?: typeof fetch | undefined;
 }
 
 /** One message of the demo, as measured. */
@@ -85,6 +91,8 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
   const write = (line: string) => output.write(`${line}\n`);
   const deliveries: DemoDelivery[] = [];
   const clients: MurmurClient[] = [];
+  const ownFetch = components.fetch === undefined ? createNodeFetch() : undefined;
+  const nodeFetch = components.fetch ?? (ownFetch as typeof fetch);
   const names = init.nodeNames ?? new Map<string, string>();
   const signalOption = init.signal === undefined ? {} : { signal: init.signal };
 
@@ -93,8 +101,8 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
   try {
     const make = () => {
       const client = createClient(
-        { seeds: [init.seedUrl] },
-        { crypto, storage: createMemoryStorage() },
+        { seeds: [init.seedUrl], nodeScheme: 'https' },
+        { crypto, storage: createMemoryStorage(), fetch: nodeFetch },
       );
       clients.push(client);
       return client;
@@ -171,5 +179,6 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
     return { ok: false, deliveries, error: message };
   } finally {
     await Promise.all(clients.map((client) => client.stop().catch(() => undefined)));
+    ownFetch?.close();
   }
 }

@@ -42,7 +42,7 @@ describe('devnet.json', () => {
       ip: '127.0.3.1',
       storagePort: 22_105,
       relayPort: 22_106,
-      url: 'http://127.0.3.1:22105',
+      url: 'https://127.0.3.1:22105',
       swarm: '0000000000000000',
       status: 'active',
       stake: '100',

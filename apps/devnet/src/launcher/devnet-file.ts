@@ -31,11 +31,11 @@ export interface DevnetFileNode {
   x25519: string;
   /** Its loopback address (its own /24 on Linux). */
   ip: string;
-  /** Storage RPC and onion requests (HTTP). */
+  /** Storage RPC and onion requests (HTTPS, self-signed certificate). */
   storagePort: number;
   /** Relay port announced in its uptime proofs. */
   relayPort: number;
-  /** `http://ip:storagePort`. */
+  /** `https://ip:storagePort`. */
   url: string;
   /** Its swarm (16 hex digits), or `null` when it is in none. */
   swarm: string | null;
@@ -145,7 +145,7 @@ export function buildDevnetFile(input: DevnetFileInput): DevnetFile {
         ip,
         storagePort: node.storagePort,
         relayPort: node.relayPort,
-        url: `http://${ip}:${node.storagePort}`,
+        url: `https://${ip}:${node.storagePort}`,
         swarm,
         status: record?.status ?? null,
         stake: record === undefined ? null : formatCoins(record.stake),

@@ -49,7 +49,7 @@ describe('status', () => {
       if (text === 'http://127.0.0.1:22100/health') {
         return json(200, { status: 'ok', chainId: 'murmur-devnet-live', height: 42 });
       }
-      if (text.startsWith('http://127.0.1.1:')) {
+      if (text.startsWith('https://127.0.1.1:')) {
         return json(200, {
           status: 'ready',
           height: 42,
@@ -57,7 +57,7 @@ describe('status', () => {
           swarmMembers: 2,
         });
       }
-      if (text.startsWith('http://127.0.2.1:')) {
+      if (text.startsWith('https://127.0.2.1:')) {
         return json(503, { status: 'starting', reason: 'catching up', height: 40 });
       }
       throw new TypeError('fetch failed');

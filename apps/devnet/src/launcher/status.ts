@@ -9,6 +9,7 @@ import {
   readPidsFile,
   runningRecordedProcesses,
 } from '@murmur/testnet';
+import { createNodeFetch } from '@murmur/wire/node';
 import { NoDevnetError } from '../errors.js';
 import { ledgerUrlOf, reachableAddress } from './devnet-file.js';
 import { type LauncherRecord, launcherRunning, readLauncherRecord } from './launcher-file.js';
@@ -99,7 +100,9 @@ export async function collectStatus(
       `${dir} holds no devnet (no testnet.json): start one with \`murmur-devnet up\``,
     );
   }
-  const fetcher = init.fetch ?? fetch;
+  // Nodes speak HTTPS with self-signed certificates: no checks (and nothing global changed).
+  const ownFetch = init.fetch === undefined ? createNodeFetch({ keepAlive: false }) : undefined;
+  const fetcher = init.fetch ?? (ownFetch as typeof fetch);
   const timeoutMs = init.timeoutMs ?? 2_000;
   let running: RecordedProcess[] = [];
   try {
@@ -119,7 +122,7 @@ export async function collectStatus(
   const nodeProbes = manifest.nodes.map(async (node): Promise<ProcessStatus> => {
     const ip = reachableAddress(node.host);
     const pid = pidOf(node.name);
-    const answer = await getHealth(`http://${ip}:${node.storagePort}`, fetcher, timeoutMs);
+    const answer = await getHealth(`https://${ip}:${node.storagePort}`, fetcher, timeoutMs);
     const body = answer.body;
     const status = typeof body?.status === 'string' ? body.status : undefined;
     const ready = answer.httpStatus === 200 && status === 'ready';
@@ -143,7 +146,9 @@ export async function collectStatus(
       logFile: `${dir}/logs/${node.name}.log`,
     };
   });
-  const [ledgerAnswer, nodes] = await Promise.all([ledgerProbe, Promise.all(nodeProbes)]);
+  const [ledgerAnswer, nodes] = await Promise.all([ledgerProbe, Promise.all(nodeProbes)]).finally(
+    () => ownFetch?.close(),
+  );
   const ledgerPid = pidOf('ledger');
   const ledgerOk = ledgerAnswer.httpStatus === 200 && ledgerAnswer.body?.status === 'ok';
   const ledger: ProcessStatus = {

@@ -99,15 +99,20 @@ describe('POST /json_rpc', () => {
       expect(Object.keys(state).sort()).toEqual([...SERVICE_NODE_STATE_FIELDS].sort());
     }
     const n1 = states.find((state) => state.pubkey_ed25519 === t.address('n1'));
+    // oxend's fields: swarm_id a number, swarm its hex, storage_lmq_port (0: no QUIC), version.
     expect(n1).toMatchObject({
       relay_port: 2001,
-      swarm_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      swarm_id: expect.any(Number),
+      swarm: expect.stringMatching(/^[0-9a-f]{1,16}$/),
+      storage_lmq_port: 0,
+      storage_server_version: [2, 8, 0],
+      active: true,
     });
-    expect(n1?.swarm_id).not.toBe('ffffffffffffffff');
+    expect(n1?.swarm).not.toBe('ffffffffffffffff');
     const n5 = states.find((state) => state.pubkey_ed25519 === t.address('n5'));
-    expect(n5).toMatchObject({ public_ip: '127.0.0.1', swarm_id: 'ffffffffffffffff' });
+    expect(n5).toMatchObject({ public_ip: '127.0.0.1', swarm: 'ffffffffffffffff' });
     const n4 = states.find((state) => state.pubkey_ed25519 === t.address('n4'));
-    expect(n4).toMatchObject({ public_ip: '0.0.0.0', swarm_id: 'ffffffffffffffff' });
+    expect(n4).toMatchObject({ public_ip: '0.0.0.0', swarm: 'ffffffffffffffff' });
     // The X25519 key is libsodium's conversion of the Ed25519 key.
     const x25519 = Buffer.from(
       t.crypto.ed25519PublicKeyToX25519(Buffer.from(t.address('n1'), 'hex')),
@@ -149,11 +154,19 @@ describe('POST /json_rpc', () => {
       error: { code: -32601, message: 'Method not found' },
     });
     expect(
-      (await seed('{"method":"get_n_service_nodes","params":{"limit":-1}}')).json().error,
+      (await seed('{"method":"get_n_service_nodes","params":{"limit":1.5}}')).json().error,
     ).toMatchObject({
       code: -32602,
       message: 'Invalid params',
       data: expect.stringMatching(/limit/),
     });
+    // A negative limit is oxend's "every node, shuffled"; fields may be a list (Android's).
+    const shuffled = (
+      await seed(
+        '{"method":"get_n_service_nodes","params":{"limit":-1,"fields":["public_ip","storage_port"]}}',
+      )
+    ).json().result.service_node_states as Record<string, unknown>[];
+    expect(shuffled).toHaveLength(5);
+    expect(Object.keys(shuffled[0] ?? {})).toEqual(['public_ip', 'storage_port']);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * The Session-style seed endpoint, `POST /json_rpc`, which clients bootstrap their node list
  * from: `get_n_service_nodes` and `get_service_nodes` with `active_only`, `limit` and `fields`,
- * answered as `@murmur/wire`'s seed schema defines (Session's fields plus Murmur's `relay_port`
- * and `swarm_id`).
+ * answered with oxend's fields through `@murmur/wire`'s one node-list encoder (the one nodes use
+ * for `oxend_request`), plus Murmur's `relay_port`.
  *
  * What real clients need (PROTOCOL.md): the request comes without a Content-Type, so any (or
  * none) is accepted and the body is parsed here, never answered with 415; the answer's content
@@ -18,13 +18,15 @@
  */
 import { randomInt } from 'node:crypto';
 import { listNodes, type RegistryState, type ServiceNodeRecord } from '@murmur/registry';
-import { swarmIdToHex } from '@murmur/swarm';
 import {
+  encodeServiceNodeState,
+  type ListedServiceNode,
   MurmurError,
   parseSeedRequest,
   SEED_RESPONSE_CONTENT_TYPE,
   type ServiceNodeState,
   type ServiceNodesQuery,
+  selectServiceNodes,
 } from '@murmur/wire';
 import type { FastifyInstance } from 'fastify';
 
@@ -57,46 +59,40 @@ export type SeedAnswer =
       error: { code: number; message: string; data?: string };
     };
 
-/** A node as the seed endpoint lists it, every field present. */
-export function seedNodeState(node: ServiceNodeRecord): Required<ServiceNodeState> {
+/** A registry record as `@murmur/wire`'s node-list encoder takes it. */
+export function listedNode(node: ServiceNodeRecord): ListedServiceNode {
   return {
-    public_ip: node.ip ?? '0.0.0.0',
-    storage_port: node.storagePort ?? 0,
-    pubkey_x25519: node.x25519,
-    pubkey_ed25519: node.ed25519,
-    requested_unlock_height: node.requestedUnlockHeight,
-    relay_port: node.relayPort ?? 0,
-    swarm_id: swarmIdToHex(node.swarmId),
+    ed25519: node.ed25519,
+    x25519: node.x25519,
+    ip: node.ip ?? undefined,
+    storagePort: node.storagePort ?? undefined,
+    relayPort: node.relayPort ?? undefined,
+    swarmId: node.swarmId,
+    requestedUnlockHeight: node.requestedUnlockHeight,
+    active: node.status === 'active',
   };
 }
 
+/** A node as the seed endpoint lists it, every field present (oxend's, plus `relay_port`). */
+export function seedNodeState(node: ServiceNodeRecord): ServiceNodeState {
+  return encodeServiceNodeState(listedNode(node));
+}
+
 /**
- * The `result` of a node-list call on `state`: active nodes only when `active_only`, else every
- * registered node; `limit` picks that many at random; `fields` keeps only the named fields.
+ * The `result` of a node-list call on `state`, as oxend selects (`@murmur/wire`'s
+ * `selectServiceNodes`): active nodes only when `active_only`, else every registered node;
+ * `limit` N picks N at random, a negative `limit` shuffles them all; `fields` (a list or the
+ * older object, `"all"` for every one) keeps only the named fields.
  */
 export function serviceNodesResult(
   state: RegistryState,
   query: ServiceNodesQuery,
   random: (bound: number) => number = randomInt,
 ): { service_node_states: ServiceNodeState[]; height: number } {
-  let nodes = query.active_only ? listNodes(state, { status: 'active' }) : listNodes(state);
-  if (query.limit !== undefined && query.limit < nodes.length) {
-    // Partial Fisher–Yates: the first `limit` entries become a uniform random sample.
-    nodes = [...nodes];
-    for (let i = 0; i < query.limit; i++) {
-      const j = i + random(nodes.length - i);
-      [nodes[i], nodes[j]] = [nodes[j] as ServiceNodeRecord, nodes[i] as ServiceNodeRecord];
-    }
-    nodes = nodes.slice(0, query.limit);
-  }
-  const wanted = query.fields === undefined ? undefined : new Set(query.fields);
-  const states = nodes.map((node) => {
-    const full = seedNodeState(node);
-    if (wanted === undefined) return full;
-    const picked: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(full)) if (wanted.has(key)) picked[key] = value;
-    return picked as ServiceNodeState;
-  });
+  const nodes = listNodes(state).map(listedNode);
+  const states = selectServiceNodes(nodes, query, random).map((node) =>
+    encodeServiceNodeState(node, query.fields),
+  );
   return { service_node_states: states, height: state.height };
 }
 

@@ -8,7 +8,11 @@ import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createNodeFetch } from '@murmur/wire/node';
 import { onTestFailed } from 'vitest';
+
+/** Ledger (HTTP) and nodes (HTTPS, self-signed: not checked); nothing global changed. */
+const nodeFetch = createNodeFetch({ keepAlive: false });
 
 /** The built CLI. */
 export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
@@ -205,7 +209,7 @@ export async function eventually<T>(
 
 /** GET `url` as JSON. */
 export async function getJson<T = unknown>(url: string): Promise<T> {
-  const response = await fetch(url);
+  const response = await nodeFetch(url);
   if (response.status !== 200)
     throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
@@ -216,7 +220,7 @@ export async function postJson<T = Record<string, unknown>>(
   url: string,
   body: unknown,
 ): Promise<{ status: number; body: T }> {
-  const response = await fetch(url, {
+  const response = await nodeFetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),

@@ -31,18 +31,24 @@ export interface OnionForwarder {
 export interface HttpOnionForwarderInit {
   /** How long to wait for the next node, ms (default 30 s, as Session). */
   timeoutMs?: number | undefined;
+  /** How the next node's storage port speaks (default `https`). */
+  scheme?: 'http' | 'https' | undefined;
 }
 
-/** An {@link OnionForwarder} over plain HTTP to the next node's storage port. */
+/**
+ * An {@link OnionForwarder} over HTTP(S) to the next node's storage port (give a `fetch` that
+ * accepts self-signed certificates for HTTPS: `createNodeFetch` of `@murmur/wire/node`).
+ */
 export function createHttpOnionForwarder(
   init: HttpOnionForwarderInit = {},
   components: { fetch?: typeof fetch | undefined } = {},
 ): OnionForwarder {
   const timeoutMs = init.timeoutMs ?? ONION_RELAY_TIMEOUT_MS;
   const fetchImpl = components.fetch ?? globalThis.fetch;
+  const scheme = init.scheme ?? 'https';
   return {
     async forward(node, body, options = {}) {
-      const url = `http://${node.ip}:${node.storagePort}/onion_req/v2`;
+      const url = `${scheme}://${node.ip}:${node.storagePort}/onion_req/v2`;
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal =
         options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);

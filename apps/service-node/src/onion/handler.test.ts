@@ -76,7 +76,7 @@ async function startNode(
   const onion = createOnionHandler({
     context: h.context,
     dispatcher,
-    forwarder: options.forwarder ?? createHttpOnionForwarder({ timeoutMs: 2000 }),
+    forwarder: options.forwarder ?? createHttpOnionForwarder({ timeoutMs: 2000, scheme: 'http' }),
     proxy: options.proxy ?? createHttpOnionProxy(),
   });
   const { app } = await buildTestApp(h, { onion });

@@ -31,7 +31,10 @@ function echoOn(h: PeerHarness): void {
 
 /** Opens a raw WebSocket to a node's peer path with the given headers. */
 function rawDial(port: number, headers: Record<string, string>): WebSocket {
-  return new WebSocket(`ws://127.0.0.1:${port}${PEER_PATH}`, { headers });
+  return new WebSocket(`wss://127.0.0.1:${port}${PEER_PATH}`, {
+    headers,
+    rejectUnauthorized: false,
+  });
 }
 
 function rawOutcome(
@@ -153,7 +156,7 @@ describe('peer links', () => {
     expect(await rawOutcome(rawDial(port, { ...good, [PEER_HEADERS.key]: 'zz' }))).toEqual({
       status: 400,
     });
-    const other = new WebSocket(`ws://127.0.0.1:${port}/elsewhere`);
+    const other = new WebSocket(`wss://127.0.0.1:${port}/elsewhere`, { rejectUnauthorized: false });
     expect(await rawOutcome(other)).toEqual({ status: 404 });
   });
 

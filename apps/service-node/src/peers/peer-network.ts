@@ -92,6 +92,11 @@ export interface PeerNetworkInit {
   drainTimeoutMs?: number | undefined;
   /** At `stop()`, links still open after this long are terminated, ms (default 2 s). */
   closeTimeoutMs?: number | undefined;
+  /**
+   * Dial peers over TLS (`wss://`, default true: storage ports speak HTTPS). Certificates are not
+   * checked (they are self-signed); the link handshake authenticates both ends by their keys.
+   */
+  tls?: boolean | undefined;
 }
 
 /** Components of {@link createPeerNetwork}. */
@@ -205,6 +210,7 @@ export function createPeerNetwork(
   const self = keys.ed25519Hex;
   const heartbeatMs = init.heartbeatMs ?? 15_000;
   const handshakeTimeoutMs = init.handshakeTimeoutMs ?? 10_000;
+  const tls = init.tls !== false;
   const idleTimeoutMs = init.idleTimeoutMs ?? 300_000;
   const maxLinks = init.maxLinks ?? 2_000;
   const maxPendingHandshakes = init.maxPendingHandshakes ?? 256;
@@ -587,7 +593,7 @@ export function createPeerNetwork(
         return;
       }
       const ephemeral = crypto.x25519KeyPair();
-      const url = `ws://${node.ip}:${node.storagePort}${PEER_PATH}`;
+      const url = `${tls ? 'wss' : 'ws'}://${node.ip}:${node.storagePort}${PEER_PATH}`;
       let settled = false;
       const ws = new WebSocket(url, {
         headers: {
@@ -600,6 +606,8 @@ export function createPeerNetwork(
         maxPayload: MAX_PEER_PAYLOAD_BYTES,
         handshakeTimeout: handshakeTimeoutMs,
         followRedirects: false,
+        // Self-signed node certificates: the handshake below authenticates the peer.
+        rejectUnauthorized: false,
       });
       const finish = () => {
         settled = true;

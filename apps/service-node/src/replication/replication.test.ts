@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_ITEMS_PER_FRAME } from '../peers/protocol.js';
 import { DATABASE_FILE_NAME } from '../server.js';
 import { type Cluster, type ClusterNode, createCluster } from '../test-support/cluster.js';
+import { httpsFetch } from '../test-support/https.js';
 import { waitFor } from '../test-support/peer-harness.js';
 import { memberResultOf } from './peer-replicator.js';
 import { MAX_WANTED_HASHES } from './swarm-sync.js';
@@ -96,7 +97,7 @@ describe('swarm replication over peer links', () => {
       10_000,
       'catch-up after restart',
     );
-    const metrics = await (await fetch(`http://127.0.0.1:${down.port}/metrics`)).text();
+    const metrics = await (await httpsFetch(`https://127.0.0.1:${down.port}/metrics`)).text();
     expect(metrics).toMatch(/murmur_synced_messages_total\{source="catch_up"\} 1/);
     expect(metrics).toMatch(/murmur_peer_links\{state="open"\} 2/);
   });
@@ -377,9 +378,9 @@ describe('moving accounts when swarms change', () => {
       'the move to finish',
     );
     expect((await c.texts(newcomer, leaving)).sort()).toEqual(['one', 'three', 'two']);
-    const metrics = await (await fetch(`http://127.0.0.1:${newcomer.port}/metrics`)).text();
+    const metrics = await (await httpsFetch(`https://127.0.0.1:${newcomer.port}/metrics`)).text();
     expect(metrics).toMatch(/murmur_synced_messages_total\{source="push"\} 3/);
-    const moved = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
+    const moved = await (await httpsFetch(`https://127.0.0.1:${a.port}/metrics`)).text();
     expect(moved).toMatch(/murmur_moved_messages_total 3/);
   });
 
@@ -438,7 +439,7 @@ describe('onion requests between nodes', () => {
         },
       },
     });
-    const response = await fetch(`http://127.0.0.1:${guard.port}/onion_req/v2`, {
+    const response = await httpsFetch(`https://127.0.0.1:${guard.port}/onion_req/v2`, {
       method: 'POST',
       body: Buffer.from(request.body),
     });
@@ -448,7 +449,7 @@ describe('onion requests between nodes', () => {
     });
     expect(decoded.status).toBe(200);
     expect(await c.texts(relay, alice)).toEqual(['through the onion']);
-    const relayMetrics = await (await fetch(`http://127.0.0.1:${relay.port}/metrics`)).text();
+    const relayMetrics = await (await httpsFetch(`https://127.0.0.1:${relay.port}/metrics`)).text();
     expect(relayMetrics).toMatch(/murmur_onion_requests_total\{role="relay",status="200"\} 1/);
   });
 });

@@ -54,6 +54,8 @@ export function createKeyPairCache(capacity = 10_000): KeyPairCache {
 export interface RpcResult {
   status: number;
   body: Record<string, unknown> | string;
+  /** A string `body` that is a JSON string value (sent quoted), not an error text. */
+  json?: true | undefined;
 }
 
 /** How a request arrived. */

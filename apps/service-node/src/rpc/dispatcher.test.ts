@@ -1,5 +1,6 @@
 import {
   BATCH_MAX_SUBREQUESTS,
+  decodeActiveNodesBin,
   type Logger,
   MAX_MESSAGE_BYTES,
   parseResponse,
@@ -24,6 +25,49 @@ afterEach(() => {
 });
 
 const DATA = Buffer.from('hi').toString('base64');
+
+describe('legacy aliases and unknown keys (a client sending pubkey_ed25519 and pubkeyEd25519)', () => {
+  it('every signed method answers 200 with both spellings of the signing key and an unknown key', async () => {
+    h = await createHarness();
+    const alice = h.account();
+    const pubkey = alice.sessionId;
+    const stored = okBody(
+      await h.dispatcher.call('store', { pubkey, timestamp: TEST_NOW, ttl: 60_000, data: DATA }),
+    ).hash as string;
+    // Desktop's shapes (SnodeRequestTypes.ts), signed as Session signs them.
+    const requests: [string, Record<string, unknown>][] = [
+      [
+        'store',
+        h.sign('store', alice, {
+          pubkey,
+          namespace: -10,
+          timestamp: TEST_NOW,
+          sig_timestamp: TEST_NOW,
+          ttl: 60_000,
+          data: DATA,
+        }),
+      ],
+      ['retrieve', h.sign('retrieve', alice, { pubkey, namespace: 0, timestamp: TEST_NOW })],
+      [
+        'get_expiries',
+        h.sign('get_expiries', alice, { pubkey, messages: [stored], timestamp: TEST_NOW }),
+      ],
+      [
+        'expire',
+        h.sign('expire', alice, { pubkey, messages: [stored], expiry: TEST_NOW + 30_000 }),
+      ],
+      ['expire_all', h.sign('expire_all', alice, { pubkey, expiry: TEST_NOW + 20_000 })],
+      ['delete', h.sign('delete', alice, { pubkey, messages: [stored] })],
+      ['delete_before', h.sign('delete_before', alice, { pubkey, before: TEST_NOW })],
+      ['delete_all', h.sign('delete_all', alice, { pubkey, timestamp: TEST_NOW })],
+    ];
+    for (const [method, params] of requests) {
+      const both = { ...params, pubkeyEd25519: params['pubkey_ed25519'], some_new_field: true };
+      const result = await h.dispatcher.call(method, both);
+      expect({ method, status: result.status }).toEqual({ method, status: 200 });
+    }
+  });
+});
 
 describe('the request envelope', () => {
   it('refuses what is not a JSON {method, params} with 400 and a clear message', async () => {
@@ -67,7 +111,7 @@ describe('info, get_swarm, oxend_request', () => {
       version: [...STORAGE_SERVER_VERSION],
       timestamp: TEST_NOW,
       t: TEST_NOW,
-      hf: [19, 3],
+      hf: [19, 4],
     });
   });
 
@@ -115,16 +159,101 @@ describe('info, get_swarm, oxend_request', () => {
         params: { active_only: true, fields: { public_ip: true, storage_port: true } },
       }),
     );
-    const answer = parseResponse('oxend_request', body);
+    const answer = parseResponse('oxend_request', body) as {
+      result: { service_node_states: Record<string, unknown>[] };
+    };
     expect(answer.result.service_node_states).toHaveLength(6);
     expect(Object.keys(answer.result.service_node_states[0] ?? {}).sort()).toEqual([
       'public_ip',
       'storage_port',
     ]);
-    expectRefusal(
-      await h.dispatcher.call('oxend_request', { endpoint: 'ons_resolve', params: {} }),
-      400,
-      /not offered/,
+  });
+
+  it('oxend_request get_service_nodes as Android and libsession-util ask: fields as a list, all, a negative limit', async () => {
+    h = await createHarness();
+    // session-android ListSnodeApi: fields as a JSON list.
+    const android = okBody(
+      await h.dispatcher.call('oxend_request', {
+        endpoint: 'get_service_nodes',
+        params: {
+          active_only: true,
+          fields: ['public_ip', 'storage_port', 'pubkey_x25519', 'pubkey_ed25519'],
+        },
+      }),
+    ) as { result: { service_node_states: Record<string, unknown>[] } };
+    expect(Object.keys(android.result.service_node_states[0] ?? {})).toEqual([
+      'public_ip',
+      'storage_port',
+      'pubkey_x25519',
+      'pubkey_ed25519',
+    ]);
+    // libsession-util get_service_nodes_params: storage_lmq_port, storage_server_version, swarm_id.
+    const libsession = okBody(
+      await h.dispatcher.call('oxend_request', {
+        endpoint: 'get_service_nodes',
+        params: {
+          active_only: true,
+          fields: {
+            public_ip: true,
+            pubkey_ed25519: true,
+            storage_lmq_port: true,
+            storage_server_version: true,
+            swarm_id: true,
+          },
+          limit: -1,
+        },
+      }),
+    ) as { result: { service_node_states: Record<string, unknown>[] } };
+    const states = libsession.result.service_node_states;
+    expect(states).toHaveLength(6);
+    for (const state of states) {
+      expect(typeof state['swarm_id']).toBe('number');
+      expect(state['storage_lmq_port']).toBe(0);
+      expect(state['storage_server_version']).toEqual([2, 8, 0]);
+    }
+    const all = okBody(
+      await h.dispatcher.call('oxend_request', {
+        endpoint: 'get_service_nodes',
+        params: { fields: ['all'] },
+      }),
+    ) as { result: { service_node_states: Record<string, unknown>[] } };
+    expect(all.result.service_node_states[0]).toMatchObject({
+      swarm: expect.stringMatching(/^[0-9a-f]{1,16}$/),
+      storage_lmq_port: 0,
+      active: true,
+    });
+  });
+
+  it('oxend_request ons_resolve: "not found" as oxend says it (desktop\'s request shape)', async () => {
+    h = await createHarness();
+    // session-desktop OnsResolveSubRequest: type 0, base64 blake2b name hash.
+    const result = await h.dispatcher.call('oxend_request', {
+      endpoint: 'ons_resolve',
+      params: { type: 0, name_hash: 'q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=' },
+    });
+    expect(result.status).toBe(200);
+    const body = result.body as { result: Record<string, unknown> };
+    expect(body.result).toEqual({});
+    expect(body.result['encrypted_value']).toBeUndefined();
+  });
+
+  it('active_nodes_bin: 51-byte records of every active node, as a JSON string', async () => {
+    h = await createHarness();
+    const result = await h.dispatcher.call('active_nodes_bin', {
+      active_only: true,
+      fields: ['public_ip', 'storage_port', 'pubkey_x25519', 'pubkey_ed25519'],
+    });
+    expect(result.status).toBe(200);
+    expect(result.json).toBe(true);
+    const records = decodeActiveNodesBin(result.body as string);
+    expect(records).toHaveLength(6);
+    const keys = h.network
+      .snapshot()
+      ?.nodes.map((node) => node.ed25519)
+      .sort();
+    expect(records.map((record) => record.ed25519).sort()).toEqual(keys);
+    expect(records.every((record) => record.quicPort === 0 && record.ip === '127.0.0.1')).toBe(
+      true,
     );
   });
 });
@@ -267,6 +396,39 @@ describe('batch and sequence', () => {
     expect(h.store.stats().messages).toBe(0);
   });
 
+  it('answers an oversized store in a batch in its own place (400), the others run', async () => {
+    h = await createHarness();
+    const pubkey = h.account().sessionId;
+    const store = (data: string) => ({
+      method: 'store',
+      params: { pubkey, timestamp: TEST_NOW, ttl: 60_000, data },
+    });
+    const big = Buffer.alloc(MAX_MESSAGE_BYTES + 3).toString('base64');
+    // Desktop's batch of stores (one message to several namespaces), one of them too large.
+    const result = await h.dispatcher.call('batch', {
+      requests: [store(DATA), store(big), { method: 'info', params: {} }],
+    });
+    expect(result.status).toBe(200);
+    const results = (result.body as { results: { code: number; body: unknown }[] }).results;
+    expect(results.map((r) => r.code)).toEqual([200, 400, 200]);
+    expect(results[1]?.body).toBe(
+      'invalid request: Message body exceeds maximum allowed length of 76800 bytes',
+    );
+    expect(h.store.stats().messages).toBe(1);
+
+    // A sequence stops at it: what came before ran, nothing after.
+    const sequence = await h.dispatcher.call('sequence', {
+      requests: [{ method: 'info', params: {} }, store(big), store(DATA)],
+    });
+    const codes = (sequence.body as { results: { code: number }[] }).results.map((r) => r.code);
+    expect(codes).toEqual([200, 400]);
+    const first = await h.dispatcher.call('sequence', { requests: [store(big), store(DATA)] });
+    expect((first.body as { results: { code: number }[] }).results.map((r) => r.code)).toEqual([
+      400,
+    ]);
+    expect(h.store.stats().messages).toBe(1);
+  });
+
   it('refuses an empty list, more than 20, nested batches, unknown and bad subrequests', async () => {
     h = await createHarness();
     const info = { method: 'info', params: {} };
@@ -293,24 +455,6 @@ describe('batch and sequence', () => {
         /^invalid request: Invalid batch subrequest: invalid method "nope"$/,
       ],
       [{ requests: [{ method: 'store', params: { pubkey } }] }, 400, /requests\[0\]/],
-      [
-        {
-          requests: [
-            info,
-            {
-              method: 'store',
-              params: {
-                pubkey,
-                timestamp: TEST_NOW,
-                ttl: 60_000,
-                data: Buffer.alloc(MAX_MESSAGE_BYTES + 3).toString('base64'),
-              },
-            },
-          ],
-        },
-        413,
-        /requests\[1\] \(store\): `data` is larger/,
-      ],
       [{}, 400, /^invalid request: Invalid batch request: no valid "requests" field$/],
     ];
     for (const [params, status, message] of cases) {

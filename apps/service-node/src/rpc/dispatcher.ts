@@ -10,6 +10,7 @@ import {
   createChecker,
   InternalError,
   InvalidInputError,
+  ignoredAliases,
   isMetaRpcMethod,
   MurmurError,
   NodeNotReadyError,
@@ -36,7 +37,7 @@ import { getExpiries } from './methods/get-expiries.js';
 import { getSwarm } from './methods/get-swarm.js';
 import { IFELSE_METHOD, parseIfElse, runIfElse } from './methods/ifelse.js';
 import { info } from './methods/info.js';
-import { oxendRequest } from './methods/oxend-request.js';
+import { activeNodesBin, oxendRequest } from './methods/oxend-request.js';
 import { retrieve } from './methods/retrieve.js';
 import { assertStoreDataSize, store } from './methods/store.js';
 import { changeRevocation } from './methods/subaccount.js';
@@ -201,6 +202,8 @@ export function createRpcDispatcher(
         return info(context, call);
       case 'oxend_request':
         return oxendRequest(context, params as RpcParamsMap['oxend_request'], call);
+      case 'active_nodes_bin':
+        return activeNodesBin(context);
       case 'revoke_subaccount':
       case 'unrevoke_subaccount':
         return changeRevocation(method, context, params as RpcParamsMap[typeof method], call);
@@ -260,6 +263,54 @@ export function createRpcDispatcher(
     return result;
   }
 
+  /**
+   * `batch` / `sequence` with oversized `store` subrequests: those answer their own 400 (Session's
+   * text) in their place, the others run as usual (a `sequence` stops at the first oversized one).
+   */
+  async function callWithOversized(
+    method: 'batch' | 'sequence',
+    raw: Record<string, unknown>,
+    requests: unknown[],
+    oversized: Map<number, RpcResult>,
+    options: RpcCallOptions & { forwarded?: boolean },
+    now: number,
+  ): Promise<RpcResult> {
+    const firstOversized = Math.min(...oversized.keys());
+    const runnable = requests
+      .map((request, index) => ({ request, index }))
+      .filter(({ index }) => (method === 'batch' ? !oversized.has(index) : index < firstOversized));
+    let ran: { code: number; body: unknown }[] = [];
+    if (runnable.length > 0) {
+      const rest = { ...raw, requests: runnable.map(({ request }) => request) };
+      const params = parseRequestParams(method, rest);
+      const result = await execute(method, params, {
+        raw: rest,
+        forwarded: options.forwarded === true,
+        now,
+        signal: options.signal,
+        budget: { remaining: ANSWER_BUDGET_BYTES },
+      });
+      if (result.status !== 200) return result;
+      ran = (result.body as { results: { code: number; body: unknown }[] }).results;
+    }
+    const results: { code: number; body: unknown }[] = [];
+    if (method === 'batch') {
+      let next = 0;
+      requests.forEach((_request, index) => {
+        const refused = oversized.get(index);
+        if (refused !== undefined) results.push({ code: refused.status, body: refused.body });
+        else results.push(ran[next++] as { code: number; body: unknown });
+      });
+    } else {
+      results.push(...ran);
+      const refused = oversized.get(firstOversized) as RpcResult;
+      if (ran.length === firstOversized && ran.every((r) => r.code >= 200 && r.code <= 299)) {
+        results.push({ code: refused.status, body: refused.body });
+      }
+    }
+    return { status: 200, body: { results } };
+  }
+
   async function call(
     method: string,
     rawParams: unknown,
@@ -270,16 +321,27 @@ export function createRpcDispatcher(
     const resolved = resolveRpcMethod(method);
     try {
       const raw = asObject(rawParams ?? {});
+      const ignored = ignoredAliases(method, raw);
+      if (ignored.length > 0) {
+        logger.debug({ method, ignored }, 'legacy aliases ignored (the snake_case keys were used)');
+      }
       if (resolved === 'store') assertStoreDataSize(rawParams);
       if (resolved === 'batch' || resolved === 'sequence') {
         const requests = (raw as { requests?: unknown }).requests;
         if (Array.isArray(requests)) {
+          const oversized = new Map<number, RpcResult>();
           requests.forEach((request, index) => {
             const sub = asObject(request) as { method?: unknown; params?: unknown };
-            if (resolveRpcMethod(sub.method) === 'store') {
-              assertStoreDataSize(sub.params, `${resolved}: requests[${index}] (store)`);
+            if (resolveRpcMethod(sub.method) !== 'store') return;
+            try {
+              assertStoreDataSize(sub.params);
+            } catch (error) {
+              oversized.set(index, errorResult(error, 'store', now));
             }
           });
+          if (oversized.size > 0) {
+            return await callWithOversized(resolved, raw, requests, oversized, options, now);
+          }
         }
       }
       const params = parseRequestParams(method, rawParams);

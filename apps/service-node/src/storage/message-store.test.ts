@@ -75,21 +75,37 @@ describe('store and duplicates', () => {
     expect(store.stats().messages).toBe(1);
   });
 
-  it('keeps one message per public outbox, the newest by timestamp', () => {
+  it('keeps one message per public outbox: a client store replaces it, whatever the timestamps', () => {
     const store = open();
     const first = message({ namespace: -21, timestamp: NOW });
     const second = message({ namespace: -21, timestamp: NOW + 1 });
     const older = message({ namespace: -21, timestamp: NOW - 5 });
     store.store(first);
     expect(store.store(second).status).toBe('stored');
-    expect(store.store(older).status).toBe('superseded');
+    // The latest arrival wins, as Session: the older timestamp is still kept, never "superseded".
+    expect(store.store(older).status).toBe('stored');
     const page = store.retrieve(OWNER, -21, { now: NOW });
-    expect(page.messages.map((m) => m.hash)).toEqual([second.hash]);
+    expect(page.messages.map((m) => m.hash)).toEqual([older.hash]);
     expect(store.stats().messages).toBe(1);
     // An ordinary negative namespace keeps everything.
     store.store(message({ namespace: -2 }));
     store.store(message({ namespace: -2 }));
     expect(store.retrieve(OWNER, -2, { now: NOW }).messages).toHaveLength(2);
+  });
+
+  it('a synced copy replaces a public outbox only when its timestamp is later', () => {
+    const store = open();
+    const current = message({ namespace: -1, timestamp: NOW });
+    store.store(current);
+    expect(store.storeMany([message({ namespace: -1, timestamp: NOW - 5 })])).toBe(0);
+    expect(store.retrieve(OWNER, -1, { now: NOW }).messages.map((m) => m.hash)).toEqual([
+      current.hash,
+    ]);
+    const newer = message({ namespace: -1, timestamp: NOW + 5 });
+    expect(store.storeMany([newer])).toBe(1);
+    expect(store.retrieve(OWNER, -1, { now: NOW }).messages.map((m) => m.hash)).toEqual([
+      newer.hash,
+    ]);
   });
 
   it('notifies listeners of new messages only', () => {

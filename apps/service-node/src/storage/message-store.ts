@@ -50,7 +50,12 @@ export type NewMessage = Omit<StoredMessage, 'id'>;
  * What {@link MessageStore.store} did:
  * - `stored`: a new message;
  * - `already`: the hash was stored before (its expiry was extended if the new one is later);
- * - `superseded`: a public outbox already holds a newer message, so this one was not kept.
+ * - `superseded`: (sync only, {@link MessageStore.storeMany}) a public outbox already holds a
+ *   message with a later timestamp, so this older copy was not kept.
+ *
+ * A client's store into a public outbox namespace (−1, −21, …) always keeps the message and
+ * replaces whatever the outbox held (the latest arrival wins, as Session's storage server,
+ * `storage/database.cpp`): a client is never told a message was stored when it was not.
  */
 export interface StoreOutcome {
   status: 'stored' | 'already' | 'superseded';
@@ -411,8 +416,12 @@ export function openMessageStore(
     sql.journal.run(kind, owner, hash, expiry, messageId, clock.now());
   }
 
-  /** Inside a transaction: stores one message. */
-  function storeRow(message: NewMessage): StoreOutcome {
+  /**
+   * Inside a transaction: stores one message. Public outboxes: a client's store (`latest`)
+   * replaces what the outbox holds; a synced copy (`newest`) replaces it only when its timestamp
+   * is later, so that a late copy of an old message cannot undo a newer one.
+   */
+  function storeRow(message: NewMessage, outbox: 'latest' | 'newest' = 'latest'): StoreOutcome {
     const existing = sql.byHash.get(message.hash) as { id: number; expiry: number } | undefined;
     if (existing !== undefined) {
       if (existing.expiry < message.expiry) {
@@ -427,7 +436,7 @@ export function openMessageStore(
         | { timestamp: number; size: number }
         | undefined;
       if (current !== undefined) {
-        if (current.timestamp >= message.timestamp) {
+        if (outbox === 'newest' && current.timestamp >= message.timestamp) {
           return { status: 'superseded', expiry: message.expiry };
         }
         // Replaced by a delete and an insert, so that the new message gets a new id (peers
@@ -567,7 +576,7 @@ export function openMessageStore(
       const added: NewMessage[] = [];
       write('storeMany', () => {
         for (const message of messages) {
-          if (storeRow(message).status === 'stored') added.push(message);
+          if (storeRow(message, 'newest').status === 'stored') added.push(message);
         }
       });
       for (const message of added) notify(message);

@@ -15,6 +15,7 @@ import type { ServiceNodeInfo } from '../network/network-view.js';
 import { createStaticNetworkView, type StaticNetworkView } from '../network/static-network.js';
 import { type RunningNode, startNode } from '../server.js';
 import { testCrypto } from './harness.js';
+import { httpsFetch } from './https.js';
 
 /** A JSON answer in a test: shapes are what the assertions check. */
 // biome-ignore lint/suspicious/noExplicitAny: test answers are checked by the assertions
@@ -149,7 +150,7 @@ export async function createCluster(options: ClusterOptions): Promise<Cluster> {
   }
 
   async function rpc(node: ClusterNode, method: string, params: unknown) {
-    const response = await fetch(`http://127.0.0.1:${node.port}/storage_rpc/v1`, {
+    const response = await httpsFetch(`https://127.0.0.1:${node.port}/storage_rpc/v1`, {
       method: 'POST',
       body: JSON.stringify({ method, params }),
     });
@@ -197,7 +198,7 @@ export async function createCluster(options: ClusterOptions): Promise<Cluster> {
       });
     },
     async storedOn(node) {
-      const health = (await (await fetch(`http://127.0.0.1:${node.port}/health`)).json()) as {
+      const health = (await (await httpsFetch(`https://127.0.0.1:${node.port}/health`)).json()) as {
         storedMessages: number;
       };
       return health.storedMessages;

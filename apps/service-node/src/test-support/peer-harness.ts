@@ -1,8 +1,10 @@
 /**
- * Test harness for peer links: several nodes in this process, each with its own HTTP server on
- * a free loopback port, its own static network view of all of them, and its peer network.
+ * Test harness for peer links: several nodes in this process, each with its own HTTPS server (its
+ * certificate derived from its key, as `startNode` serves) on a free loopback port, its own static
+ * network view of all of them, and its peer network (links over `wss://`).
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { MurmurCrypto } from '@murmur/crypto';
 import { silentLogger } from '@murmur/wire';
@@ -15,6 +17,7 @@ import {
   type PeerNetwork,
   type PeerNetworkInit,
 } from '../peers/peer-network.js';
+import { createTlsCredentials } from '../tls.js';
 import { seedOf, testCrypto } from './harness.js';
 
 /** One node of a {@link PeerHarness}. */
@@ -61,17 +64,18 @@ export async function createPeerHarness(options: PeerHarnessOptions = {}): Promi
   const firstSeed = options.firstSeed ?? 11;
   const servers: Server[] = [];
   const ports: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const server = createServer((_request, response) => {
-      response.statusCode = 404;
-      response.end();
-    });
-    servers.push(server);
-    ports.push(await listen(server));
-  }
   const allKeys = Array.from({ length: count }, (_, i) =>
     nodeKeysFromSeed(crypto, seedOf(firstSeed + i)),
   );
+  for (let i = 0; i < count; i++) {
+    const { key, cert } = createTlsCredentials(crypto, allKeys[i] as NodeKeys);
+    const server = createServer({ key, cert }, (_request, response) => {
+      response.statusCode = 404;
+      response.end();
+    });
+    servers.push(server as unknown as Server);
+    ports.push(await listen(server as unknown as Server));
+  }
   const infos: ServiceNodeInfo[] = allKeys.map((keys, i) => ({
     ed25519: keys.ed25519Hex,
     x25519: keys.x25519Hex,

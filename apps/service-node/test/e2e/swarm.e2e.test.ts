@@ -26,7 +26,11 @@ import {
   type TestnetNode,
 } from '@murmur/testnet';
 import { bytesToHex } from '@murmur/wire';
+import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+
+/** The nodes speak HTTPS only (self-signed certificates, not checked, as Session clients). */
+const nodeFetch = createNodeFetch({ keepAlive: false });
 
 const NODES = 14;
 const BLOCK_TIME_MS = 500;
@@ -77,7 +81,7 @@ interface Answer {
 }
 
 async function rpc(node: TestnetNode, method: string, params: unknown): Promise<Answer> {
-  const response = await fetch(`${node.url}/storage_rpc/v1`, {
+  const response = await nodeFetch(`${node.url}/storage_rpc/v1`, {
     method: 'POST',
     body: JSON.stringify({ method, params }),
     signal: AbortSignal.timeout(20_000),
@@ -151,7 +155,7 @@ async function eventually(
 
 /** A sample of a node's `/metrics` (0 when absent). */
 async function metric(node: TestnetNode, sample: string): Promise<number> {
-  const text = await (await fetch(`${node.url}/metrics`)).text();
+  const text = await (await nodeFetch(`${node.url}/metrics`)).text();
   const line = text.split('\n').find((entry) => entry.startsWith(`${sample} `));
   return line === undefined ? 0 : Number(line.slice(sample.length + 1));
 }
@@ -280,7 +284,7 @@ describe('a network of two swarms', () => {
         destination: { type: 'node', node: onionNode(destination) },
         payload,
       });
-      const response = await fetch(`${(others[0] as TestnetNode).url}/onion_req/v2`, {
+      const response = await nodeFetch(`${(others[0] as TestnetNode).url}/onion_req/v2`, {
         method: 'POST',
         body: Buffer.from(request.body),
       });

@@ -12,7 +12,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Identity, loadCrypto } from '@murmur/crypto';
 import { bytesToHex } from '@murmur/wire';
+import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The node serves HTTPS with a self-signed certificate: a fetch that does not check it.
+const httpsFetch = createNodeFetch({ keepAlive: false });
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -112,7 +116,7 @@ async function start(dataDir: string, network: string): Promise<Started> {
 }
 
 async function rpc(port: number, method: string, params: unknown) {
-  const response = await fetch(`http://127.0.0.1:${port}/storage_rpc/v1`, {
+  const response = await httpsFetch(`https://127.0.0.1:${port}/storage_rpc/v1`, {
     method: 'POST',
     body: JSON.stringify({ method, params }),
   });
@@ -215,20 +219,20 @@ describe('murmur-node as a real process', () => {
         JSON.stringify({ method: 'batch', params: { requests: [] } }),
       ];
       for (const body of bad) {
-        const response = await fetch(`http://127.0.0.1:${node.port}/storage_rpc/v1`, {
+        const response = await httpsFetch(`https://127.0.0.1:${node.port}/storage_rpc/v1`, {
           method: 'POST',
           body,
         });
         expect(response.status).toBe(400);
       }
-      const onion = await fetch(`http://127.0.0.1:${node.port}/onion_req/v2`, {
+      const onion = await httpsFetch(`https://127.0.0.1:${node.port}/onion_req/v2`, {
         method: 'POST',
         body: new Uint8Array([1, 2, 3]),
       });
       expect(onion.status).toBe(400);
-      const health = await fetch(`http://127.0.0.1:${node.port}/health`);
+      const health = await httpsFetch(`https://127.0.0.1:${node.port}/health`);
       expect(health.status).toBe(200);
-      const metrics = await (await fetch(`http://127.0.0.1:${node.port}/metrics`)).text();
+      const metrics = await (await httpsFetch(`https://127.0.0.1:${node.port}/metrics`)).text();
       expect(metrics).toMatch(/process_cpu_user_seconds_total/);
       expect(metrics).toMatch(/murmur_onion_requests_total\{role="invalid",status="400"\} 1/);
     } finally {

@@ -20,9 +20,14 @@ import { type Identity, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { swarmForPubkey, swarmIdFromHex } from '@murmur/swarm';
 import { programsFromEnvironment, startTestnet, type Testnet } from '@murmur/testnet';
 import type { Logger } from '@murmur/wire';
+import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ClientInit, createClient, type MurmurClient } from '../../src/index.js';
 import { createSqliteStorage, type SqliteStorage } from '../../src/storage/sqlite.js';
+
+// The testnet's nodes speak HTTPS only, with self-signed certificates (as Session's): the
+// clients' injected fetch does not check them; nothing global is changed.
+const nodeFetch = createNodeFetch();
 
 const NODES = 8;
 const WAIT = { signal: () => AbortSignal.timeout(90_000) };
@@ -69,6 +74,7 @@ function client(
     {
       crypto,
       storage,
+      fetch: nodeFetch,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     },
@@ -179,7 +185,7 @@ describe('client on real service nodes', () => {
     // seen hashes come from the file.
     const again = createClient(
       { seeds: [testnet.seedUrl], pollIntervalMs: 250 },
-      { crypto, storage: storages[1] as SqliteStorage },
+      { crypto, storage: storages[1] as SqliteStorage, fetch: nodeFetch },
     );
     clients.push(again);
     const seen: string[] = [];

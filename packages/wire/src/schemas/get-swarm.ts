@@ -3,6 +3,7 @@
  * A 421 "wrong swarm" answer has the same body.
  */
 import Type, { type Static } from 'typebox';
+import { bytesToBase32z, hexToBytes } from '../encoding.js';
 import type { SwarmMember } from '../errors.js';
 import {
   Ed25519PubkeySchema,
@@ -35,10 +36,12 @@ export interface GetSwarmParams {
 }
 
 /**
- * One swarm member as nodes list it. `port` is the HTTPS storage port as a string (kept for old
- * clients); `port_https` / `port_omq` are sent where known (Murmur nodes send both: `port_omq`
- * is their peer-link port). `address`, `pubkey_legacy` and `port_quic` appear in Session nodes'
- * answers only.
+ * One swarm member as nodes list it, in Session's shape (SS `rpc/request_handler.cpp`
+ * `swarm_to_json`): `address` (`<z-base-32 of the Ed25519 key>.snode`, deprecated in Session),
+ * `pubkey_legacy` (the Ed25519 key), `pubkey_x25519`, `pubkey_ed25519`, `port` (the HTTPS storage
+ * port as a string, deprecated in Session), `port_https` and `ip`. Session nodes also send
+ * `port_omq` / `port_quic` (their QUIC port); Murmur nodes serve no QUIC, so they leave both out
+ * rather than advertise a port that speaks something else. The decoder accepts all of them.
  */
 export const SwarmNodeSchema = Type.Object(
   {
@@ -74,27 +77,32 @@ export const WrongSwarmBodySchema = GetSwarmResponseSchema;
 /** The body of a 421 answer. */
 export type WrongSwarmBody = GetSwarmResponse;
 
-/** A listed swarm node as a {@link SwarmMember} (keys lower-cased, `port_https` preferred). */
+/**
+ * Decodes a listed swarm node (from `get_swarm` or a 421 body) into a {@link SwarmMember}: keys
+ * lower-cased, `port_https` preferred over the string `port`. `port_omq` / `port_quic` (Session's
+ * QUIC port) are not used: Murmur speaks HTTPS only.
+ */
 export function toSwarmMember(node: SwarmNode): SwarmMember {
-  const member: SwarmMember = {
+  return {
     pubkeyEd25519: node.pubkey_ed25519.toLowerCase(),
     pubkeyX25519: node.pubkey_x25519.toLowerCase(),
     ip: node.ip,
     port: node.port_https ?? Number(node.port),
   };
-  if (node.port_omq !== undefined) member.portOmq = node.port_omq;
-  return member;
 }
 
-/** A {@link SwarmMember} as nodes list it in `get_swarm` and 421 answers. */
+/**
+ * The one encoder of a swarm member as nodes list it, in `get_swarm` answers and 421 bodies
+ * alike (see {@link SwarmNodeSchema} for the fields and their order, Session's).
+ */
 export function toSwarmNode(member: SwarmMember): SwarmNode {
-  const node: SwarmNode = {
-    ip: member.ip,
-    port: String(member.port),
-    pubkey_ed25519: member.pubkeyEd25519,
+  return {
+    address: `${bytesToBase32z(hexToBytes(member.pubkeyEd25519))}.snode`,
+    pubkey_legacy: member.pubkeyEd25519,
     pubkey_x25519: member.pubkeyX25519,
+    pubkey_ed25519: member.pubkeyEd25519,
+    port: String(member.port),
     port_https: member.port,
+    ip: member.ip,
   };
-  if (member.portOmq !== undefined) node.port_omq = member.portOmq;
-  return node;
 }

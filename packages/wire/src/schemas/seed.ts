@@ -19,18 +19,29 @@ export const SeedMethodSchema = Type.Union(
   { description: '"get_n_service_nodes" or "get_service_nodes"' },
 );
 
-/** Which nodes and fields a node-list request asks for. All optional. */
+const FieldNameSchema = Type.String({ pattern: '^[a-z0-9_]{1,64}$' });
+
+/**
+ * Which nodes and fields a node-list request asks for, as oxend reads them (oxen-core
+ * `rpc/core_rpc_server_command_parser.cpp` `parse_request(GET_SERVICE_NODES&)`). All optional.
+ * `fields` is a list of names (what Android sends) or the older `{name: true}` object (desktop);
+ * `"all"` asks for every field. `limit`: absent or 0 for every node, N for N random nodes, a
+ * negative number for every node shuffled.
+ */
 export const ServiceNodesQuerySchema = Type.Object(
   {
     active_only: OptionalNullable(Type.Boolean({ description: 'a boolean' })),
     limit: OptionalNullable(
-      Type.Integer({ minimum: 0, description: 'a non-negative integer (0 for all nodes)' }),
+      Type.Integer({ description: 'an integer (0: all nodes; negative: all, shuffled)' }),
     ),
     fields: OptionalNullable(
-      Type.Record(Type.String({ pattern: '^[a-z0-9_]{1,64}$' }), Type.Boolean(), {
-        additionalProperties: false,
-        description: 'an object mapping field names to true',
-      }),
+      Type.Union(
+        [
+          Type.Array(FieldNameSchema, { maxItems: 64 }),
+          Type.Record(FieldNameSchema, Type.Boolean(), { additionalProperties: false }),
+        ],
+        { description: 'a list of field names, or an object mapping field names to true' },
+      ),
     ),
   },
   { description: 'an object of node-list parameters' },
@@ -43,7 +54,7 @@ export type ServiceNodesQueryInput = Static<typeof ServiceNodesQuerySchema>;
 export interface ServiceNodesQuery {
   /** Only nodes that are active (not decommissioned). Default false, as oxend's. */
   active_only: boolean;
-  /** At most this many nodes, picked at random (absent or 0: all). */
+  /** At most this many nodes, picked at random (absent: all, in order; -1: all, shuffled). */
   limit?: number;
   /** The fields to include, when the request selected some; absent: all fields. */
   fields?: string[];
@@ -64,18 +75,33 @@ export const SeedRequestSchema = Type.Object(
 export type SeedRequestInput = Static<typeof SeedRequestSchema>;
 
 /**
- * One node in a node list. Every field is optional because `fields` selects which ones are
- * sent. `relay_port` and `swarm_id` (hex, unlike oxend's number) are Murmur's additions.
+ * One node in a node list, with oxend's field names (oxen-core `rpc/core_rpc_server.cpp`
+ * `fill_sn_response_entry`). Every field is optional because `fields` selects which ones are
+ * sent. `swarm_id` is oxend's number and `swarm` its hex form; `storage_lmq_port` is 0 on Murmur
+ * nodes (no QUIC/OMQ endpoint); `relay_port` is Murmur's addition. Older Murmur seeds sent
+ * `swarm_id` in hex: still read.
  */
 export const ServiceNodeStateSchema = Type.Object(
   {
+    service_node_pubkey: Type.Optional(Ed25519PubkeySchema),
     public_ip: Type.Optional(Ipv4Schema),
     storage_port: Type.Optional(PortSchema),
+    storage_lmq_port: Type.Optional(PortSchema),
     pubkey_x25519: Type.Optional(X25519PubkeySchema),
     pubkey_ed25519: Type.Optional(Ed25519PubkeySchema),
     requested_unlock_height: Type.Optional(Type.Integer({ minimum: 0 })),
+    active: Type.Optional(Type.Boolean()),
+    funded: Type.Optional(Type.Boolean()),
+    swarm_id: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0 }), SwarmIdHexSchema], {
+        description: 'a 64-bit swarm ID (a number, or hex from older Murmur seeds)',
+      }),
+    ),
+    swarm: Type.Optional(SwarmIdHexSchema),
+    storage_server_version: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { minItems: 1, maxItems: 3 }),
+    ),
     relay_port: Type.Optional(PortSchema),
-    swarm_id: Type.Optional(SwarmIdHexSchema),
   },
   { description: 'a service node state object' },
 );

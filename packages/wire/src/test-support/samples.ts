@@ -141,6 +141,14 @@ export const validParams: Record<RpcMethod, Record<string, unknown>[]> = {
     { endpoint: 'get_service_nodes' },
     { endpoint: 'ons_resolve', params: { type: 0, name_hash: 'abc' } },
   ],
+  // session-android's ListSnodeApi sends the node-list parameters, fields as a list.
+  active_nodes_bin: [
+    {},
+    {
+      active_only: true,
+      fields: ['public_ip', 'storage_port', 'pubkey_x25519', 'pubkey_ed25519'],
+    },
+  ],
   revoke_subaccount: [
     { pubkey: GROUP_PUBKEY, signature: SIGNATURE, revoke: [SUBACCOUNT_HEX], timestamp: NOW },
     { pubkey: GROUP_PUBKEY, signature: SIGNATURE, revoke: SUBACCOUNT_B64, timestamp: NOW },
@@ -255,6 +263,7 @@ export const invalidParams: Record<RpcMethod, [Record<string, unknown>, RegExp][
   oxend_request: [
     [{ endpoint: 'get_block' }, /`endpoint` must be "get_service_nodes" or "ons_resolve"/],
   ],
+  active_nodes_bin: [],
   revoke_subaccount: [
     [
       { pubkey: GROUP_PUBKEY, signature: SIGNATURE, revoke: ['xx'], timestamp: NOW },
@@ -275,7 +284,7 @@ export const invalidParams: Record<RpcMethod, [Record<string, unknown>, RegExp][
   ],
 };
 
-const networkFields = { t: NOW, hf: [19, 3] };
+const networkFields = { t: NOW, hf: [19, 4] };
 
 /** A Session node's `get_swarm` member (every field it sends). */
 export const SESSION_SWARM_NODE = {
@@ -290,7 +299,7 @@ export const SESSION_SWARM_NODE = {
   pubkey_x25519: X25519,
 };
 
-/** A Murmur node's `get_swarm` member. */
+/** An older Murmur node's `get_swarm` member (no `address`, a `port_omq`). */
 export const MURMUR_SWARM_NODE = {
   ip: '127.0.0.1',
   port: '40001',
@@ -298,6 +307,17 @@ export const MURMUR_SWARM_NODE = {
   pubkey_x25519: X25519,
   port_https: 40_001,
   port_omq: 40_002,
+};
+
+/** A Murmur node's `get_swarm` member as `toSwarmNode` writes it: Session's fields, no QUIC. */
+export const MURMUR_SWARM_NODE_NOW = {
+  address: '655xp7zs655xp7zs655xp7zs655xp7zs655xp7zs655xp7zs655y.snode',
+  pubkey_legacy: NODE_B,
+  pubkey_x25519: X25519,
+  pubkey_ed25519: NODE_B,
+  port: '40001',
+  port_https: 40_001,
+  ip: '127.0.0.1',
 };
 
 /** Answers nodes give, which the response schemas must accept. */
@@ -395,6 +415,8 @@ export const validResponses: Record<RpcMethod, unknown[]> = {
       ...networkFields,
     },
   ],
+  // A bare JSON string (see service-nodes.test.ts).
+  active_nodes_bin: [],
   revoke_subaccount: [{ swarm: { [NODE_A]: { signature: SIGNATURE } }, ...networkFields }],
   unrevoke_subaccount: [
     { swarm: { [NODE_A]: { count: 1, signature: SIGNATURE } }, ...networkFields },

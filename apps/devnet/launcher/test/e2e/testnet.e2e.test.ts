@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { devnetParams } from '@murmur/registry';
+import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   openTestnet,
@@ -20,6 +21,8 @@ import { bystander, processesMentioning, temporaryDir } from './support.js';
 
 /** The programs under test, from MURMUR_LEDGER_CLI and MURMUR_NODE_CLI (the e2e configuration). */
 const programs = programsFromEnvironment(process.env);
+/** Nodes speak HTTPS with self-signed certificates: a fetch that does not check them. */
+const nodeFetch = createNodeFetch({ keepAlive: false });
 
 const NODES = 7;
 const dir = temporaryDir('seven');
@@ -87,7 +90,10 @@ describe.sequential('a 7-node testnet', () => {
     });
     await testnet.waitForHealthy();
     for (const node of testnet.nodes) {
-      const health = (await (await fetch(`${node.url}/health`)).json()) as Record<string, unknown>;
+      const health = (await (await nodeFetch(`${node.url}/health`)).json()) as Record<
+        string,
+        unknown
+      >;
       expect(health).toMatchObject({ status: 'ready', node: node.ed25519, swarmMembers: NODES });
     }
   });
@@ -155,7 +161,7 @@ describe.sequential('a 7-node testnet', () => {
     expect(node.running).toBe(false);
     expect(node.pid).toBeUndefined();
     expect(readPidsFile(dir).processes.map((entry) => entry.name)).not.toContain('node-02');
-    await expect(fetch(`${node.url}/health`)).rejects.toMatchObject({
+    await expect(nodeFetch(`${node.url}/health`)).rejects.toMatchObject({
       cause: { code: 'ECONNREFUSED' },
     });
 
@@ -177,7 +183,7 @@ describe.sequential('a 7-node testnet', () => {
       storagePort: added.storagePort,
     });
     expect(record?.swarmId).not.toBe('ffffffffffffffff');
-    const health = await fetch(`${added.url}/health`);
+    const health = await nodeFetch(`${added.url}/health`);
     expect(health.status).toBe(200);
   });
 

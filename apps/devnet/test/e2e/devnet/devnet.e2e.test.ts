@@ -14,9 +14,14 @@ import { type Identity, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import type { StateResponse } from '@murmur/registry';
 import { swarmForPubkey, swarmIdFromHex } from '@murmur/swarm';
 import { bytesToHex } from '@murmur/wire';
+import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { type DevnetFile, readDevnetFile } from '../../../src/launcher/devnet-file.js';
 import { alive, leftovers, recordedPids, runCli, sleep } from '../launcher-support.js';
+
+// The devnet's nodes speak HTTPS only (self-signed certificates, not checked, as Session's
+// clients); nothing global is changed.
+const nodeFetch = createNodeFetch({ keepAlive: false });
 
 const dir = inject('devnetDir');
 const launcherPid = inject('launcherPid');
@@ -49,7 +54,7 @@ function client(identity: Identity): MurmurClient {
       outbox: { initialBackoffMs: 200, maxBackoffMs: 2_000 },
       paths: { retryInitialMs: 200, retryMaxMs: 2_000 },
     },
-    { crypto, storage: createMemoryStorage() },
+    { crypto, storage: createMemoryStorage(), fetch: nodeFetch },
   );
   clients.push(made);
   return made;
@@ -111,7 +116,7 @@ function nodeNamed(key: string): DevnetFile['nodes'][number] {
 /** The hashes a node holds for `identity` in namespace 0 (a signed retrieve straight to it). */
 async function storedOn(url: string, identity: Identity): Promise<Set<string>> {
   const timestamp = Date.now();
-  const response = await fetch(`${url}/storage_rpc/v1`, {
+  const response = await nodeFetch(`${url}/storage_rpc/v1`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -164,6 +169,48 @@ describe('a devnet started by murmur-devnet up', () => {
     expect(devnet.swarms.flatMap((swarm) => swarm.names).sort()).toEqual(
       devnet.nodes.map((node) => node.name).sort(),
     );
+  });
+
+  it("serves HTTPS only on every storage port, announced with Session's get_swarm fields", async () => {
+    watchFailure();
+    for (const node of devnet.nodes) {
+      expect(node.url.startsWith('https://'), node.name).toBe(true);
+      // Plain HTTP to the storage port gets no answer: it speaks TLS only.
+      await expect(
+        fetch(node.url.replace('https://', 'http://'), { signal: AbortSignal.timeout(5_000) }),
+      ).rejects.toThrow();
+    }
+    // What desktop sends to learn a swarm (get_snodes_for_pubkey over HTTPS, certificate not
+    // checked), and Session's answer: address, pubkey_legacy, pubkey_x25519, pubkey_ed25519, port
+    // as a string, port_https, ip; no port_omq / port_quic (no QUIC is served).
+    const first = devnet.nodes[0] as DevnetFile['nodes'][number];
+    const identity = crypto.identityFromSeed(new Uint8Array(32).fill(9));
+    const response = await nodeFetch(`${first.url}/storage_rpc/v1`, {
+      method: 'POST',
+      body: JSON.stringify({
+        method: 'get_snodes_for_pubkey',
+        params: { pubkey: identity.sessionId },
+      }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      snodes: { ip: string; port: string; port_https: number; pubkey_ed25519: string }[];
+    };
+    expect(body.snodes.length).toBeGreaterThan(0);
+    for (const member of body.snodes) {
+      expect(Object.keys(member)).toEqual([
+        'address',
+        'pubkey_legacy',
+        'pubkey_x25519',
+        'pubkey_ed25519',
+        'port',
+        'port_https',
+        'ip',
+      ]);
+      const listed = devnet.nodes.find((node) => node.ed25519 === member.pubkey_ed25519);
+      expect(listed?.url).toBe(`https://${member.ip}:${member.port}`);
+      expect(member.port_https).toBe(Number(member.port));
+    }
   });
 
   it('carries messages both ways between two SDK clients through onion paths', async () => {

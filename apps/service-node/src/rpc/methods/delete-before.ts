@@ -1,6 +1,7 @@
 /**
  * `delete_before`: deletes an account's messages whose timestamp is at most `before`. Signed
- * over `delete_before ‖ NS ‖ before`; `before` may be at most 60 s in the future.
+ * over `delete_before ‖ NS ‖ before`; `before` may be at most 60 s in the future (else 401, as
+ * Session).
  */
 import { ClockOutOfSyncError, type DeleteBeforeParams, SIGNATURE_TOLERANCE_MS } from '@murmur/wire';
 import { SubaccountAccess, verifyRequestSignature } from '../auth.js';
@@ -14,10 +15,11 @@ export async function deleteBefore(
   call: RpcCall,
 ): Promise<RpcResult> {
   if (params.before > call.now + SIGNATURE_TOLERANCE_MS) {
-    // Session answers 401 here; Murmur says what it is: a clock problem (406).
+    // 401 as Session (SS `request_handler.cpp`): a 406 makes Android resync its clock and
+    // then drop the node.
     throw new ClockOutOfSyncError(
       `delete_before timestamp too far in the future (${params.before - call.now} ms ahead, at most ${SIGNATURE_TOLERANCE_MS} ms allowed)`,
-      { details: { field: 'before' } },
+      { details: { field: 'before' }, status: 401 },
     );
   }
   verifyRequestSignature(context, params, {

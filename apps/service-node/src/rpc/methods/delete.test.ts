@@ -200,7 +200,7 @@ describe('delete_before', () => {
     expect(h.store.stats().messages).toBe(1);
   });
 
-  it('refuses a time far in the future (406) and a bad signature (401)', async () => {
+  it('refuses a time far in the future (401, as Session) and a bad signature (401)', async () => {
     await put(0, 1);
     await expectStoreUnchanged(h.store, async () => {
       expectRefusal(
@@ -208,7 +208,7 @@ describe('delete_before', () => {
           'delete_before',
           h.sign('delete_before', alice, { pubkey: alice.sessionId, before: TEST_NOW + 61_000 }),
         ),
-        406,
+        401,
         /too far in the future/,
       );
       const signed = h.sign('delete_before', alice, { pubkey: alice.sessionId, before: TEST_NOW });

@@ -122,7 +122,7 @@ describe('expire', () => {
     expect(Array.isArray(mineOf(each).expiry)).toBe(true);
   });
 
-  it('refuses past expiries (406), both shorten and extend (400), bad signatures (401)', async () => {
+  it('refuses past expiries (401, as Session), both shorten and extend (400), bad signatures (401)', async () => {
     const a = await put(1);
     await expectStoreUnchanged(h.store, async () => {
       expectRefusal(
@@ -134,7 +134,7 @@ describe('expire', () => {
             expiry: TEST_NOW - 61_000,
           }),
         ),
-        406,
+        401,
         /expire: timestamp should be >= current time/,
       );
       const signed = h.sign('expire', alice, {

@@ -1,7 +1,7 @@
 /**
  * `expire`: sets the expiry of messages by hash (one expiry for all, or one per hash), only
  * later with `extend`, only sooner with `shorten`. Expiries more than 60 s in the past are
- * refused; later ones are capped at now + 30 days. Each member answers the hashes it updated
+ * refused (401, as Session); later ones are capped at now + 30 days. Each member answers the hashes it updated
  * (sorted), the expiry or expiries applied, the unchanged ones with their current expiry (with
  * `extend`/`shorten`), and its signature of
  * `pubkey ‖ expiries ‖ requested hashes ‖ updated hashes ‖ (unchanged hash ‖ expiry)…`.
@@ -26,9 +26,11 @@ export async function expire(
   const { now } = call;
   const applied = params.expiry.map((expiry) => {
     if (expiry < now - EXPIRE_PAST_TOLERANCE_MS) {
+      // 401 as Session (SS `request_handler.cpp`): a 406 makes Android resync its clock and
+      // then drop the node, for what is the caller's mistake.
       throw new ClockOutOfSyncError(
         `expire: timestamp should be >= current time (${expiry} is ${now - expiry} ms in the past)`,
-        { details: { field: 'expiry' } },
+        { details: { field: 'expiry' }, status: 401 },
       );
     }
     return Math.min(now + TTL_MAX_PRIVATE_MS, expiry);

@@ -1,15 +1,44 @@
 /**
  * `oxend_request`: Session clients refresh their node pool with `get_service_nodes` through any
- * node. A Murmur node answers from the registry it follows. `ons_resolve` is not offered.
+ * node, and desktop resolves ONS names with `ons_resolve`. A Murmur node answers the first from
+ * the registry it follows, with oxend's fields and selection (`@murmur/wire`'s one encoder, the
+ * same the devnet seed uses), inside Session's `{"result": ...}`; it has no names yet, so
+ * `ons_resolve` answers what oxend answers for an unknown name: a result without
+ * `encrypted_value` (desktop: "not found").
+ *
+ * `active_nodes_bin` (session-android's `ListSnodeApi`): every active node as 51-byte records,
+ * base64, as a JSON string.
  */
+import { randomInt } from 'node:crypto';
 import {
+  encodeActiveNodesBin,
+  encodeServiceNodeState,
+  type ListedServiceNode,
   NodeNotReadyError,
   type OxendRequestParams,
-  type ServiceNodeState,
-  UnsupportedError,
+  selectServiceNodes,
 } from '@murmur/wire';
-import { swarmIdText } from '../../network/swarm-json.js';
+import type { ServiceNodeInfo } from '../../network/network-view.js';
 import { networkFields, type RpcCall, type RpcContext, type RpcResult } from '../context.js';
+
+function listed(context: RpcContext): { nodes: ListedServiceNode[]; height: number } {
+  const snapshot = context.network.snapshot();
+  if (snapshot === undefined) throw new NodeNotReadyError('Snode not ready');
+  // The network view holds the active nodes (decommissioned ones leave it).
+  const nodes = snapshot.nodes.map(
+    (node: ServiceNodeInfo): ListedServiceNode => ({
+      ed25519: node.ed25519,
+      x25519: node.x25519,
+      ip: node.ip,
+      storagePort: node.storagePort,
+      relayPort: node.relayPort,
+      swarmId: node.swarmId,
+      requestedUnlockHeight: node.requestedUnlockHeight ?? 0,
+      active: true,
+    }),
+  );
+  return { nodes, height: snapshot.height };
+}
 
 /** `oxend_request`. */
 export async function oxendRequest(
@@ -17,45 +46,27 @@ export async function oxendRequest(
   params: OxendRequestParams,
   call: RpcCall,
 ): Promise<RpcResult> {
-  if (params.endpoint !== 'get_service_nodes') {
-    throw new UnsupportedError(
-      `oxend_request: \`${params.endpoint}\` is not offered by Murmur nodes`,
-    );
+  if (params.endpoint === 'ons_resolve') {
+    // oxend (core_rpc_server.cpp ONS_RESOLVE) sets `encrypted_value` / `nonce` only for a name
+    // it knows; Murmur knows none.
+    return { status: 200, body: { result: {}, ...networkFields(context, call.now) } };
   }
-  const snapshot = context.network.snapshot();
-  if (snapshot === undefined) throw new NodeNotReadyError('Snode not ready');
+  const { nodes, height } = listed(context);
   const query = params.params;
-  let nodes = snapshot.nodes.filter((node) => node.ip !== undefined);
-  if (query.limit !== undefined && query.limit < nodes.length) {
-    const shuffled = [...nodes];
-    for (let i = shuffled.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [shuffled[i], shuffled[j]] = [
-        shuffled[j] as (typeof shuffled)[number],
-        shuffled[i] as (typeof shuffled)[number],
-      ];
-    }
-    nodes = shuffled.slice(0, query.limit);
-  }
-  const wanted = query.fields === undefined ? undefined : new Set(query.fields);
-  const states = nodes.map((node) => {
-    const full: ServiceNodeState = {
-      public_ip: node.ip as string,
-      pubkey_x25519: node.x25519,
-      pubkey_ed25519: node.ed25519,
-      requested_unlock_height: node.requestedUnlockHeight ?? 0,
-      swarm_id: swarmIdText(node.swarmId),
-    };
-    if (node.storagePort !== undefined) full.storage_port = node.storagePort;
-    if (node.relayPort !== undefined) full.relay_port = node.relayPort;
-    if (wanted === undefined) return full;
-    return Object.fromEntries(Object.entries(full).filter(([key]) => wanted.has(key)));
-  });
+  const withAddress = nodes.filter((node) => node.ip !== undefined);
+  const states = selectServiceNodes(withAddress, query, randomInt).map((node) =>
+    encodeServiceNodeState(node, query.fields),
+  );
   return {
     status: 200,
     body: {
-      result: { service_node_states: states, height: snapshot.height },
+      result: { service_node_states: states, height },
       ...networkFields(context, call.now),
     },
   };
+}
+
+/** `active_nodes_bin`. */
+export async function activeNodesBin(context: RpcContext): Promise<RpcResult> {
+  return { status: 200, body: encodeActiveNodesBin(listed(context).nodes), json: true };
 }
