@@ -124,6 +124,7 @@ export {
 } from './constants.js';
 export {
   base64ToBytes,
+  bytesToBase32z,
   bytesToBase64,
   bytesToHex,
   concatBytes,
@@ -353,6 +354,9 @@ export {
   OnionSnodeReplySchema,
 } from './schemas/onion.js';
 export {
+  ActiveNodesBinParamsSchema,
+  ActiveNodesBinResponseSchema,
+  OnsResolveResultSchema,
   type OxendRequestParams,
   type OxendRequestParamsInput,
   OxendRequestParamsSchema,
@@ -423,6 +427,7 @@ export {
   assertSignatureTimestamp,
   assertStoreClock,
   assertStoreTtl,
+  ignoredAliases,
   parseEncType,
   parseJsonBody,
   parseOnionLayer,
