@@ -402,6 +402,7 @@ export {
   type UnrevokeSubaccountParamsInput,
   UnrevokeSubaccountParamsSchema,
 } from './schemas/subaccount.js';
+export { sleep } from './sleep.js';
 export {
   type ErrorResponse,
   errorFromResponse,
