@@ -17,7 +17,7 @@ import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import {
   createRegistration,
   encodeTransaction,
-  type HttpLedgerSource,
+  fetchNextNonce,
   httpLedgerSource,
   parseCoins,
   type Reservation,
@@ -345,7 +345,7 @@ async function commandRegister(args: string[], io: CliIo, crypto: () => Promise<
       }
       if (chainId === undefined) chainId = (await ledger.getGenesis()).chainId;
       if (nonce === undefined) {
-        nonce = await nextNonce(wallet.address, ledger);
+        nonce = await fetchNextNonce(ledger, wallet.address);
       }
     }
     const tx = createRegistration(
@@ -368,25 +368,6 @@ async function commandRegister(args: string[], io: CliIo, crypto: () => Promise<
   } finally {
     ledger?.stop();
   }
-}
-
-/**
- * The nonce the wallet's next transaction must carry. The ledger's `GET /wallet/:address`
- * answers `nextNonce`, which counts the wallet's transactions still waiting in the mempool;
- * `GET /state` only knows those in blocks, so it is the fallback for ledgers without the route.
- */
-export async function nextNonce(
-  address: string,
-  ledger: Pick<HttpLedgerSource, 'getWallet' | 'getState'>,
-): Promise<number> {
-  try {
-    return (await ledger.getWallet(address)).nextNonce;
-  } catch {
-    // No such route, or an answer that is not a wallet: the state below.
-  }
-  const state = await ledger.getState();
-  const entry = state.wallets.find((item) => item.address === address);
-  return (entry?.nonce ?? 0) + 1;
 }
 
 /** The fields of `/health` that `status` prints. */

@@ -12,6 +12,7 @@ import {
   ATOMIC_UNITS_PER_COIN,
   createContribution,
   createRegistration,
+  fetchNextNonce,
   type GenesisConfig,
   type HttpLedgerSource,
   httpLedgerSource,
@@ -19,6 +20,7 @@ import {
   type StateChange,
   type StateResponse,
   type TransactionResult,
+  waitForTransaction,
 } from '@murmur/registry';
 import {
   createWalletFile,
@@ -474,7 +476,7 @@ class TestnetInstance implements Testnet {
   }
 
   waitForTransaction(id: string, options: WaitOptions = {}): Promise<number> {
-    return waitForTransaction(this.#context, id, options);
+    return waitForIncluded(this.#context, id, options);
   }
 
   async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -998,15 +1000,6 @@ async function fundStakes(
   });
 }
 
-/** The nonce the next transaction of `address` must carry (the ledger counts its mempool). */
-async function nextNonce(
-  client: HttpLedgerSource,
-  address: string,
-  signal: AbortSignal | undefined,
-): Promise<number> {
-  return (await client.getWallet(address, withSignal(signal))).nextNonce;
-}
-
 /**
  * Submits each node's registration (signed by its operator wallet and its node key) and, for a
  * pooled node, the contributions that fill it; checks every answer.
@@ -1029,7 +1022,7 @@ async function registerStakes(
         chainId,
         feeBasisPoints: plan.feeBasisPoints,
         operatorStake: plan.operatorStake,
-        nonce: await nextNonce(client, operator.address, signal),
+        nonce: await fetchNextNonce(client, operator.address, withSignal(signal)),
       },
       { node: keys.ed25519, operator: operator.keyPair },
       crypto,
@@ -1047,7 +1040,7 @@ async function registerStakes(
           chainId,
           node: node.ed25519 as string,
           amount: plan.contributions[j] as bigint,
-          nonce: await nextNonce(client, wallet.address, signal),
+          nonce: await fetchNextNonce(client, wallet.address, withSignal(signal)),
         },
         wallet.keyPair,
         crypto,
@@ -1109,26 +1102,13 @@ async function waitForRegistrations(
   );
 }
 
-async function waitForTransaction(
-  context: Context,
-  id: string,
-  options: WaitOptions,
-): Promise<number> {
-  let last = 'unknown';
-  return pollUntil(
-    async () => {
-      const status = await context.client.getTransactionStatus(id, options);
-      last = status.status;
-      if (status.status === 'included') return status.height ?? 0;
-      return undefined;
-    },
-    {
-      intervalMs: Math.max(20, Math.min(200, context.manifest.blockTimeMs / 3)),
-      timeoutMs: options.timeoutMs ?? context.readyTimeoutMs,
-      signal: options.signal,
-      describeTimeout: () => `transaction ${id} is still ${last}`,
-    },
-  );
+/** Waits until transaction `id` is in a block (`@murmur/registry`'s waitForTransaction). */
+function waitForIncluded(context: Context, id: string, options: WaitOptions): Promise<number> {
+  return waitForTransaction(context.client, id, {
+    pollMs: Math.max(20, Math.min(200, context.manifest.blockTimeMs / 3)),
+    timeoutMs: options.timeoutMs ?? context.readyTimeoutMs,
+    ...withSignal(options.signal),
+  });
 }
 
 interface NodeWait {
