@@ -22,7 +22,7 @@ import {
   parseCoins,
   type Reservation,
 } from '@murmur/registry';
-import { InvalidInputError, MurmurError } from '@murmur/wire';
+import { ConfigError, InvalidInputError, MurmurError, UsageError } from '@murmur/wire';
 import {
   CONFIG_KEYS,
   type ConfigKey,
@@ -32,7 +32,7 @@ import {
   resolveConfig,
   writeConfigFile,
 } from './config.js';
-import { ConfigError } from './errors.js';
+
 import { createKeyFile, keyFilePath, loadKeyFile } from './keys.js';
 import { createLogger } from './logger.js';
 import { type RunningNode, softwareVersion, startNode } from './server.js';
@@ -134,8 +134,6 @@ Options:
 ${configHelp()}
   -h, --help                    show this help`,
 };
-
-class UsageError extends Error {}
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 

@@ -10,10 +10,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_STORAGE_HTTPS_PORT, STORAGE_SIZE_LIMIT_BYTES } from '@murmur/wire';
+import { ConfigError, DEFAULT_STORAGE_HTTPS_PORT, STORAGE_SIZE_LIMIT_BYTES } from '@murmur/wire';
 import Type, { type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { ConfigError } from './errors.js';
 
 /** The name of the config file inside the data directory. */
 export const CONFIG_FILE_NAME = 'config.json';

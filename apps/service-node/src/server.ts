@@ -20,7 +20,13 @@ import {
   type Version,
   type WebSocketConstructor,
 } from '@murmur/registry';
-import { bytesToHex, HARDFORK, type Logger, STORAGE_SERVER_VERSION } from '@murmur/wire';
+import {
+  bytesToHex,
+  ConfigError,
+  HARDFORK,
+  type Logger,
+  STORAGE_SERVER_VERSION,
+} from '@murmur/wire';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyHttpsOptions,
@@ -30,7 +36,7 @@ import type { Logger as PinoLogger } from 'pino';
 import WebSocket from 'ws';
 import { appServerOptions, murmurNodeApp } from './app.js';
 import type { NodeConfig } from './config.js';
-import { ConfigError } from './errors.js';
+
 import { loadKeyFile, type NodeKeys } from './keys.js';
 import { createNodeMetrics, rpcObserver } from './metrics.js';
 import type { NetworkView } from './network/network-view.js';

@@ -28,6 +28,8 @@
  * }
  * ```
  */
+
+export { ConfigError, UsageError } from './app-errors.js';
 export {
   type BencodeDecodeOptions,
   type BencodeDict,

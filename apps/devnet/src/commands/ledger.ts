@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { loadCrypto } from '@murmur/crypto';
 import { type Allocation, parseCoins } from '@murmur/registry';
+import { UsageError } from '@murmur/wire';
 import {
   type CommandIo,
   type CommandModule,
@@ -16,7 +17,6 @@ import {
   parsePort,
   wantsHelp,
 } from '../cli/args.js';
-import { UsageError } from '../errors.js';
 import {
   DEFAULT_LEDGER_HOST,
   DEFAULT_LEDGER_PORT,

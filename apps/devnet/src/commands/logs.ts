@@ -4,7 +4,7 @@
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep } from '@murmur/wire';
+import { sleep, UsageError } from '@murmur/wire';
 import {
   type CommandIo,
   type CommandModule,
@@ -13,7 +13,7 @@ import {
   processInterrupt,
   wantsHelp,
 } from '../cli/args.js';
-import { NoDevnetError, UsageError } from '../errors.js';
+import { NoDevnetError } from '../errors.js';
 import { formatLogLine } from '../launcher/log-format.js';
 import { processNameArg } from '../launcher/node-name.js';
 import { resolveDevnetDir, stylesOf } from '../launcher/options.js';

@@ -4,6 +4,7 @@
  * process (output, signals, exit) to it.
  */
 import { fileURLToPath } from 'node:url';
+import { UsageError } from '@murmur/wire';
 import {
   type CommandIo,
   type CommandModule,
@@ -12,7 +13,6 @@ import {
   parsePort,
   wantsHelp,
 } from '../cli/args.js';
-import { UsageError } from '../errors.js';
 import {
   invocationOf,
   programsFromEnv,

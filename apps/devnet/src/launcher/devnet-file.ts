@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatCoins, type StateResponse } from '@murmur/registry';
 import { type TestnetManifest, testnetLayout, writeJsonFileAtomic } from '@murmur/testnet';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '@murmur/wire';
 
 /** The file name inside the devnet directory. */
 export const DEVNET_FILE_NAME = 'devnet.json';
