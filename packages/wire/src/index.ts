@@ -177,6 +177,7 @@ export {
   fetchWithTimeout,
   type HttpAnswer,
 } from './http.js';
+export { isLogLevel, LOG_LEVELS, type LogLevel, REDACTED_LOG_PATHS } from './log-levels.js';
 export {
   isPublicInbox,
   isPublicOutbox,

@@ -29,7 +29,7 @@ import {
   loadWalletFile,
   type Wallet,
 } from '@murmur/registry/key-files';
-import { type AbortOptions, InvalidInputError } from '@murmur/wire';
+import { type AbortOptions, InvalidInputError, isLogLevel, LOG_LEVELS } from '@murmur/wire';
 import { checkPrograms, type TestnetPrograms } from './cli-paths.js';
 import {
   PortInUseError,
@@ -111,7 +111,6 @@ const DEFAULT_BLOCK_TIME_MS = 1_000;
 const UNASSIGNED_SWARM = 'ffffffffffffffff';
 const LEDGER = 'ledger';
 const REAPER = 'reaper';
-const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
 /** Everything a testnet instance works with. */
 interface Context {
@@ -1231,8 +1230,8 @@ function checkOptions(options: TestnetOptions): void {
     );
   }
   checkPooledEvery(options.pooledEvery ?? DEFAULT_POOLED_EVERY);
-  if (options.logLevel !== undefined && !LOG_LEVELS.has(options.logLevel)) {
-    throw new InvalidInputError(`logLevel must be one of ${[...LOG_LEVELS].join(', ')}`);
+  if (options.logLevel !== undefined && !isLogLevel(options.logLevel)) {
+    throw new InvalidInputError(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   }
   for (const [name, value] of [
     ['readyTimeoutMs', options.readyTimeoutMs],
