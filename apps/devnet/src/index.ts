@@ -31,13 +31,7 @@ export { KeyFileError } from '@murmur/registry/key-files';
 export type { CommandIo, CommandModule } from './cli/args.js';
 export { runCli } from './cli/dispatch.js';
 export { COMMANDS, type CommandEntry } from './commands/index.js';
-export {
-  ConfigError,
-  DevnetBusyError,
-  LedgerStoreError,
-  NoDevnetError,
-  UsageError,
-} from './errors.js';
+export { DevnetBusyError, LedgerStoreError, NoDevnetError } from './errors.js';
 export {
   buildDevnetFile,
   DEVNET_FILE_NAME,

@@ -1,9 +1,10 @@
 /**
  * The process logger of murmur-devnet's long-running commands: pino to stderr (pretty when
  * stderr is a terminal) or to a file. Writes are synchronous, so nothing is lost when the
- * process exits right after a line (the ledger logs little).
+ * process exits right after a line (the ledger logs little). Secrets are redacted as in
+ * murmur-node (`@murmur/wire`'s `REDACTED_LOG_PATHS`).
  */
-import type { Logger } from '@murmur/wire';
+import { type Logger, REDACTED_LOG_PATHS } from '@murmur/wire';
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
 
@@ -35,6 +36,8 @@ export function createProcessLogger(init: ProcessLoggerInit = {}): PinoLogger & 
       level: init.level ?? 'info',
       base: { pid: process.pid, ...init.base },
       serializers: { err: pino.stdSerializers.err },
+      // The same redaction as murmur-node: no seed, secret key or phrase reaches a log line.
+      redact: { paths: [...REDACTED_LOG_PATHS], censor: '[redacted]' },
     },
     destination,
   ) as PinoLogger & Logger;

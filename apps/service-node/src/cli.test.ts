@@ -6,11 +6,12 @@ import {
   createMemoryLedger,
   decodeTransaction,
   devnetParams,
+  fetchNextNonce,
   httpLedgerSource,
 } from '@murmur/registry';
 import { bytesToHex } from '@murmur/wire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main, nextNonce } from './cli.js';
+import { main } from './cli.js';
 import { createKeyFile, keyFilePath, loadKeyFile } from './keys.js';
 import { seedOf, testCrypto } from './test-support/harness.js';
 
@@ -271,7 +272,7 @@ describe('usage', () => {
   });
 });
 
-describe('the next nonce of a wallet', () => {
+describe('the next nonce of a wallet (fetchNextNonce, as murmur-node register reads it)', () => {
   const address = 'ab'.repeat(32);
   const state = { wallets: [{ address, nonce: 4 }] };
   /** A real ledger client over a fetch that answers as `answer` says. */
@@ -305,7 +306,7 @@ describe('the next nonce of a wallet', () => {
         ),
       asked,
     );
-    expect(await nextNonce(address, ledger)).toBe(7);
+    expect(await fetchNextNonce(ledger, address)).toBe(7);
     expect(asked).toEqual([`http://ledger.test/wallet/${address}`]);
     ledger.stop();
   });
@@ -316,20 +317,20 @@ describe('the next nonce of a wallet', () => {
       getState,
       getWallet: ledgerAnswering(() => new Response('no', { status: 404 })).getWallet,
     };
-    expect(await nextNonce(address, missing)).toBe(5);
+    expect(await fetchNextNonce(missing, address)).toBe(5);
     const odd = {
       getState,
       getWallet: ledgerAnswering(
         () => new Response(JSON.stringify({ nextNonce: 'x' }), { status: 200 }),
       ).getWallet,
     };
-    expect(await nextNonce(address, odd)).toBe(5);
+    expect(await fetchNextNonce(odd, address)).toBe(5);
     const down = {
       getState,
       getWallet: async () => {
         throw new TypeError('fetch failed');
       },
     };
-    expect(await nextNonce('cd'.repeat(32), down)).toBe(1);
+    expect(await fetchNextNonce(down, 'cd'.repeat(32))).toBe(1);
   });
 });

@@ -17,13 +17,13 @@ import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import {
   createRegistration,
   encodeTransaction,
-  type HttpLedgerSource,
+  fetchNextNonce,
   httpLedgerSource,
   parseCoins,
   type Reservation,
 } from '@murmur/registry';
 import { loadEvmWalletFile, registerNodeOnChain } from '@murmur/registry/evm';
-import { InvalidInputError, MurmurError } from '@murmur/wire';
+import { ConfigError, InvalidInputError, MurmurError, UsageError } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
 import {
   CONFIG_KEYS,
@@ -34,7 +34,7 @@ import {
   resolveConfig,
   writeConfigFile,
 } from './config.js';
-import { ConfigError } from './errors.js';
+
 import { createKeyFile, keyFilePath, loadKeyFile } from './keys.js';
 import { createLogger } from './logger.js';
 import { type RunningNode, softwareVersion, startNode } from './server.js';
@@ -155,8 +155,6 @@ Options:
 ${configHelp()}
   -h, --help                    show this help`,
 };
-
-class UsageError extends Error {}
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -390,7 +388,7 @@ async function commandRegister(args: string[], io: CliIo, crypto: () => Promise<
       }
       if (chainId === undefined) chainId = (await ledger.getGenesis()).chainId;
       if (nonce === undefined) {
-        nonce = await nextNonce(wallet.address, ledger);
+        nonce = await fetchNextNonce(ledger, wallet.address);
       }
     }
     const tx = createRegistration(
@@ -475,25 +473,6 @@ async function registerOnChain(
     ].join('\n'),
   );
   return 0;
-}
-
-/**
- * The nonce the wallet's next transaction must carry. The ledger's `GET /wallet/:address`
- * answers `nextNonce`, which counts the wallet's transactions still waiting in the mempool;
- * `GET /state` only knows those in blocks, so it is the fallback for ledgers without the route.
- */
-export async function nextNonce(
-  address: string,
-  ledger: Pick<HttpLedgerSource, 'getWallet' | 'getState'>,
-): Promise<number> {
-  try {
-    return (await ledger.getWallet(address)).nextNonce;
-  } catch {
-    // No such route, or an answer that is not a wallet: the state below.
-  }
-  const state = await ledger.getState();
-  const entry = state.wallets.find((item) => item.address === address);
-  return (entry?.nonce ?? 0) + 1;
 }
 
 /** The fields of `/health` that `status` prints. */

@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { STORAGE_SIZE_LIMIT_BYTES } from '@murmur/wire';
+import { ConfigError, STORAGE_SIZE_LIMIT_BYTES } from '@murmur/wire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultDataDir, resolveConfig, writeConfigFile } from './config.js';
-import { ConfigError } from './errors.js';
 
 let dir: string;
 

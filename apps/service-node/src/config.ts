@@ -10,10 +10,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_STORAGE_HTTPS_PORT, STORAGE_SIZE_LIMIT_BYTES } from '@murmur/wire';
+import {
+  ConfigError,
+  DEFAULT_STORAGE_HTTPS_PORT,
+  LOG_LEVELS,
+  STORAGE_SIZE_LIMIT_BYTES,
+} from '@murmur/wire';
 import Type, { type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { ConfigError } from './errors.js';
 
 /** The name of the config file inside the data directory. */
 export const CONFIG_FILE_NAME = 'config.json';
@@ -98,7 +102,6 @@ interface KeySpec {
   default?: unknown;
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const PORT = (minimum: number) =>
   Type.Integer({ minimum, maximum: 65_535, description: `a port number from ${minimum} to 65535` });
 const IPV4 = Type.String({

@@ -2,15 +2,7 @@
  * Errors that belong to the node app itself (configuration, key files, peer links). Protocol
  * conditions use the classes of `@murmur/wire`.
  */
-import { InvalidInputError, type MurmurErrorOptions, UpstreamFailedError } from '@murmur/wire';
-
-/** A configuration value (flag, environment variable or config file entry) is not valid. */
-export class ConfigError extends InvalidInputError {
-  constructor(message: string, options: MurmurErrorOptions = {}) {
-    super(message, options);
-    this.name = 'ConfigError';
-  }
-}
+import { type MurmurErrorOptions, UpstreamFailedError } from '@murmur/wire';
 
 /** Why a peer link could not carry a request. */
 export type PeerLinkFailure =

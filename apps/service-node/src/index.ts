@@ -34,7 +34,7 @@ export {
   type ResolvedConfig,
   resolveConfig,
 } from './config.js';
-export { ConfigError, PeerLinkError, type PeerLinkFailure } from './errors.js';
+export { PeerLinkError, type PeerLinkFailure } from './errors.js';
 export {
   createKeyFile,
   KEY_FILE_NAME,

@@ -2,24 +2,11 @@
  * The node's logger: pino JSON lines on stdout, pretty-printed (pino-pretty) only when stdout
  * is a terminal. Anything that could hold a secret is redacted, whatever the call site logs.
  */
+import { REDACTED_LOG_PATHS } from '@murmur/wire';
 import { type Logger as PinoLogger, pino } from 'pino';
 
-/** Paths pino blanks out in every line. */
-export const REDACTED_PATHS = [
-  'seed',
-  'secretKey',
-  'ed25519Seed',
-  'privateKey',
-  'key',
-  '*.seed',
-  '*.secretKey',
-  '*.ed25519Seed',
-  '*.privateKey',
-  'keys.ed25519',
-  'keys.x25519',
-  'req.headers.authorization',
-  'req.headers.cookie',
-];
+/** Paths pino blanks out in every line: `@murmur/wire`'s list, shared by every program. */
+export const REDACTED_PATHS = REDACTED_LOG_PATHS;
 
 /** Options of {@link createLogger}. */
 export interface LoggerInit {
@@ -36,7 +23,7 @@ export function createLogger(init: LoggerInit): PinoLogger {
   const options = {
     level: init.level,
     base: { app: 'murmur-node' },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     ...(pretty
       ? {
           transport: {

@@ -25,7 +25,13 @@ import {
   type EvmLedgerSource,
   fileCheckpointStore,
 } from '@murmur/registry/evm';
-import { bytesToHex, HARDFORK, type Logger, STORAGE_SERVER_VERSION } from '@murmur/wire';
+import {
+  bytesToHex,
+  ConfigError,
+  HARDFORK,
+  type Logger,
+  STORAGE_SERVER_VERSION,
+} from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
 import Fastify, {
   type FastifyBaseLogger,
@@ -37,7 +43,6 @@ import WebSocket from 'ws';
 import { appServerOptions, murmurNodeApp } from './app.js';
 import type { NodeConfig } from './config.js';
 import { createConnectionGuard } from './connection-guard.js';
-import { ConfigError } from './errors.js';
 import { loadKeyFile, type NodeKeys } from './keys.js';
 import { createNodeMetrics, rpcObserver } from './metrics.js';
 import type { NetworkView } from './network/network-view.js';

@@ -92,3 +92,4 @@ export type {
   SubaccountTokenInput,
   UnsignedRequestMethod,
 } from './types.js';
+export { assertEd25519KeyPair, assertX25519KeyPair } from './validate.js';

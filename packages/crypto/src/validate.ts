@@ -85,6 +85,45 @@ export function requireKeyPair(
   requireBytes(pair.secretKey, `${field}.secretKey`, secretKeyLength);
 }
 
+function assertKeyPairOf(
+  value: unknown,
+  field: string,
+  kind: 'X25519' | 'Ed25519',
+  secretKeyLength: number,
+): asserts value is KeyPair {
+  const pair = value as Partial<KeyPair> | null;
+  if (
+    typeof value === 'object' &&
+    pair !== null &&
+    pair.publicKey instanceof Uint8Array &&
+    pair.publicKey.length === 32 &&
+    pair.secretKey instanceof Uint8Array &&
+    pair.secretKey.length === secretKeyLength
+  ) {
+    return;
+  }
+  throw new InvalidInputError(
+    `${field} must be an ${kind} key pair (32-byte public key, ${secretKeyLength}-byte secret key)`,
+    { details: { field } },
+  );
+}
+
+/**
+ * Throws {@link InvalidInputError} (`details.field` is `field`) unless `value` is an X25519 key
+ * pair: a 32-byte public key and a 32-byte secret key. The packages' one key-pair check.
+ */
+export function assertX25519KeyPair(value: unknown, field: string): asserts value is KeyPair {
+  assertKeyPairOf(value, field, 'X25519', 32);
+}
+
+/**
+ * Throws {@link InvalidInputError} (`details.field` is `field`) unless `value` is an Ed25519 key
+ * pair: a 32-byte public key and libsodium's 64-byte secret key.
+ */
+export function assertEd25519KeyPair(value: unknown, field: string): asserts value is KeyPair {
+  assertKeyPairOf(value, field, 'Ed25519', 64);
+}
+
 /** Throws unless `value` is an object (an identity, a params bag). */
 export function requireObject(value: unknown, field: string): asserts value is object {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return;

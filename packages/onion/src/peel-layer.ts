@@ -15,7 +15,12 @@
  *   {@link OnionLayerRejectedError} "Invalid url". Session answers both encrypted with the layer
  *   key: `error.encryptReply(crypto)`.
  */
-import type { KeyPair, LayerEncryption, MurmurCrypto } from '@murmur/crypto';
+import {
+  assertX25519KeyPair,
+  type KeyPair,
+  type LayerEncryption,
+  type MurmurCrypto,
+} from '@murmur/crypto';
 import {
   type AbortOptions,
   bytesToBase64,
@@ -151,21 +156,6 @@ function checkLayerRequest(request: OnionLayerRequest): void {
   }
 }
 
-function checkKeyPair(keyPair: KeyPair): void {
-  if (
-    typeof keyPair !== 'object' ||
-    keyPair === null ||
-    !(keyPair.publicKey instanceof Uint8Array) ||
-    keyPair.publicKey.length !== 32 ||
-    !(keyPair.secretKey instanceof Uint8Array) ||
-    keyPair.secretKey.length !== 32
-  ) {
-    throw new InvalidInputError(
-      'onion layer: the node key pair must be an X25519 pair of 32-byte keys',
-    );
-  }
-}
-
 /**
  * Peels one layer with the node's X25519 key pair.
  *
@@ -180,7 +170,7 @@ export async function peelOnionLayer(
   options: AbortOptions = {},
 ): Promise<PeeledLayer> {
   throwIfAborted(options.signal);
-  checkKeyPair(nodeKeyPair);
+  assertX25519KeyPair(nodeKeyPair, 'onion layer: nodeKeyPair');
   checkLayerRequest(request);
   const encType = parseEncType(request.encType, 'onion layer') as LayerEncryption;
   if (request.hopNumber > MAX_ONION_HOPS) throw maxPathLengthError(request.hopNumber);

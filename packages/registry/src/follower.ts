@@ -28,6 +28,7 @@ import {
   raceAbort,
   type Startable,
   silentLogger,
+  sleep,
   systemClock,
 } from '@murmur/wire';
 import { type ApplyOptions, applyBlock } from './apply.js';
@@ -281,7 +282,7 @@ export function createRegistryFollower(
       } catch (error) {
         if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
         reportError(error, 'could not load the genesis configuration; retrying');
-        await delay(retryDelayMs, signal);
+        await sleep(retryDelayMs, signal);
       }
     }
   }
@@ -473,22 +474,4 @@ export function createRegistryFollower(
     },
   };
   return follower;
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(new AbortError(undefined, { cause: signal.reason }));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortError(undefined, { cause: signal.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

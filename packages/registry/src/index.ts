@@ -157,6 +157,11 @@ export {
   type WalletResponse,
   WalletResponseSchema,
 } from './ledger-api.js';
+export {
+  fetchNextNonce,
+  type WaitForTransactionOptions,
+  waitForTransaction,
+} from './ledger-calls.js';
 export type { GetBlocksOptions, LedgerSource } from './ledger-source.js';
 export {
   createMemoryLedger,

@@ -9,6 +9,7 @@
  * Transaction ID: hex BLAKE2b-256 of the UTF-8 of `"murmur-ledger-txid-v1\n" + canonicalJson(tx)`
  * with the signatures included.
  */
+import { assertEd25519KeyPair } from '@murmur/crypto';
 import { bytesToHex, hexToBytes, InvalidInputError, utf8Encode } from '@murmur/wire';
 import { canonicalJson, TRANSACTION_DOMAIN } from './canonical.js';
 import { decodeTransaction, encodeTransaction } from './codec.js';
@@ -137,19 +138,7 @@ export function verifySignaturesOver(
 }
 
 function checkKeyPair(keyPair: Ed25519KeyPair, field: string): string {
-  if (
-    typeof keyPair !== 'object' ||
-    keyPair === null ||
-    !(keyPair.publicKey instanceof Uint8Array) ||
-    keyPair.publicKey.length !== 32 ||
-    !(keyPair.secretKey instanceof Uint8Array) ||
-    keyPair.secretKey.length !== 64
-  ) {
-    throw new InvalidInputError(
-      `${field} must be an Ed25519 key pair (32-byte public key, 64-byte secret key)`,
-      { details: { field } },
-    );
-  }
+  assertEd25519KeyPair(keyPair, field);
   return bytesToHex(keyPair.publicKey);
 }
 

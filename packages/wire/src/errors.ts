@@ -39,6 +39,12 @@ export type ErrorCode =
   | 'ACCOUNT_EXISTS'
   | 'NOT_SYNCED'
   | 'ABORTED'
+  | 'CONFIG_INVALID'
+  | 'USAGE'
+  | 'MISSING_BUILD'
+  | 'PORT_IN_USE'
+  | 'BUSY'
+  | 'TARGET_REFUSED'
   | 'INTERNAL';
 
 /** Options every error class takes besides its message. */

@@ -28,6 +28,8 @@
  * }
  * ```
  */
+
+export { ConfigError, UsageError } from './app-errors.js';
 export {
   type BencodeDecodeOptions,
   type BencodeDict,
@@ -177,6 +179,7 @@ export {
   fetchWithTimeout,
   type HttpAnswer,
 } from './http.js';
+export { isLogLevel, LOG_LEVELS, type LogLevel, REDACTED_LOG_PATHS } from './log-levels.js';
 export {
   isPublicInbox,
   isPublicOutbox,
@@ -407,6 +410,7 @@ export {
   type UnrevokeSubaccountParamsInput,
   UnrevokeSubaccountParamsSchema,
 } from './schemas/subaccount.js';
+export { sleep } from './sleep.js';
 export {
   ACTIVE_NODE_RECORD_BYTES,
   decodeActiveNodesBin,

@@ -88,6 +88,12 @@ export const STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = Object.
   ACCOUNT_EXISTS: 409,
   NOT_SYNCED: 503,
   ABORTED: 503,
+  CONFIG_INVALID: 400,
+  USAGE: 400,
+  MISSING_BUILD: 500,
+  PORT_IN_USE: 409,
+  BUSY: 409,
+  TARGET_REFUSED: 403,
   INTERNAL: 500,
 });
 

@@ -28,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { createClient, createMemoryStorage, DEFAULT_POLL_INTERVAL_MS } from '@murmur/client';
 import { loadCrypto } from '@murmur/crypto';
 import { devnetPrograms } from '@murmur/devnet';
+import { sleep } from '@murmur/wire';
 import { median, percentile } from './stats.js';
 
 const TARGET_READY_MS = 15_000;
@@ -57,10 +58,6 @@ for (const [name, value] of [
   ['--messages', messages],
 ] as const) {
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 }
 
 function seconds(ms: number): string {

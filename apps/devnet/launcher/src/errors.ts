@@ -1,6 +1,6 @@
 /**
  * The testnet's own failure conditions, one class per condition (branch on `instanceof` or
- * `name`, never on the message). Each reuses the closest stable code of `@murmur/wire`.
+ * `name`, never on the message), each with a code of its own (docs/OPERATORS.md lists them).
  */
 import { MurmurError, type MurmurErrorOptions } from '@murmur/wire';
 
@@ -9,7 +9,7 @@ export class MissingBuildError extends MurmurError {
   /** The missing file. */
   readonly file: string;
   constructor(file: string, message: string, options: MurmurErrorOptions = {}) {
-    super('UNSUPPORTED', message, {
+    super('MISSING_BUILD', message, {
       ...options,
       retryable: false,
       details: { file, ...options.details },
@@ -47,7 +47,7 @@ export class PortInUseError extends MurmurError {
   readonly port: number;
   readonly host: string;
   constructor(host: string, port: number, message: string, options: MurmurErrorOptions = {}) {
-    super('UNSUPPORTED', message, {
+    super('PORT_IN_USE', message, {
       ...options,
       retryable: true,
       details: { host, port, ...options.details },
@@ -62,7 +62,7 @@ export class TestnetBusyError extends MurmurError {
   /** The live processes, as recorded in `pids.json`. */
   readonly pids: readonly number[];
   constructor(pids: readonly number[], message: string, options: MurmurErrorOptions = {}) {
-    super('FORBIDDEN', message, {
+    super('BUSY', message, {
       ...options,
       retryable: false,
       details: { pids: [...pids], ...options.details },

@@ -41,6 +41,7 @@ export {
   TransactionRefusedError,
   UnknownProcessError,
 } from './errors.js';
+export { writeJsonFileAtomic } from './json-file.js';
 export { logTail } from './managed-process.js';
 export {
   MANIFEST_FILE_NAME,

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { sleep } from '@murmur/wire';
 import { isRecordedProcessRunning, type RecordedProcess } from './pids-file.js';
 import { processGroupAlive, readProcessIdentity, signalProcessGroup } from './proc.js';
 
@@ -193,10 +194,6 @@ export function adoptProcess(entry: RecordedProcess, pollMs = 100): ManagedProce
   };
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Whether the process or anything left in its group still runs. */
 export function processRunning(proc: ManagedProcess): boolean {
   return proc.exitInfo === undefined || processGroupAlive(proc.pid);
@@ -208,11 +205,11 @@ export function processRunning(proc: ManagedProcess): boolean {
  */
 export async function waitForGroupExit(proc: ManagedProcess, timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
-  const leader = await Promise.race([proc.exited, delay(timeoutMs).then(() => undefined)]);
+  const leader = await Promise.race([proc.exited, sleep(timeoutMs).then(() => undefined)]);
   if (leader === undefined) return false;
   while (processGroupAlive(proc.pid)) {
     if (performance.now() >= deadline) return false;
-    await delay(20);
+    await sleep(20);
   }
   return true;
 }

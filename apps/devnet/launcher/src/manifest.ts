@@ -15,9 +15,10 @@
  *
  * Paths are kept relative to `<dir>` so that the directory can be moved.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '@murmur/wire';
+import { writeJsonFileAtomic } from './json-file.js';
 
 /** The manifest's file name. */
 export const MANIFEST_FILE_NAME = 'testnet.json';
@@ -225,7 +226,5 @@ export function readManifest(dir: string): TestnetManifest | undefined {
 /** Writes `<dir>/testnet.json` atomically. */
 export function writeManifest(dir: string, manifest: TestnetManifest): void {
   const path = testnetLayout(dir).manifest;
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
-  renameSync(temporary, path);
+  writeJsonFileAtomic(path, manifest);
 }

@@ -12,9 +12,10 @@
  *
  * Written atomically (temporary file and rename).
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '@murmur/wire';
+import { writeJsonFileAtomic } from './json-file.js';
 import { isAlive, type ProcessIdentity, readProcessIdentity, sameProcess } from './proc.js';
 
 /** The file name inside the testnet directory. */
@@ -97,10 +98,8 @@ export function readPidsFile(dir: string): PidsFile {
 /** Writes `<dir>/pids.json` atomically. */
 export function writePidsFile(dir: string, processes: readonly RecordedProcess[]): void {
   const path = pidsFilePath(dir);
-  const temporary = `${path}.${process.pid}.tmp`;
   const file: PidsFile = { version: 1, processes: [...processes] };
-  writeFileSync(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o644 });
-  renameSync(temporary, path);
+  writeJsonFileAtomic(path, file);
 }
 
 /** The identity fields of a record. */

@@ -2,7 +2,7 @@
  * Polling with a deadline, an abort signal and a way out when something fails meanwhile (a
  * process exits): the waits of the testnet are all built on {@link pollUntil}.
  */
-import { AbortError } from '@murmur/wire';
+import { AbortError, sleep } from '@murmur/wire';
 import { TestnetTimeoutError } from './errors.js';
 
 /** Options of {@link pollUntil}. */
@@ -16,24 +16,6 @@ export interface PollOptions {
   failure?: Promise<never> | undefined;
   /** The timeout error's message (called once, at the timeout). */
   describeTimeout: () => string;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(new AbortError(undefined, { cause: signal.reason }));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortError(undefined, { cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Throws an AbortError when `signal` is aborted. */

@@ -12,6 +12,7 @@ import {
   ATOMIC_UNITS_PER_COIN,
   createContribution,
   createRegistration,
+  fetchNextNonce,
   type GenesisConfig,
   type HttpLedgerSource,
   httpLedgerSource,
@@ -19,6 +20,7 @@ import {
   type StateChange,
   type StateResponse,
   type TransactionResult,
+  waitForTransaction,
 } from '@murmur/registry';
 import {
   createWalletFile,
@@ -27,7 +29,7 @@ import {
   loadWalletFile,
   type Wallet,
 } from '@murmur/registry/key-files';
-import { type AbortOptions, InvalidInputError } from '@murmur/wire';
+import { type AbortOptions, InvalidInputError, isLogLevel, LOG_LEVELS } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
 import { checkPrograms, type TestnetPrograms } from './cli-paths.js';
 import {
@@ -111,7 +113,6 @@ const DEFAULT_BLOCK_TIME_MS = 1_000;
 const UNASSIGNED_SWARM = 'ffffffffffffffff';
 const LEDGER = 'ledger';
 const REAPER = 'reaper';
-const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
 /** Everything a testnet instance works with. */
 interface Context {
@@ -480,7 +481,7 @@ class TestnetInstance implements Testnet {
   }
 
   waitForTransaction(id: string, options: WaitOptions = {}): Promise<number> {
-    return waitForTransaction(this.#context, id, options);
+    return waitForIncluded(this.#context, id, options);
   }
 
   async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -1004,15 +1005,6 @@ async function fundStakes(
   });
 }
 
-/** The nonce the next transaction of `address` must carry (the ledger counts its mempool). */
-async function nextNonce(
-  client: HttpLedgerSource,
-  address: string,
-  signal: AbortSignal | undefined,
-): Promise<number> {
-  return (await client.getWallet(address, withSignal(signal))).nextNonce;
-}
-
 /**
  * Submits each node's registration (signed by its operator wallet and its node key) and, for a
  * pooled node, the contributions that fill it; checks every answer.
@@ -1035,7 +1027,7 @@ async function registerStakes(
         chainId,
         feeBasisPoints: plan.feeBasisPoints,
         operatorStake: plan.operatorStake,
-        nonce: await nextNonce(client, operator.address, signal),
+        nonce: await fetchNextNonce(client, operator.address, withSignal(signal)),
       },
       { node: keys.ed25519, operator: operator.keyPair },
       crypto,
@@ -1053,7 +1045,7 @@ async function registerStakes(
           chainId,
           node: node.ed25519 as string,
           amount: plan.contributions[j] as bigint,
-          nonce: await nextNonce(client, wallet.address, signal),
+          nonce: await fetchNextNonce(client, wallet.address, withSignal(signal)),
         },
         wallet.keyPair,
         crypto,
@@ -1115,26 +1107,13 @@ async function waitForRegistrations(
   );
 }
 
-async function waitForTransaction(
-  context: Context,
-  id: string,
-  options: WaitOptions,
-): Promise<number> {
-  let last = 'unknown';
-  return pollUntil(
-    async () => {
-      const status = await context.client.getTransactionStatus(id, options);
-      last = status.status;
-      if (status.status === 'included') return status.height ?? 0;
-      return undefined;
-    },
-    {
-      intervalMs: Math.max(20, Math.min(200, context.manifest.blockTimeMs / 3)),
-      timeoutMs: options.timeoutMs ?? context.readyTimeoutMs,
-      signal: options.signal,
-      describeTimeout: () => `transaction ${id} is still ${last}`,
-    },
-  );
+/** Waits until transaction `id` is in a block (`@murmur/registry`'s waitForTransaction). */
+function waitForIncluded(context: Context, id: string, options: WaitOptions): Promise<number> {
+  return waitForTransaction(context.client, id, {
+    pollMs: Math.max(20, Math.min(200, context.manifest.blockTimeMs / 3)),
+    timeoutMs: options.timeoutMs ?? context.readyTimeoutMs,
+    ...withSignal(options.signal),
+  });
 }
 
 interface NodeWait {
@@ -1257,8 +1236,8 @@ function checkOptions(options: TestnetOptions): void {
     );
   }
   checkPooledEvery(options.pooledEvery ?? DEFAULT_POOLED_EVERY);
-  if (options.logLevel !== undefined && !LOG_LEVELS.has(options.logLevel)) {
-    throw new InvalidInputError(`logLevel must be one of ${[...LOG_LEVELS].join(', ')}`);
+  if (options.logLevel !== undefined && !isLogLevel(options.logLevel)) {
+    throw new InvalidInputError(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   }
   for (const [name, value] of [
     ['readyTimeoutMs', options.readyTimeoutMs],

@@ -235,7 +235,10 @@ export interface Testnet {
   waitForActive(names?: readonly string[], options?: WaitOptions): Promise<void>;
   /** Waits until the ledger's height is at least `height`; resolves the height. */
   waitForHeight(height: number, options?: WaitOptions): Promise<number>;
-  /** Waits until transaction `id` is in a block; resolves its height. */
+  /**
+   * Waits until transaction `id` is in a block; resolves its height. Rejects at once with
+   * `NotFoundError` when the ledger does not know it, with `RequestTimeoutError` at the timeout.
+   */
   waitForTransaction(id: string, options?: WaitOptions): Promise<number>;
   /** Sends `signal` (default SIGKILL) to the process group of `name` (a node or `ledger`); resolves when the group is gone. */
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;

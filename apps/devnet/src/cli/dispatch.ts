@@ -3,9 +3,9 @@
  * errors into messages and exit codes (0 done, 1 failed or refused, 2 usage error).
  */
 import { readFileSync } from 'node:fs';
-import { MurmurError } from '@murmur/wire';
+import { MurmurError, UsageError } from '@murmur/wire';
 import { COMMANDS } from '../commands/index.js';
-import { UsageError } from '../errors.js';
+
 import type { CommandIo } from './args.js';
 
 function version(): string {

@@ -4,8 +4,9 @@
  * started, and waited for until it is active in a swarm and healthy; then devnet.json is
  * rewritten.
  */
+
+import { UsageError } from '@murmur/wire';
 import { type CommandIo, type CommandModule, parseFlags, wantsHelp } from '../cli/args.js';
-import { UsageError } from '../errors.js';
 import { openDevnet, rewriteDevnetFile } from '../launcher/open-devnet.js';
 import { programsFromEnv, resolveDevnetDir } from '../launcher/options.js';
 import { shortSwarm } from '../launcher/summary.js';

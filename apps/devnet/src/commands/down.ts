@@ -4,6 +4,8 @@
  * process recorded in pids.json that still runs (process groups; a recycled pid is never
  * signalled). Nothing else is touched.
  */
+
+import { sleep } from '@murmur/wire';
 import {
   type CommandIo,
   type CommandModule,
@@ -30,10 +32,6 @@ Options:
 
 Exit codes: 0 nothing of the devnet runs any more; 1 something could not be stopped.
 `;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   if (wantsHelp(argv)) {

@@ -2,8 +2,9 @@
  * `murmur-devnet kill <process>`: a fault by hand — a signal (SIGKILL by default) to the process
  * group of one node (or the ledger) of a running devnet, from another terminal.
  */
+
+import { UsageError } from '@murmur/wire';
 import { type CommandIo, type CommandModule, parseFlags, wantsHelp } from '../cli/args.js';
-import { UsageError } from '../errors.js';
 import { processNameArg } from '../launcher/node-name.js';
 import { openDevnet } from '../launcher/open-devnet.js';
 import { programsFromEnv, resolveDevnetDir } from '../launcher/options.js';

@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { loadCrypto } from '@murmur/crypto';
 import { type Allocation, parseCoins } from '@murmur/registry';
+import { isLogLevel, LOG_LEVELS, UsageError } from '@murmur/wire';
 import {
   type CommandIo,
   type CommandModule,
@@ -16,7 +17,6 @@ import {
   parsePort,
   wantsHelp,
 } from '../cli/args.js';
-import { UsageError } from '../errors.js';
 import {
   DEFAULT_LEDGER_HOST,
   DEFAULT_LEDGER_PORT,
@@ -56,8 +56,6 @@ When ready it prints one line on stdout:
   {"event":"ledger-ready","url":"http://127.0.0.1:7070","height":0,"chainId":"…",…}
 It stops cleanly on SIGTERM or SIGINT.
 `;
-
-const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
 function parseAllocation(text: string): Allocation {
   const match = /^([0-9a-f]{64}):(.+)$/.exec(text);
@@ -101,8 +99,8 @@ export function parseLedgerCommandLine(
   });
   if (values.dir === undefined) throw new UsageError('--dir <path> is required');
   const level = values['log-level'] ?? env.MURMUR_LOG_LEVEL ?? 'info';
-  if (!LOG_LEVELS.has(level)) {
-    throw new UsageError(`--log-level must be one of ${[...LOG_LEVELS].join(', ')}`);
+  if (!isLogLevel(level)) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   }
   const options = {
     dir: resolve(values.dir),

@@ -4,6 +4,7 @@
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { sleep, UsageError } from '@murmur/wire';
 import {
   type CommandIo,
   type CommandModule,
@@ -12,7 +13,7 @@ import {
   processInterrupt,
   wantsHelp,
 } from '../cli/args.js';
-import { NoDevnetError, UsageError } from '../errors.js';
+import { NoDevnetError } from '../errors.js';
 import { formatLogLine } from '../launcher/log-format.js';
 import { processNameArg } from '../launcher/node-name.js';
 import { resolveDevnetDir, stylesOf } from '../launcher/options.js';
@@ -60,18 +61,6 @@ export function lastLines(file: string, count: number): { lines: string[]; offse
   return { lines: count === 0 ? lines : lines.slice(-count), offset: size };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /** Prints what is appended to `file` from `offset` until `signal`. */
 async function follow(
   file: string,
@@ -83,7 +72,8 @@ async function follow(
   let position = offset;
   let partial = '';
   while (!signal.aborted) {
-    await sleep(intervalMs, signal);
+    // Ctrl-C ends the wait early: the loop then sees the aborted signal and returns.
+    await sleep(intervalMs, signal).catch(() => undefined);
     if (signal.aborted) break;
     let size: number;
     try {

@@ -3,8 +3,9 @@
  * ledger) of a running devnet from its own data directory, same address and ports, and waits
  * until it is ready; then rewrites devnet.json.
  */
+
+import { UsageError } from '@murmur/wire';
 import { type CommandIo, type CommandModule, parseFlags, wantsHelp } from '../cli/args.js';
-import { UsageError } from '../errors.js';
 import { processNameArg } from '../launcher/node-name.js';
 import { openDevnet, rewriteDevnetFile } from '../launcher/open-devnet.js';
 import { programsFromEnv, resolveDevnetDir } from '../launcher/options.js';

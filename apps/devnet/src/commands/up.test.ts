@@ -1,5 +1,5 @@
+import { UsageError } from '@murmur/wire';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../errors.js';
 import { parseUpArgs } from './up.js';
 
 const io = (env: Record<string, string> = {}) => ({

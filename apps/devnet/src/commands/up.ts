@@ -4,6 +4,7 @@
  * process (output, signals, exit) to it.
  */
 import { fileURLToPath } from 'node:url';
+import { isLogLevel, LOG_LEVELS, UsageError } from '@murmur/wire';
 import {
   type CommandIo,
   type CommandModule,
@@ -12,7 +13,6 @@ import {
   parsePort,
   wantsHelp,
 } from '../cli/args.js';
-import { UsageError } from '../errors.js';
 import {
   invocationOf,
   programsFromEnv,
@@ -57,8 +57,6 @@ Exit codes: 0 stopped by Ctrl-C, SIGTERM, SIGHUP or \`murmur-devnet down\`; 1 co
 2 usage error.
 `;
 
-const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error']);
-
 /** Reads `up`'s command line. */
 export function parseUpArgs(
   argv: readonly string[],
@@ -89,8 +87,8 @@ export function parseUpArgs(
     );
   }
   const logLevel = values['log-level'] ?? io.env.MURMUR_LOG_LEVEL ?? 'info';
-  if (!LOG_LEVELS.has(logLevel)) {
-    throw new UsageError(`--log-level must be one of ${[...LOG_LEVELS].join(', ')}`);
+  if (!isLogLevel(logLevel)) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   }
   const { dir, dirFlag } = resolveDevnetDir(values.dir, io.env, cwd);
   const programs = programsFromEnv(io.env);

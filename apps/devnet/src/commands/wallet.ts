@@ -18,7 +18,7 @@ import {
   type WalletResponse,
 } from '@murmur/registry';
 import { createWalletFile, loadWalletFile, type Wallet } from '@murmur/registry/key-files';
-import { InvalidInputError } from '@murmur/wire';
+import { InvalidInputError, UsageError } from '@murmur/wire';
 import {
   type CommandIo,
   type CommandModule,
@@ -27,7 +27,7 @@ import {
   parseInteger,
   wantsHelp,
 } from '../cli/args.js';
-import { UsageError } from '../errors.js';
+
 import { DEFAULT_LEDGER_URL } from '../ledger/run.js';
 import {
   contribute,

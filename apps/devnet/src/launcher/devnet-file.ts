@@ -7,11 +7,11 @@
  * It is built from the testnet manifest (`testnet.json`, the nodes and their ports, including
  * nodes another process added) and the registry state (swarms, stakes, operators).
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatCoins, type StateResponse } from '@murmur/registry';
-import { type TestnetManifest, testnetLayout } from '@murmur/testnet';
-import { ConfigError } from '../errors.js';
+import { type TestnetManifest, testnetLayout, writeJsonFileAtomic } from '@murmur/testnet';
+import { ConfigError } from '@murmur/wire';
 
 /** The file name inside the devnet directory. */
 export const DEVNET_FILE_NAME = 'devnet.json';
@@ -192,9 +192,7 @@ export function devnetFilePath(dir: string): string {
 /** Writes `<dir>/devnet.json` atomically (temporary file and rename). */
 export function writeDevnetFile(dir: string, file: DevnetFile): string {
   const path = devnetFilePath(dir);
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o644 });
-  renameSync(temporary, path);
+  writeJsonFileAtomic(path, file);
   return path;
 }
 

@@ -4,9 +4,13 @@
  * never signalled), and its state (`starting`, `ready`, `stopping`). `down` signals it so that it
  * stops its devnet and exits cleanly; `status` shows it; tests wait for `ready`.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type RecordedProcess, runningRecordedProcesses } from '@murmur/testnet';
+import {
+  type RecordedProcess,
+  runningRecordedProcesses,
+  writeJsonFileAtomic,
+} from '@murmur/testnet';
 
 /** The file name inside the devnet directory. */
 export const LAUNCHER_FILE_NAME = 'launcher.json';
@@ -65,9 +69,7 @@ export function processIdentity(
 /** Writes `launcher.json` atomically. */
 export function writeLauncherRecord(dir: string, record: LauncherRecord): void {
   const path = launcherFilePath(dir);
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
-  renameSync(temporary, path);
+  writeJsonFileAtomic(path, record);
 }
 
 /** Reads `launcher.json`; `undefined` when there is none or it is not a launcher record. */

@@ -2,7 +2,7 @@
  * Process names on the command line: `ledger`, `node-07`, or just `7`.
  */
 import { nodeName } from '@murmur/testnet';
-import { UsageError } from '../errors.js';
+import { UsageError } from '@murmur/wire';
 
 /** The process name `text` stands for (`7` → `node-07`). @throws {@link UsageError} */
 export function processNameArg(text: string | undefined, command: string): string {

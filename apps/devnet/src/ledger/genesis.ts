@@ -17,8 +17,7 @@ import {
   scaleParamsToBlockTime,
 } from '@murmur/registry';
 import { KeyFileError, readSecretJson, writeSecretJson } from '@murmur/registry/key-files';
-import { bytesToHex, hexToBytes, MurmurError } from '@murmur/wire';
-import { ConfigError } from '../errors.js';
+import { bytesToHex, ConfigError, hexToBytes, MurmurError } from '@murmur/wire';
 
 /** File name of the authority key inside a ledger directory. */
 export const AUTHORITY_FILE_NAME = 'authority.json';

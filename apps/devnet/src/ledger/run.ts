@@ -19,9 +19,9 @@ import {
   encodeParams,
   type GenesisConfig,
 } from '@murmur/registry';
-import { bytesToHex, type Logger, silentLogger } from '@murmur/wire';
+import { bytesToHex, ConfigError, type Logger, silentLogger } from '@murmur/wire';
 import type { FastifyInstance } from 'fastify';
-import { ConfigError } from '../errors.js';
+
 import { attachFeed, type Feed } from './feed.js';
 import {
   authorityFilePath,

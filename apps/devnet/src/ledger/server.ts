@@ -197,7 +197,8 @@ export async function createLedgerApp(
     }
     const status = fastifyError.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      const code = fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'TOO_LARGE' : 'BAD_REQUEST';
+      const code =
+        fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'TOO_LARGE' : 'INVALID_INPUT';
       return reply.code(status).send(errorBody(code, fastifyError.message));
     }
     logger.error({ err: error, url: request.url }, 'request failed');

@@ -17,18 +17,15 @@ import {
   createTransfer,
   createUnlockRequest,
   type Ed25519KeyPair,
+  fetchNextNonce,
   type HttpLedgerSource,
   type Reservation,
   type TransactionResult,
+  type WaitForTransactionOptions,
+  waitForTransaction,
 } from '@murmur/registry';
 import type { Wallet } from '@murmur/registry/key-files';
-import {
-  type AbortOptions,
-  bytesToHex,
-  InvalidInputError,
-  NotFoundError,
-  RequestTimeoutError,
-} from '@murmur/wire';
+import { type AbortOptions, bytesToHex, InvalidInputError } from '@murmur/wire';
 
 /** The wallet, the ledger and the crypto that signs. */
 export interface WalletContext {
@@ -64,49 +61,22 @@ export function assertAccepted(result: TransactionResult): string {
 
 async function nonceFor(context: WalletContext, options: SendOptions): Promise<number> {
   if (options.nonce !== undefined) return options.nonce;
-  return (await context.client.getWallet(context.wallet.address, options)).nextNonce;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
+  return fetchNextNonce(context.client, context.wallet.address, options);
 }
 
 /**
- * Waits until transaction `id` is in a block (polling `GET /tx/:id`) and resolves its height.
+ * Waits until transaction `id` is in a block and resolves its height (`@murmur/registry`'s
+ * `waitForTransaction`).
  *
  * @throws `RequestTimeoutError` after `timeoutMs` (default 30 s); `NotFoundError` when the
  * ledger no longer knows it (dropped from the mempool because it stopped passing).
  */
-export async function waitForInclusion(
-  client: HttpLedgerSource,
+export function waitForInclusion(
+  client: Pick<HttpLedgerSource, 'getTransactionStatus'>,
   id: string,
-  options: AbortOptions & { timeoutMs?: number; pollMs?: number } = {},
+  options: WaitForTransactionOptions = {},
 ): Promise<number> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  const pollMs = options.pollMs ?? 200;
-  for (;;) {
-    const status = await client.getTransactionStatus(id, options);
-    if (status.status === 'included') return status.height as number;
-    if (status.status === 'unknown') {
-      throw new NotFoundError(
-        `transaction ${id} left the mempool without being included (it stopped passing the rules)`,
-      );
-    }
-    if (Date.now() >= deadline) {
-      throw new RequestTimeoutError(`transaction ${id} is still waiting for a block`);
-    }
-    await sleep(pollMs, options.signal);
-  }
+  return waitForTransaction(client, id, options);
 }
 
 /** Sends `amount` atomic units to `to`. */

@@ -8,6 +8,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep } from '@murmur/wire';
 
 /** The built CLI. */
 export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
@@ -146,10 +147,6 @@ export class UpProcess {
       `murmur-devnet up did not exit within ${timeoutMs} ms; output:\n${this.output()}`,
     );
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 }
 
 /** Whether `pid` is a live process (a zombie counts as gone). */

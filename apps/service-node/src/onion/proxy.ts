@@ -11,7 +11,12 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { MAX_REQUEST_BODY_BYTES, ONION_PROXY_TIMEOUT_MS } from '@murmur/wire';
+import {
+  MAX_REQUEST_BODY_BYTES,
+  MurmurError,
+  type MurmurErrorOptions,
+  ONION_PROXY_TIMEOUT_MS,
+} from '@murmur/wire';
 import { isPublicAddress } from './address-check.js';
 import type { OnionReply } from './types.js';
 
@@ -27,8 +32,14 @@ export interface ProxyTarget {
 }
 
 /** Why a target was refused before any connection (the route answers 400 "Invalid url"). */
-export class ProxyTargetRefused extends Error {
-  override readonly name = 'ProxyTargetRefused';
+export class ProxyTargetRefused extends MurmurError {
+  constructor(message: string, options: MurmurErrorOptions = {}) {
+    super('TARGET_REFUSED', message, {
+      ...options,
+      retryable: false,
+      status: options.status ?? 403,
+    });
+  }
 }
 
 /** Sends exit requests. */

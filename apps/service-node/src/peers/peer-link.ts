@@ -8,6 +8,7 @@ import {
   type Logger,
   MurmurError,
   RequestTimeoutError,
+  sleep,
   statusForError,
   utf8Encode,
 } from '@murmur/wire';
@@ -132,10 +133,6 @@ function errorResponse(error: unknown): PeerResponse {
     return { status: statusForError(error), body: utf8Encode(error.message) };
   }
   return { status: 500, body: utf8Encode('Internal error') };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Wraps an authenticated socket. The socket's `message`, `pong` and `close` are taken over. */

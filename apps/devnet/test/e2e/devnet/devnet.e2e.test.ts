@@ -13,11 +13,11 @@ import { createClient, createMemoryStorage, type MurmurClient } from '@murmur/cl
 import { type Identity, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import type { StateResponse } from '@murmur/registry';
 import { swarmForPubkey, swarmIdFromHex } from '@murmur/swarm';
-import { bytesToHex } from '@murmur/wire';
+import { bytesToHex, sleep } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { type DevnetFile, readDevnetFile } from '../../../src/launcher/devnet-file.js';
-import { alive, leftovers, recordedPids, runCli, sleep } from '../launcher-support.js';
+import { alive, leftovers, recordedPids, runCli } from '../launcher-support.js';
 
 // The devnet's nodes speak HTTPS only (self-signed certificates, not checked, as Session's
 // clients); nothing global is changed.

@@ -8,8 +8,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sleep } from '@murmur/wire';
 import type { TestProject } from 'vitest/node';
-import { leftovers, recordedPids, runCli, sleep, UpProcess } from '../launcher-support.js';
+import { leftovers, recordedPids, runCli, UpProcess } from '../launcher-support.js';
 
 /** Nodes of the suite's devnet. */
 export const NODES = 12;
