@@ -50,16 +50,16 @@ export {
 export { loadCrypto } from './load-crypto.js';
 export { MESSAGE_HASH_LENGTH } from './message-hash.js';
 export {
-  CHACHA20_POLY1305_NONCE_LENGTH,
-  CHACHA20_POLY1305_TAG_LENGTH,
-} from './murmur-crypto.js';
-export {
   MLKEM768_CIPHERTEXT_LENGTH,
   MLKEM768_PUBLIC_KEY_LENGTH,
   MLKEM768_SECRET_KEY_LENGTH,
   MLKEM768_SEED_LENGTH,
   type MlKemSource,
 } from './mlkem.js';
+export {
+  CHACHA20_POLY1305_NONCE_LENGTH,
+  CHACHA20_POLY1305_TAG_LENGTH,
+} from './murmur-crypto.js';
 export { AES_GCM_LAYER_KEY_SALT, requireLayerEncryption } from './onion-layer.js';
 export { PADDING_BLOCK, PADDING_TERMINATOR } from './padding.js';
 export { normalisePhrase, PHRASE_WORD_COUNTS } from './phrase.js';

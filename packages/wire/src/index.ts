@@ -410,7 +410,6 @@ export {
   type UnrevokeSubaccountParamsInput,
   UnrevokeSubaccountParamsSchema,
 } from './schemas/subaccount.js';
-export { sleep } from './sleep.js';
 export {
   ACTIVE_NODE_RECORD_BYTES,
   decodeActiveNodesBin,
@@ -419,6 +418,7 @@ export {
   type ListedServiceNode,
   selectServiceNodes,
 } from './service-nodes.js';
+export { sleep } from './sleep.js';
 export {
   type ErrorResponse,
   errorFromResponse,

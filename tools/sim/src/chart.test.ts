@@ -1,5 +1,6 @@
+import { renderPng } from '@murmur/terminal';
 import { describe, expect, it } from 'vitest';
-import { renderPng, renderSwarmChart, SWARM_CHART_COLORS, type SwarmChartPoint } from './chart.js';
+import { renderSwarmChart, SWARM_CHART_COLORS, type SwarmChartPoint } from './chart.js';
 
 describe('renderSwarmChart', () => {
   const points: SwarmChartPoint[] = Array.from({ length: 50 }, (_, i) => ({

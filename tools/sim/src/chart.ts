@@ -7,8 +7,6 @@
  */
 import { seriesChart } from '@murmur/terminal';
 
-export { niceCeiling, niceTicks, renderPng } from '@murmur/terminal';
-
 /** One block of the chart. */
 export interface SwarmChartPoint {
   /** Block height (the x axis). */

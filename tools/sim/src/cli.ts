@@ -6,9 +6,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { createProgressBar, formatDuration } from '@murmur/terminal';
+import { createProgressBar, formatDuration, renderPng } from '@murmur/terminal';
 import { InvalidInputError, MurmurError } from '@murmur/wire';
-import { renderPng } from './chart.js';
 import { parseCommandLine, USAGE } from './command-line.js';
 import { phaseRanges, resolveScenarioOptions, runScenario } from './scenario.js';
 import { scenarioChart } from './scenario-chart.js';

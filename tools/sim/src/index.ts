@@ -20,17 +20,21 @@
  */
 
 export {
+  type Column,
   createProgressBar,
   formatDuration,
+  formatTable,
+  niceCeiling,
+  niceTicks,
   type ProgressBar,
   type ProgressBarComponents,
   type ProgressBarInit,
   type ProgressStream,
+  renderPng,
+  type TableSpec as Table,
+  type TableStyle,
 } from '@murmur/terminal';
 export {
-  niceCeiling,
-  niceTicks,
-  renderPng,
   renderSwarmChart,
   SWARM_CHART_COLORS,
   type SwarmChartInput,
@@ -78,11 +82,4 @@ export {
   registryTable,
   spreadTable,
 } from './summary.js';
-export {
-  type Column,
-  formatNumber,
-  formatPercent,
-  formatTable,
-  type Table,
-  type TableStyle,
-} from './table.js';
+export { formatNumber, formatPercent } from './table.js';

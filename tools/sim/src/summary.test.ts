@@ -1,6 +1,6 @@
 import { loadCrypto } from '@murmur/crypto';
+import { renderPng } from '@murmur/terminal';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { renderPng } from './chart.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
 import { scenarioChart } from './scenario-chart.js';
 import { formatSummary } from './summary.js';

@@ -3,9 +3,11 @@
  * per-block figures (churn phase and join phase), the pubkey spread over the final swarms, and
  * what the registry did.
  */
+
+import { formatTable, type TableSpec as Table, type TableStyle } from '@murmur/terminal';
 import type { SeriesSummary, Spread } from './metrics.js';
 import type { Phase, PhaseSummary, ScenarioResult } from './scenario.js';
-import { formatNumber, formatPercent, formatTable, type Table, type TableStyle } from './table.js';
+import { formatNumber, formatPercent } from './table.js';
 
 type Formatter = (value: number) => string;
 

@@ -1,14 +1,7 @@
 /**
  * The number formats the summary uses; the tables themselves are `@murmur/terminal`'s
- * (cli-table3), re-exported here.
+ * (cli-table3): import them from there.
  */
-
-export {
-  type Column,
-  formatTable,
-  type TableSpec as Table,
-  type TableStyle,
-} from '@murmur/terminal';
 
 /**
  * A number for a table: integers with thousands separators, others with `digits` decimals

@@ -5,12 +5,12 @@
  * rewritten.
  */
 
+import { formatSeconds } from '@murmur/terminal';
 import { UsageError } from '@murmur/wire';
 import { type CommandIo, type CommandModule, parseFlags, wantsHelp } from '../cli/args.js';
 import { openDevnet, rewriteDevnetFile } from '../launcher/open-devnet.js';
 import { programsFromEnv, resolveDevnetDir } from '../launcher/options.js';
 import { shortSwarm } from '../launcher/summary.js';
-import { formatSeconds } from '../launcher/terminal.js';
 
 const USAGE = `Usage: murmur-devnet add-node [--pooled | --solo] [--json] [--dir <path>]
 

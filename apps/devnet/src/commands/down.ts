@@ -5,6 +5,7 @@
  * signalled). Nothing else is touched.
  */
 
+import { formatSeconds } from '@murmur/terminal';
 import { sleep } from '@murmur/wire';
 import {
   type CommandIo,
@@ -16,7 +17,6 @@ import {
 import { launcherRunning, readLauncherRecord } from '../launcher/launcher-file.js';
 import { resolveDevnetDir, stylesOf } from '../launcher/options.js';
 import { describeNames, runningNames } from '../launcher/processes.js';
-import { formatSeconds } from '../launcher/terminal.js';
 
 const USAGE = `Usage: murmur-devnet down [--dir <path>] [--force]
 

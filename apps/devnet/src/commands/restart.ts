@@ -4,12 +4,12 @@
  * until it is ready; then rewrites devnet.json.
  */
 
+import { formatSeconds } from '@murmur/terminal';
 import { UsageError } from '@murmur/wire';
 import { type CommandIo, type CommandModule, parseFlags, wantsHelp } from '../cli/args.js';
 import { processNameArg } from '../launcher/node-name.js';
 import { openDevnet, rewriteDevnetFile } from '../launcher/open-devnet.js';
 import { programsFromEnv, resolveDevnetDir } from '../launcher/options.js';
-import { formatSeconds } from '../launcher/terminal.js';
 
 const USAGE = `Usage: murmur-devnet restart <process> [--dir <path>]
 

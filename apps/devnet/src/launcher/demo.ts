@@ -11,8 +11,8 @@ import {
   type MurmurClient,
 } from '@murmur/client';
 import type { MurmurCrypto } from '@murmur/crypto';
+import { formatSeconds, type Styles, type TerminalOutput } from '@murmur/terminal';
 import { createNodeFetch } from '@murmur/wire/node';
-import { formatSeconds, type Styles, type TerminalOutput } from './terminal.js';
 
 /** The conversation of the demo: sender, recipient, text. */
 export const DEMO_MESSAGES: readonly (readonly ['Alice' | 'Bob', string])[] = Object.freeze([

@@ -1,6 +1,6 @@
+import { createStyles } from '@murmur/terminal';
 import { describe, expect, it } from 'vitest';
 import { formatLogLine } from './log-format.js';
-import { createStyles } from './terminal.js';
 
 const plain = createStyles(false);
 

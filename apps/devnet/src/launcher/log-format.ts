@@ -4,7 +4,7 @@
  * pino JSON (the testnet's start markers, a stack trace) are shown as they are, a start marker
  * as a separator.
  */
-import type { Styles } from './terminal.js';
+import type { Styles } from '@murmur/terminal';
 
 const LEVELS: Readonly<Record<number, string>> = Object.freeze({
   10: 'TRACE',

@@ -4,9 +4,9 @@
  * styles for the current output.
  */
 import { basename, isAbsolute, relative, resolve } from 'node:path';
+import { colorsWanted, createStyles, type Styles, type TerminalOutput } from '@murmur/terminal';
 import type { TestnetPrograms } from '@murmur/testnet';
 import type { CommandEnv, CommandIo } from '../cli/args.js';
-import { colorsWanted, createStyles, type Styles, type TerminalOutput } from './terminal.js';
 
 /** The default devnet directory, under the current directory. */
 export const DEFAULT_DEVNET_DIR = '.devnet';

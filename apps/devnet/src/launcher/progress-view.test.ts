@@ -1,8 +1,8 @@
+import { createStyles } from '@murmur/terminal';
 import { TESTNET_STEPS } from '@murmur/testnet';
 import { describe, expect, it } from 'vitest';
 import { captureTerminal } from '../test-support/devnet.js';
 import { createProgressView, STEP_LABELS } from './progress-view.js';
-import { createStyles } from './terminal.js';
 
 describe('the devnet step list', () => {
   it('names every testnet step and prints plain lines when not on a terminal', () => {

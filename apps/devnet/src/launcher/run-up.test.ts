@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createStyles, stripAnsi } from '@murmur/terminal';
 import {
   ProcessExitedError,
   type startTestnet,
@@ -19,7 +20,6 @@ import type { DemoInit } from './demo.js';
 import { readDevnetFile } from './devnet-file.js';
 import { processIdentity, readLauncherRecord, writeLauncherRecord } from './launcher-file.js';
 import { runUp, type UpComponents, type UpOptions } from './run-up.js';
-import { createStyles, stripAnsi } from './terminal.js';
 
 /** vi.waitFor's limits: generous, for a busy machine. */
 const WAIT = { timeout: 10_000, interval: 20 };

@@ -9,6 +9,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import type { MurmurCrypto } from '@murmur/crypto';
+import { formatSeconds, type Styles, type TerminalOutput } from '@murmur/terminal';
 import {
   readManifest,
   type startTestnet,
@@ -33,7 +34,6 @@ import { describeNames, runningNames } from './processes.js';
 import { devnetPrograms } from './programs.js';
 import { createProgressView } from './progress-view.js';
 import { formatSummary } from './summary.js';
-import { formatSeconds, type Styles, type TerminalOutput } from './terminal.js';
 import { createDevnetWatcher } from './watch.js';
 
 /** Defaults of `murmur-devnet up`. */

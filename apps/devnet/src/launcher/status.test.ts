@@ -1,11 +1,11 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createStyles, stripAnsi } from '@murmur/terminal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NoDevnetError } from '../errors.js';
 import { devnetDirWith, fakeManifest } from '../test-support/devnet.js';
 import { processIdentity } from './launcher-file.js';
 import { collectStatus, formatStatus } from './status.js';
-import { createStyles, stripAnsi } from './terminal.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -3,6 +3,8 @@
  * whether its process runs (pids.json, identity checked), whether it answers `/health`, its swarm
  * and the height it has seen; and the foreground launcher, if one runs.
  */
+
+import type { Styles } from '@murmur/terminal';
 import {
   type RecordedProcess,
   readManifest,
@@ -14,7 +16,7 @@ import { NoDevnetError } from '../errors.js';
 import { ledgerUrlOf, reachableAddress } from './devnet-file.js';
 import { type LauncherRecord, launcherRunning, readLauncherRecord } from './launcher-file.js';
 import { shortSwarm } from './summary.js';
-import { formatTable, type Styles } from './terminal.js';
+import { formatTable } from './terminal.js';
 
 /** One process of the devnet, as `status` sees it. */
 export interface ProcessStatus {

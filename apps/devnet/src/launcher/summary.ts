@@ -3,8 +3,10 @@
  * swarm, stake, pooled, status) and where everything is (seed endpoint, ledger, devnet.json,
  * logs, data), then how to stop it.
  */
+
+import { formatSeconds, type Styles } from '@murmur/terminal';
 import type { DevnetFile } from './devnet-file.js';
-import { formatSeconds, formatTable, type Styles } from './terminal.js';
+import { formatTable } from './terminal.js';
 
 /** The first eight hex digits of a swarm ID (enough to tell a devnet's swarms apart). */
 export function shortSwarm(id: string | null): string {

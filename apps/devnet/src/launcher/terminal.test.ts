@@ -1,14 +1,14 @@
-import { describe, expect, it } from 'vitest';
 import {
   colorsWanted,
   createStyles,
   formatSeconds,
-  formatTable,
   padVisible,
   stripAnsi,
   truncateVisible,
   visibleWidth,
-} from './terminal.js';
+} from '@murmur/terminal';
+import { describe, expect, it } from 'vitest';
+import { formatTable } from './terminal.js';
 
 describe('colours', () => {
   it('only on a terminal, without NO_COLOR, and not on TERM=dumb', () => {

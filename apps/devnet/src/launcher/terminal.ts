@@ -1,11 +1,8 @@
 /**
- * The launcher's terminal text, from `@murmur/terminal` (colours, visible widths, cutting a line
- * to the terminal's width, tables).
+ * The launcher's table layout over `@murmur/terminal` (everything else the launcher draws with:
+ * colours, visible widths, cutting a line to the terminal's width, is imported from there).
  */
 import { formatTable as layoutTable, type Styles } from '@murmur/terminal';
-
-// Everything else the launcher draws with is @murmur/terminal's.
-export * from '@murmur/terminal';
 
 /** Lines of a table whose columns line up on visible text (`@murmur/terminal`'s `list` style). */
 export function formatTable(

@@ -1,10 +1,10 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StateResponse } from '@murmur/registry';
+import { createStyles } from '@murmur/terminal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { devnetDirWith, fakeManifest, fakeState } from '../test-support/devnet.js';
 import { processIdentity } from './launcher-file.js';
-import { createStyles } from './terminal.js';
 import { createDevnetWatcher } from './watch.js';
 
 const dirs: string[] = [];

@@ -6,10 +6,10 @@
  * nodes or swarms change (nodes added by another process included).
  */
 import type { StateResponse } from '@murmur/registry';
+import type { Styles } from '@murmur/terminal';
 import { readManifest, readPidsFile, runningRecordedProcesses } from '@murmur/testnet';
 import { buildDevnetFile, readDevnetFile, writeDevnetFile } from './devnet-file.js';
 import { shortSwarm } from './summary.js';
-import type { Styles } from './terminal.js';
 
 /** Options of {@link createDevnetWatcher}. */
 export interface DevnetWatcherInit {

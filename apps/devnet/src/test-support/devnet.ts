@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StateResponse } from '@murmur/registry';
+import type { TerminalOutput } from '@murmur/terminal';
 import type { Testnet, TestnetManifest } from '@murmur/testnet';
-import type { TerminalOutput } from '../launcher/terminal.js';
 
 /** A 64-hex key made of one repeated hex digit pair. */
 export function key(byte: number): string {

@@ -42,7 +42,6 @@ declare module 'sodium-native' {
     crypto_core_ed25519_scalar_reduce(reduced: Bytes, scalar64: Bytes): void;
     crypto_core_ed25519_scalar_add(sum: Bytes, x: Bytes, y: Bytes): void;
     crypto_core_ed25519_scalar_negate(negated: Bytes, scalar: Bytes): void;
-    crypto_scalarmult_ed25519_base_noclamp(point: Bytes, scalar: Bytes): void;
     crypto_aead_xchacha20poly1305_ietf_encrypt(
       ciphertext: Bytes,
       message: Bytes,
