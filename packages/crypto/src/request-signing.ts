@@ -41,6 +41,7 @@ const UNSIGNED_REQUEST_METHODS: ReadonlySet<string> = new Set<UnsignedRequestMet
   'batch',
   'sequence',
   'oxend_request',
+  'active_nodes_bin',
 ]);
 
 /**

@@ -157,7 +157,13 @@ export interface EncryptIntermediateOptions {
 }
 
 /** The storage RPC methods whose requests carry no signature of their own. */
-export type UnsignedRequestMethod = 'get_swarm' | 'info' | 'batch' | 'sequence' | 'oxend_request';
+export type UnsignedRequestMethod =
+  | 'get_swarm'
+  | 'info'
+  | 'batch'
+  | 'sequence'
+  | 'oxend_request'
+  | 'active_nodes_bin';
 
 /** The storage RPC methods whose requests carry an Ed25519 signature: every other one. */
 export type SignedRequestMethod = Exclude<RpcMethod, UnsignedRequestMethod>;
