@@ -17,6 +17,9 @@ const external = [
   'thread-stream',
   'bufferutil',
   'utf-8-validate',
+  // The EVM ledger (viem, about 2.9 MB): imported dynamically, only by nodes that follow a chain,
+  // and resolved from node_modules then, so an ordinary node never holds its source in memory.
+  '@murmur/registry/evm',
 ];
 
 const common = {

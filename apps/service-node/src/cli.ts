@@ -22,7 +22,6 @@ import {
   parseCoins,
   type Reservation,
 } from '@murmur/registry';
-import { loadEvmWalletFile, registerNodeOnChain } from '@murmur/registry/evm';
 import { ConfigError, InvalidInputError, MurmurError, UsageError } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
 import {
@@ -442,6 +441,8 @@ async function registerOnChain(
   }
   const suite = await crypto();
   const keys = loadKeyFile(suite, config.dataDir);
+  // The EVM tooling (viem) is loaded only for `--chain`.
+  const { loadEvmWalletFile, registerNodeOnChain } = await import('@murmur/registry/evm');
   const wallet = loadEvmWalletFile(keyPath);
   const result = await registerNodeOnChain(
     {

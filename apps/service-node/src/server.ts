@@ -20,11 +20,7 @@ import {
   type Version,
   type WebSocketConstructor,
 } from '@murmur/registry';
-import {
-  createEvmLedgerSource,
-  type EvmLedgerSource,
-  fileCheckpointStore,
-} from '@murmur/registry/evm';
+import type { EvmLedgerSource } from '@murmur/registry/evm';
 import {
   bytesToHex,
   ConfigError,
@@ -214,7 +210,9 @@ export async function startNode(
     );
     network = createStaticNetworkView({ self, nodes: file.nodes, height: file.height });
   } else if (config.chainUrl !== undefined) {
-    // The staking contract on an EVM chain is the ledger: the same follower and swarms.
+    // The staking contract on an EVM chain is the ledger: the same follower and swarms. Loaded
+    // only here (viem is large, and a node following the devnet ledger never needs it).
+    const { createEvmLedgerSource, fileCheckpointStore } = await import('@murmur/registry/evm');
     chainSource = createEvmLedgerSource(
       {
         rpcUrl: config.chainUrl,
