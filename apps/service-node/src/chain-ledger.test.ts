@@ -17,6 +17,7 @@ import { resolveConfig } from './config.js';
 import { loadKeyFile } from './keys.js';
 import { startNode } from './server.js';
 import { testCrypto } from './test-support/harness.js';
+import { httpsFetch } from './test-support/https.js';
 
 const COIN = 1_000_000_000n;
 let chain: DevChain;
@@ -135,7 +136,7 @@ describe('murmur-node on an EVM ledger', () => {
         storagePort: port,
         relayPort: 23_001,
       });
-      const health = await fetch(`http://127.0.0.1:${node.port}/health`);
+      const health = await httpsFetch(`https://127.0.0.1:${node.port}/health`);
       expect(health.status).toBe(200);
     } finally {
       await node.close();

@@ -26,6 +26,9 @@ const SMALL: ScenarioOptions = {
   failPercent: 10,
   pubkeys: 20_000,
   params: 'devnet',
+  // The devnet starts nodes with 120 blocks of credit (two minutes of outage for its drills);
+  // 10 lets a failing node be deregistered within this 40-block run.
+  decommissionCreditBlocks: 10,
   seed: 'test',
   joinBatch: 20,
   pooledPercent: 30,

@@ -81,6 +81,11 @@ export interface ScenarioOptions {
    * delay only shifts when exits happen, not how swarms react to them.
    */
   unlockBlocks?: number | undefined;
+  /**
+   * Decommission credit a node starts with, in blocks (how long a failing node stays
+   * decommissioned before it is deregistered). Default: the set's value.
+   */
+  decommissionCreditBlocks?: number | undefined;
   /** Registrations per block in the join phase (default 250). */
   joinBatch?: number | undefined;
   /** Percent of registrations pooled with contributors (default 10). */
@@ -103,6 +108,7 @@ export interface ResolvedScenarioOptions {
   params: 'oxen' | 'devnet';
   seed: string;
   unlockBlocks: number;
+  decommissionCreditBlocks: number;
   joinBatch: number;
   pooledPercent: number;
   operators: number;
@@ -307,6 +313,13 @@ export function resolveScenarioOptions(options: ScenarioOptions): ResolvedScenar
     1_000_000,
     true,
   );
+  const decommissionCreditBlocks = checkNumber(
+    options.decommissionCreditBlocks ?? set.decommissionCreditInitialBlocks,
+    'decommissionCreditBlocks',
+    set.decommissionMinimumCreditBlocks,
+    set.decommissionCreditMaxBlocks,
+    true,
+  );
   const joinBatch = checkNumber(options.joinBatch ?? 250, 'joinBatch', 1, 5_000, true);
   const pooledPercent = checkNumber(options.pooledPercent ?? 10, 'pooledPercent', 0, 100, false);
   const operators = checkNumber(
@@ -339,6 +352,7 @@ export function resolveScenarioOptions(options: ScenarioOptions): ResolvedScenar
     params: options.params,
     seed: options.seed,
     unlockBlocks,
+    decommissionCreditBlocks,
     joinBatch,
     pooledPercent,
     operators,
@@ -547,6 +561,7 @@ export async function runScenario(
   const totalBlocks = phases.churn.last;
   const params: RegistryParams = resolveParams(resolved.params, {
     unlockBlocks: resolved.unlockBlocks,
+    decommissionCreditInitialBlocks: resolved.decommissionCreditBlocks,
   });
   const requirement = params.stakingRequirement;
   const quarter = requirement / 4n;

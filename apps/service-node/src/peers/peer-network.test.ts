@@ -177,9 +177,10 @@ describe('peer links', () => {
       await metricValue(b.metrics, 'murmur_peer_handshake_failures_total', { reason: 'address' }),
     ).toBe(1);
     // From the registered address, the handshake starts (the listener says hello).
-    const fromHome = new WebSocket(`ws://127.0.0.1:${port}${PEER_PATH}`, {
+    const fromHome = new WebSocket(`wss://127.0.0.1:${port}${PEER_PATH}`, {
       headers,
       localAddress: '127.0.0.2',
+      rejectUnauthorized: false,
     });
     const hello = await new Promise<unknown>((resolve) => {
       fromHome.on('message', (data) => resolve(JSON.parse(data.toString())));

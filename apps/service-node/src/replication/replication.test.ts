@@ -107,7 +107,7 @@ describe('swarm replication over peer links', () => {
     const c = cluster;
     const [a, , leaver] = c.nodes as [ClusterNode, ClusterNode, ClusterNode];
     const series = async () =>
-      (await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text())
+      (await (await httpsFetch(`https://127.0.0.1:${a.port}/metrics`)).text())
         .split('\n')
         .filter((line) => line.startsWith('murmur_replication_lag_seconds{'));
     await waitFor(async () => (await series()).length === 2, 10_000, 'catch-up from both peers');
@@ -281,7 +281,7 @@ describe('what other nodes may hand over (issue 10, finding 3)', () => {
     });
     expect(offered).toMatchObject({ want: [], refused: [alice.sessionId] });
     expect(await c.storedOn(a)).toBe(0);
-    const metrics = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
+    const metrics = await (await httpsFetch(`https://127.0.0.1:${a.port}/metrics`)).text();
     expect(metrics).toMatch(/murmur_replication_refused_total\{reason="sender"\} 2/);
     // The swarm that held it before S1 existed (a move) and a member may.
     expect(await ask(inS2, a, 'push', { messages: [message] })).toEqual({ stored: 1, refused: [] });
@@ -300,7 +300,7 @@ describe('what other nodes may hand over (issue 10, finding 3)', () => {
     const answer = await ask(b, a, 'push', { messages: [tenYears, future] });
     expect(answer).toEqual({ stored: 0, refused: [] });
     expect(await c.storedOn(a)).toBe(0);
-    const metrics = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
+    const metrics = await (await httpsFetch(`https://127.0.0.1:${a.port}/metrics`)).text();
     expect(metrics).toMatch(/murmur_replication_refused_total\{reason="expiry"\} 1/);
     expect(metrics).toMatch(/murmur_replication_refused_total\{reason="timestamp"\} 1/);
   });

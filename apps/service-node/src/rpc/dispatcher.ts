@@ -336,7 +336,7 @@ export function createRpcDispatcher(
             try {
               assertStoreDataSize(sub.params);
             } catch (error) {
-              oversized.set(index, errorResult(error, 'store', now));
+              oversized.set(index, errorResult(error, 'store', now, asObject(sub.params ?? {})));
             }
           });
           if (oversized.size > 0) {

@@ -84,7 +84,11 @@ describe('namespace −21 (account-key bundles)', () => {
         401,
         /signature required to store to namespace -21/,
       );
-      expectRefusal(await publish(data, TEST_NOW, mallory), 401, /does not belong to `pubkey`/);
+      expectRefusal(
+        await publish(data, TEST_NOW, mallory),
+        401,
+        /^store signature verification failed$/,
+      );
       return undefined;
     });
     expect(await fetchUnsigned()).toEqual([]);

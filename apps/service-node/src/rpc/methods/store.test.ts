@@ -378,7 +378,7 @@ describe('which account pubkeys store takes (as session-storage-server’s user_
     // What it refuses: anything but 66 hex digits (the unprefixed 64-digit form is testnet only).
     for (const bad of [key, `05${key}00`, `0${key}`, `zz${key}`, '', 5]) {
       await expectStoreUnchanged(h.store, async () =>
-        expectRefusal(await store(bad), 400, /`pubkey`/),
+        expectRefusal(await store(bad), 400, /^invalid request: .*(Pubkey|'pubkey')/),
       );
     }
   });

@@ -31,7 +31,8 @@ import { nodeSignatureAsync, runSwarmWide } from '../swarm-wide.js';
  */
 export function oversizedStoreError(length?: number): InvalidInputError {
   return new InvalidInputError(
-    `invalid request: Message body exceeds maximum allowed length of ${MAX_MESSAGE_BYTES} bytes`,
+    // Session's text; the answer adds its `invalid request: ` prefix (session-errors.ts).
+    `Message body exceeds maximum allowed length of ${MAX_MESSAGE_BYTES} bytes`,
     { details: { field: 'data', limit: MAX_MESSAGE_BYTES, length } },
   );
 }
