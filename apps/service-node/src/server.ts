@@ -256,8 +256,12 @@ export async function startNode(
   const scheme = config.plainHttp ? 'http' : 'https';
   // Node-to-node HTTP (the onion fallback when no peer link is open): no certificate checks.
   const nodeFetch = createNodeFetch();
+  // Peers accept links only from the address the registry lists for a key: a node bound to one
+  // address dials from it.
+  const dialFrom =
+    config.listen === '0.0.0.0' || config.listen === '::' ? undefined : config.listen;
   const peers = createPeerNetwork(
-    { tls: !config.plainHttp, ...components.peerInit },
+    { tls: !config.plainHttp, localAddress: dialFrom, ...components.peerInit },
     {
       keys,
       crypto,

@@ -97,6 +97,12 @@ export interface PeerNetworkInit {
    * checked (they are self-signed); the link handshake authenticates both ends by their keys.
    */
   tls?: boolean | undefined;
+  /**
+   * The local address peer links are dialled from (default: the system's choice). A node that
+   * listens on one address dials from it too, so that peers, which accept links only from the
+   * address the registry lists for a key, see that address.
+   */
+  localAddress?: string | undefined;
 }
 
 /** Components of {@link createPeerNetwork}. */
@@ -608,6 +614,7 @@ export function createPeerNetwork(
         followRedirects: false,
         // Self-signed node certificates: the handshake below authenticates the peer.
         rejectUnauthorized: false,
+        ...(init.localAddress === undefined ? {} : { localAddress: init.localAddress }),
       });
       const finish = () => {
         settled = true;
