@@ -17,12 +17,11 @@ import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import {
   createRegistration,
   encodeTransaction,
-  fetchNextNonce,
-  httpLedgerSource,
   parseCoins,
   type Reservation,
 } from '@murmur/registry';
 import { loadEvmWalletFile, registerNodeOnChain } from '@murmur/registry/evm';
+import { fetchNextNonce, httpLedgerSource } from '@murmur/registry/ledger-http';
 import { ConfigError, InvalidInputError, MurmurError, UsageError } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
 import {

@@ -12,19 +12,17 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import {
-  createRegistryFollower,
-  type GenesisConfig,
-  type HttpLedgerSource,
-  httpLedgerSource,
-  type Version,
-  type WebSocketConstructor,
-} from '@murmur/registry';
+import { createRegistryFollower, type GenesisConfig, type Version } from '@murmur/registry';
 import {
   createEvmLedgerSource,
   type EvmLedgerSource,
   fileCheckpointStore,
 } from '@murmur/registry/evm';
+import {
+  type HttpLedgerSource,
+  httpLedgerSource,
+  type WebSocketConstructor,
+} from '@murmur/registry/ledger-http';
 import {
   bytesToHex,
   ConfigError,

@@ -9,7 +9,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatCoins, type StateResponse } from '@murmur/registry';
+import { formatCoins } from '@murmur/registry';
+import type { StateResponse } from '@murmur/registry/ledger-http';
 import { type TestnetManifest, testnetLayout, writeJsonFileAtomic } from '@murmur/testnet';
 import { ConfigError } from '@murmur/wire';
 
