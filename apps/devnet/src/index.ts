@@ -13,7 +13,7 @@
  * ```ts
  * import { loadCrypto } from '@murmur/crypto';
  * import { startLedger, waitForInclusion } from '@murmur/devnet';
- * import { httpLedgerSource } from '@murmur/registry';
+ * import { httpLedgerSource } from '@murmur/registry/ledger-http';
  * import { createWalletFile } from '@murmur/registry/key-files';
  *
  * const crypto = await loadCrypto();

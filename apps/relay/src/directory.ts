@@ -9,10 +9,10 @@ import type { MurmurCrypto } from '@murmur/crypto';
 import {
   activeNodes,
   createRegistryFollower,
-  httpLedgerSource,
   type LedgerSource,
   type RegistryState,
 } from '@murmur/registry';
+import { httpLedgerSource } from '@murmur/registry/ledger-http';
 import { hexToBytes, InvalidInputError, isHex, type Logger } from '@murmur/wire';
 import { WebSocket } from 'ws';
 

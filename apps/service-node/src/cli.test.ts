@@ -6,9 +6,8 @@ import {
   createMemoryLedger,
   decodeTransaction,
   devnetParams,
-  fetchNextNonce,
-  httpLedgerSource,
 } from '@murmur/registry';
+import { fetchNextNonce, httpLedgerSource } from '@murmur/registry/ledger-http';
 import { bytesToHex } from '@murmur/wire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from './cli.js';

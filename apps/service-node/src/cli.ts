@@ -17,11 +17,10 @@ import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import {
   createRegistration,
   encodeTransaction,
-  fetchNextNonce,
-  httpLedgerSource,
   parseCoins,
   type Reservation,
 } from '@murmur/registry';
+import { fetchNextNonce, httpLedgerSource } from '@murmur/registry/ledger-http';
 import { ConfigError, InvalidInputError, MurmurError, UsageError } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
 import {

@@ -12,15 +12,13 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
+import { createRegistryFollower, type GenesisConfig, type Version } from '@murmur/registry';
+import type { EvmLedgerSource } from '@murmur/registry/evm';
 import {
-  createRegistryFollower,
-  type GenesisConfig,
   type HttpLedgerSource,
   httpLedgerSource,
-  type Version,
   type WebSocketConstructor,
-} from '@murmur/registry';
-import type { EvmLedgerSource } from '@murmur/registry/evm';
+} from '@murmur/registry/ledger-http';
 import {
   bytesToHex,
   ConfigError,

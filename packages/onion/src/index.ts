@@ -9,9 +9,8 @@
  *   external server (aes-gcm or xchacha20, a fresh ephemeral key per layer);
  *   `decodeOnionResponse` reads the answer and `onionFailureKind` says what to strike;
  *   `fetchSeedNodes` bootstraps the node list from a seed.
- * - **Node side**: `parseOnionRequestBody`, `peelOnionLayer`, `encodeRelayBody` and
- *   `encryptFinalResponse` run a hop; `openServerRequest` / `sealServerResponse` are the external
- *   server's side of a v4 request.
+ * - **Node side** (`@murmur/onion/node`): running a hop and answering a v4 request, which only
+ *   service nodes and external servers need.
  *
  * @example
  * ```ts
@@ -97,15 +96,6 @@ export {
   selectRelays,
 } from './path-selection.js';
 export {
-  encodeRelayBody,
-  encryptFinalResponse,
-  type FinalReply,
-  type OnionLayerRequest,
-  type PeeledLayer,
-  parseOnionRequestBody,
-  peelOnionLayer,
-} from './peel-layer.js';
-export {
   type FetchSeedNodesComponents,
   type FetchSeedNodesInit,
   fetchSeedNodes,
@@ -120,9 +110,3 @@ export {
   type SendOnionRequestInput,
   sendOnionRequest,
 } from './send-request.js';
-export {
-  type OpenedServerRequest,
-  openServerRequest,
-  type ServerResponse,
-  sealServerResponse,
-} from './server-side.js';

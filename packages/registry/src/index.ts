@@ -5,11 +5,13 @@
  * with pooled contributions, unlocks, uptime proofs, decommission credits, state changes,
  * per-block rewards and swarm assignment; the queries that nodes and clients need (active
  * nodes with keys, address, ports, swarm and stake; wallets; node histories); and the
- * {@link LedgerSource} interface with an HTTP client for the devnet ledger, an in-process
- * ledger, and a follower that keeps a state up to date.
+ * {@link LedgerSource} interface, an in-process ledger, and a follower that keeps a state up to
+ * date.
  *
  * Reading and writing key files (wallets, murmur-node's key file) is Node-only and lives in the
- * `@murmur/registry/key-files` subpath; this entry stays browser-safe.
+ * `@murmur/registry/key-files` subpath; the devnet ledger's HTTP API (its schemas, the
+ * `httpLedgerSource` client, nonce and inclusion helpers) lives in `@murmur/registry/ledger-http`;
+ * this entry stays browser-safe and small.
  *
  * Everything that can be refused is refused with a stable reason string
  * ({@link RejectionReason}); a block is applied whole or, if its header is wrong, not at all
@@ -98,70 +100,7 @@ export {
   type RegistryFollowerEvents,
   type RegistryFollowerInit,
 } from './follower.js';
-export {
-  type HttpLedgerSource,
-  type HttpLedgerSourceComponents,
-  type HttpLedgerSourceInit,
-  httpLedgerSource,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from './http-ledger-source.js';
 export { isPublicIpv4, isUsableIpv4, parseIpv4 } from './ip.js';
-export {
-  AddressParamsSchema,
-  BLOCKS_DEFAULT_LIMIT,
-  BLOCKS_MAX_LIMIT,
-  type BlocksQuery,
-  BlocksQuerySchema,
-  type BlocksResponse,
-  BlocksResponseSchema,
-  type ErrorResponse,
-  ErrorResponseSchema,
-  encodeNodeEvent,
-  encodeNodeResponse,
-  encodeServiceNode,
-  encodeStateResponse,
-  encodeWalletResponse,
-  type FaucetRequest,
-  FaucetRequestSchema,
-  type FeedMessage,
-  FeedMessageSchema,
-  type HealthResponse,
-  HealthResponseSchema,
-  JsonContributionSchema,
-  JsonLockedEntrySchema,
-  type JsonNodeEvent,
-  JsonNodeEventSchema,
-  type JsonServiceNode,
-  JsonServiceNodeSchema,
-  JsonSwarmSchema,
-  JsonWalletSchema,
-  NodeParamsSchema,
-  type NodeResponse,
-  NodeResponseSchema,
-  RejectionReasonSchema,
-  type StateChangeRequest,
-  StateChangeRequestSchema,
-  type StateQuery,
-  StateQuerySchema,
-  type StateResponse,
-  StateResponseSchema,
-  type TransactionAcceptedResponse,
-  TransactionAcceptedResponseSchema,
-  TransactionParamsSchema,
-  type TransactionRejectedResponse,
-  TransactionRejectedResponseSchema,
-  TransactionResponseSchema,
-  type TransactionStatusResponse,
-  TransactionStatusResponseSchema,
-  type WalletResponse,
-  WalletResponseSchema,
-} from './ledger-api.js';
-export {
-  fetchNextNonce,
-  type WaitForTransactionOptions,
-  waitForTransaction,
-} from './ledger-calls.js';
 export type { GetBlocksOptions, LedgerSource } from './ledger-source.js';
 export {
   createMemoryLedger,

@@ -190,6 +190,19 @@ describe('node key files', () => {
     expect(thrown(() => loadNodeKeyFile(crypto, file)).message).toMatch(
       /not a murmur-node key file \(version 1 with ed25519Seed\)/,
     );
+    const badKey = JSON.stringify({
+      version: 1,
+      ed25519Seed: '11'.repeat(32),
+      ed25519PublicKey: 5,
+    });
+    writeFileSync(file, badKey);
+    const refused = thrown(() => loadNodeKeyFile(crypto, file));
+    expect(refused).toBeInstanceOf(KeyFileError);
+    expect(refused.message).toBe(
+      `${file} is not a murmur-node key file (version 1 with ed25519Seed): \`ed25519PublicKey\` must be the public key in hex`,
+    );
+    expect(refused.details).toEqual({ path: file, field: 'ed25519PublicKey' });
+    expect(readFileSync(file, 'utf8')).toBe(badKey);
     writeFileSync(file, JSON.stringify({ version: 1, ed25519Seed: 'zz' }));
     expect(thrown(() => loadNodeKeyFile(crypto, file)).message).toBe(
       `${file}: ed25519Seed must be 64 hex characters`,

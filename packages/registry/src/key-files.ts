@@ -31,7 +31,14 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyPair, MurmurCrypto } from '@murmur/crypto';
-import { bytesToHex, hexToBytes, InvalidInputError, type MurmurErrorOptions } from '@murmur/wire';
+import {
+  bytesToHex,
+  createChecker,
+  hexToBytes,
+  InvalidInputError,
+  type MurmurErrorOptions,
+} from '@murmur/wire';
+import Type from 'typebox';
 
 /** A key file (wallet, node key, authority key) is missing, malformed or readable by others. */
 export class KeyFileError extends InvalidInputError {
@@ -246,6 +253,15 @@ export interface NodeKeyFile {
   ed25519PublicKey?: string;
 }
 
+/** {@link NodeKeyFile}, checked with a compiled TypeBox schema (the seed's hex by `seedFrom`). */
+const nodeKeyFileChecker = createChecker(
+  Type.Object({
+    version: Type.Literal(1, { description: '1' }),
+    ed25519Seed: Type.String({ description: 'the 32-byte seed in hex' }),
+    ed25519PublicKey: Type.Optional(Type.String({ description: 'the public key in hex' })),
+  }),
+);
+
 /** A node's keys, derived from its seed the way murmur-node derives them. */
 export interface NodeKeyPairs {
   /** Ed25519 key pair: the node's registered key, which co-signs its registration. */
@@ -272,14 +288,14 @@ export function loadNodeKeyFile(crypto: KeyFileCrypto, path: string): NodeKeyPai
   } catch {
     // Missing: readSecretJson below says so.
   }
-  const json = readSecretJson(file, 'node key file') as Partial<NodeKeyFile> | null;
-  if (
-    json === null ||
-    typeof json !== 'object' ||
-    json.version !== 1 ||
-    typeof json.ed25519Seed !== 'string'
-  ) {
-    throw new KeyFileError(`${file} is not a murmur-node key file (version 1 with ed25519Seed)`);
+  const json = readSecretJson(file, 'node key file');
+  if (!nodeKeyFileChecker.check(json)) {
+    const problem = nodeKeyFileChecker.firstProblem(json);
+    const why = problem === undefined || problem.field === '' ? '' : `: ${problem.text}`;
+    throw new KeyFileError(
+      `${file} is not a murmur-node key file (version 1 with ed25519Seed)${why}`,
+      { details: { path: file, field: problem?.field ?? '' } },
+    );
   }
   const seed = seedFrom(json.ed25519Seed, file, 'ed25519Seed');
   const identity = crypto.identityFromSeed(seed);
@@ -293,8 +309,7 @@ export function loadNodeKeyFile(crypto: KeyFileCrypto, path: string): NodeKeyPai
   };
   if (
     json.ed25519PublicKey !== undefined &&
-    (typeof json.ed25519PublicKey !== 'string' ||
-      json.ed25519PublicKey.toLowerCase() !== keys.ed25519Hex)
+    json.ed25519PublicKey.toLowerCase() !== keys.ed25519Hex
   ) {
     crypto.wipe(keys.ed25519.secretKey);
     crypto.wipe(keys.x25519.secretKey);

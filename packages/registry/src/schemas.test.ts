@@ -14,6 +14,7 @@ import {
   TransactionRejectedResponseSchema,
   WalletResponseSchema,
 } from './ledger-api.js';
+import * as ledgerHttp from './ledger-http.js';
 import { JsonGenesisConfigSchema, JsonTransactionSchema } from './schemas.js';
 import { COIN, TestChain, testCrypto } from './test-support/chain.js';
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
 describe('the exported schemas', () => {
   it('compile under Ajv strict mode, as fastify uses them', () => {
     const ajv = new Ajv({ strict: true, coerceTypes: 'array', useDefaults: true });
-    const schemas = Object.entries(registry).filter(
+    const schemas = Object.entries({ ...registry, ...ledgerHttp }).filter(
       ([name, value]) => name.endsWith('Schema') && typeof value === 'object',
     );
     expect(schemas.length).toBeGreaterThan(30);

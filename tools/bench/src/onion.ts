@@ -13,15 +13,13 @@
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type LayerEncryption, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
+import { buildOnionRequest, decodeOnionResponse, type OnionNode } from '@murmur/onion';
 import {
-  buildOnionRequest,
-  decodeOnionResponse,
   encodeRelayBody,
   encryptFinalResponse,
-  type OnionNode,
   parseOnionRequestBody,
   peelOnionLayer,
-} from '@murmur/onion';
+} from '@murmur/onion/node';
 import { bytesToHex, hexToBytes } from '@murmur/wire';
 import { median } from './stats.js';
 

@@ -6,15 +6,13 @@
 import { createClient, createMemoryStorage } from '@murmur/client';
 import { createFakeNetwork } from '@murmur/client/test-support/fake-network';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
+import { buildOnionRequest, decodeOnionResponse, type OnionNode } from '@murmur/onion';
 import {
-  buildOnionRequest,
-  decodeOnionResponse,
   encodeRelayBody,
   encryptFinalResponse,
-  type OnionNode,
   parseOnionRequestBody,
   peelOnionLayer,
-} from '@murmur/onion';
+} from '@murmur/onion/node';
 import { bytesToHex, utf8Decode, utf8Encode } from '@murmur/wire';
 
 /** The outcome the test reads. */

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidInputError } from '@murmur/wire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   nodeName,
@@ -73,6 +74,26 @@ describe('manifest', () => {
       }),
     ).toThrow(/differ/);
     expect(() => parseManifest('nope')).toThrow(/not JSON/);
+  });
+
+  it('refuses a bad file as an InvalidInputError naming the file and the field, and leaves it alone', () => {
+    const value = JSON.parse(JSON.stringify(manifest)) as Mutable;
+    (value.nodes[0] as { relayPort: unknown }).relayPort = 70_000;
+    const text = JSON.stringify(value);
+    writeFileSync(testnetLayout(dir).manifest, text);
+    let caught: unknown;
+    try {
+      readManifest(dir);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidInputError);
+    expect((caught as InvalidInputError).code).toBe('INVALID_INPUT');
+    expect((caught as InvalidInputError).message).toBe(
+      `${testnetLayout(dir).manifest}: \`nodes[0].relayPort\` must be a port (1-65535)`,
+    );
+    expect((caught as InvalidInputError).details).toEqual({ field: 'nodes[0].relayPort' });
+    expect(readFileSync(testnetLayout(dir).manifest, 'utf8')).toBe(text);
   });
 });
 

@@ -17,7 +17,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidInputError } from '@murmur/wire';
+import { checkSchema, createChecker, InvalidInputError } from '@murmur/wire';
+import Type from 'typebox';
 import { writeJsonFileAtomic } from './json-file.js';
 
 /** The manifest's file name. */
@@ -102,56 +103,58 @@ export function nodeName(index: number): string {
   return `node-${String(index).padStart(2, '0')}`;
 }
 
-const HEX_KEY = /^[0-9a-f]{64}$/;
+const Port = Type.Integer({ minimum: 1, maximum: 65_535, description: 'a port (1-65535)' });
+const HexKey = Type.String({ pattern: '^[0-9a-f]{64}$', description: '64 hex characters' });
+const StringList = Type.Array(Type.String(), { description: 'a list of strings' });
 
-function isPort(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= 65_535;
-}
+const ManifestNodeSchema = Type.Object({
+  name: Type.String({ pattern: '^[a-z0-9-]{1,64}$', description: 'a node name such as node-01' }),
+  index: Type.Integer({
+    minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: 'a positive integer',
+  }),
+  host: Type.String({ minLength: 1, description: 'an address' }),
+  storagePort: Port,
+  relayPort: Port,
+  ed25519: Type.Optional(HexKey),
+  x25519: Type.Optional(HexKey),
+  pooled: Type.Boolean({ description: 'a boolean' }),
+});
 
-function checkNode(value: unknown, where: string): ManifestNode {
-  const node = value as Partial<Record<keyof ManifestNode, unknown>> | null;
-  if (typeof node !== 'object' || node === null)
-    throw new InvalidInputError(`${where} is not an object`);
-  if (typeof node.name !== 'string' || !/^[a-z0-9-]{1,64}$/.test(node.name)) {
-    throw new InvalidInputError(`${where}.name must be a node name such as node-01`);
-  }
-  if (typeof node.index !== 'number' || !Number.isSafeInteger(node.index) || node.index < 1) {
-    throw new InvalidInputError(`${where}.index must be a positive integer`);
-  }
-  if (typeof node.host !== 'string' || node.host === '') {
-    throw new InvalidInputError(`${where}.host must be an address`);
-  }
-  if (!isPort(node.storagePort) || !isPort(node.relayPort)) {
-    throw new InvalidInputError(`${where}: storagePort and relayPort must be ports`);
-  }
-  for (const key of ['ed25519', 'x25519'] as const) {
-    const field = node[key];
-    if (field !== undefined && (typeof field !== 'string' || !HEX_KEY.test(field))) {
-      throw new InvalidInputError(`${where}.${key} must be 64 hex characters`);
-    }
-  }
-  if (typeof node.pooled !== 'boolean')
-    throw new InvalidInputError(`${where}.pooled must be a boolean`);
-  return {
-    name: node.name,
-    index: node.index,
-    host: node.host,
-    storagePort: node.storagePort,
-    relayPort: node.relayPort,
-    ed25519: node.ed25519 as string | undefined,
-    x25519: node.x25519 as string | undefined,
-    pooled: node.pooled,
-  };
-}
+/** `testnet.json` (unknown fields are tolerated and dropped). */
+const TestnetManifestSchema = Type.Object({
+  version: Type.Literal(1),
+  host: Type.String({ minLength: 1, description: 'an address' }),
+  ledgerPort: Port,
+  chainId: Type.Optional(Type.String({ description: 'a string' })),
+  blockTimeMs: Type.Integer({
+    minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: 'a positive integer',
+  }),
+  basePort: Type.Integer({
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: '0 or a port',
+  }),
+  distinctAddresses: Type.Boolean({ description: 'a boolean' }),
+  pooledEvery: Type.Integer({
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: 'a non-negative integer',
+  }),
+  logLevel: Type.String({ description: 'a string' }),
+  nodeArgs: Type.Optional(StringList),
+  ledgerArgs: Type.Optional(StringList),
+  nodes: Type.Array(ManifestNodeSchema, { description: 'a list of nodes' }),
+});
+const manifestChecker = createChecker(TestnetManifestSchema);
 
-function stringList(value: unknown, where: string): string[] {
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
-    throw new InvalidInputError(`${where} must be a list of strings`);
-  }
-  return value as string[];
-}
-
-/** Parses and checks the manifest's text. @throws {@link InvalidInputError} naming the field. */
+/**
+ * Parses and checks the manifest's text with a compiled TypeBox schema.
+ * @throws {@link InvalidInputError} naming the file and the field (also in `details.field`).
+ */
 export function parseManifest(text: string, path = MANIFEST_FILE_NAME): TestnetManifest {
   let json: unknown;
   try {
@@ -159,45 +162,20 @@ export function parseManifest(text: string, path = MANIFEST_FILE_NAME): TestnetM
   } catch (cause) {
     throw new InvalidInputError(`${path} is not JSON`, { cause });
   }
-  const value = json as Partial<Record<keyof TestnetManifest, unknown>> | null;
-  if (typeof value !== 'object' || value === null || value.version !== 1) {
+  if (typeof json !== 'object' || json === null || (json as { version?: unknown }).version !== 1) {
     throw new InvalidInputError(`${path} is not a version 1 testnet manifest`);
   }
-  if (typeof value.host !== 'string' || value.host === '') {
-    throw new InvalidInputError(`${path}: host must be an address`);
-  }
-  if (!isPort(value.ledgerPort)) throw new InvalidInputError(`${path}: ledgerPort must be a port`);
-  if (value.chainId !== undefined && typeof value.chainId !== 'string') {
-    throw new InvalidInputError(`${path}: chainId must be a string`);
-  }
-  if (
-    typeof value.blockTimeMs !== 'number' ||
-    !Number.isSafeInteger(value.blockTimeMs) ||
-    value.blockTimeMs < 1
-  ) {
-    throw new InvalidInputError(`${path}: blockTimeMs must be a positive integer`);
-  }
-  if (
-    typeof value.basePort !== 'number' ||
-    !Number.isSafeInteger(value.basePort) ||
-    value.basePort < 0
-  ) {
-    throw new InvalidInputError(`${path}: basePort must be 0 or a port`);
-  }
-  if (typeof value.distinctAddresses !== 'boolean') {
-    throw new InvalidInputError(`${path}: distinctAddresses must be a boolean`);
-  }
-  if (
-    typeof value.pooledEvery !== 'number' ||
-    !Number.isSafeInteger(value.pooledEvery) ||
-    value.pooledEvery < 0
-  ) {
-    throw new InvalidInputError(`${path}: pooledEvery must be a non-negative integer`);
-  }
-  if (typeof value.logLevel !== 'string')
-    throw new InvalidInputError(`${path}: logLevel must be a string`);
-  if (!Array.isArray(value.nodes)) throw new InvalidInputError(`${path}: nodes must be a list`);
-  const nodes = value.nodes.map((node, index) => checkNode(node, `${path}: nodes[${index}]`));
+  const value = checkSchema(manifestChecker, json, path, { rootName: 'the manifest' });
+  const nodes: ManifestNode[] = value.nodes.map((node) => ({
+    name: node.name,
+    index: node.index,
+    host: node.host,
+    storagePort: node.storagePort,
+    relayPort: node.relayPort,
+    ed25519: node.ed25519,
+    x25519: node.x25519,
+    pooled: node.pooled,
+  }));
   const names = new Set(nodes.map((node) => node.name));
   if (names.size !== nodes.length) throw new InvalidInputError(`${path}: node names must differ`);
   return {
@@ -207,11 +185,11 @@ export function parseManifest(text: string, path = MANIFEST_FILE_NAME): TestnetM
     basePort: value.basePort,
     distinctAddresses: value.distinctAddresses,
     pooledEvery: value.pooledEvery,
-    chainId: value.chainId as string | undefined,
+    chainId: value.chainId,
     blockTimeMs: value.blockTimeMs,
     logLevel: value.logLevel,
-    nodeArgs: stringList(value.nodeArgs ?? [], `${path}: nodeArgs`),
-    ledgerArgs: stringList(value.ledgerArgs ?? [], `${path}: ledgerArgs`),
+    nodeArgs: value.nodeArgs ?? [],
+    ledgerArgs: value.ledgerArgs ?? [],
     nodes,
   };
 }

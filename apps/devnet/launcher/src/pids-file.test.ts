@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidInputError } from '@murmur/wire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   isRecordedProcessRunning,
@@ -45,6 +46,29 @@ describe('pids file', () => {
     );
     writeFileSync(pidsFilePath(dir), '[]');
     expect(() => readPidsFile(dir)).toThrow(/pids\.json/);
+  });
+
+  it('names the file and the bad field, as an InvalidInputError, and leaves the file alone', () => {
+    const bad =
+      '{"version":1,"processes":[{"name":"ledger","pid":"4242","logFile":"l","startedAt":"t"}]}';
+    writeFileSync(pidsFilePath(dir), bad);
+    let caught: unknown;
+    try {
+      readPidsFile(dir);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidInputError);
+    expect((caught as InvalidInputError).code).toBe('INVALID_INPUT');
+    expect((caught as InvalidInputError).message).toContain(pidsFilePath(dir));
+    expect((caught as InvalidInputError).message).toMatch(/processes\[0\].*`pid`/);
+    expect((caught as InvalidInputError).details).toEqual({ field: 'processes[0].pid' });
+    expect(readFileSync(pidsFilePath(dir), 'utf8')).toBe(bad);
+    expect(() =>
+      parsePidsFile(
+        '{"version":1,"processes":[{"name":"x","pid":5,"logFile":"l","startedAt":"t","command":[1]}]}',
+      ),
+    ).toThrow(/processes\[0\].*`command\[0\]`/);
   });
 });
 

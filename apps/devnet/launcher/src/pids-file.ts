@@ -14,7 +14,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidInputError } from '@murmur/wire';
+import { createChecker, InvalidInputError } from '@murmur/wire';
+import Type from 'typebox';
 import { writeJsonFileAtomic } from './json-file.js';
 import { isAlive, type ProcessIdentity, readProcessIdentity, sameProcess } from './proc.js';
 
@@ -47,23 +48,30 @@ export function pidsFilePath(dir: string): string {
   return join(dir, PIDS_FILE_NAME);
 }
 
-function isRecordedProcess(value: unknown): value is RecordedProcess {
-  if (typeof value !== 'object' || value === null) return false;
-  const entry = value as Partial<Record<keyof RecordedProcess, unknown>>;
-  return (
-    typeof entry.name === 'string' &&
-    typeof entry.pid === 'number' &&
-    Number.isSafeInteger(entry.pid) &&
-    entry.pid > 1 &&
-    typeof entry.logFile === 'string' &&
-    typeof entry.startedAt === 'string' &&
-    (entry.startTime === undefined || typeof entry.startTime === 'string') &&
-    (entry.command === undefined ||
-      (Array.isArray(entry.command) && entry.command.every((part) => typeof part === 'string')))
-  );
-}
+/** One entry of the pids file (more fields are tolerated, for files a newer launcher wrote). */
+const RecordedProcessSchema = Type.Object({
+  name: Type.String({ description: 'the process name, a string' }),
+  pid: Type.Integer({
+    minimum: 2,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: 'a process id above 1',
+  }),
+  startTime: Type.Optional(Type.String({ description: 'a start time in clock ticks, a string' })),
+  command: Type.Optional(
+    Type.Array(Type.String(), { description: 'the command line, a list of strings' }),
+  ),
+  logFile: Type.String({ description: 'the log file path, a string' }),
+  startedAt: Type.String({ description: 'an ISO time, a string' }),
+});
+const recordedProcessChecker = createChecker(RecordedProcessSchema);
+const pidsFileChecker = createChecker(
+  Type.Object({ version: Type.Literal(1), processes: Type.Array(Type.Unknown()) }),
+);
 
-/** Parses the pids file's text. @throws {@link InvalidInputError} naming the problem. */
+/**
+ * Parses the pids file's text, checked with a compiled TypeBox schema.
+ * @throws {@link InvalidInputError} naming the file and the field.
+ */
 export function parsePidsFile(text: string, path = PIDS_FILE_NAME): PidsFile {
   let json: unknown;
   try {
@@ -71,21 +79,25 @@ export function parsePidsFile(text: string, path = PIDS_FILE_NAME): PidsFile {
   } catch (cause) {
     throw new InvalidInputError(`${path} is not JSON`, { cause });
   }
-  const file = json as Partial<PidsFile> | null;
-  if (
-    typeof file !== 'object' ||
-    file === null ||
-    file.version !== 1 ||
-    !Array.isArray(file.processes)
-  ) {
-    throw new InvalidInputError(`${path} is not a version 1 pids file`);
+  if (!pidsFileChecker.check(json)) {
+    const problem = pidsFileChecker.firstProblem(json);
+    throw new InvalidInputError(`${path} is not a version 1 pids file`, {
+      details: { field: problem?.field ?? '' },
+    });
   }
-  for (const [index, entry] of file.processes.entries()) {
-    if (!isRecordedProcess(entry)) {
-      throw new InvalidInputError(`${path}: processes[${index}] is not a recorded process`);
+  const processes: RecordedProcess[] = [];
+  for (const [index, entry] of json.processes.entries()) {
+    if (!recordedProcessChecker.check(entry)) {
+      const problem = recordedProcessChecker.firstProblem(entry);
+      const field = problem?.field ? `processes[${index}].${problem.field}` : `processes[${index}]`;
+      throw new InvalidInputError(
+        `${path}: processes[${index}] is not a recorded process: ${problem?.text ?? 'it is invalid'}`,
+        { details: { field } },
+      );
     }
+    processes.push(entry);
   }
-  return { version: 1, processes: file.processes };
+  return { version: 1, processes };
 }
 
 /** Reads `<dir>/pids.json` (an empty list when there is none). */

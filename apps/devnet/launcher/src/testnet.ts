@@ -12,15 +12,9 @@ import {
   ATOMIC_UNITS_PER_COIN,
   createContribution,
   createRegistration,
-  fetchNextNonce,
   type GenesisConfig,
-  type HttpLedgerSource,
-  httpLedgerSource,
-  type JsonServiceNode,
   type StateChange,
-  type StateResponse,
   type TransactionResult,
-  waitForTransaction,
 } from '@murmur/registry';
 import {
   createWalletFile,
@@ -29,6 +23,14 @@ import {
   loadWalletFile,
   type Wallet,
 } from '@murmur/registry/key-files';
+import {
+  fetchNextNonce,
+  type HttpLedgerSource,
+  httpLedgerSource,
+  type JsonServiceNode,
+  type StateResponse,
+  waitForTransaction,
+} from '@murmur/registry/ledger-http';
 import { type AbortOptions, InvalidInputError, isLogLevel, LOG_LEVELS } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
 import { checkPrograms, type TestnetPrograms } from './cli-paths.js';

@@ -3,13 +3,8 @@
  * writes out (`devnet.json`).
  */
 import type { KeyPair } from '@murmur/crypto';
-import type {
-  JsonServiceNode,
-  StateChange,
-  StateResponse,
-  Transaction,
-  TransactionResult,
-} from '@murmur/registry';
+import type { StateChange, Transaction, TransactionResult } from '@murmur/registry';
+import type { JsonServiceNode, StateResponse } from '@murmur/registry/ledger-http';
 import type { AbortOptions, SeedResponse } from '@murmur/wire';
 import type { TestnetPrograms } from './cli-paths.js';
 import type { TestnetProgress, TestnetTimings } from './progress.js';

@@ -9,15 +9,17 @@ import { resolve } from 'node:path';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import {
   formatCoins,
-  type HttpLedgerSource,
-  httpLedgerSource,
-  type NodeResponse,
   parseCoins,
   type Reservation,
   type TransactionResult,
-  type WalletResponse,
 } from '@murmur/registry';
 import { createWalletFile, loadWalletFile, type Wallet } from '@murmur/registry/key-files';
+import {
+  type HttpLedgerSource,
+  httpLedgerSource,
+  type NodeResponse,
+  type WalletResponse,
+} from '@murmur/registry/ledger-http';
 import { InvalidInputError, UsageError } from '@murmur/wire';
 import {
   type CommandIo,

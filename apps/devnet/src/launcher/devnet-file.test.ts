@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '@murmur/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { devnetDirWith, fakeManifest, fakeState, key } from '../test-support/devnet.js';
 import {
@@ -83,6 +84,34 @@ describe('devnet.json', () => {
     const broken = JSON.parse(JSON.stringify(file)) as { nodes: { ed25519: string }[] };
     (broken.nodes[4] as { ed25519: string }).ed25519 = 'xyz';
     expect(() => parseDevnetFile(JSON.stringify(broken))).toThrow(/nodes\[4\] is not a node/);
+  });
+
+  it('refuses a bad file with a ConfigError naming the file and the field, and leaves it alone', () => {
+    const dir = devnetDirWith(manifest);
+    dirs.push(dir);
+    const file = buildDevnetFile({ dir, manifest, state, now });
+    const broken = JSON.parse(JSON.stringify(file)) as { nodes: { storagePort: unknown }[] };
+    (broken.nodes[1] as { storagePort: unknown }).storagePort = '22021';
+    const text = JSON.stringify(broken);
+    writeFileSync(devnetFilePath(dir), text);
+    let caught: unknown;
+    try {
+      readDevnetFile(dir);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).code).toBe('CONFIG_INVALID');
+    expect((caught as ConfigError).message).toContain(devnetFilePath(dir));
+    expect((caught as ConfigError).message).toMatch(
+      /nodes\[1\] is not a node .*`nodes\[1\]\.storagePort`/,
+    );
+    expect((caught as ConfigError).details).toEqual({ field: 'nodes[1].storagePort' });
+    expect(readFileSync(devnetFilePath(dir), 'utf8')).toBe(text);
+    expect(() => parseDevnetFile('[1]')).toThrow(/not a version 1 devnet file/);
+    expect(() => parseDevnetFile('{"version":2}')).toThrow(/not a version 1 devnet file/);
+    const noSwarms = { ...file, swarms: {} };
+    expect(() => parseDevnetFile(JSON.stringify(noSwarms))).toThrow(/swarms is not a list/);
   });
 
   it('keeps createdAt when it is rewritten', () => {

@@ -9,9 +9,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatCoins, type StateResponse } from '@murmur/registry';
+import { formatCoins } from '@murmur/registry';
+import type { StateResponse } from '@murmur/registry/ledger-http';
 import { type TestnetManifest, testnetLayout, writeJsonFileAtomic } from '@murmur/testnet';
-import { ConfigError } from '@murmur/wire';
+import { ConfigError, createChecker } from '@murmur/wire';
+import Type from 'typebox';
 
 /** The file name inside the devnet directory. */
 export const DEVNET_FILE_NAME = 'devnet.json';
@@ -196,33 +198,53 @@ export function writeDevnetFile(dir: string, file: DevnetFile): string {
   return path;
 }
 
-type Loose<T> = { [K in keyof T]?: unknown };
+const HexKey = Type.String({ pattern: '^[0-9a-f]{64}$', description: '64 lowercase hex digits' });
 
-function isObject<T>(value: unknown): value is Loose<T> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/**
+ * The fields of `devnet.json` that clients use (more are written; unknown ones are tolerated, so
+ * that an older client reads a newer file).
+ */
+const DevnetFileSchema = Type.Object({
+  version: Type.Literal(1),
+  seed: Type.Object({ url: Type.String({ description: 'a URL' }) }),
+  ledger: Type.Object({ url: Type.String({ description: 'a URL' }) }),
+  nodes: Type.Array(
+    Type.Object({
+      name: Type.String({ description: 'a string' }),
+      ed25519: HexKey,
+      x25519: HexKey,
+      ip: Type.String({ description: 'an address' }),
+      storagePort: Type.Number({ description: 'a port number' }),
+      url: Type.String({ description: 'a URL' }),
+    }),
+  ),
+  swarms: Type.Array(
+    Type.Object({
+      id: Type.String({ description: 'a swarm id' }),
+      members: Type.Array(Type.Unknown(), { description: 'a list' }),
+    }),
+  ),
+});
+const devnetFileChecker = createChecker(DevnetFileSchema);
 
-const HEX_KEY = /^[0-9a-f]{64}$/;
-
-function isNode(value: unknown): boolean {
-  return (
-    isObject<DevnetFileNode>(value) &&
-    typeof value.name === 'string' &&
-    typeof value.ed25519 === 'string' &&
-    HEX_KEY.test(value.ed25519) &&
-    typeof value.x25519 === 'string' &&
-    HEX_KEY.test(value.x25519) &&
-    typeof value.ip === 'string' &&
-    typeof value.storagePort === 'number' &&
-    typeof value.url === 'string'
-  );
+/** The message of the first problem, worded per part of the file as before. */
+function devnetFileProblem(field: string, text: string): string {
+  const item = /^(nodes|swarms)\[(\d+)\]/.exec(field);
+  if (item?.[1] === 'nodes') {
+    return `nodes[${item[2]}] is not a node (name, ed25519, x25519, ip, storagePort, url): ${text}`;
+  }
+  if (item?.[1] === 'swarms') return `swarms[${item[2]}] is not a swarm (id, members): ${text}`;
+  if (field === 'seed' || field.startsWith('seed.')) return `seed.url is missing: ${text}`;
+  if (field === 'ledger' || field.startsWith('ledger.')) return `ledger.url is missing: ${text}`;
+  if (field === 'nodes' || field === 'swarms') return `${field} is not a list`;
+  return 'not a version 1 devnet file';
 }
 
 /**
  * Parses the text of a `devnet.json`: checks the fields clients use (seed and ledger URLs,
- * each node's name, keys, address and ports, the swarms).
+ * each node's name, keys, address and ports, the swarms) with a compiled TypeBox schema.
  *
- * @throws {@link ConfigError} naming the first problem.
+ * @throws {@link ConfigError} naming the file and the first bad field.
  */
 export function parseDevnetFile(text: string, path = DEVNET_FILE_NAME): DevnetFile {
   let json: unknown;
@@ -231,31 +253,18 @@ export function parseDevnetFile(text: string, path = DEVNET_FILE_NAME): DevnetFi
   } catch (cause) {
     throw new ConfigError(`${path} is not JSON`, { cause });
   }
-  const fail = (what: string): never => {
-    throw new ConfigError(`${path}: ${what}`);
-  };
-  if (!isObject<DevnetFile>(json) || json.version !== 1) return fail('not a version 1 devnet file');
-  const { seed, ledger, nodes, swarms } = json;
-  if (!isObject<DevnetFile['seed']>(seed) || typeof seed.url !== 'string')
-    fail('seed.url is missing');
-  if (!isObject<DevnetFile['ledger']>(ledger) || typeof ledger.url !== 'string') {
-    fail('ledger.url is missing');
-  }
-  if (!Array.isArray(nodes)) return fail('nodes is not a list');
-  for (const [index, node] of nodes.entries()) {
-    if (!isNode(node)) {
-      fail(`nodes[${index}] is not a node (name, ed25519, x25519, ip, storagePort, url)`);
-    }
-  }
-  if (!Array.isArray(swarms)) return fail('swarms is not a list');
-  for (const [index, swarm] of swarms.entries()) {
-    if (
-      !isObject<DevnetFileSwarm>(swarm) ||
-      typeof swarm.id !== 'string' ||
-      !Array.isArray(swarm.members)
-    ) {
-      fail(`swarms[${index}] is not a swarm (id, members)`);
-    }
+  if (!devnetFileChecker.check(json)) {
+    const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
+    const problem = isObject
+      ? devnetFileChecker.firstProblem(json)
+      : { field: '', text: 'is not an object' };
+    const field = problem?.field ?? '';
+    const version = isObject ? (json as { version?: unknown }).version : undefined;
+    const message =
+      version === 1
+        ? devnetFileProblem(field, problem?.text ?? 'is invalid')
+        : 'not a version 1 devnet file';
+    throw new ConfigError(`${path}: ${message}`, { details: { field } });
   }
   return json as unknown as DevnetFile;
 }

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { devnetDirWith } from '../test-support/devnet.js';
 import {
@@ -64,5 +64,12 @@ describe('launcher.json', () => {
     expect(readLauncherRecord(dir)).toBeUndefined();
     writeFileSync(launcherFilePath(dir), 'garbage');
     expect(runningLauncher(dir)).toBeUndefined();
+    const badState = JSON.stringify({ ...record(process.pid), state: 'sleeping' });
+    writeFileSync(launcherFilePath(dir), badState);
+    expect(readLauncherRecord(dir)).toBeUndefined();
+    const badTimings = JSON.stringify({ ...record(process.pid), timings: { ledger: 'fast' } });
+    writeFileSync(launcherFilePath(dir), badTimings);
+    expect(runningLauncher(dir)).toBeUndefined();
+    expect(readFileSync(launcherFilePath(dir), 'utf8')).toBe(badTimings);
   });
 });

@@ -11,6 +11,8 @@ import {
   runningRecordedProcesses,
   writeJsonFileAtomic,
 } from '@murmur/testnet';
+import { createChecker } from '@murmur/wire';
+import Type from 'typebox';
 
 /** The file name inside the devnet directory. */
 export const LAUNCHER_FILE_NAME = 'launcher.json';
@@ -33,6 +35,21 @@ export interface LauncherRecord {
   /** How long each start-up step took, ms (`@murmur/testnet`'s timings: ledger, wallets, …). */
   timings?: Readonly<Record<string, number>> | undefined;
 }
+
+/** `launcher.json`, checked with a compiled TypeBox schema (unknown fields are tolerated). */
+const launcherRecordChecker = createChecker(
+  Type.Object({
+    version: Type.Literal(1),
+    pid: Type.Integer({ minimum: 2, maximum: Number.MAX_SAFE_INTEGER }),
+    startTime: Type.Optional(Type.String()),
+    command: Type.Optional(Type.Array(Type.String())),
+    startedAt: Type.String(),
+    state: Type.Union([Type.Literal('starting'), Type.Literal('ready'), Type.Literal('stopping')]),
+    readyAt: Type.Optional(Type.String()),
+    readyAfterMs: Type.Optional(Type.Number()),
+    timings: Type.Optional(Type.Record(Type.String(), Type.Number())),
+  }),
+);
 
 /** The path of `launcher.json` in `dir`. */
 export function launcherFilePath(dir: string): string {
@@ -76,24 +93,13 @@ export function writeLauncherRecord(dir: string, record: LauncherRecord): void {
 export function readLauncherRecord(dir: string): LauncherRecord | undefined {
   const path = launcherFilePath(dir);
   if (!existsSync(path)) return undefined;
+  let json: unknown;
   try {
-    const json = JSON.parse(readFileSync(path, 'utf8')) as Partial<LauncherRecord> | null;
-    if (
-      json === null ||
-      typeof json !== 'object' ||
-      json.version !== 1 ||
-      typeof json.pid !== 'number' ||
-      !Number.isSafeInteger(json.pid) ||
-      json.pid <= 1 ||
-      typeof json.startedAt !== 'string' ||
-      (json.state !== 'starting' && json.state !== 'ready' && json.state !== 'stopping')
-    ) {
-      return undefined;
-    }
-    return json as LauncherRecord;
+    json = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
     return undefined;
   }
+  return launcherRecordChecker.check(json) ? (json as LauncherRecord) : undefined;
 }
 
 /** Whether the recorded launcher still runs (same pid, start time and command line). */

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StateResponse } from '@murmur/registry';
+import type { StateResponse } from '@murmur/registry/ledger-http';
 import { createStyles } from '@murmur/terminal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { devnetDirWith, fakeManifest, fakeState } from '../test-support/devnet.js';

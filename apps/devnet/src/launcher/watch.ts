@@ -5,7 +5,7 @@
  * swarms change, and when the ledger stops or comes back; and `devnet.json` rewritten whenever
  * nodes or swarms change (nodes added by another process included).
  */
-import type { StateResponse } from '@murmur/registry';
+import type { StateResponse } from '@murmur/registry/ledger-http';
 import type { Styles } from '@murmur/terminal';
 import { readManifest, readPidsFile, runningRecordedProcesses } from '@murmur/testnet';
 import { buildDevnetFile, readDevnetFile, writeDevnetFile } from './devnet-file.js';

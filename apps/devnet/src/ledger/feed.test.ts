@@ -2,12 +2,8 @@
  * The block feed and the registry's own client against this server over real sockets:
  * `httpLedgerSource` + `createRegistryFollower` follow the ledger to the same state.
  */
-import {
-  createRegistryFollower,
-  FeedMessageSchema,
-  httpLedgerSource,
-  stateDigest,
-} from '@murmur/registry';
+import { createRegistryFollower, stateDigest } from '@murmur/registry';
+import { FeedMessageSchema, httpLedgerSource } from '@murmur/registry/ledger-http';
 import { createChecker } from '@murmur/wire';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -2,19 +2,17 @@
  * Every route of the ledger's HTTP API through `inject`, on a real SQLite ledger, with the bad
  * inputs each must refuse. Answers are checked against the schemas clients use.
  */
+import { createTransfer, encodeTransaction, JsonGenesisConfigSchema } from '@murmur/registry';
 import {
   BlocksResponseSchema,
-  createTransfer,
   ErrorResponseSchema,
-  encodeTransaction,
   HealthResponseSchema,
-  JsonGenesisConfigSchema,
   NodeResponseSchema,
   StateResponseSchema,
   TransactionRejectedResponseSchema,
   TransactionStatusResponseSchema,
   WalletResponseSchema,
-} from '@murmur/registry';
+} from '@murmur/registry/ledger-http';
 import { createChecker } from '@murmur/wire';
 import type { TSchema } from 'typebox';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -25,37 +25,39 @@
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
+  decodeTransaction,
+  encodeBlock,
+  encodeGenesis,
+  JsonGenesisConfigSchema,
+  type RejectionReason,
+  type Transaction,
+} from '@murmur/registry';
+import {
   AddressParamsSchema,
   BLOCKS_DEFAULT_LIMIT,
   BlocksQuerySchema,
   BlocksResponseSchema,
-  decodeTransaction,
   type ErrorResponse,
   ErrorResponseSchema,
-  encodeBlock,
-  encodeGenesis,
   encodeNodeResponse,
   encodeStateResponse,
   encodeWalletResponse,
   type FaucetRequest,
   FaucetRequestSchema,
   HealthResponseSchema,
-  JsonGenesisConfigSchema,
   NodeParamsSchema,
   NodeResponseSchema,
-  type RejectionReason,
   type StateChangeRequest,
   StateChangeRequestSchema,
   StateQuerySchema,
   StateResponseSchema,
-  type Transaction,
   TransactionAcceptedResponseSchema,
   TransactionParamsSchema,
   type TransactionRejectedResponse,
   TransactionRejectedResponseSchema,
   TransactionStatusResponseSchema,
   WalletResponseSchema,
-} from '@murmur/registry';
+} from '@murmur/registry/ledger-http';
 import {
   createChecker,
   InvalidInputError,

@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StateResponse } from '@murmur/registry';
+import type { StateResponse } from '@murmur/registry/ledger-http';
 import type { TerminalOutput } from '@murmur/terminal';
 import type { Testnet, TestnetManifest } from '@murmur/testnet';
 

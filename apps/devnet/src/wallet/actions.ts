@@ -17,14 +17,16 @@ import {
   createTransfer,
   createUnlockRequest,
   type Ed25519KeyPair,
-  fetchNextNonce,
-  type HttpLedgerSource,
   type Reservation,
   type TransactionResult,
-  type WaitForTransactionOptions,
-  waitForTransaction,
 } from '@murmur/registry';
 import type { Wallet } from '@murmur/registry/key-files';
+import {
+  fetchNextNonce,
+  type HttpLedgerSource,
+  type WaitForTransactionOptions,
+  waitForTransaction,
+} from '@murmur/registry/ledger-http';
 import { type AbortOptions, bytesToHex, InvalidInputError } from '@murmur/wire';
 
 /** The wallet, the ledger and the crypto that signs. */

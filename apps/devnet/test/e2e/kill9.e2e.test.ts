@@ -12,8 +12,8 @@ import {
   createTransfer,
   type Ed25519KeyPair,
   encodeTransaction,
-  httpLedgerSource,
 } from '@murmur/registry';
+import { httpLedgerSource } from '@murmur/registry/ledger-http';
 import { bytesToHex } from '@murmur/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';

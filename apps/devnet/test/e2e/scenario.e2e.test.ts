@@ -19,9 +19,8 @@ import {
   createUptimeProof,
   type Ed25519KeyPair,
   encodeTransaction,
-  type JsonServiceNode,
-  type StateResponse,
 } from '@murmur/registry';
+import type { JsonServiceNode, StateResponse } from '@murmur/registry/ledger-http';
 import { bytesToHex, parseSeedResponse } from '@murmur/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -12,7 +12,8 @@
  * be omitted (it is derived from the Ed25519 key).
  */
 import { readFileSync } from 'node:fs';
-import { InvalidInputError } from '@murmur/wire';
+import { checkSchema, createChecker, InvalidInputError } from '@murmur/wire';
+import Type from 'typebox';
 import {
   createChangeEmitter,
   createNetworkSnapshot,
@@ -68,6 +69,39 @@ function swarmIdOf(value: unknown, field: string): bigint {
   return id;
 }
 
+const PortOrNone = Type.Union([Type.Null(), Type.Integer({ minimum: 1, maximum: 65_535 })], {
+  description: 'a port number from 1 to 65535',
+});
+
+/**
+ * A static network file's shape, checked with a compiled TypeBox schema; keys are normalised and
+ * swarm ids (a bigint is allowed from code) parsed after it.
+ */
+const StaticNetworkSchema = Type.Object({
+  height: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'a non-negative integer',
+    }),
+  ),
+  nodes: Type.Array(
+    Type.Object({
+      ed25519: Type.String({ description: 'an Ed25519 public key (64 hex characters)' }),
+      x25519: Type.Optional(
+        Type.String({ description: 'an X25519 public key (64 hex characters)' }),
+      ),
+      ip: Type.Optional(
+        Type.String({ pattern: IPV4.source, description: 'a dotted-quad IPv4 address' }),
+      ),
+      storagePort: Type.Optional(PortOrNone),
+      relayPort: Type.Optional(PortOrNone),
+      swarmId: Type.Unknown({ description: 'a swarm ID (hex string or integer)' }),
+    }),
+  ),
+});
+const staticNetworkChecker = createChecker(StaticNetworkSchema);
+
 /**
  * Checks a static network description and turns it into nodes. `toX25519` derives a missing
  * X25519 key (pass `crypto.ed25519PublicKeyToX25519` through hex).
@@ -83,16 +117,10 @@ export function parseStaticNetwork(
   ) {
     throw new InvalidInputError('the network file must be a JSON object with a `nodes` array');
   }
-  const { height = 0, nodes } = input as { height?: unknown; nodes: unknown[] };
-  if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 0) {
-    throw new InvalidInputError('`height` must be a non-negative integer');
-  }
+  const { height = 0, nodes } = checkSchema(staticNetworkChecker, input, 'the network file');
   const seen = new Set<string>();
   const out = nodes.map((raw, index): ServiceNodeInfo => {
     const where = `nodes[${index}]`;
-    if (typeof raw !== 'object' || raw === null) {
-      throw new InvalidInputError(`${where} must be an object`);
-    }
     const node = raw as Partial<Record<keyof StaticNodeInput, unknown>>;
     const ed25519 = requireHexKey(node.ed25519, `${where}.ed25519`);
     if (seen.has(ed25519)) throw new InvalidInputError(`${where}.ed25519 appears twice`);

@@ -10,13 +10,13 @@ import type {
   SignedRequestMethod,
   SignedRequestParams,
 } from '@murmur/crypto';
+import { OnionLayerRejectedError } from '@murmur/onion';
 import {
   encodeRelayBody,
-  OnionLayerRejectedError,
   type PeeledLayer,
   parseOnionRequestBody,
   peelOnionLayer,
-} from '@murmur/onion';
+} from '@murmur/onion/node';
 import { MurmurError, responseFromError, utf8Encode } from '@murmur/wire';
 
 /** A job. */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildOnionRequest, encodeRelayBody, type OnionNode } from '@murmur/onion';
+import { buildOnionRequest, type OnionNode } from '@murmur/onion';
+import { encodeRelayBody } from '@murmur/onion/node';
 import { utf8Encode } from '@murmur/wire';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nodeKeysFromSeed } from '../keys.js';

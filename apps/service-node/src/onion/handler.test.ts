@@ -2,13 +2,8 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import {
-  buildOnionRequest,
-  decodeOnionResponse,
-  type OnionNode,
-  parseOnionRequestBody,
-  peelOnionLayer,
-} from '@murmur/onion';
+import { buildOnionRequest, decodeOnionResponse, type OnionNode } from '@murmur/onion';
+import { parseOnionRequestBody, peelOnionLayer } from '@murmur/onion/node';
 import { bytesToHex, encodeCombinedPayload, parseResponse } from '@murmur/wire';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';

@@ -13,12 +13,8 @@
  * does not decrypt with this node's key → 400 in plain text; a decrypted layer with invalid
  * JSON or a URL the node may not call → HTTP 200 with the encrypted 400 reply, as Session.
  */
-import {
-  encodeRelayBody,
-  encryptFinalResponse,
-  OnionLayerRejectedError,
-  type PeeledLayer,
-} from '@murmur/onion';
+import { OnionLayerRejectedError } from '@murmur/onion';
+import { encodeRelayBody, encryptFinalResponse, type PeeledLayer } from '@murmur/onion/node';
 import { cachedCounter, type NodeMetrics } from '../metrics.js';
 import { peelOrRefuse, type RelayHop } from '../offload/crypto-jobs.js';
 import type { RpcContext } from '../rpc/context.js';

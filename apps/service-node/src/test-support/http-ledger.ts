@@ -11,10 +11,10 @@ import {
   decodeTransaction,
   encodeBlock,
   encodeGenesis,
-  encodeStateResponse,
   type GenesisConfig,
   type MemoryLedger,
 } from '@murmur/registry';
+import { encodeStateResponse } from '@murmur/registry/ledger-http';
 import { WebSocketServer } from 'ws';
 
 /** A running test ledger. */

@@ -11,13 +11,13 @@
  * offset, or a hook that answers an RPC itself.
  */
 import type { Identity, MurmurCrypto } from '@murmur/crypto';
+import { OnionLayerRejectedError } from '@murmur/onion';
 import {
   encodeRelayBody,
   encryptFinalResponse,
-  OnionLayerRejectedError,
   parseOnionRequestBody,
   peelOnionLayer,
-} from '@murmur/onion';
+} from '@murmur/onion/node';
 import { createSwarmIndex, type SwarmId, swarmIdToHex } from '@murmur/swarm';
 import {
   assertSignatureTimestamp,

@@ -4,7 +4,7 @@
  * retried, reconciliation against the contract, and registrations whose binding fails.
  */
 import type { MurmurCrypto } from '@murmur/crypto';
-import { bytesToHex } from '@murmur/wire';
+import { bytesToHex, InvalidInputError } from '@murmur/wire';
 import { createPublicClient, custom, type Hex, http, type PublicClient } from 'viem';
 import { foundry } from 'viem/chains';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -220,6 +220,33 @@ describe('EvmLedgerSource', () => {
     const fresh = source();
     await fresh.sync();
     expect(fresh.state?.hash).toBe(second.state?.hash);
+  });
+
+  it('refuses a damaged checkpoint, naming the field, and derives from the deployment block', async () => {
+    let saved: unknown;
+    const store = {
+      load: () => saved,
+      save: (data: unknown) => {
+        saved = data;
+      },
+    };
+    await chain.register('op', 'n1', 25n * COIN);
+    const first = source({ checkpoint: store });
+    await first.sync();
+    await first.stop();
+    const damaged = JSON.parse(JSON.stringify(saved)) as { scanned: { number: unknown } };
+    damaged.scanned.number = 'soon';
+    saved = damaged;
+    const second = source({ checkpoint: store });
+    const errors: EvmLedgerError[] = [];
+    second.on('error', (error) => errors.push(error));
+    await second.sync();
+    const refused = errors.find((error) => error.message.includes('checkpoint does not apply'));
+    const cause = refused?.cause as InvalidInputError | undefined;
+    expect(cause).toBeInstanceOf(InvalidInputError);
+    expect(cause?.message).toBe('evm checkpoint: `scanned.number` must be a decimal integer');
+    expect(cause?.details).toEqual({ field: 'scanned.number' });
+    expect(second.state?.hash).toBe(first.state?.hash);
   });
 
   it('retries failed RPC calls with back-off and reports each failure', async () => {

@@ -25,6 +25,8 @@
 import { murmurStakingAbi } from '@murmur/contracts';
 import {
   type AbortOptions,
+  checkSchema,
+  createChecker,
   createEmitter,
   type EventSource,
   type Logger,
@@ -32,6 +34,7 @@ import {
   type Startable,
   silentLogger,
 } from '@murmur/wire';
+import Type, { type Static } from 'typebox';
 import {
   createPublicClient,
   decodeEventLog,
@@ -202,26 +205,50 @@ export function encodeCheckpoint(checkpoint: EvmCheckpoint): unknown {
   };
 }
 
-interface EncodedCheckpoint {
-  version: 1;
-  identity: EvmChainIdentity;
-  scanned: { number: string; hash: Hex };
-  entries: {
-    block: unknown;
-    evmNumber: string;
-    evmHash: Hex;
-    registrations: [string, string | null][];
-  }[];
-}
+const DecimalSchema = Type.String({ pattern: '^[0-9]{1,78}$', description: 'a decimal integer' });
+const BlockHashSchema = Type.String({
+  pattern: '^0x[0-9a-fA-F]{64}$',
+  description: 'a 0x-prefixed 32-byte hash',
+});
 
-function decodeCheckpointEntries(data: EncodedCheckpoint): Omit<EvmCheckpoint, 'genesis'> {
+/** A checkpoint as {@link encodeCheckpoint} writes it; blocks are checked by `decodeBlock`. */
+const EncodedCheckpointSchema = Type.Object({
+  version: Type.Literal(1),
+  identity: Type.Object({
+    chainId: Type.Integer({ minimum: 0, description: 'an EVM chain id' }),
+    contract: Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: 'a contract address' }),
+  }),
+  scanned: Type.Object({ number: DecimalSchema, hash: BlockHashSchema }),
+  entries: Type.Array(
+    Type.Object({
+      block: Type.Unknown(),
+      evmNumber: DecimalSchema,
+      evmHash: BlockHashSchema,
+      registrations: Type.Array(
+        Type.Tuple([DecimalSchema, Type.Union([Type.String(), Type.Null()])]),
+      ),
+    }),
+    { minItems: 1, description: 'a non-empty list of entries' },
+  ),
+});
+const encodedCheckpointChecker = createChecker(EncodedCheckpointSchema);
+type EncodedCheckpoint = Static<typeof EncodedCheckpointSchema>;
+
+/**
+ * Decodes a saved checkpoint, checked with a compiled TypeBox schema.
+ * @throws `InvalidInputError` naming the field (`evm checkpoint: \`scanned.number\` must be …`).
+ */
+function decodeCheckpointEntries(saved: unknown): Omit<EvmCheckpoint, 'genesis'> {
+  const data: EncodedCheckpoint = checkSchema(encodedCheckpointChecker, saved, 'evm checkpoint', {
+    rootName: 'the checkpoint',
+  });
   return {
-    identity: data.identity,
-    scanned: { number: BigInt(data.scanned.number), hash: data.scanned.hash },
+    identity: { chainId: data.identity.chainId, contract: data.identity.contract as Hex },
+    scanned: { number: BigInt(data.scanned.number), hash: data.scanned.hash as Hex },
     entries: data.entries.map((entry) => ({
       block: decodeBlock(entry.block),
       evmNumber: BigInt(entry.evmNumber),
-      evmHash: entry.evmHash,
+      evmHash: entry.evmHash as Hex,
       registrations: entry.registrations.map(([id, node]) => [BigInt(id), node] as const),
     })),
   };
@@ -374,7 +401,7 @@ export function createEvmLedgerSource(
     entries = [genesisEntry];
     scanned = { number: init.deploymentBlock, hash: deployment.hash as Hex };
     // Resume from a checkpoint of the same contract and genesis.
-    const saved = (await init.checkpoint?.load()) as EncodedCheckpoint | undefined;
+    const saved: unknown = await init.checkpoint?.load();
     if (saved !== undefined && saved !== null) {
       try {
         const restored = decodeCheckpointEntries(saved);

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createClient, createMemoryStorage, type MurmurClient } from '@murmur/client';
 import { type Identity, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import type { StateResponse } from '@murmur/registry';
+import type { StateResponse } from '@murmur/registry/ledger-http';
 import { swarmForPubkey, swarmIdFromHex } from '@murmur/swarm';
 import { bytesToHex, sleep } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';

@@ -1,0 +1,84 @@
+/**
+ * @packageDocumentation
+ * `@murmur/registry/ledger-http`: the devnet ledger's HTTP API. The route schemas shared by the
+ * ledger server and its clients (one schema per message, checked on both sides), the encoders
+ * the server answers with, {@link httpLedgerSource} (a `LedgerSource` over HTTP and the
+ * `/feed` WebSocket) and the calls built on it ({@link fetchNextNonce},
+ * {@link waitForTransaction}). Only devnet tools, service nodes and relays need it, so it lives
+ * outside the main `@murmur/registry` entry.
+ *
+ * @example
+ * ```ts
+ * import { loadCrypto } from '@murmur/crypto';
+ * import { createRegistryFollower } from '@murmur/registry';
+ * import { httpLedgerSource } from '@murmur/registry/ledger-http';
+ *
+ * const crypto = await loadCrypto();
+ * const source = httpLedgerSource({ url: 'http://127.0.0.1:38150' });
+ * const follower = createRegistryFollower({ source }, { crypto });
+ * await follower.start();
+ * ```
+ */
+export {
+  type HttpLedgerSource,
+  type HttpLedgerSourceComponents,
+  type HttpLedgerSourceInit,
+  httpLedgerSource,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './http-ledger-source.js';
+export {
+  AddressParamsSchema,
+  BLOCKS_DEFAULT_LIMIT,
+  BLOCKS_MAX_LIMIT,
+  type BlocksQuery,
+  BlocksQuerySchema,
+  type BlocksResponse,
+  BlocksResponseSchema,
+  type ErrorResponse,
+  ErrorResponseSchema,
+  encodeNodeEvent,
+  encodeNodeResponse,
+  encodeServiceNode,
+  encodeStateResponse,
+  encodeWalletResponse,
+  type FaucetRequest,
+  FaucetRequestSchema,
+  type FeedMessage,
+  FeedMessageSchema,
+  type HealthResponse,
+  HealthResponseSchema,
+  JsonContributionSchema,
+  JsonLockedEntrySchema,
+  type JsonNodeEvent,
+  JsonNodeEventSchema,
+  type JsonServiceNode,
+  JsonServiceNodeSchema,
+  JsonSwarmSchema,
+  JsonWalletSchema,
+  NodeParamsSchema,
+  type NodeResponse,
+  NodeResponseSchema,
+  RejectionReasonSchema,
+  type StateChangeRequest,
+  StateChangeRequestSchema,
+  type StateQuery,
+  StateQuerySchema,
+  type StateResponse,
+  StateResponseSchema,
+  type TransactionAcceptedResponse,
+  TransactionAcceptedResponseSchema,
+  TransactionParamsSchema,
+  type TransactionRejectedResponse,
+  TransactionRejectedResponseSchema,
+  TransactionResponseSchema,
+  type TransactionStatusResponse,
+  TransactionStatusResponseSchema,
+  type WalletResponse,
+  WalletResponseSchema,
+} from './ledger-api.js';
+export {
+  fetchNextNonce,
+  type WaitForTransactionOptions,
+  waitForTransaction,
+} from './ledger-calls.js';
