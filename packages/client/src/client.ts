@@ -17,7 +17,6 @@ import {
   decodePathCache,
   type KeyValueStore,
   type OnionNode,
-  type PathHealth,
   type PathManager,
   type PathManagerInit,
 } from '@murmur/onion';
@@ -64,6 +63,7 @@ import type {
 } from './events.js';
 import { createNetworkTime, type NetworkTime, type NetworkTimeInit } from './network-time.js';
 import { createOutbox, type OutboxInit } from './outbox.js';
+import { createHealthMonitor } from './parts/health.js';
 import type { AccountKeyStore } from './pfs/account-key-store.js';
 import { type ClientPfs, createClientPfs, type PfsApi, type PfsInit } from './pfs/client-pfs.js';
 import { createPoller } from './poller.js';
@@ -888,66 +888,18 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
   // ---------------------------------------------------------------------------------------
   // Health
   // ---------------------------------------------------------------------------------------
-  let lastHealthKey = '';
-  const computeHealth = (): ClientHealth => {
-    const status = paths.status();
-    const pathHealth: PathHealth = started ? status.health : 'offline';
-    const timeSynced = networkTime.synced;
-    let summary: ClientHealth['summary'];
-    let reason: string;
-    if (!started) {
-      summary = 'offline';
-      reason = 'the client is stopped';
-    } else if (pathHealth === 'offline') {
-      summary = 'offline';
-      reason = `no onion path: ${status.reason}`;
-    } else if (!timeSynced) {
-      summary = 'offline';
-      reason = 'waiting for network time from a service node';
-    } else if (pathHealth !== 'healthy') {
-      summary = 'degraded';
-      reason = status.reason;
-    } else if (poller.failures > 0) {
-      summary = 'degraded';
-      reason = `the last ${poller.failures} poll(s) failed; retrying`;
-    } else if (poller.state === 'waiting-for-account') {
-      summary = 'degraded';
-      reason = 'no account yet: nothing to receive';
-    } else {
-      summary = 'healthy';
-      reason = status.reason;
-    }
-    const health: ClientHealth = {
-      summary,
-      reason,
-      paths: pathHealth,
-      pathsReason: status.reason,
-      timeSynced,
-      timeOffsetMs: networkTime.offsetMs,
-      poller: poller.state,
-      pollFailures: poller.failures,
-      pushConnected: init.pushSource?.connected === true,
-      outboxPending: pendingIds.size,
-    };
-    if (poller.lastCompletedAt !== undefined) health.lastPollAt = poller.lastCompletedAt;
-    return health;
-  };
-
+  const health = createHealthMonitor({
+    started: () => started,
+    pathStatus: () => paths.status(),
+    time: networkTime,
+    poller,
+    pushConnected: () => init.pushSource?.connected === true,
+    outboxPending: () => pendingIds.size,
+    emit: (next) => events.emit('health', next),
+  });
+  const computeHealth = (): ClientHealth => health.compute();
   function emitHealth(): void {
-    const health = computeHealth();
-    const key = [
-      health.summary,
-      health.reason,
-      health.paths,
-      health.timeSynced,
-      health.poller,
-      health.pollFailures > 0,
-      health.pushConnected,
-      health.outboxPending,
-    ].join('|');
-    if (key === lastHealthKey) return;
-    lastHealthKey = key;
-    events.emit('health', health);
+    health.update();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -975,7 +927,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     if (started) return;
     started = true;
     lifecycle = new AbortController();
-    lastHealthKey = '';
+    health.reset();
     try {
       const loaded = await loadIdentity();
       if (pfs !== undefined && loaded !== undefined) await pfs.load(loaded);
@@ -1052,7 +1004,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     );
     await paths.stop();
     await directory.stop();
-    lastHealthKey = '';
+    health.reset();
     emitHealth();
     logger.info({}, 'client: stopped');
   };
