@@ -63,6 +63,7 @@ import type {
 } from './events.js';
 import { createNetworkTime, type NetworkTime, type NetworkTimeInit } from './network-time.js';
 import { createOutbox, type OutboxInit } from './outbox.js';
+import { createDeleter } from './parts/deletion.js';
 import { createHealthMonitor } from './parts/health.js';
 import type { AccountKeyStore } from './pfs/account-key-store.js';
 import { type ClientPfs, createClientPfs, type PfsApi, type PfsInit } from './pfs/client-pfs.js';
@@ -805,25 +806,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     return { more };
   };
 
-  const deleteRetrieved = async (self: Identity, hashes: string[]): Promise<void> => {
-    for (let start = 0; start < hashes.length; start += 1_000) {
-      const messages = hashes.slice(start, start + 1_000);
-      await transport.swarmRequest(
-        {
-          pubkey: self.sessionId,
-          method: 'delete',
-          params: () => ({
-            pubkey: self.sessionId,
-            pubkey_ed25519: bytesToHex(self.ed25519.publicKey),
-            messages,
-            signature: crypto.signRequest('delete', { messages }, self.ed25519.secretKey),
-          }),
-          parse: responseParser('delete'),
-        },
-        { signal: lifecycle.signal },
-      );
-    }
-  };
+  const deleteRetrieved = createDeleter({ crypto, transport, signal: () => lifecycle.signal });
 
   const poller = createPoller(
     { intervalMs: pollIntervalMs, slowIntervalMs: pushPollIntervalMs },
