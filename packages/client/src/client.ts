@@ -26,8 +26,6 @@ import {
   type AbortOptions,
   bytesToHex,
   type Clock,
-  checkSchema,
-  createChecker,
   createEmitter,
   errorFromResponse,
   InvalidInputError,
@@ -36,8 +34,6 @@ import {
   MAX_MESSAGE_BYTES,
   MurmurError,
   parseResponse,
-  type RetrievedMessage,
-  RetrievedMessageSchema,
   type RetrieveResponse,
   raceAbort,
   silentLogger,
@@ -65,6 +61,7 @@ import { createNetworkTime, type NetworkTime, type NetworkTimeInit } from './net
 import { createOutbox, type OutboxInit } from './outbox.js';
 import { createDeleter } from './parts/deletion.js';
 import { createHealthMonitor } from './parts/health.js';
+import { createPushHandling } from './parts/push-handling.js';
 import type { AccountKeyStore } from './pfs/account-key-store.js';
 import { type ClientPfs, createClientPfs, type PfsApi, type PfsInit } from './pfs/client-pfs.js';
 import { createPoller } from './poller.js';
@@ -253,8 +250,6 @@ export interface MurmurClient {
   /** Unsubscribes. */
   off<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): void;
 }
-
-const retrievedMessageChecker = createChecker(RetrievedMessageSchema);
 
 function lastHashKey(sessionId: string, namespace: number): string {
   return `murmur:client:last-hash:${sessionId}:${namespace}`;
@@ -846,27 +841,18 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     },
   });
 
-  const onPush = (batch: { namespace: number; messages: RetrievedMessage[] }): void => {
-    const self = identity;
-    if (!started || self === undefined) return;
-    let messages: RetrievedMessage[];
-    try {
-      if (!namespaces.includes(batch.namespace)) {
-        throw new InvalidInputError(`push: namespace ${batch.namespace} is not polled`);
-      }
-      if (!Array.isArray(batch.messages))
-        throw new InvalidInputError('push: `messages` must be an array');
-      messages = batch.messages.map((message, index) =>
-        checkSchema(retrievedMessageChecker, message, `push message ${index}`, { as: 'response' }),
-      );
-    } catch (error) {
-      reportError('push', error);
-      return;
-    }
-    receiver
-      .process(self, batch.namespace, messages)
-      .catch((error: unknown) => reportError('push', error));
-  };
+  const push = createPushHandling(
+    { namespaces },
+    {
+      source: init.pushSource,
+      crypto,
+      receiver,
+      identity: () => identity,
+      started: () => started,
+      now: () => networkTime.now(),
+      onError: (error) => reportError('push', error),
+    },
+  );
 
   // ---------------------------------------------------------------------------------------
   // Health
@@ -944,20 +930,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       poller.start();
       watchdog.start();
       pfsLoop();
-      if (init.pushSource !== undefined) {
-        const self = identity;
-        if (self !== undefined) {
-          await init.pushSource.start(onPush, {
-            signal: lifecycle.signal,
-            sessionId: self.sessionId,
-            ed25519PublicKey: bytesToHex(self.ed25519.publicKey),
-            namespaces,
-            now: () => networkTime.now(),
-            signRequest: (method, params) =>
-              crypto.signRequest(method, params, self.ed25519.secretKey),
-          });
-        }
-      }
+      await push.start(lifecycle.signal);
       emitHealth();
       logger.info({ namespaces, pollIntervalMs }, 'client: started');
     } catch (error) {
@@ -979,7 +952,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     await poller.stop();
     await outbox.stop();
     await pfs?.idle();
-    await init.pushSource?.stop();
+    await push.stop();
     await Promise.allSettled(
       [bootstrapRunning, resyncRunning, pfsRunning, ...swarmRefreshes.values()].filter(
         (promise): promise is Promise<void> => promise !== undefined,
