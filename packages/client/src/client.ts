@@ -61,6 +61,7 @@ import { createNetworkTime, type NetworkTime, type NetworkTimeInit } from './net
 import { createOutbox, type OutboxInit } from './outbox.js';
 import { createDeleter } from './parts/deletion.js';
 import { createHealthMonitor } from './parts/health.js';
+import { createPoolRefresh } from './parts/pool-refresh.js';
 import { createPushHandling } from './parts/push-handling.js';
 import type { AccountKeyStore } from './pfs/account-key-store.js';
 import { type ClientPfs, createClientPfs, type PfsApi, type PfsInit } from './pfs/client-pfs.js';
@@ -635,12 +636,10 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       });
   };
 
-  const poolRefreshLoop = (): void => {
-    later(poolRefreshIntervalMs, () => {
-      bootstrap();
-      poolRefreshLoop();
-    });
-  };
+  const poolRefresh = createPoolRefresh(
+    { intervalMs: poolRefreshIntervalMs },
+    { refresh: () => bootstrap() },
+  );
 
   // ---------------------------------------------------------------------------------------
   // Identity
@@ -925,7 +924,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       await paths.start();
       if (pool.length === 0 || paths.needsBootstrap) bootstrap();
       timeSyncLoop();
-      poolRefreshLoop();
+      poolRefresh.start();
       await outbox.start();
       poller.start();
       watchdog.start();
@@ -947,6 +946,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
     timeSyncTimer = false;
+    poolRefresh.stop();
     for (const unsubscribe of unsubscribers.splice(0)) unsubscribe();
     watchdog.stop();
     await poller.stop();
