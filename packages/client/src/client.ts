@@ -59,6 +59,7 @@ import type {
 } from './events.js';
 import { createNetworkTime, type NetworkTime, type NetworkTimeInit } from './network-time.js';
 import { createOutbox, type OutboxInit } from './outbox.js';
+import { createBootstrap } from './parts/bootstrap.js';
 import { createDeleter } from './parts/deletion.js';
 import { createHealthMonitor } from './parts/health.js';
 import { createPoolRefresh } from './parts/pool-refresh.js';
@@ -579,34 +580,22 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
   // ---------------------------------------------------------------------------------------
   // Background loops: bootstrap, time sync, pool refresh
   // ---------------------------------------------------------------------------------------
-  let bootstrapRunning: Promise<void> | undefined;
-  let bootstrapFailures = 0;
   const applyPool = (nodes: OnionNode[]): void => {
     if (nodes.length === 0) return;
     pool = nodes.map((node) => ({ ...node }));
     paths.setPool(pool);
   };
-  const bootstrap = (): void => {
-    if (!started || bootstrapRunning !== undefined) return;
-    bootstrapRunning = (async () => {
-      try {
-        const nodes = await directory.refresh({ signal: lifecycle.signal });
-        if (nodes.length === 0) throw new UpstreamFailedError('the node list is empty');
-        applyPool(nodes);
-        bootstrapFailures = 0;
-        if (!networkTime.synced) timeSyncLoop();
-        logger.info({ nodes: nodes.length, source: directory.kind }, 'client: node list loaded');
-      } catch (error) {
-        if (lifecycle.signal.aborted) return;
-        bootstrapFailures++;
-        reportError('bootstrap', error);
-        const delay = Math.min(60_000, 1_000 * 2 ** Math.min(bootstrapFailures - 1, 10));
-        later(Math.round(delay * (0.5 + random() / 2)), bootstrap);
-      }
-    })().finally(() => {
-      bootstrapRunning = undefined;
-    });
-  };
+  const bootstrapper = createBootstrap({
+    directory,
+    applyPool,
+    onLoaded: () => {
+      if (!networkTime.synced) timeSyncLoop();
+    },
+    onError: (error) => reportError('bootstrap', error),
+    random,
+    logger,
+  });
+  const bootstrap = (): void => bootstrapper.run();
 
   let timeSyncFailures = 0;
   let timeSyncTimer = false;
@@ -895,6 +884,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     if (started) return;
     started = true;
     lifecycle = new AbortController();
+    bootstrapper.start(lifecycle.signal);
     health.reset();
     try {
       const loaded = await loadIdentity();
@@ -947,6 +937,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     timers.clear();
     timeSyncTimer = false;
     poolRefresh.stop();
+    const bootstrapStopped = bootstrapper.stop();
     for (const unsubscribe of unsubscribers.splice(0)) unsubscribe();
     watchdog.stop();
     await poller.stop();
@@ -954,7 +945,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     await pfs?.idle();
     await push.stop();
     await Promise.allSettled(
-      [bootstrapRunning, resyncRunning, pfsRunning, ...swarmRefreshes.values()].filter(
+      [bootstrapStopped, resyncRunning, pfsRunning, ...swarmRefreshes.values()].filter(
         (promise): promise is Promise<void> => promise !== undefined,
       ),
     );
