@@ -57,13 +57,14 @@ import type {
   MessageStateEvent,
   OutgoingState,
 } from './events.js';
-import { createNetworkTime, type NetworkTime, type NetworkTimeInit } from './network-time.js';
+import type { NetworkTime, NetworkTimeInit } from './network-time.js';
 import { createOutbox, type OutboxInit } from './outbox.js';
 import { createBootstrap } from './parts/bootstrap.js';
 import { createDeleter } from './parts/deletion.js';
 import { createHealthMonitor } from './parts/health.js';
 import { createPoolRefresh } from './parts/pool-refresh.js';
 import { createPushHandling } from './parts/push-handling.js';
+import { createTimeSync } from './parts/time-sync.js';
 import type { AccountKeyStore } from './pfs/account-key-store.js';
 import { type ClientPfs, createClientPfs, type PfsApi, type PfsInit } from './pfs/client-pfs.js';
 import { createPoller } from './poller.js';
@@ -346,43 +347,34 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
   // ---------------------------------------------------------------------------------------
   // Network time, with events
   // ---------------------------------------------------------------------------------------
-  const estimate = createNetworkTime(init.time ?? {}, { clock });
-  let lastSynced = false;
-  const afterTimeChange = (resynced: boolean): void => {
-    const synced = estimate.synced;
-    if (synced !== lastSynced || resynced) {
-      lastSynced = synced;
-      events.emit('time-sync', {
-        offsetMs: estimate.offsetMs,
-        samples: estimate.sampleCount,
-        synced,
-      });
-      if (synced) {
-        outbox.wake();
-        poller.pollNow();
-      }
-      emitHealth();
-    }
-  };
-  const networkTime: NetworkTime = {
-    now: () => estimate.now(),
-    get offsetMs() {
-      return estimate.offsetMs;
+  const timeSync = createTimeSync(
+    {
+      time: init.time ?? {},
+      resyncIntervalMs,
+      resyncNodes,
     },
-    get synced() {
-      return estimate.synced;
+    {
+      clock,
+      logger,
+      randomNodes: (count) => randomNodes(count),
+      ask: (node, signal) =>
+        transport.nodeRequest(node, 'info', {}, responseParser('info'), { signal }),
+      canSend: () => paths.health !== 'offline',
+      signal: () => lifecycle.signal,
+      onChange: (event) => {
+        events.emit('time-sync', event);
+        if (event.synced) {
+          outbox.wake();
+          poller.pollNow();
+        }
+        emitHealth();
+      },
+      onError: (error) => reportError('time-sync', error),
     },
-    get sampleCount() {
-      return estimate.sampleCount;
-    },
-    addSample(sample) {
-      const added = estimate.addSample(sample);
-      if (added) afterTimeChange(false);
-      return added;
-    },
-    invalidate: () => estimate.invalidate(),
-    reset: () => estimate.reset(),
-  };
+  );
+  const networkTime: NetworkTime = timeSync.time;
+  const resyncTime = (options: AbortOptions = {}): Promise<void> => timeSync.resync(options);
+  const timeSyncLoop = (): void => timeSync.loop();
 
   // ---------------------------------------------------------------------------------------
   // Node directory, paths, swarms, transport
@@ -545,38 +537,6 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     return raceAbort(running, options.signal);
   };
 
-  let resyncRunning: Promise<void> | undefined;
-  const resyncTime = (options: AbortOptions = {}): Promise<void> => {
-    if (resyncRunning === undefined) {
-      resyncRunning = (async () => {
-        const nodes = randomNodes(resyncNodes);
-        if (nodes.length === 0) throw new UpstreamFailedError('no known node to ask for the time');
-        const results = await Promise.allSettled(
-          nodes.map((node) =>
-            transport.nodeRequest(node, 'info', {}, responseParser('info'), {
-              signal: lifecycle.signal,
-            }),
-          ),
-        );
-        const answered = results.filter((result) => result.status === 'fulfilled').length;
-        afterTimeChange(true);
-        if (answered === 0) {
-          const failure = results.find((result) => result.status === 'rejected');
-          throw new UpstreamFailedError(`no node answered a time request (${nodes.length} asked)`, {
-            cause: failure?.status === 'rejected' ? failure.reason : undefined,
-          });
-        }
-        logger.debug(
-          { offsetMs: networkTime.offsetMs, answered, samples: networkTime.sampleCount },
-          'client: network time synchronised',
-        );
-      })().finally(() => {
-        resyncRunning = undefined;
-      });
-    }
-    return raceAbort(resyncRunning, options.signal);
-  };
-
   // ---------------------------------------------------------------------------------------
   // Background loops: bootstrap, time sync, pool refresh
   // ---------------------------------------------------------------------------------------
@@ -596,34 +556,6 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     logger,
   });
   const bootstrap = (): void => bootstrapper.run();
-
-  let timeSyncFailures = 0;
-  let timeSyncTimer = false;
-  const timeSyncLoop = (): void => {
-    if (!started) return;
-    // Without a path or a known node there is nobody to ask: the path health listener and
-    // the pool update start the loop again.
-    if (paths.health === 'offline' || randomNodes(1).length === 0) return;
-    resyncTime({ signal: lifecycle.signal })
-      .then(() => {
-        timeSyncFailures = 0;
-      })
-      .catch((error: unknown) => {
-        timeSyncFailures++;
-        if (!networkTime.synced) reportError('time-sync', error);
-      })
-      .finally(() => {
-        if (!started || timeSyncTimer) return;
-        timeSyncTimer = true;
-        const delay = networkTime.synced
-          ? resyncIntervalMs
-          : Math.min(30_000, 1_000 * 2 ** Math.min(timeSyncFailures, 10));
-        later(delay, () => {
-          timeSyncTimer = false;
-          timeSyncLoop();
-        });
-      });
-  };
 
   const poolRefresh = createPoolRefresh(
     { intervalMs: poolRefreshIntervalMs },
@@ -885,6 +817,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     started = true;
     lifecycle = new AbortController();
     bootstrapper.start(lifecycle.signal);
+    timeSync.start();
     health.reset();
     try {
       const loaded = await loadIdentity();
@@ -935,7 +868,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     lifecycle.abort(new AbortError('the client was stopped'));
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
-    timeSyncTimer = false;
+    timeSync.stop();
     poolRefresh.stop();
     const bootstrapStopped = bootstrapper.stop();
     for (const unsubscribe of unsubscribers.splice(0)) unsubscribe();
@@ -945,7 +878,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     await pfs?.idle();
     await push.stop();
     await Promise.allSettled(
-      [bootstrapStopped, resyncRunning, pfsRunning, ...swarmRefreshes.values()].filter(
+      [bootstrapStopped, timeSync.running, pfsRunning, ...swarmRefreshes.values()].filter(
         (promise): promise is Promise<void> => promise !== undefined,
       ),
     );
