@@ -24,17 +24,14 @@ import type { LedgerSource } from '@murmur/registry';
 import {
   AbortError,
   type AbortOptions,
-  bytesToHex,
   type Clock,
   createEmitter,
-  errorFromResponse,
   InvalidInputError,
   InvalidResponseError,
   type Logger,
   MAX_MESSAGE_BYTES,
   MurmurError,
   parseResponse,
-  type RetrieveResponse,
   raceAbort,
   silentLogger,
   systemClock,
@@ -62,6 +59,7 @@ import { createOutbox, type OutboxInit } from './outbox.js';
 import { createBootstrap } from './parts/bootstrap.js';
 import { createDeleter } from './parts/deletion.js';
 import { createHealthMonitor } from './parts/health.js';
+import { createPollRound } from './parts/polling.js';
 import { createPoolRefresh } from './parts/pool-refresh.js';
 import { createPushHandling } from './parts/push-handling.js';
 import { createTimeSync } from './parts/time-sync.js';
@@ -252,10 +250,6 @@ export interface MurmurClient {
   on<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): () => void;
   /** Unsubscribes. */
   off<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): void;
-}
-
-function lastHashKey(sessionId: string, namespace: number): string {
-  return `murmur:client:last-hash:${sessionId}:${namespace}`;
 }
 
 /**
@@ -647,79 +641,23 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     ...(pfs === undefined ? {} : { open: (self, data) => pfs.open(self, data) }),
   });
 
-  let pollsSincePrune = 0;
-
-  const pollOnce = async (options: AbortOptions): Promise<{ more: boolean }> => {
-    const self = await requireIdentity();
-    const lastHashes = await Promise.all(
-      namespaces.map((namespace) => storage.getValue(lastHashKey(self.sessionId, namespace))),
-    );
-    const ed25519 = bytesToHex(self.ed25519.publicKey);
-    const { value: answers } = await transport.swarmRequest(
-      {
-        pubkey: self.sessionId,
-        method: 'batch',
-        params: (now) => ({
-          requests: namespaces.map((namespace, index) => {
-            const lastHash = lastHashes[index];
-            const params: Record<string, unknown> = {
-              pubkey: self.sessionId,
-              namespace,
-              timestamp: now,
-              pubkey_ed25519: ed25519,
-              signature: crypto.signRequest(
-                'retrieve',
-                { namespace, timestamp: now },
-                self.ed25519.secretKey,
-              ),
-              ...(lastHash === undefined || lastHash === '' ? {} : { last_hash: lastHash }),
-            };
-            return { method: 'retrieve', params };
-          }),
-        }),
-        parse: (body) => {
-          const batch = parseResponse('batch', body);
-          if (batch.results.length !== namespaces.length) {
-            throw new InvalidResponseError(
-              `batch: ${batch.results.length} results for ${namespaces.length} retrieves`,
-            );
-          }
-          const failures = batch.results
-            .filter((result) => result.code < 200 || result.code > 299)
-            .map((result) => errorFromResponse(result.code, result.body));
-          // The transport handles a wrong swarm and a clock error: report those first.
-          const first =
-            failures.find((error) => error.code === 'WRONG_SWARM') ??
-            failures.find((error) => error.code === 'CLOCK_OUT_OF_SYNC') ??
-            failures[0];
-          if (first !== undefined) throw first;
-          return batch.results.map((result) => parseResponse('retrieve', result.body));
-        },
-      },
-      options,
-    );
-
-    let more = false;
-    const processed: string[] = [];
-    for (const [index, namespace] of namespaces.entries()) {
-      const answer = answers[index] as RetrieveResponse;
-      const result = await receiver.process(self, namespace, answer.messages);
-      processed.push(...result.processed);
-      const last = answer.messages.at(-1);
-      // Stored after the messages: a crash in between re-delivers (and de-duplicates).
-      if (last !== undefined)
-        await storage.setValue(lastHashKey(self.sessionId, namespace), last.hash);
-      more ||= answer.more;
-    }
-    if (init.deleteAfterRetrieve === true && processed.length > 0) {
-      void deleteRetrieved(self, processed).catch((error: unknown) => reportError('delete', error));
-    }
-    if (++pollsSincePrune >= 100) {
-      pollsSincePrune = 0;
-      await storage.pruneSeenHashes(networkTime.now(), maxSeenHashes);
-    }
-    return { more };
-  };
+  const pollOnce = createPollRound(
+    {
+      namespaces,
+      deleteAfterRetrieve: init.deleteAfterRetrieve === true,
+      maxSeenHashes,
+    },
+    {
+      crypto,
+      storage,
+      transport,
+      receiver,
+      identity: () => requireIdentity(),
+      now: () => networkTime.now(),
+      deleteMessages: (self, hashes) => deleteRetrieved(self, hashes),
+      onDeleteError: (error) => reportError('delete', error),
+    },
+  );
 
   const deleteRetrieved = createDeleter({ crypto, transport, signal: () => lifecycle.signal });
 
