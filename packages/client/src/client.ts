@@ -32,7 +32,6 @@ import {
   MAX_MESSAGE_BYTES,
   MurmurError,
   parseResponse,
-  raceAbort,
   silentLogger,
   systemClock,
   TooLargeError,
@@ -62,6 +61,7 @@ import { createHealthMonitor } from './parts/health.js';
 import { createPollRound } from './parts/polling.js';
 import { createPoolRefresh } from './parts/pool-refresh.js';
 import { createPushHandling } from './parts/push-handling.js';
+import { createSwarmRefresh } from './parts/swarm-refresh.js';
 import { createTimeSync } from './parts/time-sync.js';
 import type { AccountKeyStore } from './pfs/account-key-store.js';
 import { type ClientPfs, createClientPfs, type PfsApi, type PfsInit } from './pfs/client-pfs.js';
@@ -69,7 +69,7 @@ import { createPoller } from './poller.js';
 import type { PushSource } from './push.js';
 import { createReceiver } from './receiver.js';
 import type { ClientStorage, OutboxEntry } from './storage/types.js';
-import { createSwarmCache, memberToNode, type SwarmCacheInit } from './swarm-cache.js';
+import { createSwarmCache, type SwarmCacheInit } from './swarm-cache.js';
 import { createTransport, errorText, responseParser } from './transport.js';
 import { checkDuration, checkNamespaces, checkSessionId, checkText, checkTtl } from './validate.js';
 import { createWatchdog, type WatchdogInit } from './watchdog.js';
@@ -480,56 +480,15 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     return candidates.slice(0, count);
   };
 
-  const swarmRefreshes = new Map<string, Promise<void>>();
-  const refreshSwarm = (pubkey: string, options: AbortOptions): Promise<void> => {
-    const computed = directory.swarmFor(pubkey);
-    if (computed !== undefined) {
-      swarms.set(pubkey, computed.members, computed.swarmId);
-      return Promise.resolve();
-    }
-    let running = swarmRefreshes.get(pubkey);
-    if (running === undefined) {
-      running = (async () => {
-        const tried = new Set<string>();
-        let lastError: unknown;
-        for (let attempt = 0; attempt < 3; attempt++) {
-          const [node] = randomNodes(1, tried);
-          if (node === undefined) break;
-          tried.add(node.ed25519);
-          try {
-            const answer = await transport.nodeRequest(
-              node,
-              'get_swarm',
-              { pubkey },
-              responseParser('get_swarm'),
-              { signal: lifecycle.signal },
-            );
-            const members = answer.snodes
-              .map((snode) =>
-                memberToNode({
-                  pubkeyEd25519: snode.pubkey_ed25519,
-                  pubkeyX25519: snode.pubkey_x25519,
-                  ip: snode.ip,
-                  port: snode.port_https ?? Number(snode.port),
-                }),
-              )
-              .filter((member): member is OnionNode => member !== undefined);
-            if (members.length === 0) {
-              throw new InvalidResponseError('get_swarm: the answer lists no usable member');
-            }
-            swarms.set(pubkey, members, answer.swarm.toLowerCase());
-            return;
-          } catch (error) {
-            if (lifecycle.signal.aborted) throw error;
-            lastError = error;
-          }
-        }
-        throw lastError ?? new UpstreamFailedError('no known node to ask for the swarm');
-      })().finally(() => swarmRefreshes.delete(pubkey));
-      swarmRefreshes.set(pubkey, running);
-    }
-    return raceAbort(running, options.signal);
-  };
+  const swarmRefresh = createSwarmRefresh({
+    directory,
+    swarms,
+    transport,
+    randomNodes,
+    signal: () => lifecycle.signal,
+  });
+  const refreshSwarm = (pubkey: string, options: AbortOptions): Promise<void> =>
+    swarmRefresh.refresh(pubkey, options);
 
   // ---------------------------------------------------------------------------------------
   // Background loops: bootstrap, time sync, pool refresh
@@ -816,7 +775,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     await pfs?.idle();
     await push.stop();
     await Promise.allSettled(
-      [bootstrapStopped, timeSync.running, pfsRunning, ...swarmRefreshes.values()].filter(
+      [bootstrapStopped, timeSync.running, pfsRunning, ...swarmRefresh.running()].filter(
         (promise): promise is Promise<void> => promise !== undefined,
       ),
     );
