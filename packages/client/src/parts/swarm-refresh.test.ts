@@ -16,7 +16,7 @@ function setup(
   answer: (target: OnionNode) => Promise<unknown>,
   overrides: Partial<SwarmRefreshComponents> = {},
 ) {
-  const set: { pubkey: string; members: OnionNode[]; id: string | undefined }[] = [];
+  const set: { pubkey: string; members: readonly OnionNode[]; id: string | undefined }[] = [];
   const asked: string[] = [];
   const controller = new AbortController();
   const known = [node(1), node(2), node(3), node(4)];
