@@ -10,6 +10,10 @@
  *                       ▲                            │
  *   sendMessage ────────┘                 receiver ◄─┴─◄ push source
  * ```
+ *
+ * The background parts live in `./parts/`, each with its own tests: bootstrap (node list load
+ * with backoff), pool-refresh, time-sync, swarm-refresh, polling (one poll round), deletion,
+ * push-handling and health. This function checks the options and wires them.
  */
 import type { Identity, LayerEncryption, MessageProtocol, MurmurCrypto } from '@murmur/crypto';
 import {
