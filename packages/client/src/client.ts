@@ -10,6 +10,10 @@
  *                       ▲                            │
  *   sendMessage ────────┘                 receiver ◄─┴─◄ push source
  * ```
+ *
+ * The background parts live in `./parts/`, each with its own tests: bootstrap (node list load
+ * with backoff), pool-refresh, time-sync, swarm-refresh, polling (one poll round), deletion,
+ * push-handling and health. This function checks the options and wires them.
  */
 import type { Identity, LayerEncryption, MessageProtocol, MurmurCrypto } from '@murmur/crypto';
 import {
@@ -17,7 +21,6 @@ import {
   decodePathCache,
   type KeyValueStore,
   type OnionNode,
-  type PathHealth,
   type PathManager,
   type PathManagerInit,
 } from '@murmur/onion';
@@ -25,22 +28,14 @@ import type { LedgerSource } from '@murmur/registry';
 import {
   AbortError,
   type AbortOptions,
-  bytesToHex,
   type Clock,
-  checkSchema,
-  createChecker,
   createEmitter,
-  errorFromResponse,
   InvalidInputError,
   InvalidResponseError,
   type Logger,
   MAX_MESSAGE_BYTES,
   MurmurError,
   parseResponse,
-  type RetrievedMessage,
-  RetrievedMessageSchema,
-  type RetrieveResponse,
-  raceAbort,
   silentLogger,
   systemClock,
   TooLargeError,
@@ -62,15 +57,23 @@ import type {
   MessageStateEvent,
   OutgoingState,
 } from './events.js';
-import { createNetworkTime, type NetworkTime, type NetworkTimeInit } from './network-time.js';
+import type { NetworkTime, NetworkTimeInit } from './network-time.js';
 import { createOutbox, type OutboxInit } from './outbox.js';
+import { createBootstrap } from './parts/bootstrap.js';
+import { createDeleter } from './parts/deletion.js';
+import { createHealthMonitor } from './parts/health.js';
+import { createPollRound } from './parts/polling.js';
+import { createPoolRefresh } from './parts/pool-refresh.js';
+import { createPushHandling } from './parts/push-handling.js';
+import { createSwarmRefresh } from './parts/swarm-refresh.js';
+import { createTimeSync } from './parts/time-sync.js';
 import type { AccountKeyStore } from './pfs/account-key-store.js';
 import { type ClientPfs, createClientPfs, type PfsApi, type PfsInit } from './pfs/client-pfs.js';
 import { createPoller } from './poller.js';
 import type { PushSource } from './push.js';
 import { createReceiver } from './receiver.js';
 import type { ClientStorage, OutboxEntry } from './storage/types.js';
-import { createSwarmCache, memberToNode, type SwarmCacheInit } from './swarm-cache.js';
+import { createSwarmCache, type SwarmCacheInit } from './swarm-cache.js';
 import { createTransport, errorText, responseParser } from './transport.js';
 import { checkDuration, checkNamespaces, checkSessionId, checkText, checkTtl } from './validate.js';
 import { createWatchdog, type WatchdogInit } from './watchdog.js';
@@ -253,12 +256,6 @@ export interface MurmurClient {
   off<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): void;
 }
 
-const retrievedMessageChecker = createChecker(RetrievedMessageSchema);
-
-function lastHashKey(sessionId: string, namespace: number): string {
-  return `murmur:client:last-hash:${sessionId}:${namespace}`;
-}
-
 /**
  * Creates a client (stopped). Give `init.seeds` or `init.ledger`, and the `crypto` and
  * `storage` components.
@@ -348,43 +345,34 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
   // ---------------------------------------------------------------------------------------
   // Network time, with events
   // ---------------------------------------------------------------------------------------
-  const estimate = createNetworkTime(init.time ?? {}, { clock });
-  let lastSynced = false;
-  const afterTimeChange = (resynced: boolean): void => {
-    const synced = estimate.synced;
-    if (synced !== lastSynced || resynced) {
-      lastSynced = synced;
-      events.emit('time-sync', {
-        offsetMs: estimate.offsetMs,
-        samples: estimate.sampleCount,
-        synced,
-      });
-      if (synced) {
-        outbox.wake();
-        poller.pollNow();
-      }
-      emitHealth();
-    }
-  };
-  const networkTime: NetworkTime = {
-    now: () => estimate.now(),
-    get offsetMs() {
-      return estimate.offsetMs;
+  const timeSync = createTimeSync(
+    {
+      time: init.time ?? {},
+      resyncIntervalMs,
+      resyncNodes,
     },
-    get synced() {
-      return estimate.synced;
+    {
+      clock,
+      logger,
+      randomNodes: (count) => randomNodes(count),
+      ask: (node, signal) =>
+        transport.nodeRequest(node, 'info', {}, responseParser('info'), { signal }),
+      canSend: () => paths.health !== 'offline',
+      signal: () => lifecycle.signal,
+      onChange: (event) => {
+        events.emit('time-sync', event);
+        if (event.synced) {
+          outbox.wake();
+          poller.pollNow();
+        }
+        emitHealth();
+      },
+      onError: (error) => reportError('time-sync', error),
     },
-    get sampleCount() {
-      return estimate.sampleCount;
-    },
-    addSample(sample) {
-      const added = estimate.addSample(sample);
-      if (added) afterTimeChange(false);
-      return added;
-    },
-    invalidate: () => estimate.invalidate(),
-    reset: () => estimate.reset(),
-  };
+  );
+  const networkTime: NetworkTime = timeSync.time;
+  const resyncTime = (options: AbortOptions = {}): Promise<void> => timeSync.resync(options);
+  const timeSyncLoop = (): void => timeSync.loop();
 
   // ---------------------------------------------------------------------------------------
   // Node directory, paths, swarms, transport
@@ -496,155 +484,40 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     return candidates.slice(0, count);
   };
 
-  const swarmRefreshes = new Map<string, Promise<void>>();
-  const refreshSwarm = (pubkey: string, options: AbortOptions): Promise<void> => {
-    const computed = directory.swarmFor(pubkey);
-    if (computed !== undefined) {
-      swarms.set(pubkey, computed.members, computed.swarmId);
-      return Promise.resolve();
-    }
-    let running = swarmRefreshes.get(pubkey);
-    if (running === undefined) {
-      running = (async () => {
-        const tried = new Set<string>();
-        let lastError: unknown;
-        for (let attempt = 0; attempt < 3; attempt++) {
-          const [node] = randomNodes(1, tried);
-          if (node === undefined) break;
-          tried.add(node.ed25519);
-          try {
-            const answer = await transport.nodeRequest(
-              node,
-              'get_swarm',
-              { pubkey },
-              responseParser('get_swarm'),
-              { signal: lifecycle.signal },
-            );
-            const members = answer.snodes
-              .map((snode) =>
-                memberToNode({
-                  pubkeyEd25519: snode.pubkey_ed25519,
-                  pubkeyX25519: snode.pubkey_x25519,
-                  ip: snode.ip,
-                  port: snode.port_https ?? Number(snode.port),
-                }),
-              )
-              .filter((member): member is OnionNode => member !== undefined);
-            if (members.length === 0) {
-              throw new InvalidResponseError('get_swarm: the answer lists no usable member');
-            }
-            swarms.set(pubkey, members, answer.swarm.toLowerCase());
-            return;
-          } catch (error) {
-            if (lifecycle.signal.aborted) throw error;
-            lastError = error;
-          }
-        }
-        throw lastError ?? new UpstreamFailedError('no known node to ask for the swarm');
-      })().finally(() => swarmRefreshes.delete(pubkey));
-      swarmRefreshes.set(pubkey, running);
-    }
-    return raceAbort(running, options.signal);
-  };
-
-  let resyncRunning: Promise<void> | undefined;
-  const resyncTime = (options: AbortOptions = {}): Promise<void> => {
-    if (resyncRunning === undefined) {
-      resyncRunning = (async () => {
-        const nodes = randomNodes(resyncNodes);
-        if (nodes.length === 0) throw new UpstreamFailedError('no known node to ask for the time');
-        const results = await Promise.allSettled(
-          nodes.map((node) =>
-            transport.nodeRequest(node, 'info', {}, responseParser('info'), {
-              signal: lifecycle.signal,
-            }),
-          ),
-        );
-        const answered = results.filter((result) => result.status === 'fulfilled').length;
-        afterTimeChange(true);
-        if (answered === 0) {
-          const failure = results.find((result) => result.status === 'rejected');
-          throw new UpstreamFailedError(`no node answered a time request (${nodes.length} asked)`, {
-            cause: failure?.status === 'rejected' ? failure.reason : undefined,
-          });
-        }
-        logger.debug(
-          { offsetMs: networkTime.offsetMs, answered, samples: networkTime.sampleCount },
-          'client: network time synchronised',
-        );
-      })().finally(() => {
-        resyncRunning = undefined;
-      });
-    }
-    return raceAbort(resyncRunning, options.signal);
-  };
+  const swarmRefresh = createSwarmRefresh({
+    directory,
+    swarms,
+    transport,
+    randomNodes,
+    signal: () => lifecycle.signal,
+  });
+  const refreshSwarm = (pubkey: string, options: AbortOptions): Promise<void> =>
+    swarmRefresh.refresh(pubkey, options);
 
   // ---------------------------------------------------------------------------------------
   // Background loops: bootstrap, time sync, pool refresh
   // ---------------------------------------------------------------------------------------
-  let bootstrapRunning: Promise<void> | undefined;
-  let bootstrapFailures = 0;
   const applyPool = (nodes: OnionNode[]): void => {
     if (nodes.length === 0) return;
     pool = nodes.map((node) => ({ ...node }));
     paths.setPool(pool);
   };
-  const bootstrap = (): void => {
-    if (!started || bootstrapRunning !== undefined) return;
-    bootstrapRunning = (async () => {
-      try {
-        const nodes = await directory.refresh({ signal: lifecycle.signal });
-        if (nodes.length === 0) throw new UpstreamFailedError('the node list is empty');
-        applyPool(nodes);
-        bootstrapFailures = 0;
-        if (!networkTime.synced) timeSyncLoop();
-        logger.info({ nodes: nodes.length, source: directory.kind }, 'client: node list loaded');
-      } catch (error) {
-        if (lifecycle.signal.aborted) return;
-        bootstrapFailures++;
-        reportError('bootstrap', error);
-        const delay = Math.min(60_000, 1_000 * 2 ** Math.min(bootstrapFailures - 1, 10));
-        later(Math.round(delay * (0.5 + random() / 2)), bootstrap);
-      }
-    })().finally(() => {
-      bootstrapRunning = undefined;
-    });
-  };
+  const bootstrapper = createBootstrap({
+    directory,
+    applyPool,
+    onLoaded: () => {
+      if (!networkTime.synced) timeSyncLoop();
+    },
+    onError: (error) => reportError('bootstrap', error),
+    random,
+    logger,
+  });
+  const bootstrap = (): void => bootstrapper.run();
 
-  let timeSyncFailures = 0;
-  let timeSyncTimer = false;
-  const timeSyncLoop = (): void => {
-    if (!started) return;
-    // Without a path or a known node there is nobody to ask: the path health listener and
-    // the pool update start the loop again.
-    if (paths.health === 'offline' || randomNodes(1).length === 0) return;
-    resyncTime({ signal: lifecycle.signal })
-      .then(() => {
-        timeSyncFailures = 0;
-      })
-      .catch((error: unknown) => {
-        timeSyncFailures++;
-        if (!networkTime.synced) reportError('time-sync', error);
-      })
-      .finally(() => {
-        if (!started || timeSyncTimer) return;
-        timeSyncTimer = true;
-        const delay = networkTime.synced
-          ? resyncIntervalMs
-          : Math.min(30_000, 1_000 * 2 ** Math.min(timeSyncFailures, 10));
-        later(delay, () => {
-          timeSyncTimer = false;
-          timeSyncLoop();
-        });
-      });
-  };
-
-  const poolRefreshLoop = (): void => {
-    later(poolRefreshIntervalMs, () => {
-      bootstrap();
-      poolRefreshLoop();
-    });
-  };
+  const poolRefresh = createPoolRefresh(
+    { intervalMs: poolRefreshIntervalMs },
+    { refresh: () => bootstrap() },
+  );
 
   // ---------------------------------------------------------------------------------------
   // Identity
@@ -731,99 +604,25 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     ...(pfs === undefined ? {} : { open: (self, data) => pfs.open(self, data) }),
   });
 
-  let pollsSincePrune = 0;
+  const pollOnce = createPollRound(
+    {
+      namespaces,
+      deleteAfterRetrieve: init.deleteAfterRetrieve === true,
+      maxSeenHashes,
+    },
+    {
+      crypto,
+      storage,
+      transport,
+      receiver,
+      identity: () => requireIdentity(),
+      now: () => networkTime.now(),
+      deleteMessages: (self, hashes) => deleteRetrieved(self, hashes),
+      onDeleteError: (error) => reportError('delete', error),
+    },
+  );
 
-  const pollOnce = async (options: AbortOptions): Promise<{ more: boolean }> => {
-    const self = await requireIdentity();
-    const lastHashes = await Promise.all(
-      namespaces.map((namespace) => storage.getValue(lastHashKey(self.sessionId, namespace))),
-    );
-    const ed25519 = bytesToHex(self.ed25519.publicKey);
-    const { value: answers } = await transport.swarmRequest(
-      {
-        pubkey: self.sessionId,
-        method: 'batch',
-        params: (now) => ({
-          requests: namespaces.map((namespace, index) => {
-            const lastHash = lastHashes[index];
-            const params: Record<string, unknown> = {
-              pubkey: self.sessionId,
-              namespace,
-              timestamp: now,
-              pubkey_ed25519: ed25519,
-              signature: crypto.signRequest(
-                'retrieve',
-                { namespace, timestamp: now },
-                self.ed25519.secretKey,
-              ),
-              ...(lastHash === undefined || lastHash === '' ? {} : { last_hash: lastHash }),
-            };
-            return { method: 'retrieve', params };
-          }),
-        }),
-        parse: (body) => {
-          const batch = parseResponse('batch', body);
-          if (batch.results.length !== namespaces.length) {
-            throw new InvalidResponseError(
-              `batch: ${batch.results.length} results for ${namespaces.length} retrieves`,
-            );
-          }
-          const failures = batch.results
-            .filter((result) => result.code < 200 || result.code > 299)
-            .map((result) => errorFromResponse(result.code, result.body));
-          // The transport handles a wrong swarm and a clock error: report those first.
-          const first =
-            failures.find((error) => error.code === 'WRONG_SWARM') ??
-            failures.find((error) => error.code === 'CLOCK_OUT_OF_SYNC') ??
-            failures[0];
-          if (first !== undefined) throw first;
-          return batch.results.map((result) => parseResponse('retrieve', result.body));
-        },
-      },
-      options,
-    );
-
-    let more = false;
-    const processed: string[] = [];
-    for (const [index, namespace] of namespaces.entries()) {
-      const answer = answers[index] as RetrieveResponse;
-      const result = await receiver.process(self, namespace, answer.messages);
-      processed.push(...result.processed);
-      const last = answer.messages.at(-1);
-      // Stored after the messages: a crash in between re-delivers (and de-duplicates).
-      if (last !== undefined)
-        await storage.setValue(lastHashKey(self.sessionId, namespace), last.hash);
-      more ||= answer.more;
-    }
-    if (init.deleteAfterRetrieve === true && processed.length > 0) {
-      void deleteRetrieved(self, processed).catch((error: unknown) => reportError('delete', error));
-    }
-    if (++pollsSincePrune >= 100) {
-      pollsSincePrune = 0;
-      await storage.pruneSeenHashes(networkTime.now(), maxSeenHashes);
-    }
-    return { more };
-  };
-
-  const deleteRetrieved = async (self: Identity, hashes: string[]): Promise<void> => {
-    for (let start = 0; start < hashes.length; start += 1_000) {
-      const messages = hashes.slice(start, start + 1_000);
-      await transport.swarmRequest(
-        {
-          pubkey: self.sessionId,
-          method: 'delete',
-          params: () => ({
-            pubkey: self.sessionId,
-            pubkey_ed25519: bytesToHex(self.ed25519.publicKey),
-            messages,
-            signature: crypto.signRequest('delete', { messages }, self.ed25519.secretKey),
-          }),
-          parse: responseParser('delete'),
-        },
-        { signal: lifecycle.signal },
-      );
-    }
-  };
+  const deleteRetrieved = createDeleter({ crypto, transport, signal: () => lifecycle.signal });
 
   const poller = createPoller(
     { intervalMs: pollIntervalMs, slowIntervalMs: pushPollIntervalMs },
@@ -863,91 +662,34 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     },
   });
 
-  const onPush = (batch: { namespace: number; messages: RetrievedMessage[] }): void => {
-    const self = identity;
-    if (!started || self === undefined) return;
-    let messages: RetrievedMessage[];
-    try {
-      if (!namespaces.includes(batch.namespace)) {
-        throw new InvalidInputError(`push: namespace ${batch.namespace} is not polled`);
-      }
-      if (!Array.isArray(batch.messages))
-        throw new InvalidInputError('push: `messages` must be an array');
-      messages = batch.messages.map((message, index) =>
-        checkSchema(retrievedMessageChecker, message, `push message ${index}`, { as: 'response' }),
-      );
-    } catch (error) {
-      reportError('push', error);
-      return;
-    }
-    receiver
-      .process(self, batch.namespace, messages)
-      .catch((error: unknown) => reportError('push', error));
-  };
+  const push = createPushHandling(
+    { namespaces },
+    {
+      source: init.pushSource,
+      crypto,
+      receiver,
+      identity: () => identity,
+      started: () => started,
+      now: () => networkTime.now(),
+      onError: (error) => reportError('push', error),
+    },
+  );
 
   // ---------------------------------------------------------------------------------------
   // Health
   // ---------------------------------------------------------------------------------------
-  let lastHealthKey = '';
-  const computeHealth = (): ClientHealth => {
-    const status = paths.status();
-    const pathHealth: PathHealth = started ? status.health : 'offline';
-    const timeSynced = networkTime.synced;
-    let summary: ClientHealth['summary'];
-    let reason: string;
-    if (!started) {
-      summary = 'offline';
-      reason = 'the client is stopped';
-    } else if (pathHealth === 'offline') {
-      summary = 'offline';
-      reason = `no onion path: ${status.reason}`;
-    } else if (!timeSynced) {
-      summary = 'offline';
-      reason = 'waiting for network time from a service node';
-    } else if (pathHealth !== 'healthy') {
-      summary = 'degraded';
-      reason = status.reason;
-    } else if (poller.failures > 0) {
-      summary = 'degraded';
-      reason = `the last ${poller.failures} poll(s) failed; retrying`;
-    } else if (poller.state === 'waiting-for-account') {
-      summary = 'degraded';
-      reason = 'no account yet: nothing to receive';
-    } else {
-      summary = 'healthy';
-      reason = status.reason;
-    }
-    const health: ClientHealth = {
-      summary,
-      reason,
-      paths: pathHealth,
-      pathsReason: status.reason,
-      timeSynced,
-      timeOffsetMs: networkTime.offsetMs,
-      poller: poller.state,
-      pollFailures: poller.failures,
-      pushConnected: init.pushSource?.connected === true,
-      outboxPending: pendingIds.size,
-    };
-    if (poller.lastCompletedAt !== undefined) health.lastPollAt = poller.lastCompletedAt;
-    return health;
-  };
-
+  const health = createHealthMonitor({
+    started: () => started,
+    pathStatus: () => paths.status(),
+    time: networkTime,
+    poller,
+    pushConnected: () => init.pushSource?.connected === true,
+    outboxPending: () => pendingIds.size,
+    emit: (next) => events.emit('health', next),
+  });
+  const computeHealth = (): ClientHealth => health.compute();
   function emitHealth(): void {
-    const health = computeHealth();
-    const key = [
-      health.summary,
-      health.reason,
-      health.paths,
-      health.timeSynced,
-      health.poller,
-      health.pollFailures > 0,
-      health.pushConnected,
-      health.outboxPending,
-    ].join('|');
-    if (key === lastHealthKey) return;
-    lastHealthKey = key;
-    events.emit('health', health);
+    health.update();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -975,7 +717,9 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     if (started) return;
     started = true;
     lifecycle = new AbortController();
-    lastHealthKey = '';
+    bootstrapper.start(lifecycle.signal);
+    timeSync.start();
+    health.reset();
     try {
       const loaded = await loadIdentity();
       if (pfs !== undefined && loaded !== undefined) await pfs.load(loaded);
@@ -1004,25 +748,12 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       await paths.start();
       if (pool.length === 0 || paths.needsBootstrap) bootstrap();
       timeSyncLoop();
-      poolRefreshLoop();
+      poolRefresh.start();
       await outbox.start();
       poller.start();
       watchdog.start();
       pfsLoop();
-      if (init.pushSource !== undefined) {
-        const self = identity;
-        if (self !== undefined) {
-          await init.pushSource.start(onPush, {
-            signal: lifecycle.signal,
-            sessionId: self.sessionId,
-            ed25519PublicKey: bytesToHex(self.ed25519.publicKey),
-            namespaces,
-            now: () => networkTime.now(),
-            signRequest: (method, params) =>
-              crypto.signRequest(method, params, self.ed25519.secretKey),
-          });
-        }
-      }
+      await push.start(lifecycle.signal);
       emitHealth();
       logger.info({ namespaces, pollIntervalMs }, 'client: started');
     } catch (error) {
@@ -1038,21 +769,23 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     lifecycle.abort(new AbortError('the client was stopped'));
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
-    timeSyncTimer = false;
+    timeSync.stop();
+    poolRefresh.stop();
+    const bootstrapStopped = bootstrapper.stop();
     for (const unsubscribe of unsubscribers.splice(0)) unsubscribe();
     watchdog.stop();
     await poller.stop();
     await outbox.stop();
     await pfs?.idle();
-    await init.pushSource?.stop();
+    await push.stop();
     await Promise.allSettled(
-      [bootstrapRunning, resyncRunning, pfsRunning, ...swarmRefreshes.values()].filter(
+      [bootstrapStopped, timeSync.running, pfsRunning, ...swarmRefresh.running()].filter(
         (promise): promise is Promise<void> => promise !== undefined,
       ),
     );
     await paths.stop();
     await directory.stop();
-    lastHealthKey = '';
+    health.reset();
     emitHealth();
     logger.info({}, 'client: stopped');
   };
