@@ -12,6 +12,8 @@ own server maps its two transports onto one request handler (session-storage-ser
   `[b"<status>", body]`;
 - `rpc.get_service_nodes` (an oxend call) goes to the devnet's seed endpoint, and each node's
   `storage_lmq_port` is its storage port (where Murmur serves what Session serves over OMQ);
+- swarm lists in answers (`get_swarm`, 421 bodies) get `port_omq` = the storage port, which
+  Murmur itself leaves out (it serves no OMQ or QUIC port);
 - the requests of one connection are carried one after the other, in the order they were
   made, as OMQ delivers them; requests on different connections run concurrently;
 - what only OxenMQ can do (bencoded request bodies, `monitor.*` subscriptions, server push
@@ -105,6 +107,34 @@ def _parts(data):
     if isinstance(data, (bytes, bytearray, str)):
         data = [data]
     return [part.encode() if isinstance(part, str) else bytes(part) for part in data]
+
+
+def _with_omq_ports(answer):
+    """Swarm lists (`get_swarm`, 421 bodies) with `port_omq` filled in as the storage port.
+
+    Murmur advertises no OMQ/QUIC port (it serves neither); the suite addresses nodes by
+    `port_omq`, and this shim is what carries its OMQ requests to the storage port. Other answers
+    pass byte for byte.
+    """
+    if b'"snodes"' not in answer:
+        return answer
+    try:
+        value = json.loads(answer)
+    except ValueError:
+        return answer
+
+    def fill(node):
+        if isinstance(node, dict):
+            if "pubkey_x25519" in node and "port_https" in node and "port_omq" not in node:
+                node["port_omq"] = node["port_https"]
+            for child in node.values():
+                fill(child)
+        elif isinstance(node, list):
+            for child in node:
+                fill(child)
+
+    fill(value)
+    return json.dumps(value).encode()
 
 
 def _seconds(timeout):
@@ -224,6 +254,7 @@ class OxenMQ:
     def _storage_rpc(self, address, body, timeout):
         scheme, host, port = self._target(address)
         status, answer = self._post_any(scheme, host, port, RPC_PATH, body, timeout)
+        answer = _with_omq_ports(answer)
         if status == 200:
             return [answer]
         return [str(status).encode(), answer]
@@ -244,6 +275,8 @@ class OxenMQ:
             return [b"400", json.dumps(reply["error"]).encode()]
         result = reply["result"]
         for state in result.get("service_node_states", []):
-            if "storage_port" in state and "storage_lmq_port" not in state:
+            # Murmur has no OMQ port (it answers 0, as it serves no QUIC/OMQ): the suite's OMQ
+            # requests go to the storage port, over this shim.
+            if "storage_port" in state and not state.get("storage_lmq_port"):
                 state["storage_lmq_port"] = state["storage_port"]
         return [b"200", json.dumps(result).encode()]

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { programsFromEnvironment, startTestnet, type Testnet } from '@murmur/testnet';
+import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type IncomingMessage, type MurmurClient } from '../../src/index.js';
 import {
@@ -22,6 +23,7 @@ import {
   type SqliteStorage,
 } from '../../src/storage/sqlite.js';
 
+const nodeFetch = createNodeFetch();
 const NODES = 8;
 const FETCHES = 10;
 const wait = () => ({ signal: AbortSignal.timeout(90_000) });
@@ -44,7 +46,13 @@ async function pfsClient(name: string): Promise<MurmurClient> {
       paths: { retryInitialMs: 200, retryMaxMs: 2_000 },
       pfs: { enabled: true, checkIntervalMs: 1_000 },
     },
-    { crypto, storage, accountKeyStore: createSqliteAccountKeyStore(storage.database) },
+    {
+      crypto,
+      storage,
+      // Nodes speak HTTPS with self-signed certificates: the injected fetch does not check them.
+      fetch: nodeFetch,
+      accountKeyStore: createSqliteAccountKeyStore(storage.database),
+    },
   );
   clients.push(client);
   await client.account.create();
