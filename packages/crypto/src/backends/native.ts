@@ -192,7 +192,7 @@ function createNativeBackend(sodium: SodiumNative, createHmac: CreateHmac): Sodi
 
     xchacha20Poly1305Decrypt(ciphertext, additionalData, nonce, key) {
       const out = new Uint8Array(ciphertext.length - aeadBytes);
-      try {
+      return written(out, () =>
         sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
           out,
           null,
@@ -200,11 +200,8 @@ function createNativeBackend(sodium: SodiumNative, createHmac: CreateHmac): Sodi
           additionalData ?? null,
           nonce,
           key,
-        );
-      } catch {
-        return undefined;
-      }
-      return out;
+        ),
+      );
     },
 
     chacha20Poly1305Encrypt(message, additionalData, nonce, key) {
@@ -222,7 +219,7 @@ function createNativeBackend(sodium: SodiumNative, createHmac: CreateHmac): Sodi
 
     chacha20Poly1305Decrypt(ciphertext, additionalData, nonce, key) {
       const out = new Uint8Array(ciphertext.length - ietfBytes);
-      try {
+      return written(out, () =>
         sodium.crypto_aead_chacha20poly1305_ietf_decrypt(
           out,
           null,
@@ -230,11 +227,8 @@ function createNativeBackend(sodium: SodiumNative, createHmac: CreateHmac): Sodi
           additionalData ?? null,
           nonce,
           key,
-        );
-      } catch {
-        return undefined;
-      }
-      return out;
+        ),
+      );
     },
 
     equalConstantTime(a, b) {
