@@ -69,7 +69,14 @@ describe('monitor frames', () => {
     expect(refusal('[1]').message).toMatch(/not a JSON object/);
     expect(refusal('{"type":"x"}').message).toMatch(/`type` must be one of auth, subscribe/);
     const bad = refusal(
-      JSON.stringify({ type: 'subscribe', id: 3, P: key.toUpperCase(), n: [0], t: 1, s: signature }),
+      JSON.stringify({
+        type: 'subscribe',
+        id: 3,
+        P: key.toUpperCase(),
+        n: [0],
+        t: 1,
+        s: signature,
+      }),
     );
     expect(bad.message).toMatch(/subscribe: `P` must be a 64-character lower-case hex/);
     expect(bad.details).toEqual({ field: 'P', id: 3 });
@@ -78,7 +85,15 @@ describe('monitor frames', () => {
     ).toMatch(/exactly one of `P` and `p`/);
     expect(
       refusal(
-        JSON.stringify({ type: 'subscribe', id: 3, P: key, p: account, n: [0], t: 1, s: signature }),
+        JSON.stringify({
+          type: 'subscribe',
+          id: 3,
+          P: key,
+          p: account,
+          n: [0],
+          t: 1,
+          s: signature,
+        }),
       ).message,
     ).toMatch(/exactly one of/);
     expect(
