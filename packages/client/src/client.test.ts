@@ -42,8 +42,11 @@ describe('client on a fake network', () => {
     const network = createFakeNetwork({ crypto });
     // Namespace −21 as the service node plays it: both clients publish account keys.
     const ns = installAccountKeysNamespace(network, crypto);
-    const { client: alice, storage: aliceStorage } = await started(network);
-    const { client: bob } = await started(network);
+    // A key fetch that times out on both members would (rightly) fall back to v1 for a contact
+    // never seen with forward secrecy: give the fetches room on a loaded machine.
+    const slow = { init: { requestTimeoutMs: 15_000 } };
+    const { client: alice, storage: aliceStorage } = await started(network, slow);
+    const { client: bob } = await started(network, slow);
     const aliceId = alice.sessionId as string;
     const bobId = bob.sessionId as string;
     await eventually(() => ns.bundles.has(aliceId) && ns.bundles.has(bobId), 10_000, 'bundles');
