@@ -4,7 +4,14 @@ import { type MurmurClient, PATH_STATE_KEY } from './client.js';
 import { DeliveryFailedError } from './errors.js';
 import type { PushBatch, PushSource } from './push.js';
 import { createMemoryStorage } from './storage/memory.js';
-import { collectMessages, eventually, nextEvent, testClient } from './test-support/clients.js';
+import { installAccountKeysNamespace } from './test-support/account-keys-namespace.js';
+import {
+  collectMessages,
+  eventually,
+  nextEvent,
+  storedHash,
+  testClient,
+} from './test-support/clients.js';
 import { createFakeNetwork, type FakeNetwork } from './test-support/fake-network.js';
 
 let crypto: MurmurCrypto;
@@ -31,31 +38,53 @@ async function started(
 }
 
 describe('client on a fake network', () => {
-  it('two clients exchange messages both ways through onion paths', async () => {
+  it('two clients exchange messages both ways through onion paths (V2, the default)', async () => {
     const network = createFakeNetwork({ crypto });
-    const { client: alice } = await started(network);
-    const { client: bob } = await started(network);
+    // Namespace −21 as the service node plays it: both clients publish account keys.
+    const ns = installAccountKeysNamespace(network, crypto);
+    // A key fetch that times out on both members would (rightly) fall back to v1 for a contact
+    // never seen with forward secrecy: give the fetches room on a loaded machine.
+    const slow = { init: { requestTimeoutMs: 15_000 } };
+    const { client: alice, storage: aliceStorage } = await started(network, slow);
+    const { client: bob } = await started(network, slow);
     const aliceId = alice.sessionId as string;
     const bobId = bob.sessionId as string;
+    await eventually(() => ns.bundles.has(aliceId) && ns.bundles.has(bobId), 10_000, 'bundles');
 
+    // Alice has no keys of Bob's yet: the message is held while they are fetched, then V2.
     const atBob = nextEvent(bob, 'message');
     const sent = await alice.sendMessage(bobId, 'hello Bob');
-    expect(sent.state).toBe('queued');
+    expect(sent).toMatchObject({ state: 'securing', protocol: undefined, forwardSecret: false });
     await alice.waitForDelivery(sent.id, { signal: AbortSignal.timeout(10_000) });
+    const hash = await storedHash(aliceStorage, sent.id);
     const received = await atBob;
-    expect(received).toMatchObject({ id: sent.id, from: aliceId, text: 'hello Bob', namespace: 0 });
+    expect(received).toMatchObject({
+      id: hash,
+      from: aliceId,
+      text: 'hello Bob',
+      namespace: 0,
+      protocol: 'v2',
+      forwardSecret: true,
+    });
     expect(received.sentAt).toBe(sent.sentAt);
+
+    // Now cached: sealed at once, the ID is the storage hash.
+    const again = await alice.sendMessage(bobId, 'again');
+    expect(again).toMatchObject({ state: 'queued', protocol: 'v2', forwardSecret: true });
+    await alice.waitForDelivery(again.id, { signal: AbortSignal.timeout(10_000) });
 
     const atAlice = nextEvent(alice, 'message');
     const reply = await bob.sendMessage(aliceId, 'hi Alice 👋');
-    expect((await atAlice).text).toBe('hi Alice 👋');
+    expect(await atAlice).toMatchObject({ text: 'hi Alice 👋', protocol: 'v2' });
     await bob.waitForDelivery(reply.id, { signal: AbortSignal.timeout(10_000) });
 
-    // Both histories hold both messages, in the conversation keyed by the other party.
+    // Both histories hold the messages, in the conversation keyed by the other party, with
+    // how each was sealed.
     const aliceHistory = await alice.conversations.history(bobId);
-    expect(aliceHistory.map((m) => [m.direction, m.text, m.state])).toEqual([
-      ['incoming', 'hi Alice 👋', undefined],
-      ['outgoing', 'hello Bob', 'sent'],
+    expect(aliceHistory.map((m) => [m.direction, m.text, m.state, m.protocol])).toEqual([
+      ['incoming', 'hi Alice 👋', undefined, 'v2'],
+      ['outgoing', 'again', 'sent', 'v2'],
+      ['outgoing', 'hello Bob', 'sent', 'v2'],
     ]);
     const [conversation] = await bob.conversations.list();
     expect(conversation).toMatchObject({ sessionId: aliceId, unreadCount: 1 });
@@ -64,7 +93,7 @@ describe('client on a fake network', () => {
     // Every request went through an onion path: the swarm saw stores and retrieves, and
     // guards saw onion requests.
     expect(network.stats.onionByGuard.size).toBeGreaterThan(0);
-    expect(network.messagesOf(bobId).map((m) => m.hash)).toEqual([sent.id]);
+    expect(network.messagesOf(bobId).map((m) => m.hash)).toEqual([hash, again.id]);
     expect(alice.health()).toMatchObject({
       summary: 'healthy',
       timeSynced: true,
@@ -74,13 +103,23 @@ describe('client on a fake network', () => {
 
   it('reports delivery states in order', async () => {
     const network = createFakeNetwork({ crypto });
+    installAccountKeysNamespace(network, crypto);
     const { client: alice } = await started(network);
     const bob = crypto.generateIdentity();
     const states: string[] = [];
-    alice.on('message-state', (event) => states.push(event.state));
+    alice.on('message-state', (event) =>
+      states.push(event.protocol === undefined ? event.state : `${event.state} ${event.protocol}`),
+    );
+    // Bob never published account keys: the first message is held while Alice looks for them
+    // (none: a NAK), then sealed with v1 as a Session client would.
     const { id } = await alice.sendMessage(bob.sessionId, 'hi');
     await alice.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
-    expect(states).toEqual(['queued', 'sending', 'sent']);
+    expect(states).toEqual(['securing', 'queued v1', 'sending', 'sent']);
+    // The NAK is cached for an hour: the next one is sealed at once.
+    states.length = 0;
+    const second = await alice.sendMessage(bob.sessionId, 'again');
+    await alice.waitForDelivery(second.id, { signal: AbortSignal.timeout(10_000) });
+    expect(states).toEqual(['queued v1', 'sending', 'sent']);
     await eventually(() => alice.health().outboxPending === 0, 2_000, 'empty outbox');
   });
 
@@ -121,16 +160,21 @@ describe('client on a fake network', () => {
     const bob = crypto.generateIdentity();
     const first = testClient(network, crypto, { storage: aliceStorage });
     await first.client.account.create();
-    // Not started: the message waits in the durable outbox.
+    // Not started: the message waits in the durable outbox, held (no keys of Bob's known).
     const { id } = await first.client.sendMessage(bob.sessionId, 'queued while offline');
-    expect((await aliceStorage.getOutboxEntry(id))?.state).toBe('queued');
+    expect(await aliceStorage.getOutboxEntry(id)).toMatchObject({
+      state: 'securing',
+      data: '',
+      held: { text: 'queued while offline' },
+    });
 
     const second = testClient(network, crypto, { storage: aliceStorage });
     running.push(second.client);
     await second.client.start();
     await second.client.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
-    expect(network.messagesOf(bob.sessionId).map((m) => m.hash)).toEqual([id]);
-    expect((await aliceStorage.getMessage(id))?.state).toBe('sent');
+    const hash = await storedHash(aliceStorage, id);
+    expect(network.messagesOf(bob.sessionId).map((m) => m.hash)).toEqual([hash]);
+    expect(await aliceStorage.getMessage(id)).toMatchObject({ state: 'sent', protocol: 'v1' });
   });
 
   it('rebuilds its paths when a guard dies and still delivers', async () => {
@@ -192,7 +236,7 @@ describe('client on a fake network', () => {
 
   it('resynchronises and retries once when the nodes answer 406', async () => {
     const network = createFakeNetwork({ crypto });
-    const { client: alice } = await started(network);
+    const { client: alice, storage: aliceStorage } = await started(network);
     const { client: bob } = await started(network);
     const syncs: number[] = [];
     alice.on('time-sync', (event) => syncs.push(event.offsetMs));
@@ -204,14 +248,15 @@ describe('client on a fake network', () => {
     expect(syncs.length).toBeGreaterThan(0);
     expect(Math.abs(alice.health().timeOffsetMs + 5 * 60_000)).toBeLessThan(1_000);
     // Bob's signed retrieves were refused too (406): he resynchronises and receives.
-    const atBob = nextEvent(bob, 'message', (message) => message.id === id);
+    const hash = await storedHash(aliceStorage, id);
+    const atBob = nextEvent(bob, 'message', (message) => message.id === hash);
     await bob.catchUp({ signal: AbortSignal.timeout(10_000) });
     await atBob;
   });
 
   it('follows its contacts and itself to a new swarm (421) and still delivers', async () => {
     const network = createFakeNetwork({ crypto, nodeCount: 12, swarmSize: 4 });
-    const { client: alice } = await started(network);
+    const { client: alice, storage: aliceStorage } = await started(network);
     const { client: bob } = await started(network);
     const bobId = bob.sessionId as string;
     const received = collectMessages(bob);
@@ -238,7 +283,10 @@ describe('client on a fake network', () => {
     await alice.waitForDelivery(second.id, { signal: AbortSignal.timeout(10_000) });
     await eventually(() => received.texts.includes('after the move'), 10_000, 'second message');
     expect(received.texts).toEqual(['before the move', 'after the move']);
-    expect(received.ids).toEqual([first.id, second.id]);
+    expect(received.ids).toEqual([
+      await storedHash(aliceStorage, first.id),
+      await storedHash(aliceStorage, second.id),
+    ]);
     // Both clients were told 421 (Alice storing, Bob polling) and followed.
     expect(network.stats.rpcStatus.get(421) ?? 0).toBeGreaterThanOrEqual(wrongSwarm + 2);
   });
@@ -348,13 +396,23 @@ describe('client on a fake network', () => {
     deliver?.({
       namespace: 0,
       messages: [
-        { hash: id, timestamp: 1, expiration: stored?.expiry ?? 0, data: stored?.data ?? '' },
+        {
+          hash: stored?.hash ?? '',
+          timestamp: 1,
+          expiration: stored?.expiry ?? 0,
+          data: stored?.data ?? '',
+        },
       ],
     });
     deliver?.({
       namespace: 0,
       messages: [
-        { hash: id, timestamp: 1, expiration: stored?.expiry ?? 0, data: stored?.data ?? '' },
+        {
+          hash: stored?.hash ?? '',
+          timestamp: 1,
+          expiration: stored?.expiry ?? 0,
+          data: stored?.data ?? '',
+        },
       ],
     });
     await eventually(() => received.texts.length === 1, 5_000, 'pushed message');

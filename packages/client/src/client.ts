@@ -11,11 +11,13 @@
  *   sendMessage ────────┘                 receiver ◄─┴─◄ push source
  * ```
  *
- * The background parts live in `./parts/`, each with its own tests: bootstrap (node list load
- * with backoff), pool-refresh, time-sync, swarm-refresh, polling (one poll round), deletion,
- * push-handling and health. This function checks the options and wires them.
+ * The parts live in `./parts/`, each with its own tests: account-loader, bootstrap (node list
+ * load with backoff), pool-refresh, time-sync, swarm-refresh, outbox-wiring (the durable outbox
+ * on the transport, sealing held messages), send (`sendMessage`), pfs-loop (publish, rotate,
+ * wipe), polling (one poll round), deletion, push-handling, health and readiness
+ * (`whenReady`). This function checks the options and wires them.
  */
-import type { Identity, LayerEncryption, MessageProtocol, MurmurCrypto } from '@murmur/crypto';
+import type { Identity, LayerEncryption, MurmurCrypto } from '@murmur/crypto';
 import {
   createPathManager,
   decodePathCache,
@@ -31,40 +33,32 @@ import {
   type Clock,
   createEmitter,
   InvalidInputError,
-  InvalidResponseError,
   type Logger,
-  MAX_MESSAGE_BYTES,
   MurmurError,
-  parseResponse,
   silentLogger,
   systemClock,
-  TooLargeError,
   TTL_MAX_PUBLIC_MS,
   throwIfAborted,
   UpstreamFailedError,
 } from '@murmur/wire';
 import { type AccountApi, createAccountApi } from './account.js';
 import { type ContactsApi, createContactsApi } from './contacts.js';
-import { sealTextMessage } from './content.js';
 import { type ConversationsApi, createConversationsApi } from './conversations.js';
 import { createLedgerDirectory, createSeedDirectory, type NodeDirectory } from './directory.js';
-import { AccountMissingError } from './errors.js';
-import type {
-  ClientErrorSource,
-  ClientEvents,
-  ClientHealth,
-  Listener,
-  MessageStateEvent,
-  OutgoingState,
-} from './events.js';
+import type { ClientErrorSource, ClientEvents, ClientHealth, Listener } from './events.js';
 import type { NetworkTime, NetworkTimeInit } from './network-time.js';
-import { createOutbox, type OutboxInit } from './outbox.js';
+import type { OutboxInit } from './outbox.js';
+import { createAccountLoader } from './parts/account-loader.js';
 import { createBootstrap } from './parts/bootstrap.js';
 import { createDeleter } from './parts/deletion.js';
 import { createHealthMonitor } from './parts/health.js';
+import { createClientOutbox } from './parts/outbox-wiring.js';
+import { createPfsLoop } from './parts/pfs-loop.js';
 import { createPollRound } from './parts/polling.js';
 import { createPoolRefresh } from './parts/pool-refresh.js';
 import { createPushHandling } from './parts/push-handling.js';
+import { createReadiness } from './parts/readiness.js';
+import { createSender, type SendOptions, type SendResult } from './parts/send.js';
 import { createSwarmRefresh } from './parts/swarm-refresh.js';
 import { createTimeSync } from './parts/time-sync.js';
 import type { AccountKeyStore } from './pfs/account-key-store.js';
@@ -72,11 +66,13 @@ import { type ClientPfs, createClientPfs, type PfsApi, type PfsInit } from './pf
 import { createPoller } from './poller.js';
 import type { PushSource } from './push.js';
 import { createReceiver } from './receiver.js';
-import type { ClientStorage, OutboxEntry } from './storage/types.js';
+import type { ClientStorage } from './storage/types.js';
 import { createSwarmCache, type SwarmCacheInit } from './swarm-cache.js';
 import { createTransport, errorText, responseParser } from './transport.js';
-import { checkDuration, checkNamespaces, checkSessionId, checkText, checkTtl } from './validate.js';
+import { checkDuration, checkNamespaces, checkTtl } from './validate.js';
 import { createWatchdog, type WatchdogInit } from './watchdog.js';
+
+export type { SendOptions, SendResult } from './parts/send.js';
 
 /** The default poll interval, ms: chosen so that send → receive stays under 1.5 s at the median. */
 export const DEFAULT_POLL_INTERVAL_MS = 1_500;
@@ -139,7 +135,10 @@ export interface ClientInit {
   maxSeenHashes?: number;
   /** A push source (relay circuits): messages arrive without waiting for a poll. */
   pushSource?: PushSource;
-  /** Forward secrecy (Session Protocol V2): off unless `pfs.enabled` (docs/CLIENTS.md). */
+  /**
+   * Forward secrecy (Session Protocol V2): on by default; `{ enabled: false }` makes the client
+   * a v1 Session client (docs/CLIENTS.md).
+   */
   pfs?: PfsInit;
 }
 
@@ -161,8 +160,9 @@ export interface ClientComponents {
   /** Uniform numbers in [0, 1) for jitter and choices (default `Math.random`). */
   random?: () => number;
   /**
-   * Where account-key seeds are kept with PFS on: `createSqliteAccountKeyStore(storage.database)`
-   * from `@murmur/client/sqlite` beside a SQLite storage (default in memory: lost on exit).
+   * Where account-key seeds are kept with PFS on (default: the storage's own
+   * `accountKeyStore()` when it has one, as the SQLite storage does; otherwise in memory, lost
+   * on exit, so that messages sent to the keys of a previous run cannot be read).
    */
   accountKeyStore?: AccountKeyStore;
 }
@@ -173,26 +173,6 @@ export interface OnionPathInfo {
   id: string;
   /** Guard first, then the relays: each node's Ed25519 key, IPv4 address and port. */
   nodes: { ed25519: string; ip: string; port: number }[];
-}
-
-/** What {@link MurmurClient.sendMessage} returns at once. */
-export interface SendResult {
-  /** The message ID: its storage hash (the recipient sees the same ID). */
-  id: string;
-  /** `queued`: it is in the durable outbox. */
-  state: OutgoingState;
-  /** The sent time written in the message (network time, ms). */
-  sentAt: number;
-  /** How it was sealed: `v1`, `v2` (forward-secret) or `v2-no-pfs`. */
-  protocol: MessageProtocol;
-  /** True only for `v2`. */
-  forwardSecret: boolean;
-}
-
-/** Options of {@link MurmurClient.sendMessage}. */
-export interface SendOptions extends AbortOptions {
-  /** TTL, ms (10 s to 14 days; default `messageTtlMs`). */
-  ttlMs?: number;
 }
 
 /** A Murmur client. */
@@ -216,12 +196,14 @@ export interface MurmurClient {
   readonly contacts: ContactsApi;
   /** Conversations and history. */
   readonly conversations: ConversationsApi;
-  /** Forward secrecy settings and state; undefined unless `pfs.enabled`. */
+  /** Forward secrecy settings and state; undefined when turned off (`pfs.enabled: false`). */
   readonly pfs: PfsApi | undefined;
   /**
    * Encrypts a message for `recipient`, stores it in the durable outbox and returns at once.
    * Delivery goes on in the background (also across restarts): follow it with the
-   * `message-state` event or {@link MurmurClient.waitForDelivery}.
+   * `message-state` event or {@link MurmurClient.waitForDelivery}. With forward secrecy, a
+   * message to a contact whose account keys are not cached is held in the outbox as
+   * `securing` (sealed once they are fetched, or under the send rules of docs/CLIENTS.md).
    *
    * @throws `InvalidSessionIdError`, `InvalidInputError` (empty text), `TtlOutOfRangeError`,
    * `TooLargeError` (over 76,800 bytes sealed), {@link AccountMissingError}.
@@ -315,14 +297,11 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       'client: an event listener threw',
     ),
   );
-  let identity: Identity | undefined = init.identity;
+  const accountLoader = createAccountLoader({ crypto, storage, injected: init.identity });
   let started = false;
   let lifecycle = new AbortController();
-  const timers = new Set<ReturnType<typeof setTimeout>>();
   const unsubscribers: (() => void)[] = [];
-  const pendingIds = new Set<string>();
   let pool: OnionNode[] = [];
-  let lastSentAt = 0;
 
   const reportError = (source: ClientErrorSource, error: unknown): void => {
     if (!started) return;
@@ -331,15 +310,6 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       : new UpstreamFailedError(errorText(error), { cause: error });
     if (wrapped instanceof AbortError && lifecycle.signal.aborted) return;
     events.emit('error', { source, error: wrapped });
-  };
-
-  const later = (delay: number, run: () => void): void => {
-    if (!started) return;
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (started) run();
-    }, delay);
-    timers.add(timer);
   };
 
   // ---------------------------------------------------------------------------------------
@@ -431,47 +401,29 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
   transportRef = transport;
 
   const pfs: ClientPfs | undefined =
-    init.pfs?.enabled === true
-      ? createClientPfs(init.pfs, {
+    init.pfs?.enabled === false
+      ? undefined
+      : createClientPfs(init.pfs ?? {}, {
           crypto,
           storage,
           transport,
           logger,
-          store: components.accountKeyStore,
+          store: components.accountKeyStore ?? storage.accountKeyStore?.(),
           now: () => networkTime.now(),
-          identity: () => identity,
+          identity: () => accountLoader.current(),
           signal: () => lifecycle.signal,
-        })
-      : undefined;
-  let pfsFailures = 0;
-  let pfsRunning: Promise<void> | undefined;
-  const pfsLoop = (): void => {
-    if (pfs === undefined || !started) return;
-    try {
-      pfs.prune();
-    } catch (error) {
-      reportError('pfs', error);
-    }
-    const ready = identity !== undefined && networkTime.synced && paths.health !== 'offline';
-    if (!ready) {
-      later(1_000, pfsLoop);
-      return;
-    }
-    pfsRunning = pfs
-      .tick({ signal: lifecycle.signal })
-      .then(() => {
-        pfsFailures = 0;
-        later(pfs.checkIntervalMs, pfsLoop);
-      })
-      .catch((error: unknown) => {
-        reportError('pfs', error);
-        pfsFailures++;
-        later(Math.min(60_000, 1_000 * 2 ** Math.min(pfsFailures - 1, 10)), pfsLoop);
-      })
-      .finally(() => {
-        pfsRunning = undefined;
-      });
-  };
+        });
+  const pfsLoop =
+    pfs === undefined
+      ? undefined
+      : createPfsLoop({
+          pfs,
+          ready: () =>
+            accountLoader.current() !== undefined &&
+            networkTime.synced &&
+            paths.health !== 'offline',
+          onError: (error) => reportError('pfs', error),
+        });
 
   const randomNodes = (count: number, exclude: ReadonlySet<string> = new Set()): OnionNode[] => {
     const candidates = (pool.length > 0 ? pool : directory.nodes()).filter(
@@ -520,77 +472,36 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
   );
 
   // ---------------------------------------------------------------------------------------
-  // Identity
+  // Outbox and sending
   // ---------------------------------------------------------------------------------------
-  const loadIdentity = async (): Promise<Identity | undefined> => {
-    if (identity !== undefined) return identity;
-    const account = await storage.getAccount();
-    if (account !== undefined && identity === undefined) {
-      identity = crypto.identityFromSeed(account.seed);
-    }
-    return identity;
-  };
-  const requireIdentity = async (): Promise<Identity> => {
-    const found = await loadIdentity();
-    if (found === undefined) throw new AccountMissingError();
-    return found;
-  };
-
-  // ---------------------------------------------------------------------------------------
-  // Outbox
-  // ---------------------------------------------------------------------------------------
-  const storeParser = (entry: OutboxEntry) => (body: unknown) => {
-    const answer = parseResponse('store', body);
-    if (answer.hash !== entry.id) {
-      throw new InvalidResponseError(
-        'store: the node computed another hash for the message than the client',
-        { details: { expected: entry.id, got: answer.hash } },
-      );
-    }
-    const stored = Object.values(answer.swarm).filter((result) => result.failed !== true).length;
-    if (stored === 0) {
-      throw new UpstreamFailedError('store: no member of the swarm stored the message');
-    }
-    return stored;
-  };
-
-  const outbox = createOutbox(init.outbox ?? {}, {
+  const requireIdentity = (): Promise<Identity> => accountLoader.require();
+  const outbox = createClientOutbox(init.outbox ?? {}, {
+    crypto,
     storage,
+    transport,
     now: () => networkTime.now(),
     random,
     logger,
     ready: () => started && networkTime.synced,
-    onError: (error) => reportError('storage', error),
-    onState: (event: MessageStateEvent) => {
-      if (event.state === 'queued' || event.state === 'sending') pendingIds.add(event.id);
-      else pendingIds.delete(event.id);
+    seal: (recipient, held, options) => sender.sealHeld(recipient, held, options),
+    onState: (event) => {
       events.emit('message-state', event);
-      if (event.state === 'failed' && event.error !== undefined) {
-        reportError(
-          'outbox',
-          new UpstreamFailedError(event.error.message, { details: { messageId: event.id } }),
-        );
-      }
+      // The final error is reported (below) before the health changes, as it always was.
+      if (event.state !== 'failed') emitHealth();
+    },
+    onFailed: (event) => {
+      reportError(
+        'outbox',
+        new UpstreamFailedError(event.error.message, { details: { messageId: event.id } }),
+      );
       emitHealth();
     },
-    send: async (entry, options) => {
-      await transport.swarmRequest(
-        {
-          pubkey: entry.recipient,
-          method: 'store',
-          params: (now) => ({
-            pubkey: entry.recipient,
-            namespace: entry.namespace,
-            timestamp: now,
-            ttl: entry.ttlMs,
-            data: entry.data,
-          }),
-          parse: storeParser(entry),
-        },
-        options,
-      );
-    },
+    onError: (error) => reportError('storage', error),
   });
+  const sender = createSender(
+    { messageTtlMs },
+    { crypto, storage, outbox, pfs, now: () => networkTime.now(), identity: requireIdentity },
+  );
 
   // ---------------------------------------------------------------------------------------
   // Receive: receiver, poller, watchdog, push
@@ -631,8 +542,15 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       logger,
       poll: pollOnce,
       blockedBy: () => {
-        if (identity === undefined) return 'waiting-for-account';
-        if (!networkTime.synced || paths.health === 'offline') return 'waiting-for-network';
+        if (accountLoader.current() === undefined) return 'waiting-for-account';
+        if (paths.health === 'offline') return 'waiting-for-network';
+        if (!networkTime.synced) {
+          // Samples age out (15 min of local clock): after a clock jump or a long sleep that
+          // the poller's timer did not see (a poll in flight, a watchdog restart), nothing else
+          // would resync before the 10-min timer. One resync runs at a time.
+          timeSyncLoop();
+          return 'waiting-for-network';
+        }
         return undefined;
       },
       pushConnected: () => init.pushSource?.connected === true,
@@ -668,7 +586,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       source: init.pushSource,
       crypto,
       receiver,
-      identity: () => identity,
+      identity: () => accountLoader.current(),
       started: () => started,
       now: () => networkTime.now(),
       onError: (error) => reportError('push', error),
@@ -684,7 +602,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     time: networkTime,
     poller,
     pushConnected: () => init.pushSource?.connected === true,
-    outboxPending: () => pendingIds.size,
+    outboxPending: () => outbox.pendingIds.size,
     emit: (next) => events.emit('health', next),
   });
   const computeHealth = (): ClientHealth => health.compute();
@@ -701,7 +619,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     clock,
     injected: init.identity,
     onIdentity: (next) => {
-      identity = next;
+      accountLoader.set(next);
       if (started) {
         poller.pollNow();
         outbox.wake();
@@ -711,6 +629,15 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
   });
   const contacts = createContactsApi({ crypto, storage, clock });
   const conversations = createConversationsApi({ crypto, storage });
+  const whenReady = createReadiness({
+    ready: () =>
+      started && networkTime.synced && (paths.health === 'healthy' || paths.health === 'degraded'),
+    subscribe: (check) => [
+      events.on('health', check),
+      events.on('time-sync', check),
+      paths.on('health', check),
+    ],
+  });
 
   const start = async (options: AbortOptions = {}): Promise<void> => {
     throwIfAborted(options.signal);
@@ -721,11 +648,9 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     timeSync.start();
     health.reset();
     try {
-      const loaded = await loadIdentity();
+      const loaded = await accountLoader.load();
       if (pfs !== undefined && loaded !== undefined) await pfs.load(loaded);
-      for (const entry of await storage.listOutboxEntries(['queued', 'sending'])) {
-        pendingIds.add(entry.id);
-      }
+      await outbox.loadPending();
       // The node list the path manager persisted, for get_swarm and time requests.
       const cached = await storage.getValue(PATH_STATE_KEY);
       if (cached !== undefined && pool.length === 0) {
@@ -752,7 +677,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       await outbox.start();
       poller.start();
       watchdog.start();
-      pfsLoop();
+      pfsLoop?.start(lifecycle.signal);
       await push.start(lifecycle.signal);
       emitHealth();
       logger.info({ namespaces, pollIntervalMs }, 'client: started');
@@ -767,8 +692,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     if (!started) return;
     started = false;
     lifecycle.abort(new AbortError('the client was stopped'));
-    for (const timer of timers) clearTimeout(timer);
-    timers.clear();
+    const pfsStopped = pfsLoop?.stop();
     timeSync.stop();
     poolRefresh.stop();
     const bootstrapStopped = bootstrapper.stop();
@@ -779,7 +703,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     await pfs?.idle();
     await push.stop();
     await Promise.allSettled(
-      [bootstrapStopped, timeSync.running, pfsRunning, ...swarmRefresh.running()].filter(
+      [bootstrapStopped, timeSync.running, pfsStopped, ...swarmRefresh.running()].filter(
         (promise): promise is Promise<void> => promise !== undefined,
       ),
     );
@@ -794,7 +718,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     start,
     stop,
     get sessionId() {
-      return identity?.sessionId;
+      return accountLoader.current()?.sessionId;
     },
     get started() {
       return started;
@@ -804,66 +728,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     conversations,
     pfs,
 
-    async sendMessage(recipient, text, options = {}) {
-      throwIfAborted(options.signal);
-      const to = checkSessionId(crypto, recipient, 'the recipient');
-      const body = checkText(text);
-      const ttlMs = options.ttlMs === undefined ? messageTtlMs : checkTtl(options.ttlMs);
-      const self = await requireIdentity();
-      const displayName = (await storage.getAccount())?.displayName;
-      // Strictly increasing per client: Session uses the sent time to refer to a message.
-      const sentAt = Math.max(networkTime.now(), lastSentAt + 1);
-      lastSentAt = sentAt;
-      const content = {
-        text: body,
-        sentAt,
-        ...(displayName === undefined ? {} : { displayName }),
-      };
-      // With PFS: the send rules (may hold up to 20 s while the keys are fetched; throws
-      // STALE_KEYS rather than downgrade a contact seen with PFS).
-      const sealed =
-        pfs === undefined
-          ? { ...sealTextMessage(crypto, self, to, content), protocol: 'v1' as const }
-          : await pfs.seal(self, to, content);
-      if (sealed.bytes.length > MAX_MESSAGE_BYTES) {
-        throw new TooLargeError(
-          `the message is ${sealed.bytes.length} bytes once sealed; at most ${MAX_MESSAGE_BYTES} fit`,
-          { details: { size: sealed.bytes.length, limit: MAX_MESSAGE_BYTES } },
-        );
-      }
-      const id = crypto.messageHash(to, 0, sealed.bytes);
-      throwIfAborted(options.signal);
-      await storage.insertMessage({
-        id,
-        conversationId: to,
-        direction: 'outgoing',
-        sender: self.sessionId,
-        text: body,
-        sentAt,
-        receivedAt: sentAt,
-        namespace: 0,
-        read: true,
-        state: 'queued',
-      });
-      await outbox.enqueue({
-        id,
-        recipient: to,
-        namespace: 0,
-        data: sealed.data,
-        ttlMs,
-        createdAt: sentAt,
-        state: 'queued',
-        attempts: 0,
-        nextAttemptAt: sentAt,
-      });
-      return {
-        id,
-        state: 'queued',
-        sentAt,
-        protocol: sealed.protocol,
-        forwardSecret: sealed.protocol === 'v2',
-      };
-    },
+    sendMessage: (recipient, text, options) => sender.send(recipient, text, options),
 
     waitForDelivery: (id, options) => outbox.waitFor(id, options),
     retryMessage: (id, options) => outbox.retry(id, options),
@@ -877,35 +742,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
       await caughtUp;
     },
 
-    whenReady(options = {}) {
-      const ready = () =>
-        started &&
-        networkTime.synced &&
-        (paths.health === 'healthy' || paths.health === 'degraded');
-      if (ready()) return Promise.resolve();
-      throwIfAborted(options.signal);
-      return new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (!ready()) return;
-          cleanup();
-          resolve();
-        };
-        const onAbort = () => {
-          cleanup();
-          reject(new AbortError('whenReady aborted', { cause: options.signal?.reason }));
-        };
-        const offHealth = events.on('health', check);
-        const offTime = events.on('time-sync', check);
-        const offPaths = paths.on('health', check);
-        const cleanup = () => {
-          offHealth();
-          offTime();
-          offPaths();
-          options.signal?.removeEventListener('abort', onAbort);
-        };
-        options.signal?.addEventListener('abort', onAbort, { once: true });
-      });
-    },
+    whenReady,
 
     health: computeHealth,
     paths: () =>

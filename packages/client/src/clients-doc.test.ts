@@ -70,7 +70,10 @@ describe('docs/CLIENTS.md examples', () => {
 
     const sent = await run('send.ts', 'alice.db', bobId, 'hi', 'Bob');
     expect(sent.at(-1)).toBe('delivered');
+    // A first message to Bob: held while Alice looks for his account keys (none: his client has
+    // never run on the network), then sealed with v1 as a Session client would.
     expect(sent.map((line) => line.split(' ').at(-1))).toEqual([
+      'securing',
       'queued',
       'sending',
       'sent',

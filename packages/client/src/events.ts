@@ -6,8 +6,26 @@ import type { MessageProtocol } from '@murmur/crypto';
 import type { PathHealth } from '@murmur/onion';
 import type { MurmurError } from '@murmur/wire';
 
-/** The state of an outgoing message. */
-export type OutgoingState = 'queued' | 'sending' | 'sent' | 'failed';
+/**
+ * The state of an outgoing message: `securing` (held while the recipient's account keys are
+ * fetched, or while the send rules refuse to downgrade: show "securing…", or the warning or
+ * blocked state of {@link SecuringState}), `queued`, `sending`, `sent` or `failed`.
+ */
+export type OutgoingState = 'securing' | 'queued' | 'sending' | 'sent' | 'failed';
+
+/** Why a `securing` message waits, for the UI. */
+export interface SecuringState {
+  /**
+   * `fetching-keys`: the recipient's account keys are being fetched ("securing…");
+   * `keys-missing`: the recipient was seen with forward secrecy but no keys can be fetched now
+   * (a warning: it is retried, never sent without forward secrecy silently);
+   * `require-pfs`: "require forward secrecy" is set for the contact and it has no keys
+   * (blocked until it has).
+   */
+  reason: 'fetching-keys' | 'keys-missing' | 'require-pfs';
+  /** `keys-missing` for over an hour: ask the person (or turn forward secrecy off for them). */
+  askUser: boolean;
+}
 
 /** A message that arrived, decrypted and verified. */
 export interface IncomingMessage {
@@ -45,8 +63,22 @@ export interface MessageStateEvent {
   attempts: number;
   /** When the next attempt runs (ms, network time), for `queued` after a failure. */
   nextAttemptAt?: number;
-  /** The last failure (`queued` after a failed attempt) or the final error (`failed`). */
+  /**
+   * The last failure (`queued` after a failed attempt, `securing` refused by the send rules:
+   * `STALE_KEYS`) or the final error (`failed`).
+   */
   error?: { code: string; message: string };
+  /** Once sealed (`queued` after `securing`, or at once): `v1`, `v2` or `v2-no-pfs`. */
+  protocol?: MessageProtocol;
+  /** With `protocol`: true only for `v2`. */
+  forwardSecret?: boolean;
+  /**
+   * For a message sealed after it was held (`queued` after `securing`): the storage hash of the
+   * sealed bytes, which the recipient sees as the message ID (the sender keeps `id`).
+   */
+  hash?: string;
+  /** For `securing`: why it waits. */
+  securing?: SecuringState;
 }
 
 /** What the poller is doing. */

@@ -89,6 +89,7 @@ export type {
   MessageStateEvent,
   OutgoingState,
   PollerState,
+  SecuringState,
   TimeSyncEvent,
 } from './events.js';
 export type { NetworkTimeInit } from './network-time.js';
@@ -141,6 +142,7 @@ export type {
   ClientStorage,
   Contact,
   ConversationRecord,
+  HeldContent,
   HistoryQuery,
   MessageDirection,
   OutboxEntry,

@@ -4,6 +4,11 @@
  *
  * - State machine per message: `queued` → `sending` → `sent`, or back to `queued` with the
  *   error and the time of the next attempt, or `failed` with a final `DeliveryFailedError`.
+ * - A message can also start `securing`: held with its content (not yet sealed) while the
+ *   recipient's account keys are fetched or until the send rules allow sealing it (forward
+ *   secrecy, docs/CLIENTS.md). The worker asks `seal` when it is due; a `STALE_KEYS` refusal
+ *   (never downgrade silently) keeps it `securing` and tries again with backoff, without using
+ *   up an attempt; once sealed it is `queued` and goes on as any other message.
  * - Retries: exponential backoff with jitter (`initialBackoffMs` doubling up to
  *   `maxBackoffMs`), each attempt on another path and another swarm member (the transport
  *   avoids what just failed). Waiting for network time or for a path does not count as an
@@ -13,6 +18,8 @@
  *   queued or being sent when the process stopped. Sending the same bytes again gives the same
  *   hash, and a node that already has them answers success (`already: true`).
  */
+
+import type { MessageProtocol } from '@murmur/crypto';
 import { PathUnavailableError } from '@murmur/onion';
 import {
   AbortError,
@@ -25,7 +32,7 @@ import {
   throwIfAborted,
 } from '@murmur/wire';
 import { DeliveryFailedError, type DeliveryFailureReason, NotSyncedError } from './errors.js';
-import type { MessageStateEvent } from './events.js';
+import type { MessageStateEvent, SecuringState } from './events.js';
 import type { ClientStorage, OutboxEntry } from './storage/types.js';
 import { errorText } from './transport.js';
 
@@ -66,8 +73,24 @@ export interface OutboxComponents {
   send(entry: OutboxEntry, options: AbortOptions): Promise<void>;
   /** Whether sending may happen now (network time known, ...). */
   ready(): boolean;
+  /**
+   * Seals a held entry (state `securing`, content in `entry.held`) under the send rules.
+   * Throws `STALE_KEYS` (with `details.reason` and `details.askUser`) to keep holding it.
+   * Without it, held entries fail as `rejected`.
+   */
+  seal?(entry: OutboxEntry, options: AbortOptions): Promise<SealedEntry>;
   /** Hears unexpected failures of the worker itself (usually the storage). */
   onError?(error: unknown): void;
+}
+
+/** What {@link OutboxComponents.seal} returns. */
+export interface SealedEntry {
+  /** The sealed message, base64. */
+  data: string;
+  /** How it was sealed. */
+  protocol: MessageProtocol;
+  /** The storage hash of the sealed bytes (the ID the recipient sees). */
+  hash: string;
 }
 
 /** The outbox worker. */
@@ -76,15 +99,18 @@ export interface Outbox {
   start(): Promise<void>;
   /** Stops the worker; resolves when in-flight attempts have ended (they stay queued). */
   stop(): Promise<void>;
-  /** Stores a new entry (state `queued`) and wakes the worker. */
-  enqueue(entry: OutboxEntry): Promise<void>;
+  /**
+   * Stores a new entry (state `queued`, sealed with `protocol`; or `securing`, held with its
+   * content) and wakes the worker.
+   */
+  enqueue(entry: OutboxEntry, protocol?: MessageProtocol): Promise<void>;
   /** Runs due entries now (call when the network time or a path becomes available). */
   wake(): void;
   /** Queues a `failed` entry again with a fresh budget; false when it is not failed. */
   retry(id: string, options?: AbortOptions): Promise<boolean>;
   /** Resolves when the message is stored; rejects with `DeliveryFailedError` when it failed. */
   waitFor(id: string, options?: AbortOptions): Promise<void>;
-  /** Entries queued or sending. */
+  /** Entries securing, queued or sending. */
   pending(): Promise<number>;
 }
 
@@ -219,15 +245,32 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
     }
   };
 
-  const emit = (entry: OutboxEntry, error?: { code: string; message: string }): void => {
+  const sealTries = new Map<string, number>();
+
+  const emit = (
+    entry: OutboxEntry,
+    error?: { code: string; message: string },
+    extra: { protocol?: MessageProtocol; hash?: string; securing?: SecuringState } = {},
+  ): void => {
     const event: MessageStateEvent = {
       id: entry.id,
       to: entry.recipient,
       state: entry.state,
       attempts: entry.attempts,
     };
-    if (entry.state === 'queued' && entry.attempts > 0) event.nextAttemptAt = entry.nextAttemptAt;
+    if (
+      (entry.state === 'queued' && entry.attempts > 0) ||
+      (entry.state === 'securing' && error !== undefined)
+    ) {
+      event.nextAttemptAt = entry.nextAttemptAt;
+    }
     if (error !== undefined) event.error = error;
+    if (extra.protocol !== undefined) {
+      event.protocol = extra.protocol;
+      event.forwardSecret = extra.protocol === 'v2';
+    }
+    if (extra.hash !== undefined) event.hash = extra.hash;
+    if (extra.securing !== undefined) event.securing = extra.securing;
     components.onState(event);
   };
 
@@ -258,12 +301,58 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
     settle(entry.id, error);
   };
 
+  /** Seals a held entry; false when it stays held (or failed). */
+  const secure = async (entry: OutboxEntry, signal: AbortSignal): Promise<boolean> => {
+    if (components.seal === undefined) {
+      await fail(entry, 'rejected');
+      return false;
+    }
+    let sealed: SealedEntry;
+    try {
+      sealed = await components.seal(entry, { signal });
+    } catch (error) {
+      if (signal.aborted) return false;
+      entry.lastError = errorSummary(error);
+      if (MurmurError.isInstance(error) && !error.retryable) {
+        sealTries.delete(entry.id);
+        await fail(entry, 'rejected', error);
+        return false;
+      }
+      const tries = (sealTries.get(entry.id) ?? 0) + 1;
+      sealTries.set(entry.id, tries);
+      const deadline = entry.createdAt + settings.giveUpAfterMs;
+      if (now() >= deadline) {
+        sealTries.delete(entry.id);
+        await fail(entry, 'timed-out', error);
+        return false;
+      }
+      entry.nextAttemptAt = Math.min(now() + backoffDelay(tries, settings, random), deadline);
+      await setState(entry);
+      const details = MurmurError.isInstance(error) ? error.details : undefined;
+      const reason = details?.['reason'] === 'require-pfs' ? 'require-pfs' : 'keys-missing';
+      emit(entry, entry.lastError, {
+        securing: { reason, askUser: details?.['askUser'] === true },
+      });
+      return false;
+    }
+    sealTries.delete(entry.id);
+    entry.data = sealed.data;
+    delete entry.held;
+    delete entry.lastError;
+    entry.state = 'queued';
+    await storage.setMessageProtocol(entry.id, sealed.protocol, sealed.hash);
+    await setState(entry);
+    emit(entry, undefined, { protocol: sealed.protocol, hash: sealed.hash });
+    return true;
+  };
+
   const attempt = async (entry: OutboxEntry, signal: AbortSignal): Promise<void> => {
     const deadline = entry.createdAt + settings.giveUpAfterMs;
     if (now() > deadline) {
       await fail(entry, 'timed-out');
       return;
     }
+    if (entry.state === 'securing' && !(await secure(entry, signal))) return;
     entry.state = 'sending';
     await setState(entry);
     emit(entry);
@@ -271,7 +360,7 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
       await components.send(entry, { signal });
     } catch (error) {
       if (signal.aborted) {
-        // Stopped mid-attempt: the entry waits for the next start, as it was.
+        // Stopped mid-attempt: the entry waits for the next start, as it was (sealed).
         entry.state = 'queued';
         await setState(entry);
         return;
@@ -316,7 +405,7 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     if (!started) return;
-    const queued = await storage.listOutboxEntries(['queued']);
+    const queued = await storage.listOutboxEntries(['securing', 'queued']);
     if (!started || queued.length === 0) return;
     const next = Math.min(...queued.map((entry) => entry.nextAttemptAt));
     // Not ready (no network time yet): the owner wakes the worker when it is; check again
@@ -413,9 +502,11 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
       }
     },
 
-    async enqueue(entry) {
+    async enqueue(entry, protocol) {
       await storage.putOutboxEntry(entry);
-      emit(entry);
+      if (entry.state === 'securing') {
+        emit(entry, undefined, { securing: { reason: 'fetching-keys', askUser: false } });
+      } else emit(entry, undefined, protocol === undefined ? {} : { protocol });
       wake();
     },
 
@@ -425,7 +516,9 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
       throwIfAborted(options.signal);
       const entry = await storage.getOutboxEntry(id);
       if (entry === undefined || entry.state !== 'failed') return false;
-      entry.state = 'queued';
+      // A message that failed before it was sealed is held again.
+      entry.state = entry.held === undefined ? 'queued' : 'securing';
+      sealTries.delete(id);
       entry.attempts = 0;
       entry.createdAt = now();
       entry.nextAttemptAt = now();
@@ -475,7 +568,7 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
     },
 
     async pending() {
-      return (await storage.listOutboxEntries(['queued', 'sending'])).length;
+      return (await storage.listOutboxEntries(['securing', 'queued', 'sending'])).length;
     },
   };
 }

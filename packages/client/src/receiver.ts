@@ -98,6 +98,7 @@ export function createReceiver(components: ReceiverComponents): Receiver {
           receivedAt,
           namespace,
           read: false,
+          protocol: opened.protocol ?? 'v1',
         };
         if (opened.content.displayName !== undefined) {
           stored.displayName = opened.content.displayName;

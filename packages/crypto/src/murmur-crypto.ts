@@ -47,6 +47,7 @@ import type {
   DecryptIncomingOptions,
   MurmurCrypto,
 } from './types.js';
+import { nobleV2Hashes, type V2Hashes } from './v2-hashes.js';
 import { requireBytes, requireInteger, requireObject } from './validate.js';
 import { xed25519PublicKey, xed25519Sign, xed25519Verify } from './xed25519.js';
 
@@ -85,6 +86,7 @@ function requireAccountKeysList(value: unknown): readonly AccountKeys[] {
  */
 function decryptAny(
   sodium: SodiumBackend,
+  hashes: V2Hashes,
   mlkem: MlKem768,
   senderIdOf: ReturnType<typeof createSenderIdCache>,
   ciphertext: Uint8Array,
@@ -95,7 +97,7 @@ function decryptAny(
   if (options !== undefined) requireObject(options, 'options');
   const accountKeys = requireAccountKeysList(options?.accountKeys);
   if (looksLikeV2(ciphertext)) {
-    const opened = decryptV2(sodium, mlkem, senderIdOf, ciphertext, recipient, accountKeys);
+    const opened = decryptV2(sodium, hashes, mlkem, senderIdOf, ciphertext, recipient, accountKeys);
     if (opened !== undefined) return opened;
     try {
       return { ...decryptIncoming(sodium, senderIdOf, ciphertext, recipient), protocol: 'v1' };
@@ -117,11 +119,15 @@ function decryptAny(
   }
 }
 
-/** The MurmurCrypto object of a backend, an AES-GCM source and an ML-KEM-768 implementation. */
+/**
+ * The MurmurCrypto object of a backend, an AES-GCM source, an ML-KEM-768 implementation and the
+ * V2 hashes (default `@noble/hashes`).
+ */
 export function createMurmurCrypto(
   sodium: SodiumBackend,
   aes: AesGcm,
   mlkem: MlKem768,
+  hashes: V2Hashes = nobleV2Hashes,
 ): MurmurCrypto {
   const senderIdOf = createSenderIdCache(sodium);
   return {
@@ -140,7 +146,7 @@ export function createMurmurCrypto(
     encryptForRecipient: (plaintext, sender, recipientSessionId, options) =>
       encryptForRecipient(sodium, plaintext, sender, recipientSessionId, options),
     decryptIncoming: (ciphertext, recipient, options) =>
-      decryptAny(sodium, mlkem, senderIdOf, ciphertext, recipient, options),
+      decryptAny(sodium, hashes, mlkem, senderIdOf, ciphertext, recipient, options),
 
     generateAccountKeys() {
       const seed = sodium.randomBytes(32);
@@ -166,10 +172,11 @@ export function createMurmurCrypto(
       xed25519Verify(sodium, signature, publicKey, message),
     xed25519PublicKey,
     encryptV2: (content, sender, recipientSessionId, recipientKeys, options) =>
-      encryptV2(sodium, mlkem, content, sender, recipientSessionId, recipientKeys, options),
+      encryptV2(sodium, hashes, mlkem, content, sender, recipientSessionId, recipientKeys, options),
     encryptV2NoPfs: (content, sender, recipientSessionId, options) =>
-      encryptV2NoPfs(sodium, content, sender, recipientSessionId, options),
-    v2KeyIndicator: (ciphertext, recipient) => v2KeyIndicator(sodium, ciphertext, recipient),
+      encryptV2NoPfs(sodium, hashes, content, sender, recipientSessionId, options),
+    v2KeyIndicator: (ciphertext, recipient) =>
+      v2KeyIndicator(sodium, hashes, ciphertext, recipient),
     padMessage,
     unpadMessage,
     encryptIntermediate: (plaintext, sender, recipientSessionId, options) =>

@@ -24,8 +24,6 @@ import {
   isBencodeDict,
   PayloadMalformedError,
 } from '@murmur/wire';
-import { blake2b } from '@noble/hashes/blake2.js';
-import { sha3_256, shake256 } from '@noble/hashes/sha3.js';
 import { requireAccountPublicKeys } from './account-keys.js';
 import type { SodiumBackend } from './backends/types.js';
 import { recipientX25519, senderSecretKey } from './identity.js';
@@ -40,6 +38,7 @@ import type {
   EncryptV2Options,
   Identity,
 } from './types.js';
+import type { V2Hashes } from './v2-hashes.js';
 import { requireBytes } from './validate.js';
 
 /** The version prefix of a V2 message. */
@@ -73,45 +72,75 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 /** `k ‖ nonce` = SHAKE256(domain ‖ ss) squeezed to 56 bytes. */
-function keyAndNonce(domain: Uint8Array, ss: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
-  const out = shake256(concat(domain, ss), { dkLen: 56 });
+function keyAndNonce(
+  hashes: V2Hashes,
+  domain: Uint8Array,
+  ss: Uint8Array,
+): { key: Uint8Array; nonce: Uint8Array } {
+  const out = hashes.shake256(concat(domain, ss), 56);
   return { key: out.subarray(0, 32), nonce: out.subarray(32, 56) };
 }
 
-function kiss(dh: Uint8Array, ephemeral: Uint8Array, longTerm: Uint8Array): Uint8Array {
-  return blake2b(concat(ephemeral, longTerm), {
-    dkLen: 2,
-    key: dh,
-    personalization: KISS_PERSONALISATION,
-  });
+function kiss(
+  hashes: V2Hashes,
+  dh: Uint8Array,
+  ephemeral: Uint8Array,
+  longTerm: Uint8Array,
+): Uint8Array {
+  return hashes.blake2b(concat(ephemeral, longTerm), dh, KISS_PERSONALISATION, 2);
 }
 
 function pfsKey(
+  hashes: V2Hashes,
   ssm: Uint8Array,
   ssx: Uint8Array,
   ephemeral: Uint8Array,
   accountX25519: Uint8Array,
 ): { key: Uint8Array; nonce: Uint8Array } {
-  const ss = sha3_256(concat(ssm, ssx, ephemeral, accountX25519, XWING_LABEL));
-  return keyAndNonce(PFS_DOMAIN, ss);
+  const ss = hashes.sha3_256(concat(ssm, ssx, ephemeral, accountX25519, XWING_LABEL));
+  return keyAndNonce(hashes, PFS_DOMAIN, ss);
 }
 
 function noPfsKey(
+  hashes: V2Hashes,
   dh: Uint8Array,
   longTerm: Uint8Array,
   ephemeral: Uint8Array,
 ): { key: Uint8Array; nonce: Uint8Array } {
-  const ss = sha3_256(concat(dh, longTerm, ephemeral, NO_PFS_LABEL));
-  return keyAndNonce(NO_PFS_DOMAIN, ss);
+  const ss = hashes.sha3_256(concat(dh, longTerm, ephemeral, NO_PFS_LABEL));
+  return keyAndNonce(hashes, NO_PFS_DOMAIN, ss);
 }
 
 function bytesEntry(key: string, value: Uint8Array): Uint8Array {
   return concat(encoder.encode(`${key.length}:${key}${value.length}:`), value);
 }
 
+const decimalLength = (value: number): number => String(value).length;
+
+/**
+ * The length of the signed part of the inner dict: `d` and every entry whose key sorts before
+ * `~`, as the sender encoded them (bencode is canonical: keys sorted, byte strings written
+ * `len:bytes`). Byte-string entries are counted without encoding them again; any other value
+ * (which V2 does not define) is encoded to be measured.
+ */
+function signedLength(dict: Map<string, unknown>): number {
+  let length = 1;
+  for (const [key, value] of dict) {
+    if (key >= '~') continue;
+    const keyBytes = encoder.encode(key).length;
+    length += decimalLength(keyBytes) + 1 + keyBytes;
+    length +=
+      value instanceof Uint8Array
+        ? decimalLength(value.length) + 1 + value.length
+        : encodeBencode(new Map([['', value]]) as never).length - 4;
+  }
+  return length;
+}
+
 /** The padded, signed inner dict (before the AEAD). */
 function innerPlaintext(
   sodium: SodiumBackend,
+  hashes: V2Hashes,
   content: Uint8Array,
   senderSecret: Uint8Array,
   recipientSessionIdBytes: Uint8Array,
@@ -122,11 +151,7 @@ function innerPlaintext(
     bytesEntry('S', senderSecret.subarray(32, 64)),
     bytesEntry('c', content),
   );
-  const digest = blake2b(body, {
-    dkLen: 64,
-    key: recipientSessionIdBytes,
-    personalization: MESSAGE_PERSONALISATION,
-  });
+  const digest = hashes.blake2b(body, recipientSessionIdBytes, MESSAGE_PERSONALISATION, 64);
   let signed = concat(body, bytesEntry('~', sodium.signDetached(digest, senderSecret)));
   if (proSecretKey !== undefined) {
     signed = concat(signed, bytesEntry('~P', sodium.signDetached(signed, proSecretKey)));
@@ -169,6 +194,7 @@ function optionalBytes(value: Uint8Array | undefined, field: string, length: num
 /** V2 with PFS: to the recipient's published account keys. */
 export function encryptV2(
   sodium: SodiumBackend,
+  hashes: V2Hashes,
   mlkem: MlKem768,
   content: Uint8Array,
   sender: Identity,
@@ -189,7 +215,7 @@ export function encryptV2(
   if (dh === undefined) {
     throw new InvalidSessionIdError('The recipient key is a low-order point');
   }
-  const indicator = kiss(dh, ephemeral, longTerm);
+  const indicator = kiss(hashes, dh, ephemeral, longTerm);
   sodium.wipe(dh);
   const mlkemPublicKey = recipientKeys.mlkem768PublicKey;
   indicator[0] = (indicator[0] as number) ^ (mlkemPublicKey[0] as number);
@@ -202,11 +228,12 @@ export function encryptV2(
       details: { field: 'recipientKeys.x25519PublicKey' },
     });
   }
-  const secret = pfsKey(sharedSecret, ssx, ephemeral, recipientKeys.x25519PublicKey);
+  const secret = pfsKey(hashes, sharedSecret, ssx, ephemeral, recipientKeys.x25519PublicKey);
   for (const value of [sharedSecret, ssx]) sodium.wipe(value);
   if (options.ephemeralSecretKey === undefined) sodium.wipe(e);
   const inner = innerPlaintext(
     sodium,
+    hashes,
     content,
     senderSecret,
     sessionIdBytes(longTerm),
@@ -218,6 +245,7 @@ export function encryptV2(
 /** V2 without PFS: the same layout, sealed to the recipient's long-term key. */
 export function encryptV2NoPfs(
   sodium: SodiumBackend,
+  hashes: V2Hashes,
   content: Uint8Array,
   sender: Identity,
   recipientSessionId: string,
@@ -236,11 +264,12 @@ export function encryptV2NoPfs(
   if (dh === undefined) {
     throw new InvalidSessionIdError('The recipient key is a low-order point');
   }
-  const secret = noPfsKey(dh, longTerm, ephemeral);
+  const secret = noPfsKey(hashes, dh, longTerm, ephemeral);
   sodium.wipe(dh);
   if (options.ephemeralSecretKey === undefined) sodium.wipe(e);
   const inner = innerPlaintext(
     sodium,
+    hashes,
     content,
     senderSecret,
     sessionIdBytes(longTerm),
@@ -250,7 +279,7 @@ export function encryptV2NoPfs(
   // the WebAssembly build's randombytes_buf costs milliseconds for a kilobyte.
   const filler =
     options.keyIndicator === undefined || options.filler === undefined
-      ? shake256(sodium.randomBytes(32), { dkLen: 2 + MLKEM768_CIPHERTEXT_LENGTH })
+      ? hashes.shake256(sodium.randomBytes(32), 2 + MLKEM768_CIPHERTEXT_LENGTH)
       : undefined;
   return seal(
     sodium,
@@ -270,6 +299,7 @@ export function looksLikeV2(ciphertext: Uint8Array): boolean {
 /** The key indicator this recipient reads from a V2 message (M[0..2] of the key used). */
 export function v2KeyIndicator(
   sodium: SodiumBackend,
+  hashes: V2Hashes,
   ciphertext: Uint8Array,
   recipient: Identity,
 ): Uint8Array | undefined {
@@ -279,7 +309,7 @@ export function v2KeyIndicator(
   const ephemeral = ciphertext.subarray(4, 36);
   const dh = sodium.scalarMult(own.secretKey, ephemeral);
   if (dh === undefined) return undefined;
-  const indicator = kiss(dh, ephemeral, own.publicKey);
+  const indicator = kiss(hashes, dh, ephemeral, own.publicKey);
   sodium.wipe(dh);
   indicator[0] = (indicator[0] as number) ^ (ciphertext[2] as number);
   indicator[1] = (indicator[1] as number) ^ (ciphertext[3] as number);
@@ -305,6 +335,7 @@ function open(
 /** Parses and checks the inner dict once the AEAD opened: a failure here refuses the message. */
 function openInner(
   sodium: SodiumBackend,
+  hashes: V2Hashes,
   senderIdOf: SenderIdLookup,
   padded: Uint8Array,
   ownPublicKey: Uint8Array,
@@ -341,15 +372,8 @@ function openInner(
       'The V2 inner dict needs S (32 bytes), c (bytes) and ~ (64 bytes); ~P, if present, 64 bytes',
     );
   }
-  const body = bytes.subarray(
-    0,
-    encodeBencode(new Map([...dict].filter(([k]) => k < '~'))).length - 1,
-  );
-  const digest = blake2b(body, {
-    dkLen: 64,
-    key: sessionIdBytes(ownPublicKey),
-    personalization: MESSAGE_PERSONALISATION,
-  });
+  const body = bytes.subarray(0, signedLength(dict));
+  const digest = hashes.blake2b(body, sessionIdBytes(ownPublicKey), MESSAGE_PERSONALISATION, 64);
   const valid = sodium.verifyDetached(signature, digest, sender);
   const senderSessionId = valid ? senderIdOf(sender) : undefined;
   if (senderSessionId === undefined) {
@@ -372,6 +396,7 @@ function openInner(
  */
 export function decryptV2(
   sodium: SodiumBackend,
+  hashes: V2Hashes,
   mlkem: MlKem768,
   senderIdOf: SenderIdLookup,
   ciphertext: Uint8Array,
@@ -382,7 +407,7 @@ export function decryptV2(
   const ephemeral = ciphertext.subarray(4, 36);
   const dh = sodium.scalarMult(own.secretKey, ephemeral);
   if (dh === undefined) return undefined;
-  const indicator = kiss(dh, ephemeral, own.publicKey);
+  const indicator = kiss(hashes, dh, ephemeral, own.publicKey);
   indicator[0] = (indicator[0] as number) ^ (ciphertext[2] as number);
   indicator[1] = (indicator[1] as number) ^ (ciphertext[3] as number);
   const kemCiphertext = ciphertext.subarray(36, V2_HEADER_LENGTH);
@@ -392,21 +417,28 @@ export function decryptV2(
     const ssm = mlkem.decapsulate(kemCiphertext, keys.mlkem768.secretKey);
     const ssx = sodium.scalarMult(keys.x25519.secretKey, ephemeral);
     if (ssx === undefined) continue;
-    const padded = open(sodium, ciphertext, pfsKey(ssm, ssx, ephemeral, keys.x25519.publicKey));
+    const padded = open(
+      sodium,
+      ciphertext,
+      pfsKey(hashes, ssm, ssx, ephemeral, keys.x25519.publicKey),
+    );
     sodium.wipe(ssm);
     sodium.wipe(ssx);
     if (padded === undefined) continue;
     sodium.wipe(dh);
     return {
-      ...openInner(sodium, senderIdOf, padded, own.publicKey),
+      ...openInner(sodium, hashes, senderIdOf, padded, own.publicKey),
       protocol: 'v2',
       accountKeys: keys,
     };
   }
-  const padded = open(sodium, ciphertext, noPfsKey(dh, own.publicKey, ephemeral));
+  const padded = open(sodium, ciphertext, noPfsKey(hashes, dh, own.publicKey, ephemeral));
   sodium.wipe(dh);
   if (padded === undefined) return undefined;
-  return { ...openInner(sodium, senderIdOf, padded, own.publicKey), protocol: 'v2-no-pfs' };
+  return {
+    ...openInner(sodium, hashes, senderIdOf, padded, own.publicKey),
+    protocol: 'v2-no-pfs',
+  };
 }
 
 /** Thrown when nothing opened a message that has V2's prefix. */

@@ -145,11 +145,6 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
       const route = `${from} → ${to}`.padEnd(13);
       const sentAt = now();
       const { id } = await sender.sendMessage(recipient.sessionId as string, text, signalOption);
-      const arrived = new Promise<number>((resolve) => {
-        const at = early.get(id);
-        if (at === undefined) arrivals.set(id, resolve);
-        else resolve(at);
-      });
       write(`  ${route}${styles.dim('sent     ')} "${text}"`);
       await waitFor(
         sender.waitForDelivery(id, signalOption),
@@ -157,8 +152,16 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
         `"${text}" was not stored on ${to}'s swarm`,
       );
       const storedMs = now() - sentAt;
+      // A first message to a contact is held while their forward-secrecy keys are fetched:
+      // the recipient then sees its storage hash, which the sender's history keeps.
+      const hash = await storedHash(sender, recipient.sessionId as string, id);
+      const arrived = new Promise<number>((resolve) => {
+        const at = early.get(hash);
+        if (at === undefined) arrivals.set(hash, resolve);
+        else resolve(at);
+      });
       const deliveredAt = await waitFor(arrived, timeoutMs, `"${text}" did not reach ${to}`);
-      arrivals.delete(id);
+      arrivals.delete(hash);
       const deliveredMs = deliveredAt - sentAt;
       deliveries.push({ from, to, text, storedMs, deliveredMs });
       write(
@@ -181,4 +184,10 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
     await Promise.all(clients.map((client) => client.stop().catch(() => undefined)));
     ownFetch?.close();
   }
+}
+
+/** The storage hash of a sent message (its ID, or the hash recorded when it was held first). */
+async function storedHash(client: MurmurClient, to: string, id: string): Promise<string> {
+  const sent = (await client.conversations.history(to, { limit: 50 })).find((m) => m.id === id);
+  return sent?.hash ?? id;
 }

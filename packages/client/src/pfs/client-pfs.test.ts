@@ -15,11 +15,10 @@ import type { IncomingMessage } from '../events.js';
 import { createMemoryStorage } from '../storage/memory.js';
 import { createSqliteStorage } from '../storage/sqlite.js';
 import { installAccountKeysNamespace } from '../test-support/account-keys-namespace.js';
-import { eventually, testClient } from '../test-support/clients.js';
+import { eventually, nextEvent, testClient } from '../test-support/clients.js';
 import { createFakeNetwork } from '../test-support/fake-network.js';
 import { createMemoryAccountKeyStore } from './account-key-store.js';
 import { PEER_KEYS_NAK_MS } from './peer-keys.js';
-import { createSqliteAccountKeyStore } from './sqlite-account-key-store.js';
 
 let crypto: MurmurCrypto;
 const running: MurmurClient[] = [];
@@ -45,7 +44,7 @@ function world() {
       clock,
       ...options,
       init: {
-        ...(options.pfs === false ? {} : { pfs: { enabled: true, checkIntervalMs: 50 } }),
+        pfs: options.pfs === false ? { enabled: false } : { checkIntervalMs: 50 },
         ...options.init,
       },
     });
@@ -56,6 +55,10 @@ function world() {
     return made;
   };
   return { clock, network, ns, start };
+}
+
+async function aliceHistoryProtocol(client: MurmurClient, peer: string, id: string) {
+  return (await client.conversations.history(peer)).find((m) => m.id === id)?.protocol;
 }
 
 function inbox(client: MurmurClient): IncomingMessage[] {
@@ -83,11 +86,18 @@ describe('a client with forward secrecy on', () => {
     const atBob = inbox(bob);
     const atAlice = inbox(alice);
 
+    // No keys cached yet: held (securing) while they are fetched, then sealed with V2.
+    const states: string[] = [];
+    alice.on('message-state', (event) => {
+      if (event.id === one.id) states.push(`${event.state} ${event.protocol ?? ''}`.trim());
+    });
     const one = await alice.sendMessage(bobId, 'one');
-    expect(one).toMatchObject({ protocol: 'v2', forwardSecret: true });
+    expect(one).toMatchObject({ state: 'securing', protocol: undefined, forwardSecret: false });
     await alice.waitForDelivery(one.id, wait());
+    expect(states).toEqual(['queued v2', 'sending', 'sent']);
+    expect(await aliceHistoryProtocol(alice, bobId, one.id)).toBe('v2');
     const reply = await bob.sendMessage(aliceId, 'reply');
-    expect(reply.protocol).toBe('v2');
+    expect(reply.state).toBe('securing');
     await eventually(() => atBob.length === 1 && atAlice.length === 1, 10_000);
     expect(atBob[0]).toMatchObject({ text: 'one', protocol: 'v2', forwardSecret: true });
     expect(atAlice[0]).toMatchObject({ text: 'reply', protocol: 'v2', forwardSecret: true });
@@ -112,6 +122,7 @@ describe('a client with forward secrecy on', () => {
     expect(bundleX(ns, bobId)).not.toBe(firstX);
     expect(bobKeys.list()).toHaveLength(2);
     const four = await alice.sendMessage(bobId, 'four');
+    expect(four).toMatchObject({ state: 'queued', protocol: 'v2', forwardSecret: true });
     await alice.waitForDelivery(four.id, wait());
     await eventually(() => atBob2.length === 3, 30_000);
     expect(atBob2.map((m) => [m.text, m.protocol, m.forwardSecret]).sort()).toEqual([
@@ -153,9 +164,16 @@ describe('a client with forward secrecy on', () => {
     let { client: alice } = await start({ storage: aliceStorage });
     const atBob = inbox(bob);
 
-    // Never seen with PFS, bundle hidden: a NAK, then v1 with the "not forward-secret" mark.
+    // Never seen with PFS, bundle hidden: held while fetched, a NAK, then v1 with the
+    // "not forward-secret" mark.
     const first = await alice.sendMessage(bobId, 'first');
-    expect(first).toMatchObject({ protocol: 'v1', forwardSecret: false });
+    expect(first.state).toBe('securing');
+    const sealedFirst = await nextEvent(
+      alice,
+      'message-state',
+      (e) => e.id === first.id && e.protocol !== undefined,
+    );
+    expect(sealedFirst).toMatchObject({ state: 'queued', protocol: 'v1', forwardSecret: false });
     expect(alice.pfs?.peerKeys(bobId).state).toBe('nak');
     await eventually(() => atBob.length === 1, 10_000);
     expect(atBob[0]).toMatchObject({ text: 'first', protocol: 'v1', forwardSecret: false });
@@ -164,29 +182,71 @@ describe('a client with forward secrecy on', () => {
     ns.hidden.delete(bobId);
     clock.value += PEER_KEYS_NAK_MS + 60_000;
     const second = await alice.sendMessage(bobId, 'second');
-    expect(second.protocol).toBe('v2');
+    expect(second.state).toBe('securing');
     await alice.waitForDelivery(second.id, wait());
+    expect((await aliceStorage.getMessage(second.id))?.protocol).toBe('v2');
     expect(await alice.pfs?.supportsForwardSecrecy(bobId)).toBe(true);
 
-    // Hidden again, and Alice's copy expires (> 48 h): she refuses rather than downgrade.
+    // Hidden again, and Alice's copy expires (> 48 h): she holds the message (securing, a
+    // warning with STALE_KEYS) and retries rather than downgrade.
     ns.hidden.add(bobId);
     clock.value += 49 * HOUR;
     const stored = network.messagesOf(bobId).length;
-    const refused = await alice.sendMessage(bobId, 'third').catch((error: unknown) => error);
-    expect(MurmurError.isInstance(refused) && refused.code).toBe('STALE_KEYS');
-    expect((refused as MurmurError).details).toMatchObject({ reason: 'keys-missing' });
+    const third = await alice.sendMessage(bobId, 'third');
+    expect(third.state).toBe('securing');
+    const warned = await nextEvent(
+      alice,
+      'message-state',
+      (e) => e.id === third.id && e.error !== undefined,
+    );
+    expect(warned).toMatchObject({
+      state: 'securing',
+      error: { code: 'STALE_KEYS' },
+      securing: { reason: 'keys-missing', askUser: false },
+    });
+    expect((await aliceStorage.getOutboxEntry(third.id))?.held?.text).toBe('third');
 
-    // The sticky flag lives in the storage: a restarted Alice refuses too.
+    // The sticky flag and the held message live in the storage: a restarted Alice still holds
+    // it, never sending it without forward secrecy.
     await alice.stop();
     ({ client: alice } = await start({ storage: aliceStorage }));
     expect(await alice.pfs?.supportsForwardSecrecy(bobId)).toBe(true);
-    const again = await alice.sendMessage(bobId, 'third').catch((error: unknown) => error);
-    expect(MurmurError.isInstance(again) && again.code).toBe('STALE_KEYS');
+    // Its retries go on after the restart (each refused with STALE_KEYS, none sent).
+    const heldAt = (await aliceStorage.getOutboxEntry(third.id))?.nextAttemptAt ?? 0;
+    await eventually(
+      async () => ((await aliceStorage.getOutboxEntry(third.id))?.nextAttemptAt ?? 0) > heldAt,
+      10_000,
+    );
+    expect((await aliceStorage.getOutboxEntry(third.id))?.lastError?.code).toBe('STALE_KEYS');
     expect(network.messagesOf(bobId)).toHaveLength(stored);
+    expect((await aliceStorage.getMessage(third.id))?.state).toBe('securing');
+
+    // An hour of missing keys: the warning asks the person.
+    clock.value += PEER_KEYS_NAK_MS + 60_000;
+    await nextEvent(
+      alice,
+      'message-state',
+      (e) => e.id === third.id && e.securing?.askUser === true,
+    );
+
+    // The bundle shows again (a fresh one: Bob rotated meanwhile); once Alice finds it, the
+    // held message goes out forward-secret.
+    ns.hidden.delete(bobId);
+    await bob.whenReady(wait());
+    await alice.whenReady(wait());
+    await bob.pfs?.rotateKeys();
+    await alice.pfs?.refreshPeerKeys(bobId);
+    expect(alice.pfs?.peerKeys(bobId).state).toBe('fresh');
+    await alice.waitForDelivery(third.id, wait());
+    expect(await aliceStorage.getMessage(third.id)).toMatchObject({
+      state: 'sent',
+      protocol: 'v2',
+    });
+    expect(network.messagesOf(bobId)).toHaveLength(stored + 1);
   }, 60_000);
 
   it('"require forward secrecy" blocks v1 to a contact without keys; v1 still opens', async () => {
-    const { start } = world();
+    const { network, start } = world();
     const { client: alice } = await start();
     const { client: carol } = await start({ pfs: false });
     const aliceId = alice.sessionId as string;
@@ -194,10 +254,23 @@ describe('a client with forward secrecy on', () => {
     expect(carol.pfs).toBeUndefined();
     await alice.pfs?.setRequireForwardSecrecy(carolId, true);
     expect(await alice.pfs?.requiresForwardSecrecy(carolId)).toBe(true);
-    const refused = await alice.sendMessage(carolId, 'secret').catch((error: unknown) => error);
-    expect(MurmurError.isInstance(refused) && refused.code).toBe('STALE_KEYS');
-    expect((refused as MurmurError).details).toMatchObject({ reason: 'require-pfs' });
+    const held = await alice.sendMessage(carolId, 'secret');
+    expect(held.state).toBe('securing');
+    const blocked = await nextEvent(
+      alice,
+      'message-state',
+      (e) => e.id === held.id && e.error !== undefined,
+    );
+    expect(blocked).toMatchObject({
+      state: 'securing',
+      error: { code: 'STALE_KEYS' },
+      securing: { reason: 'require-pfs' },
+    });
+    expect(network.messagesOf(carolId)).toHaveLength(0);
+    // Turned off for Carol: the held message goes as v1 (she never published keys).
     await alice.pfs?.setRequireForwardSecrecy(carolId, false);
+    await alice.waitForDelivery(held.id, wait());
+    expect(network.messagesOf(carolId)).toHaveLength(1);
     expect((await alice.sendMessage(carolId, 'plain')).protocol).toBe('v1');
 
     // A v1 client's message reaches a PFS client, marked not forward-secret.
@@ -247,8 +320,10 @@ describe('a client with forward secrecy on', () => {
       const { clock, ns, start } = world();
       const path = join(dir, 'client.db');
       const storage = createSqliteStorage({ path });
-      const store = createSqliteAccountKeyStore(storage.database);
-      const { client } = await start({ storage, accountKeyStore: store });
+      // No accountKeyStore given: the client keeps the seeds in the SQLite storage's own file
+      // (its default); the test reads the same table through the storage's store.
+      const { client } = await start({ storage });
+      const store = storage.accountKeyStore();
       const errors: string[] = [];
       client.on('error', (event) => errors.push(`${event.source}: ${event.error.message}`));
       const id = client.sessionId as string;

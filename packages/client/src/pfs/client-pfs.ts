@@ -24,7 +24,7 @@ import type { ClientStorage } from '../storage/types.js';
 import type { Transport } from '../transport.js';
 import { type AccountKeyStore, createMemoryAccountKeyStore } from './account-key-store.js';
 import { type AccountKeysManager, createAccountKeysManager } from './account-keys-manager.js';
-import { createPeerKeyCache, type PeerKeysEntry } from './peer-keys.js';
+import { createPeerKeyCache, type PeerKeysEntry, type SendDecision } from './peer-keys.js';
 import { createPeerKeysService, type PeerKeysService } from './peer-keys-service.js';
 import { publishAccountBundle, swarmBundleFetchers } from './pfs-network.js';
 import { type OpenedAnyMessage, openAnyStoredMessage, sealTextMessageV2 } from './v2-content.js';
@@ -99,8 +99,17 @@ export interface ClientPfs extends PfsApi {
   tick(options: AbortOptions): Promise<void>;
   /** The delay before the next `tick`, ms. */
   readonly checkIntervalMs: number;
-  /** Seals a text message to `to` under the send rules. @throws StaleKeysError (never downgrade). */
+  /**
+   * Seals a text message to `to` under the send rules, fetching the keys first when needed
+   * (holding up to 20 s). @throws StaleKeysError (never downgrade).
+   */
   seal(self: Identity, to: string, content: TextContent): Promise<SealedForContact>;
+  /**
+   * Seals at once when the send rules allow it without a fetch (keys fresh or stale, or a
+   * peer known not to publish); `undefined` means: hold the message (`securing`) and `seal` it
+   * in the outbox.
+   */
+  sealNow(self: Identity, to: string, content: TextContent): Promise<SealedForContact | undefined>;
   /** Opens a stored message of any version with every retained account key. */
   open(self: Identity, data: string): OpenedAnyMessage;
   /** Waits for background refetches. */
@@ -189,6 +198,23 @@ export function createClientPfs(init: PfsInit, components: ClientPfsComponents):
     if ((await storage.getValue(supportsKey(id))) === '1') cache.setSupportsPfs(id, true);
   };
 
+  const sealWith = (
+    decision: Extract<SendDecision, { action: 'send' }>,
+    self: Identity,
+    to: string,
+    content: TextContent,
+  ): SealedForContact => {
+    if (decision.protocol === 'v2') {
+      const sealed = sealTextMessageV2(crypto, self, to, content, { keys: decision.keys });
+      return { ...sealed, protocol: 'v2', forwardSecret: true };
+    }
+    const sealed =
+      decision.protocol === 'v1'
+        ? sealTextMessage(crypto, self, to, content)
+        : sealTextMessageV2(crypto, self, to, content, 'no-pfs');
+    return { ...sealed, protocol: decision.protocol, forwardSecret: false };
+  };
+
   return {
     enabled: true,
     checkIntervalMs,
@@ -226,21 +252,18 @@ export function createClientPfs(init: PfsInit, components: ClientPfsComponents):
       }
     },
 
+    async sealNow(self, to, content) {
+      await restore(to);
+      const require = (await storage.getValue(requireKey(to))) === '1';
+      const decision = service.decide(to, { requirePfs: require, fallback });
+      return decision.action === 'send' ? sealWith(decision, self, to, content) : undefined;
+    },
+
     async seal(self, to, content) {
       await restore(to);
       const require = (await storage.getValue(requireKey(to))) === '1';
       const decision = await service.prepare(to, { requirePfs: require, fallback });
-      if (decision.action === 'send' && decision.protocol === 'v2') {
-        const sealed = sealTextMessageV2(crypto, self, to, content, { keys: decision.keys });
-        return { ...sealed, protocol: 'v2', forwardSecret: true };
-      }
-      if (decision.action === 'send') {
-        const sealed =
-          decision.protocol === 'v1'
-            ? sealTextMessage(crypto, self, to, content)
-            : sealTextMessageV2(crypto, self, to, content, 'no-pfs');
-        return { ...sealed, protocol: decision.protocol, forwardSecret: false };
-      }
+      if (decision.action === 'send') return sealWith(decision, self, to, content);
       const askUser = decision.action === 'retry' && decision.askUser;
       throw new StaleKeysError(
         decision.action === 'blocked'

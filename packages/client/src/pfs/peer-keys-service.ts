@@ -39,6 +39,11 @@ export interface PeerKeysService {
     sessionId: string,
     settings: SendSettings,
   ): Promise<Exclude<SendDecision, { action: 'fetch' }>>;
+  /**
+   * How to send to `sessionId` now without waiting for a fetch: `fetch` means the keys must be
+   * fetched first (call `prepare`). A stale entry starts a background refetch.
+   */
+  decide(sessionId: string, settings: SendSettings): SendDecision;
   /** Fetches `sessionId`'s keys now (one fetch per contact at a time) and records the result. */
   refresh(sessionId: string): Promise<void>;
   /** Waits for background refetches (tests, shutdown). */
@@ -79,6 +84,13 @@ export function createPeerKeysService(init: PeerKeysServiceInit): PeerKeysServic
   };
 
   return {
+    decide(sessionId, settings) {
+      const decision = decideSend(cache.get(sessionId), settings, now());
+      if (decision.action === 'send' && decision.protocol === 'v2' && decision.refetch) {
+        void refresh(sessionId);
+      }
+      return decision;
+    },
     async prepare(sessionId, settings) {
       let decision = decideSend(cache.get(sessionId), settings, now());
       if (decision.action === 'fetch') {

@@ -27,6 +27,7 @@ function copyMessage(message: StoredMessage): StoredMessage {
 function copyEntry(entry: OutboxEntry): OutboxEntry {
   const out = { ...entry };
   if (entry.lastError !== undefined) out.lastError = { ...entry.lastError };
+  if (entry.held !== undefined) out.held = { ...entry.held };
   return out;
 }
 
@@ -89,6 +90,14 @@ export function createMemoryStorage(): MemoryStorage {
     async getMessage(id) {
       const message = messages.get(id);
       return message === undefined ? undefined : copyMessage(message);
+    },
+    async setMessageProtocol(id, protocol, hash) {
+      const message = messages.get(id);
+      if (message === undefined) return false;
+      message.protocol = protocol;
+      if (hash === undefined || hash === id) delete message.hash;
+      else message.hash = hash;
+      return true;
     },
     async updateMessageState(id, state, error) {
       const message = messages.get(id);
@@ -163,7 +172,10 @@ export function createMemoryStorage(): MemoryStorage {
     },
     async dueOutboxEntries(now, limit) {
       return [...outbox.values()]
-        .filter((entry) => entry.state === 'queued' && entry.nextAttemptAt <= now)
+        .filter(
+          (entry) =>
+            (entry.state === 'queued' || entry.state === 'securing') && entry.nextAttemptAt <= now,
+        )
         .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.id < b.id ? -1 : 1))
         .slice(0, Math.max(0, limit))
         .map(copyEntry);

@@ -7,12 +7,16 @@
  * migrate the file, and a file written by a newer release is refused instead of damaged.
  * The file holds the account seed: keep it readable by its owner only.
  */
+import type { MessageProtocol } from '@murmur/crypto';
 import { InvalidInputError, UnsupportedError } from '@murmur/wire';
 import Database from 'better-sqlite3';
+import type { AccountKeyStore } from '../pfs/account-key-store.js';
+import { createSqliteAccountKeyStore } from '../pfs/sqlite-account-key-store.js';
 import type {
   ClientStorage,
   Contact,
   ConversationRecord,
+  HeldContent,
   HistoryQuery,
   OutboxEntry,
   OutgoingMessageState,
@@ -22,7 +26,7 @@ import type {
 } from './types.js';
 
 /** The schema version this release writes. */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = 2;
 
 const SCHEMA_V1 = `
 CREATE TABLE account (
@@ -79,6 +83,19 @@ CREATE TABLE seen_hashes (
 CREATE INDEX seen_by_expiry ON seen_hashes (expires_at);
 `;
 
+/**
+ * Version 2: how each message was sealed (`messages.protocol`, and `messages.hash` for a message
+ * sealed after it was held), and the content of an outgoing
+ * message held before sealing (`outbox.held`, JSON, while the entry is `securing`).
+ */
+const SCHEMA_V2 = `
+ALTER TABLE messages ADD COLUMN protocol TEXT;
+ALTER TABLE messages ADD COLUMN hash TEXT;
+ALTER TABLE outbox ADD COLUMN held TEXT;
+`;
+
+const PROTOCOLS: readonly MessageProtocol[] = ['v1', 'v2', 'v2-no-pfs'];
+
 /** Options of {@link createSqliteStorage}. */
 export interface SqliteStorageInit {
   /** A file path (created if missing; `:memory:` for a throwaway database)... */
@@ -93,6 +110,8 @@ export interface SqliteStorage extends ClientStorage {
   readonly database: Database.Database;
   /** Closes the database if this storage opened it (a path was given). */
   close(): Promise<void>;
+  /** The account-key seed store in the same file (table `pfs_account_keys`), made once. */
+  accountKeyStore(): AccountKeyStore;
 }
 
 interface MessageRow {
@@ -109,6 +128,8 @@ interface MessageRow {
   state: OutgoingMessageState | null;
   error_code: string | null;
   error_message: string | null;
+  protocol: string | null;
+  hash: string | null;
 }
 
 interface OutboxRow {
@@ -124,6 +145,7 @@ interface OutboxRow {
   error_code: string | null;
   error_message: string | null;
   failure_reason: NonNullable<OutboxEntry['failureReason']> | null;
+  held: string | null;
 }
 
 function messageFromRow(row: MessageRow): StoredMessage {
@@ -143,6 +165,10 @@ function messageFromRow(row: MessageRow): StoredMessage {
   if (row.error_code !== null) {
     message.error = { code: row.error_code, message: row.error_message ?? '' };
   }
+  if (row.protocol !== null && (PROTOCOLS as readonly string[]).includes(row.protocol)) {
+    message.protocol = row.protocol as MessageProtocol;
+  }
+  if (row.hash !== null) message.hash = row.hash;
   return message;
 }
 
@@ -162,6 +188,7 @@ function entryFromRow(row: OutboxRow): OutboxEntry {
     entry.lastError = { code: row.error_code, message: row.error_message ?? '' };
   }
   if (row.failure_reason !== null) entry.failureReason = row.failure_reason;
+  if (row.held !== null) entry.held = JSON.parse(row.held) as HeldContent;
   return entry;
 }
 
@@ -197,6 +224,12 @@ function migrate(database: Database.Database): void {
     database.transaction(() => {
       database.exec(SCHEMA_V1);
       database.prepare('INSERT INTO schema_version (version) VALUES (?)').run(1);
+    })();
+  }
+  if (current < 2) {
+    database.transaction(() => {
+      database.exec(SCHEMA_V2);
+      database.prepare('INSERT INTO schema_version (version) VALUES (?)').run(2);
     })();
   }
 }
@@ -236,11 +269,14 @@ export function createSqliteStorage(init: SqliteStorageInit): SqliteStorage {
     listContacts: database.prepare('SELECT * FROM contacts ORDER BY session_id'),
     insertMessage: database.prepare(
       `INSERT OR IGNORE INTO messages (id, conversation_id, direction, sender, text, sent_at,
-         received_at, namespace, read, display_name, state, error_code, error_message)
+         received_at, namespace, read, display_name, state, error_code, error_message, protocol,
+         hash)
        VALUES (@id, @conversation_id, @direction, @sender, @text, @sent_at, @received_at,
-         @namespace, @read, @display_name, @state, @error_code, @error_message)`,
+         @namespace, @read, @display_name, @state, @error_code, @error_message, @protocol,
+         @hash)`,
     ),
     getMessage: database.prepare('SELECT * FROM messages WHERE id = ?'),
+    setMessageProtocol: database.prepare('UPDATE messages SET protocol = ?, hash = ? WHERE id = ?'),
     updateMessageState: database.prepare(
       'UPDATE messages SET state = ?, error_code = ?, error_message = ? WHERE id = ?',
     ),
@@ -272,20 +308,21 @@ export function createSqliteStorage(init: SqliteStorageInit): SqliteStorage {
     ),
     putOutbox: database.prepare(
       `INSERT INTO outbox (id, recipient, namespace, data, ttl_ms, created_at, state, attempts,
-         next_attempt_at, error_code, error_message, failure_reason)
+         next_attempt_at, error_code, error_message, failure_reason, held)
        VALUES (@id, @recipient, @namespace, @data, @ttl_ms, @created_at, @state, @attempts,
-         @next_attempt_at, @error_code, @error_message, @failure_reason)
+         @next_attempt_at, @error_code, @error_message, @failure_reason, @held)
        ON CONFLICT (id) DO UPDATE SET recipient = excluded.recipient,
          namespace = excluded.namespace, data = excluded.data, ttl_ms = excluded.ttl_ms,
          created_at = excluded.created_at, state = excluded.state, attempts = excluded.attempts,
          next_attempt_at = excluded.next_attempt_at, error_code = excluded.error_code,
-         error_message = excluded.error_message, failure_reason = excluded.failure_reason`,
+         error_message = excluded.error_message, failure_reason = excluded.failure_reason,
+         held = excluded.held`,
     ),
     getOutbox: database.prepare('SELECT * FROM outbox WHERE id = ?'),
     deleteOutbox: database.prepare('DELETE FROM outbox WHERE id = ?'),
     listOutbox: database.prepare('SELECT * FROM outbox ORDER BY created_at, id'),
     dueOutbox: database.prepare(
-      `SELECT * FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?
+      `SELECT * FROM outbox WHERE state IN ('queued', 'securing') AND next_attempt_at <= ?
        ORDER BY next_attempt_at, id LIMIT ?`,
     ),
     getValue: database.prepare('SELECT value FROM kv WHERE key = ?'),
@@ -322,9 +359,14 @@ export function createSqliteStorage(init: SqliteStorageInit): SqliteStorage {
   });
 
   let closed = false;
+  let keyStore: AccountKeyStore | undefined;
 
   return {
     database,
+    accountKeyStore() {
+      keyStore ??= createSqliteAccountKeyStore(database);
+      return keyStore;
+    },
 
     async getAccount() {
       const row = statements.getAccount.get() as
@@ -377,12 +419,18 @@ export function createSqliteStorage(init: SqliteStorageInit): SqliteStorage {
         state: message.state ?? null,
         error_code: message.error?.code ?? null,
         error_message: message.error?.message ?? null,
+        protocol: message.protocol ?? null,
+        hash: message.hash ?? null,
       });
       return result.changes > 0;
     },
     async getMessage(id) {
       const row = statements.getMessage.get(id) as MessageRow | undefined;
       return row === undefined ? undefined : messageFromRow(row);
+    },
+    async setMessageProtocol(id, protocol, hash) {
+      const other = hash === undefined || hash === id ? null : hash;
+      return statements.setMessageProtocol.run(protocol, other, id).changes > 0;
     },
     async updateMessageState(id, state, error) {
       const result = statements.updateMessageState.run(
@@ -441,6 +489,7 @@ export function createSqliteStorage(init: SqliteStorageInit): SqliteStorage {
         error_code: entry.lastError?.code ?? null,
         error_message: entry.lastError?.message ?? null,
         failure_reason: entry.failureReason ?? null,
+        held: entry.held === undefined ? null : JSON.stringify(entry.held),
       });
     },
     async getOutboxEntry(id) {

@@ -44,6 +44,38 @@ describe('sqlite storage', () => {
     database.close();
   });
 
+  it('migrates a version-1 file: protocol, hash and held columns added, rows kept', async () => {
+    const database = new Database(':memory:');
+    const made = createSqliteStorage({ database });
+    await made.insertMessage({
+      id: 'm1',
+      conversationId: `05${'b2'.repeat(32)}`,
+      direction: 'incoming',
+      sender: `05${'b2'.repeat(32)}`,
+      text: 'old',
+      sentAt: 1,
+      receivedAt: 2,
+      namespace: 0,
+      read: false,
+    });
+    // Back to the version-1 layout, as an older release left it.
+    database.exec(`ALTER TABLE messages DROP COLUMN protocol;
+      ALTER TABLE messages DROP COLUMN hash;
+      ALTER TABLE outbox DROP COLUMN held;
+      DELETE FROM schema_version WHERE version = 2;`);
+    const storage = createSqliteStorage({ database });
+    expect(SQLITE_SCHEMA_VERSION).toBe(2);
+    expect(database.prepare('SELECT MAX(version) AS v FROM schema_version').get()).toEqual({
+      v: 2,
+    });
+    const old = await storage.getMessage('m1');
+    expect(old?.text).toBe('old');
+    expect(old?.protocol).toBeUndefined();
+    expect(await storage.setMessageProtocol('m1', 'v2')).toBe(true);
+    expect((await storage.getMessage('m1'))?.protocol).toBe('v2');
+    database.close();
+  });
+
   it('refuses a database written by a newer release and bad options', () => {
     const database = new Database(':memory:');
     database.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');

@@ -8,6 +8,8 @@
  * speak as it. Protect it as you would the recovery phrase (file permissions, disk encryption,
  * an OS keystore).
  */
+import type { MessageProtocol } from '@murmur/crypto';
+import type { AccountKeyStore } from '../pfs/account-key-store.js';
 
 /** The account as stored. */
 export interface StoredAccount {
@@ -34,8 +36,12 @@ export interface Contact {
 /** Which way a message went. */
 export type MessageDirection = 'incoming' | 'outgoing';
 
-/** The state of an outgoing message. */
-export type OutgoingMessageState = 'queued' | 'sending' | 'sent' | 'failed';
+/**
+ * The state of an outgoing message: `securing` (held, not yet sealed, while the recipient's
+ * account keys are fetched or until the send rules allow sealing it), `queued`, `sending`,
+ * `sent` or `failed`.
+ */
+export type OutgoingMessageState = 'securing' | 'queued' | 'sending' | 'sent' | 'failed';
 
 /** A message in the history. */
 export interface StoredMessage {
@@ -63,6 +69,16 @@ export interface StoredMessage {
   state?: OutgoingMessageState;
   /** Outgoing, failed: the final error. */
   error?: { code: string; message: string };
+  /**
+   * How it was sealed: `v1`, `v2` (forward-secret) or `v2-no-pfs`. Absent for an outgoing
+   * message still `securing`, and for messages stored by releases before it was recorded.
+   */
+  protocol?: MessageProtocol;
+  /**
+   * Outgoing: the storage hash of the sealed message, when it differs from `id` (a message held
+   * as `securing` before it was sealed keeps its random ID; the recipient sees this hash).
+   */
+  hash?: string;
 }
 
 /** A page of history: newest first, older than `before` (a message ID) when given. */
@@ -83,16 +99,37 @@ export interface ConversationRecord {
   unreadCount: number;
 }
 
+/** The content of a message held in the outbox before it is sealed (state `securing`). */
+export interface HeldContent {
+  /** The text. */
+  text: string;
+  /** The sent time written in the message (network time, ms). */
+  sentAt: number;
+  /** The display name to attach, if any. */
+  displayName?: string;
+}
+
 /** An entry of the durable outbox: a sealed message and its delivery state. */
 export interface OutboxEntry {
-  /** The storage hash of `data` for the recipient: the message ID. */
+  /**
+   * The message ID: the storage hash of `data` when the message was sealed at once; a message
+   * first held (`securing`) keeps the random ID it was given.
+   */
   id: string;
   /** The recipient's Session ID. */
   recipient: string;
   /** The namespace to store in. */
   namespace: number;
-  /** The sealed message, base64 (encrypted once, at enqueue: retries send the same bytes). */
+  /**
+   * The sealed message, base64 (encrypted once: retries send the same bytes); empty while the
+   * entry is `securing`.
+   */
   data: string;
+  /**
+   * While `securing`: the content to seal once the send rules allow it (kept in the storage,
+   * so a held message survives a restart; removed once sealed).
+   */
+  held?: HeldContent;
   /** The TTL to store it with, ms. */
   ttlMs: number;
   /** When it was queued (network time, ms): the start of `giveUpAfterMs`. */
@@ -153,6 +190,11 @@ export interface ClientStorage {
     state: OutgoingMessageState,
     error?: { code: string; message: string },
   ): Promise<boolean>;
+  /**
+   * Records how an outgoing message was sealed (and its storage hash when it differs from the
+   * ID); false when no message has this ID.
+   */
+  setMessageProtocol(id: string, protocol: MessageProtocol, hash?: string): Promise<boolean>;
   /** A page of one conversation, newest first (by sent time, then ID). */
   listMessages(conversationId: string, query: HistoryQuery): Promise<StoredMessage[]>;
   /**
@@ -173,8 +215,8 @@ export interface ClientStorage {
   /** Entries in the given states (all when omitted), oldest `createdAt` first. */
   listOutboxEntries(states?: readonly OutgoingMessageState[]): Promise<OutboxEntry[]>;
   /**
-   * Entries in state `queued` whose `nextAttemptAt` is at or before `now`, earliest first,
-   * at most `limit`.
+   * Entries in state `queued` or `securing` whose `nextAttemptAt` is at or before `now`,
+   * earliest first, at most `limit`.
    */
   dueOutboxEntries(now: number, limit: number): Promise<OutboxEntry[]>;
 
@@ -196,6 +238,12 @@ export interface ClientStorage {
    * most `keep` remain. Returns how many were forgotten.
    */
   pruneSeenHashes(now: number, keep: number): Promise<number>;
+
+  /**
+   * Optional: a store for the forward-secrecy account-key seeds kept with the rest (the SQLite
+   * storage keeps them in its own file). A client uses it unless given `accountKeyStore`.
+   */
+  accountKeyStore?(): AccountKeyStore;
 
   /** Releases resources the storage opened itself (a database file). Optional. */
   close?(): Promise<void>;

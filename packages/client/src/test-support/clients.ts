@@ -49,6 +49,16 @@ export function testClient(
   return { client, storage };
 }
 
+/**
+ * The storage hash of an outgoing message (what the recipient sees as its ID): its ID, or the
+ * hash recorded when a message held as `securing` was sealed.
+ */
+export async function storedHash(storage: ClientStorage, id: string): Promise<string> {
+  const message = await storage.getMessage(id);
+  if (message === undefined) throw new Error(`no message ${id}`);
+  return message.hash ?? id;
+}
+
 /** Resolves with the first event `name` that satisfies `predicate`, or rejects after `ms`. */
 export function nextEvent<K extends keyof ClientEvents>(
   client: MurmurClient,

@@ -145,6 +145,46 @@ export function storageComplianceTests(name: string, setup: StorageTestSetup): v
       expect(await storage.updateMessageState(hashOf(2), 'sent')).toBe(false);
     });
 
+    it('records how each message was sealed', async () => {
+      const storage = await fresh();
+      await storage.insertMessage(message(1, { protocol: 'v2' }));
+      await storage.insertMessage(message(2, { direction: 'outgoing', state: 'securing' }));
+      expect((await storage.getMessage(hashOf(1)))?.protocol).toBe('v2');
+      expect((await storage.getMessage(hashOf(2)))?.protocol).toBeUndefined();
+      expect(await storage.setMessageProtocol(hashOf(2), 'v2-no-pfs', hashOf(9))).toBe(true);
+      expect(await storage.getMessage(hashOf(2))).toMatchObject({
+        protocol: 'v2-no-pfs',
+        hash: hashOf(9),
+      });
+      expect(await storage.setMessageProtocol(hashOf(1), 'v2', hashOf(1))).toBe(true);
+      expect((await storage.getMessage(hashOf(1)))?.hash).toBeUndefined();
+      expect((await storage.listMessages(ALICE, { limit: 10 })).map((m) => m.protocol)).toEqual([
+        'v2-no-pfs',
+        'v2',
+      ]);
+      expect(await storage.setMessageProtocol(hashOf(3), 'v1')).toBe(false);
+    });
+
+    it('keeps a held (securing) entry with its content, and finds it due', async () => {
+      const storage = await fresh();
+      const held = { text: 'hello 🌻', sentAt: 1_234, displayName: 'Alice' };
+      await storage.putOutboxEntry(
+        entry(1, { state: 'securing', data: '', held, nextAttemptAt: 10 }),
+      );
+      await storage.putOutboxEntry(entry(2, { nextAttemptAt: 20 }));
+      expect((await storage.getOutboxEntry(hashOf(1)))?.held).toEqual(held);
+      expect((await storage.dueOutboxEntries(100, 10)).map((e) => [e.id, e.state])).toEqual([
+        [hashOf(1), 'securing'],
+        [hashOf(2), 'queued'],
+      ]);
+      const sealed = { ...(await storage.getOutboxEntry(hashOf(1))) } as OutboxEntry;
+      delete sealed.held;
+      await storage.putOutboxEntry({ ...sealed, state: 'queued', data: 'AAAA' });
+      const after = await storage.getOutboxEntry(hashOf(1));
+      expect(after?.held).toBeUndefined();
+      expect(after?.data).toBe('AAAA');
+    });
+
     it('summarises conversations and marks them read', async () => {
       const storage = await fresh();
       await storage.insertMessage(message(1));

@@ -17,11 +17,7 @@ import { programsFromEnvironment, startTestnet, type Testnet } from '@murmur/tes
 import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type IncomingMessage, type MurmurClient } from '../../src/index.js';
-import {
-  createSqliteAccountKeyStore,
-  createSqliteStorage,
-  type SqliteStorage,
-} from '../../src/storage/sqlite.js';
+import { createSqliteStorage, type SqliteStorage } from '../../src/storage/sqlite.js';
 
 const nodeFetch = createNodeFetch();
 const NODES = 8;
@@ -44,14 +40,13 @@ async function pfsClient(name: string): Promise<MurmurClient> {
       pollIntervalMs: 250,
       outbox: { initialBackoffMs: 200, maxBackoffMs: 2_000 },
       paths: { retryInitialMs: 200, retryMaxMs: 2_000 },
-      pfs: { enabled: true, checkIntervalMs: 1_000 },
+      // Forward secrecy is on by default, its seeds in the SQLite file: nothing to set.
     },
     {
       crypto,
       storage,
       // Nodes speak HTTPS with self-signed certificates: the injected fetch does not check them.
       fetch: nodeFetch,
-      accountKeyStore: createSqliteAccountKeyStore(storage.database),
     },
   );
   clients.push(client);
@@ -115,7 +110,7 @@ afterAll(async () => {
 });
 
 describe('forward secrecy on real service nodes', () => {
-  it('two PFS clients publish, fetch each other from two members and exchange V2 both ways', async () => {
+  it('two clients with default settings publish, fetch each other from two members and exchange V2 both ways', async () => {
     const alice = await pfsClient('alice');
     const bob = await pfsClient('bob');
     const aliceId = alice.sessionId as string;
@@ -139,9 +134,20 @@ describe('forward secrecy on real service nodes', () => {
         `min ${times[0]?.toFixed(0)} ms, max ${times.at(-1)?.toFixed(0)} ms`,
     );
 
+    // A third client with no keys of Alice's cached: the message is held (securing) while it
+    // fetches them, then sealed forward-secret.
+    const carol = await pfsClient('carol');
+    const atAliceFromCarol = next(alice, 'hello Alice, from Carol');
+    const held = await carol.sendMessage(aliceId, 'hello Alice, from Carol');
+    expect(held).toMatchObject({ state: 'securing', protocol: undefined });
+    await carol.waitForDelivery(held.id, wait());
+    expect(await atAliceFromCarol).toMatchObject({ protocol: 'v2', forwardSecret: true });
+    const carolHistory = await carol.conversations.history(aliceId);
+    expect(carolHistory[0]).toMatchObject({ state: 'sent', protocol: 'v2' });
+
     const atBob = next(bob, 'hello Bob, forward-secret');
     const sent = await alice.sendMessage(bobId, 'hello Bob, forward-secret');
-    expect(sent).toMatchObject({ protocol: 'v2', forwardSecret: true });
+    expect(sent).toMatchObject({ state: 'queued', protocol: 'v2', forwardSecret: true });
     await alice.waitForDelivery(sent.id, wait());
     expect(await atBob).toMatchObject({ from: aliceId, protocol: 'v2', forwardSecret: true });
 
