@@ -280,7 +280,11 @@ async function measureLatency(run: Run, mode: 'poll' | 'circuit'): Promise<Laten
   const fetch = createNodeFetch();
   const make = () =>
     createClient(
-      { seeds: [devnet.seed.url], ...(mode === 'poll' ? { push: false } : {}) },
+      {
+        seeds: [devnet.seed.url],
+        // The devnet's relays speak plain ws (docs/DEVNET.md).
+        push: mode === 'poll' ? false : { relayScheme: 'ws' },
+      },
       {
         crypto,
         storage: createMemoryStorage(),
