@@ -277,18 +277,20 @@ async function measureLatency(run: Run, mode: 'poll' | 'circuit'): Promise<Laten
     readFileSync(join(run.dir, 'devnet', 'devnet.json'), 'utf8'),
   ) as DevnetJson;
   const crypto = await loadCrypto();
-  const fetch = createNodeFetch();
+  const nodeFetch = createNodeFetch();
   const make = () =>
     createClient(
       {
         seeds: [devnet.seed.url],
+        nodeScheme: 'https',
         // The devnet's relays speak plain ws (docs/DEVNET.md).
         push: mode === 'poll' ? false : { relayScheme: 'ws' },
       },
+      // The nodes serve HTTPS with self-signed certificates (pinned by key, not by a CA).
       {
         crypto,
         storage: createMemoryStorage(),
-        fetch,
+        fetch: nodeFetch,
         webSocket: (url) => new WebSocket(url, { rejectUnauthorized: false, maxPayload: 2048 }),
       },
     );
@@ -343,6 +345,7 @@ async function measureLatency(run: Run, mode: 'poll' | 'circuit'): Promise<Laten
     }
   } finally {
     await Promise.all([alice.stop(), bob.stop()]);
+    nodeFetch.close();
   }
   return { delivered, stored, via };
 }
