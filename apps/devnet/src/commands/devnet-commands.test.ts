@@ -47,6 +47,10 @@ describe('the devnet commands', () => {
     expect(processNameArg('node7', 'kill')).toBe('node-07');
     expect(processNameArg('node-120', 'kill')).toBe('node-120');
     expect(processNameArg('ledger', 'kill')).toBe('ledger');
+    // A node's relay.
+    expect(processNameArg('node-07/relay', 'kill')).toBe('node-07/relay');
+    expect(processNameArg('7/relay', 'restart')).toBe('node-07/relay');
+    expect(() => processNameArg('../x/relay', 'kill')).toThrow(/not a process name/);
     expect(() => processNameArg(undefined, 'kill')).toThrow(/kill needs a process/);
     expect(() => processNameArg('../etc', 'kill')).toThrow(/not a process name/);
   });
