@@ -18,21 +18,22 @@ import {
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { bytesToHex, hexToBytes } from '@murmur/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metric, type RelayProc, rawClient, startRelays, wsConnect } from './support.js';
+import { type LocalRelays, startLocalRelays } from '../../src/local-relays.js';
+import { metric, rawClient, wsConnect } from './support.js';
 
 let crypto: MurmurCrypto;
-let procs: RelayProc[] = [];
-const info = (i: number) => procs[i]?.info as CircuitRelay;
+let local: LocalRelays | undefined;
+const info = (i: number) => local?.infos[i] as CircuitRelay;
 const path = (...indexes: number[]) =>
   indexes.map((i) => info(i)) as [CircuitRelay, CircuitRelay, CircuitRelay];
 
 beforeAll(async () => {
   crypto = await loadCrypto();
-  procs = await startRelays(crypto, 4);
+  local = await startLocalRelays({ count: 4 }, { crypto });
 }, 60_000);
 
 afterAll(async () => {
-  for (const proc of procs) proc.child.kill('SIGKILL');
+  await local?.stop();
 });
 
 /** How a circuit ended (its DESTROY reason), once it has. */

@@ -1,15 +1,8 @@
 /**
- * Real `murmur-relay` processes for the process tests: key files, a static network file, one
- * `node dist/cli.js start` per relay on loopback; a WebSocket `connect` for the circuit builder
- * (optionally from another loopback source address), and a raw cell client.
+ * What the refusal tests need beside `@murmur/relay/local`'s processes: a WebSocket `connect`
+ * for the circuit builder that can tap sent cells or use another loopback source address, a
+ * metric reader, and a raw cell client (for cells the builder never sends).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   type Cell,
   type CellSink,
@@ -30,97 +23,8 @@ import {
   sealForward,
 } from '@murmur/circuits';
 import type { MurmurCrypto } from '@murmur/crypto';
-import { writeSecretJson } from '@murmur/registry/key-files';
-import { bytesToHex, hexToBytes } from '@murmur/wire';
+import { hexToBytes } from '@murmur/wire';
 import { WebSocket } from 'ws';
-
-const cli = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
-/** One relay process. */
-export interface RelayProc {
-  child: ChildProcess;
-  info: CircuitRelay;
-  exited: Promise<number | null>;
-}
-
-/** Starts `count` registered relays on loopback (a static network file lists them all). */
-export async function startRelays(
-  crypto: MurmurCrypto,
-  count: number,
-  flags: string[] = [],
-): Promise<RelayProc[]> {
-  const dirs: string[] = [];
-  const infos: CircuitRelay[] = [];
-  for (let i = 0; i < count; i++) {
-    const dir = mkdtempSync(join(tmpdir(), `murmur-relay-proc-${i}-`));
-    const seed = crypto.randomBytes(32);
-    const identity = crypto.identityFromSeed(seed);
-    writeSecretJson(
-      join(dir, 'key.json'),
-      {
-        version: 1,
-        ed25519Seed: bytesToHex(seed),
-        ed25519PublicKey: bytesToHex(identity.ed25519.publicKey),
-      },
-      'node key file',
-    );
-    dirs.push(dir);
-    infos.push({
-      ed25519: bytesToHex(identity.ed25519.publicKey),
-      x25519: bytesToHex(identity.x25519.publicKey),
-      ip: '127.0.0.1',
-      port: await freePort(),
-    });
-  }
-  const networkFile = join(dirs[0] as string, 'network.json');
-  writeFileSync(
-    networkFile,
-    JSON.stringify({
-      nodes: infos.map((r) => ({ ed25519: r.ed25519, ip: r.ip, relayPort: r.port })),
-    }),
-  );
-  const procs: RelayProc[] = [];
-  for (const [i, dir] of dirs.entries()) {
-    const child = spawn(
-      process.execPath,
-      [
-        cli,
-        'start',
-        '--data-dir',
-        dir,
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(infos[i]?.port),
-        '--network-file',
-        networkFile,
-        '--log-level',
-        'warn',
-        ...flags,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-    await new Promise<void>((done, fail) => {
-      let out = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('"ready":true')) done();
-      });
-      child.once('exit', (code) => fail(new Error(`relay ${i} exited with ${code}`)));
-    });
-    procs.push({ child, info: infos[i] as CircuitRelay, exited });
-  }
-  return procs;
-}
 
 /** A WebSocket link for the circuit builder, from `localAddress`; `tap` sees every sent cell. */
 export function wsConnect(
