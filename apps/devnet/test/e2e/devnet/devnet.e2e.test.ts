@@ -361,7 +361,7 @@ describe('a devnet started by murmur-devnet up', () => {
       const down = await runCli(['down', '--dir', dir]);
       expect(down.code, down.stderr).toBe(0);
       expect(down.stdout).toMatch(
-        /Stopped the ledger and 13 nodes \(node-01 … node-13\) and murmur-devnet up/,
+        /Stopped the ledger and 13 nodes \(node-01 … node-13\) and their 13 relays and murmur-devnet up/,
       );
       expect(down.stdout).toContain('no devnet process is left');
       expect(await leftovers(dir, pids), logsHint()).toEqual([]);
