@@ -146,12 +146,15 @@ const alice = make();
 const bob = make();
 await alice.account.create();
 await bob.account.create();
-let received = 0;
-alice.on('message', () => {
-  received += 1;
+// Every text is unique, so a message is lost when it was acknowledged (stored in its swarm) and
+// never arrived, even after the drain at the end; arrivals are counted once per text.
+const arrived = new Set<string>();
+const acknowledged = new Set<string>();
+alice.on('message', (message) => {
+  arrived.add(message.text);
 });
-bob.on('message', () => {
-  received += 1;
+bob.on('message', (message) => {
+  arrived.add(message.text);
 });
 await Promise.all([alice.start(), bob.start()]);
 await Promise.all([
@@ -176,13 +179,22 @@ const soakStart = performance.now();
 const end = soakStart + MINUTES * 60_000;
 let sent = 0;
 let failed = 0;
+let settled = 0;
 sample();
 let nextSample = performance.now() + SAMPLE_MS;
 while (performance.now() < end) {
   const [sender, recipient] = sent % 2 === 0 ? [alice, bob] : [bob, alice];
-  sender.sendMessage(recipient.sessionId as string, `soak ${sent}`).catch(() => {
-    failed += 1;
-  });
+  const text = `soak ${sent}`;
+  sender.sendMessage(recipient.sessionId as string, text).then(
+    () => {
+      acknowledged.add(text);
+      settled += 1;
+    },
+    () => {
+      failed += 1;
+      settled += 1;
+    },
+  );
   sent += 1;
   await sleep(1000 / RATE);
   if (performance.now() >= nextSample) {
@@ -191,11 +203,21 @@ while (performance.now() < end) {
   }
 }
 sample();
+// Drain: let queued sends settle and acknowledged messages arrive (hang guard: 5 minutes).
+const drainStart = performance.now();
+while (
+  (settled < sent || [...acknowledged].some((text) => !arrived.has(text))) &&
+  performance.now() - drainStart < 300_000
+) {
+  await sleep(1_000);
+}
+const drainSeconds = (performance.now() - drainStart) / 1000;
+const lost = [...acknowledged].filter((text) => !arrived.has(text)).length;
 await Promise.all([alice.stop(), bob.stop()]);
 nodeFetch.close();
 
 console.log(
-  `soak: ${NODES} nodes, ${MINUTES} min, ${sent} messages sent (${failed} failed to send), ${received} received; samples every ${SAMPLE_MS / 1000} s`,
+  `soak: ${NODES} nodes, ${MINUTES} min, ${sent} messages sent: ${acknowledged.size} acknowledged, ${failed} failed to send, ${sent - settled} still unsettled; ${arrived.size} arrived, ${lost} acknowledged but lost (drain ${drainSeconds.toFixed(0)} s); samples every ${SAMPLE_MS / 1000} s`,
 );
 console.log(
   'process    RSS start → end MiB   RSS slope MiB/h   fds start → end   fds slope /h   log KiB/h',
