@@ -42,6 +42,8 @@ import {
   UpstreamFailedError,
 } from '@murmur/wire';
 import { type AccountApi, createAccountApi } from './account.js';
+import { type ClientPushInit, createClientCircuitPush } from './circuit-push/client-push.js';
+import type { WebSocketFactory } from './circuit-push/websocket-link.js';
 import { type ContactsApi, createContactsApi } from './contacts.js';
 import { type ConversationsApi, createConversationsApi } from './conversations.js';
 import { createLedgerDirectory, createSeedDirectory, type NodeDirectory } from './directory.js';
@@ -133,8 +135,13 @@ export interface ClientInit {
   poolRefreshIntervalMs?: number;
   /** Seen message hashes kept for de-duplication at most (default 100,000). */
   maxSeenHashes?: number;
-  /** A push source (relay circuits): messages arrive without waiting for a poll. */
+  /** A push source of your own instead of the default circuit push source. */
   pushSource?: PushSource;
+  /**
+   * Real-time delivery through relay circuits (docs/CLIENTS.md): on by default when relays are
+   * known and a WebSocket is available; `false` keeps pure polling; an object tunes it.
+   */
+  push?: boolean | ClientPushInit;
   /**
    * Forward secrecy (Session Protocol V2): on by default; `{ enabled: false }` makes the client
    * a v1 Session client (docs/CLIENTS.md).
@@ -165,6 +172,11 @@ export interface ClientComponents {
    * on exit, so that messages sent to the keys of a previous run cannot be read).
    */
   accountKeyStore?: AccountKeyStore;
+  /**
+   * Opens WebSockets to relays for the push circuit (default the global `WebSocket`; in Node.js
+   * 20 give one from `ws`: `(url) => new WebSocket(url, { rejectUnauthorized: false })`).
+   */
+  webSocket?: WebSocketFactory;
 }
 
 /** One onion path, as {@link MurmurClient.paths} shows it. */
@@ -553,7 +565,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
         }
         return undefined;
       },
-      pushConnected: () => init.pushSource?.connected === true,
+      pushConnected: () => pushSource?.connected === true,
       onStateChange: () => emitHealth(),
       onWake: () => {
         // After a sleep the clock may have moved and paths may be dead: check both.
@@ -580,10 +592,23 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     },
   });
 
+  const pushSource =
+    init.pushSource ??
+    createClientCircuitPush(init.push, {
+      ...{ crypto, logger, clock, random, directory, swarms, refreshSwarm, poller },
+      webSocket: components.webSocket,
+      nodeScheme: init.nodeScheme ?? 'https',
+      guards: () => paths.paths().flatMap((path) => path.nodes.slice(0, 1).map((n) => n.ed25519)),
+      onEvent: (event) => {
+        events.emit('circuit', event);
+        emitHealth();
+      },
+      onError: (error) => reportError('push', error),
+    });
   const push = createPushHandling(
     { namespaces },
     {
-      source: init.pushSource,
+      source: pushSource,
       crypto,
       receiver,
       identity: () => accountLoader.current(),
@@ -601,7 +626,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     pathStatus: () => paths.status(),
     time: networkTime,
     poller,
-    pushConnected: () => init.pushSource?.connected === true,
+    pushConnected: () => pushSource?.connected === true,
     outboxPending: () => outbox.pendingIds.size,
     emit: (next) => events.emit('health', next),
   });

@@ -4,6 +4,7 @@
  * without asking a node). Both keep the last list in memory; the onion path manager persists
  * its own copy.
  */
+import type { CircuitRelay } from '@murmur/circuits';
 import type { MurmurCrypto } from '@murmur/crypto';
 import { fetchSeedNodes, type OnionNode } from '@murmur/onion';
 import {
@@ -39,6 +40,11 @@ export interface NodeDirectory {
   readonly kind: 'seeds' | 'ledger';
   /** The nodes known now (may be empty before the first refresh). */
   nodes(): OnionNode[];
+  /**
+   * The relays known now: the nodes that registered a relay port (keys, IP and that port), for
+   * circuits. Empty before the first refresh and when no node runs a relay.
+   */
+  relays(): CircuitRelay[];
   /** Fetches a fresh list and returns it. */
   refresh(options?: AbortOptions): Promise<OnionNode[]>;
   /** The swarm of `pubkey`, when the directory can compute it (ledger mode only). */
@@ -84,9 +90,11 @@ export function createSeedDirectory(
   const seeds = checkSeedUrls(init.seeds);
   const logger = components.logger.child({ component: 'seeds' });
   let current: OnionNode[] = [];
+  let relays: CircuitRelay[] = [];
   return {
     kind: 'seeds',
     nodes: () => [...current],
+    relays: () => relays.map((relay) => ({ ...relay })),
     async refresh(options = {}) {
       const order = [...seeds]
         .map((seed) => ({ seed, key: components.random() }))
@@ -100,6 +108,9 @@ export function createSeedDirectory(
           const { nodes } = await fetchSeedNodes(init2, { fetch: components.fetch }, options);
           if (nodes.length === 0) throw new UpstreamFailedError(`seed ${url} lists no nodes`);
           current = nodes.map(({ ed25519, x25519, ip, port }) => ({ ed25519, x25519, ip, port }));
+          relays = nodes.flatMap(({ ed25519, x25519, ip, relayPort }) =>
+            relayPort === undefined ? [] : [{ ed25519, x25519, ip, port: relayPort }],
+          );
           logger.debug({ nodes: current.length }, 'client: node list from a seed');
           return [...current];
         } catch (error) {
@@ -138,13 +149,24 @@ export function createLedgerDirectory(
     index: undefined,
   };
   let swarmMembers = new Map<SwarmId, OnionNode[]>();
+  let relays: CircuitRelay[] = [];
   let lastKey = '';
 
   const update = (state: RegistryState): void => {
     const byKey = new Map<string, OnionNode>();
+    const nextRelays: CircuitRelay[] = [];
     for (const record of activeNodes(state)) {
       if (record.ip === undefined || record.storagePort === undefined) continue;
       if (record.ip === '0.0.0.0' || record.storagePort === 0) continue;
+      if (record.relayPort !== undefined && record.relayPort !== 0) {
+        nextRelays.push({
+          ed25519: record.ed25519,
+          x25519: record.x25519,
+          ip: record.ip,
+          port: record.relayPort,
+          operator: record.operator,
+        });
+      }
       byKey.set(record.ed25519, {
         ed25519: record.ed25519,
         x25519: record.x25519,
@@ -162,6 +184,7 @@ export function createLedgerDirectory(
     const nodes = [...byKey.values()];
     const key = nodes.map((n) => `${n.ed25519}@${n.ip}:${n.port}`).join(',');
     swarmMembers = members;
+    relays = nextRelays;
     view = { nodes, index: members.size === 0 ? undefined : createSwarmIndex([...members.keys()]) };
     if (key === lastKey) return;
     lastKey = key;
@@ -185,6 +208,7 @@ export function createLedgerDirectory(
   return {
     kind: 'ledger',
     nodes: () => [...view.nodes],
+    relays: () => relays.map((relay) => ({ ...relay })),
     async refresh(options = {}) {
       await follower.sync(options);
       if (follower.state !== undefined) update(follower.state);

@@ -5,6 +5,7 @@
 import type { MessageProtocol } from '@murmur/crypto';
 import type { PathHealth } from '@murmur/onion';
 import type { MurmurError } from '@murmur/wire';
+import type { CircuitPushEvent } from './circuit-push/circuit-push-source.js';
 
 /**
  * The state of an outgoing message: `securing` (held while the recipient's account keys are
@@ -26,6 +27,13 @@ export interface SecuringState {
   /** `keys-missing` for over an hour: ask the person (or turn forward secrecy off for them). */
   askUser: boolean;
 }
+
+/**
+ * The path that delivered a message: `circuit` (pushed by the exit relay of the client's circuit
+ * as soon as its swarm stored it) or `poll` (a `retrieve`: the poller, the catch-up after a
+ * (re)subscription, the safety poll).
+ */
+export type DeliveryPath = 'circuit' | 'poll';
 
 /** A message that arrived, decrypted and verified. */
 export interface IncomingMessage {
@@ -49,6 +57,8 @@ export interface IncomingMessage {
   protocol: MessageProtocol;
   /** True only for `v2`: show others as "not forward-secret". */
   forwardSecret: boolean;
+  /** The path that delivered it first: `circuit` (real-time push) or `poll`. */
+  via: DeliveryPath;
 }
 
 /** A change of an outgoing message's state. */
@@ -162,6 +172,8 @@ export interface ClientEvents {
   'time-sync': TimeSyncEvent;
   /** A background operation failed (the client retries on its own). */
   error: ClientErrorEvent;
+  /** The push circuit came up (or was rotated) or went down. */
+  circuit: CircuitPushEvent;
 }
 
 /** A listener (the shared emitter of `@murmur/wire`). */

@@ -41,6 +41,24 @@
  */
 export type { AccountApi, AccountInfo, AccountOptions } from './account.js';
 export {
+  type CircuitPushComponents,
+  type CircuitPushEvent,
+  type CircuitPushInit,
+  type CircuitPushSource,
+  type CircuitPushStats,
+  createCircuitPushSource,
+} from './circuit-push/circuit-push-source.js';
+export {
+  type ClientPushInit,
+  globalWebSocketFactory,
+} from './circuit-push/client-push.js';
+export {
+  relayUrl,
+  type WebSocketFactory,
+  type WebSocketLike,
+  webSocketConnector,
+} from './circuit-push/websocket-link.js';
+export {
   type ClientComponents,
   type ClientInit,
   createClient,
@@ -83,6 +101,7 @@ export type {
   ClientErrorSource,
   ClientEvents,
   ClientHealth,
+  DeliveryPath,
   HealthSummary,
   IncomingMessage,
   Listener,

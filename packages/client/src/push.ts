@@ -28,6 +28,11 @@ export interface PushStartOptions extends AbortOptions {
   now(): number;
   /** Signs a storage RPC request of the account (base64 signature), as `retrieve` is signed. */
   signRequest(method: SignedRequestMethod, params: Record<string, unknown>): string;
+  /**
+   * Signs bytes with the account's Ed25519 key (64-byte signature): the `MONITOR2` text of a
+   * circuit subscription (`monitorSignatureMessage` of `@murmur/circuits`).
+   */
+  sign(message: Uint8Array): Uint8Array;
 }
 
 /** A source of pushed messages. */

@@ -11,7 +11,7 @@
 import type { Identity, MessageProtocol, MurmurCrypto } from '@murmur/crypto';
 import { type Logger, MurmurError, type RetrievedMessage } from '@murmur/wire';
 import { type OpenedMessage, openStoredMessage } from './content.js';
-import type { IncomingMessage } from './events.js';
+import type { DeliveryPath, IncomingMessage } from './events.js';
 import type { ClientStorage, SeenHash, StoredMessage } from './storage/types.js';
 
 /** What the receiver uses. */
@@ -40,11 +40,15 @@ export interface ReceiveResult {
 
 /** The receiver. */
 export interface Receiver {
-  /** Processes messages retrieved (or pushed) from `namespace` for `identity`. */
+  /**
+   * Processes messages retrieved (or pushed) from `namespace` for `identity`; `via` is the path
+   * that delivered them (default `poll`), announced in each message event.
+   */
   process(
     identity: Identity,
     namespace: number,
     messages: readonly RetrievedMessage[],
+    via?: DeliveryPath,
   ): Promise<ReceiveResult>;
 }
 
@@ -53,7 +57,7 @@ export function createReceiver(components: ReceiverComponents): Receiver {
   const { crypto, storage } = components;
   const logger = components.logger.child({ component: 'receiver' });
   return {
-    async process(identity, namespace, messages) {
+    async process(identity, namespace, messages, via = 'poll') {
       const unique = new Map<string, RetrievedMessage>();
       for (const message of messages)
         if (!unique.has(message.hash)) unique.set(message.hash, message);
@@ -114,6 +118,7 @@ export function createReceiver(components: ReceiverComponents): Receiver {
           namespace,
           protocol: opened.protocol ?? 'v1',
           forwardSecret: opened.forwardSecret ?? false,
+          via,
         };
         const nickname = (await storage.getContact(opened.from))?.nickname;
         if (nickname !== undefined) incoming.nickname = nickname;

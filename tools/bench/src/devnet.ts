@@ -10,9 +10,12 @@
  * 2. **Memory**: the resident set (`VmRSS` in `/proc/<pid>/status`) of the ledger and of every
  *    node process once ready, summed and per node (the `up` process itself apart).
  * 3. **Send → receive latency** on the devnet of the last run: two `@murmur/client` clients at the
- *    client's default poll interval; each message is sent at a random point of the recipient's
- *    poll cycle, timed until the recipient's `message` event; send → stored (the sender's outbox
- *    reports the store) is the baseline measured in the same run.
+ *    client's default poll interval with push off (`push: false`); each message is sent at a
+ *    random point of the recipient's poll cycle, timed until the recipient's `message` event;
+ *    send → stored (the sender's outbox reports the store) is the baseline measured in the same
+ *    run. Then the same with two clients whose circuit push source is on (WebSockets from `ws`
+ *    to the devnet's relays): messages are timed the same way, and each arrival's delivery path
+ *    (`via`: `circuit` or `poll`) is counted.
  *
  * Build first (`npm run bench:devnet` does): the devnet and service-node CLIs, the client.
  *
@@ -30,6 +33,7 @@ import { loadCrypto } from '@murmur/crypto';
 import { devnetPrograms } from '@murmur/devnet';
 import { sleep } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
+import { WebSocket } from 'ws';
 import { median, percentile } from './stats.js';
 
 const TARGET_READY_MS = 15_000;
@@ -63,6 +67,10 @@ for (const [name, value] of [
 
 function seconds(ms: number): string {
   return `${(ms / 1_000).toFixed(2)} s`;
+}
+
+function ms(value: number): string {
+  return `${value.toFixed(1)} ms`;
 }
 
 function mib(kib: number): string {
@@ -238,21 +246,33 @@ interface Memory {
   nodeKib: number[];
   launcherKib: number;
   nodeCpuSeconds: number[];
+  relayKib: number[];
 }
 
 function measureMemory(run: Run): Memory {
   const pids = JSON.parse(readFileSync(join(run.dir, 'devnet', 'pids.json'), 'utf8')) as PidsJson;
   const ledger = pids.processes.find((entry) => entry.name === 'ledger');
-  const nodePids = pids.processes.filter((entry) => entry.name.startsWith('node-'));
+  const nodePids = pids.processes.filter(
+    (entry) => entry.name.startsWith('node-') && !entry.name.endsWith('/relay'),
+  );
+  const relayPids = pids.processes.filter((entry) => entry.name.endsWith('/relay'));
   return {
     ledgerKib: ledger === undefined ? 0 : (residentKib(ledger.pid) ?? 0),
     nodeKib: nodePids.map((entry) => residentKib(entry.pid) ?? 0),
     launcherKib: residentKib(run.up.pid as number) ?? 0,
     nodeCpuSeconds: nodePids.map((entry) => cpuSeconds(entry.pid) ?? 0),
+    relayKib: relayPids.map((entry) => residentKib(entry.pid) ?? 0),
   };
 }
 
-async function measureLatency(run: Run): Promise<{ delivered: number[]; stored: number[] }> {
+interface Latency {
+  delivered: number[];
+  stored: number[];
+  /** Arrivals by delivery path. */
+  via: Record<string, number>;
+}
+
+async function measureLatency(run: Run, mode: 'poll' | 'circuit'): Promise<Latency> {
   const devnet = JSON.parse(
     readFileSync(join(run.dir, 'devnet', 'devnet.json'), 'utf8'),
   ) as DevnetJson;
@@ -260,9 +280,19 @@ async function measureLatency(run: Run): Promise<{ delivered: number[]; stored: 
   const nodeFetch = createNodeFetch();
   const make = () =>
     createClient(
-      { seeds: [devnet.seed.url], nodeScheme: 'https' },
+      {
+        seeds: [devnet.seed.url],
+        nodeScheme: 'https',
+        // The devnet's relays speak plain ws (docs/DEVNET.md).
+        push: mode === 'poll' ? false : { relayScheme: 'ws' },
+      },
       // The nodes serve HTTPS with self-signed certificates (pinned by key, not by a CA).
-      { crypto, storage: createMemoryStorage(), fetch: nodeFetch },
+      {
+        crypto,
+        storage: createMemoryStorage(),
+        fetch: nodeFetch,
+        webSocket: (url) => new WebSocket(url, { rejectUnauthorized: false, maxPayload: 2048 }),
+      },
     );
   const alice = make();
   const bob = make();
@@ -270,9 +300,11 @@ async function measureLatency(run: Run): Promise<{ delivered: number[]; stored: 
   await bob.account.create();
   const arrivals = new Map<string, number>();
   const waiting = new Map<string, (at: number) => void>();
+  const via: Record<string, number> = {};
   for (const client of [alice, bob]) {
     client.on('message', (message) => {
       const at = performance.now();
+      via[message.via] = (via[message.via] ?? 0) + 1;
       const resolveArrival = waiting.get(message.id);
       if (resolveArrival === undefined) arrivals.set(message.id, at);
       else resolveArrival(at);
@@ -283,6 +315,13 @@ async function measureLatency(run: Run): Promise<{ delivered: number[]; stored: 
     alice.whenReady({ signal: AbortSignal.timeout(60_000) }),
     bob.whenReady({ signal: AbortSignal.timeout(60_000) }),
   ]);
+  if (mode === 'circuit') {
+    const deadline = performance.now() + 60_000;
+    while (!alice.health().pushConnected || !bob.health().pushConnected) {
+      if (performance.now() > deadline) throw new Error('no circuit came up within 60 s');
+      await sleep(50);
+    }
+  }
   const delivered: number[] = [];
   const stored: number[] = [];
   try {
@@ -314,15 +353,16 @@ async function measureLatency(run: Run): Promise<{ delivered: number[]; stored: 
     await Promise.all([alice.stop(), bob.stop()]);
     nodeFetch.close();
   }
-  return { delivered, stored };
+  return { delivered, stored, via };
 }
 
 console.log(
-  `devnet benchmark: ${nodes} nodes, ${runs} runs, ${messages} messages; node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${mib(totalmem() / 1024)} RAM, load ${loadAverage()}`,
+  `devnet benchmark: ${nodes} nodes (+ a relay each), ${runs} runs, ${messages} messages; node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${mib(totalmem() / 1024)} RAM, load ${loadAverage()}`,
 );
 const results: Run[] = [];
 let memory: Memory | undefined;
-let latency: { delivered: number[]; stored: number[] } | undefined;
+let latency: Latency | undefined;
+let circuitLatency: Latency | undefined;
 for (let index = 1; index <= runs; index++) {
   const run = await startDevnet(index);
   results.push(run);
@@ -335,7 +375,8 @@ for (let index = 1; index <= runs; index++) {
     if (index === runs) {
       await sleep(2_000);
       memory = measureMemory(run);
-      latency = await measureLatency(run);
+      latency = await measureLatency(run, 'poll');
+      circuitLatency = await measureLatency(run, 'circuit');
     }
   } finally {
     await stopDevnet(run);
@@ -380,6 +421,11 @@ if (memory !== undefined) {
   console.log(
     `| one node: median / min / max | ${mib(median(memory.nodeKib))} / ${mib(Math.min(...memory.nodeKib))} / ${mib(Math.max(...memory.nodeKib))} |`,
   );
+  if (memory.relayKib.length > 0) {
+    console.log(
+      `| ${memory.relayKib.length} relays: total; one relay median / max | ${mib(memory.relayKib.reduce((sum, value) => sum + value, 0))}; ${mib(median(memory.relayKib))} / ${mib(Math.max(...memory.relayKib))} |`,
+    );
+  }
   console.log(`| murmur-devnet up (the launcher) | ${mib(memory.launcherKib)} |`);
   console.log(
     `| CPU one node used until then: median / max | ${median(memory.nodeCpuSeconds).toFixed(2)} s / ${Math.max(...memory.nodeCpuSeconds).toFixed(2)} s |`,
@@ -388,15 +434,22 @@ if (memory !== undefined) {
 if (latency !== undefined) {
   console.log('');
   console.log(
-    `| send → receive, ${latency.delivered.length} messages, poll every ${DEFAULT_POLL_INTERVAL_MS} ms | p50 | p90 | p99 | max |`,
+    `| send → receive, ${latency.delivered.length} messages each, poll every ${DEFAULT_POLL_INTERVAL_MS} ms | p50 | p90 | p99 | max |`,
   );
   console.log('|---|---:|---:|---:|---:|');
-  for (const [name, list] of [
-    ['send → receive', latency.delivered],
-    ['send → stored (baseline)', latency.stored],
-  ] as const) {
+  const rows: [string, number[]][] = [
+    [`polling only (push: false; via ${JSON.stringify(latency.via)})`, latency.delivered],
+    ['… send → stored (baseline)', latency.stored],
+  ];
+  if (circuitLatency !== undefined) {
+    rows.push(
+      [`circuits on (via ${JSON.stringify(circuitLatency.via)})`, circuitLatency.delivered],
+      ['… send → stored (baseline)', circuitLatency.stored],
+    );
+  }
+  for (const [name, list] of rows) {
     console.log(
-      `| ${name} | ${seconds(percentile(list, 50))} | ${seconds(percentile(list, 90))} | ${seconds(percentile(list, 99))} | ${seconds(Math.max(...list))} |`,
+      `| ${name} | ${ms(percentile(list, 50))} | ${ms(percentile(list, 90))} | ${ms(percentile(list, 99))} | ${ms(Math.max(...list))} |`,
     );
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The two programs a testnet runs, always given by the caller: `murmur-devnet` (its `ledger`
- * command) and `murmur-node`. The launcher knows no repository layout and finds no other
+ * The programs a testnet runs, always given by the caller: `murmur-devnet` (its `ledger`
+ * command), `murmur-node` and, optionally, `murmur-relay` (a relay beside every node). The launcher knows no repository layout and finds no other
  * workspace: `murmur-devnet up` passes its own CLI and the `murmur-node` of its declared
  * `@murmur/service-node` dependency; tests get them from `MURMUR_LEDGER_CLI` and
  * `MURMUR_NODE_CLI` (see {@link programsFromEnvironment}).
@@ -9,23 +9,26 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { MissingBuildError } from './errors.js';
 
-/** The two CLIs a testnet runs. */
+/** The CLIs a testnet runs. */
 export interface TestnetPrograms {
   /** `murmur-devnet` (`ledger` command). */
   ledgerCli: string;
   /** `murmur-node` (`init`, `start`). */
   nodeCli: string;
+  /** `murmur-relay` (`start`): given, every node gets a relay beside it. */
+  relayCli?: string | undefined;
 }
 
 /** The environment variables that name the programs. */
 export const PROGRAM_VARIABLES = {
   ledgerCli: 'MURMUR_LEDGER_CLI',
   nodeCli: 'MURMUR_NODE_CLI',
+  relayCli: 'MURMUR_RELAY_CLI',
 } as const satisfies Record<keyof TestnetPrograms, string>;
 
 /**
- * The programs named by `MURMUR_LEDGER_CLI` and `MURMUR_NODE_CLI` in `env` (each may be
- * overridden by `overrides`), checked to exist.
+ * The programs named by `MURMUR_LEDGER_CLI`, `MURMUR_NODE_CLI` and (optional)
+ * `MURMUR_RELAY_CLI` in `env` (each may be overridden by `overrides`), checked to exist.
  *
  * @throws {@link MissingBuildError} naming the variable that is not set, or the missing file.
  */
@@ -33,7 +36,7 @@ export function programsFromEnvironment(
   env: Readonly<Record<string, string | undefined>>,
   overrides: Partial<TestnetPrograms> = {},
 ): TestnetPrograms {
-  const pick = (key: keyof TestnetPrograms): string => {
+  const pick = (key: 'ledgerCli' | 'nodeCli'): string => {
     const given = overrides[key] ?? env[PROGRAM_VARIABLES[key]];
     if (given === undefined || given === '') {
       throw new MissingBuildError(
@@ -43,7 +46,15 @@ export function programsFromEnvironment(
     }
     return isAbsolute(given) ? given : resolve(given);
   };
-  return checkPrograms({ ledgerCli: pick('ledgerCli'), nodeCli: pick('nodeCli') });
+  // The relay program is optional: without it the nodes run without relays.
+  const relay = overrides.relayCli ?? env[PROGRAM_VARIABLES.relayCli];
+  return checkPrograms({
+    ledgerCli: pick('ledgerCli'),
+    nodeCli: pick('nodeCli'),
+    ...(relay === undefined || relay === ''
+      ? {}
+      : { relayCli: isAbsolute(relay) ? relay : resolve(relay) }),
+  });
 }
 
 /**
@@ -52,7 +63,9 @@ export function programsFromEnvironment(
  * @throws {@link MissingBuildError} "run `pnpm build` first (missing …/dist/cli.js)".
  */
 export function checkPrograms(programs: TestnetPrograms): TestnetPrograms {
-  for (const file of [programs.ledgerCli, programs.nodeCli]) {
+  const files = [programs.ledgerCli, programs.nodeCli];
+  if (programs.relayCli !== undefined) files.push(programs.relayCli);
+  for (const file of files) {
     if (!existsSync(file)) {
       throw new MissingBuildError(
         file,

@@ -8,6 +8,8 @@
  *
  * The programs it starts are input (`programs`: the built `murmur-devnet` and `murmur-node`);
  * tests take them from `MURMUR_LEDGER_CLI` and `MURMUR_NODE_CLI` ({@link programsFromEnvironment}).
+ * Given `programs.relayCli` (`MURMUR_RELAY_CLI`), every node gets a `murmur-relay` beside it,
+ * named `node-07/relay` for kill and restart.
  *
  * @example
  * ```ts
@@ -42,6 +44,13 @@ export {
   UnknownProcessError,
 } from './errors.js';
 export { writeJsonFileAtomic } from './json-file.js';
+export {
+  type RelayHealth,
+  relayHealth,
+  relayName,
+  relayNodeName,
+  relayUrl,
+} from './launch/relay-process.js';
 export {
   MANIFEST_FILE_NAME,
   type ManifestNode,
@@ -94,5 +103,6 @@ export type {
   TestnetNode,
   TestnetOptions,
   TestnetProcessInfo,
+  TestnetRelay,
   WaitOptions,
 } from './types.js';

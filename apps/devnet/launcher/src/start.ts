@@ -32,6 +32,13 @@ import { TestnetBusyError } from './errors.js';
 import { newChainLedgerArgs, startLedgerProcess } from './launch/ledger-process.js';
 import { ensureNodePortFree, initNodes, spawnNode } from './launch/node-process.js';
 import {
+  ensureRelayPortFree,
+  relayName,
+  runsRelays,
+  spawnRelay,
+  waitForRelays,
+} from './launch/relay-process.js';
+import {
   type ManifestNode,
   nodeName,
   readManifest,
@@ -270,11 +277,15 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
     );
 
     tracker.start('processes', manifest.nodes.length);
+    const relays = runsRelays(context);
     await Promise.all(manifest.nodes.map(ensureNodePortFree));
+    if (relays) await Promise.all(manifest.nodes.map(ensureRelayPortFree));
     let spawned = 0;
     for (const node of manifest.nodes) {
       checkAborted(options.signal);
       spawnNode(context, node);
+      // Its relay starts at once: it follows the ledger until the nodes are active.
+      if (relays) spawnRelay(context, node);
       tracker.progress('processes', ++spawned, manifest.nodes.length, node.name);
     }
     savePids(context);
@@ -284,8 +295,16 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
     const procs = [
       ledger,
       ...manifest.nodes.map((node) => context.processes.get(node.name) as ManagedProcess),
+      ...(relays
+        ? manifest.nodes.map(
+            (node) => context.processes.get(relayName(node.name)) as ManagedProcess,
+          )
+        : []),
     ];
     const exitPorts = new Map(manifest.nodes.map((node) => [node.name, node.storagePort]));
+    if (relays) {
+      for (const node of manifest.nodes) exitPorts.set(relayName(node.name), node.relayPort);
+    }
     await waitForNodes(context, manifest.nodes, {
       active: true,
       healthy: true,
@@ -294,6 +313,15 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
       failure: anyExit(procs, 'while the testnet was starting', exitPorts),
       tracker,
     });
+    if (relays) {
+      // Ready once every relay follows the ledger and knows every node's relay.
+      await waitForRelays(context, manifest.nodes, {
+        expected: manifest.nodes.length,
+        timeoutMs: context.readyTimeoutMs,
+        signal: options.signal,
+        failure: anyExit(procs, 'while the relays were starting', exitPorts),
+      });
+    }
     return instance;
   } catch (error) {
     tracker.fail(errorText(error));

@@ -22,6 +22,17 @@ import {
 import { UnknownProcessError } from './errors.js';
 import { startLedgerProcess } from './launch/ledger-process.js';
 import { ensureNodePortFree, initNodes, spawnNode } from './launch/node-process.js';
+import {
+  ensureRelayPortFree,
+  relayHttpUrl,
+  relayLogName,
+  relayName,
+  relayNodeName,
+  relayUrl,
+  runsRelays,
+  spawnRelay,
+  waitForRelays,
+} from './launch/relay-process.js';
 import { type ManifestNode, nodeName, writeManifest } from './manifest.js';
 import type { NodePorts } from './ports.js';
 import { anyExit } from './processes/exits.js';
@@ -48,6 +59,7 @@ import type {
   TestnetDescription,
   TestnetLedger,
   TestnetNode,
+  TestnetRelay,
   WaitOptions,
 } from './types.js';
 
@@ -135,9 +147,27 @@ export class TestnetInstance implements Testnet {
       get running() {
         return self.#pidOf(node.name) !== undefined;
       },
+      relay: runsRelays(this.#context) ? this.#relayView(node) : undefined,
     };
     this.#nodes.push(view);
     return view;
+  }
+
+  #relayView(node: ManifestNode): TestnetRelay {
+    const self = this;
+    const name = relayName(node.name);
+    return {
+      name,
+      url: relayUrl(node),
+      httpUrl: relayHttpUrl(node),
+      logFile: this.#context.layout.logFile(relayLogName(node.name)),
+      get pid() {
+        return self.#pidOf(name);
+      },
+      get running() {
+        return self.#pidOf(name) !== undefined;
+      },
+    };
   }
 
   setOperator(name: string, address: string): void {
@@ -156,7 +186,13 @@ export class TestnetInstance implements Testnet {
   }
 
   #checkName(name: string): void {
-    if (name !== LEDGER) this.#manifestNode(name);
+    if (name === LEDGER) return;
+    const relayOf = relayNodeName(name);
+    if (relayOf !== undefined && runsRelays(this.#context)) {
+      this.#manifestNode(relayOf);
+      return;
+    }
+    this.#manifestNode(name);
   }
 
   node(name: string): TestnetNode {
@@ -255,6 +291,23 @@ export class TestnetInstance implements Testnet {
     const context = this.#context;
     refreshProcesses(context);
     const current = context.processes.get(name);
+    const relayOf = relayNodeName(name);
+    if (relayOf !== undefined) {
+      const node = this.#manifestNode(relayOf);
+      if (current === undefined || !processRunning(current)) {
+        await ensureRelayPortFree(node);
+        const proc = spawnRelay(context, node);
+        savePids(context);
+        if (options.wait === false) return;
+        await waitForRelays(context, [node], {
+          expected: 1,
+          timeoutMs: context.readyTimeoutMs,
+          signal: options.signal,
+          failure: anyExit([proc], 'after it was started', new Map([[name, node.relayPort]])),
+        });
+      }
+      return;
+    }
     if (current === undefined || !processRunning(current)) {
       if (name === LEDGER) await startLedgerProcess(context, withSignal(options.signal));
       else {
@@ -303,6 +356,10 @@ export class TestnetInstance implements Testnet {
     await waitForRegistrations(context, [node], options.signal);
     await ensureNodePortFree(node);
     spawnNode(context, node);
+    if (runsRelays(context)) {
+      await ensureRelayPortFree(node);
+      spawnRelay(context, node);
+    }
     savePids(context);
     if (options.wait !== false) {
       await waitForNodes(context, [node], {
@@ -406,6 +463,8 @@ export class TestnetInstance implements Testnet {
       nodes: this.#nodes.map((node) => {
         const pid = node.pid;
         const operator = node.operator;
+        const relay = node.relay;
+        const relayPid = relay?.pid;
         return {
           name: node.name,
           index: node.index,
@@ -422,6 +481,17 @@ export class TestnetInstance implements Testnet {
           pooled: node.pooled,
           ...(operator === undefined ? {} : { operator }),
           operatorWallet: layout.operatorWallet(node.name),
+          ...(relay === undefined
+            ? {}
+            : {
+                relay: {
+                  name: relay.name,
+                  url: relay.url,
+                  logFile: relay.logFile,
+                  ...(relayPid === undefined ? {} : { pid: relayPid }),
+                  running: relayPid !== undefined,
+                },
+              }),
         };
       }),
     };

@@ -120,6 +120,16 @@ export interface TestnetNode extends TestnetProcessInfo {
   readonly pooled: boolean;
   /** Its operator's wallet address. */
   readonly operator: string | undefined;
+  /** Its relay (`<name>/relay`), when the testnet runs relays. */
+  readonly relay: TestnetRelay | undefined;
+}
+
+/** A node's relay process (`murmur-relay`). */
+export interface TestnetRelay extends TestnetProcessInfo {
+  /** `ws://host:relayPort/`: what clients dial. */
+  readonly url: string;
+  /** `http://host:relayPort` (`/health`, `/metrics`). */
+  readonly httpUrl: string;
 }
 
 /** The JSON-safe description of a testnet (what the devnet writes as `devnet.json`). */
@@ -161,6 +171,14 @@ export interface TestnetDescription {
     pooled: boolean;
     operator?: string;
     operatorWallet: string;
+    /** Its relay, when the testnet runs relays. */
+    relay?: {
+      name: string;
+      url: string;
+      logFile: string;
+      pid?: number;
+      running: boolean;
+    };
   }[];
 }
 
@@ -235,11 +253,11 @@ export interface Testnet {
    * `NotFoundError` when the ledger does not know it, with `RequestTimeoutError` at the timeout.
    */
   waitForTransaction(id: string, options?: WaitOptions): Promise<number>;
-  /** Sends `signal` (default SIGKILL) to the process group of `name` (a node or `ledger`); resolves when the group is gone. */
+  /** Sends `signal` (default SIGKILL) to the process group of `name` (a node, a relay `node-07/relay`, or `ledger`); resolves when the group is gone. */
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
   /** SIGTERM, then SIGKILL after `stopTimeoutMs`; resolves when the group is gone. */
   stopNode(name: string): Promise<void>;
-  /** Starts a stopped node (or `ledger`) again from its data directory, same address and ports. */
+  /** Starts a stopped node (a relay `node-07/relay`, or `ledger`) again from its data directory, same address and ports. */
   startNode(name: string, options?: StartNodeOptions): Promise<void>;
   /** `stopNode` then `startNode`. */
   restartNode(name: string, options?: StartNodeOptions): Promise<void>;

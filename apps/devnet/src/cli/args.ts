@@ -20,6 +20,8 @@ export interface CommandEnv {
   readonly MURMUR_NODE_CLI?: string | undefined;
   /** The murmur-devnet CLI that runs the ledger (default the monorepo's `apps/devnet/dist/cli.js`). */
   readonly MURMUR_LEDGER_CLI?: string | undefined;
+  /** The murmur-relay CLI the devnet runs beside each node (default `@murmur/relay`'s). */
+  readonly MURMUR_RELAY_CLI?: string | undefined;
   /** Set and not empty: no colours. */
   readonly NO_COLOR?: string | undefined;
   /** `dumb`: no colours. */

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { processNameArg } from '../launcher/node-name.js';
+import { describeNames } from '../launcher/processes.js';
 import { cli } from '../test-support/cli.js';
 import { devnetDirWith, fakeManifest } from '../test-support/devnet.js';
 import { parseSignal } from './kill.js';
@@ -47,8 +48,22 @@ describe('the devnet commands', () => {
     expect(processNameArg('node7', 'kill')).toBe('node-07');
     expect(processNameArg('node-120', 'kill')).toBe('node-120');
     expect(processNameArg('ledger', 'kill')).toBe('ledger');
+    // A node's relay.
+    expect(processNameArg('node-07/relay', 'kill')).toBe('node-07/relay');
+    expect(processNameArg('7/relay', 'restart')).toBe('node-07/relay');
+    expect(() => processNameArg('../x/relay', 'kill')).toThrow(/not a process name/);
     expect(() => processNameArg(undefined, 'kill')).toThrow(/kill needs a process/);
     expect(() => processNameArg('../etc', 'kill')).toThrow(/not a process name/);
+  });
+
+  it('name what was stopped: nodes, their relays, single relays', () => {
+    const nodes = ['node-01', 'node-02', 'node-03', 'node-04'];
+    const relays = nodes.map((name) => `${name}/relay`);
+    expect(describeNames(['ledger', ...nodes, ...relays, 'reaper'])).toBe(
+      'the ledger and 4 nodes (node-01 … node-04) and their 4 relays',
+    );
+    expect(describeNames(['node-07/relay'])).toBe('node-07/relay');
+    expect(describeNames(['ledger', 'node-01', 'node-02'])).toBe('the ledger and node-01, node-02');
   });
 
   it('take a signal with or without SIG', () => {

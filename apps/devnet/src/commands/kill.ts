@@ -5,14 +5,14 @@
 
 import { UsageError } from '@murmur/wire';
 import { type CommandIo, type CommandModule, parseFlags, wantsHelp } from '../cli/args.js';
-import { processNameArg } from '../launcher/node-name.js';
+import { processNameArg, processOf } from '../launcher/node-name.js';
 import { openDevnet } from '../launcher/open-devnet.js';
 import { programsFromEnv, resolveDevnetDir } from '../launcher/options.js';
 
 const USAGE = `Usage: murmur-devnet kill <process> [--signal <name>] [--dir <path>]
 
-Sends a signal to the process group of a devnet process — \`node-07\` (or just \`7\`) or
-\`ledger\` — and waits until it is gone. Its data stays; \`murmur-devnet restart <process>\`
+Sends a signal to the process group of a devnet process — \`node-07\` (or just \`7\`), a node's
+relay \`node-07/relay\`, or \`ledger\` — and waits until it is gone. Its data stays; \`murmur-devnet restart <process>\`
 starts it again. A killed node stays registered until the ledger decommissions it for missed
 uptime proofs (about 20 s on the devnet parameters).
 
@@ -52,7 +52,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const { dir } = resolveDevnetDir(values.dir, io.env);
   const testnet = await openDevnet(dir, programsFromEnv(io.env));
   try {
-    const target = name === 'ledger' ? testnet.ledger : testnet.node(name);
+    const target = processOf(testnet, name);
     const pid = target.pid;
     if (pid === undefined) {
       io.stdout(`${name} is not running (nothing to kill).\n`);

@@ -7,15 +7,17 @@
 import { formatSeconds } from '@murmur/terminal';
 import { UsageError } from '@murmur/wire';
 import { type CommandIo, type CommandModule, parseFlags, wantsHelp } from '../cli/args.js';
-import { processNameArg } from '../launcher/node-name.js';
+import { processNameArg, processOf } from '../launcher/node-name.js';
 import { openDevnet, rewriteDevnetFile } from '../launcher/open-devnet.js';
 import { programsFromEnv, resolveDevnetDir } from '../launcher/options.js';
 
 const USAGE = `Usage: murmur-devnet restart <process> [--dir <path>]
 
-Stops a devnet process — \`node-07\` (or just \`7\`) or \`ledger\` — if it runs (SIGTERM, SIGKILL
+Stops a devnet process — \`node-07\` (or just \`7\`), a node's relay \`node-07/relay\`, or
+\`ledger\` — if it runs (SIGTERM, SIGKILL
 after 10 s), starts it again from its data directory with the same address and ports, and
-waits until it is ready (a node: /health ready; the ledger: its ready line). Also starts a
+waits until it is ready (a node: /health ready; a relay: /health ok; the ledger: its ready
+line). Also starts a
 process that was killed. The new process belongs to the devnet: \`down\` and Ctrl-C in the
 \`up\` terminal stop it too.
 
@@ -39,7 +41,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const { dir } = resolveDevnetDir(values.dir, io.env);
   const testnet = await openDevnet(dir, programsFromEnv(io.env));
   try {
-    const target = name === 'ledger' ? testnet.ledger : testnet.node(name);
+    const target = processOf(testnet, name);
     const before = target.pid;
     const started = performance.now();
     await testnet.restartNode(name);

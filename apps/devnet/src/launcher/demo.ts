@@ -1,8 +1,9 @@
 /**
  * `murmur-devnet up --demo`: two clients of the real SDK (`@murmur/client`, memory storage),
- * Alice and Bob, bootstrap from the devnet's seed endpoint and exchange a few messages through
- * onion paths; each message is printed when it is sent, when the swarm stored it, and when it
- * arrives, with the measured send → receive time.
+ * Alice and Bob, bootstrap from the devnet's seed endpoint, open their push circuits through
+ * the devnet's relays, and exchange a few messages through onion paths; each message is printed
+ * when it is sent, when the swarm stored it, and when it arrives, with the measured send →
+ * receive time and the path that delivered it (`over a circuit` or `by a poll`).
  */
 import {
   createClient,
@@ -13,12 +14,13 @@ import {
 import type { MurmurCrypto } from '@murmur/crypto';
 import { formatSeconds, type Styles, type TerminalOutput } from '@murmur/terminal';
 import { createNodeFetch } from '@murmur/wire/node';
+import { WebSocket } from 'ws';
 
 /** The conversation of the demo: sender, recipient, text. */
 export const DEMO_MESSAGES: readonly (readonly ['Alice' | 'Bob', string])[] = Object.freeze([
   ['Alice', 'hello Bob, this went through three onion hops'],
   ['Bob', 'hi Alice! no node saw both of us'],
-  ['Alice', 'your swarm kept it until you polled'],
+  ['Alice', 'the exit relay pushed this down my circuit'],
   ['Bob', 'see you on the devnet'],
 ]);
 
@@ -58,6 +60,8 @@ export interface DemoDelivery {
   storedMs: number;
   /** Send → the recipient's `message` event, ms. */
   deliveredMs: number;
+  /** The path that delivered it: `circuit` (pushed by the exit relay) or `poll`. */
+  via: 'circuit' | 'poll';
 }
 
 /** The outcome of the demo. */
@@ -66,6 +70,11 @@ export interface DemoResult {
   deliveries: DemoDelivery[];
   /** Why it stopped early. */
   error?: string | undefined;
+}
+
+/** `42 ms` below a second, else `1.23 s`. */
+function formatDuration(ms: number): string {
+  return ms < 1_000 ? `${Math.round(ms)} ms` : formatSeconds(ms);
 }
 
 function shortId(sessionId: string): string {
@@ -101,8 +110,14 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
   try {
     const make = () => {
       const client = createClient(
-        { seeds: [init.seedUrl], nodeScheme: 'https' },
-        { crypto, storage: createMemoryStorage(), fetch: nodeFetch },
+        // The devnet's relays speak plain ws.
+        { seeds: [init.seedUrl], nodeScheme: 'https', push: { relayScheme: 'ws' } },
+        {
+          crypto,
+          storage: createMemoryStorage(),
+          fetch: nodeFetch,
+          webSocket: (url) => new WebSocket(url, { maxPayload: 2048 }),
+        },
       );
       clients.push(client);
       return client;
@@ -112,13 +127,20 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
     await alice.account.create({ displayName: 'Alice' });
     await bob.account.create({ displayName: 'Bob' });
     const people = { Alice: alice, Bob: bob } as const;
-    const arrivals = new Map<string, (at: number) => void>();
-    const early = new Map<string, number>();
+    type Arrival = { at: number; via: 'circuit' | 'poll' };
+    const arrivals = new Map<string, (arrival: Arrival) => void>();
+    const early = new Map<string, Arrival>();
+    const circuits = new Map<MurmurClient, string[]>();
     for (const client of [alice, bob]) {
       client.on('message', (message) => {
+        const arrival = { at: now(), via: message.via };
         const waiting = arrivals.get(message.id);
-        if (waiting === undefined) early.set(message.id, now());
-        else waiting(now());
+        if (waiting === undefined) early.set(message.id, arrival);
+        else waiting(arrival);
+      });
+      client.on('circuit', (event) => {
+        if (event.state === 'up') circuits.set(client, event.path);
+        else circuits.delete(client);
       });
     }
     const startedAt = now();
@@ -131,11 +153,29 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
     write(
       `  Alice ${styles.cyan(shortId(alice.sessionId as string))}  Bob ${styles.cyan(shortId(bob.sessionId as string))}  ${styles.dim(`ready in ${formatSeconds(now() - startedAt)}`)}`,
     );
+    // Real-time delivery needs each client's circuit up and subscribed (polling otherwise).
+    await waitFor(
+      (async () => {
+        while (!alice.health().pushConnected || !bob.health().pushConnected) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })(),
+      timeoutMs,
+      'the clients opened no circuit through the relays',
+    ).catch((error: unknown) =>
+      write(styles.yellow(`  ${error instanceof Error ? error.message : String(error)}; polling`)),
+    );
     for (const [who, client] of Object.entries(people)) {
       const path = client.paths()[0];
-      if (path === undefined) continue;
-      const hops = path.nodes.map((node) => names.get(node.ed25519) ?? `${node.ip}:${node.port}`);
-      write(styles.dim(`  ${who}'s onion path: ${hops.join(' → ')}`));
+      if (path !== undefined) {
+        const hops = path.nodes.map((node) => names.get(node.ed25519) ?? `${node.ip}:${node.port}`);
+        write(styles.dim(`  ${who}'s onion path: ${hops.join(' → ')}`));
+      }
+      const circuit = circuits.get(client);
+      if (circuit !== undefined) {
+        const hops = circuit.map((key) => `${names.get(key) ?? key.slice(0, 8)}/relay`);
+        write(styles.dim(`  ${who}'s circuit (guard → middle → exit): ${hops.join(' → ')}`));
+      }
     }
 
     for (const [from, text] of init.messages ?? DEMO_MESSAGES) {
@@ -155,24 +195,26 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
       // A first message to a contact is held while their forward-secrecy keys are fetched:
       // the recipient then sees its storage hash, which the sender's history keeps.
       const hash = await storedHash(sender, recipient.sessionId as string, id);
-      const arrived = new Promise<number>((resolve) => {
-        const at = early.get(hash);
-        if (at === undefined) arrivals.set(hash, resolve);
-        else resolve(at);
+      const arrived = new Promise<Arrival>((resolve) => {
+        const arrival = early.get(hash);
+        if (arrival === undefined) arrivals.set(hash, resolve);
+        else resolve(arrival);
       });
-      const deliveredAt = await waitFor(arrived, timeoutMs, `"${text}" did not reach ${to}`);
+      const arrival = await waitFor(arrived, timeoutMs, `"${text}" did not reach ${to}`);
       arrivals.delete(hash);
-      const deliveredMs = deliveredAt - sentAt;
-      deliveries.push({ from, to, text, storedMs, deliveredMs });
+      const deliveredMs = arrival.at - sentAt;
+      deliveries.push({ from, to, text, storedMs, deliveredMs, via: arrival.via });
+      const path = arrival.via === 'circuit' ? 'over a circuit' : 'by a poll';
       write(
-        `  ${route}${styles.green('arrived  ')} "${text}"  ${styles.bold(`delivered in ${formatSeconds(deliveredMs)}`)} ${styles.dim(`(stored on ${to}'s swarm after ${formatSeconds(storedMs)})`)}`,
+        `  ${route}${styles.green('arrived  ')} "${text}"  ${styles.bold(`delivered in ${formatDuration(deliveredMs)} ${path}`)} ${styles.dim(`(stored on ${to}'s swarm after ${formatDuration(storedMs)})`)}`,
       );
     }
     const sorted = deliveries.map((entry) => entry.deliveredMs).sort((a, b) => a - b);
     const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+    const pushed = deliveries.filter((entry) => entry.via === 'circuit').length;
     write(
       styles.dim(
-        `  ${deliveries.length} messages, median ${formatSeconds(median)} send → receive (each client polls its swarm every ${formatSeconds(DEFAULT_POLL_INTERVAL_MS)})`,
+        `  ${deliveries.length} messages, median ${formatDuration(median)} send → receive; ${pushed} over circuits (the exit relay pushes each message its swarm stores), ${deliveries.length - pushed} by polls (every ${formatSeconds(DEFAULT_POLL_INTERVAL_MS)} without a circuit)`,
       ),
     );
     return { ok: true, deliveries };

@@ -52,6 +52,11 @@ describe('devnet.json', () => {
       operator: key(200),
       logFile: '/d/logs/node-03.log',
       dataDir: '/d/nodes/node-03',
+      relay: {
+        name: 'node-03/relay',
+        url: 'ws://127.0.3.1:22106/',
+        logFile: '/d/logs/node-03-relay.log',
+      },
     });
     expect(file.swarms.map((swarm) => [swarm.id, swarm.names.length])).toEqual([
       ['0000000000000000', 6],

@@ -1,7 +1,7 @@
 /**
  * `<dir>/devnet.json`: what a client, a test or an external tool needs to connect to a running
- * devnet — the seed endpoint, the ledger, every node with its keys, address and ports, and the
- * swarms. `murmur-devnet up` writes it once the devnet is ready and rewrites it when nodes or
+ * devnet — the seed endpoint, the ledger, every node with its keys, address and ports, its
+ * relay's `ws://` URL, and the swarms. `murmur-devnet up` writes it once the devnet is ready and rewrites it when nodes or
  * swarms change; `restart` and `add-node` rewrite it too. Schema: docs/DEVNET.md.
  *
  * It is built from the testnet manifest (`testnet.json`, the nodes and their ports, including
@@ -11,7 +11,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatCoins } from '@murmur/registry';
 import type { StateResponse } from '@murmur/registry/ledger-http';
-import { type TestnetManifest, testnetLayout, writeJsonFileAtomic } from '@murmur/testnet';
+import {
+  relayName,
+  type TestnetManifest,
+  testnetLayout,
+  writeJsonFileAtomic,
+} from '@murmur/testnet';
 import { ConfigError, createChecker } from '@murmur/wire';
 import Type from 'typebox';
 
@@ -55,6 +60,15 @@ export interface DevnetFileNode {
   logFile: string;
   /** Its murmur-node data directory. */
   dataDir: string;
+  /** Its relay (`murmur-relay` beside it, same identity): what circuits dial. */
+  relay: {
+    /** The process name for `kill` and `restart`: `node-07/relay`. */
+    name: string;
+    /** `ws://ip:relayPort/` (plain ws on the devnet). */
+    url: string;
+    /** Its log file. */
+    logFile: string;
+  };
 }
 
 /** A swarm of `devnet.json`. */
@@ -156,6 +170,11 @@ export function buildDevnetFile(input: DevnetFileInput): DevnetFile {
         operator: record?.operator ?? null,
         logFile: layout.logFile(node.name),
         dataDir: layout.nodeDir(node.name),
+        relay: {
+          name: relayName(node.name),
+          url: `ws://${ip}:${node.relayPort}/`,
+          logFile: layout.logFile(`${node.name}-relay`),
+        },
       };
     });
   const swarms: DevnetFileSwarm[] = (state?.swarms ?? [])

@@ -45,6 +45,9 @@ export function programsFromEnv(env: CommandEnv): Partial<TestnetPrograms> {
   if (env.MURMUR_LEDGER_CLI !== undefined && env.MURMUR_LEDGER_CLI !== '') {
     programs.ledgerCli = resolve(env.MURMUR_LEDGER_CLI);
   }
+  if (env.MURMUR_RELAY_CLI !== undefined && env.MURMUR_RELAY_CLI !== '') {
+    programs.relayCli = resolve(env.MURMUR_RELAY_CLI);
+  }
   return programs;
 }
 

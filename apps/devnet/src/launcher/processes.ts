@@ -30,10 +30,14 @@ export function runningPids(dir: string): number[] {
   }
 }
 
-/** `the ledger and 20 nodes (node-01 … node-20)`, `node-03, node-07`, `the ledger`. */
+/**
+ * `the ledger and 20 nodes (node-01 … node-20) and their 20 relays`, `node-03, node-07`,
+ * `node-07/relay`, `the ledger`.
+ */
 export function describeNames(names: readonly string[]): string {
   const visible = names.filter((name) => !HELPERS.has(name));
-  const nodes = visible.filter((name) => name !== 'ledger').sort();
+  const relays = visible.filter((name) => name.endsWith('/relay')).sort();
+  const nodes = visible.filter((name) => name !== 'ledger' && !name.endsWith('/relay')).sort();
   const parts: string[] = [];
   if (visible.includes('ledger')) parts.push('the ledger');
   if (nodes.length > 0) {
@@ -41,6 +45,16 @@ export function describeNames(names: readonly string[]): string {
       nodes.length <= 3
         ? nodes.join(', ')
         : `${nodes.length} nodes (${nodes[0]} … ${nodes[nodes.length - 1]})`,
+    );
+  }
+  if (relays.length > 0) {
+    const theirs = relays.length === nodes.length && nodes.length > 3;
+    parts.push(
+      theirs
+        ? `their ${relays.length} relays`
+        : relays.length <= 3
+          ? relays.join(', ')
+          : `${relays.length} relays (${relays[0]} … ${relays[relays.length - 1]})`,
     );
   }
   return parts.join(' and ');

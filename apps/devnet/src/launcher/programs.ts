@@ -1,8 +1,9 @@
 /**
  * The programs `murmur-devnet up` starts, through declared package edges only: its own
  * `murmur-devnet` (the `ledger` command) and the `murmur-node` of its `@murmur/service-node`
- * dependency, each found by the `bin` its package declares. `MURMUR_LEDGER_CLI` and
- * `MURMUR_NODE_CLI` override them.
+ * dependency, and the `murmur-relay` of `@murmur/relay` (a relay beside every node), each found
+ * by the `bin` its package declares. `MURMUR_LEDGER_CLI`, `MURMUR_NODE_CLI` and
+ * `MURMUR_RELAY_CLI` override them.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,5 +31,7 @@ export function devnetPrograms(overrides: Partial<TestnetPrograms> = {}): Testne
   return {
     ledgerCli: overrides.ledgerCli ?? binOf('@murmur/devnet', 'murmur-devnet'),
     nodeCli: overrides.nodeCli ?? binOf('@murmur/service-node', 'murmur-node'),
+    // A relay beside every node (issue 12): the `murmur-relay` of `@murmur/relay`.
+    relayCli: overrides.relayCli ?? binOf('@murmur/relay', 'murmur-relay'),
   };
 }

@@ -39,13 +39,17 @@ describe('status', () => {
     await expect(collectStatus(dir)).rejects.toBeInstanceOf(NoDevnetError);
   });
 
-  it('shows each process: running, ready, swarm, height', async () => {
+  it('shows each process: running, ready, swarm, height, and the relays with their circuits', async () => {
     const manifest = fakeManifest(3);
     const dir = devnetDirWith(manifest);
     dirs.push(dir);
-    recordSelfAs(dir, ['ledger', 'node-01', 'node-02']);
+    recordSelfAs(dir, ['ledger', 'node-01', 'node-01/relay', 'node-02']);
+    const relayPort = manifest.nodes[0]?.relayPort as number;
     const fakeFetch = (async (url: string | URL) => {
       const text = String(url);
+      if (text === `http://127.0.1.1:${relayPort}/health`) {
+        return json(200, { status: 'ok', relays: 3, circuits: 5 });
+      }
       if (text === 'http://127.0.0.1:22100/health') {
         return json(200, { status: 'ok', chainId: 'murmur-devnet-live', height: 42 });
       }
@@ -78,12 +82,18 @@ describe('status', () => {
     ).toEqual([
       ['ledger', true, true, 'ready', null, 42],
       ['node-01', true, true, 'ready', '7fffffffffffffff', 42],
+      ['node-01/relay', true, true, 'ready', null, null],
       ['node-02', true, false, '503 starting (catching up)', null, 40],
       ['node-03', false, false, 'unreachable', null, null],
     ]);
     const text = stripAnsi(formatStatus(status, createStyles(false)));
-    expect(text).toContain('node-01  running');
-    expect(text).toMatch(/node-03 +stopped +unreachable +- +- +127\.0\.3\.1:22105/);
-    expect(text).toContain('2 of 4 ready.');
+    expect(text).toMatch(/node-01 +running/);
+    expect(text).toMatch(/node-03 +stopped +unreachable +- +- +- +127\.0\.3\.1:22105/);
+    // A relay row: its circuits and the URL clients dial; a relay never started has no row.
+    expect(text).toMatch(
+      new RegExp(`node-01/relay +running \\d+ +yes +- +- +5 +ws://127\\.0\\.1\\.1:${relayPort}/`),
+    );
+    expect(text).not.toContain('node-02/relay');
+    expect(text).toContain('3 of 5 ready.');
   });
 });

@@ -1,14 +1,16 @@
 /**
- * What `murmur-devnet status` shows: for the ledger and every node of a devnet directory,
- * whether its process runs (pids.json, identity checked), whether it answers `/health`, its swarm
+ * What `murmur-devnet status` shows: for the ledger, every node of a devnet directory and the
+ * relay beside each node (`node-07/relay`, with its open circuits), whether its process runs (pids.json, identity checked), whether it answers `/health`, its swarm
  * and the height it has seen; and the foreground launcher, if one runs.
  */
 
+import { existsSync } from 'node:fs';
 import type { Styles } from '@murmur/terminal';
 import {
   type RecordedProcess,
   readManifest,
   readPidsFile,
+  relayName,
   runningRecordedProcesses,
 } from '@murmur/testnet';
 import { createNodeFetch } from '@murmur/wire/node';
@@ -36,6 +38,8 @@ export interface ProcessStatus {
   height: number | null;
   /** Its log file. */
   logFile: string;
+  /** A relay: the circuits open through it (`null` for the ledger and nodes). */
+  circuits?: number | null;
 }
 
 /** The whole devnet. */
@@ -59,6 +63,8 @@ export interface CollectStatusInit {
 /** The fields of a node's or the ledger's `/health` answer that status reads. */
 interface HealthBody {
   status?: unknown;
+  circuits?: unknown;
+  relays?: unknown;
   reason?: unknown;
   swarm?: unknown;
   height?: unknown;
@@ -148,9 +154,41 @@ export async function collectStatus(
       logFile: `${dir}/logs/${node.name}.log`,
     };
   });
-  const [ledgerAnswer, nodes] = await Promise.all([ledgerProbe, Promise.all(nodeProbes)]).finally(
-    () => ownFetch?.close(),
-  );
+  // Every node's relay (`node-07/relay`, plain HTTP `/health` on its relay port); a devnet
+  // started before relays existed has neither a recorded relay nor a relay log: no row.
+  const relayProbes = manifest.nodes.map(async (node): Promise<ProcessStatus | undefined> => {
+    const ip = reachableAddress(node.host);
+    const name = relayName(node.name);
+    const pid = pidOf(name);
+    const logFile = `${dir}/logs/${node.name}-relay.log`;
+    if (pid === null && !existsSync(logFile)) return undefined;
+    const answer = await getHealth(`http://${ip}:${node.relayPort}`, fetcher, timeoutMs);
+    const body = answer.body;
+    const ready = answer.httpStatus === 200 && body?.status === 'ok';
+    const relays = typeof body?.relays === 'number' ? ` (knows ${body.relays} relays)` : '';
+    return {
+      name,
+      address: `ws://${ip}:${node.relayPort}/`,
+      running: pid !== null,
+      pid,
+      ready,
+      health:
+        answer.httpStatus === null
+          ? 'unreachable'
+          : ready
+            ? 'ready'
+            : `${answer.httpStatus} ${typeof body?.status === 'string' ? body.status : 'unknown'}${relays}`,
+      swarm: null,
+      height: null,
+      logFile,
+      circuits: typeof body?.circuits === 'number' ? body.circuits : null,
+    };
+  });
+  const [ledgerAnswer, nodes, relays] = await Promise.all([
+    ledgerProbe,
+    Promise.all(nodeProbes),
+    Promise.all(relayProbes),
+  ]).finally(() => ownFetch?.close());
   const ledgerPid = pidOf('ledger');
   const ledgerOk = ledgerAnswer.httpStatus === 200 && ledgerAnswer.body?.status === 'ok';
   const ledger: ProcessStatus = {
@@ -179,7 +217,13 @@ export async function collectStatus(
     ledgerUrl,
     seedUrl: `${ledgerUrl}/json_rpc`,
     launcher,
-    processes: [ledger, ...nodes],
+    processes: [
+      ledger,
+      ...nodes.flatMap((node, index) => {
+        const relay = relays[index];
+        return relay === undefined ? [node] : [node, relay];
+      }),
+    ],
   };
 }
 
@@ -195,6 +239,7 @@ export function formatStatus(status: DevnetStatus, styles: Styles): string {
     entry.ready ? styles.green('yes') : styles.yellow(entry.health),
     shortSwarm(entry.swarm),
     entry.height === null ? '-' : String(entry.height),
+    entry.circuits === undefined || entry.circuits === null ? '-' : String(entry.circuits),
     entry.address,
   ]);
   const ready = status.processes.filter((entry) => entry.ready).length;
@@ -202,7 +247,11 @@ export function formatStatus(status: DevnetStatus, styles: Styles): string {
     `Devnet in ${status.dir}: chain ${status.chainId ?? '?'}, ${launcher}`,
     `Seed endpoint ${styles.cyan(status.seedUrl)}`,
     '',
-    ...formatTable(['name', 'process', 'ready', 'swarm', 'height', 'address'], rows, styles),
+    ...formatTable(
+      ['name', 'process', 'ready', 'swarm', 'height', 'circuits', 'address'],
+      rows,
+      styles,
+    ),
     '',
     `${ready} of ${status.processes.length} ready.`,
     '',

@@ -27,6 +27,7 @@ function setup(overrides: Partial<PushHandlingComponents> = {}) {
     identity: Identity;
     namespace: number;
     messages: readonly RetrievedMessage[];
+    via: string | undefined;
   }[] = [];
   const errors: unknown[] = [];
   const started: PushStartOptions[] = [];
@@ -47,10 +48,13 @@ function setup(overrides: Partial<PushHandlingComponents> = {}) {
     { namespaces: [0, 5] },
     {
       source,
-      crypto: { signRequest: (method) => `signed:${method}` },
+      crypto: {
+        signRequest: (method) => `signed:${method}`,
+        sign: (bytes) => Uint8Array.of(bytes.length),
+      },
       receiver: {
-        async process(identity, namespace, messages) {
-          processed.push({ identity, namespace, messages });
+        async process(identity, namespace, messages, via) {
+          processed.push({ identity, namespace, messages, via });
           return { processed: messages.map((m) => m.hash) } as never;
         },
       },
@@ -79,9 +83,13 @@ describe('push handling', () => {
     });
     expect(options.now()).toBe(42);
     expect(options.signRequest('retrieve', {})).toBe('signed:retrieve');
+    expect(options.sign(new Uint8Array(5))).toEqual(Uint8Array.of(5));
     // The source delivers to the handler.
     t.deliver()?.({ namespace: 5, messages: [message(1)] });
-    expect(t.processed).toEqual([{ identity: self, namespace: 5, messages: [message(1)] }]);
+    // Pushed messages are announced as delivered over the circuit.
+    expect(t.processed).toEqual([
+      { identity: self, namespace: 5, messages: [message(1)], via: 'circuit' },
+    ]);
     await t.push.stop();
     expect(t.stops()).toBe(1);
   });

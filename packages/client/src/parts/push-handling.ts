@@ -26,7 +26,7 @@ export interface PushHandlingInit {
 export interface PushHandlingComponents {
   /** The push source; without one, start and stop do nothing. */
   source: PushSource | undefined;
-  crypto: Pick<MurmurCrypto, 'signRequest'>;
+  crypto: Pick<MurmurCrypto, 'signRequest' | 'sign'>;
   receiver: Pick<Receiver, 'process'>;
   /** The account, once known. */
   identity(): Identity | undefined;
@@ -73,7 +73,7 @@ export function createPushHandling(
       return;
     }
     receiver
-      .process(self, batch.namespace, messages)
+      .process(self, batch.namespace, messages, 'circuit')
       .catch((error: unknown) => components.onError(error));
   };
   return {
@@ -89,6 +89,7 @@ export function createPushHandling(
         namespaces,
         now: () => components.now(),
         signRequest: (method, params) => crypto.signRequest(method, params, self.ed25519.secretKey),
+        sign: (message) => crypto.sign(message, self.ed25519.secretKey),
       });
     },
     async stop() {

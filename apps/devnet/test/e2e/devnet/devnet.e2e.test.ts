@@ -348,7 +348,8 @@ describe('a devnet started by murmur-devnet up', () => {
       const run = await runCli(['status', '--dir', dir]);
       return run.code === 0 ? run : undefined;
     }, 'status to show every process running and ready');
-    expect(status.stdout).toContain('14 of 14 ready.');
+    // The ledger, 13 nodes and the relay beside each node.
+    expect(status.stdout).toContain('27 of 27 ready.');
     expect(status.stdout).toContain(`murmur-devnet up pid ${launcherPid} (ready since`);
     const logs = await runCli(['logs', victim.name, '-n', '5', '--dir', dir]);
     expect(logs.code).toBe(0);
@@ -368,7 +369,7 @@ describe('a devnet started by murmur-devnet up', () => {
       const down = await runCli(['down', '--dir', dir]);
       expect(down.code, down.stderr).toBe(0);
       expect(down.stdout).toMatch(
-        /Stopped the ledger and 13 nodes \(node-01 … node-13\) and murmur-devnet up/,
+        /Stopped the ledger and 13 nodes \(node-01 … node-13\) and their 13 relays and murmur-devnet up/,
       );
       expect(down.stdout).toContain('no devnet process is left');
       expect(await leftovers(dir, pids), logsHint()).toEqual([]);
