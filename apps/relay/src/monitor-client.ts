@@ -3,8 +3,10 @@
  * WebSocket carrying every subscription of every circuit, each under its own id. It
  * authenticates with the node's Ed25519 key (the relay has the node's identity), re-opens after
  * a drop with an exponential back-off and subscribes everything again with the signatures it
- * holds; a subscription the node refuses then (a signature older than 10 minutes, the account
- * left the swarm) ends, and the circuit gets SUB_ENDED so the client subscribes afresh.
+ * holds, naming for each namespace the last message it passed on (`after`), so that the node
+ * replays what it stored during the drop; a subscription the node refuses then (a signature
+ * older than 10 minutes, the account left the swarm) ends, and the circuit gets SUB_ENDED so the
+ * client subscribes afresh.
  */
 import type { TLSSocket } from 'node:tls';
 import type { KeyPair, MurmurCrypto } from '@murmur/crypto';
@@ -95,6 +97,8 @@ interface Entry {
   /** Waiting for the node's answer (first subscription, or a renewal after a drop). */
   waiter: ((answer: MonitorAnswer) => void) | undefined;
   active: boolean;
+  /** The last hash passed on, by namespace (what a renewal asks the node to replay after). */
+  last: Map<number, string>;
 }
 
 function monitorUrl(nodeUrl: string): string {
@@ -138,7 +142,15 @@ export function createMonitorClient(
   }
 
   function sendSubscribe(entry: Entry): void {
-    send({ type: 'subscribe', id: entry.id, ...entry.request });
+    if (!entry.active) {
+      send({ type: 'subscribe', id: entry.id, ...entry.request });
+      return;
+    }
+    // A renewal: everything after the last message seen ("" where none was: all of it).
+    const after: Record<string, string> = {};
+    for (const namespace of entry.request.n)
+      after[String(namespace)] = entry.last.get(namespace) ?? '';
+    send({ type: 'subscribe', id: entry.id, ...entry.request, after });
   }
 
   function onFrame(frame: MonitorNodeFrame, exporter: Uint8Array): void {
@@ -207,7 +219,10 @@ export function createMonitorClient(
         if (frame['~'] !== undefined) notification.data = base64ToBytes(frame['~']);
         for (const id of frame.subs) {
           const entry = entries.get(id);
-          if (entry?.active) entry.sink.notify(notification);
+          if (entry?.active) {
+            entry.last.set(frame.n, frame.h);
+            entry.sink.notify(notification);
+          }
         }
         return;
       }
@@ -352,7 +367,14 @@ export function createMonitorClient(
       await whenReady(signal);
       const id = nextId;
       nextId = nextId >= 2_147_483_647 ? 1 : nextId + 1;
-      const entry: Entry = { id, request, sink, waiter: undefined, active: false };
+      const entry: Entry = {
+        id,
+        request,
+        sink,
+        waiter: undefined,
+        active: false,
+        last: new Map(),
+      };
       const answer = await new Promise<MonitorAnswer>((resolve, reject) => {
         const timer = setTimeout(() => {
           entries.delete(id);

@@ -22,6 +22,15 @@ describe('monitor frames', () => {
       { type: 'auth', key, signature },
       { type: 'subscribe', id: 7, P: key, n: [-10, 0, 5], t: 1_800_000_000, s: signature },
       { type: 'subscribe', id: 0, p: `03${'ef'.repeat(32)}`, n: [0], t: 1, s: signature },
+      {
+        type: 'subscribe',
+        id: 8,
+        P: key,
+        n: [0, 1],
+        t: 1,
+        s: signature,
+        after: { '0': 'A'.repeat(43), '1': '' },
+      },
       { type: 'unsubscribe', id: 2_147_483_647 },
     ];
     for (const frame of frames) {
@@ -104,6 +113,19 @@ describe('monitor frames', () => {
       refusal(JSON.stringify({ type: 'subscribe', id: 3, P: key, n: [40_000], t: 1, s: signature }))
         .message,
     ).toMatch(/`n\[0\]`/);
+    expect(
+      refusal(
+        JSON.stringify({
+          type: 'subscribe',
+          id: 3,
+          P: key,
+          n: [0],
+          t: 1,
+          s: signature,
+          after: { '0': 'not a hash' },
+        }),
+      ).message,
+    ).toMatch(/after/);
     expect(refusal(JSON.stringify({ type: 'unsubscribe', id: -1 })).message).toMatch(/`id`/);
     expect(refusal(JSON.stringify({ type: 'unsubscribe', id: 1, extra: 1 })).message).toMatch(
       /extra/,

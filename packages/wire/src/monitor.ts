@@ -27,6 +27,11 @@ export const MONITOR_MAX_SUBSCRIBER_FRAME_BYTES = 16 * 1024;
 export const MONITOR_MAX_NODE_FRAME_BYTES = 256 * 1024;
 /** Namespaces in one subscription, at most. */
 export const MONITOR_MAX_NAMESPACES = 64;
+/**
+ * Messages a renewal (`subscribe` with `after`) replays per namespace, at most; past that the
+ * subscription ends with {@link MonitorErrorCode.UPSTREAM} and the client catches up itself.
+ */
+export const MONITOR_MAX_REPLAY = 256;
 
 /**
  * `errcode` values of `subscribed` and `ended`: Session's `MonitorResponse` (1–6, from
@@ -177,8 +182,19 @@ export const MonitorSubscriberFrameSchemas = Object.freeze({
         description: 'the signature timestamp in unix seconds',
       }),
       s: Hex128,
+      after: Type.Optional(
+        Type.Record(
+          Type.String({ pattern: '^-?[0-9]{1,5}$' }),
+          Type.Union([MessageHashSchema, Type.Literal('')]),
+          {
+            maxProperties: MONITOR_MAX_NAMESPACES,
+            description:
+              'a map from namespace (decimal) to the last message hash the subscriber saw ("" for none)',
+          },
+        ),
+      ),
     },
-    { ...strict, description: 'a subscribe frame {type, id, P or p, n, t, s}' },
+    { ...strict, description: 'a subscribe frame {type, id, P or p, n, t, s, after?}' },
   ),
   unsubscribe: Type.Object(
     { type: Type.Literal('unsubscribe'), id: SubscriptionId },

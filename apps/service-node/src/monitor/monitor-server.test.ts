@@ -117,7 +117,7 @@ function subscribeFrame(
   id: number,
   account: Identity,
   exit: Uint8Array,
-  options: { t?: number; n?: number[]; signer?: Identity } = {},
+  options: { t?: number; n?: number[]; signer?: Identity; after?: Record<string, string> } = {},
 ) {
   const t = options.t ?? Math.floor(Date.now() / 1000);
   const n = options.n ?? [0];
@@ -133,7 +133,16 @@ function subscribeFrame(
     n,
     t,
     s: bytesToHex(signature),
+    ...(options.after === undefined ? {} : { after: options.after }),
   };
+}
+
+async function until(predicate: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + HANG_GUARD_MS;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((done) => setTimeout(done, 50));
+  }
 }
 
 function notifies(subscriber: Subscriber) {
@@ -149,7 +158,11 @@ describe('monitor subscriptions on a node', () => {
   beforeAll(async () => {
     cluster = await createCluster({
       swarms: [S1, S1, S2],
-      monitorInit: { maxSubscriptionsPerConnection: 6, maxSubscriptionsPerAccount: 4 },
+      monitorInit: {
+        maxSubscriptionsPerConnection: 6,
+        maxSubscriptionsPerAccount: 4,
+        maxReplay: 4,
+      },
     });
     [a, b, other] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode];
   }, 60_000);
@@ -266,6 +279,43 @@ describe('monitor subscriptions on a node', () => {
     expect(frame).toMatchObject({ subs: [2] });
     subscriber.socket.close();
     await subscriber.closed;
+  });
+
+  it('a renewal with `after` replays exactly what was stored since the hashes it names', async () => {
+    const account = cluster.account(S1);
+    const exit = a.keys.ed25519.publicKey;
+    const first = await openSubscriber(cluster, a, a.keys);
+    first.send(subscribeFrame(cluster, 1, account, exit, { n: [0, 1] }));
+    await first.next((f) => f.type === 'subscribed' && f.id === 1);
+    const m1 = (await cluster.store(a, account, 'one')).body.hash as string;
+    const m2 = (await cluster.store(b, account, 'two')).body.hash as string;
+    await first.next((f) => f.type === 'notify' && f.h === m2);
+    await first.next((f) => f.type === 'notify' && f.h === m1);
+    // The link drops; two messages arrive meanwhile (one by replication).
+    first.socket.close();
+    await first.closed;
+    const m3 = (await cluster.store(a, account, 'three')).body.hash as string;
+    const m4 = (await cluster.store(b, account, 'four')).body.hash as string;
+    await until(async () => (await cluster.texts(a, account)).includes('four'));
+    const renewed = await openSubscriber(cluster, a, a.keys);
+    const last = notifies(first).at(-1) as { h: string };
+    renewed.send(
+      subscribeFrame(cluster, 1, account, exit, { n: [0, 1], after: { '0': last.h, '1': '' } }),
+    );
+    await renewed.next((f) => f.type === 'subscribed' && f.id === 1);
+    const m5 = (await cluster.store(a, account, 'five')).body.hash as string;
+    await renewed.next((f) => f.type === 'notify' && f.h === m5);
+    const seen = notifies(renewed).map((f) => (f.type === 'notify' ? f.h : ''));
+    // Exactly what a stored after the last hash seen, in arrival order, then the live one.
+    expect(seen).toEqual([m3, m4, m5]);
+    expect(a.running?.monitor.stats().replayed).toBe(2);
+    // Too much to replay (more than maxReplay = 4 from the beginning): the subscription ends.
+    renewed.send(subscribeFrame(cluster, 2, account, exit, { after: { '0': '' } }));
+    expect(await renewed.next((f) => f.type === 'ended' && f.id === 2)).toMatchObject({
+      errcode: MonitorErrorCode.UPSTREAM,
+    });
+    renewed.socket.close();
+    await renewed.closed;
   });
 
   it('bounds subscriptions per connection and per account', async () => {
