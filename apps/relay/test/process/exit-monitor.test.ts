@@ -297,11 +297,19 @@ describe('the exit subscribes at its node', () => {
       Buffer.from('x'.repeat(20_000)).toString('base64'),
     );
 
+    const relayMetrics = await (await fetch(`http://127.0.0.1:${relays[2]?.port}/metrics`)).text();
+    expect(relayMetrics).toMatch(/^murmur_relay_monitor_link_up 1$/m);
+    expect(relayMetrics).toMatch(/^murmur_relay_monitor_subscriptions 1$/m);
+
     circuit.destroy();
     await until(
       async () => (await nodeMetric('murmur_monitor_subscriptions')) === 0,
       'the node to drop the subscription',
     );
+    const health = (await (await fetch(`http://127.0.0.1:${relays[2]?.port}/health`)).json()) as {
+      monitor: { subscriptions: number };
+    };
+    expect(health.monitor.subscriptions).toBe(0);
   });
 
   it('the exit subscribes again after its node restarts, and nothing stored meanwhile is lost', async () => {

@@ -41,6 +41,7 @@ async function openSubscriber(
   cluster: Cluster,
   node: ClusterNode,
   key: NodeKeys | undefined,
+  options: { exporter?: Uint8Array } = {},
 ): Promise<Subscriber> {
   const socket = new WebSocket(`wss://127.0.0.1:${node.port}${MONITOR_PATH}`, {
     rejectUnauthorized: false,
@@ -96,7 +97,7 @@ async function openSubscriber(
         nonce: hexToBytes(hello.nonce),
         node: node.keys.ed25519.publicKey,
         subscriber: key.ed25519.publicKey,
-        exporter,
+        exporter: options.exporter ?? exporter,
       }),
       key.ed25519.secretKey,
     );
@@ -397,6 +398,11 @@ describe('monitor subscriptions on a node', () => {
     const second = openSubscriber(cluster, a, strangerKeys);
     await expect(second).rejects.toThrow(`closed ${MonitorCloseCode.AUTH_FAILED}`);
 
+    // An auth made for another connection (here: not bound to this one's TLS exporter).
+    await expect(
+      openSubscriber(cluster, a, a.keys, { exporter: new Uint8Array(32) }),
+    ).rejects.toThrow(`closed ${MonitorCloseCode.AUTH_FAILED}`);
+
     // Another active node (b, the exit of b's relay) may subscribe at a.
     const peer = await openSubscriber(cluster, a, b.keys);
     peer.send(subscribeFrame(cluster, 1, cluster.account(S1), b.keys.ed25519.publicKey));
@@ -406,8 +412,54 @@ describe('monitor subscriptions on a node', () => {
     peer.socket.close();
     await peer.closed;
     expect(a.running?.monitor.stats().refusals['auth_failed']).toBeGreaterThanOrEqual(2);
-    // Node `other` is in another swarm; nothing to do with it here but to exist.
+  });
+
+  it('ends the subscriptions (6) when the node leaves the account’s swarm', async () => {
+    const subscriber = await openSubscriber(cluster, a, a.keys);
+    const account = cluster.account(S1);
+    subscriber.send(subscribeFrame(cluster, 1, account, a.keys.ed25519.publicKey));
+    await subscriber.next((f) => f.type === 'subscribed' && f.id === 1);
+    cluster.setSwarm(a, S2);
+    expect(await subscriber.next((f) => f.type === 'ended' && f.id === 1)).toMatchObject({
+      errcode: MonitorErrorCode.WRONG_SWARM,
+    });
+    expect(a.running?.monitor.stats().subscriptions).toBe(0);
+    // And a new one for that account is refused there now.
+    subscriber.send(subscribeFrame(cluster, 2, account, a.keys.ed25519.publicKey));
+    expect(await subscriber.next((f) => f.type === 'subscribed' && f.id === 2)).toMatchObject({
+      errcode: MonitorErrorCode.WRONG_SWARM,
+    });
     expect(other.running).toBeDefined();
+    subscriber.socket.close();
+    await subscriber.closed;
+  });
+});
+
+describe('monitor subscription lifetime', () => {
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    cluster = await createCluster({
+      swarms: [S1],
+      monitorInit: { subscriptionLifetimeMs: 300, sweepIntervalMs: 50 },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('ends a subscription (9) when its lifetime is over', async () => {
+    const node = cluster.nodes[0] as ClusterNode;
+    const subscriber = await openSubscriber(cluster, node, node.keys);
+    subscriber.send(subscribeFrame(cluster, 1, cluster.account(S1), node.keys.ed25519.publicKey));
+    await subscriber.next((f) => f.type === 'subscribed' && f.id === 1);
+    expect(await subscriber.next((f) => f.type === 'ended' && f.id === 1)).toMatchObject({
+      errcode: MonitorErrorCode.EXPIRED,
+    });
+    expect(node.running?.monitor.stats().subscriptions).toBe(0);
+    subscriber.socket.close();
+    await subscriber.closed;
   });
 });
 
