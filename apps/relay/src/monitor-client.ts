@@ -55,6 +55,11 @@ export type MonitorAnswer = { success: true } | { success: false; errcode: numbe
 export interface MonitorClientInit {
   /** The node's base URL (`https://127.0.0.1:22021`): the endpoint is `wss://…/monitor/v1`. */
   nodeUrl: string;
+  /**
+   * The node's Ed25519 key, which must sign `ready` on every connection (default: the relay's
+   * own key, since the relay runs with its node's identity).
+   */
+  nodeEd25519?: Uint8Array | undefined;
   /** A subscription waits this long for the node to be reachable and answer, ms (default 10 s). */
   timeoutMs?: number | undefined;
   /** First re-open delay after a drop, ms (default 250), doubling up to `reconnectMaxMs`. */
@@ -122,6 +127,10 @@ export function createMonitorClient(
   const reconnectMaxMs = init.reconnectMaxMs ?? 30_000;
   const giveUpMs = init.giveUpMs ?? 15_000;
   const subscriber = ed25519.publicKey;
+  const nodeKey = init.nodeEd25519 ?? ed25519.publicKey;
+  const nodeKeyHex = bytesToHex(nodeKey);
+  /** The fields both sides sign on the current connection (set at `hello`). */
+  let signed: { nonce: Uint8Array; exporter: Uint8Array } | undefined;
   const entries = new Map<number, Entry>();
   let nextId = 1;
   let socket: WebSocket | undefined;
@@ -156,8 +165,18 @@ export function createMonitorClient(
   function onFrame(frame: MonitorNodeFrame, exporter: Uint8Array): void {
     switch (frame.type) {
       case 'hello': {
+        if (frame.node !== nodeKeyHex) {
+          logger.error(
+            { node: frame.node, expected: nodeKeyHex },
+            'the monitor endpoint belongs to another node: check --node-url',
+          );
+          socket?.terminate();
+          return;
+        }
+        signed = { nonce: hexToBytes(frame.nonce), exporter };
         const signature = crypto.sign(
           monitorAuthMessage({
+            role: 'subscriber',
             nonce: hexToBytes(frame.nonce),
             node: hexToBytes(frame.node),
             subscriber,
@@ -175,6 +194,21 @@ export function createMonitorClient(
         return;
       }
       case 'ready': {
+        const proof =
+          signed === undefined
+            ? undefined
+            : monitorAuthMessage({
+                role: 'node',
+                nonce: signed.nonce,
+                node: nodeKey,
+                subscriber,
+                exporter: signed.exporter,
+              });
+        if (proof === undefined || !crypto.verify(hexToBytes(frame.signature), proof, nodeKey)) {
+          logger.error('the node did not prove its key on the monitor link: closing it');
+          socket?.terminate();
+          return;
+        }
         ready = true;
         failures = 0;
         droppedAt = undefined;
@@ -260,6 +294,7 @@ export function createMonitorClient(
     });
     socket = ws;
     ready = false;
+    signed = undefined;
     let exporter = new Uint8Array(MONITOR_EXPORTER_LENGTH);
     ws.once('upgrade', (response) => {
       const tls = response.socket as TLSSocket;

@@ -41,7 +41,7 @@ describe('monitor frames', () => {
   it('round-trips every node frame', () => {
     const frames: MonitorNodeFrame[] = [
       { type: 'hello', version: 1, node: key, nonce: key },
-      { type: 'ready', maxSubscriptions: 20_000 },
+      { type: 'ready', maxSubscriptions: 20_000, signature },
       { type: 'subscribed', id: 1, success: 1 },
       { type: 'subscribed', id: 1, errcode: 5, error: 'Signature verification failed' },
       { type: 'unsubscribed', id: 1 },
@@ -159,16 +159,20 @@ describe('monitor signed bytes', () => {
     expect(utf8Decode(bytes)).toBe(`MONITOR2${account}1800000000-10,0,5${key}`);
   });
 
-  it('auth is the context, nonce, node, subscriber and exporter, and checks lengths', () => {
+  it('auth is the context, the role, nonce, node, subscriber and exporter, and checks lengths', () => {
     const part = (byte: number) => new Uint8Array(32).fill(byte);
+    const fields = { nonce: part(1), node: part(2), subscriber: part(3), exporter: part(4) };
+    expect(bytesToHex(monitorAuthMessage({ role: 'node', ...fields })).slice(34, 36)).toBe('4e');
+    expect(monitorAuthMessage({ role: 'node', ...fields })).toHaveLength(146);
     const bytes = monitorAuthMessage({
+      role: 'subscriber',
       nonce: part(1),
       node: part(2),
       subscriber: part(3),
       exporter: part(4),
     });
     expect(bytesToHex(bytes)).toBe(
-      bytesToHex(new TextEncoder().encode('murmur-monitor-v1')) +
+      bytesToHex(new TextEncoder().encode('murmur-monitor-v1S')) +
         '01'.repeat(32) +
         '02'.repeat(32) +
         '03'.repeat(32) +
@@ -176,6 +180,7 @@ describe('monitor signed bytes', () => {
     );
     expect(() =>
       monitorAuthMessage({
+        role: 'subscriber',
         nonce: part(1),
         node: part(2),
         subscriber: new Uint8Array(31),

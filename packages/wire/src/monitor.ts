@@ -91,10 +91,13 @@ function requireLength(bytes: Uint8Array, length: number, name: string): void {
 }
 
 /**
- * The bytes the subscriber signs with its Ed25519 key to authenticate:
- * `"murmur-monitor-v1" ‖ nonce (32) ‖ node Ed25519 (32) ‖ subscriber Ed25519 (32) ‖ exporter (32)`.
+ * The bytes each side signs with its Ed25519 key to authenticate the connection (the subscriber
+ * in `auth`, the node in `ready`):
+ * `"murmur-monitor-v1" ‖ role ("S" subscriber or "N" node) ‖ nonce (32) ‖ node Ed25519 (32) ‖
+ * subscriber Ed25519 (32) ‖ exporter (32)`, 146 bytes.
  */
 export function monitorAuthMessage(fields: {
+  role: 'subscriber' | 'node';
   nonce: Uint8Array;
   node: Uint8Array;
   subscriber: Uint8Array;
@@ -106,6 +109,7 @@ export function monitorAuthMessage(fields: {
   requireLength(fields.exporter, MONITOR_EXPORTER_LENGTH, 'exporter');
   return concatBytes(
     utf8Encode(MONITOR_AUTH_CONTEXT),
+    utf8Encode(fields.role === 'node' ? 'N' : 'S'),
     fields.nonce,
     fields.node,
     fields.subscriber,
@@ -217,8 +221,9 @@ export const MonitorNodeFrameSchemas = Object.freeze({
     {
       type: Type.Literal('ready'),
       maxSubscriptions: Type.Integer({ minimum: 0, description: 'a count' }),
+      signature: Hex128,
     },
-    { ...strict, description: 'a ready frame {type, maxSubscriptions}' },
+    { ...strict, description: 'a ready frame {type, maxSubscriptions, signature}' },
   ),
   subscribed: Type.Union(
     [

@@ -94,6 +94,7 @@ async function openSubscriber(
   if (key !== undefined) {
     const signature = cluster.crypto.sign(
       monitorAuthMessage({
+        role: 'subscriber',
         nonce: hexToBytes(hello.nonce),
         node: node.keys.ed25519.publicKey,
         subscriber: key.ed25519.publicKey,
@@ -102,12 +103,24 @@ async function openSubscriber(
       key.ed25519.secretKey,
     );
     subscriber.send({ type: 'auth', key: key.ed25519Hex, signature: bytesToHex(signature) });
-    await Promise.race([
+    const ready = await Promise.race([
       subscriber.next((f) => f.type === 'ready'),
-      closed.then(({ code }) => {
+      closed.then(({ code }): never => {
         throw new Error(`closed ${code}`);
       }),
     ]);
+    // The node signs the same fields with its key, as role N.
+    if (ready.type !== 'ready') throw new Error('no ready');
+    const proof = monitorAuthMessage({
+      role: 'node',
+      nonce: hexToBytes(hello.nonce),
+      node: node.keys.ed25519.publicKey,
+      subscriber: key.ed25519.publicKey,
+      exporter,
+    });
+    expect(
+      cluster.crypto.verify(hexToBytes(ready.signature), proof, node.keys.ed25519.publicKey),
+    ).toBe(true);
   }
   return subscriber;
 }
@@ -143,6 +156,26 @@ async function until(predicate: () => Promise<boolean>): Promise<void> {
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+/**
+ * Stores through `node`, again after a 503 (the node sheds load when this shared machine is
+ * busy; clients retry such answers too). Resolves with the 200 answer.
+ */
+async function storeOk(
+  cluster: Cluster,
+  node: ClusterNode,
+  account: Identity,
+  text: string,
+): Promise<{ status: number; body: { hash: string } }> {
+  for (let attempt = 0; ; attempt++) {
+    const answer = await cluster.store(node, account, text);
+    if (answer.status !== 503 || attempt >= 50) {
+      expect(answer.status).toBe(200);
+      return answer;
+    }
+    await new Promise((done) => setTimeout(done, 100));
   }
 }
 
@@ -232,28 +265,21 @@ describe('monitor subscriptions on a node', () => {
     );
     // A client store at a, then one at b that reaches a by replication, then the first again
     // (a duplicate: no new message, no notification).
-    const first = await cluster.store(a, account, 'stored at a');
+    const first = await storeOk(cluster, a, account, 'stored at a');
     expect(first.status).toBe(200);
-    const replicated = await cluster.store(b, account, 'stored at b');
+    const replicated = await storeOk(cluster, b, account, 'stored at b');
     expect(replicated.status).toBe(200);
     await subscriber.next((f) => f.type === 'notify' && f.h === replicated.body.hash);
     await subscriber.next((f) => f.type === 'notify' && f.h === first.body.hash);
-    const again = await cluster.rpc(a, 'store', {
-      pubkey: account.sessionId,
-      timestamp: Date.now(),
-      ttl: 3_600_000,
-      data: Buffer.from('stored at a').toString('base64'),
-    });
-    expect(again.status).toBe(200);
+    await storeOk(cluster, a, account, 'stored at a');
     // A last message, and when it is in, count everything once.
-    const last = await cluster.store(b, account, 'the last');
+    const last = await storeOk(cluster, b, account, 'the last');
     await subscriber.next((f) => f.type === 'notify' && f.h === last.body.hash);
     const seen = notifies(subscriber);
     const hashes = seen.map((f) => (f.type === 'notify' ? f.h : ''));
-    // 'stored at a' twice at different timestamps is two messages; count by hash.
-    expect(new Set(hashes).size).toBe(hashes.length);
-    expect(hashes).toEqual(
-      expect.arrayContaining([first.body.hash, replicated.body.hash, last.body.hash]),
+    // The second 'stored at a' has the first one's hash (account, namespace, data): not new.
+    expect([...hashes].sort()).toEqual(
+      [first.body.hash, replicated.body.hash, last.body.hash].sort(),
     );
     for (const frame of seen) {
       if (frame.type !== 'notify') continue;
@@ -275,7 +301,7 @@ describe('monitor subscriptions on a node', () => {
     // Unsubscribed: nothing more for id 1.
     subscriber.send({ type: 'unsubscribe', id: 1 });
     await subscriber.next((f) => f.type === 'unsubscribed' && f.id === 1);
-    const later = await cluster.store(a, account, 'after unsubscribe');
+    const later = await storeOk(cluster, a, account, 'after unsubscribe');
     const frame = await subscriber.next((f) => f.type === 'notify' && f.h === later.body.hash);
     expect(frame).toMatchObject({ subs: [2] });
     subscriber.socket.close();
@@ -288,23 +314,25 @@ describe('monitor subscriptions on a node', () => {
     const first = await openSubscriber(cluster, a, a.keys);
     first.send(subscribeFrame(cluster, 1, account, exit, { n: [0, 1] }));
     await first.next((f) => f.type === 'subscribed' && f.id === 1);
-    const m1 = (await cluster.store(a, account, 'one')).body.hash as string;
-    const m2 = (await cluster.store(b, account, 'two')).body.hash as string;
+    const m1 = (await storeOk(cluster, a, account, 'one')).body.hash as string;
+    const m2 = (await storeOk(cluster, b, account, 'two')).body.hash as string;
     await first.next((f) => f.type === 'notify' && f.h === m2);
     await first.next((f) => f.type === 'notify' && f.h === m1);
     // The link drops; two messages arrive meanwhile (one by replication).
     first.socket.close();
     await first.closed;
-    const m3 = (await cluster.store(a, account, 'three')).body.hash as string;
-    const m4 = (await cluster.store(b, account, 'four')).body.hash as string;
-    await until(async () => (await cluster.texts(a, account)).includes('four'));
+    const m3 = (await storeOk(cluster, a, account, 'three')).body.hash as string;
+    const m4 = (await storeOk(cluster, b, account, 'four')).body.hash as string;
+    await until(async () =>
+      (await cluster.texts(a, account).catch(() => [] as string[])).includes('four'),
+    );
     const renewed = await openSubscriber(cluster, a, a.keys);
     const last = notifies(first).at(-1) as { h: string };
     renewed.send(
       subscribeFrame(cluster, 1, account, exit, { n: [0, 1], after: { '0': last.h, '1': '' } }),
     );
     await renewed.next((f) => f.type === 'subscribed' && f.id === 1);
-    const m5 = (await cluster.store(a, account, 'five')).body.hash as string;
+    const m5 = (await storeOk(cluster, a, account, 'five')).body.hash as string;
     await renewed.next((f) => f.type === 'notify' && f.h === m5);
     const seen = notifies(renewed).map((f) => (f.type === 'notify' ? f.h : ''));
     // Exactly what a stored after the last hash seen, in arrival order, then the live one.
@@ -502,7 +530,7 @@ describe('monitor bounds that close connections', () => {
     const big = 'x'.repeat(60_000);
     let stored = 0;
     while (node.running?.monitor.stats().connections !== 0 && stored < 2_000) {
-      const answer = await cluster.store(node, account, `${stored} ${big}`);
+      const answer = await storeOk(cluster, node, account, `${stored} ${big}`);
       expect(answer.status).toBe(200);
       stored++;
     }

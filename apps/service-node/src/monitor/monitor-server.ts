@@ -6,7 +6,7 @@
  *
  * - **Auth**: the node sends `hello` with a fresh nonce; the subscriber answers `auth` with its
  *   Ed25519 key and a signature over `monitorAuthMessage` (bound to the connection's TLS
- *   exporter). Only this node's own key (its relay) or an active registered node may subscribe;
+ *   exporter), and the node's `ready` carries its own signature over the same fields. Only this node's own key (its relay) or an active registered node may subscribe;
  *   a subscription's `MONITOR2` signature must name that same key as the exit.
  * - **Subscribe**: Session's checks and codes (1–6, session-storage-server
  *   `oxenss/server/mqbase.cpp`) with a ±10 minute window, then Murmur's limits (7): at most
@@ -477,6 +477,7 @@ export function createMonitorServer(
     const subscriber = hexToBytes(key);
     const allowed = key === keys.ed25519Hex || network.snapshot()?.node(key) !== undefined;
     const message = monitorAuthMessage({
+      role: 'subscriber',
       nonce: connection.nonce,
       node: keys.ed25519.publicKey,
       subscriber,
@@ -496,7 +497,23 @@ export function createMonitorServer(
     connection.subscriber = subscriber;
     if (connection.authTimer !== undefined) clearTimeout(connection.authTimer);
     connection.authTimer = undefined;
-    send(connection, { type: 'ready', maxSubscriptions: maxPerConnection });
+    // The node proves its key on this connection too (the subscriber trusts no notification
+    // from anyone else).
+    const proof = crypto.sign(
+      monitorAuthMessage({
+        role: 'node',
+        nonce: connection.nonce,
+        node: keys.ed25519.publicKey,
+        subscriber,
+        exporter: connection.exporter,
+      }),
+      keys.ed25519.secretKey,
+    );
+    send(connection, {
+      type: 'ready',
+      maxSubscriptions: maxPerConnection,
+      signature: bytesToHex(proof),
+    });
   }
 
   function onFrame(connection: Connection, data: WebSocket.RawData, isBinary: boolean): void {
