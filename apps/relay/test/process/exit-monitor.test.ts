@@ -1,20 +1,19 @@
 /**
- * The exit's monitor wiring with real processes on loopback: a `murmur-node` (HTTPS, its own
- * key) and three `murmur-relay` processes, the third one beside the node with the node's data
- * directory (so the same identity) and `--node-url` pointing at it. A client builds a circuit
+ * The exit's monitor wiring with real processes on loopback: three `murmur-relay` processes
+ * (`startLocalRelays`) and a `murmur-node` (HTTPS) started in the third relay's data directory,
+ * so with the same identity, as an operator runs them; the relays' `--node-url` points at it. A client builds a circuit
  * with the real CircuitBuilder, SUBSCRIBEs an account with a MONITOR2 signature for that exit,
  * and receives a NOTIFY for each message stored at the node; then DESTROY unsubscribes at the
  * node, and a restart of the node is survived (the exit subscribes again).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  type CellSink,
   type CircuitBuilder,
   type CircuitEvents,
   type CircuitRelay,
@@ -25,10 +24,9 @@ import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { bytesToHex, hexToBytes } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { type LocalRelays, relayConnector, startLocalRelays } from '../../src/local-relays.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const relayCli = resolve(here, '..', '..', 'dist', 'cli.js');
 const nodeCli = resolve(here, '..', '..', '..', 'service-node', 'dist', 'cli.js');
 const nodeFetch = createNodeFetch({ keepAlive: false });
 
@@ -38,19 +36,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((done) => server.close(() => done()));
   return port;
-}
-
-function connect(relay: CircuitRelay, sink: CellSink) {
-  return new Promise<{ send(cell: Uint8Array): void; close(): void }>((done, fail) => {
-    const socket = new WebSocket(`ws://${relay.ip}:${relay.port}/`);
-    socket.binaryType = 'nodebuffer';
-    socket.on('message', (data: Buffer) => sink.receive(new Uint8Array(data)));
-    socket.on('close', () => sink.closed());
-    socket.once('error', fail);
-    socket.once('open', () =>
-      done({ send: (cell) => socket.send(cell), close: () => socket.close() }),
-    );
-  });
 }
 
 /** Resolves when `predicate` holds, polling; a hang guard only. */
@@ -85,11 +70,11 @@ function run(program: string, args: string[], readyText: string): Promise<Starte
 }
 
 let crypto: MurmurCrypto;
-const children: Started[] = [];
+let local: LocalRelays | undefined;
 let node: Started;
 let nodeDir: string;
 let storagePort: number;
-const relays: CircuitRelay[] = [];
+let relays: CircuitRelay[] = [];
 let builder: CircuitBuilder;
 let root: string;
 
@@ -160,28 +145,14 @@ beforeAll(async () => {
   }
   crypto = await loadCrypto();
   root = mkdtempSync(join(tmpdir(), 'murmur-exit-monitor-'));
-  // Guard and middle: keys of their own. The exit: the node's data directory (its key).
-  const dirs = [join(root, 'relay-1'), join(root, 'relay-2'), join(root, 'node')];
-  for (const dir of dirs) {
-    execFileSync(process.execPath, [nodeCli, 'init', '--data-dir', dir], { stdio: 'ignore' });
-  }
-  nodeDir = dirs[2] as string;
   storagePort = await freePort();
-  const entries = [];
-  for (const dir of dirs) {
-    const key = JSON.parse(readFileSync(join(dir, 'key.json'), 'utf8')) as {
-      ed25519PublicKey: string;
-    };
-    const port = await freePort();
-    entries.push({ ed25519: key.ed25519PublicKey, ip: '127.0.0.1', relayPort: port });
-    relays.push({
-      ed25519: key.ed25519PublicKey,
-      x25519: bytesToHex(crypto.ed25519PublicKeyToX25519(hexToBytes(key.ed25519PublicKey))),
-      ip: '127.0.0.1',
-      port,
-    });
-  }
-  writeFileSync(join(root, 'relays.json'), JSON.stringify({ nodes: entries }));
+  local = await startLocalRelays(
+    { count: 3, args: ['--node-url', `https://127.0.0.1:${storagePort}`] },
+    { crypto },
+  );
+  relays = local.infos;
+  // The node runs with the exit relay's key (its data directory), as an operator runs both.
+  nodeDir = local.relays[2]?.dataDir as string;
   // The node's network: itself alone in one swarm (every account is its swarm's).
   writeFileSync(
     join(root, 'node-network.json'),
@@ -198,30 +169,14 @@ beforeAll(async () => {
     }),
   );
   node = await startNode();
-  for (const [index, dir] of dirs.entries()) {
-    const args = [
-      'start',
-      '--data-dir',
-      dir,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(relays[index]?.port),
-      '--network-file',
-      join(root, 'relays.json'),
-      '--log-level',
-      'warn',
-    ];
-    if (index === 2) args.push('--node-url', `https://127.0.0.1:${storagePort}`);
-    children.push(await run(relayCli, args, '"ready":true'));
-  }
-  builder = createCircuitBuilder({}, { crypto, connect });
+  builder = createCircuitBuilder({}, { crypto, connect: relayConnector() });
 }, 120_000);
 
 afterAll(async () => {
   builder?.close();
-  for (const started of [...children, node]) started?.child.kill('SIGKILL');
-  await Promise.all([...children, node].map((started) => started?.exited));
+  node?.child.kill('SIGKILL');
+  await node?.exited;
+  await local?.stop();
   nodeFetch.close();
   if (root !== undefined) rmSync(root, { recursive: true, force: true });
 });
