@@ -313,6 +313,7 @@ async function start(config: RelayConfig, io: CliIo): Promise<number> {
         config.nodeUrl === undefined
           ? undefined
           : nodeExitService(config.nodeUrl, { fetch: nodeFetch, monitor }),
+      monitorStats: monitor === undefined ? undefined : () => monitor.stats(),
       logger,
     },
   );

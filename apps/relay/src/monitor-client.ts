@@ -3,8 +3,10 @@
  * WebSocket carrying every subscription of every circuit, each under its own id. It
  * authenticates with the node's Ed25519 key (the relay has the node's identity), re-opens after
  * a drop with an exponential back-off and subscribes everything again with the signatures it
- * holds; a subscription the node refuses then (a signature older than 10 minutes, the account
- * left the swarm) ends, and the circuit gets SUB_ENDED so the client subscribes afresh.
+ * holds, naming for each namespace the last message it passed on (`after`), so that the node
+ * replays what it stored during the drop; a subscription the node refuses then (a signature
+ * older than 10 minutes, the account left the swarm) ends, and the circuit gets SUB_ENDED so the
+ * client subscribes afresh.
  */
 import type { TLSSocket } from 'node:tls';
 import type { KeyPair, MurmurCrypto } from '@murmur/crypto';
@@ -53,6 +55,11 @@ export type MonitorAnswer = { success: true } | { success: false; errcode: numbe
 export interface MonitorClientInit {
   /** The node's base URL (`https://127.0.0.1:22021`): the endpoint is `wss://…/monitor/v1`. */
   nodeUrl: string;
+  /**
+   * The node's Ed25519 key, which must sign `ready` on every connection (default: the relay's
+   * own key, since the relay runs with its node's identity).
+   */
+  nodeEd25519?: Uint8Array | undefined;
   /** A subscription waits this long for the node to be reachable and answer, ms (default 10 s). */
   timeoutMs?: number | undefined;
   /** First re-open delay after a drop, ms (default 250), doubling up to `reconnectMaxMs`. */
@@ -95,6 +102,8 @@ interface Entry {
   /** Waiting for the node's answer (first subscription, or a renewal after a drop). */
   waiter: ((answer: MonitorAnswer) => void) | undefined;
   active: boolean;
+  /** The last hash passed on, by namespace (what a renewal asks the node to replay after). */
+  last: Map<number, string>;
 }
 
 function monitorUrl(nodeUrl: string): string {
@@ -118,6 +127,10 @@ export function createMonitorClient(
   const reconnectMaxMs = init.reconnectMaxMs ?? 30_000;
   const giveUpMs = init.giveUpMs ?? 15_000;
   const subscriber = ed25519.publicKey;
+  const nodeKey = init.nodeEd25519 ?? ed25519.publicKey;
+  const nodeKeyHex = bytesToHex(nodeKey);
+  /** The fields both sides sign on the current connection (set at `hello`). */
+  let signed: { nonce: Uint8Array; exporter: Uint8Array } | undefined;
   const entries = new Map<number, Entry>();
   let nextId = 1;
   let socket: WebSocket | undefined;
@@ -138,14 +151,32 @@ export function createMonitorClient(
   }
 
   function sendSubscribe(entry: Entry): void {
-    send({ type: 'subscribe', id: entry.id, ...entry.request });
+    if (!entry.active) {
+      send({ type: 'subscribe', id: entry.id, ...entry.request });
+      return;
+    }
+    // A renewal: everything after the last message seen ("" where none was: all of it).
+    const after: Record<string, string> = {};
+    for (const namespace of entry.request.n)
+      after[String(namespace)] = entry.last.get(namespace) ?? '';
+    send({ type: 'subscribe', id: entry.id, ...entry.request, after });
   }
 
   function onFrame(frame: MonitorNodeFrame, exporter: Uint8Array): void {
     switch (frame.type) {
       case 'hello': {
+        if (frame.node !== nodeKeyHex) {
+          logger.error(
+            { node: frame.node, expected: nodeKeyHex },
+            'the monitor endpoint belongs to another node: check --node-url',
+          );
+          socket?.terminate();
+          return;
+        }
+        signed = { nonce: hexToBytes(frame.nonce), exporter };
         const signature = crypto.sign(
           monitorAuthMessage({
+            role: 'subscriber',
             nonce: hexToBytes(frame.nonce),
             node: hexToBytes(frame.node),
             subscriber,
@@ -163,6 +194,21 @@ export function createMonitorClient(
         return;
       }
       case 'ready': {
+        const proof =
+          signed === undefined
+            ? undefined
+            : monitorAuthMessage({
+                role: 'node',
+                nonce: signed.nonce,
+                node: nodeKey,
+                subscriber,
+                exporter: signed.exporter,
+              });
+        if (proof === undefined || !crypto.verify(hexToBytes(frame.signature), proof, nodeKey)) {
+          logger.error('the node did not prove its key on the monitor link: closing it');
+          socket?.terminate();
+          return;
+        }
         ready = true;
         failures = 0;
         droppedAt = undefined;
@@ -207,7 +253,10 @@ export function createMonitorClient(
         if (frame['~'] !== undefined) notification.data = base64ToBytes(frame['~']);
         for (const id of frame.subs) {
           const entry = entries.get(id);
-          if (entry?.active) entry.sink.notify(notification);
+          if (entry?.active) {
+            entry.last.set(frame.n, frame.h);
+            entry.sink.notify(notification);
+          }
         }
         return;
       }
@@ -245,6 +294,7 @@ export function createMonitorClient(
     });
     socket = ws;
     ready = false;
+    signed = undefined;
     let exporter = new Uint8Array(MONITOR_EXPORTER_LENGTH);
     ws.once('upgrade', (response) => {
       const tls = response.socket as TLSSocket;
@@ -352,7 +402,14 @@ export function createMonitorClient(
       await whenReady(signal);
       const id = nextId;
       nextId = nextId >= 2_147_483_647 ? 1 : nextId + 1;
-      const entry: Entry = { id, request, sink, waiter: undefined, active: false };
+      const entry: Entry = {
+        id,
+        request,
+        sink,
+        waiter: undefined,
+        active: false,
+        last: new Map(),
+      };
       const answer = await new Promise<MonitorAnswer>((resolve, reject) => {
         const timer = setTimeout(() => {
           entries.delete(id);

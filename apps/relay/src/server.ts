@@ -62,6 +62,10 @@ export interface RelayServerComponents {
   keys: { ed25519: KeyPair; x25519: KeyPair; ed25519Hex: string };
   directory: RelayDirectoryService;
   exit?: ExitService | undefined;
+  /** The exit's link to its node's monitor endpoint, for `/health` and `/metrics`. */
+  monitorStats?:
+    | (() => { connected: boolean; subscriptions: number; reconnects: number })
+    | undefined;
   logger: Logger;
 }
 
@@ -224,6 +228,31 @@ export async function startRelay(
     },
   });
 
+  const monitorStats = components.monitorStats;
+  if (monitorStats !== undefined) {
+    new Gauge({
+      name: 'murmur_relay_monitor_link_up',
+      help: "1 while the exit's link to its node's monitor endpoint is open",
+      registers: [metrics],
+      collect() {
+        this.set(monitorStats().connected ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'murmur_relay_monitor_subscriptions',
+      help: 'Subscriptions the exit holds at its node (one per circuit and account)',
+      registers: [metrics],
+      collect() {
+        this.set(monitorStats().subscriptions);
+      },
+    });
+    counterOf(
+      'murmur_relay_monitor_reconnects_total',
+      "Times the exit opened its node's monitor link again after a drop",
+      () => monitorStats().reconnects,
+    );
+  }
+
   const handler = (request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/health') {
@@ -237,6 +266,7 @@ export async function startRelay(
           relays: directory.size(),
           circuits: s.circuitsOpen,
           links: s.links,
+          ...(monitorStats === undefined ? {} : { monitor: monitorStats() }),
           rssBytes: process.memoryUsage().rss,
           heapUsedBytes: process.memoryUsage().heapUsed,
         }),

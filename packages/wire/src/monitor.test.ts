@@ -22,6 +22,15 @@ describe('monitor frames', () => {
       { type: 'auth', key, signature },
       { type: 'subscribe', id: 7, P: key, n: [-10, 0, 5], t: 1_800_000_000, s: signature },
       { type: 'subscribe', id: 0, p: `03${'ef'.repeat(32)}`, n: [0], t: 1, s: signature },
+      {
+        type: 'subscribe',
+        id: 8,
+        P: key,
+        n: [0, 1],
+        t: 1,
+        s: signature,
+        after: { '0': 'A'.repeat(43), '1': '' },
+      },
       { type: 'unsubscribe', id: 2_147_483_647 },
     ];
     for (const frame of frames) {
@@ -32,7 +41,7 @@ describe('monitor frames', () => {
   it('round-trips every node frame', () => {
     const frames: MonitorNodeFrame[] = [
       { type: 'hello', version: 1, node: key, nonce: key },
-      { type: 'ready', maxSubscriptions: 20_000 },
+      { type: 'ready', maxSubscriptions: 20_000, signature },
       { type: 'subscribed', id: 1, success: 1 },
       { type: 'subscribed', id: 1, errcode: 5, error: 'Signature verification failed' },
       { type: 'unsubscribed', id: 1 },
@@ -104,6 +113,19 @@ describe('monitor frames', () => {
       refusal(JSON.stringify({ type: 'subscribe', id: 3, P: key, n: [40_000], t: 1, s: signature }))
         .message,
     ).toMatch(/`n\[0\]`/);
+    expect(
+      refusal(
+        JSON.stringify({
+          type: 'subscribe',
+          id: 3,
+          P: key,
+          n: [0],
+          t: 1,
+          s: signature,
+          after: { '0': 'not a hash' },
+        }),
+      ).message,
+    ).toMatch(/after/);
     expect(refusal(JSON.stringify({ type: 'unsubscribe', id: -1 })).message).toMatch(/`id`/);
     expect(refusal(JSON.stringify({ type: 'unsubscribe', id: 1, extra: 1 })).message).toMatch(
       /extra/,
@@ -137,16 +159,20 @@ describe('monitor signed bytes', () => {
     expect(utf8Decode(bytes)).toBe(`MONITOR2${account}1800000000-10,0,5${key}`);
   });
 
-  it('auth is the context, nonce, node, subscriber and exporter, and checks lengths', () => {
+  it('auth is the context, the role, nonce, node, subscriber and exporter, and checks lengths', () => {
     const part = (byte: number) => new Uint8Array(32).fill(byte);
+    const fields = { nonce: part(1), node: part(2), subscriber: part(3), exporter: part(4) };
+    expect(bytesToHex(monitorAuthMessage({ role: 'node', ...fields })).slice(34, 36)).toBe('4e');
+    expect(monitorAuthMessage({ role: 'node', ...fields })).toHaveLength(146);
     const bytes = monitorAuthMessage({
+      role: 'subscriber',
       nonce: part(1),
       node: part(2),
       subscriber: part(3),
       exporter: part(4),
     });
     expect(bytesToHex(bytes)).toBe(
-      bytesToHex(new TextEncoder().encode('murmur-monitor-v1')) +
+      bytesToHex(new TextEncoder().encode('murmur-monitor-v1S')) +
         '01'.repeat(32) +
         '02'.repeat(32) +
         '03'.repeat(32) +
@@ -154,6 +180,7 @@ describe('monitor signed bytes', () => {
     );
     expect(() =>
       monitorAuthMessage({
+        role: 'subscriber',
         nonce: part(1),
         node: part(2),
         subscriber: new Uint8Array(31),

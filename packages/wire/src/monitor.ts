@@ -27,6 +27,11 @@ export const MONITOR_MAX_SUBSCRIBER_FRAME_BYTES = 16 * 1024;
 export const MONITOR_MAX_NODE_FRAME_BYTES = 256 * 1024;
 /** Namespaces in one subscription, at most. */
 export const MONITOR_MAX_NAMESPACES = 64;
+/**
+ * Messages a renewal (`subscribe` with `after`) replays per namespace, at most; past that the
+ * subscription ends with {@link MonitorErrorCode.UPSTREAM} and the client catches up itself.
+ */
+export const MONITOR_MAX_REPLAY = 256;
 
 /**
  * `errcode` values of `subscribed` and `ended`: Session's `MonitorResponse` (1–6, from
@@ -86,10 +91,13 @@ function requireLength(bytes: Uint8Array, length: number, name: string): void {
 }
 
 /**
- * The bytes the subscriber signs with its Ed25519 key to authenticate:
- * `"murmur-monitor-v1" ‖ nonce (32) ‖ node Ed25519 (32) ‖ subscriber Ed25519 (32) ‖ exporter (32)`.
+ * The bytes each side signs with its Ed25519 key to authenticate the connection (the subscriber
+ * in `auth`, the node in `ready`):
+ * `"murmur-monitor-v1" ‖ role ("S" subscriber or "N" node) ‖ nonce (32) ‖ node Ed25519 (32) ‖
+ * subscriber Ed25519 (32) ‖ exporter (32)`, 146 bytes.
  */
 export function monitorAuthMessage(fields: {
+  role: 'subscriber' | 'node';
   nonce: Uint8Array;
   node: Uint8Array;
   subscriber: Uint8Array;
@@ -101,6 +109,7 @@ export function monitorAuthMessage(fields: {
   requireLength(fields.exporter, MONITOR_EXPORTER_LENGTH, 'exporter');
   return concatBytes(
     utf8Encode(MONITOR_AUTH_CONTEXT),
+    utf8Encode(fields.role === 'node' ? 'N' : 'S'),
     fields.nonce,
     fields.node,
     fields.subscriber,
@@ -177,8 +186,19 @@ export const MonitorSubscriberFrameSchemas = Object.freeze({
         description: 'the signature timestamp in unix seconds',
       }),
       s: Hex128,
+      after: Type.Optional(
+        Type.Record(
+          Type.String({ pattern: '^-?[0-9]{1,5}$' }),
+          Type.Union([MessageHashSchema, Type.Literal('')]),
+          {
+            maxProperties: MONITOR_MAX_NAMESPACES,
+            description:
+              'a map from namespace (decimal) to the last message hash the subscriber saw ("" for none)',
+          },
+        ),
+      ),
     },
-    { ...strict, description: 'a subscribe frame {type, id, P or p, n, t, s}' },
+    { ...strict, description: 'a subscribe frame {type, id, P or p, n, t, s, after?}' },
   ),
   unsubscribe: Type.Object(
     { type: Type.Literal('unsubscribe'), id: SubscriptionId },
@@ -201,8 +221,9 @@ export const MonitorNodeFrameSchemas = Object.freeze({
     {
       type: Type.Literal('ready'),
       maxSubscriptions: Type.Integer({ minimum: 0, description: 'a count' }),
+      signature: Hex128,
     },
-    { ...strict, description: 'a ready frame {type, maxSubscriptions}' },
+    { ...strict, description: 'a ready frame {type, maxSubscriptions, signature}' },
   ),
   subscribed: Type.Union(
     [

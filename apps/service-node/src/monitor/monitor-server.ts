@@ -6,12 +6,15 @@
  *
  * - **Auth**: the node sends `hello` with a fresh nonce; the subscriber answers `auth` with its
  *   Ed25519 key and a signature over `monitorAuthMessage` (bound to the connection's TLS
- *   exporter). Only this node's own key (its relay) or an active registered node may subscribe;
+ *   exporter), and the node's `ready` carries its own signature over the same fields. Only this node's own key (its relay) or an active registered node may subscribe;
  *   a subscription's `MONITOR2` signature must name that same key as the exit.
  * - **Subscribe**: Session's checks and codes (1–6, session-storage-server
  *   `oxenss/server/mqbase.cpp`) with a ±10 minute window, then Murmur's limits (7): at most
  *   `maxSubscriptionsPerConnection` per connection and `maxSubscriptionsPerAccount` per account.
  *   The same id again replaces that subscription (a renewal). A subscription lives 65 minutes.
+ * - **Renewal after a drop**: `after` names, per namespace, the last hash the subscriber saw
+ *   (`""` for none); the node replays what it stored since (at most 256 per namespace, else the
+ *   subscription ends with 8 and the client catches up itself), so a dropped link loses nothing.
  * - **Notify**: one `notify` frame per new message per connection, listing the ids of the
  *   connection's subscriptions it is for, with Session's fields `@ h n t z ~`.
  * - **Bounds**: connections (upgrades past the cap get 503), frames (16 KiB), a send queue per
@@ -30,6 +33,7 @@ import {
   type Logger,
   MONITOR_EXPORTER_LABEL,
   MONITOR_EXPORTER_LENGTH,
+  MONITOR_MAX_REPLAY,
   MONITOR_MAX_SUBSCRIBER_FRAME_BYTES,
   MONITOR_PATH,
   MONITOR_PROTOCOL_VERSION,
@@ -65,6 +69,8 @@ export interface MonitorServerInit {
   subscriptionLifetimeMs?: number | undefined;
   /** Frames refused by the schema before the connection is closed (default 16). */
   maxBadFrames?: number | undefined;
+  /** Messages a renewal replays per namespace before it ends the subscription (default 256). */
+  maxReplay?: number | undefined;
   /** How often expired subscriptions are ended, ms (default 60 s). */
   sweepIntervalMs?: number | undefined;
 }
@@ -74,7 +80,7 @@ export interface MonitorServerComponents {
   keys: NodeKeys;
   crypto: MurmurCrypto;
   network: NetworkView;
-  store: Pick<MessageStore, 'onStored'>;
+  store: Pick<MessageStore, 'onStored' | 'retrieve'>;
   logger: Logger;
   /** The node's metrics registry (its gauges and counters are added there). */
   registry?: Registry | undefined;
@@ -87,6 +93,8 @@ export interface MonitorStats {
   subscriptions: number;
   accounts: number;
   notificationsSent: number;
+  /** Of those, sent by renewals' replays. */
+  replayed: number;
   refusals: Record<string, number>;
 }
 
@@ -184,6 +192,7 @@ export function createMonitorServer(
   const lifetimeMs = init.subscriptionLifetimeMs ?? 65 * 60_000;
   const maxBadFrames = init.maxBadFrames ?? 16;
   const sweepIntervalMs = init.sweepIntervalMs ?? 60_000;
+  const maxReplay = init.maxReplay ?? MONITOR_MAX_REPLAY;
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -197,6 +206,7 @@ export function createMonitorServer(
   const servers: { server: Server; listener: typeof onUpgrade }[] = [];
   const refusals: Record<string, number> = {};
   let notificationsSent = 0;
+  let replayed = 0;
   let serial = 0;
   let subscriptionCount = 0;
   let started = false;
@@ -220,6 +230,14 @@ export function createMonitorServer(
       : new Counter({
           name: 'murmur_monitor_notifications_total',
           help: 'Notifications sent to monitor subscriptions (one per subscription per message)',
+          registers: [components.registry],
+        });
+  const replayedCounter =
+    components.registry === undefined
+      ? undefined
+      : new Counter({
+          name: 'murmur_monitor_replayed_total',
+          help: 'Of the notifications, those a renewal replayed (stored while its link was down)',
           registers: [components.registry],
         });
   if (components.registry !== undefined) {
@@ -409,12 +427,57 @@ export function createMonitorServer(
     }
     set.add(subscription);
     send(connection, { type: 'subscribed', id: frame.id, success: 1 });
+    if (frame.after !== undefined) replay(subscription, frame.after);
+  }
+
+  /**
+   * Sends the messages stored after the hashes the subscriber saw. Synchronous with the
+   * registration above: a message committed later reaches the subscription through `onStored`,
+   * one committed earlier only through this replay, so none arrives twice.
+   */
+  function replay(subscription: Subscription, after: Record<string, string>): void {
+    const now = clock.now();
+    for (const [key, lastHash] of Object.entries(after)) {
+      const namespace = Number(key);
+      if (!subscription.namespaces.has(namespace)) continue;
+      const { messages, more } = store.retrieve(subscription.account, namespace, {
+        lastHash,
+        maxCount: maxReplay,
+        now,
+      });
+      if (more) {
+        endSubscription(
+          subscription,
+          MonitorErrorCode.UPSTREAM,
+          `more than ${maxReplay} messages to replay in namespace ${namespace}: catch up with retrieve`,
+        );
+        return;
+      }
+      for (const message of messages) {
+        const sent = send(subscription.connection, {
+          type: 'notify',
+          subs: [subscription.id],
+          '@': subscription.account,
+          h: message.hash,
+          n: namespace,
+          t: message.timestamp,
+          z: message.expiry,
+          '~': bytesToBase64(message.data),
+        });
+        if (!sent) return;
+        notificationsSent++;
+        notificationsCounter?.inc();
+        replayedCounter?.inc();
+        replayed++;
+      }
+    }
   }
 
   function authenticate(connection: Connection, key: string, signature: string): void {
     const subscriber = hexToBytes(key);
     const allowed = key === keys.ed25519Hex || network.snapshot()?.node(key) !== undefined;
     const message = monitorAuthMessage({
+      role: 'subscriber',
       nonce: connection.nonce,
       node: keys.ed25519.publicKey,
       subscriber,
@@ -434,7 +497,23 @@ export function createMonitorServer(
     connection.subscriber = subscriber;
     if (connection.authTimer !== undefined) clearTimeout(connection.authTimer);
     connection.authTimer = undefined;
-    send(connection, { type: 'ready', maxSubscriptions: maxPerConnection });
+    // The node proves its key on this connection too (the subscriber trusts no notification
+    // from anyone else).
+    const proof = crypto.sign(
+      monitorAuthMessage({
+        role: 'node',
+        nonce: connection.nonce,
+        node: keys.ed25519.publicKey,
+        subscriber,
+        exporter: connection.exporter,
+      }),
+      keys.ed25519.secretKey,
+    );
+    send(connection, {
+      type: 'ready',
+      maxSubscriptions: maxPerConnection,
+      signature: bytesToHex(proof),
+    });
   }
 
   function onFrame(connection: Connection, data: WebSocket.RawData, isBinary: boolean): void {
@@ -649,6 +728,7 @@ export function createMonitorServer(
         subscriptions: subscriptionCount,
         accounts: byAccount.size,
         notificationsSent,
+        replayed,
         refusals: { ...refusals },
       };
     },
