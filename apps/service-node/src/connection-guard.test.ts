@@ -116,6 +116,58 @@ describe('the connection guard', () => {
     expect(again.received()).toMatch(/^HTTP\/1.1 200 /);
   });
 
+  it('caps open connections in all: past the cap, from any address, 503 and closed; room again once one closes', async () => {
+    const served = await serve({ maxConnections: 3 });
+    const held = await Promise.all(
+      ['127.0.0.2', '127.0.0.3', '127.0.0.4'].map((address) => raw(served.port, address)),
+    );
+    await until(() => served.guard.stats().connections === 3);
+    const refused = await raw(served.port, '127.0.0.5');
+    await refused.closed;
+    expect(refused.received()).toMatch(/^HTTP\/1.1 503 /);
+    expect(served.refusals).toEqual(['connections']);
+
+    held[1]?.socket.destroy();
+    await until(() => served.guard.stats().connections === 2);
+    const again = await raw(served.port, '127.0.0.5');
+    again.socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
+    await again.answered;
+    expect(again.received()).toMatch(/^HTTP\/1.1 200 [\s\S]*pong/);
+    expect(served.guard.stats().connections).toBe(3);
+  });
+
+  it('stamps each request with its arrival: its connection accepted (first request), its headers (later ones)', async () => {
+    const arrivals: (number | undefined)[] = [];
+    const app = Fastify();
+    const guard = createConnectionGuard();
+    cleanups.push(() => app.close());
+    cleanups.push(() => guard.close());
+    let accepted = 0;
+    app.server.on('connection', () => {
+      accepted = performance.now();
+    });
+    guard.attach(app.server);
+    app.get('/ping', async (request) => {
+      arrivals.push(guard.arrivedAt(request.raw));
+      return 'pong';
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.server.address() as { port: number }).port;
+    const connection = await raw(port);
+    await until(() => accepted > 0);
+    const sent = performance.now();
+    connection.socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
+    await until(() => arrivals.length === 1);
+    connection.socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
+    await until(() => arrivals.length === 2);
+    const [first, second] = arrivals as [number, number];
+    // The first request's arrival is the accept (before its bytes were sent); the second's is
+    // later than that send.
+    expect(first).toBeLessThanOrEqual(accepted);
+    expect(first).toBeLessThan(sent);
+    expect(second).toBeGreaterThan(sent);
+  });
+
   it('refuses a declared body over the limit with 413 before reading it', async () => {
     const served = await serve({ maxBodyBytes: 1_000 });
     const client = await raw(served.port);

@@ -21,7 +21,11 @@
  *   drained either.
  *
  * The guard also counts the requests whose headers have arrived and whose answer is not sent
- * yet ({@link ConnectionGuard.requestsInProgress}): the load shedder's view of the queue.
+ * yet ({@link ConnectionGuard.requestsInProgress}), and stamps each request's **arrival**
+ * ({@link ConnectionGuard.arrivedAt}): the time the node accepted its connection for the first
+ * request on a connection (so the wait while an accepted socket sat unparsed counts), the time
+ * its headers were read for a later one on a kept-alive connection. Together they are the load
+ * shedder's view of the whole queue.
  */
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
@@ -53,6 +57,8 @@ export interface ConnectionGuardInit {
   maxBodyBytes?: number | undefined;
   /** Bytes of bodies being read at once, all requests together (default 64 MiB). */
   maxBodyBytesInFlight?: number | undefined;
+  /** The clock of the arrival stamps, ms (default `performance.now`, the shedder's). */
+  now?: (() => number) | undefined;
 }
 
 /** Why the guard refused a connection or a request. */
@@ -85,6 +91,12 @@ export interface ConnectionGuard {
   onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void;
   /** Requests whose headers arrived and whose answer is not sent yet, on attached servers. */
   requestsInProgress(): number;
+  /**
+   * When a request reached the node (on the guard's clock): its connection's acceptance for the
+   * first request on a connection, its headers for later ones; undefined for a request the
+   * guard did not see (a server it is not attached to, `inject`).
+   */
+  arrivedAt(request: IncomingMessage): number | undefined;
   stats(): ConnectionGuardStats;
   /** Stops the timer (it also stops once every attached server has closed). */
   close(): void;
@@ -122,6 +134,10 @@ export function createConnectionGuard(
   const keepAliveTimeoutMs = init.keepAliveTimeoutMs ?? 5_000;
   const maxBodyBytes = init.maxBodyBytes ?? MAX_RPC_BODY_BYTES;
   const maxBodyBytesInFlight = init.maxBodyBytesInFlight ?? 64 * 1024 * 1024;
+  const now = init.now ?? (() => performance.now());
+  /** When each connection was accepted; deleted at its first request. */
+  const accepted = new WeakMap<Socket, number>();
+  const arrivals = new WeakMap<IncomingMessage, number>();
   const perGroup = new Map<string, number>();
   let connections = 0;
   let inProgress = 0;
@@ -144,6 +160,7 @@ export function createConnectionGuard(
     }
     perGroup.set(group, count + 1);
     connections += 1;
+    accepted.set(socket, now());
     socket.once('close', () => {
       connections -= 1;
       const left = (perGroup.get(group) ?? 1) - 1;
@@ -167,7 +184,22 @@ export function createConnectionGuard(
     }
   }
 
+  /** The accepted TCP socket under a request's socket (the TLS socket wraps it on HTTPS). */
+  function acceptedAt(socket: Socket): number | undefined {
+    const at = accepted.get(socket);
+    if (at !== undefined) {
+      accepted.delete(socket);
+      return at;
+    }
+    const parent = (socket as Socket & { _parent?: Socket | null })._parent;
+    if (parent === undefined || parent === null) return undefined;
+    const under = accepted.get(parent);
+    if (under !== undefined) accepted.delete(parent);
+    return under;
+  }
+
   function onRequestEvent(request: IncomingMessage, response: ServerResponse): void {
+    arrivals.set(request, acceptedAt(request.socket) ?? now());
     inProgress += 1;
     if (!request.complete) {
       reading.set(request, Date.now() + requestTimeoutMs);
@@ -204,7 +236,8 @@ export function createConnectionGuard(
         http.headersTimeout = headersTimeoutMs;
         http.requestTimeout = requestTimeoutMs;
         http.keepAliveTimeout = keepAliveTimeoutMs;
-        http.on('request', onRequestEvent);
+        // Before the app's own listener, so that the stamp and the count exist when its hooks run.
+        http.prependListener('request', onRequestEvent);
       }
       servers.add(server);
       server.once('close', () => {
@@ -246,6 +279,7 @@ export function createConnectionGuard(
       done();
     },
     requestsInProgress: () => inProgress,
+    arrivedAt: (request) => arrivals.get(request),
     stats: () => ({
       connections,
       addressGroups: perGroup.size,
