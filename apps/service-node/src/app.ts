@@ -233,7 +233,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
       sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
       return true;
     }
-    return shedder.enter(arrived);
+    return shedder.enter();
   }
 
   /**

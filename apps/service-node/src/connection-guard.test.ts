@@ -136,37 +136,57 @@ describe('the connection guard', () => {
     expect(served.guard.stats().connections).toBe(3);
   });
 
-  it('stamps each request with its arrival: its connection accepted (first request), its headers (later ones)', async () => {
-    const arrivals: (number | undefined)[] = [];
-    const app = Fastify();
-    const guard = createConnectionGuard();
-    cleanups.push(() => app.close());
-    cleanups.push(() => guard.close());
-    let accepted = 0;
-    app.server.on('connection', () => {
-      accepted = performance.now();
-    });
-    guard.attach(app.server);
-    app.get('/ping', async (request) => {
-      arrivals.push(guard.arrivedAt(request.raw));
-      return 'pong';
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const port = (app.server.address() as { port: number }).port;
-    const connection = await raw(port);
-    await until(() => accepted > 0);
-    const sent = performance.now();
-    connection.socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
-    await until(() => arrivals.length === 1);
-    connection.socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
-    await until(() => arrivals.length === 2);
-    const [first, second] = arrivals as [number, number];
-    // The first request's arrival is the accept (before its bytes were sent); the second's is
-    // later than that send.
-    expect(first).toBeLessThanOrEqual(accepted);
-    expect(first).toBeLessThan(sent);
-    expect(second).toBeGreaterThan(sent);
-  });
+  it.each([
+    ['HTTP', false],
+    ['HTTPS', true],
+  ])(
+    'stamps each request with its arrival on %s: its connection accepted (first request), its headers (later ones)',
+    async (_name, https) => {
+      const arrivals: (number | undefined)[] = [];
+      let app: FastifyInstance;
+      if (https) {
+        const crypto = await testCrypto();
+        const credentials = createTlsCredentials(crypto, nodeKeysFromSeed(crypto, seedOf(91)));
+        app = Fastify({
+          https: { key: credentials.key, cert: credentials.cert },
+        }) as unknown as FastifyInstance;
+      } else {
+        app = Fastify();
+      }
+      const guard = createConnectionGuard();
+      cleanups.push(() => app.close());
+      cleanups.push(() => guard.close());
+      guard.attach(app.server);
+      // The end of the handshake on HTTPS, the accept on HTTP (after the guard's own listener).
+      let accepted = 0;
+      app.server.on(https ? 'secureConnection' : 'connection', () => {
+        accepted = performance.now();
+      });
+      app.get('/ping', async (request) => {
+        arrivals.push(guard.arrivedAt(request.raw));
+        return 'pong';
+      });
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const port = (app.server.address() as { port: number }).port;
+      const socket = https
+        ? tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false })
+        : connect({ host: '127.0.0.1', port });
+      socket.on('error', () => undefined);
+      cleanups.push(() => socket.destroy());
+      await until(() => accepted > 0);
+      const sent = performance.now();
+      socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
+      await until(() => arrivals.length === 1);
+      socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
+      await until(() => arrivals.length === 2);
+      const [first, second] = arrivals as [number, number];
+      // The first request's arrival is the accept (or handshake), before its bytes were sent; the
+      // second's is later than that send.
+      expect(first).toBeLessThanOrEqual(accepted);
+      expect(first).toBeLessThan(sent);
+      expect(second).toBeGreaterThan(sent);
+    },
+  );
 
   it('refuses a declared body over the limit with 413 before reading it', async () => {
     const served = await serve({ maxBodyBytes: 1_000 });

@@ -22,9 +22,10 @@
  *
  * The guard also counts the requests whose headers have arrived and whose answer is not sent
  * yet ({@link ConnectionGuard.requestsInProgress}), and stamps each request's **arrival**
- * ({@link ConnectionGuard.arrivedAt}): the time the node accepted its connection for the first
- * request on a connection (so the wait while an accepted socket sat unparsed counts), the time
- * its headers were read for a later one on a kept-alive connection. Together they are the load
+ * ({@link ConnectionGuard.arrivedAt}): the time the node accepted its connection (on HTTPS,
+ * finished its TLS handshake) for the first request on a connection, so that the wait while an
+ * accepted socket sat unparsed counts; the time its headers were read for a later one on a
+ * kept-alive connection. Together they are the load
  * shedder's view of the whole queue.
  */
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
@@ -135,7 +136,7 @@ export function createConnectionGuard(
   const maxBodyBytes = init.maxBodyBytes ?? MAX_RPC_BODY_BYTES;
   const maxBodyBytesInFlight = init.maxBodyBytesInFlight ?? 64 * 1024 * 1024;
   const now = init.now ?? (() => performance.now());
-  /** When each connection was accepted; deleted at its first request. */
+  /** When each connection was accepted (TLS: its handshake finished); deleted at its first request. */
   const accepted = new WeakMap<Socket, number>();
   const arrivals = new WeakMap<IncomingMessage, number>();
   const perGroup = new Map<string, number>();
@@ -184,22 +185,18 @@ export function createConnectionGuard(
     }
   }
 
-  /** The accepted TCP socket under a request's socket (the TLS socket wraps it on HTTPS). */
+  /** When a request's connection was accepted, if this is its first request. */
   function acceptedAt(socket: Socket): number | undefined {
     const at = accepted.get(socket);
-    if (at !== undefined) {
-      accepted.delete(socket);
-      return at;
-    }
-    const parent = (socket as Socket & { _parent?: Socket | null })._parent;
-    if (parent === undefined || parent === null) return undefined;
-    const under = accepted.get(parent);
-    if (under !== undefined) accepted.delete(parent);
-    return under;
+    if (at !== undefined) accepted.delete(socket);
+    return at;
+  }
+
+  function stampArrival(request: IncomingMessage): void {
+    arrivals.set(request, acceptedAt(request.socket) ?? now());
   }
 
   function onRequestEvent(request: IncomingMessage, response: ServerResponse): void {
-    arrivals.set(request, acceptedAt(request.socket) ?? now());
     inProgress += 1;
     if (!request.complete) {
       reading.set(request, Date.now() + requestTimeoutMs);
@@ -231,13 +228,22 @@ export function createConnectionGuard(
       server.prependListener('connection', (socket: Socket) => {
         onConnection(socket, tls);
       });
+      if (tls) {
+        // On TLS the arrival is the end of the handshake: its round trips are the client's
+        // network, not a queue in the node (the accept stamp is replaced).
+        server.prependListener('secureConnection', (socket: Socket) => {
+          accepted.set(socket, now());
+        });
+      }
       const http = server as HttpServer;
       if ('headersTimeout' in http) {
         http.headersTimeout = headersTimeoutMs;
         http.requestTimeout = requestTimeoutMs;
         http.keepAliveTimeout = keepAliveTimeoutMs;
-        // Before the app's own listener, so that the stamp and the count exist when its hooks run.
-        http.prependListener('request', onRequestEvent);
+        // The stamp before the app's own listener, so that it exists when the app's hooks run;
+        // the count after it (the request being admitted is not among those it counts).
+        http.prependListener('request', stampArrival);
+        http.on('request', onRequestEvent);
       }
       servers.add(server);
       server.once('close', () => {

@@ -68,10 +68,11 @@ export interface LoadShedder {
   check(arrivedAt?: number): ShedReason | undefined;
   /**
    * Counts a request in; call the returned function once when it is done, and its `started`
-   * when its handler starts (the end of its wait in the queue, counted from `arrivedAt` when
-   * given, from now otherwise; without `started`, the wait ends when it is done).
+   * when its handler starts (the end of its wait in the queue, as the standing-queue judgement
+   * sees it: from admission; without `started`, the wait ends when it is done). The wait before
+   * admission is judged by `check(arrivedAt)`.
    */
-  enter(arrivedAt?: number): Leave;
+  enter(): Leave;
   /** What a shed request's `Retry-After` should say, seconds (at least 1). */
   retryAfterSeconds(): number;
   /** The shedder's clock, ms. */
@@ -127,9 +128,9 @@ export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
       }
       return undefined;
     },
-    enter(arrivedAt) {
+    enter() {
       inFlight += 1;
-      const entered = maxQueueDelay > 0 ? (arrivedAt ?? now()) : 0;
+      const entered = maxQueueDelay > 0 ? now() : 0;
       let waited = false;
       let done = false;
       /** The request's wait in the queue, from admission to its handler. */

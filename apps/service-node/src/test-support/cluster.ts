@@ -73,6 +73,8 @@ export interface Cluster {
 export interface ClusterOptions {
   /** The swarm of each initial node. */
   swarms: readonly bigint[];
+  /** Extra `murmur-node start` flags of the node at an index (limits, shedding). */
+  flags?: Readonly<Record<number, Readonly<Record<string, string>>>> | undefined;
 }
 
 /** Starts a cluster. */
@@ -112,6 +114,7 @@ export async function createCluster(options: ClusterOptions): Promise<Cluster> {
         'rate-limit': 'false',
         'log-level': 'silent',
         'catch-up-interval': '0',
+        ...options.flags?.[nodes.indexOf(node)],
       },
       env: {},
     });
