@@ -75,7 +75,7 @@ export interface NodeConfig {
   maxInFlight: number;
   /** Shed while every request of the last 500 ms waited longer than this for its handler, ms (0 = off). */
   maxQueueDelay: number;
-  /** Shed a request that waited longer than this since it reached the node (plus the event-loop delay), ms (0 = off). */
+  /** Shed a request that waited longer than this since it reached the node (plus the longest recent event-loop stall), ms (0 = off). */
   maxQueueWait: number;
   /** Open connections in all on the storage port, peer links included; more are closed at once. */
   maxConnections: number;
@@ -303,7 +303,7 @@ export const CONFIG_KEYS = {
     env: 'MAX_QUEUE_WAIT',
     kind: 'integer',
     schema: Type.Integer({ minimum: 0, maximum: 60_000, description: 'milliseconds (0 = off)' }),
-    help: 'shed a request that already waited longer than this since it reached the node (its connection accepted or its headers read) plus the event-loop delay, ms (0 = off)',
+    help: 'shed a request that already waited longer than this since it reached the node (its connection accepted or its headers read) plus the longest recent event-loop stall, ms (0 = off)',
     default: 2_000,
   },
   maxConnections: {

@@ -11,8 +11,8 @@
  * The queue is seen from each request's **arrival** (the connection guard's stamp: when the
  * node accepted its connection, or read the headers of a later request on a kept-alive one),
  * not from its admission: with `maxWaitMs`, a request that has already waited longer than that
- * (its wait so far plus the event loop's current delay, which is about how long bytes and new
- * connections sit unread in the kernel meanwhile) is shed before any work is done for it. An
+ * (its wait so far plus the event loop's longest stall in the last sample, about how long new
+ * connections and bytes could sit unread in the kernel meanwhile) is shed before any work is done for it. An
  * admitted request therefore starts its handler within `maxWaitMs` of its arrival, and the
  * app's deadline, counted from the arrival too, bounds its whole stay.
  */
@@ -110,12 +110,14 @@ export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
   let histogram: IntervalHistogram | undefined;
   let timer: NodeJS.Timeout | undefined;
   let delay = 0;
+  /** The longest stall in the last sample, ms: how long the kernel may have held input. */
+  let stall = 0;
   let inFlight = 0;
 
   return {
     check(arrivedAt) {
       if (maxWait > 0) {
-        if (arrivedAt !== undefined && now() - arrivedAt + delay > maxWait) return 'queue-wait';
+        if (arrivedAt !== undefined && now() - arrivedAt + stall > maxWait) return 'queue-wait';
         if (init.backlogWaitMs !== undefined && init.backlogWaitMs() > maxWait / 2) {
           return 'queue-wait';
         }
@@ -151,7 +153,7 @@ export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
       return leave;
     },
     inFlight: () => inFlight,
-    retryAfterSeconds: () => Math.min(30, Math.max(1, Math.ceil((delay + maxWait) / 1000))),
+    retryAfterSeconds: () => Math.min(30, Math.max(1, Math.ceil((stall + maxWait) / 1000))),
     now,
     eventLoopDelayMs: () => delay,
     start() {
@@ -163,6 +165,8 @@ export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
         if (histogram === undefined) return;
         const mean = histogram.mean / 1e6;
         delay = Number.isFinite(mean) ? Math.max(0, mean - resolution) : 0;
+        const max = histogram.max / 1e6;
+        stall = Number.isFinite(max) ? Math.max(0, max - resolution) : 0;
         histogram.reset();
       }, sampleIntervalMs);
       timer.unref();
@@ -173,6 +177,7 @@ export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
       histogram?.disable();
       histogram = undefined;
       delay = 0;
+      stall = 0;
     },
   };
 }
