@@ -1,8 +1,8 @@
 /**
  * Fuzzing the circuit codecs (issue 10, "and later circuit cells"): the link cell codec, the
  * local relay payload codec and the relay commands' data. In `npm test` a seed-fixed run of a
- * few thousand cases per surface; the long run (`pnpm fuzz` at the root, or `pnpm --filter
- * @murmur/circuits fuzz`) sets MURMUR_FUZZ_CASES (100,000 there) and prints cases, crashes and
+ * few thousand cases per surface; the long run (`pnpm run fuzz` at the root, or `pnpm --filter
+ * @murmur/circuits run fuzz`) sets MURMUR_FUZZ_CASES (100,000 there) and prints cases, crashes and
  * non-canonical decodes per surface.
  *
  * What must hold for every input: the decoder returns or throws {@link PayloadMalformedError}

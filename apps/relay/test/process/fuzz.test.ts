@@ -8,8 +8,8 @@
  *
  * What must hold: no relay exits (0 crashes), `/health` answers 200 throughout, and the circuit
  * built first still answers PING and a DATA request afterwards (other circuits unaffected).
- * In `npm test` a seed-fixed run of 2,000 cases; the long run (`pnpm fuzz` at the root, or
- * `pnpm --filter @murmur/relay fuzz`) sets MURMUR_FUZZ_CASES (100,000 there) and prints cases,
+ * In `npm test` a seed-fixed run of 2,000 cases; the long run (`pnpm run fuzz` at the root, or
+ * `pnpm --filter @murmur/relay run fuzz`) sets MURMUR_FUZZ_CASES (100,000 there) and prints cases,
  * crashes and 5xx counts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
