@@ -287,6 +287,8 @@ describe('admission before the body', () => {
       enter: () => () => undefined,
       inFlight: () => 0,
       eventLoopDelayMs: () => 0,
+      retryAfterSeconds: () => 1,
+      now: () => performance.now(),
       start: () => undefined,
       stop: () => undefined,
     };

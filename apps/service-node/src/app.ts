@@ -10,6 +10,7 @@
  * - `GET /metrics`: Prometheus text.
  */
 import { setMaxListeners } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import {
   BATCH_MAX_SUBREQUESTS,
   MurmurError,
@@ -51,11 +52,18 @@ export interface MurmurNodeAppOptions {
   rpcDeadlineMs?: number | undefined;
   /** Longest an admitted onion request runs before it is answered 503, ms (0 = none). */
   onionDeadlineMs?: number | undefined;
+  /**
+   * When a request reached the node, on the shedder's clock (the connection guard's
+   * `arrivedAt`): the shedder judges its wait from then, and its deadline counts from then.
+   * Without it (or for requests it does not know), both count from admission.
+   */
+  arrivedAt?: ((request: IncomingMessage) => number | undefined) | undefined;
 }
 
 /**
- * The bound on an admitted storage RPC request, 10 s: the swarm forward timeout (5 s) and room
- * for the node's own work. Past it the answer is 503 and the request's signal aborts its work.
+ * The bound on an admitted storage RPC request, 10 s from its arrival (see `arrivedAt`): the
+ * swarm forward timeout (5 s) and room for the node's own work. Past it the answer is 503 and
+ * the request's signal aborts its work.
  */
 export const RPC_DEADLINE_MS = 10_000;
 
@@ -67,6 +75,8 @@ const JSON_TYPE = 'application/json';
 
 function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
   reply.code(result.status);
+  // Every 503 (shed, deadline, overloaded queue, not ready) says when to come back.
+  if (result.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
   if (typeof result.body === 'string' && result.json !== true) {
     return reply.type(TEXT).send(result.body);
   }
@@ -207,14 +217,19 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
    * Sheds load: true when the request was answered (503); otherwise the request is counted in
    * flight and the function to call when it is over is returned.
    */
-  function shed(request: FastifyRequest, reply: FastifyReply): true | Leave | undefined {
+  function shed(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    arrived: number | undefined,
+  ): true | Leave | undefined {
     if (shedder === undefined) return undefined;
-    const reason = shedder.check();
+    const reason = shedder.check(arrived);
     if (reason !== undefined) {
       metrics.shed.inc({ reason });
       request.log.debug({ reason }, 'shedding load');
       // The body is not read: close the connection rather than drain it.
       reply.header('connection', 'close');
+      reply.header('retry-after', String(shedder.retryAfterSeconds()));
       sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
       return true;
     }
@@ -259,7 +274,8 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
    */
   function admit(route: string, exemptNodes: boolean, deadlineMs: number) {
     return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-      const leave = shed(request, reply);
+      const arrived = options.arrivedAt?.(request.raw);
+      const leave = shed(request, reply, arrived);
       if (leave === true) return;
       if (limited(request, reply, route, exemptNodes)) {
         leave?.();
@@ -271,15 +287,20 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
       setMaxListeners(BATCH_MAX_SUBREQUESTS + 8, controller.signal);
       signals.set(request, controller.signal);
       if (leave !== undefined) handlerStarts.set(request, leave);
-      // The bound on an admitted request (docs/OPERATORS.md): past it, 503 and its work stops.
+      // The bound on an admitted request (docs/OPERATORS.md), from its arrival: past it, 503 and
+      // its work stops.
+      const waited = arrived === undefined ? 0 : (shedder?.now() ?? performance.now()) - arrived;
       const deadline =
         deadlineMs > 0
-          ? setTimeout(() => {
-              if (reply.sent) return;
-              metrics.shed.inc({ reason: 'deadline' });
-              controller.abort(new Error('request deadline'));
-              sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
-            }, deadlineMs)
+          ? setTimeout(
+              () => {
+                if (reply.sent) return;
+                metrics.shed.inc({ reason: 'deadline' });
+                controller.abort(new Error('request deadline'));
+                sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
+              },
+              Math.max(0, deadlineMs - waited),
+            )
           : undefined;
       reply.raw.once('close', () => {
         clearTimeout(deadline);

@@ -76,6 +76,10 @@ export interface NodeConfig {
   maxInFlight: number;
   /** Shed while every request of the last 500 ms waited longer than this for its handler, ms (0 = off). */
   maxQueueDelay: number;
+  /** Shed a request that waited longer than this since it reached the node (plus the longest recent event-loop stall), ms (0 = off). */
+  maxQueueWait: number;
+  /** Open connections in all on the storage port, peer links included; more are closed at once. */
+  maxConnections: number;
   /** Devnet mode: exit requests to loopback and private addresses are allowed. */
   devnet: boolean;
   /** Check every answer against its schema (development). */
@@ -294,6 +298,22 @@ export const CONFIG_KEYS = {
     schema: Type.Integer({ minimum: 0, maximum: 60_000, description: 'milliseconds (0 = off)' }),
     help: 'shed load while every request of the last 500 ms waited longer than this for its handler, ms (0 = off)',
     default: 500,
+  },
+  maxQueueWait: {
+    flag: 'max-queue-wait',
+    env: 'MAX_QUEUE_WAIT',
+    kind: 'integer',
+    schema: Type.Integer({ minimum: 0, maximum: 60_000, description: 'milliseconds (0 = off)' }),
+    help: 'shed a request that already waited longer than this since it reached the node (its connection accepted or its headers read) plus the longest recent event-loop stall, ms (0 = off)',
+    default: 2_000,
+  },
+  maxConnections: {
+    flag: 'max-connections',
+    env: 'MAX_CONNECTIONS',
+    kind: 'integer',
+    schema: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'a count' }),
+    help: 'open connections in all on the storage port, peer links included; more are closed at once',
+    default: 4_096,
   },
   devnet: {
     flag: 'devnet',

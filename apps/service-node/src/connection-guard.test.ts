@@ -116,6 +116,78 @@ describe('the connection guard', () => {
     expect(again.received()).toMatch(/^HTTP\/1.1 200 /);
   });
 
+  it('caps open connections in all: past the cap, from any address, 503 and closed; room again once one closes', async () => {
+    const served = await serve({ maxConnections: 3 });
+    const held = await Promise.all(
+      ['127.0.0.2', '127.0.0.3', '127.0.0.4'].map((address) => raw(served.port, address)),
+    );
+    await until(() => served.guard.stats().connections === 3);
+    const refused = await raw(served.port, '127.0.0.5');
+    await refused.closed;
+    expect(refused.received()).toMatch(/^HTTP\/1.1 503 /);
+    expect(served.refusals).toEqual(['connections']);
+
+    held[1]?.socket.destroy();
+    await until(() => served.guard.stats().connections === 2);
+    const again = await raw(served.port, '127.0.0.5');
+    again.socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
+    await again.answered;
+    expect(again.received()).toMatch(/^HTTP\/1.1 200 [\s\S]*pong/);
+    expect(served.guard.stats().connections).toBe(3);
+  });
+
+  it.each([
+    ['HTTP', false],
+    ['HTTPS', true],
+  ])(
+    'stamps each request with its arrival on %s: its connection accepted (first request), its headers (later ones)',
+    async (_name, https) => {
+      const arrivals: (number | undefined)[] = [];
+      let app: FastifyInstance;
+      if (https) {
+        const crypto = await testCrypto();
+        const credentials = createTlsCredentials(crypto, nodeKeysFromSeed(crypto, seedOf(91)));
+        app = Fastify({
+          https: { key: credentials.key, cert: credentials.cert },
+        }) as unknown as FastifyInstance;
+      } else {
+        app = Fastify();
+      }
+      const guard = createConnectionGuard();
+      cleanups.push(() => app.close());
+      cleanups.push(() => guard.close());
+      guard.attach(app.server);
+      // The end of the handshake on HTTPS, the accept on HTTP (after the guard's own listener).
+      let accepted = 0;
+      app.server.on(https ? 'secureConnection' : 'connection', () => {
+        accepted = performance.now();
+      });
+      app.get('/ping', async (request) => {
+        arrivals.push(guard.arrivedAt(request.raw));
+        return 'pong';
+      });
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const port = (app.server.address() as { port: number }).port;
+      const socket = https
+        ? tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false })
+        : connect({ host: '127.0.0.1', port });
+      socket.on('error', () => undefined);
+      cleanups.push(() => socket.destroy());
+      await until(() => accepted > 0);
+      const sent = performance.now();
+      socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
+      await until(() => arrivals.length === 1);
+      socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
+      await until(() => arrivals.length === 2);
+      const [first, second] = arrivals as [number, number];
+      // The first request's arrival is the accept (or handshake), before its bytes were sent; the
+      // second's is later than that send.
+      expect(first).toBeLessThanOrEqual(accepted);
+      expect(first).toBeLessThan(sent);
+      expect(second).toBeGreaterThan(sent);
+    },
+  );
+
   it('refuses a declared body over the limit with 413 before reading it', async () => {
     const served = await serve({ maxBodyBytes: 1_000 });
     const client = await raw(served.port);

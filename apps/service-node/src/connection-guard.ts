@@ -21,7 +21,12 @@
  *   drained either.
  *
  * The guard also counts the requests whose headers have arrived and whose answer is not sent
- * yet ({@link ConnectionGuard.requestsInProgress}): the load shedder's view of the queue.
+ * yet ({@link ConnectionGuard.requestsInProgress}), and stamps each request's **arrival**
+ * ({@link ConnectionGuard.arrivedAt}): the time the node accepted its connection (on HTTPS,
+ * finished its TLS handshake) for the first request on a connection, so that the wait while an
+ * accepted socket sat unparsed counts; the time its headers were read for a later one on a
+ * kept-alive connection. Together they are the load
+ * shedder's view of the whole queue.
  */
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
@@ -53,6 +58,8 @@ export interface ConnectionGuardInit {
   maxBodyBytes?: number | undefined;
   /** Bytes of bodies being read at once, all requests together (default 64 MiB). */
   maxBodyBytesInFlight?: number | undefined;
+  /** The clock of the arrival stamps, ms (default `performance.now`, the shedder's). */
+  now?: (() => number) | undefined;
 }
 
 /** Why the guard refused a connection or a request. */
@@ -85,6 +92,12 @@ export interface ConnectionGuard {
   onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void;
   /** Requests whose headers arrived and whose answer is not sent yet, on attached servers. */
   requestsInProgress(): number;
+  /**
+   * When a request reached the node (on the guard's clock): its connection's acceptance for the
+   * first request on a connection, its headers for later ones; undefined for a request the
+   * guard did not see (a server it is not attached to, `inject`).
+   */
+  arrivedAt(request: IncomingMessage): number | undefined;
   stats(): ConnectionGuardStats;
   /** Stops the timer (it also stops once every attached server has closed). */
   close(): void;
@@ -122,6 +135,10 @@ export function createConnectionGuard(
   const keepAliveTimeoutMs = init.keepAliveTimeoutMs ?? 5_000;
   const maxBodyBytes = init.maxBodyBytes ?? MAX_RPC_BODY_BYTES;
   const maxBodyBytesInFlight = init.maxBodyBytesInFlight ?? 64 * 1024 * 1024;
+  const now = init.now ?? (() => performance.now());
+  /** When each connection was accepted (TLS: its handshake finished); deleted at its first request. */
+  const accepted = new WeakMap<Socket, number>();
+  const arrivals = new WeakMap<IncomingMessage, number>();
   const perGroup = new Map<string, number>();
   let connections = 0;
   let inProgress = 0;
@@ -144,6 +161,7 @@ export function createConnectionGuard(
     }
     perGroup.set(group, count + 1);
     connections += 1;
+    accepted.set(socket, now());
     socket.once('close', () => {
       connections -= 1;
       const left = (perGroup.get(group) ?? 1) - 1;
@@ -165,6 +183,17 @@ export function createConnectionGuard(
       refused('request-timeout');
       request.socket.destroy();
     }
+  }
+
+  /** When a request's connection was accepted, if this is its first request. */
+  function acceptedAt(socket: Socket): number | undefined {
+    const at = accepted.get(socket);
+    if (at !== undefined) accepted.delete(socket);
+    return at;
+  }
+
+  function stampArrival(request: IncomingMessage): void {
+    arrivals.set(request, acceptedAt(request.socket) ?? now());
   }
 
   function onRequestEvent(request: IncomingMessage, response: ServerResponse): void {
@@ -199,11 +228,21 @@ export function createConnectionGuard(
       server.prependListener('connection', (socket: Socket) => {
         onConnection(socket, tls);
       });
+      if (tls) {
+        // On TLS the arrival is the end of the handshake: its round trips are the client's
+        // network, not a queue in the node (the accept stamp is replaced).
+        server.prependListener('secureConnection', (socket: Socket) => {
+          accepted.set(socket, now());
+        });
+      }
       const http = server as HttpServer;
       if ('headersTimeout' in http) {
         http.headersTimeout = headersTimeoutMs;
         http.requestTimeout = requestTimeoutMs;
         http.keepAliveTimeout = keepAliveTimeoutMs;
+        // The stamp before the app's own listener, so that it exists when the app's hooks run;
+        // the count after it (the request being admitted is not among those it counts).
+        http.prependListener('request', stampArrival);
         http.on('request', onRequestEvent);
       }
       servers.add(server);
@@ -246,6 +285,7 @@ export function createConnectionGuard(
       done();
     },
     requestsInProgress: () => inProgress,
+    arrivedAt: (request) => arrivals.get(request),
     stats: () => ({
       connections,
       addressGroups: perGroup.size,

@@ -59,6 +59,12 @@ export interface NodeMetrics {
   readonly replicationRefused: Counter<'reason'>;
   /** Forwarded requests a swarm member took on a background retry after failing at first. */
   readonly replicationRetried: Counter;
+  /**
+   * Copies of each store this node took from a client, when it answered: this node's and those
+   * of the swarm members that took the forwarded copy (retries add copies later, counted by
+   * `replicationRetried`). The `le="1"` bucket counts stores answered with one copy only.
+   */
+  readonly storeCopies: Histogram;
 }
 
 /** Figures the store gauges read at scrape time. */
@@ -209,6 +215,12 @@ export function createNodeMetrics(init: NodeMetricsInit = {}): NodeMetrics {
     replicationRetried: new Counter({
       name: 'murmur_replication_retried_total',
       help: 'Forwarded requests a swarm member took on a background retry after failing at first',
+      registers,
+    }),
+    storeCopies: new Histogram({
+      name: 'murmur_store_copies',
+      help: 'Copies of each client store when it was answered: this node and the swarm members that took it',
+      buckets: [1, 2, 3, 4, 5, 6, 7, 8, 10, 12],
       registers,
     }),
     replicationRefused: new Counter({

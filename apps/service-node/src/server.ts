@@ -259,7 +259,16 @@ export async function startNode(
     config.cryptoWorkers >= 0
       ? config.cryptoWorkers
       : Math.min(4, Math.max(0, availableParallelism() - 1));
-  const offload = createCryptoOffload({ workers }, { crypto, keys, logger });
+  // A job refused for waiting too long is a shed request.
+  const offload = createCryptoOffload(
+    { workers },
+    {
+      crypto,
+      keys,
+      logger,
+      onRefused: (lane) => metrics.shed.inc({ reason: `crypto-queue-${lane}` }),
+    },
+  );
   const tls = loadOrCreateTlsCredentials(crypto, keys, config.dataDir);
   const scheme = config.plainHttp ? 'http' : 'https';
   // Node-to-node HTTP (the onion fallback when no peer link is open): no certificate checks.
@@ -328,14 +337,25 @@ export async function startNode(
     proxy: createHttpOnionProxy({ allowPrivateTargets: config.devnet }),
     metrics,
   });
-  const guard = createConnectionGuard({}, { onRefused: (reason) => metrics.shed.inc({ reason }) });
+  const guard = createConnectionGuard(
+    { maxConnections: config.maxConnections },
+    { onRefused: (reason) => metrics.shed.inc({ reason }) },
+  );
   const shedder = createLoadShedder({
     maxEventLoopDelayMs: config.maxEventLoopDelay,
     maxInFlight: config.maxInFlight,
     maxQueueDelayMs: config.maxQueueDelay,
+    maxWaitMs: config.maxQueueWait,
     queued: guard.requestsInProgress,
+    backlogWaitMs: offload.oldestWaitMs,
   });
-  serveForwardedRequests({ peers, network, dispatcher });
+  // Copies other members forward have their own budget: never shed by the client admission,
+  // their crypto jobs in the offload's peer lane (served first, a longer wait bound).
+  const forwardedDispatcher = createRpcDispatcher(
+    { ...context, offload: offload.forPeers() },
+    { validateResponses: config.validateResponses, observe: rpcObserver(metrics) },
+  );
+  serveForwardedRequests({ peers, network, dispatcher: forwardedDispatcher });
   serveRelayedOnionRequests({ peers, onion, shedder });
   const sync = createSwarmSync(
     { catchUpIntervalMs: config.catchUpInterval, ...components.syncInit },
@@ -353,6 +373,7 @@ export async function startNode(
     rateLimiter,
     shedder,
     softwareVersion: version,
+    arrivedAt: guard.arrivedAt,
   };
   const serverOptions = {
     ...appServerOptions(),

@@ -89,3 +89,26 @@ describe('standing queues', () => {
     expect(shedder.check()).toBeUndefined();
   });
 });
+
+describe('the wait since arrival', () => {
+  it('sheds a request that already waited longer than maxWaitMs since its arrival, not one that did not', () => {
+    let clock = 10_000;
+    const shedder = createLoadShedder({ maxWaitMs: 1_000, now: () => clock });
+    expect(shedder.check(clock - 1_500)).toBe('queue-wait');
+    expect(shedder.check(clock - 500)).toBeUndefined();
+    // Without an arrival (a request the guard did not see) the wait is not judged.
+    expect(shedder.check()).toBeUndefined();
+    clock += 1;
+    expect(shedder.retryAfterSeconds()).toBeGreaterThanOrEqual(1);
+  });
+
+  it('sheds every new request while the crypto backlog’s oldest job waited over half the bound', () => {
+    let backlog = 0;
+    const shedder = createLoadShedder({ maxWaitMs: 1_000, backlogWaitMs: () => backlog });
+    expect(shedder.check(shedder.now())).toBeUndefined();
+    backlog = 600;
+    expect(shedder.check(shedder.now())).toBe('queue-wait');
+    backlog = 400;
+    expect(shedder.check(shedder.now())).toBeUndefined();
+  });
+});

@@ -7,6 +7,14 @@
  * minimum sojourn time). The last one adapts to the node's real capacity, which a fixed count
  * cannot: admitted requests then wait about the target, not seconds. Clients retry elsewhere;
  * the node keeps serving what it has accepted.
+ *
+ * The queue is seen from each request's **arrival** (the connection guard's stamp: when the
+ * node accepted its connection, or read the headers of a later request on a kept-alive one),
+ * not from its admission: with `maxWaitMs`, a request that has already waited longer than that
+ * (its wait so far plus the event loop's longest stall in the last sample, about how long new
+ * connections and bytes could sit unread in the kernel meanwhile) is shed before any work is done for it. An
+ * admitted request therefore starts its handler within `maxWaitMs` of its arrival, and the
+ * app's deadline, counted from the arrival too, bounds its whole stay.
  */
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -30,26 +38,45 @@ export interface LoadShedderInit {
   maxQueueDelayMs?: number | undefined;
   /** The interval over which the quickest request is taken, ms (default 500). */
   queueIntervalMs?: number | undefined;
-  /** A monotonic clock, ms (default `performance.now`). */
+  /**
+   * Shed a request whose wait since its arrival, plus the current event-loop delay, exceeds
+   * this, ms (0 = off). Needs the request's arrival (see {@link LoadShedder.check}).
+   */
+  maxWaitMs?: number | undefined;
+  /**
+   * How long the oldest job of a queue behind the handlers (the crypto workers' queue) has
+   * waited, ms: past half of `maxWaitMs`, new requests are shed ('queue-wait') rather than
+   * queued behind work that is already late.
+   */
+  backlogWaitMs?: (() => number) | undefined;
+  /** A monotonic clock, ms (default `performance.now`); arrivals are on this clock. */
   now?: (() => number) | undefined;
 }
 
 /** Why a request is shed. */
-export type ShedReason = 'event-loop-delay' | 'in-flight' | 'queue-delay';
+export type ShedReason = 'event-loop-delay' | 'in-flight' | 'queue-delay' | 'queue-wait';
 
 /** Ends a request's stay (see {@link LoadShedder.enter}). */
 export type Leave = (() => void) & { started?: () => void };
 
 /** The shedder. */
 export interface LoadShedder {
-  /** The reason to refuse a new request now, or undefined to accept it. */
-  check(): ShedReason | undefined;
+  /**
+   * The reason to refuse a new request now, or undefined to accept it. `arrivedAt` (on the
+   * shedder's clock) is when the request reached the node; without it the wait is not judged.
+   */
+  check(arrivedAt?: number): ShedReason | undefined;
   /**
    * Counts a request in; call the returned function once when it is done, and its `started`
-   * when its handler starts (the end of its wait in the queue; without it, the wait ends when
-   * it is done).
+   * when its handler starts (the end of its wait in the queue, as the standing-queue judgement
+   * sees it: from admission; without `started`, the wait ends when it is done). The wait before
+   * admission is judged by `check(arrivedAt)`.
    */
   enter(): Leave;
+  /** What a shed request's `Retry-After` should say, seconds (at least 1). */
+  retryAfterSeconds(): number;
+  /** The shedder's clock, ms. */
+  now(): number;
   /** Requests in flight. */
   inFlight(): number;
   /** The last sampled event-loop delay, ms. */
@@ -66,6 +93,7 @@ export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
   const queued = init.queued;
   const maxQueueDelay = init.maxQueueDelayMs ?? 0;
   const queueInterval = init.queueIntervalMs ?? 500;
+  const maxWait = init.maxWaitMs ?? 0;
   const now = init.now ?? (() => performance.now());
   const resolution = 10;
   let windowStart = now();
@@ -82,10 +110,18 @@ export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
   let histogram: IntervalHistogram | undefined;
   let timer: NodeJS.Timeout | undefined;
   let delay = 0;
+  /** The longest stall in the last sample, ms: how long the kernel may have held input. */
+  let stall = 0;
   let inFlight = 0;
 
   return {
-    check() {
+    check(arrivedAt) {
+      if (maxWait > 0) {
+        if (arrivedAt !== undefined && now() - arrivedAt + stall > maxWait) return 'queue-wait';
+        if (init.backlogWaitMs !== undefined && init.backlogWaitMs() > maxWait / 2) {
+          return 'queue-wait';
+        }
+      }
       if (maxInFlight > 0 && Math.max(inFlight, queued?.() ?? 0) >= maxInFlight) return 'in-flight';
       if (maxDelay > 0 && delay > maxDelay) return 'event-loop-delay';
       if (maxQueueDelay > 0) {
@@ -117,15 +153,20 @@ export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
       return leave;
     },
     inFlight: () => inFlight,
+    retryAfterSeconds: () => Math.min(30, Math.max(1, Math.ceil((stall + maxWait) / 1000))),
+    now,
     eventLoopDelayMs: () => delay,
     start() {
-      if (maxDelay <= 0 || timer !== undefined) return;
+      // The delay is sampled for either judgement (the wait adds it to what it measured).
+      if ((maxDelay <= 0 && maxWait <= 0) || timer !== undefined) return;
       histogram = monitorEventLoopDelay({ resolution });
       histogram.enable();
       timer = setInterval(() => {
         if (histogram === undefined) return;
         const mean = histogram.mean / 1e6;
         delay = Number.isFinite(mean) ? Math.max(0, mean - resolution) : 0;
+        const max = histogram.max / 1e6;
+        stall = Number.isFinite(max) ? Math.max(0, max - resolution) : 0;
         histogram.reset();
       }, sampleIntervalMs);
       timer.unref();
@@ -136,6 +177,7 @@ export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
       histogram?.disable();
       histogram = undefined;
       delay = 0;
+      stall = 0;
     },
   };
 }

@@ -188,3 +188,77 @@ describe('crypto offload, jobs of one turn split over messages and workers', () 
     });
   });
 });
+
+describe('crypto offload, the queue bounded by wait time', () => {
+  it.skipIf(!built)(
+    'refuses client jobs that waited past their bound (503 Overloaded), runs the peer lane’s',
+    async () => {
+      const crypto = await testCrypto();
+      const keys = nodeKeysFromSeed(crypto, seedOf(43));
+      const refusedLanes: string[] = [];
+      const offload = createCryptoOffload(
+        { workers: 1, workerUrl, idleMs: 60_000, maxWaitMs: 2_000, peerMaxWaitMs: 600_000 },
+        { crypto, keys, onRefused: (lane) => refusedLanes.push(lane) },
+      );
+      offloads.push(offload);
+      // Warmed up on the peer lane (a busy machine may delay any job past the client bound).
+      await offload.forPeers().signText('warm-up');
+      await vi.waitFor(() => expect(offload.ready()).toBe(1), { timeout: 30_000 });
+      // Jobs asked for, then the event loop is busy before they can be handed to the worker:
+      // they wait in the node's queue longer than the client bound.
+      const client = Array.from({ length: 5 }, (_, i) => offload.signText(`client-${i}`));
+      const peer = Array.from({ length: 3 }, (_, i) => offload.forPeers().signText(`peer-${i}`));
+      expect(offload.queued()).toBe(8);
+      const busyUntil = Date.now() + 2_500;
+      while (Date.now() < busyUntil) {
+        // busy
+      }
+      const clientResults = await Promise.allSettled(client);
+      const peerResults = await Promise.allSettled(peer);
+
+      const refused = clientResults.filter((r) => r.status === 'rejected');
+      expect(refused).toHaveLength(5);
+      for (const result of refused) {
+        const reason = (result as PromiseRejectedResult).reason as { code?: string };
+        expect(reason.code).toBe('OVERLOADED');
+      }
+      expect(refusedLanes).toEqual(['client', 'client', 'client', 'client', 'client']);
+      peerResults.forEach((result, i) => {
+        if (result.status !== 'fulfilled') throw new Error('a peer job was refused');
+        expect(
+          crypto.verify(
+            Buffer.from(result.value, 'base64'),
+            utf8Encode(`peer-${i}`),
+            keys.ed25519.publicKey,
+          ),
+        ).toBe(true);
+      });
+      // Not waiting behind anything, a new job runs.
+      await expect(offload.forPeers().signText('later')).resolves.toEqual(expect.any(String));
+      expect(offload.queued()).toBe(0);
+    },
+  );
+
+  it.skipIf(!built)(
+    'holds at most maxJobsPerWorker jobs in a worker; the rest wait here',
+    async () => {
+      const crypto = await testCrypto();
+      const keys = nodeKeysFromSeed(crypto, seedOf(44));
+      const offload = createCryptoOffload(
+        { workers: 1, workerUrl, idleMs: 60_000, maxBatch: 2, maxJobsPerWorker: 4 },
+        { crypto, keys },
+      );
+      offloads.push(offload);
+      await offload.signText('warm-up');
+      await vi.waitFor(() => expect(offload.ready()).toBe(1), { timeout: 30_000 });
+      const jobs = Array.from({ length: 30 }, (_, i) => offload.signText(`job-${i}`));
+      // After the first hand-over, 4 are in the worker's hands and 26 wait here.
+      await new Promise((resolve) => setImmediate(resolve));
+      const waiting = offload.queued();
+      const results = await Promise.all(jobs);
+      expect(waiting).toBe(26);
+      expect(results).toHaveLength(30);
+      expect(offload.queued()).toBe(0);
+    },
+  );
+});

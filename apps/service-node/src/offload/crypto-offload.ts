@@ -9,6 +9,13 @@
  * Workers start at the first job (until they are up, jobs run inline) and stop after
  * `idleMs` without work, so an idle node holds no threads. With `workers: 0` every job runs
  * inline. A worker that dies has its jobs run inline and is replaced at the next job.
+ *
+ * **The queue is bounded by wait time.** Each worker holds at most `maxJobsPerWorker` jobs;
+ * the rest wait here, in two lanes: jobs of requests other swarm members forwarded (the `peer`
+ * lane, see {@link CryptoOffload.forPeers}) go before client jobs, so that replication is not
+ * starved by a client flood. A job that has waited longer than its lane's bound
+ * (`maxWaitMs`, `peerMaxWaitMs`) when its turn comes is refused ({@link OverloadedError}, a 503
+ * for the client) rather than run late, for an answer nobody waits for any more.
  */
 
 import { existsSync } from 'node:fs';
@@ -20,7 +27,7 @@ import type {
   SignedRequestMethod,
   SignedRequestParams,
 } from '@murmur/crypto';
-import { type Logger, silentLogger } from '@murmur/wire';
+import { type Logger, OverloadedError, silentLogger } from '@murmur/wire';
 import {
   type CryptoJob,
   type CryptoJobKeys,
@@ -40,7 +47,18 @@ export interface CryptoOffloadInit {
   workerUrl?: URL | undefined;
   /** At most this many jobs per message to a worker (default 8). */
   maxBatch?: number | undefined;
+  /** Jobs in one worker's hands at once (default 4 messages' worth); the rest wait here. */
+  maxJobsPerWorker?: number | undefined;
+  /** A client job that waited longer than this before its turn is refused, ms (default 1 s). */
+  maxWaitMs?: number | undefined;
+  /** The same for the peer lane (forwarded requests), ms (default 4 s, under the 5 s forward timeout). */
+  peerMaxWaitMs?: number | undefined;
+  /** The clock of the waits, ms (default `performance.now`). */
+  now?: (() => number) | undefined;
 }
+
+/** Which queue a job waits in: other members' forwarded requests go first. */
+export type CryptoLane = 'peer' | 'client';
 
 /** Components of {@link createCryptoOffload}. */
 export interface CryptoOffloadComponents {
@@ -48,6 +66,8 @@ export interface CryptoOffloadComponents {
   /** The node's keys: Ed25519 (node signatures) and X25519 (onion layers). */
   keys: { ed25519: KeyPair; x25519: KeyPair };
   logger?: Logger | undefined;
+  /** Called once per job refused for waiting too long. */
+  onRefused?: ((lane: CryptoLane) => void) | undefined;
 }
 
 /** The offload. */
@@ -78,6 +98,15 @@ export interface CryptoOffload {
    * relay layer peeled on a worker thread comes back already encoded for the next node.
    */
   peel(body: Uint8Array): Promise<PeelOutcome>;
+  /**
+   * The same operations, with their jobs in the peer lane (served first, longer wait bound):
+   * for the requests other members of the swarm forward.
+   */
+  forPeers(): CryptoOffload;
+  /** Jobs waiting here (not yet in a worker's hands), both lanes. */
+  queued(): number;
+  /** How long the oldest waiting client job has waited, ms (0 when none waits). */
+  oldestWaitMs(): number;
   /** Worker threads running now. */
   running(): number;
   /** Worker threads running and ready for jobs (a starting one is not). */
@@ -89,6 +118,41 @@ export interface CryptoOffload {
 interface Waiting {
   job: CryptoJob;
   resolve: (result: CryptoResult) => void;
+  reject: (error: Error) => void;
+  /** When it was asked for, on the offload's clock. */
+  at: number;
+}
+
+/** A first-in first-out queue with O(1) take (an array and a head index, compacted). */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  push(item: T): void {
+    this.items.push(item);
+  }
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head] as T;
+    this.items[this.head] = undefined as T;
+    this.head += 1;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+  drain(): T[] {
+    const all = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    return all;
+  }
 }
 
 interface WorkerSlot {
@@ -107,6 +171,12 @@ export function createCryptoOffload(
   const logger = (components.logger ?? silentLogger()).child({ component: 'crypto-offload' });
   const idleMs = init.idleMs ?? 60_000;
   const maxBatch = Math.max(1, init.maxBatch ?? 8);
+  const maxJobsPerWorker = Math.max(1, init.maxJobsPerWorker ?? 4 * maxBatch);
+  const maxWait: Record<CryptoLane, number> = {
+    client: init.maxWaitMs ?? 1_000,
+    peer: init.peerMaxWaitMs ?? 4_000,
+  };
+  const now = init.now ?? (() => performance.now());
   const workerUrl = init.workerUrl ?? new URL('./crypto-worker.js', import.meta.url);
   // Run from TypeScript sources (tests) there is no worker script to start: stay inline.
   const workers = existsSync(fileURLToPath(workerUrl)) ? init.workers : 0;
@@ -115,7 +185,7 @@ export function createCryptoOffload(
     x25519: components.keys.x25519,
   };
   const slots: WorkerSlot[] = [];
-  let queue: Waiting[] = [];
+  const lanes: Record<CryptoLane, Fifo<Waiting>> = { peer: new Fifo(), client: new Fifo() };
   let flushScheduled = false;
   let nextBatchId = 1;
   let idleTimer: NodeJS.Timeout | undefined;
@@ -137,6 +207,7 @@ export function createCryptoOffload(
     worker.on('message', (message: { ready?: true; id?: number; results?: CryptoResult[] }) => {
       if (message.ready) {
         slot.ready = true;
+        schedule();
         return;
       }
       const batch = slot.inFlight.get(message.id as number);
@@ -149,13 +220,19 @@ export function createCryptoOffload(
         if (result === undefined || result.op === 'failed') inline(waiting);
         else waiting.resolve(result);
       });
+      // Room in this worker's hands: the next waiting jobs.
+      schedule();
     });
     const lost = (why: unknown) => {
       const index = slots.indexOf(slot);
       if (index >= 0) slots.splice(index, 1);
       for (const batch of slot.inFlight.values()) for (const waiting of batch) inline(waiting);
       slot.inFlight.clear();
-      if (!stopped) logger.warn({ err: why }, 'a crypto worker stopped; its jobs run inline');
+      if (!stopped) {
+        logger.warn({ err: why }, 'a crypto worker stopped; its jobs run inline');
+        // The jobs waiting here go to its replacement.
+        schedule();
+      }
     };
     worker.on('error', lost);
     worker.on('exit', (code) => {
@@ -178,26 +255,65 @@ export function createCryptoOffload(
     idleTimer.unref();
   }
 
+  function schedule(): void {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+
+  /** The next job of `lane` still worth running; refuses those that waited too long. */
+  function next(lane: CryptoLane, at: number): Waiting | undefined {
+    const fifo = lanes[lane];
+    for (;;) {
+      const waiting = fifo.shift();
+      if (waiting === undefined) return undefined;
+      if (at - waiting.at <= maxWait[lane]) return waiting;
+      components.onRefused?.(lane);
+      waiting.reject(
+        new OverloadedError(
+          `the node's crypto queue is full (a job waited over ${maxWait[lane]} ms); try again shortly`,
+        ),
+      );
+    }
+  }
+
+  /** Up to `count` jobs, the peer lane's first. */
+  function take(count: number, at: number): Waiting[] {
+    const part: Waiting[] = [];
+    while (part.length < count) {
+      const waiting = next('peer', at) ?? next('client', at);
+      if (waiting === undefined) break;
+      part.push(waiting);
+    }
+    return part;
+  }
+
   function flush(): void {
     flushScheduled = false;
-    const batch = queue;
-    queue = [];
-    if (batch.length === 0) return;
+    if (lanes.peer.size + lanes.client.size === 0) return;
     while (!stopped && slots.length < workers) startWorker();
     armIdle();
+    const at = now();
     const ready = slots.filter((slot) => slot.ready);
     if (ready.length === 0) {
-      // Workers are starting: do this batch here rather than wait.
-      for (const waiting of batch) inline(waiting);
+      // Workers are starting: do this turn's jobs here rather than wait.
+      for (const waiting of take(Number.POSITIVE_INFINITY, at)) inline(waiting);
       return;
     }
-    // Messages of at most `maxBatch` jobs, each to the least busy ready worker. Smaller
+    // Messages of at most `maxBatch` jobs, each to the least busy ready worker with room. Smaller
     // messages let the two sides overlap: the event loop stores and answers the first results
-    // while the worker still works on the rest of the turn's jobs.
-    for (let start = 0; start < batch.length; start += maxBatch) {
-      let slot = ready[0] as WorkerSlot;
-      for (const candidate of ready) if (candidate.load < slot.load) slot = candidate;
-      post(slot, batch.slice(start, start + maxBatch));
+    // while the worker still works on the rest. Jobs beyond the workers' room wait here, where
+    // their wait is judged.
+    for (;;) {
+      let slot: WorkerSlot | undefined;
+      for (const candidate of ready) {
+        if (candidate.load >= maxJobsPerWorker) continue;
+        if (slot === undefined || candidate.load < slot.load) slot = candidate;
+      }
+      if (slot === undefined) return;
+      const part = take(Math.min(maxBatch, maxJobsPerWorker - slot.load), at);
+      if (part.length === 0) return;
+      post(slot, part);
     }
   }
 
@@ -219,18 +335,15 @@ export function createCryptoOffload(
     slot.worker.postMessage({ id, jobs }, transfer);
   }
 
-  function submit(job: CryptoJob): Promise<CryptoResult> {
-    return new Promise((resolve) => {
-      const waiting: Waiting = { job, resolve };
+  function submit(job: CryptoJob, lane: CryptoLane): Promise<CryptoResult> {
+    return new Promise((resolve, reject) => {
+      const waiting: Waiting = { job, resolve, reject, at: now() };
       if (workers <= 0 || stopped) {
         inline(waiting);
         return;
       }
-      queue.push(waiting);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flush);
-      }
+      lanes[lane].push(waiting);
+      schedule();
     });
   }
 
@@ -238,50 +351,57 @@ export function createCryptoOffload(
     throw new Error(result.op === 'failed' ? result.message : `unexpected ${result.op} result`);
   }
 
-  async function signText(text: string): Promise<string> {
-    const result = await submit({ op: 'sign', text });
-    return result.op === 'sign' ? result.signature : failed(result);
+  /** The operations, with their jobs in `lane`. */
+  function operations(lane: CryptoLane): Omit<CryptoOffload, 'forPeers'> {
+    async function signText(text: string): Promise<string> {
+      const result = await submit({ op: 'sign', text }, lane);
+      return result.op === 'sign' ? result.signature : failed(result);
+    }
+    return {
+      async verifyRequest(method, signed, signature, publicKey) {
+        const result = await submit({ op: 'verify', method, signed, signature, publicKey }, lane);
+        return result.op === 'verify' ? result.ok : failed(result);
+      },
+      async verifyRequestAndSign(method, signed, signature, publicKey, text) {
+        const result = await submit(
+          { op: 'verify', method, signed, signature, publicKey, sign: text },
+          lane,
+        );
+        if (result.op !== 'verify') return failed(result);
+        if (!result.ok) return undefined;
+        return result.signature ?? signText(text);
+      },
+      signText,
+      async peel(body) {
+        const result = await submit({ op: 'peel', body }, lane);
+        if (result.op !== 'peel') return failed(result);
+        if ('refusal' in result) return { refusal: result.refusal };
+        if ('relay' in result) return { relay: result.relay };
+        return { layer: restoreLayer(result.layer) };
+      },
+      queued: () => lanes.peer.size + lanes.client.size,
+      oldestWaitMs() {
+        const oldest = lanes.client.peek();
+        return oldest === undefined ? 0 : Math.max(0, now() - oldest.at);
+      },
+      running: () => slots.length,
+      ready: () => slots.filter((slot) => slot.ready).length,
+      async stop() {
+        stopped = true;
+        if (idleTimer !== undefined) clearTimeout(idleTimer);
+        // What is queued or in flight finishes here.
+        for (const waiting of [...lanes.peer.drain(), ...lanes.client.drain()]) inline(waiting);
+        const all = slots.splice(0);
+        for (const slot of all) {
+          for (const batch of slot.inFlight.values()) for (const waiting of batch) inline(waiting);
+          slot.inFlight.clear();
+        }
+        await Promise.all(all.map((slot) => slot.worker.terminate()));
+      },
+    };
   }
 
-  return {
-    async verifyRequest(method, signed, signature, publicKey) {
-      const result = await submit({ op: 'verify', method, signed, signature, publicKey });
-      return result.op === 'verify' ? result.ok : failed(result);
-    },
-    async verifyRequestAndSign(method, signed, signature, publicKey, text) {
-      const result = await submit({
-        op: 'verify',
-        method,
-        signed,
-        signature,
-        publicKey,
-        sign: text,
-      });
-      if (result.op !== 'verify') return failed(result);
-      if (!result.ok) return undefined;
-      return result.signature ?? signText(text);
-    },
-    signText,
-    async peel(body) {
-      const result = await submit({ op: 'peel', body });
-      if (result.op !== 'peel') return failed(result);
-      if ('refusal' in result) return { refusal: result.refusal };
-      if ('relay' in result) return { relay: result.relay };
-      return { layer: restoreLayer(result.layer) };
-    },
-    running: () => slots.length,
-    ready: () => slots.filter((slot) => slot.ready).length,
-    async stop() {
-      stopped = true;
-      if (idleTimer !== undefined) clearTimeout(idleTimer);
-      // What is queued or in flight finishes here.
-      for (const waiting of queue.splice(0)) inline(waiting);
-      const all = slots.splice(0);
-      for (const slot of all) {
-        for (const batch of slot.inFlight.values()) for (const waiting of batch) inline(waiting);
-        slot.inFlight.clear();
-      }
-      await Promise.all(all.map((slot) => slot.worker.terminate()));
-    },
-  };
+  const peerOffload: CryptoOffload = { ...operations('peer'), forPeers: () => peerOffload };
+  const clientOffload: CryptoOffload = { ...operations('client'), forPeers: () => peerOffload };
+  return clientOffload;
 }

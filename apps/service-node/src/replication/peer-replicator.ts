@@ -64,7 +64,7 @@ export interface PeerReplicatorInit {
   timeoutMs?: number | undefined;
   /**
    * A member that timed out, was unreachable or answered 503 (overloaded) gets a `store` again
-   * in the background this many times (default 3), after 1 s, 2 s, 4 s (`retryDelayMs`
+   * in the background this many times (default 5), after 1 s, 2 s, 4 s, 8 s, 16 s (`retryDelayMs`
    * doubling), while this node still holds the message (`stillHeld`): under load a message
    * keeps its copies instead of waiting for the next catch-up.
    */
@@ -142,7 +142,7 @@ export function createPeerReplicator(
   const { peers, network, metrics } = components;
   const logger = components.logger.child({ component: 'replication' });
   const timeoutMs = init.timeoutMs ?? SWARM_FORWARD_TIMEOUT_MS;
-  const retryAttempts = init.retryAttempts ?? 3;
+  const retryAttempts = init.retryAttempts ?? 5;
   const retryDelayMs = init.retryDelayMs ?? 1_000;
   const maxRetriesQueued = init.maxRetriesQueued ?? 10_000;
   const retries = new Set<NodeJS.Timeout>();
@@ -236,11 +236,13 @@ export function createPeerReplicator(
         parent?.removeEventListener('abort', onAbort);
       }
       const swarm: Record<string, MemberResult> = {};
+      let copies = 1;
       others.forEach((member, index) => {
         const result = results[index] as MemberResult;
         swarm[member.ed25519] = result;
         if (isTransient(result)) retryLater(member.ed25519, request, body, 1);
-        if ((result as { failed?: unknown }).failed === true) {
+        if ((result as { failed?: unknown }).failed !== true) copies += 1;
+        else {
           const reason = failureReason(result as SwarmMemberFailure);
           metrics?.replicationFailures.inc({ reason });
           logger.debug(
@@ -249,6 +251,7 @@ export function createPeerReplicator(
           );
         }
       });
+      if (request.method === 'store') metrics?.storeCopies.observe(copies);
       return swarm;
     },
     retriesQueued: () => retries.size,
