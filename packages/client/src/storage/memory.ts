@@ -90,6 +90,9 @@ export function createMemoryStorage(): MemoryStorage {
       const message = messages.get(id);
       return message === undefined ? undefined : copyMessage(message);
     },
+    async deleteMessage(id) {
+      return messages.delete(id);
+    },
     async updateMessageState(id, state, error) {
       const message = messages.get(id);
       if (message === undefined) return false;

@@ -241,6 +241,7 @@ export function createSqliteStorage(init: SqliteStorageInit): SqliteStorage {
          @namespace, @read, @display_name, @state, @error_code, @error_message)`,
     ),
     getMessage: database.prepare('SELECT * FROM messages WHERE id = ?'),
+    deleteMessage: database.prepare('DELETE FROM messages WHERE id = ?'),
     updateMessageState: database.prepare(
       'UPDATE messages SET state = ?, error_code = ?, error_message = ? WHERE id = ?',
     ),
@@ -383,6 +384,9 @@ export function createSqliteStorage(init: SqliteStorageInit): SqliteStorage {
     async getMessage(id) {
       const row = statements.getMessage.get(id) as MessageRow | undefined;
       return row === undefined ? undefined : messageFromRow(row);
+    },
+    async deleteMessage(id) {
+      return statements.deleteMessage.run(id).changes > 0;
     },
     async updateMessageState(id, state, error) {
       const result = statements.updateMessageState.run(
