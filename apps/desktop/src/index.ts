@@ -4,6 +4,7 @@
  */
 export { type AccountManager, createAccountManager } from './accounts.js';
 export { type Daemon, type DaemonComponents, type DaemonInit, startDaemon } from './daemon.js';
+export { type DesktopsInit, type StartedDesktop, startDesktops } from './devnet-desktops.js';
 export { checkDisappearing, timerChoices } from './disappearing.js';
 export { createDesktopLogger, DESKTOP_REDACTED_PATHS } from './logger.js';
 export {

@@ -60,6 +60,7 @@ export function ConversationView(props: {
         setMessages([...page.messages].reverse());
         setMore(page.more);
         setLoading(false);
+        requestAnimationFrame(() => performance.mark('murmur-conversation-shown'));
         markRead();
       },
       (e: Error) => {
