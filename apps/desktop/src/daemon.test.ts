@@ -513,7 +513,8 @@ describe('accounts, phrases and messages', () => {
       messages: [{ id: kept.id, text: 'kept (edited)' }],
     });
 
-    now += 11_000;
+    // Past its expiry (sentAt is the client's time, taken when it was sent).
+    now = gone.expiresAt + 1_000;
     expect(await daemon.accounts.sweep()).toBe(1);
     page = await call(daemon, 'GET', path);
     const ids = (page.body.messages as { id: string }[]).map((message) => message.id);

@@ -3,9 +3,10 @@
  * repository's secret redaction (`@murmur/wire`'s `REDACTED_LOG_PATHS`: seeds, keys, phrases)
  * plus what only the desktop handles: passphrases and the launch token.
  */
+
+import { createRequire } from 'node:module';
 import { type Logger, REDACTED_LOG_PATHS } from '@murmur/wire';
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
-import pretty from 'pino-pretty';
 
 /** Paths blanked in every line. */
 export const DESKTOP_REDACTED_PATHS: readonly string[] = Object.freeze([
@@ -36,6 +37,10 @@ export function createDesktopLogger(init: DesktopLoggerInit = {}): PinoLogger & 
   else if (init.file !== undefined) {
     destination = pino.destination({ dest: init.file, sync: true, mkdir: true, append: true });
   } else if (init.pretty ?? process.stderr.isTTY === true) {
+    // Loaded only for a terminal: it is not needed (nor kept in memory) otherwise.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as (
+      options: object,
+    ) => DestinationStream;
     destination = pretty({ destination: 2, sync: true, colorize: true });
   } else destination = pino.destination({ dest: 2, sync: true });
   return pino(

@@ -15,7 +15,9 @@ import type { EventListener } from './app.js';
 import { dayKey, dayLabel, shortId, time, timerName } from './format.js';
 import { nameOf } from './messenger.js';
 
+/** The newest page; older pages are bigger (the daemon's maximum) so a long history needs few requests. */
 const PAGE = 50;
+const OLDER_PAGE = 200;
 
 const STATE_LABEL: Record<string, string> = {
   queued: 'Queued',
@@ -108,7 +110,7 @@ export function ConversationView(props: {
     if (!more || loading || oldest === undefined) return;
     setLoading(true);
     try {
-      const page = await api.history(account, sessionId, oldest.id, PAGE);
+      const page = await api.history(account, sessionId, oldest.id, OLDER_PAGE);
       const list = listRef.current;
       restoreFrom.current = list === null ? undefined : list.scrollHeight - list.scrollTop;
       keepBottom.current = false;
