@@ -62,6 +62,17 @@ export {
 } from './murmur-crypto.js';
 export { AES_GCM_LAYER_KEY_SALT, requireLayerEncryption } from './onion-layer.js';
 export { PADDING_BLOCK, PADDING_TERMINATOR } from './padding.js';
+export {
+  PASSPHRASE_SEAL_HEADER_LENGTH,
+  PASSPHRASE_SEAL_VERSION,
+  type PassphraseLimits,
+  PWHASH_MEMLIMIT_INTERACTIVE,
+  PWHASH_MEMLIMIT_MAX,
+  PWHASH_MEMLIMIT_MIN,
+  PWHASH_OPSLIMIT_INTERACTIVE,
+  PWHASH_OPSLIMIT_MAX,
+  PWHASH_OPSLIMIT_MIN,
+} from './passphrase.js';
 export { normalisePhrase, PHRASE_WORD_COUNTS } from './phrase.js';
 export { SIGNED_REQUEST_METHODS, SUBACCOUNT_TOKEN_LENGTH } from './request-signing.js';
 export { SESSION_ID_LENGTH, SESSION_ID_PREFIX } from './session-id.js';

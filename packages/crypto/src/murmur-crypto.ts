@@ -23,6 +23,7 @@ import {
   encryptLayerResponse,
 } from './onion-layer.js';
 import { padMessage, unpadMessage } from './padding.js';
+import { openWithPassphrase, sealWithPassphrase } from './passphrase.js';
 import { phraseFromSeed, seedFromPhrase } from './phrase.js';
 import {
   signedRequestBytes,
@@ -320,6 +321,10 @@ export function createMurmurCrypto(
       requireInteger(length, 'length', 0, MAX_RANDOM_BYTES);
       return sodium.randomBytes(length);
     },
+
+    sealWithPassphrase: (secret, passphrase, limits) =>
+      sealWithPassphrase(sodium, secret, passphrase, limits),
+    openWithPassphrase: (sealed, passphrase) => openWithPassphrase(sodium, sealed, passphrase),
 
     equalConstantTime(a, b) {
       requireBytes(a, 'a');

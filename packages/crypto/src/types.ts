@@ -434,6 +434,22 @@ export interface MurmurCrypto {
     key: Uint8Array,
     additionalData?: Uint8Array,
   ): Uint8Array | undefined;
+  /**
+   * Seals a secret (a seed) under a passphrase: Argon2id (`crypto_pwhash`) with a fresh salt
+   * derives the key, `crypto_secretbox` seals; the limits (default: libsodium's interactive
+   * ones) are written in the header. Throws `InvalidInputError` for an empty passphrase or
+   * limits out of range.
+   */
+  sealWithPassphrase(
+    secret: Uint8Array,
+    passphrase: string,
+    limits?: { opsLimit?: number; memLimit?: number },
+  ): Uint8Array;
+  /**
+   * Opens what {@link MurmurCrypto.sealWithPassphrase} sealed: `undefined` for a wrong
+   * passphrase or altered bytes; `InvalidInputError` for bytes that are no sealed secret.
+   */
+  openWithPassphrase(sealed: Uint8Array, passphrase: string): Uint8Array | undefined;
   /** Cryptographically secure random bytes. */
   randomBytes(length: number): Uint8Array;
   /** Equality in time that depends only on the length. Different lengths are unequal. */

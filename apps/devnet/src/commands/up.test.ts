@@ -17,6 +17,7 @@ describe('up options', () => {
       basePort: 22_100,
       fresh: false,
       demo: false,
+      desktop: undefined,
       blockTimeMs: undefined,
       logLevel: 'info',
       readyTimeoutMs: undefined,
@@ -35,6 +36,8 @@ describe('up options', () => {
         'my net',
         '--fresh',
         '--demo',
+        '--desktop',
+        '3',
         '--block-time-ms',
         '500',
         '--log-level',
@@ -52,6 +55,7 @@ describe('up options', () => {
       basePort: 0,
       fresh: true,
       demo: true,
+      desktop: 3,
       blockTimeMs: 500,
       logLevel: 'debug',
       readyTimeoutMs: 90_000,
@@ -71,5 +75,7 @@ describe('up options', () => {
     );
     expect(() => parseUpArgs(['--log-level', 'loud'], io())).toThrow(/--log-level must be one of/);
     expect(() => parseUpArgs(['--bogus'], io())).toThrow(UsageError);
+    expect(() => parseUpArgs(['--desktop', '0'], io())).toThrow(/--desktop/);
+    expect(() => parseUpArgs(['--desktop', '21'], io())).toThrow(/--desktop/);
   });
 });

@@ -3,6 +3,7 @@
  * The sequence lives in `launcher/run-up.ts`; this module reads the command line and wires the
  * process (output, signals, exit) to it.
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isLogLevel, LOG_LEVELS, UsageError } from '@murmur/wire';
 import {
@@ -41,6 +42,8 @@ Options:
   --dir <path>            devnet directory (default $MURMUR_DEVNET_DIR or ./.devnet)
   --fresh                 delete the directory's devnet first and start a new one
   --demo                  once ready, two clients exchange messages through onion paths
+  --desktop <n>           once ready, start n murmur-desktop daemons (1 to 20) whose accounts
+                          know each other, and print their URLs (data in <dir>/desktop)
   --block-time-ms <n>     block time of a new chain (default ${UP_DEFAULTS.blockTimeMs}, the devnet parameter set)
   --log-level <level>     ledger and node log level: trace, debug, info (default), warn, error
   --ready-timeout-ms <n>  how long each start-up wait may take (default 60000)
@@ -69,6 +72,7 @@ export function parseUpArgs(
     dir: { type: 'string' },
     fresh: { type: 'boolean' },
     demo: { type: 'boolean' },
+    desktop: { type: 'string' },
     'block-time-ms': { type: 'string' },
     'log-level': { type: 'string' },
     'ready-timeout-ms': { type: 'string' },
@@ -99,6 +103,10 @@ export function parseUpArgs(
     basePort,
     fresh: values.fresh === true,
     demo: values.demo === true,
+    desktop:
+      values.desktop === undefined
+        ? undefined
+        : parseInteger(values.desktop, '--desktop', { min: 1, max: 20 }),
     blockTimeMs:
       values['block-time-ms'] === undefined
         ? undefined
@@ -143,6 +151,29 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
         import('../launcher/demo.js'),
       ]);
       return runDemo(init, { crypto: await loadCrypto(), output, styles });
+    },
+    async startDesktops(init) {
+      const [{ loadCrypto }, desktop, { createNodeFetch }] = await Promise.all([
+        import('@murmur/crypto'),
+        import('@murmur/desktop'),
+        import('@murmur/wire/node'),
+      ]);
+      const logger = desktop.createDesktopLogger({
+        level: 'info',
+        file: join(init.logsDir, 'desktop.log'),
+      });
+      const started = await desktop.startDesktops(
+        { count: init.count, dir: init.dir, network: { seeds: [init.seedUrl] } },
+        { crypto: await loadCrypto(), logger, fetch: createNodeFetch() },
+      );
+      return {
+        lines: started.map(
+          (item) => `${item.name.padEnd(11)} ${item.sessionId.slice(0, 12)}…  ${item.daemon.url}`,
+        ),
+        stop: async () => {
+          await Promise.all(started.map((item) => item.daemon.close()));
+        },
+      };
     },
     exit: (code) => process.exit(code),
     root: fileURLToPath(new URL('../../../../', import.meta.url)),

@@ -226,4 +226,40 @@ describe('murmur-devnet up', () => {
     test.signal();
     expect(await done).toBe(0);
   });
+
+  it('starts the desktops once ready, prints their lines, and stops them before the devnet', async () => {
+    const dir = devnetDirWith(undefined);
+    dirs.push(dir);
+    const test = harness(dir, fakeManifest(3));
+    const calls: { count: number; dir: string; seedUrl: string }[] = [];
+    let stopped = 0;
+    const done = runUp(options(dir, { desktop: 2 }), {
+      ...test.components,
+      startDesktops: async (init) => {
+        calls.push(init);
+        return {
+          lines: [
+            'Desktop 1   05aa…  http://127.0.0.1:1/#token=x',
+            'Desktop 2   05bb…  http://127.0.0.1:2/#token=y',
+          ],
+          stop: async () => {
+            stopped++;
+          },
+        };
+      },
+    });
+    await vi.waitFor(() => expect(calls).toHaveLength(1), WAIT);
+    expect(calls[0]).toMatchObject({
+      count: 2,
+      dir: join(dir, 'desktop'),
+      seedUrl: 'http://127.0.0.1:22100/json_rpc',
+    });
+    await vi.waitFor(
+      () => expect(stripAnsi(test.output.text)).toContain('Desktop 2   05bb…'),
+      WAIT,
+    );
+    test.signal();
+    expect(await done).toBe(0);
+    expect(stopped).toBe(1);
+  });
 });

@@ -8,6 +8,7 @@
  * the clock, exiting) is a component, so that the sequence runs in tests with fakes.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MurmurCrypto } from '@murmur/crypto';
 import { formatSeconds, type Styles, type TerminalOutput } from '@murmur/terminal';
 import {
@@ -60,6 +61,8 @@ export interface UpOptions {
   fresh: boolean;
   /** Run the two-client demo once ready. */
   demo: boolean;
+  /** Desktop daemons (`murmur-desktop`) to start once ready, accounts knowing each other. */
+  desktop?: number | undefined;
   /** Block time of a new chain, ms. */
   blockTimeMs?: number | undefined;
   /** Log level of the ledger and the nodes. */
@@ -89,6 +92,17 @@ export interface UpComponents {
   onStopSignal(handler: (signal: NodeJS.Signals) => void): () => void;
   /** Runs the demo (loaded only with `--demo`). */
   runDemo?: ((init: DemoInit) => Promise<DemoResult>) | undefined;
+  /**
+   * Starts `count` desktop daemons on the devnet (`--desktop N`) whose accounts know each
+   * other, their data in `dir`; returns one line per desktop (name, Session ID, URL) and the
+   * function that stops them.
+   */
+  startDesktops?:
+    | ((init: { count: number; dir: string; seedUrl: string; logsDir: string }) => Promise<{
+        lines: string[];
+        stop(): Promise<void>;
+      }>)
+    | undefined;
   /** Leaves at once (a second Ctrl-C). */
   exit(code: number): void;
   /** Milliseconds clock (default `performance.now`). */
@@ -158,6 +172,8 @@ const DEVNET_ENTRIES = new Set([
   'nodes',
   'wallets',
   'logs',
+  // `up --desktop N` (and murmur-desktop-devnet): the desktop daemons' data directories.
+  'desktop',
 ]);
 
 /**
@@ -402,8 +418,33 @@ export async function runUp(options: UpOptions, components: UpComponents): Promi
     }
   }
 
+  let desktops: { stop(): Promise<void> } | undefined;
+  const desktopCount = options.desktop ?? 0;
+  if (desktopCount > 0 && components.startDesktops !== undefined && !demoAbort.signal.aborted) {
+    try {
+      const started = await components.startDesktops({
+        count: desktopCount,
+        dir: join(dir, 'desktop'),
+        seedUrl: file.seed.url,
+        logsDir: file.logsDir,
+      });
+      desktops = started;
+      write(
+        `\n${styles.bold('Desktops')} (murmur-desktop; their accounts know each other: open a URL)\n` +
+          `${started.lines.map((line) => `  ${line}`).join('\n')}\n` +
+          `\nPress ${styles.bold('Ctrl-C')} to stop the devnet and the desktops.\n`,
+      );
+    } catch (error) {
+      write(
+        `  ${styles.red('✖')} the desktops did not start: ${(error as Error).message}\n` +
+          styles.dim(`  the devnet keeps running; logs in ${file.logsDir}\n`),
+      );
+    }
+  }
+
   const signal = await stopRequested;
   phase = 'stopping';
+  await desktops?.stop().catch(() => undefined);
   clearTimer(timer);
   writeLauncherRecord(dir, { ...record, state: 'stopping' });
   const before = runningNames(dir);

@@ -99,6 +99,9 @@ export function createMemoryStorage(): MemoryStorage {
       else message.hash = hash;
       return true;
     },
+    async deleteMessage(id) {
+      return messages.delete(id);
+    },
     async updateMessageState(id, state, error) {
       const message = messages.get(id);
       if (message === undefined) return false;

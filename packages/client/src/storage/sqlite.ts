@@ -277,6 +277,7 @@ export function createSqliteStorage(init: SqliteStorageInit): SqliteStorage {
     ),
     getMessage: database.prepare('SELECT * FROM messages WHERE id = ?'),
     setMessageProtocol: database.prepare('UPDATE messages SET protocol = ?, hash = ? WHERE id = ?'),
+    deleteMessage: database.prepare('DELETE FROM messages WHERE id = ?'),
     updateMessageState: database.prepare(
       'UPDATE messages SET state = ?, error_code = ?, error_message = ? WHERE id = ?',
     ),
@@ -431,6 +432,9 @@ export function createSqliteStorage(init: SqliteStorageInit): SqliteStorage {
     async setMessageProtocol(id, protocol, hash) {
       const other = hash === undefined || hash === id ? null : hash;
       return statements.setMessageProtocol.run(protocol, other, id).changes > 0;
+    },
+    async deleteMessage(id) {
+      return statements.deleteMessage.run(id).changes > 0;
     },
     async updateMessageState(id, state, error) {
       const result = statements.updateMessageState.run(

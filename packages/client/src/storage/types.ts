@@ -182,6 +182,11 @@ export interface ClientStorage {
   /** One message, or `undefined`. */
   getMessage(id: string): Promise<StoredMessage | undefined>;
   /**
+   * Deletes a message from the history (disappearing messages, "delete for me"); false when no
+   * message has this ID. Its outbox entry, if any, is the caller's to delete.
+   */
+  deleteMessage(id: string): Promise<boolean>;
+  /**
    * Sets an outgoing message's state (and error, removed when absent); false when no message
    * has this ID.
    */

@@ -185,6 +185,20 @@ export function storageComplianceTests(name: string, setup: StorageTestSetup): v
       expect(after?.data).toBe('AAAA');
     });
 
+    it('deletes one message, and only that one', async () => {
+      const storage = await fresh();
+      await storage.insertMessage(message(1));
+      await storage.insertMessage(message(2));
+      expect(await storage.deleteMessage(hashOf(1))).toBe(true);
+      expect(await storage.deleteMessage(hashOf(1))).toBe(false);
+      expect(await storage.getMessage(hashOf(1))).toBeUndefined();
+      expect((await storage.listMessages(ALICE, { limit: 10 })).map((m) => m.id)).toEqual([
+        hashOf(2),
+      ]);
+      // A deleted ID can be stored again (a restored account may fetch it from the swarm).
+      expect(await storage.insertMessage(message(1))).toBe(true);
+    });
+
     it('summarises conversations and marks them read', async () => {
       const storage = await fresh();
       await storage.insertMessage(message(1));

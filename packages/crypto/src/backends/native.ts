@@ -24,6 +24,11 @@ export async function loadNativeBackend(): Promise<SodiumBackend> {
 }
 
 /** `out` once `call` (a sodium-native call writing into it) has run; `undefined` if it threw. */
+/** libsodium's `crypto_pwhash_ALG_ARGON2ID13`. */
+const PWHASH_ALG_ARGON2ID13 = 2;
+/** libsodium's `crypto_secretbox_MACBYTES`. */
+const SECRETBOX_MAC_BYTES = 16;
+
 function written(out: Uint8Array, call: () => void): Uint8Array | undefined {
   try {
     call();
@@ -229,6 +234,24 @@ function createNativeBackend(sodium: SodiumNative, createHmac: CreateHmac): Sodi
           key,
         ),
       );
+    },
+
+    pwhash(outLength, password, salt, opsLimit, memLimit) {
+      const out = new Uint8Array(outLength);
+      sodium.crypto_pwhash(out, password, salt, opsLimit, memLimit, PWHASH_ALG_ARGON2ID13);
+      return out;
+    },
+
+    secretboxEasy(message, nonce, key) {
+      const out = new Uint8Array(message.length + SECRETBOX_MAC_BYTES);
+      sodium.crypto_secretbox_easy(out, message, nonce, key);
+      return out;
+    },
+
+    secretboxOpenEasy(ciphertext, nonce, key) {
+      if (ciphertext.length < SECRETBOX_MAC_BYTES) return undefined;
+      const out = new Uint8Array(ciphertext.length - SECRETBOX_MAC_BYTES);
+      return sodium.crypto_secretbox_open_easy(out, ciphertext, nonce, key) ? out : undefined;
     },
 
     equalConstantTime(a, b) {

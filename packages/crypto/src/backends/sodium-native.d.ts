@@ -74,6 +74,21 @@ declare module 'sodium-native' {
       nonce: Bytes,
       key: Bytes,
     ): number;
+    crypto_pwhash(
+      output: Bytes,
+      password: Bytes,
+      salt: Bytes,
+      opsLimit: number,
+      memLimit: number,
+      algorithm: number,
+    ): void;
+    crypto_secretbox_easy(ciphertext: Bytes, message: Bytes, nonce: Bytes, key: Bytes): void;
+    crypto_secretbox_open_easy(
+      message: Bytes,
+      ciphertext: Bytes,
+      nonce: Bytes,
+      key: Bytes,
+    ): boolean;
     sodium_memcmp(a: Bytes, b: Bytes): boolean;
     sodium_memzero(buffer: Bytes): void;
   }

@@ -103,6 +103,26 @@ export interface SodiumBackend {
     key: Uint8Array,
   ): Uint8Array | undefined;
 
+  /**
+   * `crypto_pwhash` with Argon2id v1.3 (`crypto_pwhash_ALG_ARGON2ID13`): `outLength` bytes from
+   * a password and a 16-byte salt. Callers keep the limits within libsodium's bounds.
+   */
+  pwhash(
+    outLength: number,
+    password: Uint8Array,
+    salt: Uint8Array,
+    opsLimit: number,
+    memLimit: number,
+  ): Uint8Array;
+  /** `crypto_secretbox_easy` (XSalsa20-Poly1305, 24-byte nonce, 32-byte key): tag ‖ ciphertext. */
+  secretboxEasy(message: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
+  /** `crypto_secretbox_open_easy`; `undefined` if the box does not open. */
+  secretboxOpenEasy(
+    ciphertext: Uint8Array,
+    nonce: Uint8Array,
+    key: Uint8Array,
+  ): Uint8Array | undefined;
+
   /** `sodium_memcmp` for two arrays of the same length. */
   equalConstantTime(a: Uint8Array, b: Uint8Array): boolean;
   /** `sodium_memzero`. */

@@ -169,6 +169,25 @@ function createWasmBackend(sodium: Sodium): SodiumBackend {
       );
     },
 
+    pwhash(outLength, password, salt, opsLimit, memLimit) {
+      return sodium.crypto_pwhash(
+        outLength,
+        password,
+        salt,
+        opsLimit,
+        memLimit,
+        sodium.crypto_pwhash_ALG_ARGON2ID13,
+      );
+    },
+
+    secretboxEasy(message, nonce, key) {
+      return sodium.crypto_secretbox_easy(message, nonce, key);
+    },
+
+    secretboxOpenEasy(ciphertext, nonce, key) {
+      return attempt(() => sodium.crypto_secretbox_open_easy(ciphertext, nonce, key));
+    },
+
     equalConstantTime(a, b) {
       return sodium.memcmp(a, b);
     },

@@ -1,0 +1,60 @@
+/**
+ * Which Murmur network the daemon talks to: seed endpoint URLs, from `--network <seed URL>`, from
+ * a devnet's `devnet.json` (`--network path/to/devnet.json`), or from the settings screen.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError, InvalidInputError } from '@murmur/wire';
+
+/** The network the clients use. */
+export interface NetworkConfig {
+  seeds: string[];
+}
+
+/** Checks one seed URL: absolute http(s). */
+export function checkSeedUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidInputError(`not a URL: ${JSON.stringify(value.slice(0, 80))}`, {
+      details: { field: 'seedUrl' },
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidInputError('a seed URL must be http:// or https://', {
+      details: { field: 'seedUrl' },
+    });
+  }
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/json_rpc';
+  return url.toString();
+}
+
+/** The seed URL of a parsed `devnet.json`. */
+export function seedsFromDevnetFile(content: unknown): string[] {
+  const file = content as { version?: unknown; seed?: { url?: unknown } } | null;
+  if (file === null || typeof file !== 'object' || file.version !== 1) {
+    throw new InvalidInputError('not a devnet.json (version 1)', { details: { field: 'devnet' } });
+  }
+  if (typeof file.seed?.url !== 'string') {
+    throw new InvalidInputError('devnet.json has no seed.url', { details: { field: 'devnet' } });
+  }
+  return [checkSeedUrl(file.seed.url)];
+}
+
+/** `--network`: a seed URL, or the path of a `devnet.json`. */
+export function networkFromArgument(value: string): NetworkConfig {
+  if (/^https?:\/\//.test(value)) return { seeds: [checkSeedUrl(value)] };
+  let content: unknown;
+  try {
+    content = JSON.parse(readFileSync(value, 'utf8'));
+  } catch (cause) {
+    throw new ConfigError(`--network ${value}: neither a seed URL nor a readable devnet.json`, {
+      cause,
+    });
+  }
+  try {
+    return { seeds: seedsFromDevnetFile(content) };
+  } catch (cause) {
+    throw new ConfigError(`--network ${value}: ${(cause as Error).message}`, { cause });
+  }
+}

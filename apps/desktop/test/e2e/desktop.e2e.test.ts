@@ -1,0 +1,532 @@
+/**
+ * Two desktop daemons (real `murmur-desktop` processes) on a real devnet, each driven in its own
+ * Chromium browser context: create and restore, adding a contact by pasting an ID (and a bad
+ * one), messages both ways, a daemon restarted (history and queued messages intact), a
+ * disappearing message gone on both sides, a local edit, the paths screen with three hops,
+ * refused requests, axe-core on every screen (no serious or critical violation), nothing
+ * overflowing at 360 px. Screenshots of every screen go to `apps/desktop/screenshots/`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
+import { loadCrypto } from '@murmur/crypto';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const SHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url));
+const CHROMIUM = process.env['MURMUR_CHROMIUM'] ?? '/usr/bin/chromium';
+const WAIT = 90_000;
+
+/** The page's document, as the callbacks of `page.evaluate` (run in the browser) read it. */
+declare const document: {
+  documentElement: {
+    scrollWidth: number;
+    clientWidth: number;
+    getAttribute(name: string): string | null;
+  };
+};
+
+interface Desktop {
+  name: string;
+  dataDir: string;
+  child: ChildProcess;
+  url: string;
+  output: string[];
+}
+
+let dir: string;
+let browser: Browser;
+const desktops = new Map<string, Desktop>();
+const contexts = new Map<string, BrowserContext>();
+const pages = new Map<string, Page>();
+let failed = false;
+
+function startDesktop(name: string, dataDir: string): Promise<Desktop> {
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      '--data-dir',
+      dataDir,
+      '--no-open',
+      '--network',
+      inject('seedUrl'),
+      '--dev-timers',
+      '--poll-interval-ms',
+      '500',
+      '--log-file',
+      join(dir, `${name}.log`),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${name} printed no URL: ${output.join('')}`)),
+      30_000,
+    );
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString('utf8'));
+      const match = output
+        .join('')
+        .match(/serving (http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64})/);
+      if (match !== null) {
+        clearTimeout(timer);
+        const desktop = { name, dataDir, child, url: match[1] as string, output };
+        desktops.set(name, desktop);
+        resolve(desktop);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code}): ${output.join('')}`));
+    });
+  });
+}
+
+function stopDesktop(name: string, signal: NodeJS.Signals): Promise<void> {
+  const desktop = desktops.get(name);
+  if (desktop === undefined || desktop.child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    desktop.child.once('exit', () => resolve());
+    desktop.child.kill(signal);
+  });
+}
+
+async function openPage(name: string, width = 1100): Promise<Page> {
+  const desktop = desktops.get(name) as Desktop;
+  let context = contexts.get(name);
+  if (context === undefined) {
+    context = await browser.newContext({ viewport: { width, height: 760 } });
+    contexts.set(name, context);
+  }
+  const page = pages.get(name) ?? (await context.newPage());
+  pages.set(name, page);
+  page.on('pageerror', (error) => console.log(`${name} page error: ${error.message}`));
+  await page.goto(desktop.url);
+  return page;
+}
+
+/** axe-core on the page as it is: no serious or critical violation. */
+async function accessible(page: Page, screen: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map(
+      (violation) =>
+        `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`,
+    );
+  expect(bad, `${screen}: ${bad.join('; ')}`).toEqual([]);
+  expect(result.passes.length, `${screen}: axe ran rules`).toBeGreaterThan(10);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+async function noOverflow(page: Page, screen: string): Promise<void> {
+  const widths = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+  }));
+  expect(widths.scroll, `${screen} overflows at ${widths.client} px`).toBeLessThanOrEqual(
+    widths.client,
+  );
+}
+
+async function openConversation(page: Page, label: RegExp): Promise<void> {
+  await page.locator('.conversation-item', { hasText: label }).first().click();
+  await page.getByRole('log', { name: 'Messages' }).waitFor();
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  await page.getByLabel('Message', { exact: true }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByTestId('message').filter({ hasText: text }).first().waitFor();
+}
+
+function message(page: Page, text: string) {
+  return page.getByTestId('message').filter({ hasText: text });
+}
+
+async function ownId(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'New conversation' }).click();
+  const id = (await page.getByTestId('own-id').textContent())?.trim() ?? '';
+  expect(id).toMatch(/^05[0-9a-f]{64}$/);
+  return id;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'murmur-desktop-e2e-run-'));
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  await startDesktop('alice', join(dir, 'alice'));
+  await startDesktop('bob', join(dir, 'bob'));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  for (const name of desktops.keys()) await stopDesktop(name, 'SIGTERM');
+  if (failed) console.log(`desktop e2e: daemon logs kept in ${dir}`);
+  else if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('two desktop clients on a devnet', () => {
+  let aliceId = '';
+  let bobId = '';
+  const track = (passed: () => Promise<void>) => async () => {
+    try {
+      await passed();
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  };
+
+  it(
+    'creates an account (24 words, then the confirm step)',
+    track(async () => {
+      const page = await openPage('alice');
+      await page.getByRole('button', { name: 'Create account' }).waitFor();
+      await accessible(page, 'welcome');
+      await shot(page, '01-welcome');
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByLabel(/^Display name/).fill('Alice');
+      await accessible(page, 'create');
+      await page.getByRole('button', { name: 'Create', exact: true }).click();
+      await page.getByTestId('phrase-word').first().waitFor();
+      const words = await page.getByTestId('phrase-word').allTextContents();
+      expect(words).toHaveLength(24);
+      await accessible(page, 'phrase');
+      await shot(page, '02-phrase');
+      await page.getByRole('button', { name: 'I wrote them down' }).click();
+      const inputs = await page.locator('input[name^="word-"]').all();
+      expect(inputs).toHaveLength(3);
+      // A wrong word first: a clear error, still on the confirm step.
+      await inputs[0]?.fill('notaword');
+      for (const input of inputs.slice(1)) {
+        const position = Number((await input.getAttribute('name'))?.slice(5));
+        await input.fill(words[position - 1] as string);
+      }
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/does not match/);
+      await accessible(page, 'confirm');
+      await shot(page, '03-confirm');
+      for (const input of inputs) {
+        const position = Number((await input.getAttribute('name'))?.slice(5));
+        await input.fill(words[position - 1] as string);
+      }
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+      aliceId = await ownId(page);
+    }),
+  );
+
+  it(
+    'restores an account from its phrase (a wrong word count is refused first)',
+    track(async () => {
+      const crypto = await loadCrypto();
+      const identity = crypto.generateIdentity();
+      const phrase = crypto.phraseFromSeed(identity.seed);
+      const page = await openPage('bob');
+      await page.getByRole('button', { name: 'Restore from recovery phrase' }).click();
+      await page.getByLabel(/^Recovery phrase/).fill(phrase.split(' ').slice(0, 13).join(' '));
+      await page.getByLabel(/^Display name/).fill('Bob');
+      await page.getByRole('button', { name: 'Restore', exact: true }).click();
+      await expect
+        .poll(() => page.getByRole('alert').textContent())
+        .toMatch(/12 or 24 words; this has 13/);
+      await accessible(page, 'restore');
+      await shot(page, '04-restore');
+      await page.getByLabel(/^Recovery phrase/).fill(phrase);
+      await page.getByRole('button', { name: 'Restore', exact: true }).click();
+      await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+      bobId = await ownId(page);
+      expect(bobId).toBe(identity.sessionId);
+    }),
+  );
+
+  it(
+    'adds a contact by pasting an ID; a bad ID gets a clear error',
+    track(async () => {
+      const page = pages.get('alice') as Page;
+      await page.getByRole('button', { name: 'New conversation' }).click();
+      const input = page.getByLabel('Their Session ID');
+      await input.fill('05abc');
+      await expect
+        .poll(() => page.locator('#id-problem').textContent())
+        .toMatch(/Too short: 5 of 66/);
+      await input.fill(`05${'z'.repeat(64)}`);
+      await expect
+        .poll(() => page.locator('#id-problem').textContent())
+        .toMatch(/only the digits 0-9/);
+      // Well formed but not a valid key: the daemon says so.
+      await input.fill(`05${'a'.repeat(64)}`);
+      await page.getByRole('button', { name: 'Start conversation' }).click();
+      await expect
+        .poll(() => page.getByTestId('add-error').textContent())
+        .toMatch(/not a valid key/);
+      await accessible(page, 'new conversation');
+      await shot(page, '05-new-conversation');
+      await input.fill(` ${bobId} `);
+      await page.getByLabel(/^Nickname/).fill('Bobby');
+      await page.getByRole('button', { name: 'Start conversation' }).click();
+      await page.getByRole('log', { name: 'Messages' }).waitFor();
+      await expect
+        .poll(() => page.locator('.conversation-item').first().textContent())
+        .toMatch(/Bobby/);
+    }),
+  );
+
+  it(
+    'exchanges messages both ways; states, unread counts, the conversation list',
+    track(async () => {
+      const alice = pages.get('alice') as Page;
+      const bob = pages.get('bob') as Page;
+      await send(alice, 'hello Bob, from the desktop');
+      await expect
+        .poll(() => message(alice, 'hello Bob, from the desktop').getAttribute('data-state'), {
+          timeout: WAIT,
+        })
+        .toBe('sent');
+      const item = bob.locator('.conversation-item', { hasText: /Alice/ });
+      await item.waitFor({ timeout: WAIT });
+      expect(await item.getByTestId('unread').textContent()).toBe('1');
+      await accessible(bob, 'conversation list');
+      await shot(bob, '06-conversation-list');
+      await openConversation(bob, /Alice/);
+      expect(await bob.locator('.panel-head .sub').first().getAttribute('title')).toBe(aliceId);
+      await message(bob, 'hello Bob, from the desktop').waitFor();
+      await send(bob, 'hi Alice! no node saw both of us');
+      await message(alice, 'hi Alice! no node saw both of us').waitFor({ timeout: WAIT });
+      expect(await alice.locator('.day').first().textContent()).toBe('Today');
+      await accessible(alice, 'conversation');
+      await shot(alice, '07-conversation');
+      // Search filters the list.
+      await alice.getByLabel('Search conversations').fill('no such name');
+      await expect.poll(() => alice.locator('.conversation-item').count()).toBe(0);
+      await alice.getByLabel('Search conversations').fill('bob');
+      await expect.poll(() => alice.locator('.conversation-item').count()).toBe(1);
+    }),
+  );
+
+  it(
+    'edits a local copy: shown as edited here, unchanged there',
+    track(async () => {
+      const alice = pages.get('alice') as Page;
+      const bob = pages.get('bob') as Page;
+      const original = message(alice, 'hello Bob, from the desktop');
+      await original.getByRole('button', { name: 'Edit local copy' }).click();
+      await alice.getByLabel(/^Local copy/).fill('hello Bob (my copy, edited)');
+      await alice.getByRole('button', { name: 'Save local copy' }).click();
+      const edited = message(alice, 'hello Bob (my copy, edited)');
+      await edited.waitFor();
+      expect(await edited.textContent()).toMatch(/edited locally/);
+      await shot(alice, '08-local-edit');
+      expect(await message(bob, 'hello Bob, from the desktop').count()).toBe(1);
+      expect(await message(bob, 'my copy, edited').count()).toBe(0);
+    }),
+  );
+
+  it(
+    'a disappearing message vanishes on both sides',
+    track(async () => {
+      const alice = pages.get('alice') as Page;
+      const bob = pages.get('bob') as Page;
+      for (const page of [alice, bob]) {
+        await page.getByRole('button', { name: 'Disappearing' }).click();
+        await page.getByLabel('Disappear after send').check();
+        await page.getByLabel('Timer').selectOption('10');
+        if (page === alice) {
+          await accessible(page, 'disappearing timer');
+          await shot(page, '09-disappearing');
+        }
+        await page.getByRole('button', { name: 'Set', exact: true }).click();
+        await page.getByTestId('timer-badge').waitFor();
+      }
+      await send(alice, 'this message self-destructs');
+      await message(bob, 'this message self-destructs').waitFor({ timeout: WAIT });
+      for (const page of [alice, bob]) {
+        await expect
+          .poll(() => message(page, 'self-destructs').count(), { timeout: 60_000 })
+          .toBe(0);
+      }
+      // The earlier messages stay.
+      expect(await message(bob, 'hello Bob, from the desktop').count()).toBe(1);
+      for (const page of [alice, bob]) {
+        await page.getByRole('button', { name: 'Disappearing' }).click();
+        await page.getByLabel('Off').check();
+        await page.getByRole('button', { name: 'Set', exact: true }).click();
+        await expect.poll(() => page.getByTestId('timer-badge').count()).toBe(0);
+      }
+    }),
+  );
+
+  it(
+    'restarting a daemon keeps the history and the queued messages',
+    track(async () => {
+      const alice = pages.get('alice') as Page;
+      const bob = pages.get('bob') as Page;
+      // Bob queues a message and his daemon dies at once (SIGKILL: no clean stop).
+      await bob.getByLabel('Message', { exact: true }).fill('queued just before a crash');
+      await bob.getByRole('button', { name: 'Send' }).click();
+      await message(bob, 'queued just before a crash').waitFor();
+      await stopDesktop('bob', 'SIGKILL');
+      // Alice writes while Bob is away.
+      await send(alice, 'written while you were away');
+      await expect
+        .poll(() => message(alice, 'written while you were away').getAttribute('data-state'), {
+          timeout: WAIT,
+        })
+        .toBe('sent');
+      // Bob again: same data directory, a new port and token.
+      await startDesktop('bob', join(dir, 'bob'));
+      const again = await openPage('bob');
+      await openConversation(again, /Alice/);
+      for (const text of [
+        'hello Bob, from the desktop',
+        'hi Alice! no node saw both of us',
+        'queued just before a crash',
+      ]) {
+        await message(again, text).waitFor({ timeout: WAIT });
+      }
+      await message(again, 'written while you were away').waitFor({ timeout: WAIT });
+      await expect
+        .poll(() => message(again, 'queued just before a crash').getAttribute('data-state'), {
+          timeout: WAIT,
+        })
+        .toBe('sent');
+      await message(alice, 'queued just before a crash').waitFor({ timeout: WAIT });
+    }),
+  );
+
+  it(
+    'the network screen shows onion paths of three hops, the time offset and the swarm',
+    track(async () => {
+      const page = pages.get('alice') as Page;
+      await page.getByRole('button', { name: 'Network' }).click();
+      const path = page.getByTestId('path').first();
+      await path.waitFor({ timeout: WAIT });
+      expect(await path.getByTestId('hop').count()).toBe(3);
+      await expect.poll(() => page.getByTestId('time-offset').textContent()).toMatch(/ms$/);
+      await page.getByTestId('swarm').waitFor({ timeout: WAIT });
+      expect(await page.getByTestId('swarm').locator('li').count()).toBeGreaterThan(0);
+      await accessible(page, 'network');
+      await shot(page, '10-network');
+      await page.getByRole('button', { name: 'Rebuild paths' }).click();
+      await expect
+        .poll(async () => page.getByTestId('path').first().getByTestId('hop').count(), {
+          timeout: WAIT,
+        })
+        .toBe(3);
+    }),
+  );
+
+  it(
+    'settings: theme, the phrase behind a confirmation; dark theme is accessible too',
+    track(async () => {
+      const page = pages.get('alice') as Page;
+      await page.getByRole('button', { name: 'Settings' }).click();
+      await accessible(page, 'settings');
+      await shot(page, '11-settings');
+      await page.getByRole('button', { name: 'Reveal recovery phrase…' }).click();
+      const reveal = page.getByRole('button', { name: 'Reveal', exact: true });
+      expect(await reveal.isDisabled()).toBe(true);
+      await page.getByLabel(/Nobody is looking/).check();
+      await reveal.click();
+      await expect
+        .poll(
+          async () =>
+            ((await page.getByTestId('revealed-phrase').textContent()) ?? '').split(' ').length,
+        )
+        .toBe(24);
+      await page.getByRole('button', { name: 'Hide' }).click();
+      // The radio follows the saved setting: click, then wait for the theme to apply.
+      await page.getByLabel('Dark').click();
+      await expect
+        .poll(() => page.evaluate(() => document.documentElement.getAttribute('data-theme')))
+        .toBe('dark');
+      await accessible(page, 'settings (dark)');
+      await page
+        .getByRole('button', { name: 'Back to conversations' })
+        .click()
+        .catch(() => undefined);
+      await openConversation(page, /Bobby/);
+      await accessible(page, 'conversation (dark)');
+      await shot(page, '12-conversation-dark');
+      await page.getByRole('button', { name: 'Settings' }).click();
+      await page.getByLabel('System').click();
+      await expect.poll(() => page.getByLabel('System').isChecked()).toBe(true);
+    }),
+  );
+
+  it(
+    'nothing overflows at 360 px, one pane at a time',
+    track(async () => {
+      const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+      try {
+        const page = await context.newPage();
+        await page.goto((desktops.get('alice') as Desktop).url);
+        await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+        await noOverflow(page, 'list');
+        await accessible(page, 'list at 360 px');
+        await shot(page, '13-narrow-list');
+        await openConversation(page, /Bobby/);
+        await noOverflow(page, 'conversation');
+        await shot(page, '14-narrow-conversation');
+        await page.getByRole('button', { name: 'Back to conversations' }).click();
+        for (const screen of ['Network', 'Settings']) {
+          await page.getByRole('button', { name: screen }).click();
+          await page.getByRole('heading', { name: screen }).waitFor();
+          await noOverflow(page, screen);
+          await accessible(page, `${screen} at 360 px`);
+          await page.getByRole('button', { name: 'Back to conversations' }).click();
+        }
+        await page.getByRole('button', { name: 'New conversation' }).click();
+        await noOverflow(page, 'new conversation');
+      } finally {
+        await context.close();
+      }
+    }),
+  );
+
+  it(
+    'the real daemons refuse foreign origins and requests without the token, and bad input',
+    track(async () => {
+      const desktop = desktops.get('alice') as Desktop;
+      const origin = new URL(desktop.url).origin;
+      const token = new URL(desktop.url).hash.slice('#token='.length);
+      const context = contexts.get('alice') as BrowserContext;
+      const noToken = await context.request.get(`${origin}/api/accounts`);
+      expect(noToken.status()).toBe(401);
+      const foreign = await context.request.post(`${origin}/api/accounts`, {
+        headers: { origin: 'http://evil.example', 'x-murmur-token': token },
+        data: {},
+      });
+      expect(foreign.status()).toBe(403);
+      const before = await (
+        await context.request.get(`${origin}/api/accounts`, {
+          headers: { 'x-murmur-token': token },
+        })
+      ).json();
+      const bad = await context.request.post(`${origin}/api/accounts`, {
+        headers: { 'x-murmur-token': token },
+        data: { displayName: '' },
+      });
+      expect(bad.status()).toBe(400);
+      expect(await bad.json()).toMatchObject({ error: 'INVALID_INPUT' });
+      const after = await (
+        await context.request.get(`${origin}/api/accounts`, {
+          headers: { 'x-murmur-token': token },
+        })
+      ).json();
+      expect(after).toEqual(before);
+    }),
+  );
+});

@@ -1,0 +1,489 @@
+/**
+ * One conversation: history newest at the bottom with day separators, timestamps and delivery
+ * states, older pages loaded when scrolled to the top, the composer, local edits, retries,
+ * the disappearing-messages timer and the nickname.
+ */
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type {
+  Api,
+  ConversationSummary,
+  DisappearingMode,
+  MessageView,
+  TimerChoices,
+} from './api.js';
+import type { EventListener } from './app.js';
+import { dayKey, dayLabel, shortId, time, timerName } from './format.js';
+import { nameOf } from './messenger.js';
+
+/** The newest page; older pages are bigger (the daemon's maximum) so a long history needs few requests. */
+const PAGE = 50;
+const OLDER_PAGE = 200;
+
+const STATE_LABEL: Record<string, string> = {
+  queued: 'Queued',
+  sending: 'Sending…',
+  sent: 'Stored in the swarm',
+  failed: 'Failed',
+};
+
+export function ConversationView(props: {
+  api: Api;
+  account: string;
+  sessionId: string;
+  conversation: ConversationSummary | undefined;
+  subscribe: (listener: EventListener) => () => void;
+  onBack: () => void;
+  onChanged: () => void;
+}) {
+  const { api, account, sessionId } = props;
+  // Oldest first, as shown.
+  const [messages, setMessages] = useState<MessageView[]>([]);
+  const [more, setMore] = useState(false);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | undefined>();
+  const [text, setText] = useState('');
+  const [editing, setEditing] = useState<string | undefined>();
+  const [options, setOptions] = useState<'none' | 'timer' | 'nickname'>('none');
+  const listRef = useRef<HTMLDivElement>(null);
+  const keepBottom = useRef(true);
+  const restoreFrom = useRef<number | undefined>(undefined);
+  const name = nameOf(props.conversation, sessionId);
+
+  const markRead = () => {
+    void api.markRead(account, sessionId).catch(() => undefined);
+  };
+
+  useEffect(() => {
+    let stopped = false;
+    setLoading(true);
+    api.history(account, sessionId, undefined, PAGE).then(
+      (page) => {
+        if (stopped) return;
+        setMessages([...page.messages].reverse());
+        setMore(page.more);
+        setLoading(false);
+        requestAnimationFrame(() => performance.mark('murmur-conversation-shown'));
+        markRead();
+      },
+      (e: Error) => {
+        setError(e.message);
+        setLoading(false);
+      },
+    );
+    const off = props.subscribe((event) => {
+      if ('account' in event && event.account !== account) return;
+      if (event.type === 'message' && event.message.conversationId === sessionId) {
+        keepBottom.current = true;
+        setMessages((list) =>
+          list.some((m) => m.id === event.message.id) ? list : [...list, event.message],
+        );
+        if (!document.hidden) markRead();
+      } else if (event.type === 'message-state' && event.conversationId === sessionId) {
+        setMessages((list) =>
+          list.map((m) => (m.id === event.id ? { ...m, state: event.state } : m)),
+        );
+      } else if (event.type === 'message-edited' && event.message.conversationId === sessionId) {
+        setMessages((list) => list.map((m) => (m.id === event.message.id ? event.message : m)));
+      } else if (event.type === 'message-deleted' && event.conversationId === sessionId) {
+        setMessages((list) => list.filter((m) => m.id !== event.id));
+      }
+    });
+    return () => {
+      stopped = true;
+      off();
+    };
+  }, [api, account, sessionId]);
+
+  useLayoutEffect(() => {
+    const list = listRef.current;
+    if (list === null) return;
+    if (restoreFrom.current !== undefined) {
+      list.scrollTop = list.scrollHeight - restoreFrom.current;
+      restoreFrom.current = undefined;
+    } else if (keepBottom.current) {
+      list.scrollTop = list.scrollHeight;
+    }
+  }, [messages]);
+
+  const loadOlder = async () => {
+    const oldest = messages[0];
+    if (!more || loading || oldest === undefined) return;
+    setLoading(true);
+    try {
+      const page = await api.history(account, sessionId, oldest.id, OLDER_PAGE);
+      const list = listRef.current;
+      restoreFrom.current = list === null ? undefined : list.scrollHeight - list.scrollTop;
+      keepBottom.current = false;
+      setMessages((current) => [...[...page.messages].reverse(), ...current]);
+      setMore(page.more);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  const onScroll = () => {
+    const list = listRef.current;
+    if (list === null) return;
+    keepBottom.current = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    if (list.scrollTop < 80) void loadOlder();
+  };
+
+  const send = async (event?: Event) => {
+    event?.preventDefault();
+    const body = text.trim();
+    if (body === '') return;
+    setError(undefined);
+    try {
+      const { message } = await api.send(account, sessionId, { text: body });
+      keepBottom.current = true;
+      setMessages((list) => (list.some((m) => m.id === message.id) ? list : [...list, message]));
+      setText('');
+      props.onChanged();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  const retry = async (id: string) => {
+    try {
+      const { message } = await api.retry(account, id);
+      setMessages((list) => list.map((m) => (m.id === id ? message : m)));
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  let previousDay = '';
+  return (
+    <section class="conversation" aria-label={`Conversation with ${name}`}>
+      <header class="panel-head">
+        <button
+          type="button"
+          class="back"
+          onClick={props.onBack}
+          aria-label="Back to conversations"
+        >
+          ←
+        </button>
+        <div class="title">
+          <h2>{name}</h2>
+          <span class="sub" title={sessionId}>
+            {shortId(sessionId)}
+            {props.conversation !== undefined && props.conversation.disappearing.mode !== 'off' && (
+              <span class="timer-badge" data-testid="timer-badge">
+                {' '}
+                · disappears{' '}
+                {props.conversation.disappearing.mode === 'after-send'
+                  ? 'after send'
+                  : 'after read'}
+                : {timerName(props.conversation.disappearing.seconds)}
+              </span>
+            )}
+          </span>
+        </div>
+        <button
+          type="button"
+          onClick={() => setOptions(options === 'timer' ? 'none' : 'timer')}
+          aria-expanded={options === 'timer'}
+        >
+          Disappearing
+        </button>
+        <button
+          type="button"
+          onClick={() => setOptions(options === 'nickname' ? 'none' : 'nickname')}
+          aria-expanded={options === 'nickname'}
+        >
+          Nickname
+        </button>
+      </header>
+      {options === 'timer' && (
+        <TimerForm
+          api={api}
+          account={account}
+          sessionId={sessionId}
+          current={props.conversation?.disappearing}
+          onDone={() => {
+            setOptions('none');
+            props.onChanged();
+          }}
+        />
+      )}
+      {options === 'nickname' && (
+        <NicknameForm
+          api={api}
+          account={account}
+          sessionId={sessionId}
+          current={props.conversation?.nickname}
+          onDone={() => {
+            setOptions('none');
+            props.onChanged();
+          }}
+        />
+      )}
+      <div
+        class="messages"
+        ref={listRef}
+        onScroll={onScroll}
+        role="log"
+        aria-live="polite"
+        aria-label="Messages"
+      >
+        {more && (
+          <button type="button" class="load-older" onClick={loadOlder} disabled={loading}>
+            {loading ? 'Loading…' : 'Load older messages'}
+          </button>
+        )}
+        {!loading && messages.length === 0 && <p class="empty">No messages yet. Say hello.</p>}
+        {messages.map((m) => {
+          const day = dayKey(m.sentAt);
+          const separator = day !== previousDay;
+          previousDay = day;
+          return (
+            <>
+              {separator && (
+                <div class="day" key={`day-${day}`}>
+                  <span>{dayLabel(m.sentAt)}</span>
+                </div>
+              )}
+              <article
+                key={m.id}
+                class={`message ${m.direction}`}
+                data-testid="message"
+                data-state={m.state ?? 'received'}
+                aria-label={`${m.direction === 'outgoing' ? 'You' : (m.displayName ?? name)} at ${time(m.sentAt)}`}
+              >
+                {editing === m.id ? (
+                  <EditForm
+                    initial={m.text}
+                    onCancel={() => setEditing(undefined)}
+                    onSave={async (value) => {
+                      try {
+                        const { message } = await api.editLocal(account, m.id, { text: value });
+                        setMessages((list) => list.map((x) => (x.id === m.id ? message : x)));
+                        setEditing(undefined);
+                      } catch (e) {
+                        setError((e as Error).message);
+                      }
+                    }}
+                  />
+                ) : (
+                  <p class="text">{m.text}</p>
+                )}
+                <footer class="meta">
+                  <time dateTime={new Date(m.sentAt).toISOString()}>{time(m.sentAt)}</time>
+                  {m.editedLocally && <span class="edited"> · edited locally</span>}
+                  {m.expiresAt !== undefined && (
+                    <span class="expires"> · disappears {time(m.expiresAt)}</span>
+                  )}
+                  {m.direction === 'outgoing' && m.state !== undefined && (
+                    <span class={`state ${m.state}`}> · {STATE_LABEL[m.state] ?? m.state}</span>
+                  )}
+                  {m.state === 'failed' && (
+                    <button type="button" class="link" onClick={() => retry(m.id)}>
+                      Retry
+                    </button>
+                  )}
+                  {editing !== m.id && (
+                    <button
+                      type="button"
+                      class="link"
+                      aria-label="Edit local copy"
+                      onClick={() => setEditing(m.id)}
+                    >
+                      Edit local copy
+                    </button>
+                  )}
+                </footer>
+              </article>
+            </>
+          );
+        })}
+      </div>
+      {error !== undefined && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <form class="composer" onSubmit={send}>
+        <textarea
+          aria-label="Message"
+          placeholder="Message (Enter sends, Shift+Enter for a new line)"
+          rows={2}
+          maxLength={8000}
+          value={text}
+          onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey) {
+              e.preventDefault();
+              void send();
+            }
+          }}
+        />
+        <button type="submit" class="primary" disabled={text.trim() === ''}>
+          Send
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function EditForm(props: {
+  initial: string;
+  onSave: (text: string) => void;
+  onCancel: () => void;
+}) {
+  const [value, setValue] = useState(props.initial);
+  return (
+    <form
+      class="edit"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (value.trim() !== '') props.onSave(value);
+      }}
+    >
+      <label>
+        Local copy (only changes what this computer keeps)
+        <textarea
+          value={value}
+          rows={2}
+          onInput={(e) => setValue((e.target as HTMLTextAreaElement).value)}
+        />
+      </label>
+      <div class="row tight">
+        <button type="submit" class="primary">
+          Save local copy
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function TimerForm(props: {
+  api: Api;
+  account: string;
+  sessionId: string;
+  current: { mode: DisappearingMode; seconds: number } | undefined;
+  onDone: () => void;
+}) {
+  const [choices, setChoices] = useState<TimerChoices | undefined>();
+  const [mode, setMode] = useState<DisappearingMode>(props.current?.mode ?? 'off');
+  const [seconds, setSeconds] = useState(props.current?.seconds ?? 0);
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    void props.api.timers().then(setChoices);
+  }, [props.api]);
+  const list =
+    mode === 'after-send' ? choices?.afterSend : mode === 'after-read' ? choices?.afterRead : [];
+  const save = async (event: Event) => {
+    event.preventDefault();
+    try {
+      await props.api.setDisappearing(props.account, props.sessionId, {
+        mode,
+        seconds: mode === 'off' ? 0 : seconds,
+      });
+      props.onDone();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <form class="options" onSubmit={save} aria-label="Disappearing messages">
+      <fieldset>
+        <legend>Disappearing messages</legend>
+        {(['off', 'after-read', 'after-send'] as const).map((value) => (
+          <label class="inline" key={value}>
+            <input
+              type="radio"
+              name="mode"
+              value={value}
+              checked={mode === value}
+              onChange={() => {
+                setMode(value);
+                const first =
+                  value === 'after-send' ? choices?.afterSend[0] : choices?.afterRead[0];
+                setSeconds(value === 'off' ? 0 : (first ?? 0));
+              }}
+            />
+            {value === 'off'
+              ? 'Off'
+              : value === 'after-read'
+                ? 'Disappear after read'
+                : 'Disappear after send'}
+          </label>
+        ))}
+      </fieldset>
+      {mode !== 'off' && (
+        <label>
+          Timer
+          <select
+            name="seconds"
+            value={String(seconds)}
+            onChange={(e) => setSeconds(Number((e.target as HTMLSelectElement).value))}
+          >
+            {(list ?? []).map((value) => (
+              <option key={value} value={String(value)}>
+                {timerName(value)}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {error !== undefined && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" class="primary">
+        Set
+      </button>
+    </form>
+  );
+}
+
+function NicknameForm(props: {
+  api: Api;
+  account: string;
+  sessionId: string;
+  current: string | undefined;
+  onDone: () => void;
+}) {
+  const [value, setValue] = useState(props.current ?? '');
+  const [error, setError] = useState<string | undefined>();
+  const save = async (event: Event) => {
+    event.preventDefault();
+    try {
+      await props.api.setNickname(props.account, props.sessionId, {
+        nickname: value.trim() === '' ? null : value.trim(),
+      });
+      props.onDone();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <form class="options" onSubmit={save}>
+      <label>
+        Nickname (only on this computer; empty removes it)
+        <input
+          name="nickname"
+          maxLength={64}
+          value={value}
+          onInput={(e) => setValue((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      {error !== undefined && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" class="primary">
+        Save nickname
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,27 @@
+/** The daemon routes the UI's client (`api.ts`) calls; a daemon test checks each exists. */
+/** Every route this client uses: [method, path template]. */
+export const ROUTES = [
+  ['GET', '/api/accounts'],
+  ['POST', '/api/accounts'],
+  ['POST', '/api/accounts/restore'],
+  ['POST', '/api/accounts/:account/unlock'],
+  ['POST', '/api/accounts/:account/confirm-phrase'],
+  ['POST', '/api/accounts/:account/reveal-phrase'],
+  ['PUT', '/api/accounts/:account/display-name'],
+  ['GET', '/api/accounts/:account/qr.svg'],
+  ['GET', '/api/accounts/:account/conversations'],
+  ['GET', '/api/accounts/:account/conversations/:sessionId/messages'],
+  ['POST', '/api/accounts/:account/conversations/:sessionId/messages'],
+  ['POST', '/api/accounts/:account/conversations/:sessionId/read'],
+  ['PUT', '/api/accounts/:account/conversations/:sessionId/disappearing'],
+  ['PUT', '/api/accounts/:account/conversations/:sessionId/nickname'],
+  ['POST', '/api/accounts/:account/contacts'],
+  ['POST', '/api/accounts/:account/messages/:id/retry'],
+  ['PUT', '/api/accounts/:account/messages/:id/local-edit'],
+  ['GET', '/api/accounts/:account/network'],
+  ['POST', '/api/accounts/:account/network/rebuild'],
+  ['GET', '/api/timers'],
+  ['GET', '/api/settings'],
+  ['PUT', '/api/settings'],
+  ['PUT', '/api/network'],
+] as const;

@@ -1,0 +1,3 @@
+import { murmurProject } from '../../tools/config/vitest.ts';
+
+export default murmurProject({ name: 'desktop' });
