@@ -141,8 +141,10 @@ export interface MessageStore {
   /**
    * Stores one message in the next group commit: every message queued during one turn of the
    * event loop is written in a single transaction (much faster under load: one WAL commit for
-   * all). Resolves once that transaction has committed; rejects with {@link StorageFullError}
-   * (507) when the store is full. Without group commit, the same as {@link MessageStore.store}.
+   * all). Resolves once that transaction has committed, never before; if the transaction fails,
+   * it rolls back as a whole and every message of the group is rejected with the same error
+   * ({@link StorageFullError}, 507, when the store is full), none stored. Without group commit,
+   * the same as {@link MessageStore.store}.
    */
   storeQueued(message: NewMessage): Promise<StoreOutcome>;
   /**
@@ -526,17 +528,8 @@ export function openMessageStore(
     try {
       outcomes = write('storeBatch', () => batch.map((item) => storeRow(item.message)));
     } catch (error) {
-      if (batch.length > 1 && !(error instanceof StorageFullError)) {
-        // Something failed for one message: give each its own transaction and its own answer.
-        for (const item of batch) {
-          try {
-            item.resolve(storeOne(item.message));
-          } catch (single) {
-            item.reject(single);
-          }
-        }
-        return;
-      }
+      // The group's transaction rolled back as a whole: none of its messages is stored, so
+      // none is acknowledged; every request of the group gets the error (the client retries).
       for (const item of batch) item.reject(error);
       return;
     }
