@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 interface Profile {
@@ -41,8 +41,9 @@ for (const node of profile.nodes)
   for (const child of node.children ?? []) parent.set(child, node.id);
 
 const label = (node: ProfileNode) => {
-  const { functionName, url, lineNumber } = node.callFrame;
-  const where = url === '' ? '' : ` ${basename(url)}:${lineNumber + 1}`;
+  const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+  // Line and column: a bundled, minified file holds many functions on one line.
+  const where = url === '' ? '' : ` ${basename(url)}:${lineNumber + 1}:${columnNumber + 1}`;
   return `${functionName === '' ? '(anonymous)' : functionName}${where}`;
 };
 

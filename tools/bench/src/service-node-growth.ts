@@ -3,12 +3,14 @@
  * bench:growth` (build the service node first).
  *
  * For each size (default 10k, 1M and 10M messages) a node's database is filled **directly in
- * SQLite through the node's own store** (`openMessageStore(...).storeMany`: the node's schema,
- * migrations and statements, in transactions of 20,000 messages), so that 10M messages take
- * minutes rather than the hours the RPC would: many accounts (one per 50 messages on average,
- * namespaces 0, 1 and -10), one heavy account holding 100,000 messages (a tenth of the store
- * below 1M), and a reader account holding 100 messages of 300 bytes in namespace 0. Message
- * data is 300 bytes (the same as `bench:node`), hashes are random as real BLAKE2b hashes are,
+ * SQLite**, so that 10M messages take minutes rather than the hours the RPC would: the node's
+ * own store creates the file (its schema, through its migrations), then the rows go in through
+ * the node's insert statement in transactions of 100,000 with the secondary indexes dropped, and
+ * the indexes are created again from their own definitions (read back from the file). Many
+ * accounts (one per 50 messages on average, namespaces 0, 1 and -10), one heavy account holding
+ * 100,000 messages (a tenth of the store below 1M), and a reader account holding 100 messages
+ * in namespace 0. Message data is 300 bytes (the same as `bench:node`); hashes are 43 base64
+ * characters that rise with the fill order (so the hash index is appended to; see `hashOf`);
  * expiries are spread over 20 to 30 days after the fill.
  *
  * The files live under `--dir` (default `/tmp/murmur-growth`, never in the repository) and are
@@ -16,10 +18,11 @@
  * are about to expire). The stores of each run add their messages (one new account per run),
  * so a reused file grows a little from run to run; the fill count is what the tables name.
  *
- * Then, for each size, a real `murmur-node start` process on that data directory (static
- * network, no replication, rate limit off, HTTPS storage port) is measured with the load
+ * Then a real `murmur-node start` process on each size's data directory (static network, no
+ * replication, rate limit off, HTTPS storage port), all running at once, measured with the load
  * generator of `bench:node` (`service-node-load.ts`, autocannon, 32 connections, 1 s warm-up,
- * then `--seconds`), in rounds (default 2), in each round:
+ * then `--seconds`) in rounds (default 2); each round measures every size one after the other
+ * (so that the ratios between sizes come from the same minutes of a shared machine):
  *
  * - **store**: signed `store` requests of new 300-byte messages (namespace 3) of a new account;
  * - **retrieve**: the reader's 100 messages (a signed `retrieve`, ≈ 50 KB answers);
@@ -60,13 +63,16 @@ const { values: flags } = parseArgs({
 });
 
 const MESSAGE_BYTES = 300;
+/** The node's insert statement (`apps/service-node/src/storage/message-store.ts`). */
+const INSERT_SQL =
+  'INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data) VALUES (?, ?, ?, ?, ?, ?)';
 const HEAVY_MESSAGES = 100_000;
 const READER_MESSAGES = 100;
 const MESSAGES_PER_ACCOUNT = 50;
 const DAY_MS = 86_400_000;
 /** Fill again when the earliest expiry is closer than this. */
 const EXPIRY_MARGIN_MS = 2 * DAY_MS;
-const FILL_BATCH = 50_000;
+const FILL_BATCH = 100_000;
 const ROUNDS = Number(flags.rounds);
 const SECONDS = Number(flags.seconds);
 const CONNECTIONS = Number(flags.connections);
@@ -76,6 +82,20 @@ const benchRoot = join(import.meta.dirname, '..');
 const nodeRoot = dirname(require.resolve('@murmur/service-node/package.json'));
 const cli = flags.cli === undefined ? join(nodeRoot, 'dist', 'cli.js') : resolvePath(flags.cli);
 const loadScript = join(import.meta.dirname, 'service-node-load.ts');
+/** The node's own better-sqlite3 (resolved from its package, not a dependency of the bench). */
+const Database = createRequire(join(nodeRoot, 'package.json'))('better-sqlite3') as new (
+  path: string,
+) => SqliteDatabase;
+interface SqliteDatabase {
+  pragma(text: string): unknown;
+  exec(sql: string): void;
+  prepare(sql: string): {
+    all(...args: unknown[]): unknown[];
+    run(...args: unknown[]): unknown;
+  };
+  transaction<A extends unknown[]>(body: (...args: A) => void): (...args: A) => void;
+  close(): void;
+}
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
@@ -87,6 +107,25 @@ function parseSize(text: string): number {
   if (match === null) throw new Error(`--sizes: "${text}" is not a count such as 10k or 1m`);
   const unit = (match[2] ?? '').toLowerCase();
   return Math.round(Number(match[1]) * (unit === 'k' ? 1e3 : unit === 'm' ? 1e6 : 1));
+}
+
+/** The 64 base64 characters in ASCII order. */
+const SORTED_BASE64 = '+/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * Message `i`'s hash (43 base64 characters, as real ones): five characters that grow with `i`
+ * (in the index's order), then 38 of a BLAKE2b hash of its data. Rising hashes let the fill
+ * append to the hash index instead of inserting at random places (hours at 10M on a busy
+ * 2-core machine); the node's own stores during the measurement have random hashes as usual.
+ */
+function hashOf(i: number, count: number, data: Uint8Array): string {
+  let position = Math.floor((i * 64 ** 5) / count);
+  let prefix = '';
+  for (let k = 0; k < 5; k++) {
+    prefix = SORTED_BASE64[position % 64] + prefix;
+    position = Math.floor(position / 64);
+  }
+  return prefix + Buffer.from(fillCrypto.blake2b(data, 32)).toString('base64').slice(5, 43);
 }
 
 /** The fixed identities of a fill (so that later runs can sign for them). */
@@ -119,13 +158,43 @@ function fill(crypto: MurmurCrypto, dataDir: string, count: number): FillInfo {
   if (init.status !== 0) throw new Error(`murmur-node init failed: ${init.stderr}`);
   const started = performance.now();
   const now = Date.now();
-  const store = openMessageStore({
-    path: join(dataDir, 'storage.db'),
-    sizeLimitBytes: Number.MAX_SAFE_INTEGER,
-    // A large page cache while filling: the three indexes take random inserts, and with
-    // SQLite's default 2 MiB cache every transaction rewrites most of their pages.
-    cacheBytes: 1536 * 2 ** 20,
+  const path = join(dataDir, 'storage.db');
+  // The node's own schema: its store creates the file through its migrations.
+  openMessageStore({ path }).close();
+  // Bulk load: the rows go in through the node's insert statement with the secondary indexes
+  // dropped, then the indexes are created again from their own definitions (read from the
+  // file), which sorts once instead of inserting at random positions 10M times. The
+  // message-hash UNIQUE index stays (it is part of the table) and takes random inserts.
+  const db = new Database(path);
+  db.pragma('journal_mode = OFF');
+  db.pragma('synchronous = OFF');
+  db.pragma(`cache_size = -${1536 * 1024}`);
+  const indexes = db
+    .prepare(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL",
+    )
+    .all() as { name: string; sql: string }[];
+  for (const index of indexes) db.exec(`DROP INDEX ${index.name}`);
+  const insert = db.prepare(INSERT_SQL);
+  const insertBatch = db.transaction((batch: NewMessage[]) => {
+    for (const m of batch) {
+      insert.run(m.owner, m.namespace, m.hash, m.timestamp, m.expiry, m.data);
+    }
   });
+  const store = {
+    storeMany(batch: NewMessage[]) {
+      insertBatch(batch);
+    },
+    finish() {
+      for (const index of indexes) db.exec(index.sql);
+      db.pragma('journal_mode = WAL');
+      db.close();
+      const opened = openMessageStore({ path, sizeLimitBytes: Number.MAX_SAFE_INTEGER });
+      const stats = opened.stats();
+      opened.close();
+      return stats;
+    },
+  };
   const { heavy, reader } = identities(crypto);
   const heavyCount = Math.min(HEAVY_MESSAGES, Math.floor(count / 10));
   const others = count - heavyCount - READER_MESSAGES;
@@ -156,7 +225,7 @@ function fill(crypto: MurmurCrypto, dataDir: string, count: number): FillInfo {
     return {
       owner,
       namespace,
-      hash: Buffer.from(crypto.blake2b(data, 32)).toString('base64').slice(0, 43),
+      hash: hashOf(i, count, data),
       timestamp: now - (count - i),
       expiry: earliestExpiry + Math.floor(Math.random() * 10 * DAY_MS),
       data: new Uint8Array(data),
@@ -181,8 +250,7 @@ function fill(crypto: MurmurCrypto, dataDir: string, count: number): FillInfo {
       );
     }
   }
-  const stats = store.stats();
-  store.close();
+  const stats = store.finish();
   const info: FillInfo = {
     messages: stats.messages,
     filledAt: now,
@@ -399,6 +467,7 @@ function diskBytes(dataDir: string): number {
 // ---------------------------------------------------------------------------------------------
 
 const crypto = await loadCrypto();
+const fillCrypto = crypto;
 const sizes = (flags.sizes ?? '').split(',').map(parseSize);
 const { heavy, reader } = identities(crypto);
 mkdirSync(flags.dir as string, { recursive: true });
@@ -418,21 +487,19 @@ interface SizeResult {
   diskBytes: number;
 }
 const results: SizeResult[] = [];
+const nodes: { node: NodeProcess; base: string; dataDir: string; result: SizeResult }[] = [];
 for (const size of sizes) {
   const dataDir = join(flags.dir as string, `messages-${size}`);
   process.stdout.write(`\n${size.toLocaleString('en-US')} messages: filling ${dataDir} …\n`);
   const info = fill(crypto, dataDir, size);
-  if (flags['fill-only']) {
-    process.stdout.write(`  filled: ${info.messages} messages in ${info.seconds} s\n`);
-    continue;
-  }
   process.stdout.write(
     `  fill: ${info.messages.toLocaleString('en-US')} messages (${info.seconds} s when filled)\n`,
   );
+  if (flags['fill-only']) continue;
   const node = await startNode(dataDir);
-  const pid = node.child.pid as number;
   const base = `https://127.0.0.1:${node.port}/storage_rpc/v1`;
   await waitReady(base, () => retrieveBody(crypto, reader));
+  process.stdout.write(`  node started in ${node.startSeconds.toFixed(1)} s\n`);
   const result: SizeResult = {
     size,
     fill: info,
@@ -444,9 +511,16 @@ for (const size of sizes) {
     dataBytes: 0,
     diskBytes: 0,
   };
-  for (let round = 1; round <= ROUNDS; round++) {
+  nodes.push({ node, base, dataDir, result });
+  results.push(result);
+}
+// Every size's node runs at once, and each round measures them one after the other, so that
+// the ratios between sizes come from the same minutes of a shared machine.
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const { node, base, result } of nodes) {
+    const pid = node.child.pid as number;
     result.store.push(
-      await load(base, { kind: 'store', count: 60_000, namespace: 3, bytes: MESSAGE_BYTES }, pid),
+      await load(base, { kind: 'store', count: 20_000, namespace: 3, bytes: MESSAGE_BYTES }, pid),
     );
     result.retrieve.push(
       await load(base, { kind: 'fixed', body: retrieveBody(crypto, reader) }, pid),
@@ -457,24 +531,24 @@ for (const size of sizes) {
     const fmt = (r: LoadResult) =>
       `${Math.round(r.requestsPerSecond)}/s, ${Math.round(r.serverCpuMicros ?? 0)} µs (main ${Math.round(r.mainCpuMicros ?? 0)}), p99 ${r.latencyP99} ms`;
     process.stdout.write(
-      `  round ${round}: store ${fmt(result.store.at(-1) as LoadResult)}; retrieve ${fmt(result.retrieve.at(-1) as LoadResult)}; retrieve heavy ${fmt(result.heavy.at(-1) as LoadResult)}\n`,
+      `round ${round}, ${result.fill.messages.toLocaleString('en-US')} messages: store ${fmt(result.store.at(-1) as LoadResult)}; retrieve ${fmt(result.retrieve.at(-1) as LoadResult)}; retrieve heavy ${fmt(result.heavy.at(-1) as LoadResult)}\n`,
     );
   }
+}
+for (const { node, dataDir, result } of nodes) {
   await stopNode(node);
   // The node checkpointed its WAL when it stopped; the store counts its data when it opens.
   result.diskBytes = diskBytes(dataDir);
-  {
-    const store = openMessageStore({
-      path: join(dataDir, 'storage.db'),
-      sizeLimitBytes: Number.MAX_SAFE_INTEGER,
-    });
-    result.dataBytes = store.stats().dataBytes;
-    store.close();
-  }
+  const store = openMessageStore({
+    path: join(dataDir, 'storage.db'),
+    sizeLimitBytes: Number.MAX_SAFE_INTEGER,
+  });
+  result.dataBytes = store.stats().dataBytes;
+  store.close();
   result.diskPerDataByte = result.diskBytes / result.dataBytes;
-  results.push(result);
 }
 
+if (flags['fill-only']) process.exit(0);
 const cpu = (list: LoadResult[], field: 'serverCpuMicros' | 'mainCpuMicros' | 'latencyP99') =>
   median(list.map((r) => r[field] ?? Number.NaN));
 const first = results[0] as SizeResult;
