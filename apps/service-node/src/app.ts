@@ -80,8 +80,11 @@ function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
   if (typeof result.body === 'string' && result.json !== true) {
     return reply.type(TEXT).send(result.body);
   }
-  // As bytes, so that the content type stays exactly `application/json`, as Session's.
-  return reply.header('content-type', JSON_TYPE).send(Buffer.from(JSON.stringify(result.body)));
+  // As bytes, so that the content type stays exactly `application/json`, as Session's (the
+  // handler's own serialisation when it made one).
+  return reply
+    .header('content-type', JSON_TYPE)
+    .send(result.encoded ?? Buffer.from(JSON.stringify(result.body)));
 }
 
 /**

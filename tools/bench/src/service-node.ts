@@ -25,6 +25,14 @@
  * odd rounds, second in even ones; keep-alive connections, as clients keep them), and a table
  * gives HTTPS against HTTP (target ≥ 0.8).
  *
+ * The floors (issue 16), in every round: the same fastify echo over HTTPS (a node's kind of
+ * self-signed certificate), and over HTTPS a fastify answer of exactly the bytes a node's
+ * retrieve of the 100 messages answers; and, measured in this process, one Ed25519 verify, one
+ * sign, and the node's side of an onion layer (X25519 + HKDF + AES-GCM open and seal). A table
+ * gives floor / server CPU per request: store against HTTPS echo + verify + sign, the onion hop
+ * against HTTPS echo + the layer's crypto, retrieve against the fastify answer (and its CPU per
+ * KiB answered).
+ *
  * Then, once: a 3-hop onion request latency (sequential `info` requests through three node
  * processes to a fourth, the final node, over their peer links; p50 < 5 ms, p99 < 20 ms), and the
  * idle resident memory of a node process a few seconds after start (< 80 MB).
@@ -138,23 +146,92 @@ function waitForLine<T>(child: ChildProcess, match: (line: string) => T | undefi
   });
 }
 
-async function startEcho(): Promise<{ port: number; child: ChildProcess }> {
+/**
+ * A bare fastify (the node's version) in a process of its own: `POST /echo` answers its JSON
+ * body; with `answerFile`, `POST /answer` answers that file's bytes as JSON (the same bytes a
+ * node's retrieve answers, so the difference is the node's own work); with `tls`, over HTTPS
+ * (the node's kind of self-signed certificate), as the node's storage port.
+ */
+async function startEcho(
+  options: { tls?: { key: string; cert: string }; answerFile?: string } = {},
+): Promise<{ port: number; child: ChildProcess }> {
   const source = `
 import Fastify from 'fastify';
-const app = Fastify({ logger: false });
+import { readFileSync } from 'node:fs';
+const options = JSON.parse(process.argv[1]);
+const app = Fastify({ logger: false, ...(options.tls ? { https: options.tls } : {}) });
 app.post('/echo', async (request) => request.body);
+if (options.answerFile) {
+  const answer = readFileSync(options.answerFile);
+  app.post('/answer', (request, reply) => {
+    reply.header('content-type', 'application/json; charset=utf-8').send(answer);
+  });
+}
 await app.listen({ host: '127.0.0.1', port: 0 });
 console.log(JSON.stringify({ port: app.server.address().port }));
 `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
-    cwd: benchRoot,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', source, JSON.stringify(options)],
+    { cwd: benchRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   children.add(child);
   const port = await waitForLine(child, (line) =>
     line.startsWith('{"port"') ? (JSON.parse(line) as { port: number }).port : undefined,
   );
   return { port, child };
+}
+
+/**
+ * The cryptography floor, measured in this process in every round (CPU time per operation,
+ * µs, over a loop long enough for the clock): one Ed25519 verify and one sign of a store's
+ * size (what a store's owner check and the node's signature of the hash cost), and the node's
+ * side of an onion layer (X25519 + key derivation + AES-GCM open of the relay body, and the
+ * AES-GCM seal of its 2-byte answer).
+ */
+interface CryptoFloor {
+  verify: number;
+  sign: number;
+  x25519: number;
+  /** X25519 + key derivation + AES-GCM open of a relay layer + AES-GCM seal of the answer. */
+  hop: number;
+}
+
+async function cryptoFloor(crypto: MurmurCrypto, layerBytes: number): Promise<CryptoFloor> {
+  const node = crypto.x25519KeyPair();
+  const sealed = await crypto.encryptLayer(
+    crypto.randomBytes(layerBytes),
+    node.publicKey,
+    'aes-gcm',
+  );
+  const layer = { ciphertext: sealed.ciphertext, ephemeral: sealed.ephemeralPublicKey, node };
+  const identity = crypto.generateIdentity();
+  const message = crypto.randomBytes(120);
+  const signature = crypto.sign(message, identity.ed25519.secretKey);
+  const time = async (count: number, body: () => unknown): Promise<number> => {
+    for (let i = 0; i < Math.min(200, count); i++) await body();
+    const before = process.cpuUsage();
+    for (let i = 0; i < count; i++) await body();
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / count;
+  };
+  const verify = await time(4000, () => {
+    if (!crypto.verify(signature, message, identity.ed25519.publicKey)) throw new Error('verify');
+  });
+  const sign = await time(4000, () => crypto.sign(message, identity.ed25519.secretKey));
+  const peer = crypto.x25519KeyPair();
+  const x25519 = await time(4000, () => crypto.x25519(peer.secretKey, layer.ephemeral));
+  const answer = utf8Encode('ok');
+  const hop = await time(4000, async () => {
+    const opened = await crypto.decryptLayer(
+      layer.ciphertext,
+      layer.node,
+      layer.ephemeral,
+      'aes-gcm',
+    );
+    await crypto.encryptLayerResponse(answer, opened.key, 'aes-gcm');
+  });
+  return { verify, sign, x25519, hop };
 }
 
 interface NodeProcess {
@@ -620,6 +697,24 @@ for (const [index, build] of builds.entries()) {
 }
 
 const echo = await startEcho();
+// The floors: an HTTPS echo (a node's kind of certificate) and an HTTPS answer of the exact
+// bytes a node's retrieve of the 100 messages answers.
+const floorTls = createTlsCredentials(crypto, nodeKeysFromSeed(crypto, crypto.randomBytes(32)));
+const retrieveAnswerFile = join(work, 'retrieve-answer.json');
+{
+  const storeNode = storeNodes[0] as NodeProcess;
+  const answer = await post(
+    `http://127.0.0.1:${storeNode.httpPort}/storage_rpc/v1`,
+    retrieveBody(),
+  );
+  writeFileSync(retrieveAnswerFile, answer.text);
+}
+const retrieveAnswerBytes = Buffer.byteLength(readFileSync(retrieveAnswerFile));
+const secureEcho = await startEcho({
+  tls: { key: floorTls.key, cert: floorTls.cert },
+  answerFile: retrieveAnswerFile,
+});
+const relayLayerBytes = Math.max(64, (relays[0]?.body.length ?? 300) - 125);
 const echoBody = JSON.stringify({
   method: 'store',
   params: {
@@ -636,6 +731,10 @@ const echoBody = JSON.stringify({
 /** One round: the echo, then each benchmark on each build (A then B) back to back. */
 interface Round {
   echo: LoadResult;
+  /** The floors: the fastify echo over HTTPS, a fastify answer of a retrieve's bytes (HTTPS). */
+  secureEcho: LoadResult;
+  answer: LoadResult;
+  crypto: CryptoFloor;
   /** Over HTTPS (the storage port, as clients use it), one per build. */
   store: LoadResult[];
   relay: LoadResult[];
@@ -653,6 +752,21 @@ for (let round = 1; round <= ROUNDS; round++) {
       { kind: 'fixed', body: echoBody },
       echo.child.pid as number,
     ),
+    secureEcho: await load(
+      'echo',
+      `https://127.0.0.1:${secureEcho.port}/echo`,
+      'application/json',
+      { kind: 'fixed', body: echoBody },
+      secureEcho.child.pid as number,
+    ),
+    answer: await load(
+      'retrieve',
+      `https://127.0.0.1:${secureEcho.port}/answer`,
+      'application/json',
+      { kind: 'fixed', body: retrieveBody() },
+      secureEcho.child.pid as number,
+    ),
+    crypto: await cryptoFloor(crypto, relayLayerBytes),
     store: [],
     relay: [],
     retrieve: [],
@@ -714,7 +828,12 @@ for (let round = 1; round <= ROUNDS; round++) {
   rounds.push(result);
   const fmt = (r: LoadResult) =>
     `${Math.round(r.requestsPerSecond).toLocaleString('en-US')}/s [server ${Math.round(r.serverCpuMicros ?? 0)} µs (main thread ${Math.round(r.mainCpuMicros ?? 0)}), load ${Math.round(r.loadCpuMicros ?? 0)} µs CPU]`;
-  const parts = [`echo ${fmt(result.echo)}`];
+  const parts = [
+    `echo ${fmt(result.echo)}`,
+    `HTTPS echo ${fmt(result.secureEcho)}`,
+    `HTTPS answer of a retrieve's bytes ${fmt(result.answer)}`,
+    `crypto µs: verify ${result.crypto.verify.toFixed(1)}, sign ${result.crypto.sign.toFixed(1)}, X25519 ${result.crypto.x25519.toFixed(1)}, hop layer ${result.crypto.hop.toFixed(1)}`,
+  ];
   for (const key of ['store', 'relay', 'retrieve'] as const) {
     if (!wanted(key)) continue;
     result[key].forEach((r, index) => {
@@ -735,6 +854,7 @@ await stopNodeProcess(idleNode);
 for (const relay of relays) await stopNodeProcess(relay.node);
 for (const storeNode of storeNodes) await stopNodeProcess(storeNode);
 echo.child.kill('SIGTERM');
+secureEcho.child.kill('SIGTERM');
 await stub.peers.stop();
 stub.server.close();
 
@@ -744,9 +864,9 @@ const onion = wanted('onion')
 const sortedLatencies = [...onion.latencies].sort((a, b) => a - b);
 
 /** The result of build `index` of a benchmark (the echo has one). */
-const resultOf = (round: Round, key: Exclude<keyof Round, 'plain'>, index = 0): LoadResult =>
+type Key = 'echo' | 'store' | 'relay' | 'retrieve';
+const resultOf = (round: Round, key: Key, index = 0): LoadResult =>
   key === 'echo' ? round.echo : (round[key][index] as LoadResult);
-type Key = Exclude<keyof Round, 'plain'>;
 const pick = (key: Key, field: keyof LoadResult, index = 0) =>
   median(rounds.map((round) => resultOf(round, key, index)[field] as number));
 const ratio = (key: Key) =>
@@ -786,6 +906,68 @@ process.stdout.write(
   `\n| benchmark | requests/s (median of ${ROUNDS}) | latency p50 / p99, ms | × echo (req/s) | server CPU µs per request (main thread) | × echo (CPU) | target |\n|---|---:|---:|---:|---:|---:|---|\n`,
 );
 for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
+/** Server CPU per request of build `index`, against its floor measured in the same round. */
+const floorRows: {
+  name: string;
+  key: 'store' | 'relay' | 'retrieve';
+  floor: (r: Round) => number;
+  target: string;
+}[] = [
+  {
+    name: 'store: floor = HTTPS echo + verify + sign',
+    key: 'store',
+    floor: (r) => (r.secureEcho.serverCpuMicros ?? Number.NaN) + r.crypto.verify + r.crypto.sign,
+    target: '≥ 0.80',
+  },
+  {
+    name: 'onion hop (relay): floor = HTTPS echo + X25519 + AEAD',
+    key: 'relay',
+    floor: (r) => (r.secureEcho.serverCpuMicros ?? Number.NaN) + r.crypto.hop,
+    target: '≥ 0.80',
+  },
+  {
+    name: `retrieve of 100: floor = fastify HTTPS answer of the same ${retrieveAnswerBytes.toLocaleString('en-US')} bytes`,
+    key: 'retrieve',
+    floor: (r) => r.answer.serverCpuMicros ?? Number.NaN,
+    target: '≥ 0.70',
+  },
+];
+if (wanted('echo')) {
+  process.stdout.write(
+    `\nAgainst the floor (HTTPS; per round, floor CPU / server CPU per request; medians of ${ROUNDS} rounds; crypto measured in this process each round: verify ${median(rounds.map((r) => r.crypto.verify)).toFixed(1)} µs, sign ${median(rounds.map((r) => r.crypto.sign)).toFixed(1)} µs, X25519 ${median(rounds.map((r) => r.crypto.x25519)).toFixed(1)} µs, hop layer (X25519 + HKDF + AES-GCM open and seal) ${median(rounds.map((r) => r.crypto.hop)).toFixed(1)} µs; HTTPS echo ${Math.round(median(rounds.map((r) => r.secureEcho.serverCpuMicros ?? Number.NaN)))} µs):\n\n| benchmark${builds.length > 1 ? ' (build)' : ''} | floor µs | server CPU µs (main thread) | floor / server | target |\n|---|---:|---:|---:|---|\n`,
+  );
+  for (const row of floorRows) {
+    if (!wanted(row.key)) continue;
+    builds.forEach((_, index) => {
+      const floorMicros = median(rounds.map(row.floor));
+      const versus = median(
+        rounds.map(
+          (r) => row.floor(r) / (resultOf(r, row.key, index).serverCpuMicros ?? Number.NaN),
+        ),
+      );
+      process.stdout.write(
+        `| ${row.name}${buildNames[index]} | ${Math.round(floorMicros)} | ${cpuOf(row.key, index)} | **${versus.toFixed(2)}** | ${row.target} |\n`,
+      );
+    });
+  }
+  if (wanted('retrieve')) {
+    builds.forEach((_, index) => {
+      const perKb = median(
+        rounds.map(
+          (r) =>
+            ((resultOf(r, 'retrieve', index).serverCpuMicros ?? Number.NaN) * 1024) /
+            retrieveAnswerBytes,
+        ),
+      );
+      const floorPerKb = median(
+        rounds.map((r) => ((r.answer.serverCpuMicros ?? Number.NaN) * 1024) / retrieveAnswerBytes),
+      );
+      process.stdout.write(
+        `\nretrieve${buildNames[index]}: ${perKb.toFixed(2)} µs of server CPU per KiB answered (fastify answer of the same bytes: ${floorPerKb.toFixed(2)} µs per KiB)\n`,
+      );
+    });
+  }
+}
 process.stdout.write(
   `\nHTTPS (the storage port, as clients use it) against plain HTTP (\`--http-port\`), same nodes, same run, keep-alive; medians of the per-round ratios:\n\n| benchmark | requests/s HTTPS | requests/s HTTP | HTTPS / HTTP | p50 / p99 ms HTTPS | p50 / p99 ms HTTP | server CPU µs HTTPS / HTTP | target |\n|---|---:|---:|---:|---:|---:|---:|---|\n`,
 );

@@ -56,6 +56,12 @@ export interface RpcResult {
   body: Record<string, unknown> | string;
   /** A string `body` that is a JSON string value (sent quoted), not an error text. */
   json?: true | undefined;
+  /**
+   * `body` already serialised as JSON (exactly `JSON.stringify(body)`), when the handler built
+   * it more cheaply than a second pass over the body would: the HTTP answer sends these bytes.
+   * Whoever changes `body` must drop it.
+   */
+  encoded?: Buffer | undefined;
 }
 
 /** How a request arrived. */

@@ -151,6 +151,59 @@ describe('group commit', () => {
     expect(store.stats().messages).toBe(acknowledged);
   });
 
+  it('acknowledges a store only once its group is committed and readable from the file', async () => {
+    const store = open();
+    // A second connection to the same file: it sees committed transactions only.
+    const reader = new Database(join(directory, 'storage.db'), { readonly: true });
+    const count = reader.prepare('SELECT count(*) AS n FROM messages WHERE hash = ?');
+    const group = [message(), message(), message()];
+    const seenWhenAcknowledged: number[] = [];
+    await Promise.all(
+      group.map((m) =>
+        store.storeQueued(m).then(() => {
+          seenWhenAcknowledged.push((count.get(m.hash) as { n: number }).n);
+        }),
+      ),
+    );
+    // Nothing of the group was committed before the turn ended: queued, not yet written.
+    const queued = message();
+    const pending = store.storeQueued(queued);
+    expect((count.get(queued.hash) as { n: number }).n).toBe(0);
+    await pending;
+    expect((count.get(queued.hash) as { n: number }).n).toBe(1);
+    reader.close();
+    expect(seenWhenAcknowledged).toEqual([1, 1, 1]);
+  });
+
+  it('fails every store of a group whose transaction fails, and stores none of them', async () => {
+    const store = open();
+    store.store(message());
+    const poison = message();
+    // A real SQLite failure inside the group's transaction: a trigger (made through another
+    // connection to the same file) aborts the insert of one message.
+    const other = new Database(join(directory, 'storage.db'));
+    other.exec(
+      `CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.hash = '${poison.hash}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+    );
+    other.close();
+    const group = [message(), message(), poison, message()];
+    const results = await Promise.allSettled(group.map((m) => store.storeQueued(m)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        expect((result.reason as { code?: string }).code).toBe('INTERNAL');
+      }
+    }
+    // None of the group is on disk, and the counters did not move.
+    for (const m of group) expect(store.hasMessage(m.hash)).toBe(false);
+    expect(store.stats().messages).toBe(1);
+    // The next group, without the poisoned message, commits.
+    const next = [message(), message()];
+    const stored = await Promise.all(next.map((m) => store.storeQueued(m)));
+    expect(stored.map((o) => o.status)).toEqual(['stored', 'stored']);
+    expect(store.stats().messages).toBe(3);
+  });
+
   it('commits what is queued when the store closes', async () => {
     const store = open();
     const pending = store.storeQueued(message());

@@ -22,6 +22,13 @@ afterEach(() => {
   h.close();
 });
 
+/** Message `i`'s data: `size` bytes of i + 1 (past 255, the first two bytes are 0x8000 + i: unique up to 383). */
+function dataOf(i: number, size: number): Buffer {
+  const data = Buffer.alloc(size, i + 1);
+  if (i >= 255 && size >= 2) data.writeUInt16BE(0x8000 + i, 0);
+  return data;
+}
+
 async function storeSome(count: number, namespace = 0, size = 10): Promise<string[]> {
   const hashes: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -30,7 +37,7 @@ async function storeSome(count: number, namespace = 0, size = 10): Promise<strin
       namespace,
       timestamp: TEST_NOW,
       ttl: 60_000,
-      data: Buffer.alloc(size, i + 1).toString('base64'),
+      data: dataOf(i, size).toString('base64'),
     };
     const signed =
       namespace % 10 === 0 ? params : h.sign('store', alice, { namespace, timestamp: TEST_NOW });
@@ -64,6 +71,32 @@ describe('retrieve', () => {
     });
     expect(answer.more).toBe(false);
     expect(answer.t).toBe(TEST_NOW);
+  });
+
+  it('sends its answer as JSON text identical to serialising its body', async () => {
+    await storeSome(3, 0, 50);
+    for (const extra of [{}, { max_count: 2 }, { max_count: 1, last_hash: 'x'.repeat(43) }]) {
+      const result = await h.dispatcher.call('retrieve', signedRetrieve(extra));
+      expect(result.status).toBe(200);
+      expect(result.encoded?.toString()).toBe(JSON.stringify(result.body));
+    }
+    // An empty page too.
+    const empty = await h.dispatcher.call('retrieve', signedRetrieve({}, 5));
+    expect(empty.encoded?.toString()).toBe(JSON.stringify(empty.body));
+  });
+
+  it('pages through more than one chunk of rows (256) in order, within max_count', async () => {
+    const hashes = await storeSome(300, 0, 2);
+    const first = okBody(await h.dispatcher.call('retrieve', signedRetrieve({ max_count: 280 })));
+    const firstPage = parseResponse('retrieve', first);
+    expect(firstPage.messages.map((m) => m.hash)).toEqual(hashes.slice(0, 280));
+    expect(firstPage.more).toBe(true);
+    const all = parseResponse(
+      'retrieve',
+      okBody(await h.dispatcher.call('retrieve', signedRetrieve({ max_count: 1000 }))),
+    );
+    expect(all.messages.map((m) => m.hash)).toEqual(hashes);
+    expect(all.more).toBe(false);
   });
 
   it('serves a client that sends pubkey_ed25519 and pubkeyEd25519 (and other aliases) in every signed retrieve', async () => {
