@@ -27,6 +27,7 @@ export {
   encodeCheckpoint,
 } from './evm-ledger-source.js';
 export { fileCheckpointStore } from './file-checkpoint.js';
+export { type EvmLedgerView, evmLedgerView } from './ledger-view.js';
 export {
   type ChainReceipt,
   type ChainTarget,
