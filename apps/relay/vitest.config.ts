@@ -1,3 +1,4 @@
 import { murmurProject } from '../../tools/config/vitest.ts';
 
-export default murmurProject({ name: 'relay' });
+// `dir`: the tests use the registry's test chain (@murmur/registry/test-support/chain).
+export default murmurProject({ name: 'relay', dir: import.meta.dirname });

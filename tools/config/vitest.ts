@@ -34,9 +34,30 @@ export function workspaceAliases(): { find: RegExp; replacement: string }[] {
   return aliases;
 }
 
+/**
+ * Aliases for another package's test support, `@murmur/<name>/test-support/<file>`, through the
+ * importing package's own `node_modules` link: it resolves only for a package that declares
+ * `@murmur/<name>` in its `package.json` (a declared edge, never a path into another workspace).
+ * Test support is in no package's `exports` and never in its npm `files`; the importing
+ * package's `tsconfig.json` maps the same specifier (`paths`) for the type checker.
+ */
+export function testSupportAliases(packageDir: string): { find: RegExp; replacement: string }[] {
+  return [
+    {
+      find: /^(@murmur\/[^/]+)\/test-support\/([a-z0-9-]+)$/,
+      replacement: join(packageDir, 'node_modules', '$1', 'src', 'test-support', '$2.ts'),
+    },
+  ];
+}
+
 export interface MurmurProjectOptions {
   /** Project name shown by Vitest (usually the package's short name). */
   name: string;
+  /**
+   * The package's folder (`import.meta.dirname`): given, its tests may import the test support
+   * of the packages it depends on ({@link testSupportAliases}).
+   */
+  dir?: string;
   /** Globs of test files, relative to the package. */
   include?: string[];
   /** Extra Vitest test options. */
@@ -46,7 +67,12 @@ export interface MurmurProjectOptions {
 /** A Vitest project for one workspace package with the shared defaults. */
 export function murmurProject(options: MurmurProjectOptions): UserWorkspaceConfig {
   return defineProject({
-    resolve: { alias: workspaceAliases() },
+    resolve: {
+      alias: [
+        ...workspaceAliases(),
+        ...(options.dir === undefined ? [] : testSupportAliases(options.dir)),
+      ],
+    },
     test: {
       name: options.name,
       include: options.include ?? ['src/**/*.test.ts', 'test/**/*.test.ts'],

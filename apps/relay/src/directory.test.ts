@@ -5,10 +5,11 @@
  */
 
 import { createMemoryLedger } from '@murmur/registry';
+// The registry's own test chain (deterministic keys, registrations, proofs), used as a fixture:
+// test support through the declared dependency (tools/config/vitest.ts testSupportAliases).
+import { COIN, TestChain, testCrypto } from '@murmur/registry/test-support/chain';
 import { bytesToHex, silentLogger } from '@murmur/wire';
 import { afterEach, describe, expect, it } from 'vitest';
-// The registry's own test chain (deterministic keys, registrations, proofs), used as a fixture.
-import { COIN, TestChain, testCrypto } from '../../../packages/registry/src/test-support/chain.js';
 import { followerDirectory, type RelayDirectoryService } from './directory.js';
 
 let directory: RelayDirectoryService | undefined;

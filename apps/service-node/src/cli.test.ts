@@ -1,4 +1,13 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -71,6 +80,27 @@ describe('murmur-node init', () => {
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/already exists; refusing to overwrite/);
     expect(readFileSync(keyFilePath(dir), 'utf8')).toBe(before);
+  });
+
+  it('refuses a bad config.json, naming the file and the setting, and creates nothing', async () => {
+    const damaged = [
+      [
+        '{"logLevel": "loud", "colour": 1}',
+        /config\.json colour: unknown setting\n {2}config\.json logLevel: must be one of fatal, error/,
+      ],
+      ['[1, 2]', /config\.json must hold a JSON object of settings/],
+      ['{ "port": 25', /config\.json is not valid JSON/],
+    ] as const;
+    for (const [text, message] of damaged) {
+      const dataDir = join(dir, `bad-${damaged.findIndex(([entry]) => entry === text)}`);
+      mkdirSync(dataDir, { mode: 0o700 });
+      writeFileSync(join(dataDir, 'config.json'), text);
+      const { code, stderr } = await run(['init', '--data-dir', dataDir, '--port', '25000']);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(message);
+      expect(readFileSync(join(dataDir, 'config.json'), 'utf8')).toBe(text);
+      expect(readdirSync(dataDir)).toEqual(['config.json']);
+    }
   });
 
   it('refuses bad settings before touching the disk (exit 2)', async () => {

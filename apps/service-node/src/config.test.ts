@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, STORAGE_SIZE_LIMIT_BYTES } from '@murmur/wire';
@@ -119,5 +119,14 @@ describe('resolveConfig', () => {
     expect(config.port).toBe(4444);
     expect(config.ledgerUrl).toBe('http://127.0.0.1:7070');
     expect(() => writeConfigFile(dir, { port: -1 })).toThrow(ConfigError);
+  });
+
+  it('never overwrites a config file', () => {
+    const path = writeConfigFile(dir, { port: 4444 });
+    const before = readFileSync(path, 'utf8');
+    expect(() => writeConfigFile(dir, { port: 5555 })).toThrow(
+      `${path} already exists; refusing to overwrite a config file`,
+    );
+    expect(readFileSync(path, 'utf8')).toBe(before);
   });
 });

@@ -12,12 +12,13 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   ConfigError,
+  createChecker,
   DEFAULT_STORAGE_HTTPS_PORT,
   LOG_LEVELS,
+  type SchemaChecker,
   STORAGE_SIZE_LIMIT_BYTES,
 } from '@murmur/wire';
 import Type, { type TSchema } from 'typebox';
-import { Compile } from 'typebox/compile';
 
 /** The name of the config file inside the data directory. */
 export const CONFIG_FILE_NAME = 'config.json';
@@ -346,8 +347,17 @@ export type ConfigKey = keyof typeof CONFIG_KEYS;
 /** The environment variable prefix. */
 export const ENV_PREFIX = 'MURMUR_NODE_';
 
-const checkers = new Map(
-  Object.entries(CONFIG_KEYS).map(([key, spec]) => [key, Compile(spec.schema as TSchema)]),
+/** Each key's value checked with `@murmur/wire`'s compiled checker (compiled on first use). */
+const checkers = new Map<string, SchemaChecker<TSchema>>(
+  Object.entries(CONFIG_KEYS).map(([key, spec]) => [key, createChecker(spec.schema as TSchema)]),
+);
+
+/**
+ * The file as a whole: an object of settings (each value is checked by its key's checker, so
+ * that every bad one is named with its origin).
+ */
+const configFileChecker = createChecker(
+  Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON object of settings' }),
 );
 
 /** Where a value came from. */
@@ -423,10 +433,10 @@ export function readConfigFile(dataDir: string): {
   } catch (cause) {
     throw new ConfigError(`${path} is not valid JSON`, { cause });
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ConfigError(`${path} must hold a JSON object of settings`);
+  if (!configFileChecker.check(json)) {
+    throw new ConfigError(`${path} must hold a JSON object of settings`, { details: { path } });
   }
-  return { path, values: json as Record<string, unknown> };
+  return { path, values: json };
 }
 
 /**
@@ -491,7 +501,7 @@ export function resolveConfig(inputs: ConfigInputs = {}): ResolvedConfig {
       continue;
     }
     const checker = checkers.get(key);
-    if (checker !== undefined && !checker.Check(value)) {
+    if (checker !== undefined && !checker.check(value)) {
       const description = (spec.schema as { description?: string }).description ?? 'valid';
       const raw = source === 'flag' ? flagValue : source === 'env' ? envValue : fileValues[key];
       problems.push(`${origin}: must be ${description} (got ${shown(raw)})`);
@@ -513,7 +523,12 @@ export function resolveConfig(inputs: ConfigInputs = {}): ResolvedConfig {
   };
 }
 
-/** Writes `<dataDir>/config.json` with `values` (only known keys; checked first). */
+/**
+ * Writes `<dataDir>/config.json` with `values` (only known keys; checked first).
+ *
+ * @throws {@link ConfigError} for an unknown key or a bad value, and when the file exists: an
+ * operator's config file is never overwritten.
+ */
 export function writeConfigFile(
   dataDir: string,
   values: Partial<Omit<NodeConfig, 'dataDir'>>,
@@ -525,12 +540,22 @@ export function writeConfigFile(
     if (value === undefined) continue;
     const checker = checkers.get(key);
     if (checker === undefined) problems.push(`${key}: unknown setting`);
-    else if (!checker.Check(value)) problems.push(`${key}: invalid value ${shown(value)}`);
+    else if (!checker.check(value)) problems.push(`${key}: invalid value ${shown(value)}`);
     else out[key] = value;
   }
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  writeFileSync(path, `${JSON.stringify(out, null, 2)}\n`, { mode: 0o644 });
+  try {
+    writeFileSync(path, `${JSON.stringify(out, null, 2)}\n`, { mode: 0o644, flag: 'wx' });
+  } catch (cause) {
+    if ((cause as { code?: unknown }).code === 'EEXIST') {
+      throw new ConfigError(`${path} already exists; refusing to overwrite a config file`, {
+        cause,
+        details: { path },
+      });
+    }
+    throw cause;
+  }
   return path;
 }

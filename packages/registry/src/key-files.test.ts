@@ -123,6 +123,27 @@ describe('wallet files', () => {
     );
   });
 
+  it('names the field a schema check finds wrong, and loadOrCreate never replaces a bad file', () => {
+    const path = join(dir, 'bad.json');
+    createWalletFile(crypto, path);
+    const json = JSON.parse(readFileSync(path, 'utf8'));
+    const cases: [unknown, string, string][] = [
+      [{ ...json, version: 2 }, 'version', '`version` must be 1'],
+      [{ ...json, seed: 7 }, 'seed', '`seed` must be the 32-byte seed in hex'],
+      [{ type: 'murmur-wallet', version: 1 }, 'seed', '`seed` is required'],
+      [{ ...json, address: 12 }, 'address', '`address` must be the wallet address in hex'],
+    ];
+    for (const [value, field, text] of cases) {
+      const damaged = JSON.stringify(value);
+      writeFileSync(path, damaged, { mode: 0o600 });
+      const error = thrown(() => loadOrCreateWalletFile(crypto, path));
+      expect(error.message).toContain(`${path} is not a murmur-wallet version 1 file`);
+      expect(error.message).toContain(text);
+      expect(error.details).toMatchObject({ path, field });
+      expect(readFileSync(path, 'utf8')).toBe(damaged);
+    }
+  });
+
   it('with strict: false also reads bare {seed} files and publicKey for address', () => {
     const path = join(dir, 'bare.json');
     const seed = crypto.randomBytes(32);

@@ -137,6 +137,30 @@ export interface WalletFile {
   seed: string;
 }
 
+/** {@link WalletFile}, checked with a compiled TypeBox schema (the seed's hex by `seedFrom`). */
+const walletFileChecker = createChecker(
+  Type.Object({
+    type: Type.Literal('murmur-wallet', { description: '"murmur-wallet"' }),
+    version: Type.Literal(1, { description: '1' }),
+    address: Type.Optional(Type.String({ description: 'the wallet address in hex' })),
+    seed: Type.String({ description: 'the 32-byte seed in hex' }),
+  }),
+);
+
+/**
+ * The wallet files `murmur-node register` has always read (`strict: false`): `type` and
+ * `version` optional, `publicKey` in place of `address`.
+ */
+const lenientWalletFileChecker = createChecker(
+  Type.Object({
+    type: Type.Optional(Type.Literal('murmur-wallet', { description: '"murmur-wallet"' })),
+    version: Type.Optional(Type.Literal(1, { description: '1' })),
+    address: Type.Optional(Type.String({ description: 'the wallet address in hex' })),
+    publicKey: Type.Optional(Type.String({ description: 'the wallet address in hex' })),
+    seed: Type.String({ description: 'the 32-byte seed in hex' }),
+  }),
+);
+
 /** A loaded wallet. The secret key never leaves this object (never logged). */
 export interface Wallet {
   /** Address (hex Ed25519 public key). */
@@ -194,36 +218,32 @@ export function loadWalletFile(
   options: LoadWalletFileOptions = {},
 ): Wallet {
   const strict = options.strict ?? true;
-  const file = readSecretJson(path, WALLET_FILE) as {
-    type?: unknown;
-    version?: unknown;
-    address?: unknown;
-    publicKey?: unknown;
-    seed?: unknown;
-  } | null;
+  const json = readSecretJson(path, WALLET_FILE);
   const expected = `expected {"type":"murmur-wallet","version":1,"address":…,"seed":…}`;
-  if (file === null || typeof file !== 'object' || Array.isArray(file)) {
-    throw new KeyFileError(`${path} is not a murmur-wallet version 1 file (${expected})`);
-  }
-  const typeOk = file.type === 'murmur-wallet' || (!strict && file.type === undefined);
-  if (!typeOk && typeof file.type === 'string') {
+  const type = (json as { type?: unknown } | null)?.type;
+  if (typeof type === 'string' && type !== 'murmur-wallet') {
     throw new KeyFileError(
-      `${path} is a ${file.type} file, not a murmur-wallet version 1 file (${expected})`,
+      `${path} is a ${type} file, not a murmur-wallet version 1 file (${expected})`,
+      { details: { path, field: 'type' } },
     );
   }
-  const versionOk = file.version === 1 || (!strict && file.version === undefined);
-  if (!typeOk || !versionOk || typeof file.seed !== 'string') {
-    throw new KeyFileError(`${path} is not a murmur-wallet version 1 file (${expected})`);
+  const checker = strict ? walletFileChecker : lenientWalletFileChecker;
+  if (!checker.check(json)) {
+    const problem = checker.firstProblem(json);
+    const why = problem === undefined || problem.field === '' ? '' : `: ${problem.text}`;
+    throw new KeyFileError(`${path} is not a murmur-wallet version 1 file (${expected})${why}`, {
+      details: { path, field: problem?.field ?? '' },
+    });
   }
+  const file: { address?: string | undefined; publicKey?: string | undefined; seed: string } = json;
   const seed = seedFrom(file.seed, path, 'seed');
   const wallet = walletFromSeed(crypto, seed);
   crypto.wipe(seed);
   const claimed = strict ? file.address : (file.address ?? file.publicKey);
-  if (
-    claimed !== undefined &&
-    (typeof claimed !== 'string' || claimed.toLowerCase() !== wallet.address)
-  ) {
-    throw new KeyFileError(`${path}: address does not match the seed (edited or damaged)`);
+  if (claimed !== undefined && claimed.toLowerCase() !== wallet.address) {
+    throw new KeyFileError(`${path}: address does not match the seed (edited or damaged)`, {
+      details: { path, field: file.address === undefined ? 'publicKey' : 'address' },
+    });
   }
   return wallet;
 }

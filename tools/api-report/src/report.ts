@@ -116,9 +116,10 @@ export function shippedTestSupport(): string[] {
   const found: string[] = [];
   for (const dir of workspaceDirectories()) {
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
-    if (manifest.private === true || manifest.files === undefined) continue;
-    const shipsSource = manifest.files.includes('src');
-    const excluded = manifest.files.includes('!src/test-support');
+    if (manifest.private === true) continue;
+    // No `files`: npm ships the whole folder, test support included.
+    const shipsSource = manifest.files === undefined || manifest.files.includes('src');
+    const excluded = manifest.files?.includes('!src/test-support') === true;
     if (shipsSource && !excluded && existsSync(join(dir, 'src', 'test-support'))) {
       found.push(relative(root, dir));
     }

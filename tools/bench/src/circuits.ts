@@ -9,50 +9,20 @@
  * - memory: the relays' RSS and heap (from /health) before and after 1,000 open circuits.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import {
-  type CellSink,
-  type Circuit,
-  type CircuitRelay,
-  createCircuitBuilder,
-} from '@murmur/circuits';
+import { type Circuit, type CircuitRelay, createCircuitBuilder } from '@murmur/circuits';
 import { loadCrypto } from '@murmur/crypto';
-import { writeSecretJson } from '@murmur/registry/key-files';
-import { bytesToHex } from '@murmur/wire';
+import { relayConnector, startLocalRelays } from '@murmur/relay/local';
 import { WebSocket } from 'ws';
 import { median, percentile } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const relayCli = resolve(here, '..', '..', '..', 'apps', 'relay', 'dist', 'cli.js');
 const BUILDS = Number(process.env['BUILDS'] ?? 200);
 const CIRCUITS = Number(process.env['CIRCUITS'] ?? 1000);
 const ROUND_TRIPS = Number(process.env['ROUND_TRIPS'] ?? 20_000);
 const IN_FLIGHT = 32;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
-function waitFor(child: ChildProcess, text: string): Promise<void> {
-  return new Promise((done, fail) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes(text)) done();
-    });
-    child.once('exit', (code) => fail(new Error(`child exited with ${code}`)));
-  });
-}
 
 const ECHO_SOURCE = `
 const { WebSocketServer } = require(${JSON.stringify(require_ws())});
@@ -67,65 +37,23 @@ function require_ws(): string {
 async function main(): Promise<void> {
   const crypto = await loadCrypto();
   const children: ChildProcess[] = [];
-  const infos: CircuitRelay[] = [];
-  const dirs: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    const dir = mkdtempSync(join(tmpdir(), `murmur-bench-relay-${i}-`));
-    const seed = crypto.randomBytes(32);
-    const identity = crypto.identityFromSeed(seed);
-    writeSecretJson(
-      join(dir, 'key.json'),
-      {
-        version: 1,
-        ed25519Seed: bytesToHex(seed),
-        ed25519PublicKey: bytesToHex(identity.ed25519.publicKey),
-      },
-      'node key file',
-    );
-    dirs.push(dir);
-    infos.push({
-      ed25519: bytesToHex(identity.ed25519.publicKey),
-      x25519: bytesToHex(identity.x25519.publicKey),
-      ip: '127.0.0.1',
-      port: await freePort(),
-    });
-  }
-  const networkFile = join(dirs[0] as string, 'network.json');
-  writeFileSync(
-    networkFile,
-    JSON.stringify({
-      nodes: infos.map((r) => ({ ed25519: r.ed25519, ip: r.ip, relayPort: r.port })),
-    }),
+  // The relays of @murmur/relay/local, without their per-address limits (one client here).
+  const local = await startLocalRelays(
+    {
+      count: 3,
+      args: [
+        '--create-rate',
+        '100000',
+        '--create-burst',
+        '100000',
+        '--max-circuits-per-address',
+        '100000',
+      ],
+    },
+    { crypto },
   );
+  const { infos } = local;
   try {
-    for (const [i, dir] of dirs.entries()) {
-      const child = spawn(
-        process.execPath,
-        [
-          relayCli,
-          'start',
-          '--data-dir',
-          dir,
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(infos[i]?.port),
-          '--network-file',
-          networkFile,
-          '--log-level',
-          'warn',
-          '--create-rate',
-          '100000',
-          '--create-burst',
-          '100000',
-          '--max-circuits-per-address',
-          '100000',
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      children.push(child);
-      await waitFor(child, '"ready":true');
-    }
     const echo = spawn(process.execPath, ['-e', ECHO_SOURCE], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -137,19 +65,7 @@ async function main(): Promise<void> {
       }),
     );
 
-    const connect = (relay: CircuitRelay, sink: CellSink) =>
-      new Promise<{ send(cell: Uint8Array): void; close(): void }>((done, fail) => {
-        const socket = new WebSocket(`ws://${relay.ip}:${relay.port}/`);
-        socket.on('message', (data: Buffer) =>
-          sink.receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)),
-        );
-        socket.on('close', () => sink.closed());
-        socket.once('error', fail);
-        socket.once('open', () =>
-          done({ send: (cell) => socket.send(cell), close: () => socket.close() }),
-        );
-      });
-    const builder = createCircuitBuilder({}, { crypto, connect });
+    const builder = createCircuitBuilder({}, { crypto, connect: relayConnector() });
     const path = infos as [CircuitRelay, CircuitRelay, CircuitRelay];
 
     // Build latency.
@@ -252,6 +168,7 @@ async function main(): Promise<void> {
     builder.close();
   } finally {
     for (const child of children) child.kill('SIGKILL');
+    await local.stop();
   }
 }
 

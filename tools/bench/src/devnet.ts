@@ -29,6 +29,7 @@ import { createClient, createMemoryStorage, DEFAULT_POLL_INTERVAL_MS } from '@mu
 import { loadCrypto } from '@murmur/crypto';
 import { devnetPrograms } from '@murmur/devnet';
 import { sleep } from '@murmur/wire';
+import { createNodeFetch } from '@murmur/wire/node';
 import { median, percentile } from './stats.js';
 
 const TARGET_READY_MS = 15_000;
@@ -256,8 +257,13 @@ async function measureLatency(run: Run): Promise<{ delivered: number[]; stored: 
     readFileSync(join(run.dir, 'devnet', 'devnet.json'), 'utf8'),
   ) as DevnetJson;
   const crypto = await loadCrypto();
+  const nodeFetch = createNodeFetch();
   const make = () =>
-    createClient({ seeds: [devnet.seed.url] }, { crypto, storage: createMemoryStorage() });
+    createClient(
+      { seeds: [devnet.seed.url], nodeScheme: 'https' },
+      // The nodes serve HTTPS with self-signed certificates (pinned by key, not by a CA).
+      { crypto, storage: createMemoryStorage(), fetch: nodeFetch },
+    );
   const alice = make();
   const bob = make();
   await alice.account.create();
@@ -300,6 +306,7 @@ async function measureLatency(run: Run): Promise<{ delivered: number[]; stored: 
     }
   } finally {
     await Promise.all([alice.stop(), bob.stop()]);
+    nodeFetch.close();
   }
   return { delivered, stored };
 }

@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createClient, createMemoryStorage } from '@murmur/client';
 import { loadCrypto } from '@murmur/crypto';
+import { createNodeFetch } from '@murmur/wire/node';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
@@ -134,8 +135,13 @@ const devnet = JSON.parse(readFileSync(join(devnetDir, 'devnet.json'), 'utf8')) 
   seed: { url: string };
 };
 const crypto = await loadCrypto();
+const nodeFetch = createNodeFetch();
 const make = () =>
-  createClient({ seeds: [devnet.seed.url] }, { crypto, storage: createMemoryStorage() });
+  createClient(
+    { seeds: [devnet.seed.url], nodeScheme: 'https' },
+    // The nodes serve HTTPS with self-signed certificates (pinned by key, not by a CA).
+    { crypto, storage: createMemoryStorage(), fetch: nodeFetch },
+  );
 const alice = make();
 const bob = make();
 await alice.account.create();
@@ -186,6 +192,7 @@ while (performance.now() < end) {
 }
 sample();
 await Promise.all([alice.stop(), bob.stop()]);
+nodeFetch.close();
 
 console.log(
   `soak: ${NODES} nodes, ${MINUTES} min, ${sent} messages sent (${failed} failed to send), ${received} received; samples every ${SAMPLE_MS / 1000} s`,

@@ -42,7 +42,6 @@ export {
   UnknownProcessError,
 } from './errors.js';
 export { writeJsonFileAtomic } from './json-file.js';
-export { logTail } from './managed-process.js';
 export {
   MANIFEST_FILE_NAME,
   type ManifestNode,
@@ -53,29 +52,36 @@ export {
   testnetLayout,
 } from './manifest.js';
 export {
-  PIDS_FILE_NAME,
-  type PidsFile,
-  pidsFilePath,
-  type RecordedProcess,
-  readPidsFile,
-  runningRecordedProcesses,
-} from './pids-file.js';
-export {
   basePortLayout,
   findFreePorts,
   isPortFree,
   type NodePorts,
   nodeAddress,
 } from './ports.js';
-export { describePortHolder, processesAlive, processGroupAlive } from './proc.js';
+export { logTail } from './processes/managed-process.js';
+export {
+  PIDS_FILE_NAME,
+  type PidsFile,
+  pidsFilePath,
+  type RecordedProcess,
+  readPidsFile,
+  runningRecordedProcesses,
+} from './processes/pids-file.js';
+export { describePortHolder, processesAlive, processGroupAlive } from './processes/proc.js';
+export { stopTestnetProcesses } from './processes/process-table.js';
 export {
   TESTNET_STEPS,
   type TestnetProgress,
   type TestnetStep,
   type TestnetTimings,
 } from './progress.js';
-export { isPooled, operatorPercent, type StakingPlan, stakingPlan } from './staking-plan.js';
-export { openTestnet, startTestnet, stopTestnetProcesses } from './testnet.js';
+export {
+  isPooled,
+  operatorPercent,
+  type StakingPlan,
+  stakingPlan,
+} from './staking/staking-plan.js';
+export { openTestnet, startTestnet } from './start.js';
 export type {
   AddNodeOptions,
   CreatedWallet,

@@ -5,15 +5,9 @@
  * the exit, and watches the relays' /health and /metrics; then the links a relay must refuse,
  * and a graceful shutdown that DESTROYs its circuits.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
-  type CellSink,
   type Circuit,
   type CircuitBuilder,
   type CircuitRelay,
@@ -25,45 +19,22 @@ import {
   signLinkAuth,
 } from '@murmur/circuits';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import { writeSecretJson } from '@murmur/registry/key-files';
-import { bytesToHex, hexToBytes } from '@murmur/wire';
+import { hexToBytes } from '@murmur/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-
-const cli = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
-interface Proc {
-  child: ChildProcess;
-  info: CircuitRelay;
-  exited: Promise<number | null>;
-}
+import {
+  type LocalRelay,
+  type LocalRelays,
+  relayConnector,
+  startLocalRelays,
+} from '../../src/local-relays.js';
 
 let crypto: MurmurCrypto;
-const procs: Proc[] = [];
+let local: LocalRelays;
+let procs: LocalRelay[] = [];
 let upstream: Server;
 const upstreamRequests: unknown[] = [];
 let builder: CircuitBuilder;
-
-function connect(relay: CircuitRelay, sink: CellSink) {
-  return new Promise<{ send(cell: Uint8Array): void; close(): void }>((done, fail) => {
-    const socket = new WebSocket(`ws://${relay.ip}:${relay.port}/`);
-    socket.binaryType = 'nodebuffer';
-    socket.on('message', (data: Buffer) => sink.receive(new Uint8Array(data)));
-    socket.on('close', () => sink.closed());
-    socket.once('error', fail);
-    socket.once('open', () =>
-      done({ send: (cell) => socket.send(cell), close: () => socket.close() }),
-    );
-  });
-}
 
 async function metrics(index: number): Promise<string> {
   const relay = procs[index]?.info as CircuitRelay;
@@ -73,6 +44,12 @@ async function metrics(index: number): Promise<string> {
 beforeAll(async () => {
   crypto = await loadCrypto();
   upstream = createServer((request, response) => {
+    if (request.method !== 'POST') {
+      // The stand-in has no monitor endpoint (the exit's upgrade to /monitor/v1 gets 404).
+      response.writeHead(404);
+      response.end();
+      return;
+    }
     let body = '';
     request.on('data', (chunk) => {
       body += chunk;
@@ -86,76 +63,14 @@ beforeAll(async () => {
   await new Promise<void>((done) => upstream.listen(0, '127.0.0.1', () => done()));
   const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
 
-  const dirs: string[] = [];
-  const nodes: { ed25519: string; ip: string; relayPort: number }[] = [];
-  const infos: CircuitRelay[] = [];
-  for (let i = 0; i < 3; i++) {
-    const dir = mkdtempSync(join(tmpdir(), `murmur-relay-${i}-`));
-    const seed = crypto.randomBytes(32);
-    const identity = crypto.identityFromSeed(seed);
-    writeSecretJson(
-      join(dir, 'key.json'),
-      {
-        version: 1,
-        ed25519Seed: bytesToHex(seed),
-        ed25519PublicKey: bytesToHex(identity.ed25519.publicKey),
-      },
-      'node key file',
-    );
-    const port = await freePort();
-    dirs.push(dir);
-    nodes.push({
-      ed25519: bytesToHex(identity.ed25519.publicKey),
-      ip: '127.0.0.1',
-      relayPort: port,
-    });
-    infos.push({
-      ed25519: bytesToHex(identity.ed25519.publicKey),
-      x25519: bytesToHex(identity.x25519.publicKey),
-      ip: '127.0.0.1',
-      port,
-    });
-  }
-  const networkFile = join(dirs[0] as string, 'network.json');
-  writeFileSync(networkFile, JSON.stringify({ nodes }));
-  for (const [i, dir] of dirs.entries()) {
-    const child = spawn(
-      process.execPath,
-      [
-        cli,
-        'start',
-        '--data-dir',
-        dir,
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(infos[i]?.port),
-        '--network-file',
-        networkFile,
-        '--node-url',
-        upstreamUrl,
-        '--log-level',
-        'warn',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-    await new Promise<void>((done, fail) => {
-      let out = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('"ready":true')) done();
-      });
-      child.once('exit', (code) => fail(new Error(`relay ${i} exited with ${code}`)));
-    });
-    procs.push({ child, info: infos[i] as CircuitRelay, exited });
-  }
-  builder = createCircuitBuilder({}, { crypto, connect });
+  local = await startLocalRelays({ count: 3, args: ['--node-url', upstreamUrl] }, { crypto });
+  procs = local.relays;
+  builder = createCircuitBuilder({}, { crypto, connect: relayConnector() });
 }, 60_000);
 
 afterAll(async () => {
   builder?.close();
-  for (const proc of procs) proc.child.kill('SIGKILL');
+  await local?.stop();
   await new Promise<void>((done) => upstream?.close(() => done()));
 });
 

@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createChecker, InvalidInputError } from '@murmur/wire';
 import Type from 'typebox';
-import { writeJsonFileAtomic } from './json-file.js';
+import { writeJsonFileAtomic } from '../json-file.js';
 import { isAlive, type ProcessIdentity, readProcessIdentity, sameProcess } from './proc.js';
 
 /** The file name inside the testnet directory. */
