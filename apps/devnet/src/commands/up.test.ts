@@ -17,6 +17,7 @@ describe('up options', () => {
       basePort: 22_100,
       fresh: false,
       demo: false,
+      ledger: 'devnet',
       blockTimeMs: undefined,
       logLevel: 'info',
       readyTimeoutMs: undefined,
@@ -71,5 +72,13 @@ describe('up options', () => {
     );
     expect(() => parseUpArgs(['--log-level', 'loud'], io())).toThrow(/--log-level must be one of/);
     expect(() => parseUpArgs(['--bogus'], io())).toThrow(UsageError);
+    expect(() => parseUpArgs(['--ledger', 'bitcoin'], io())).toThrow(
+      /--ledger must be devnet or evm/,
+    );
+    expect(() => parseUpArgs(['--ledger', 'evm', '--demo'], io())).toThrow(/--demo bootstraps/);
+  });
+
+  it('takes the EVM ledger', () => {
+    expect(parseUpArgs(['--ledger', 'evm'], io(), '/work')).toMatchObject({ ledger: 'evm' });
   });
 });

@@ -40,7 +40,12 @@ Options:
                           (default ${UP_DEFAULTS.basePort}); 0 picks free ports
   --dir <path>            devnet directory (default $MURMUR_DEVNET_DIR or ./.devnet)
   --fresh                 delete the directory's devnet first and start a new one
+  --ledger <kind>         the ledger of a new devnet: devnet (default), the devnet ledger
+                          process; or evm, anvil from npm with Murmur's staking contract,
+                          the nodes staked through it and following it (--chain); a resumed
+                          devnet keeps its own
   --demo                  once ready, two clients exchange messages through onion paths
+                          (devnet ledger: it bootstraps from the ledger's seed endpoint)
   --block-time-ms <n>     block time of a new chain (default ${UP_DEFAULTS.blockTimeMs}, the devnet parameter set)
   --log-level <level>     ledger and node log level: trace, debug, info (default), warn, error
   --ready-timeout-ms <n>  how long each start-up wait may take (default 60000)
@@ -70,6 +75,7 @@ export function parseUpArgs(
     fresh: { type: 'boolean' },
     demo: { type: 'boolean' },
     'block-time-ms': { type: 'string' },
+    ledger: { type: 'string' },
     'log-level': { type: 'string' },
     'ready-timeout-ms': { type: 'string' },
   });
@@ -90,6 +96,15 @@ export function parseUpArgs(
   if (!isLogLevel(logLevel)) {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  const ledger = values.ledger ?? 'devnet';
+  if (ledger !== 'devnet' && ledger !== 'evm') {
+    throw new UsageError(`--ledger must be devnet or evm, not ${JSON.stringify(ledger)}`);
+  }
+  if (ledger === 'evm' && values.demo === true) {
+    throw new UsageError(
+      '--demo bootstraps from the devnet ledger: leave it out with --ledger evm',
+    );
+  }
   const { dir, dirFlag } = resolveDevnetDir(values.dir, io.env, cwd);
   const programs = programsFromEnv(io.env);
   return {
@@ -99,6 +114,7 @@ export function parseUpArgs(
     basePort,
     fresh: values.fresh === true,
     demo: values.demo === true,
+    ledger,
     blockTimeMs:
       values['block-time-ms'] === undefined
         ? undefined
