@@ -36,6 +36,12 @@ import Fastify, {
 import type { Logger as PinoLogger } from 'pino';
 import WebSocket from 'ws';
 import { appServerOptions, murmurNodeApp } from './app.js';
+import {
+  createNodeQuorum,
+  DEVNET_QUORUM_TIMINGS,
+  type NodeQuorumTimings,
+  quorumRoutes,
+} from './chain-quorum.js';
 import type { NodeConfig } from './config.js';
 import { createConnectionGuard } from './connection-guard.js';
 import { loadKeyFile, type NodeKeys } from './keys.js';
@@ -147,6 +153,8 @@ export interface StartNodeComponents {
   peerInit?: PeerNetworkInit | undefined;
   /** Swarm sync settings (the catch-up interval comes from the configuration). */
   syncInit?: SwarmSyncInit | undefined;
+  /** Uptime-quorum timings on an EVM ledger (default: the devnet's with `devnet`, else 10 min). */
+  quorumTimings?: NodeQuorumTimings | undefined;
   /** Monitor endpoint limits (tests). */
   monitorInit?: MonitorServerInit | undefined;
 }
@@ -361,6 +369,25 @@ export async function startNode(
     { catchUpIntervalMs: config.catchUpInterval, ...components.syncInit },
     { store, network, peers, crypto, logger, metrics },
   );
+  // On an EVM ledger the nodes judge uptime themselves and deregister through the contract.
+  const chainQuorum =
+    chainSource === undefined
+      ? undefined
+      : await createNodeQuorum(
+          {
+            rpcUrl: config.chainUrl as string,
+            contract: config.contract as `0x${string}`,
+            scheme,
+            timings: components.quorumTimings ?? (config.devnet ? DEVNET_QUORUM_TIMINGS : {}),
+          },
+          {
+            keys,
+            crypto,
+            network,
+            fetch: nodeFetch,
+            logger: logger.child({ component: 'quorum' }),
+          },
+        );
   const rateLimiter = config.rateLimit
     ? createRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst })
     : undefined;
@@ -397,6 +424,7 @@ export async function startNode(
   app.addHook('onRequest', guard.onRequest);
   guard.attach(app.server);
   await app.register(murmurNodeApp, appOptions);
+  if (chainQuorum !== undefined) await app.register(quorumRoutes, { quorum: chainQuorum.quorum });
   // The same routes over plain HTTP on a second port, when asked (benchmarks comparing).
   let plain: FastifyInstance | undefined;
   if (config.httpPort !== 0) {
@@ -412,6 +440,7 @@ export async function startNode(
     closing ??= (async () => {
       logger.info('shutting down: no new requests, finishing the ones in flight');
       uptime?.stop();
+      await chainQuorum?.quorum.stop();
       await sync.stop();
       peerReplicator.stop();
       await monitor.stop();
@@ -459,9 +488,10 @@ export async function startNode(
   sync.start();
   if (chainSource !== undefined) {
     logger.info(
-      { chain: config.chainUrl, contract: config.contract },
-      'following the staking contract: uptime is judged by the nodes, no uptime proofs go on chain',
+      { chain: config.chainUrl, contract: config.contract, submitter: chainQuorum?.submitter },
+      'following the staking contract: uptime is judged by the nodes, no uptime proofs go on chain; fund the submitter address with gas to submit deregistrations',
     );
+    chainQuorum?.quorum.start();
   }
   if (ledger !== undefined) {
     if (config.publicIp === undefined) {

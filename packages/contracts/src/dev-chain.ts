@@ -55,51 +55,87 @@ export interface DevChain {
   stop(): Promise<void>;
 }
 
-/** Starts anvil and deploys the contracts. */
-export async function startDevChain(options: DevChainOptions = {}): Promise<DevChain> {
-  const anvil = await startAnvil(options.anvil);
-  try {
-    const transport = http(anvil.url, { retryCount: 0 });
-    const client = createPublicClient({ chain: foundry, transport, pollingInterval: 50 });
-    const test = createTestClient({ chain: foundry, mode: 'anvil', transport });
-    const chainId = await client.getChainId();
-    const chain = { ...foundry, id: chainId };
-    const deployer = createWalletClient({
-      chain,
-      transport,
-      account: privateKeyToAccount(ANVIL_DEPLOYER_KEY),
-    });
-    const deployment = await deployMurmurRegistry(deployer, client as PublicClient, {
+/** Where the contracts of a development chain are. */
+export interface DevChainDeployment {
+  token: `0x${string}`;
+  staking: `0x${string}`;
+  deploymentBlock: bigint;
+}
+
+/** A development chain reached by URL (an anvil this process did not start). */
+export type ConnectedDevChain = Omit<DevChain, 'anvil' | 'stop'>;
+
+/**
+ * Connects to the anvil at `url` (a devnet's, started as a process of its own) and deploys the
+ * contracts there, or uses the `existing` deployment (checked: the staking contract must have
+ * code, else the chain is not the one recorded).
+ */
+export async function connectDevChain(
+  url: string,
+  existing?: DevChainDeployment | undefined,
+  options: Omit<DevChainOptions, 'anvil'> = {},
+): Promise<ConnectedDevChain> {
+  const transport = http(url, { retryCount: 0 });
+  const client = createPublicClient({ chain: foundry, transport, pollingInterval: 50 });
+  const test = createTestClient({ chain: foundry, mode: 'anvil', transport });
+  const chainId = await client.getChainId();
+  const chain = { ...foundry, id: chainId };
+  const deployer = createWalletClient({
+    chain,
+    transport,
+    account: privateKeyToAccount(ANVIL_DEPLOYER_KEY),
+  });
+  let deployment: DevChainDeployment;
+  if (existing === undefined) {
+    const deployed = await deployMurmurRegistry(deployer, client as PublicClient, {
       stakingRequirement: options.stakingRequirement ?? 100_000_000_000n,
       ...DEV_DELAYS,
       ...options.delays,
     });
-    return {
-      anvil,
-      url: anvil.url,
-      chainId,
-      token: deployment.token,
-      staking: deployment.staking,
-      deploymentBlock: deployment.blockNumber,
-      client: client as PublicClient,
-      async fund(address, stake) {
-        await test.setBalance({ address, value: parseEther('100') });
-        if (stake > 0n) {
-          const hash = await deployer.writeContract({
-            address: deployment.token,
-            abi: murmurStakeTokenAbi,
-            functionName: 'mint',
-            args: [address, stake],
-          });
-          await client.waitForTransactionReceipt({ hash });
-        }
-      },
-      async advance(seconds) {
-        await test.increaseTime({ seconds });
-        await test.mine({ blocks: 1 });
-      },
-      stop: () => anvil.stop(),
+    deployment = {
+      token: deployed.token,
+      staking: deployed.staking,
+      deploymentBlock: deployed.blockNumber,
     };
+  } else {
+    const code = await client.getCode({ address: existing.staking });
+    if (code === undefined || code === '0x') {
+      throw new Error(
+        `no staking contract at ${existing.staking} on ${url}: the chain is not the one recorded (its state was not kept); start afresh`,
+      );
+    }
+    deployment = existing;
+  }
+  return {
+    url,
+    chainId,
+    ...deployment,
+    client: client as PublicClient,
+    async fund(address, stake) {
+      await test.setBalance({ address, value: parseEther('100') });
+      if (stake > 0n) {
+        const hash = await deployer.writeContract({
+          address: deployment.token,
+          abi: murmurStakeTokenAbi,
+          functionName: 'mint',
+          args: [address, stake],
+        });
+        await client.waitForTransactionReceipt({ hash });
+      }
+    },
+    async advance(seconds) {
+      await test.increaseTime({ seconds });
+      await test.mine({ blocks: 1 });
+    },
+  };
+}
+
+/** Starts anvil and deploys the contracts. */
+export async function startDevChain(options: DevChainOptions = {}): Promise<DevChain> {
+  const anvil = await startAnvil(options.anvil);
+  try {
+    const connected = await connectDevChain(anvil.url, undefined, options);
+    return { ...connected, anvil, stop: () => anvil.stop() };
   } catch (error) {
     await anvil.stop();
     throw error;

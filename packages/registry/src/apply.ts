@@ -42,6 +42,7 @@ import type {
   RejectionReason,
   RequestUnlockTransaction,
   ServiceNodeState,
+  StakingRequirementTransaction,
   StateChangeTransaction,
   SupplyCounters,
   Transaction,
@@ -98,7 +99,8 @@ const EMPTY_WALLET: WalletState = Object.freeze({
 
 /** The working copy of one block's (or one transaction's) changes. */
 interface Context {
-  readonly params: RegistryParams;
+  /** Changed by a staking requirement transaction (from the next transaction on). */
+  params: RegistryParams;
   readonly chainId: string;
   readonly authority: string;
   readonly crypto: RegistryCrypto;
@@ -144,7 +146,7 @@ function closeContext(
 ): RegistryState {
   return Object.freeze({
     chainId: state.chainId,
-    params: state.params,
+    params: ctx.params,
     authority: state.authority,
     genesisHash: state.genesisHash,
     height: header.height,
@@ -432,7 +434,15 @@ export function openRoom(node: ServiceNodeState, params: RegistryParams): bigint
       outstanding += contribution.reserved - contribution.amount;
     }
   }
-  return params.stakingRequirement - node.stake - outstanding;
+  return nodeRequirement(node, params) - node.stake - outstanding;
+}
+
+/**
+ * The stake that fills `node`: the requirement it was registered at when the chain's changed
+ * since, else the chain's current one.
+ */
+export function nodeRequirement(node: ServiceNodeState, params: RegistryParams): bigint {
+  return node.requirement ?? params.stakingRequirement;
 }
 
 /**
@@ -629,7 +639,7 @@ function applyContribute(ctx: Context, tx: ContributeTransaction): void {
   bumpNonce(ctx, tx.contributor);
   lockStake(ctx, tx.contributor, updated, tx.amount);
   addEvent(ctx, tx.node, { type: 'contribution', address: tx.contributor, amount: tx.amount });
-  if (updated.stake === params.stakingRequirement) updated = activate(ctx, updated);
+  if (updated.stake === nodeRequirement(updated, params)) updated = activate(ctx, updated);
   putNode(ctx, updated);
 }
 
@@ -781,6 +791,25 @@ function applyStateChange(ctx: Context, tx: StateChangeTransaction): void {
   }
 }
 
+function applyStakingRequirement(ctx: Context, tx: StakingRequirementTransaction): void {
+  expectNonce(ctx, ctx.authority, tx.nonce);
+  expectPositive(tx.stakingRequirement, 'stakingRequirement');
+  expectPositive(tx.minOperatorStake, 'minOperatorStake');
+  if (tx.minOperatorStake > tx.stakingRequirement) {
+    reject('invalid-amount', 'the operator minimum exceeds the staking requirement');
+  }
+  const previous = ctx.params.stakingRequirement;
+  bumpNonce(ctx, ctx.authority);
+  // Every node registered so far keeps the requirement it was registered at.
+  const unstamped = [...ctx.nodes.entries()].filter(([, node]) => node.requirement === undefined);
+  for (const [, node] of unstamped) putNode(ctx, { ...node, requirement: previous });
+  ctx.params = Object.freeze({
+    ...ctx.params,
+    stakingRequirement: tx.stakingRequirement,
+    minOperatorStake: tx.minOperatorStake,
+  });
+}
+
 interface PreparedTransaction {
   readonly tx: Transaction;
   readonly json: JsonTransaction;
@@ -831,7 +860,7 @@ function applyPrepared(ctx: Context, prepared: PreparedTransaction): Transaction
     ) {
       reject(
         'bad-signature',
-        tx.type === 'faucet' || tx.type === 'state-change'
+        tx.type === 'faucet' || tx.type === 'state-change' || tx.type === 'staking-requirement'
           ? `the signature is not the authority's on chain ${ctx.chainId}`
           : `a signature does not verify on chain ${ctx.chainId}`,
       );
@@ -857,6 +886,9 @@ function applyPrepared(ctx: Context, prepared: PreparedTransaction): Transaction
         break;
       case 'state-change':
         applyStateChange(ctx, tx);
+        break;
+      case 'staking-requirement':
+        applyStakingRequirement(ctx, tx);
         break;
     }
   } catch (error) {

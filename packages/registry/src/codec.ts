@@ -52,6 +52,7 @@ const transactionValidators: Readonly<Record<TransactionType, SchemaValidator>> 
   'request-unlock': compile(JsonTransactionSchemas['request-unlock']),
   'uptime-proof': compile(JsonTransactionSchemas['uptime-proof']),
   'state-change': compile(JsonTransactionSchemas['state-change']),
+  'staking-requirement': compile(JsonTransactionSchemas['staking-requirement']),
 });
 
 const blockHeaderValidator = compile({
@@ -188,6 +189,14 @@ export function encodeTransaction(tx: Transaction): JsonTransaction {
         nonce: tx.nonce,
         signature: tx.signature,
       };
+    case 'staking-requirement':
+      return {
+        type: tx.type,
+        stakingRequirement: amountText(tx.stakingRequirement, 'stakingRequirement'),
+        minOperatorStake: amountText(tx.minOperatorStake, 'minOperatorStake'),
+        nonce: tx.nonce,
+        signature: tx.signature,
+      };
     default:
       throw new InvalidInputError('unknown transaction type', { details: { field: 'type' } });
   }
@@ -240,6 +249,12 @@ export function decodeTransaction(json: unknown, field = 'transaction'): Transac
       });
     case 'state-change':
       return Object.freeze({ ...tx });
+    case 'staking-requirement':
+      return Object.freeze({
+        ...tx,
+        stakingRequirement: BigInt(tx.stakingRequirement),
+        minOperatorStake: BigInt(tx.minOperatorStake),
+      });
   }
 }
 

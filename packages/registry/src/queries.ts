@@ -167,8 +167,10 @@ export function stateSnapshot(state: RegistryState): Record<string, unknown> {
     }),
     nodes: state.nodes.sortedKeys().map((key) => {
       const node = state.nodes.get(key) as ServiceNodeState;
+      const { requirement, ...rest } = node;
       return {
-        ...node,
+        ...rest,
+        ...(requirement === undefined ? {} : { requirement: amount(requirement) }),
         uptimeProof: node.uptimeProof === undefined ? null : { ...node.uptimeProof },
         stake: amount(node.stake),
         contributions: node.contributions.map((entry) => ({
@@ -233,11 +235,12 @@ export function checkStateInvariants(state: RegistryState): string[] {
   for (const [key, node] of state.nodes) {
     const sum = node.contributions.reduce((acc, entry) => acc + entry.amount, 0n);
     if (sum !== node.stake) problems.push(`node ${key} stake ≠ its contributions`);
-    if (node.stake > params.stakingRequirement) problems.push(`node ${key} is over-staked`);
+    const requirement = node.requirement ?? params.stakingRequirement;
+    if (node.stake > requirement) problems.push(`node ${key} is over-staked`);
     if (node.contributions.length > params.maxContributors) {
       problems.push(`node ${key} has too many contributors`);
     }
-    if (node.status !== 'awaiting-contributions' && node.stake !== params.stakingRequirement) {
+    if (node.status !== 'awaiting-contributions' && node.stake !== requirement) {
       problems.push(`node ${key} is ${node.status} without the full stake`);
     }
     const inSwarm = state.swarmAssignment.has(key);

@@ -140,6 +140,18 @@ export const JsonStateChangeTransactionSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** JSON form of a staking requirement change. */
+export const JsonStakingRequirementTransactionSchema = Type.Object(
+  {
+    type: Type.Literal('staking-requirement'),
+    stakingRequirement: AmountSchema,
+    minOperatorStake: AmountSchema,
+    nonce: NonceSchema,
+    signature: HexSignatureSchema,
+  },
+  { additionalProperties: false },
+);
+
 /** Each transaction type's JSON schema, by `type`. */
 export const JsonTransactionSchemas = {
   transfer: JsonTransferTransactionSchema,
@@ -149,6 +161,7 @@ export const JsonTransactionSchemas = {
   'request-unlock': JsonRequestUnlockTransactionSchema,
   'uptime-proof': JsonUptimeProofTransactionSchema,
   'state-change': JsonStateChangeTransactionSchema,
+  'staking-requirement': JsonStakingRequirementTransactionSchema,
 } as const satisfies Record<string, TSchema>;
 
 /** JSON form of any transaction (for route schemas; the decoder dispatches on `type` itself). */
@@ -160,6 +173,7 @@ export const JsonTransactionSchema = Type.Union([
   JsonRequestUnlockTransactionSchema,
   JsonUptimeProofTransactionSchema,
   JsonStateChangeTransactionSchema,
+  JsonStakingRequirementTransactionSchema,
 ]);
 
 /** JSON form of a transfer. */
@@ -176,6 +190,10 @@ export type JsonRequestUnlockTransaction = Static<typeof JsonRequestUnlockTransa
 export type JsonUptimeProofTransaction = Static<typeof JsonUptimeProofTransactionSchema>;
 /** JSON form of a state change. */
 export type JsonStateChangeTransaction = Static<typeof JsonStateChangeTransactionSchema>;
+/** JSON form of a staking requirement change. */
+export type JsonStakingRequirementTransaction = Static<
+  typeof JsonStakingRequirementTransactionSchema
+>;
 /** JSON form of any transaction. */
 export type JsonTransaction =
   | JsonTransferTransaction
@@ -184,7 +202,8 @@ export type JsonTransaction =
   | JsonContributeTransaction
   | JsonRequestUnlockTransaction
   | JsonUptimeProofTransaction
-  | JsonStateChangeTransaction;
+  | JsonStateChangeTransaction
+  | JsonStakingRequirementTransaction;
 
 /** JSON form of a block. */
 export const JsonBlockSchema = Type.Object(

@@ -23,6 +23,7 @@ import type {
   RequestUnlockTransaction,
   Reservation,
   SigningCrypto,
+  StakingRequirementTransaction,
   StateChange,
   StateChangeTransaction,
   Transaction,
@@ -87,6 +88,7 @@ export function requiredSigners(
       return [{ key: tx.from, signature: tx.signature }];
     case 'faucet':
     case 'state-change':
+    case 'staking-requirement':
       return [{ key: authority, signature: tx.signature }];
     case 'register':
       return [
@@ -383,6 +385,34 @@ export function createStateChange(
     node: init.node,
     change: init.change,
     reason: init.reason,
+    nonce: init.nonce,
+    signature: PLACEHOLDER_SIGNATURE,
+  });
+  return Object.freeze({ ...unsigned, signature: sign(unsigned, chainId, authority, crypto) });
+}
+
+/** Input of {@link createStakingRequirementChange}. */
+export interface StakingRequirementInit extends TransactionInit {
+  /** The new requirement, atomic units. */
+  stakingRequirement: bigint;
+  /** The new operator minimum (default a quarter of the requirement, rounded up). */
+  minOperatorStake?: bigint | undefined;
+  /** The authority's current nonce + 1. */
+  nonce: number;
+}
+
+/** A staking requirement change signed by the authority. */
+export function createStakingRequirementChange(
+  init: StakingRequirementInit,
+  authority: Ed25519KeyPair,
+  crypto: Pick<SigningCrypto, 'sign'>,
+): StakingRequirementTransaction {
+  const chainId = checkChainId(init.chainId);
+  checkKeyPair(authority, 'authority');
+  const unsigned: StakingRequirementTransaction = checked({
+    type: 'staking-requirement',
+    stakingRequirement: init.stakingRequirement,
+    minOperatorStake: init.minOperatorStake ?? (init.stakingRequirement + 3n) / 4n,
     nonce: init.nonce,
     signature: PLACEHOLDER_SIGNATURE,
   });

@@ -175,6 +175,24 @@ export interface StateChangeTransaction {
   readonly signature: string;
 }
 
+/**
+ * Changes the staking requirement (and the operator's minimum) for registrations from this
+ * block on. Signed by the genesis authority; on an EVM ledger it is derived from the contract
+ * owner's `StakingRequirementUpdated`. A node registered before keeps the requirement it was
+ * registered at ({@link ServiceNodeState.requirement}), as Session's contract does.
+ */
+export interface StakingRequirementTransaction {
+  readonly type: 'staking-requirement';
+  /** The new requirement, atomic units, > 0. */
+  readonly stakingRequirement: bigint;
+  /** The new operator minimum, atomic units, > 0 and ≤ the requirement. */
+  readonly minOperatorStake: bigint;
+  /** The authority's nonce + 1. */
+  readonly nonce: number;
+  /** Signature by the authority, hex. */
+  readonly signature: string;
+}
+
 /** Every ledger transaction, discriminated by `type`. */
 export type Transaction =
   | TransferTransaction
@@ -183,7 +201,8 @@ export type Transaction =
   | ContributeTransaction
   | RequestUnlockTransaction
   | UptimeProofTransaction
-  | StateChangeTransaction;
+  | StateChangeTransaction
+  | StakingRequirementTransaction;
 
 /** The `type` of each transaction. */
 export type TransactionType = Transaction['type'];
@@ -360,6 +379,11 @@ export interface ServiceNodeState {
   readonly operator: string;
   /** Operator fee in basis points. */
   readonly feeBasisPoints: number;
+  /**
+   * The staking requirement it was registered at, set when the chain's requirement changes
+   * after its registration; absent: the chain's current `params.stakingRequirement`.
+   */
+  readonly requirement?: bigint | undefined;
   /** Lifecycle status. */
   readonly status: ServiceNodeStatus;
   /** Contributors in order (the operator first); reserved spots not yet filled have amount 0. */

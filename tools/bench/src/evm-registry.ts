@@ -11,11 +11,20 @@
  *   fed by the source's subscription), over `--rounds` registrations; printed beside the poll
  *   interval, which bounds it.
  *
- * Options: `--rounds N` (default 30), `--poll MS` (default 100).
+ * - **node view lag**: from a contract event's receipt (a registration that activates a node, then
+ *   that node's exit) to a running `murmur-node` (`startNode`, `--chain`, confirmations 0, the
+ *   node's own source polling every 1 s as shipped) having the node in, then out of, its view of
+ *   the swarms, over `--node-rounds` registrations and exits;
+ * - the gas of a staking requirement change by the owner.
+ *
+ * Options: `--rounds N` (default 30), `--poll MS` (default 100), `--node-rounds N` (default 10).
  */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { murmurStakingAbi, REASON_FAILED_UPTIME } from '@murmur/contracts';
-import { startDevChain } from '@murmur/contracts/dev-chain';
+import { ANVIL_DEPLOYER_KEY, startDevChain } from '@murmur/contracts/dev-chain';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { createRegistryFollower } from '@murmur/registry';
 import {
@@ -26,7 +35,9 @@ import {
   registerNodeOnChain,
   requestExitOnChain,
 } from '@murmur/registry/evm';
+import { createKeyFile, resolveConfig, startNode } from '@murmur/service-node';
 import { bytesToHex, utf8Encode } from '@murmur/wire';
+import pino from 'pino';
 import { createWalletClient, type Hex, http } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
@@ -190,6 +201,96 @@ async function main(): Promise<void> {
     follower.stop();
     await source.stop();
 
+    // Node view lag: receipt → a running murmur-node's view of the swarms has the change.
+    const nodeRounds = option('node-rounds', 10);
+    const dir = mkdtempSync(join(tmpdir(), 'murmur-bench-evm-'));
+    const nodeLags = { join: [] as number[], leave: [] as number[] };
+    try {
+      const dataDir = join(dir, 'node');
+      mkdirSync(dataDir, { mode: 0o700 });
+      const keys = createKeyFile(crypto, dataDir);
+      await registerNodeOnChain(
+        target(operator),
+        { ...address, node: keys.ed25519, operatorStake: 100n * COIN },
+        crypto,
+      );
+      const { config } = resolveConfig({
+        flags: {
+          'data-dir': dataDir,
+          chain: chain.url,
+          contract: chain.staking,
+          'deployment-block': String(chain.deploymentBlock),
+          confirmations: '0',
+          listen: '127.0.0.1',
+          port: '0',
+          devnet: true,
+        },
+        env: {},
+      });
+      const node = await startNode(config, { logger: pino({ level: 'silent' }), crypto });
+      try {
+        const view = (key: string, present: boolean) =>
+          new Promise<number>((resolve) => {
+            const check = () => (node.network.snapshot()?.node(key) !== undefined) === present;
+            if (check()) return resolve(performance.now());
+            const guard = setTimeout(() => {
+              stop();
+              resolve(Number.NaN);
+            }, 30_000);
+            const stop = node.network.onChange(() => {
+              if (!check()) return;
+              clearTimeout(guard);
+              stop();
+              resolve(performance.now());
+            });
+          });
+        await view(keys.ed25519Hex, true);
+        for (let i = 0; i < nodeRounds; i++) {
+          const member = nodeKey(crypto, `view-${i}`);
+          const key = bytesToHex(member.publicKey);
+          const joined = view(key, true);
+          const registered = await registerNodeOnChain(
+            target(operator),
+            { ...address, node: member, operatorStake: 100n * COIN },
+            crypto,
+          );
+          const mined = performance.now();
+          const at = await joined;
+          if (Number.isNaN(at)) throw new Error(`node ${registered.nodeId} never reached the view`);
+          nodeLags.join.push(Math.max(0, at - mined));
+          await requestExitOnChain(target(operator), registered.nodeId);
+          await chain.advance(60);
+          const left = view(key, false);
+          await exitOnChain(target(operator), registered.nodeId);
+          const exited = performance.now();
+          const gone = await left;
+          if (Number.isNaN(gone)) throw new Error(`node ${registered.nodeId} never left the view`);
+          nodeLags.leave.push(Math.max(0, gone - exited));
+        }
+      } finally {
+        await node.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // The owner changes the staking requirement.
+    const owner = createWalletClient({
+      chain: { ...foundry, id: chain.chainId },
+      transport: http(chain.url, { retryCount: 0 }),
+      account: privateKeyToAccount(ANVIL_DEPLOYER_KEY),
+    });
+    const changed = await owner.writeContract({
+      address: chain.staking,
+      abi: murmurStakingAbi,
+      functionName: 'setStakingRequirement',
+      args: [200n * COIN],
+    });
+    rows.push([
+      'setStakingRequirement (owner)',
+      (await chain.client.waitForTransactionReceipt({ hash: changed })).gasUsed,
+    ]);
+
     process.stdout.write(
       'EVM registry on anvil 1.7.1 (solc 0.8.37, optimizer 200 runs, cancun)\n\n',
     );
@@ -202,6 +303,16 @@ async function main(): Promise<void> {
         `  median ${median(sorted).toFixed(0)} ms, p90 ${percentile(sorted, 90).toFixed(0)} ms, max ${(sorted[sorted.length - 1] ?? 0).toFixed(0)} ms` +
         ` (median / poll interval = ${(median(sorted) / pollMs).toFixed(2)})\n`,
     );
+    for (const [what, lags] of [
+      ['registration receipt → node in a murmur-node view', nodeLags.join],
+      ['exit receipt → node out of a murmur-node view', nodeLags.leave],
+    ] as const) {
+      const ordered = [...lags].sort((a, b) => a - b);
+      process.stdout.write(
+        `${what} (${ordered.length} events, the node's source polls every 1,000 ms, confirmations 0):\n` +
+          `  median ${median(ordered).toFixed(0)} ms, p90 ${percentile(ordered, 90).toFixed(0)} ms, max ${(ordered[ordered.length - 1] ?? 0).toFixed(0)} ms\n`,
+      );
+    }
   } finally {
     await chain.stop();
   }

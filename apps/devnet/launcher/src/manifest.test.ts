@@ -55,6 +55,24 @@ describe('manifest', () => {
     expect(readManifest(dir)).toEqual(manifest);
   });
 
+  it('round-trips an EVM ledger and refuses a bad contract address', () => {
+    const evm: TestnetManifest = {
+      ...manifest,
+      ledger: 'evm',
+      evm: {
+        chainId: 31_337,
+        token: `0x${'1'.repeat(40)}`,
+        staking: `0x${'2'.repeat(40)}`,
+        deploymentBlock: '2',
+      },
+    };
+    writeManifest(dir, evm);
+    expect(readManifest(dir)).toEqual(evm);
+    const bad = JSON.parse(JSON.stringify(evm)) as { evm: { staking: string } };
+    bad.evm.staking = 'nowhere';
+    expect(() => parseManifest(JSON.stringify(bad))).toThrow(/staking/);
+  });
+
   it('names what is wrong', () => {
     const bad = (change: (value: Mutable) => void) => {
       const value = JSON.parse(JSON.stringify(manifest)) as Mutable;

@@ -6,10 +6,11 @@
  * <dir>/
  *   testnet.json          this manifest
  *   pids.json             running processes (see pids-file.ts)
- *   ledger/               the ledger's directory (database, authority key)
+ *   ledger/               the ledger's directory (database, authority key; anvil-state.json on an EVM ledger)
  *   ledger-params.json    the parameter set of a new chain, when not the plain devnet one
  *   nodes/node-01/        a murmur-node data directory (key.json, config.json, storage.db)
  *   wallets/              wallet files (mode 0600): node-01-operator.json, node-03-contributor-1.json
+ *                         (EVM ledger: node-01-operator-evm.json, node-03-contributor-1-evm.json)
  *   logs/                 ledger.log, node-01.log, … (appended across restarts)
  * ```
  *
@@ -42,9 +43,23 @@ export interface ManifestNode {
   pooled: boolean;
 }
 
+/** Where the contracts of an EVM-ledger testnet are. */
+export interface ManifestEvm {
+  /** The EVM chain id. */
+  chainId: number;
+  token: string;
+  staking: string;
+  /** The deployment block, decimal. */
+  deploymentBlock: string;
+}
+
 /** The manifest. */
 export interface TestnetManifest {
   version: 1;
+  /** The ledger kind (absent: `devnet`). */
+  ledger?: 'devnet' | 'evm' | undefined;
+  /** The contracts, once deployed (EVM ledger only). */
+  evm?: ManifestEvm | undefined;
   /** The ledger's address. */
   host: string;
   ledgerPort: number;
@@ -72,6 +87,8 @@ export interface TestnetLayout {
   manifest: string;
   ledgerDir: string;
   ledgerParams: string;
+  /** anvil's state file (EVM ledger). */
+  chainState: string;
   logsDir: string;
   walletsDir: string;
   nodesDir: string;
@@ -79,6 +96,8 @@ export interface TestnetLayout {
   nodeDir(name: string): string;
   operatorWallet(name: string): string;
   contributorWallet(name: string, index: number): string;
+  /** An EVM wallet file of node `name`'s `role` (`operator`, `contributor-1`, …). */
+  evmWallet(name: string, role: string): string;
 }
 
 /** The layout of `dir`. */
@@ -88,6 +107,7 @@ export function testnetLayout(dir: string): TestnetLayout {
     manifest: join(dir, MANIFEST_FILE_NAME),
     ledgerDir: join(dir, 'ledger'),
     ledgerParams: join(dir, 'ledger-params.json'),
+    chainState: join(dir, 'ledger', 'anvil-state.json'),
     logsDir: join(dir, 'logs'),
     walletsDir: join(dir, 'wallets'),
     nodesDir: join(dir, 'nodes'),
@@ -95,6 +115,7 @@ export function testnetLayout(dir: string): TestnetLayout {
     nodeDir: (name) => join(dir, 'nodes', name),
     operatorWallet: (name) => join(dir, 'wallets', `${name}-operator.json`),
     contributorWallet: (name, index) => join(dir, 'wallets', `${name}-contributor-${index}.json`),
+    evmWallet: (name, role) => join(dir, 'wallets', `${name}-${role}-evm.json`),
   };
 }
 
@@ -125,6 +146,15 @@ const ManifestNodeSchema = Type.Object({
 /** `testnet.json` (unknown fields are tolerated and dropped). */
 const TestnetManifestSchema = Type.Object({
   version: Type.Literal(1),
+  ledger: Type.Optional(Type.Union([Type.Literal('devnet'), Type.Literal('evm')])),
+  evm: Type.Optional(
+    Type.Object({
+      chainId: Type.Integer({ minimum: 0, description: 'an EVM chain id' }),
+      token: Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: 'a contract address' }),
+      staking: Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: 'a contract address' }),
+      deploymentBlock: Type.String({ pattern: '^[0-9]{1,20}$', description: 'a block number' }),
+    }),
+  ),
   host: Type.String({ minLength: 1, description: 'an address' }),
   ledgerPort: Port,
   chainId: Type.Optional(Type.String({ description: 'a string' })),
@@ -180,6 +210,8 @@ export function parseManifest(text: string, path = MANIFEST_FILE_NAME): TestnetM
   if (names.size !== nodes.length) throw new InvalidInputError(`${path}: node names must differ`);
   return {
     version: 1,
+    ...(value.ledger === undefined ? {} : { ledger: value.ledger }),
+    ...(value.evm === undefined ? {} : { evm: { ...value.evm } }),
     host: value.host,
     ledgerPort: value.ledgerPort,
     basePort: value.basePort,

@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadCrypto } from '@murmur/crypto';
+import { createEvmLedgerSource, evmLedgerView } from '@murmur/registry/evm';
 import { loadWalletFile } from '@murmur/registry/key-files';
 import { httpLedgerSource } from '@murmur/registry/ledger-http';
 import { InvalidInputError, isLogLevel, LOG_LEVELS } from '@murmur/wire';
@@ -29,6 +30,7 @@ import {
   withSignal,
 } from './context.js';
 import { TestnetBusyError } from './errors.js';
+import { evmChainExists, stakeOnChain, startEvmChain } from './launch/evm-chain.js';
 import { newChainLedgerArgs, startLedgerProcess } from './launch/ledger-process.js';
 import { ensureNodePortFree, initNodes, spawnNode } from './launch/node-process.js';
 import {
@@ -145,7 +147,12 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
   const basePort = options.basePort ?? 0;
   const pooledEvery = options.pooledEvery ?? DEFAULT_POOLED_EVERY;
   const existing = readManifest(dir);
-  const chainExists = existsSync(`${layout.ledgerDir}/ledger.sqlite`);
+  // A resumed testnet keeps its ledger kind; a new one takes the option's.
+  const ledgerKind = existing?.ledger ?? (existing === undefined ? options.ledger : undefined);
+  const evmLedger = ledgerKind === 'evm';
+  const chainExists = evmLedger
+    ? existing?.evm !== undefined && evmChainExists(layout)
+    : existsSync(`${layout.ledgerDir}/ledger.sqlite`);
   const resuming = existing !== undefined && chainExists;
 
   let manifest: TestnetManifest;
@@ -155,6 +162,7 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
     const ledgerPort = basePort !== 0 ? basePort : ((await findFreePorts(1, host))[0] as number);
     manifest = {
       version: 1,
+      ...(evmLedger ? { ledger: 'evm' as const } : {}),
       host,
       ledgerPort,
       basePort,
@@ -226,8 +234,16 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
   try {
     // Ledger, and meanwhile the node data directories.
     tracker.start('ledger', undefined, resuming ? 'resuming the chain' : 'new chain');
-    const newChainArgs = chainExists ? [] : newChainLedgerArgs(layout, manifest, options);
-    const ledgerStarted = startLedgerProcess(context, { signal: options.signal, newChainArgs });
+    mkdirSync(layout.ledgerDir, { recursive: true, mode: 0o700 });
+    let evmChain: Awaited<ReturnType<typeof startEvmChain>> | undefined;
+    const ledgerStarted = evmLedger
+      ? startEvmChain(context, { signal: options.signal }).then((started) => {
+          evmChain = started;
+        })
+      : startLedgerProcess(context, {
+          signal: options.signal,
+          newChainArgs: chainExists ? [] : newChainLedgerArgs(layout, manifest, options),
+        });
     tracker.start('wallets', manifest.nodes.length);
     let initialised = 0;
     const nodesInitialised = initNodes(context, manifest.nodes, options.signal, () =>
@@ -245,6 +261,24 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
     const state = await context.client.getState(withSignal(options.signal));
     const registered = new Set(state.nodes.map((record) => record.ed25519));
     const unregistered = manifest.nodes.filter((node) => !registered.has(node.ed25519 as string));
+    if (evmChain !== undefined) {
+      // The EVM ledger: wallets funded by the chain's owner, stakes through the contract.
+      const chain = evmChain.chain;
+      tracker.done('wallets', `${manifest.nodes.length} node keys`);
+      tracker.start('registrations', unregistered.length, `${unregistered.length} to register`);
+      let staked = 0;
+      await stakeOnChain(context, chain, unregistered, () =>
+        tracker.progress('registrations', ++staked, unregistered.length, 'staked on chain'),
+      );
+      await waitForRegistrations(context, unregistered, options.signal);
+      tracker.done(
+        'registrations',
+        `${unregistered.length} registered through the contract, ${manifest.nodes.length - unregistered.length} already`,
+      );
+      writeManifest(dir, manifest);
+      await startNodeProcesses(context, tracker, options.signal);
+      return instance;
+    }
     for (const node of manifest.nodes) {
       const record = state.nodes.find((entry) => entry.ed25519 === node.ed25519);
       if (record !== undefined) instance.setOperator(node.name, record.operator);
@@ -276,52 +310,7 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
       `${unregistered.length} registered, ${manifest.nodes.length - unregistered.length} already`,
     );
 
-    tracker.start('processes', manifest.nodes.length);
-    const relays = runsRelays(context);
-    await Promise.all(manifest.nodes.map(ensureNodePortFree));
-    if (relays) await Promise.all(manifest.nodes.map(ensureRelayPortFree));
-    let spawned = 0;
-    for (const node of manifest.nodes) {
-      checkAborted(options.signal);
-      spawnNode(context, node);
-      // Its relay starts at once: it follows the ledger until the nodes are active.
-      if (relays) spawnRelay(context, node);
-      tracker.progress('processes', ++spawned, manifest.nodes.length, node.name);
-    }
-    savePids(context);
-    tracker.done('processes');
-
-    const ledger = context.processes.get(LEDGER) as ManagedProcess;
-    const procs = [
-      ledger,
-      ...manifest.nodes.map((node) => context.processes.get(node.name) as ManagedProcess),
-      ...(relays
-        ? manifest.nodes.map(
-            (node) => context.processes.get(relayName(node.name)) as ManagedProcess,
-          )
-        : []),
-    ];
-    const exitPorts = new Map(manifest.nodes.map((node) => [node.name, node.storagePort]));
-    if (relays) {
-      for (const node of manifest.nodes) exitPorts.set(relayName(node.name), node.relayPort);
-    }
-    await waitForNodes(context, manifest.nodes, {
-      active: true,
-      healthy: true,
-      timeoutMs: context.readyTimeoutMs,
-      signal: options.signal,
-      failure: anyExit(procs, 'while the testnet was starting', exitPorts),
-      tracker,
-    });
-    if (relays) {
-      // Ready once every relay follows the ledger and knows every node's relay.
-      await waitForRelays(context, manifest.nodes, {
-        expected: manifest.nodes.length,
-        timeoutMs: context.readyTimeoutMs,
-        signal: options.signal,
-        failure: anyExit(procs, 'while the relays were starting', exitPorts),
-      });
-    }
+    await startNodeProcesses(context, tracker, options.signal);
     return instance;
   } catch (error) {
     tracker.fail(errorText(error));
@@ -331,6 +320,61 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
       // The start error matters more; stop() already tried SIGKILL.
     }
     throw error;
+  }
+}
+
+/** Spawns every node and waits until each is active in a swarm and healthy. */
+async function startNodeProcesses(
+  context: Context,
+  tracker: ReturnType<typeof createProgressTracker>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { manifest } = context;
+  tracker.start('processes', manifest.nodes.length);
+  // Relays follow the devnet ledger's HTTP API (`--ledger-url`); an EVM devnet has none, so its
+  // nodes run without relays (clients poll).
+  const relays = runsRelays(context) && manifest.ledger !== 'evm';
+  await Promise.all(manifest.nodes.map(ensureNodePortFree));
+  if (relays) await Promise.all(manifest.nodes.map(ensureRelayPortFree));
+  let spawned = 0;
+  for (const node of manifest.nodes) {
+    checkAborted(signal);
+    spawnNode(context, node);
+    // Its relay starts at once: it follows the ledger until the nodes are active.
+    if (relays) spawnRelay(context, node);
+    tracker.progress('processes', ++spawned, manifest.nodes.length, node.name);
+  }
+  savePids(context);
+  tracker.done('processes');
+
+  const ledger = context.processes.get(LEDGER) as ManagedProcess;
+  const procs = [
+    ledger,
+    ...manifest.nodes.map((node) => context.processes.get(node.name) as ManagedProcess),
+    ...(relays
+      ? manifest.nodes.map((node) => context.processes.get(relayName(node.name)) as ManagedProcess)
+      : []),
+  ];
+  const exitPorts = new Map(manifest.nodes.map((node) => [node.name, node.storagePort]));
+  if (relays) {
+    for (const node of manifest.nodes) exitPorts.set(relayName(node.name), node.relayPort);
+  }
+  await waitForNodes(context, manifest.nodes, {
+    active: true,
+    healthy: true,
+    timeoutMs: context.readyTimeoutMs,
+    signal,
+    failure: anyExit(procs, 'while the testnet was starting', exitPorts),
+    tracker,
+  });
+  if (relays) {
+    // Ready once every relay follows the ledger and knows every node's relay.
+    await waitForRelays(context, manifest.nodes, {
+      expected: manifest.nodes.length,
+      timeoutMs: context.readyTimeoutMs,
+      signal,
+      failure: anyExit(procs, 'while the relays were starting', exitPorts),
+    });
   }
 }
 
@@ -349,6 +393,7 @@ export async function openTestnet(options: OpenTestnetOptions): Promise<Testnet>
     throw new InvalidInputError(`${dir} holds no testnet (no testnet.json)`);
   }
   const programs = checkPrograms(options.programs);
+  const crypto = await loadCrypto();
   const processes = new Map<string, ManagedProcess>();
   for (const entry of runningRecordedProcesses(readPidsFile(dir))) {
     processes.set(entry.name, adoptProcess(entry));
@@ -358,8 +403,22 @@ export async function openTestnet(options: OpenTestnetOptions): Promise<Testnet>
     layout: testnetLayout(dir),
     manifest,
     programs,
-    crypto: await loadCrypto(),
-    client: httpLedgerSource({ url: ledgerUrlOf(manifest) }),
+    crypto,
+    client:
+      manifest.ledger === 'evm' && manifest.evm !== undefined
+        ? evmLedgerView(
+            createEvmLedgerSource(
+              {
+                rpcUrl: ledgerUrlOf(manifest),
+                contract: manifest.evm.staking as `0x${string}`,
+                deploymentBlock: BigInt(manifest.evm.deploymentBlock),
+                confirmations: 0,
+                requirePublicIp: false,
+              },
+              { crypto },
+            ),
+          )
+        : httpLedgerSource({ url: ledgerUrlOf(manifest) }),
     env: childEnvironment(options.env),
     readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
     stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,

@@ -20,6 +20,7 @@ import {
   withSignal,
 } from './context.js';
 import { UnknownProcessError } from './errors.js';
+import { startEvmChain } from './launch/evm-chain.js';
 import { startLedgerProcess } from './launch/ledger-process.js';
 import { ensureNodePortFree, initNodes, spawnNode } from './launch/node-process.js';
 import {
@@ -309,7 +310,9 @@ export class TestnetInstance implements Testnet {
       return;
     }
     if (current === undefined || !processRunning(current)) {
-      if (name === LEDGER) await startLedgerProcess(context, withSignal(options.signal));
+      if (name === LEDGER && context.manifest.ledger === 'evm') {
+        await startEvmChain(context, withSignal(options.signal));
+      } else if (name === LEDGER) await startLedgerProcess(context, withSignal(options.signal));
       else {
         const node = this.#manifestNode(name);
         await ensureNodePortFree(node);

@@ -46,6 +46,12 @@ export interface TestnetOptions {
   nodeArgs?: readonly string[] | undefined;
   /** Extra flags of `murmur-devnet ledger`. */
   ledgerArgs?: readonly string[] | undefined;
+  /**
+   * The ledger (a new testnet only; a resumed one keeps its own): `devnet` (default), the
+   * devnet ledger process; `evm`, anvil from npm with Murmur's staking contract, the nodes
+   * staked through it and following it (`--chain`). With `evm`, `ledgerArgs` are anvil's flags.
+   */
+  ledger?: 'devnet' | 'evm' | undefined;
   /** Extra environment of every process (added to this process's environment, without NODE_OPTIONS). */
   env?: Readonly<Record<string, string>> | undefined;
   /** Log level of the ledger and the nodes (default info). */

@@ -18,6 +18,7 @@ describe('up options', () => {
       fresh: false,
       demo: false,
       desktop: undefined,
+      ledger: 'devnet',
       blockTimeMs: undefined,
       logLevel: 'info',
       readyTimeoutMs: undefined,
@@ -77,5 +78,13 @@ describe('up options', () => {
     expect(() => parseUpArgs(['--bogus'], io())).toThrow(UsageError);
     expect(() => parseUpArgs(['--desktop', '0'], io())).toThrow(/--desktop/);
     expect(() => parseUpArgs(['--desktop', '21'], io())).toThrow(/--desktop/);
+    expect(() => parseUpArgs(['--ledger', 'bitcoin'], io())).toThrow(
+      /--ledger must be devnet or evm/,
+    );
+    expect(() => parseUpArgs(['--ledger', 'evm', '--demo'], io())).toThrow(/--demo bootstraps/);
+  });
+
+  it('takes the EVM ledger', () => {
+    expect(parseUpArgs(['--ledger', 'evm'], io(), '/work')).toMatchObject({ ledger: 'evm' });
   });
 });

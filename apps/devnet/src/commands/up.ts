@@ -41,7 +41,12 @@ Options:
                           (default ${UP_DEFAULTS.basePort}); 0 picks free ports
   --dir <path>            devnet directory (default $MURMUR_DEVNET_DIR or ./.devnet)
   --fresh                 delete the directory's devnet first and start a new one
+  --ledger <kind>         the ledger of a new devnet: devnet (default), the devnet ledger
+                          process; or evm, anvil from npm with Murmur's staking contract,
+                          the nodes staked through it and following it (--chain); a resumed
+                          devnet keeps its own
   --demo                  once ready, two clients exchange messages through onion paths
+                          (devnet ledger: it bootstraps from the ledger's seed endpoint)
   --desktop <n>           once ready, start n murmur-desktop daemons (1 to 20) whose accounts
                           know each other, and print their URLs (data in <dir>/desktop)
   --block-time-ms <n>     block time of a new chain (default ${UP_DEFAULTS.blockTimeMs}, the devnet parameter set)
@@ -74,6 +79,7 @@ export function parseUpArgs(
     demo: { type: 'boolean' },
     desktop: { type: 'string' },
     'block-time-ms': { type: 'string' },
+    ledger: { type: 'string' },
     'log-level': { type: 'string' },
     'ready-timeout-ms': { type: 'string' },
   });
@@ -94,6 +100,15 @@ export function parseUpArgs(
   if (!isLogLevel(logLevel)) {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  const ledger = values.ledger ?? 'devnet';
+  if (ledger !== 'devnet' && ledger !== 'evm') {
+    throw new UsageError(`--ledger must be devnet or evm, not ${JSON.stringify(ledger)}`);
+  }
+  if (ledger === 'evm' && values.demo === true) {
+    throw new UsageError(
+      '--demo bootstraps from the devnet ledger: leave it out with --ledger evm',
+    );
+  }
   const { dir, dirFlag } = resolveDevnetDir(values.dir, io.env, cwd);
   const programs = programsFromEnv(io.env);
   return {
@@ -107,6 +122,7 @@ export function parseUpArgs(
       values.desktop === undefined
         ? undefined
         : parseInteger(values.desktop, '--desktop', { min: 1, max: 20 }),
+    ledger,
     blockTimeMs:
       values['block-time-ms'] === undefined
         ? undefined

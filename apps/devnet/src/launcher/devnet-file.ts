@@ -98,6 +98,18 @@ export interface DevnetFile {
   };
   /** The Session-style seed endpoint clients bootstrap from (`POST`, `get_n_service_nodes`). */
   seed: { url: string };
+  /**
+   * On an EVM ledger (`up --ledger evm`): the chain (anvil) and the staking contract that clients
+   * and nodes follow (`createEvmLedgerSource({ rpcUrl, contract, deploymentBlock })`); then
+   * `ledger.url` is the chain's JSON-RPC URL and the seed endpoint does not exist.
+   */
+  evm?: {
+    rpcUrl: string;
+    chainId: number;
+    contract: string;
+    token: string;
+    deploymentBlock: string;
+  };
   logsDir: string;
   nodes: DevnetFileNode[];
   swarms: DevnetFileSwarm[];
@@ -185,8 +197,21 @@ export function buildDevnetFile(input: DevnetFileInput): DevnetFile {
     }))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const now = input.now.toISOString();
+  const evm =
+    manifest.ledger === 'evm' && manifest.evm !== undefined
+      ? {
+          evm: {
+            rpcUrl: ledgerUrl,
+            chainId: manifest.evm.chainId,
+            contract: manifest.evm.staking,
+            token: manifest.evm.token,
+            deploymentBlock: manifest.evm.deploymentBlock,
+          },
+        }
+      : {};
   return {
     version: 1,
+    ...evm,
     dir,
     chainId: state?.chainId ?? manifest.chainId ?? '',
     blockTimeMs: manifest.blockTimeMs,

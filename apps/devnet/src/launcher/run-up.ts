@@ -65,6 +65,8 @@ export interface UpOptions {
   desktop?: number | undefined;
   /** Block time of a new chain, ms. */
   blockTimeMs?: number | undefined;
+  /** The ledger of a new devnet: `devnet` (default) or `evm` (anvil and the staking contract). */
+  ledger?: 'devnet' | 'evm' | undefined;
   /** Log level of the ledger and the nodes. */
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | undefined;
   /** Each start-up wait, ms (default the testnet's 60 s). */
@@ -319,6 +321,7 @@ export async function runUp(options: UpOptions, components: UpComponents): Promi
         basePort: options.basePort,
         fresh: false,
         blockTimeMs: options.blockTimeMs,
+        ...(options.ledger === undefined ? {} : { ledger: options.ledger }),
         logLevel: options.logLevel,
         readyTimeoutMs: options.readyTimeoutMs,
         programs: devnetPrograms(options.programs),

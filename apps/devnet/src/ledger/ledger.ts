@@ -142,6 +142,7 @@ function nonceOwner(tx: Transaction, authority: string): string | undefined {
       return tx.from;
     case 'faucet':
     case 'state-change':
+    case 'staking-requirement':
       return authority;
     case 'register':
       return tx.operator;

@@ -2,7 +2,8 @@
  * One scenario, two ledgers: the devnet ledger (an in-process `MemoryLedger`, transactions
  * signed by Ed25519 wallets) and the EVM ledger (Murmur's contract on a real anvil, followed by
  * `EvmLedgerSource`). The same actions — register, pool, activate, swarm formation, cancel,
- * exit, deregistration by the quorum, a follower restarted mid-stream — must leave the registry
+ * exit, deregistration by the quorum, a staking requirement change, followers restarted
+ * between actions and stopped while actions go on — must leave the registry
  * followers with the same nodes, stakes, addresses, histories and swarms.
  */
 import type { MurmurCrypto } from '@murmur/crypto';
@@ -38,6 +39,11 @@ interface LedgerDriver {
   exit(contributor: string, node: string): Promise<void>;
   /** The network's quorum (`signers`) removes `node` for failed uptime. */
   deregister(node: string, signers: readonly string[]): Promise<void>;
+  /** The owner (the devnet's authority, the contract's owner) changes the requirement. */
+  setRequirement(requirement: bigint): Promise<void>;
+  /** Stops the follower; actions go on; {@link resumeFollower} starts a new one. */
+  stopFollower(): Promise<void>;
+  resumeFollower(): Promise<void>;
   /** The state of the node-side follower once it has everything so far. */
   settle(): Promise<RegistryState>;
   /** Stops the follower (and what feeds it) and starts a new one from where it can resume. */
@@ -48,7 +54,7 @@ interface LedgerDriver {
 }
 
 const ACTORS = ['op1', 'op2', 'a', 'b', 'c', 'submitter'];
-const NODES = ['n1', 'n2', 'n3', 'n4', 'n5', 'n6'];
+const NODES = ['n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7', 'n8'];
 
 function names(pairs: [string, string][]): (key: string) => string {
   const map = new Map(pairs);
@@ -107,6 +113,18 @@ async function devnetDriver(crypto: MurmurCrypto): Promise<LedgerDriver> {
       // The devnet's authority stands in for the quorum.
       submit(keys.stateChange(node, 'deregister', 'failed uptime', nonce('authority')));
       block();
+    },
+    async setRequirement(requirement) {
+      submit(keys.requirement(requirement, nonce('authority')));
+      block();
+    },
+    async stopFollower() {
+      follower.stop();
+    },
+    async resumeFollower() {
+      follower = createRegistryFollower({ source: ledger, pollIntervalMs: 50 }, { crypto });
+      follower.start();
+      await follower.ready;
     },
     async settle() {
       await follower.sync();
@@ -181,6 +199,17 @@ async function evmDriver(crypto: MurmurCrypto, chain: EvmTestChain): Promise<Led
       await chain.advance(300); // the contract's minimum node age
       await chain.deregister('submitter', node, signers);
     },
+    async setRequirement(requirement) {
+      await chain.setRequirement(requirement);
+    },
+    async stopFollower() {
+      running.follower.stop();
+      await running.source.stop();
+    },
+    async resumeFollower() {
+      running = start();
+      await running.follower.ready;
+    },
     async settle() {
       await running.source.sync();
       await running.follower.sync();
@@ -210,6 +239,7 @@ function view(state: RegistryState, nameOf: (key: string) => string) {
       operator: nameOf(node.operator),
       fee: node.feeBasisPoints,
       stake: node.stake,
+      requirement: node.requirement,
       contributions: node.contributions.map((entry) => [nameOf(entry.address), entry.amount]),
       address: node.uptimeProof && [
         node.uptimeProof.ip,
@@ -229,8 +259,9 @@ function view(state: RegistryState, nameOf: (key: string) => string) {
         .map((event) => [event.type, event.address && nameOf(event.address), event.amount]),
     ]),
   );
+  const params = [state.params.stakingRequirement, state.params.minOperatorStake];
   const swarmView = [...swarms(state)].map(([id, members]) => [id, members.map(nameOf).sort()]);
-  return { nodes, histories, swarms: swarmView };
+  return { params, nodes, histories, swarms: swarmView };
 }
 
 let crypto: MurmurCrypto;
@@ -296,12 +327,34 @@ describe('the same scenario on the devnet ledger and on the EVM ledger', () => {
       await both((d) => d.restartFollower());
       await compare();
 
+      // The followers stop; the owner raises the requirement while a pooled registration is
+      // open (it keeps its requirement) and another registers at the new one; the followers
+      // come back mid-stream and catch up.
+      await both((d) => d.stopFollower());
+      await both((d) => d.register('op1', 'n7', 50n * COIN, 0, home(20_070)));
+      await both((d) => d.setRequirement(200n * COIN));
+      await both((d) => d.register('op2', 'n8', 50n * COIN, 100, home(20_080)));
+      await both((d) => d.resumeFollower());
+      await both((d) => d.contribute('a', 'n7', 50n * COIN));
+      await both((d) => d.contribute('b', 'n8', 150n * COIN));
+      seen = await compare();
+      expect(seen.params).toEqual([200n * COIN, 50n * COIN]);
+      expect(seen.nodes.find((node) => node.node === 'n7')).toMatchObject({
+        status: 'active',
+        stake: 100n * COIN,
+        requirement: 100n * COIN,
+      });
+      expect(seen.nodes.find((node) => node.node === 'n8')).toMatchObject({
+        status: 'active',
+        stake: 200n * COIN,
+      });
+
       // An exit, and a removal by the quorum of the other active nodes.
       await both((d) => d.exit('op1', 'n1'));
-      await both((d) => d.deregister('n5', ['n2', 'n4', 'n6']));
+      await both((d) => d.deregister('n5', ['n2', 'n4', 'n6', 'n7']));
       seen = await compare();
-      expect(seen.nodes.map((node) => node.node)).toEqual(['n2', 'n4', 'n6']);
-      expect(seen.swarms).toEqual([[0n, ['n2', 'n4', 'n6']]]);
+      expect(seen.nodes.map((node) => node.node)).toEqual(['n2', 'n4', 'n6', 'n7', 'n8']);
+      expect(seen.swarms).toEqual([[0n, ['n2', 'n4', 'n6', 'n7', 'n8']]]);
       expect(seen.histories.get('n1')?.map(([type]) => type)).toEqual([
         'registered',
         'activated',

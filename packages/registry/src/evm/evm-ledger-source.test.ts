@@ -179,6 +179,50 @@ describe('EvmLedgerSource', () => {
     expect(await evm.reconcile()).toBe(true);
   });
 
+  it('a reorg that drops an exit, a deregistration and a requirement change ends where a fresh follower of the new branch ends', async () => {
+    const evm = source();
+    const view = follower(evm);
+    view.start();
+    for (const name of ['n1', 'n2', 'n3', 'n4']) await chain.register('op', name, 100n * COIN);
+    await chain.advance(400);
+    await evm.sync();
+    const fork = await chain.test.snapshot();
+    // The branch that will vanish: an exit (two registry blocks from one EVM block), a removal
+    // by the quorum and a requirement change.
+    await chain.requestExit('op', 'n1');
+    await chain.advance(700);
+    await chain.exit('x', 'n1');
+    await chain.deregister('x', 'n2', ['n3', 'n4']);
+    await chain.setRequirement(300n * COIN);
+    await evm.sync();
+    await view.sync();
+    expect(view.state?.params.stakingRequirement).toBe(300n * COIN);
+    expect(
+      activeNodes(view.state as never)
+        .map((node) => node.ed25519)
+        .sort(),
+    ).toEqual([key('n3'), key('n4')].sort());
+    // The branch that stays: n3 asks to exit, a new node registers, more blocks.
+    await chain.test.revert({ id: fork });
+    await chain.test.mine({ blocks: 3 });
+    await chain.requestExit('op', 'n3');
+    await chain.register('op', 'n5', 100n * COIN);
+    await evm.sync();
+    await view.sync();
+    const fresh = source();
+    await fresh.sync();
+    expect(evm.state?.hash).toBe(fresh.state?.hash);
+    expect(view.state?.hash).toBe(fresh.state?.hash);
+    expect(view.state?.params.stakingRequirement).toBe(100n * COIN);
+    expect(
+      activeNodes(view.state as never)
+        .map((node) => node.ed25519)
+        .sort(),
+    ).toEqual([key('n1'), key('n2'), key('n3'), key('n4'), key('n5')].sort());
+    expect(view.getNode(key('n3'))?.requestedUnlockHeight).toBe(0);
+    expect(await evm.reconcile()).toBe(true);
+  });
+
   it('resumes from its checkpoint after a restart and goes on deriving', async () => {
     let saved: unknown;
     const store = {

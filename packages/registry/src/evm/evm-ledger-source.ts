@@ -505,7 +505,11 @@ export function createEvmLedgerSource(
       nodes: nodeIds,
       at,
     });
-    for (const note of translated.notes) reportNote(note, evm.number);
+    for (const note of translated.notes) {
+      if (note.kind === 'requirement-changed') {
+        logger.info({ evmBlock: evm.number.toString() }, note.message);
+      } else reportNote(note, evm.number);
+    }
     const block = createBlock(
       {
         height: at.height,

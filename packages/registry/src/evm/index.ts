@@ -27,6 +27,7 @@ export {
   encodeCheckpoint,
 } from './evm-ledger-source.js';
 export { fileCheckpointStore } from './file-checkpoint.js';
+export { type EvmLedgerView, evmLedgerView } from './ledger-view.js';
 export {
   type ChainReceipt,
   type ChainTarget,
@@ -42,6 +43,7 @@ export {
 } from './operator.js';
 export {
   attestationAddress,
+  contractQuorumChain,
   DEREGISTER_TAG,
   type DeregistrationDecision,
   deregistrationDigest,
@@ -63,3 +65,27 @@ export {
   translateEvmBlock,
   walletEvmAddress,
 } from './translate.js';
+export {
+  createUptimeQuorum,
+  type DeregistrationRequest,
+  DeregistrationRequestSchema,
+  type GatherResult,
+  type QuorumChain,
+  type QuorumMember,
+  QuorumRefusal,
+  type QuorumRefusalKind,
+  type QuorumSignatureJson,
+  QuorumSignatureSchema,
+  quorumCheckers,
+  UPTIME_ANSWER_DOMAIN,
+  type UptimeAnswer,
+  UptimeAnswerSchema,
+  type UptimeChallenge,
+  UptimeChallengeSchema,
+  type UptimeQuorum,
+  type UptimeQuorumComponents,
+  type UptimeQuorumInit,
+  type UptimeRecord,
+  uptimeAnswerMessage,
+  verifyUptimeAnswer,
+} from './uptime-quorum.js';

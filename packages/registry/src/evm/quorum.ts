@@ -3,9 +3,10 @@
  * (derived from its Ed25519 seed), and any one of them submits the signatures of at least two
  * thirds of the active nodes in one transaction. The digest is the contract's
  * `deregistrationDigest`, computed here offline so that a node can sign without asking the
- * chain.
+ * chain. {@link contractQuorumChain} gives a node's quorum participant its chain calls.
  */
-import { encodeAbiParameters, type Hex, keccak256, toHex } from 'viem';
+import { murmurStakingAbi } from '@murmur/contracts';
+import { createPublicClient, encodeAbiParameters, type Hex, http, keccak256, toHex } from 'viem';
 import { privateKeyToAccount, sign } from 'viem/accounts';
 import type { RegistryCrypto } from '../types.js';
 import { attestationPrivateKey } from './attestation.js';
@@ -109,4 +110,45 @@ export async function submitDeregistration(
     ordered.map((entry) => entry.nodeId),
     ordered.map((entry) => entry.signature),
   ]);
+}
+
+/**
+ * The chain calls of a node's quorum participant ({@link createUptimeQuorum}), through the
+ * staking contract: reads at the chain's head, and submissions signed by `target.privateKey`
+ * (the node's attestation key by default in `murmur-node`; it needs gas).
+ */
+export function contractQuorumChain(target: ChainTarget): {
+  chainId(): Promise<number>;
+  nodeIdOf(ed25519: string): Promise<bigint | undefined>;
+  attestationOf(nodeId: bigint): Promise<`0x${string}`>;
+  quorumSize(): Promise<number>;
+  submit(
+    decision: DeregistrationDecision,
+    signatures: readonly QuorumSignature[],
+  ): Promise<ChainReceipt>;
+} {
+  const client = createPublicClient({ transport: http(target.rpcUrl, { retryCount: 0 }) });
+  const read = <T>(functionName: string, args: readonly unknown[]): Promise<T> =>
+    client.readContract({
+      address: target.contract,
+      abi: murmurStakingAbi,
+      functionName: functionName as never,
+      args: args as never,
+    }) as Promise<T>;
+  return {
+    chainId: () => client.getChainId(),
+    async nodeIdOf(ed25519) {
+      const key = (ed25519.startsWith('0x') ? ed25519 : `0x${ed25519}`).toLowerCase() as Hex;
+      const id = await read<bigint>('nodeIdOfEd25519', [key]);
+      return id === 0n ? undefined : id;
+    },
+    async attestationOf(nodeId) {
+      const node = await read<{ attestation: `0x${string}` }>('getNode', [nodeId]);
+      return node.attestation;
+    },
+    async quorumSize() {
+      return Number(await read<bigint>('quorumSize', []));
+    },
+    submit: (decision, signatures) => submitDeregistration(target, decision, signatures),
+  };
 }

@@ -17,6 +17,7 @@
  * | `ContributionWithdrawn` / `RegistrationCancelled` | `request-unlock` by the contributor / the operator |
  * | `NodeExited` | `request-unlock` by the operator, then one empty block in which the node exits |
  * | `NodeDeregistered` | `state-change` `deregister` by {@link EVM_AUTHORITY} |
+ * | `StakingRequirementUpdated` | `staking-requirement` by {@link EVM_AUTHORITY} (nodes registered before keep theirs) |
  *
  * An EVM address `0xabc…` is the registry wallet `000000000000000000000000abc…` (24 zeros, then
  * the 40 hex digits in lower case). Balances in the derived state are bookkeeping only: the
@@ -273,9 +274,9 @@ export function translateEvmBlock(
           ignore(`node ${args.id}: its X25519 key is not the one its Ed25519 key gives`);
           break;
         }
-        if (args.requirement !== state.params.stakingRequirement) {
+        if (args.requirement !== work.params.stakingRequirement) {
           ignore(
-            `node ${args.id}: registered at a requirement of ${args.requirement}, the derived chain has ${state.params.stakingRequirement}`,
+            `node ${args.id}: registered at a requirement of ${args.requirement}, the derived chain has ${work.params.stakingRequirement}`,
           );
           break;
         }
@@ -357,14 +358,28 @@ export function translateEvmBlock(
         );
         break;
       }
-      case 'StakingRequirementUpdated':
-        if (event.args.requirement !== state.params.stakingRequirement) {
+      case 'StakingRequirementUpdated': {
+        const requirement = event.args.requirement;
+        if (requirement === work.params.stakingRequirement) break;
+        const result = submit(
+          {
+            type: 'staking-requirement',
+            stakingRequirement: requirement,
+            // The contract's operator minimum: a quarter, rounded up.
+            minOperatorStake: (requirement + 3n) / 4n,
+            nonce: nextNonce(work, EVM_AUTHORITY),
+            signature: NO_SIGNATURE,
+          },
+          0n,
+        );
+        if (result.accepted) {
           out.notes.push({
             kind: 'requirement-changed',
-            message: `the contract's requirement is now ${event.args.requirement} (${Number(event.args.requirement) / Number(ATOMIC_UNITS_PER_COIN)} coins); this derived chain follows registrations at ${state.params.stakingRequirement} only`,
+            message: `the contract's staking requirement is now ${requirement} (${Number(requirement) / Number(ATOMIC_UNITS_PER_COIN)} coins) for registrations from this block on`,
           });
         }
         break;
+      }
       default:
         break;
     }

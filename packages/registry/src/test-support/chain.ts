@@ -13,6 +13,7 @@ import {
   createContribution,
   createFaucet,
   createRegistration,
+  createStakingRequirementChange,
   createStateChange,
   createTransfer,
   createUnlockRequest,
@@ -209,6 +210,20 @@ export class TestChain {
         timestamp: options.timestamp ?? this.nextTimestamp,
       },
       this.key(node),
+      this.crypto,
+    );
+  }
+
+  /** The authority changes the staking requirement (operator minimum: a quarter, rounded up). */
+  requirement(stakingRequirement: bigint, nonce?: number, minOperatorStake?: bigint): Transaction {
+    return createStakingRequirementChange(
+      {
+        chainId: this.chainId,
+        stakingRequirement,
+        minOperatorStake,
+        nonce: nonce ?? this.nonce('authority'),
+      },
+      this.key('authority'),
       this.crypto,
     );
   }

@@ -111,6 +111,11 @@ export class EvmTestChain {
     return { seed, pair: this.crypto.ed25519KeyPairFromSeed(seed) };
   }
 
+  /** The hex Ed25519 key of the named node. */
+  nodeKeyHex(name: string): string {
+    return bytesToHex(this.nodeKey(name).pair.publicKey);
+  }
+
   /** The private key of the named EVM account. */
   accountKey(name: string): Hex {
     return `0x${bytesToHex(this.crypto.blake2b(utf8Encode(`evm-account:${name}`), 32))}`;
@@ -250,6 +255,18 @@ export class EvmTestChain {
       ordered.map((name) => this.id(name)),
       signatures,
     ]);
+  }
+
+  /** The contract owner changes the staking requirement. */
+  setRequirement(requirement: bigint) {
+    return this.wait(
+      this.deployer.writeContract({
+        address: this.staking,
+        abi: murmurStakingAbi,
+        functionName: 'setStakingRequirement',
+        args: [requirement],
+      }),
+    );
   }
 
   /** Moves the chain's clock and mines a block. */

@@ -13,6 +13,7 @@ import { announcedAddress } from '../ports.js';
 import { ensurePortFree, exitedError } from '../processes/exits.js';
 import { type ManagedProcess, readLogFrom, spawnProcess } from '../processes/managed-process.js';
 import { savePids } from '../processes/process-table.js';
+import { evmNodeFlags } from './evm-chain.js';
 import { failedInitNode, initRunnerArgs, NO_MAIN_EXIT_CODE } from './init-runner.js';
 
 /** The `murmur-node` settings of a node, as flags (init and start take the same). */
@@ -31,8 +32,9 @@ export function nodeSettings(
     String(node.relayPort),
     '--public-ip',
     announcedAddress(node.host),
-    '--ledger-url',
-    ledgerUrlOf(context.manifest),
+    ...(context.manifest.ledger === 'evm'
+      ? evmNodeFlags(context)
+      : ['--ledger-url', ledgerUrlOf(context.manifest)]),
     '--devnet',
     '--rate-limit',
     'false',
