@@ -271,6 +271,7 @@ export function createAccountManager(
     };
     if (message.displayName !== undefined) out.displayName = message.displayName;
     if (message.state !== undefined) out.state = message.state;
+    if (message.protocol !== undefined) out.protocol = message.protocol;
     if (message.error !== undefined) out.error = message.error;
     const expiresAt = store.getExpiry(message.id);
     if (expiresAt !== undefined) out.expiresAt = expiresAt;

@@ -120,6 +120,7 @@ export const DisplayNameBodySchema = Type.Object(
 export type DisplayNameBody = Static<typeof DisplayNameBodySchema>;
 
 export const OutgoingStateSchema = Type.Union([
+  Type.Literal('securing'),
   Type.Literal('queued'),
   Type.Literal('sending'),
   Type.Literal('sent'),
@@ -138,8 +139,15 @@ export const MessageViewSchema = Type.Object({
   receivedAt: Type.Number(),
   read: Type.Boolean(),
   displayName: Type.Optional(Type.String()),
-  /** Outgoing: queued → sending → sent (stored in the swarm), or failed (retry possible). */
+  /**
+   * Outgoing: securing (held while the contact's forward-secrecy keys are fetched) → queued →
+   * sending → sent (stored in the swarm), or failed (retry possible).
+   */
   state: Type.Optional(OutgoingStateSchema),
+  /** How it was sealed: Session Protocol v1, V2 (forward-secret) or V2 without PFS. */
+  protocol: Type.Optional(
+    Type.Union([Type.Literal('v1'), Type.Literal('v2'), Type.Literal('v2-no-pfs')]),
+  ),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
   /** The local copy was edited ("edit local copy"): `text` is the edited text. */
   editedLocally: Type.Boolean(),

@@ -20,6 +20,7 @@ const PAGE = 50;
 const OLDER_PAGE = 200;
 
 const STATE_LABEL: Record<string, string> = {
+  securing: 'Securing (fetching keys)…',
   queued: 'Queued',
   sending: 'Sending…',
   sent: 'Stored in the swarm',
