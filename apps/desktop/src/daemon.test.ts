@@ -486,7 +486,9 @@ describe('accounts, phrases and messages', () => {
     const first = await call(daemon, 'POST', path, { text: 'kept' });
     expect(first.status).toBe(200);
     const kept = first.body.message as { id: string; state: string };
-    expect(['queued', 'sending']).toContain(kept.state);
+    // Forward secrecy is on by default: a first message to a contact is held (securing) while
+    // their keys are fetched, then queued and sent.
+    expect(['securing', 'queued', 'sending']).toContain(kept.state);
 
     const edit = await call(
       daemon,
