@@ -81,10 +81,13 @@ describe('up options', () => {
     expect(() => parseUpArgs(['--ledger', 'bitcoin'], io())).toThrow(
       /--ledger must be devnet or evm/,
     );
-    expect(() => parseUpArgs(['--ledger', 'evm', '--demo'], io())).toThrow(/--demo bootstraps/);
   });
 
   it('takes the EVM ledger', () => {
     expect(parseUpArgs(['--ledger', 'evm'], io(), '/work')).toMatchObject({ ledger: 'evm' });
+    expect(parseUpArgs(['--ledger', 'evm', '--demo'], io(), '/work')).toMatchObject({
+      ledger: 'evm',
+      demo: true,
+    });
   });
 });

@@ -46,7 +46,8 @@ Options:
                           the nodes staked through it and following it (--chain); a resumed
                           devnet keeps its own
   --demo                  once ready, two clients exchange messages through onion paths
-                          (devnet ledger: it bootstraps from the ledger's seed endpoint)
+                          (devnet ledger: from the seed endpoint, pushed over relay
+                          circuits; evm: following the contract, by polls)
   --desktop <n>           once ready, start n murmur-desktop daemons (1 to 20) whose accounts
                           know each other, and print their URLs (data in <dir>/desktop)
   --block-time-ms <n>     block time of a new chain (default ${UP_DEFAULTS.blockTimeMs}, the devnet parameter set)
@@ -103,11 +104,6 @@ export function parseUpArgs(
   const ledger = values.ledger ?? 'devnet';
   if (ledger !== 'devnet' && ledger !== 'evm') {
     throw new UsageError(`--ledger must be devnet or evm, not ${JSON.stringify(ledger)}`);
-  }
-  if (ledger === 'evm' && values.demo === true) {
-    throw new UsageError(
-      '--demo bootstraps from the devnet ledger: leave it out with --ledger evm',
-    );
   }
   const { dir, dirFlag } = resolveDevnetDir(values.dir, io.env, cwd);
   const programs = programsFromEnv(io.env);

@@ -4,6 +4,10 @@
  * the devnet's relays, and exchange a few messages through onion paths; each message is printed
  * when it is sent, when the swarm stored it, and when it arrives, with the measured send →
  * receive time and the path that delivered it (`over a circuit` or `by a poll`).
+ *
+ * On an EVM devnet (`up --ledger evm`) the clients follow the staking contract on the chain
+ * instead of the seed endpoint, and, with no relays there, receive by polls
+ * (`demo-bootstrap.ts`).
  */
 import {
   createClient,
@@ -15,6 +19,7 @@ import type { MurmurCrypto } from '@murmur/crypto';
 import { formatSeconds, type Styles, type TerminalOutput } from '@murmur/terminal';
 import { createNodeFetch } from '@murmur/wire/node';
 import { WebSocket } from 'ws';
+import { type DemoBootstrap, demoNetworkInit, describeBootstrap } from './demo-bootstrap.js';
 
 /** The conversation of the demo: sender, recipient, text. */
 export const DEMO_MESSAGES: readonly (readonly ['Alice' | 'Bob', string])[] = Object.freeze([
@@ -24,15 +29,25 @@ export const DEMO_MESSAGES: readonly (readonly ['Alice' | 'Bob', string])[] = Ob
   ['Bob', 'see you on the devnet'],
 ]);
 
+/** The conversation on an EVM devnet, where no relay pushes: the clients poll their swarms. */
+export const DEMO_MESSAGES_POLLING: readonly (readonly ['Alice' | 'Bob', string])[] = Object.freeze(
+  [
+    ['Alice', 'hello Bob, this went through three onion hops'],
+    ['Bob', 'hi Alice! no node saw both of us'],
+    ['Alice', 'my client polled my swarm for this'],
+    ['Bob', 'see you on the chain'],
+  ],
+);
+
 /** Options of {@link runDemo}. */
 export interface DemoInit {
-  /** The devnet's seed endpoint. */
-  seedUrl: string;
+  /** Where the clients learn the network from: the seed endpoint, or the contract on an EVM devnet. */
+  bootstrap: DemoBootstrap;
   /** Node names by Ed25519 key, to show the onion paths. */
   nodeNames?: ReadonlyMap<string, string> | undefined;
   /** How long the clients may take to get ready, and each message to arrive, ms (default 60 s). */
   timeoutMs?: number | undefined;
-  /** The conversation (default {@link DEMO_MESSAGES}). */
+  /** The conversation (default {@link DEMO_MESSAGES}; {@link DEMO_MESSAGES_POLLING} on an EVM devnet). */
   messages?: readonly (readonly ['Alice' | 'Bob', string])[] | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -107,11 +122,14 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
 
   write('');
   write(styles.bold('Demo: two clients of @murmur/client talk through onion paths'));
+  const pushing = init.bootstrap.kind === 'seed';
   try {
+    // The devnet ledger's demo prints what it always did; an EVM devnet's says why it polls.
+    if (!pushing) write(styles.dim(`  ${describeBootstrap(init.bootstrap)}`));
     const make = () => {
       const client = createClient(
-        // The devnet's relays speak plain ws.
-        { seeds: [init.seedUrl], nodeScheme: 'https', push: { relayScheme: 'ws' } },
+        // The devnet's relays speak plain ws; an EVM devnet runs none.
+        { ...demoNetworkInit(init.bootstrap, { crypto }), nodeScheme: 'https' },
         {
           crypto,
           storage: createMemoryStorage(),
@@ -154,17 +172,21 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
       `  Alice ${styles.cyan(shortId(alice.sessionId as string))}  Bob ${styles.cyan(shortId(bob.sessionId as string))}  ${styles.dim(`ready in ${formatSeconds(now() - startedAt)}`)}`,
     );
     // Real-time delivery needs each client's circuit up and subscribed (polling otherwise).
-    await waitFor(
-      (async () => {
-        while (!alice.health().pushConnected || !bob.health().pushConnected) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      })(),
-      timeoutMs,
-      'the clients opened no circuit through the relays',
-    ).catch((error: unknown) =>
-      write(styles.yellow(`  ${error instanceof Error ? error.message : String(error)}; polling`)),
-    );
+    if (pushing) {
+      await waitFor(
+        (async () => {
+          while (!alice.health().pushConnected || !bob.health().pushConnected) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        })(),
+        timeoutMs,
+        'the clients opened no circuit through the relays',
+      ).catch((error: unknown) =>
+        write(
+          styles.yellow(`  ${error instanceof Error ? error.message : String(error)}; polling`),
+        ),
+      );
+    }
     for (const [who, client] of Object.entries(people)) {
       const path = client.paths()[0];
       if (path !== undefined) {
@@ -178,7 +200,7 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
       }
     }
 
-    for (const [from, text] of init.messages ?? DEMO_MESSAGES) {
+    for (const [from, text] of init.messages ?? (pushing ? DEMO_MESSAGES : DEMO_MESSAGES_POLLING)) {
       const to = from === 'Alice' ? 'Bob' : 'Alice';
       const sender = people[from];
       const recipient = people[to];

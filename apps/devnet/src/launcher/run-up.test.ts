@@ -221,8 +221,46 @@ describe('murmur-devnet up', () => {
       },
     });
     await vi.waitFor(() => expect(demos).toHaveLength(1), WAIT);
-    expect(demos[0]?.seedUrl).toBe('http://127.0.0.1:22100/json_rpc');
+    expect(demos[0]?.bootstrap).toEqual({
+      kind: 'seed',
+      seedUrl: 'http://127.0.0.1:22100/json_rpc',
+    });
     expect(demos[0]?.nodeNames?.size).toBe(3);
+    test.signal();
+    expect(await done).toBe(0);
+  });
+
+  it("runs the demo against the staking contract of devnet.json's evm section on an EVM devnet", async () => {
+    const dir = devnetDirWith(undefined);
+    dirs.push(dir);
+    const contract = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+    const manifest: TestnetManifest = {
+      ...fakeManifest(3, 8545),
+      ledger: 'evm',
+      evm: {
+        chainId: 31_337,
+        token: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
+        staking: contract,
+        deploymentBlock: '7',
+      },
+    };
+    const test = harness(dir, manifest);
+    const demos: DemoInit[] = [];
+    const done = runUp(options(dir, { demo: true, ledger: 'evm' }), {
+      ...test.components,
+      runDemo: async (init) => {
+        demos.push(init);
+        return { ok: true, deliveries: [] };
+      },
+    });
+    await vi.waitFor(() => expect(demos).toHaveLength(1), WAIT);
+    expect(demos[0]?.bootstrap).toEqual({
+      kind: 'evm',
+      rpcUrl: 'http://127.0.0.1:8545',
+      contract,
+      deploymentBlock: 7n,
+    });
+    expect(test.started[0]?.ledger).toBe('evm');
     test.signal();
     expect(await done).toBe(0);
   });

@@ -22,6 +22,7 @@ import {
 } from '@murmur/testnet';
 import { DevnetBusyError } from '../errors.js';
 import type { DemoInit, DemoResult } from './demo.js';
+import { type DemoBootstrap, demoBootstrapOf } from './demo-bootstrap.js';
 import { buildDevnetFile, readDevnetFile, writeDevnetFile } from './devnet-file.js';
 import { explainStartError } from './explain.js';
 import {
@@ -408,11 +409,18 @@ export async function runUp(options: UpOptions, components: UpComponents): Promi
 
   if (options.demo && components.runDemo !== undefined) {
     const names = new Map(file.nodes.map((node) => [node.ed25519, node.name]));
-    const result = await components.runDemo({
-      seedUrl: file.seed.url,
-      nodeNames: names,
-      signal: demoAbort.signal,
-    });
+    // The seed endpoint on the devnet ledger; the staking contract on an EVM devnet.
+    let bootstrap: DemoBootstrap | undefined;
+    try {
+      bootstrap = demoBootstrapOf(file);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      write(`\n  ${styles.red('✖')} demo not started: ${message}\n`);
+    }
+    const result: DemoResult =
+      bootstrap === undefined
+        ? { ok: false, deliveries: [] }
+        : await components.runDemo({ bootstrap, nodeNames: names, signal: demoAbort.signal });
     if (!result.ok && !demoAbort.signal.aborted) {
       write(styles.dim(`  the devnet keeps running; logs in ${file.logsDir}\n`));
     }

@@ -1,7 +1,8 @@
 /**
  * What `murmur-devnet up` prints once the devnet is ready: a table of the nodes (name, address,
  * swarm, stake, pooled, status) and where everything is (seed endpoint, ledger, devnet.json,
- * logs, data), then how to stop it.
+ * logs, data; on an EVM devnet the chain and the staking contract instead of the seed endpoint
+ * and the block feed, which do not exist there), then how to stop it.
  */
 
 import { formatSeconds, type Styles } from '@murmur/terminal';
@@ -57,8 +58,15 @@ export function formatSummary(file: DevnetFile, init: SummaryInit, styles: Style
     '',
     ...formatTable(['node', 'address', 'swarm', 'stake', 'pooled', 'status'], rows, styles),
     '',
-    `  Seed endpoint  ${styles.cyan(file.seed.url)}`,
-    `  Ledger         ${styles.cyan(file.ledger.url)}  ${styles.dim(`(block feed ${file.ledger.feedUrl})`)}`,
+    ...(file.evm === undefined
+      ? [
+          `  Seed endpoint  ${styles.cyan(file.seed.url)}`,
+          `  Ledger         ${styles.cyan(file.ledger.url)}  ${styles.dim(`(block feed ${file.ledger.feedUrl})`)}`,
+        ]
+      : [
+          `  Chain          ${styles.cyan(file.evm.rpcUrl)}  ${styles.dim(`(anvil, EVM chain id ${file.evm.chainId}; no seed endpoint)`)}`,
+          `  Contract       ${styles.cyan(file.evm.contract)}  ${styles.dim(`(staking, deployed in block ${file.evm.deploymentBlock}; token ${file.evm.token})`)}`,
+        ]),
     `  devnet.json    ${file.dir}/devnet.json  ${styles.dim('(keys, addresses, ports, swarms)')}`,
     `  Logs           ${file.logsDir}  ${styles.dim(`(${command} logs node-01 -f${flag})`)}`,
     `  Data           ${file.dir}/nodes  ${styles.dim(`(ledger: ${file.ledger.dataDir})`)}`,

@@ -2,8 +2,9 @@
  * `murmur-devnet up --ledger evm`, as people run it: anvil from npm as the devnet's ledger
  * process, Murmur's contracts deployed, every node staked through the contract (pooled ones
  * filled by contributors) and following it with `--chain`; two SDK clients that follow the same
- * contract (`createEvmLedgerSource`) exchange messages through onion paths; `down` stops
- * everything, anvil included.
+ * contract (`createEvmLedgerSource`) exchange messages through onion paths — those of `--demo`,
+ * which follow devnet.json's contract and receive by polls (no relays there), and two of the
+ * test's own; `down` stops everything, anvil included.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { createClient, createMemoryStorage, type MurmurClient } from '@murmur/client';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { createEvmLedgerSource } from '@murmur/registry/evm';
+import { stripAnsi } from '@murmur/terminal';
 import { sleep } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +52,18 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'murmur-devnet-evm-e2e-'));
   dir = join(root, 'devnet');
   up = UpProcess.start(
-    ['--ledger', 'evm', '--nodes', String(NODES), '--base-port', '0', '--dir', dir, '--fresh'],
+    [
+      '--ledger',
+      'evm',
+      '--demo',
+      '--nodes',
+      String(NODES),
+      '--base-port',
+      '0',
+      '--dir',
+      dir,
+      '--fresh',
+    ],
     join(root, 'up.out'),
   );
   await ready();
@@ -80,6 +93,23 @@ describe('murmur-devnet up --ledger evm', () => {
     ]);
     expect(up.output()).toMatch(/registered through the contract/);
   });
+
+  it("runs --demo: its two clients follow devnet.json's contract and all 4 messages arrive by polls", async () => {
+    const file = readDevnetFile(dir) as DevnetFile;
+    const contract = file.evm?.contract as string;
+    // The demo ends with its summary line, or says why it stopped; a hang guard only.
+    const text = stripAnsi(
+      await up.waitForOutput(/messages, median|demo stopped|demo not started/, 300_000),
+    );
+    const demo = text.slice(text.indexOf('Demo: two clients'));
+    expect(demo).not.toMatch(/demo stopped|demo not started/);
+    expect(demo).toContain(`following the staking contract ${contract} on ${file.evm?.rpcUrl}`);
+    expect(demo).not.toContain('opened no circuit');
+    const arrived = demo.split('\n').filter((line) => / arrived\s+"/.test(line));
+    expect(arrived).toHaveLength(4);
+    expect(arrived.every((line) => line.includes(' by a poll '))).toBe(true);
+    expect(demo).toMatch(/4 messages, median .* 0 over circuits .* 4 by polls/);
+  }, 320_000);
 
   it('carries messages both ways between two clients that follow the contract', async () => {
     const file = readDevnetFile(dir) as DevnetFile;
