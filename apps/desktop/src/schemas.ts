@@ -119,13 +119,28 @@ export const DisplayNameBodySchema = Type.Object(
 );
 export type DisplayNameBody = Static<typeof DisplayNameBodySchema>;
 
+/**
+ * `securing`: held, not yet sealed, while the recipient's forward-secrecy keys are fetched;
+ * then queued → sending → sent (stored in the swarm), or failed.
+ */
 export const OutgoingStateSchema = Type.Union([
+  Type.Literal('securing'),
   Type.Literal('queued'),
   Type.Literal('sending'),
   Type.Literal('sent'),
   Type.Literal('failed'),
 ]);
 export type OutgoingState = Static<typeof OutgoingStateSchema>;
+
+export const MessageProtocolSchema = Type.Union([
+  Type.Literal('v1'),
+  Type.Literal('v2'),
+  Type.Literal('v2-no-pfs'),
+]);
+export type MessageProtocol = Static<typeof MessageProtocolSchema>;
+
+export const DeliveryPathSchema = Type.Union([Type.Literal('circuit'), Type.Literal('poll')]);
+export type DeliveryPath = Static<typeof DeliveryPathSchema>;
 
 /** One message as the UI shows it. */
 export const MessageViewSchema = Type.Object({
@@ -145,6 +160,17 @@ export const MessageViewSchema = Type.Object({
   editedLocally: Type.Boolean(),
   /** When the message disappears (ms), if a timer applies. */
   expiresAt: Type.Optional(Type.Number()),
+  /**
+   * How it was sealed: `v2` is forward-secret; `v1` and `v2-no-pfs` are not. Absent while an
+   * outgoing message is still `securing`, and for messages stored before it was recorded.
+   */
+  protocol: Type.Optional(MessageProtocolSchema),
+  /**
+   * Incoming: the path that delivered it — `circuit` (pushed live by the exit relay of the
+   * account's relay circuit) or `poll` (retrieved from the swarm). Absent for messages received
+   * before the desktop recorded it.
+   */
+  via: Type.Optional(DeliveryPathSchema),
 });
 export type MessageView = Static<typeof MessageViewSchema>;
 
@@ -322,6 +348,8 @@ export const EventSchema = Type.Union([
     id: Type.String(),
     conversationId: Type.String(),
     state: OutgoingStateSchema,
+    /** Once sealed: how (`v2` is forward-secret). */
+    protocol: Type.Optional(MessageProtocolSchema),
   }),
   Type.Object({
     type: Type.Literal('message-deleted'),
