@@ -3,13 +3,17 @@
  * `murmur-desktop`'s entry: tunes V8's heap for a long-running, mostly idle daemon before
  * anything else is loaded, then runs `cli-main.ts`.
  *
- * Where the idle memory went (measured, see docs/BENCHMARKS.md "Desktop"): about 42 MB is Node
- * itself, the modules and live objects about 25 MB more, and about 20 MB was an empty young
- * generation: loading the modules (TypeBox checkers, fastify, the crypto backends) allocates a
- * burst that grows V8's new space to its default maximum, and an idle process never gives it
- * back. A daemon that handles a few messages a minute gains nothing from a large new space, so
- * it is capped here (a few more, cheap, scavenges under load). `MURMUR_DESKTOP_V8_FLAGS` replaces
- * the flags (empty: V8's defaults).
+ * Where the idle memory went (one account, `/proc/<pid>/status`; see docs/BENCHMARKS.md
+ * "Desktop"): of 127 MB, 48 MB are file-backed pages (Node's binary, the native addons) and 79 MB
+ * anonymous memory. Node alone is 42 MB; importing `@murmur/wire` (its TypeBox checkers, loaded
+ * by every Murmur package) adds about 20 MB, `@murmur/client` 7, fastify 3, the crypto backends
+ * (sodium-native, the libsodium WebAssembly build for ML-KEM) 4, the rest (pino, prom-client,
+ * ws, uqr, better-sqlite3) about 1 each. On top of that V8's young generation had grown to its
+ * default maximum during the start-up burst, and an idle process never gives it back. A daemon
+ * that handles a few messages a minute gains nothing from a large young generation, so it is kept
+ * at 1 MB semi-spaces that do not grow (a few more, cheap, scavenges under load), and V8 favours
+ * size over speed: 45 MB anonymous instead of 79. `MURMUR_DESKTOP_V8_FLAGS` replaces the flags
+ * (empty: V8's defaults).
  */
 import { setFlagsFromString } from 'node:v8';
 
