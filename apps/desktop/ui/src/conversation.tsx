@@ -28,6 +28,21 @@ function protocolLabel(protocol: NonNullable<MessageView['protocol']>): string {
   return 'Not forward-secret (Session Protocol v1)';
 }
 
+/** A small padlock (no emoji font is needed): closed for forward-secret messages. */
+function Padlock(props: { closed: boolean }) {
+  return (
+    <svg width="9" height="11" viewBox="0 0 9 11" aria-hidden="true" focusable="false">
+      <path
+        d={props.closed ? 'M2 5V3.5a2.5 2.5 0 0 1 5 0V5' : 'M2 5V3.5a2.5 2.5 0 0 1 5 0V3'}
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.3"
+      />
+      <rect x="0.5" y="5" width="8" height="5.5" rx="1" fill="currentColor" />
+    </svg>
+  );
+}
+
 /** The newest page; older pages are bigger (the daemon's maximum) so a long history needs few requests. */
 const PAGE = 50;
 const OLDER_PAGE = 200;
@@ -303,7 +318,7 @@ export function ConversationView(props: {
                       data-testid="protocol"
                       data-protocol={m.protocol}
                     >
-                      {m.protocol === 'v2' ? '🔒' : '🔓'}
+                      <Padlock closed={m.protocol === 'v2'} />
                     </span>
                   )}
                   <time dateTime={new Date(m.sentAt).toISOString()}>{time(m.sentAt)}</time>
