@@ -14,6 +14,7 @@ import {
   type MurmurClient,
   type StoredAccount,
   type StoredMessage,
+  type WebSocketFactory,
 } from '@murmur/client';
 import { createSqliteStorage, type SqliteStorage } from '@murmur/client/sqlite';
 import type { MurmurCrypto } from '@murmur/crypto';
@@ -30,7 +31,7 @@ import {
 import { createAccountStorage } from './account-storage.js';
 import { createDesktopStore, type DesktopStore } from './desktop-store.js';
 import { checkDisappearing } from './disappearing.js';
-import type { NetworkConfig } from './network.js';
+import { type NetworkConfig, relaySchemeFor } from './network.js';
 import type {
   AccountSummary,
   ConversationSummary,
@@ -48,6 +49,7 @@ import {
   type SeedLimits,
   writeSeedFile,
 } from './seed-file.js';
+import { nodeWebSocket } from './web-socket.js';
 
 /** `account.json`. */
 interface AccountMeta {
@@ -94,6 +96,11 @@ export interface AccountManagerComponents {
   /** Where client events go (the WebSocket hub). */
   emit: (event: DesktopEvent) => void;
   fetch: typeof fetch;
+  /**
+   * Opens the WebSocket to a guard relay for real-time delivery over circuits (default: `ws`,
+   * see `web-socket.ts`).
+   */
+  webSocket?: WebSocketFactory;
   clock?: { now(): number };
 }
 
@@ -271,10 +278,14 @@ export function createAccountManager(
     };
     if (message.displayName !== undefined) out.displayName = message.displayName;
     if (message.state !== undefined) out.state = message.state;
-    if (message.protocol !== undefined) out.protocol = message.protocol;
     if (message.error !== undefined) out.error = message.error;
     const expiresAt = store.getExpiry(message.id);
     if (expiresAt !== undefined) out.expiresAt = expiresAt;
+    if (message.protocol !== undefined) out.protocol = message.protocol;
+    if (message.direction === 'incoming') {
+      const via = store.getDelivery(message.id);
+      if (via !== undefined) out.via = via;
+    }
     return out;
   };
 
@@ -298,12 +309,23 @@ export function createAccountManager(
         writeMeta(entry);
       },
     });
+    // Real-time delivery over relay circuits (polling stays on as the safety net); a devnet's
+    // relays speak plain ws.
+    const push = init.clientInit?.push;
     const client = createClient(
-      { ...init.clientInit, seeds: network.seeds },
+      {
+        ...init.clientInit,
+        seeds: network.seeds,
+        push:
+          push === false
+            ? false
+            : { relayScheme: relaySchemeFor(network), ...(typeof push === 'object' ? push : {}) },
+      },
       {
         crypto,
         storage,
         fetch: components.fetch,
+        webSocket: components.webSocket ?? nodeWebSocket,
         logger: logger.child({ account: entry.id }),
       },
     );
@@ -311,6 +333,7 @@ export function createAccountManager(
     running.offs.push(
       client.on('message', (message) => {
         void (async () => {
+          running.store.setDelivery(message.id, message.via);
           const setting = running.store.getDisappearing(message.from);
           if (setting.mode === 'after-send') {
             running.store.setExpiry({
@@ -336,6 +359,7 @@ export function createAccountManager(
           id: event.id,
           conversationId: event.to,
           state: event.state,
+          ...(event.protocol === undefined ? {} : { protocol: event.protocol }),
         });
       }),
       client.on('health', (health) => {

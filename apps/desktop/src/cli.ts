@@ -1,106 +1,26 @@
 #!/usr/bin/env node
 /**
- * `murmur-desktop`: starts the daemon, prints the URL it serves (with the launch token) and
- * opens the UI. Ctrl-C (SIGINT/SIGTERM) stops the clients and closes the databases; queued
- * messages stay in each account's outbox and leave at the next start.
+ * `murmur-desktop`'s entry: tunes V8's heap for a long-running, mostly idle daemon before
+ * anything else is loaded, then runs `cli-main.ts`.
+ *
+ * Where the idle memory went (one account, `/proc/<pid>/status`; see docs/BENCHMARKS.md
+ * "Desktop"): of 127 MB, 48 MB are file-backed pages (Node's binary, the native addons) and 79 MB
+ * anonymous memory. Node alone is 42 MB; importing `@murmur/wire` (its TypeBox checkers, loaded
+ * by every Murmur package) adds about 20 MB, `@murmur/client` 7, fastify 3, the crypto backends
+ * (sodium-native, the libsodium WebAssembly build for ML-KEM) 4, the rest (pino, prom-client,
+ * ws, uqr, better-sqlite3) about 1 each. On top of that V8's young generation had grown to its
+ * default maximum during the start-up burst, and an idle process never gives it back. A daemon
+ * that handles a few messages a minute gains nothing from a large young generation, so it is kept
+ * at 1 MB semi-spaces that do not grow (a few more, cheap, scavenges under load), and V8 favours
+ * size over speed: 45 MB anonymous instead of 79. `MURMUR_DESKTOP_V8_FLAGS` replaces the flags
+ * (empty: V8's defaults).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadCrypto } from '@murmur/crypto';
-import { ConfigError, MurmurError, UsageError } from '@murmur/wire';
-import { createNodeFetch } from '@murmur/wire/node';
-import { parseCliArgs, USAGE } from './cli-args.js';
-import { startDaemon } from './daemon.js';
-import { createDesktopLogger } from './logger.js';
-import { networkFromArgument } from './network.js';
-import { launch, openCommand } from './open-ui.js';
+import { setFlagsFromString } from 'node:v8';
 
-async function main(): Promise<number> {
-  // Everything the daemon creates is for this user only.
-  process.umask(0o077);
-  let options: ReturnType<typeof parseCliArgs>;
-  try {
-    options = parseCliArgs(process.argv.slice(2), process.env);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`murmur-desktop: ${error.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const logger = createDesktopLogger({ level: options.logLevel, file: options.logFile });
-  let passphrase: string | undefined;
-  if (options.passphraseFile !== undefined) {
-    passphrase = readFileSync(options.passphraseFile, 'utf8').replace(/\r?\n$/, '');
-  }
-  const network = options.network === undefined ? undefined : networkFromArgument(options.network);
-  const daemon = await startDaemon(
-    {
-      dataDir: options.dataDir,
-      host: options.host,
-      port: options.port,
-      allowNonLoopback: options.allowNonLoopback,
-      network,
-      passphrase,
-      devTimers: options.devTimers,
-      ...(options.pollIntervalMs === undefined
-        ? {}
-        : { clientInit: { pollIntervalMs: options.pollIntervalMs } }),
-    },
-    { crypto: await loadCrypto(), logger, fetch: createNodeFetch() },
-  );
-  process.stdout.write(`murmur-desktop: serving ${daemon.url}\n`);
-  if (daemon.accounts.networkConfig === undefined) {
-    process.stdout.write(
-      'murmur-desktop: no network yet: pass --network <devnet.json | seed URL>, or set one in the UI\n',
-    );
-  }
-  if (options.open || options.app) {
-    const command = openCommand(
-      daemon.url,
-      { app: options.app, profileDir: join(options.dataDir, 'app-profile') },
-      process.env,
-    );
-    if (command === undefined || !(await launch(command))) {
-      process.stdout.write(
-        options.app
-          ? 'murmur-desktop: no Chromium or Chrome found for --app (apt-get install chromium, or set MURMUR_CHROMIUM): open the URL above\n'
-          : 'murmur-desktop: could not open a browser: open the URL above\n',
-      );
-    }
-  }
+/** Young generation kept small; V8 favours memory size over speed of rarely run code. */
+export const DESKTOP_V8_FLAGS =
+  '--max-semi-space-size=1 --semi-space-growth-factor=1 --optimize-for-size';
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'desktop: stopping');
-      daemon
-        .close()
-        .then(() => resolve(0))
-        .catch((error: unknown) => {
-          logger.error({ err: error }, 'desktop: stop failed');
-          resolve(1);
-        });
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-  });
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const message =
-      error instanceof ConfigError || MurmurError.isInstance(error)
-        ? (error as Error).message
-        : ((error as Error)?.stack ?? String(error));
-    process.stderr.write(`murmur-desktop: ${message}\n`);
-    process.exit(1);
-  },
-);
+const flags = process.env['MURMUR_DESKTOP_V8_FLAGS'] ?? DESKTOP_V8_FLAGS;
+for (const flag of flags.split(/\s+/)) if (flag !== '') setFlagsFromString(flag);
+await import('./cli-main.js');

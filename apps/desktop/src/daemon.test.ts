@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ClientInit, type PushBatch, type PushSource, sealTextMessage } from '@murmur/client';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import type { Logger } from '@murmur/wire';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +47,12 @@ function tempDir(): string {
 
 async function start(
   dataDir = tempDir(),
-  options: { passphrase?: string; clock?: { now(): number }; network?: boolean } = {},
+  options: {
+    passphrase?: string;
+    clock?: { now(): number };
+    network?: boolean;
+    clientInit?: Partial<ClientInit>;
+  } = {},
 ): Promise<Daemon> {
   const daemon = await startDaemon(
     {
@@ -57,6 +63,7 @@ async function start(
       sweepIntervalMs: 3_600_000,
       ...(options.network === false ? {} : { network: { seeds: [OFFLINE_SEED] } }),
       ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+      ...(options.clientInit === undefined ? {} : { clientInit: options.clientInit }),
     },
     {
       crypto,
@@ -486,8 +493,7 @@ describe('accounts, phrases and messages', () => {
     const first = await call(daemon, 'POST', path, { text: 'kept' });
     expect(first.status).toBe(200);
     const kept = first.body.message as { id: string; state: string };
-    // Forward secrecy is on by default: a first message to a contact is held (securing) while
-    // their keys are fetched, then queued and sent.
+    // `securing` while the client looks for Bob's forward-secrecy keys (the network is offline).
     expect(['securing', 'queued', 'sending']).toContain(kept.state);
 
     const edit = await call(
@@ -551,5 +557,81 @@ describe('accounts, phrases and messages', () => {
       200,
     );
     expect(existsSync(join(dataDir, 'desktop.json'))).toBe(true);
+  });
+});
+
+describe('real-time delivery', () => {
+  it('records which path delivered each message and how it was sealed, across a restart', async () => {
+    // The account's push source stands in for the relay circuit (the real one needs relays);
+    // what it hands over goes through the client's pipeline, announced with via 'circuit'.
+    let deliver: ((batch: PushBatch) => void) | undefined;
+    const push: PushSource = {
+      connected: true,
+      async start(onMessages) {
+        deliver = onMessages;
+      },
+      async stop() {
+        deliver = undefined;
+      },
+    };
+    const dataDir = tempDir();
+    let daemon = await start(dataDir, { clientInit: { pushSource: push } });
+    const { account } = await createAccount(daemon);
+    const events: { type: string; message?: Record<string, unknown> }[] = [];
+    const stream = new WebSocket(
+      `ws://127.0.0.1:${daemon.port}/api/events`,
+      ['murmur.v1', `murmur-token.${daemon.token}`],
+      { origin: `http://127.0.0.1:${daemon.port}` },
+    );
+    stream.on('message', (data) => events.push(JSON.parse(String(data))));
+    await new Promise((resolve) => stream.once('message', resolve));
+
+    const carol = crypto.generateIdentity();
+    const sentAt = Date.now();
+    const sealed = sealTextMessage(crypto, carol, account.sessionId, {
+      text: 'over the circuit',
+      sentAt,
+      displayName: 'Carol',
+    });
+    const hash = crypto.messageHash(account.sessionId, 0, sealed.bytes);
+    expect(deliver).toBeTypeOf('function');
+    deliver?.({
+      namespace: 0,
+      messages: [
+        {
+          hash,
+          timestamp: sentAt,
+          expiration: sentAt + 86_400_000,
+          data: sealed.data,
+        },
+      ],
+    });
+    const path = `/api/accounts/${account.id}/conversations/${carol.sessionId}/messages`;
+    let messages: Record<string, unknown>[] = [];
+    for (let i = 0; i < 100 && messages.length === 0; i++) {
+      messages = (await call(daemon, 'GET', path)).body.messages as Record<string, unknown>[];
+      if (messages.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(messages).toMatchObject([
+      { text: 'over the circuit', direction: 'incoming', via: 'circuit', protocol: 'v1' },
+    ]);
+    for (let i = 0; i < 100 && !events.some((e) => e.type === 'message'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(events.find((e) => e.type === 'message')?.message).toMatchObject({
+      text: 'over the circuit',
+      via: 'circuit',
+      protocol: 'v1',
+    });
+    stream.close();
+
+    // An outgoing message has no delivery path; the path of the incoming one survives a restart.
+    await call(daemon, 'POST', path, { text: 'answer' });
+    await daemon.close();
+    daemons.splice(0);
+    daemon = await start(dataDir, { clientInit: { pushSource: push } });
+    const after = (await call(daemon, 'GET', path)).body.messages as { text: string }[];
+    expect(after.find((m) => m.text === 'over the circuit')).toMatchObject({ via: 'circuit' });
+    expect(after.find((m) => m.text === 'answer')).not.toHaveProperty('via');
   });
 });

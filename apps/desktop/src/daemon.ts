@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ClientInit } from '@murmur/client';
+import type { ClientInit, WebSocketFactory } from '@murmur/client';
 import type { MurmurCrypto } from '@murmur/crypto';
 import { ConfigError, type Logger, MurmurError } from '@murmur/wire';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -57,6 +57,8 @@ export interface DaemonComponents {
   crypto: MurmurCrypto;
   logger: Logger;
   fetch: typeof fetch;
+  /** Opens the WebSocket to a guard relay (default: `ws`); real-time delivery over circuits. */
+  webSocket?: WebSocketFactory;
   /** The local clock (tests move it to expire disappearing messages). */
   clock?: { now(): number };
 }
@@ -206,6 +208,7 @@ export async function startDaemon(init: DaemonInit, components: DaemonComponents
       logger,
       emit,
       fetch: components.fetch,
+      ...(components.webSocket === undefined ? {} : { webSocket: components.webSocket }),
       ...(components.clock === undefined ? {} : { clock: components.clock }),
     },
   );

@@ -4,7 +4,7 @@
  * when each message disappears. Tables are prefixed `desktop_` so they never meet the client's.
  */
 import type Database from 'better-sqlite3';
-import type { DisappearingSetting } from './schemas.js';
+import type { DeliveryPath, DisappearingSetting } from './schemas.js';
 
 /** An edited local copy. */
 export interface LocalEdit {
@@ -35,6 +35,9 @@ export interface DesktopStore {
   addPendingRead(messageId: string, conversationId: string, seconds: number): void;
   /** Moves the pending reads of a conversation to expiries counted from `now`. */
   startReadTimers(conversationId: string, now: number): Expiry[];
+  /** Records which path delivered an incoming message (the client's history does not keep it). */
+  setDelivery(messageId: string, via: DeliveryPath): void;
+  getDelivery(messageId: string): DeliveryPath | undefined;
   /** Forgets everything about a message (it disappeared). */
   forget(messageId: string): void;
 }
@@ -49,6 +52,8 @@ CREATE TABLE IF NOT EXISTS desktop_expiries (
 CREATE INDEX IF NOT EXISTS desktop_expiries_by_time ON desktop_expiries (expires_at);
 CREATE TABLE IF NOT EXISTS desktop_pending_reads (
   message_id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, seconds INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS desktop_deliveries (
+  message_id TEXT PRIMARY KEY, via TEXT NOT NULL CHECK (via IN ('circuit', 'poll')));
 `;
 
 /** Creates the tables if missing and returns the store. */
@@ -85,6 +90,11 @@ export function createDesktopStore(database: Database.Database): DesktopStore {
     forgetEdit: database.prepare('DELETE FROM desktop_edits WHERE message_id = ?'),
     forgetExpiry: database.prepare('DELETE FROM desktop_expiries WHERE message_id = ?'),
     forgetPending: database.prepare('DELETE FROM desktop_pending_reads WHERE message_id = ?'),
+    setDelivery: database.prepare(
+      'INSERT OR IGNORE INTO desktop_deliveries (message_id, via) VALUES (?, ?)',
+    ),
+    getDelivery: database.prepare('SELECT via FROM desktop_deliveries WHERE message_id = ?'),
+    forgetDelivery: database.prepare('DELETE FROM desktop_deliveries WHERE message_id = ?'),
   };
   const startReadTimers = database.transaction((conversationId: string, now: number) => {
     const rows = s.pendingOf.all(conversationId) as { message_id: string; seconds: number }[];
@@ -142,7 +152,15 @@ export function createDesktopStore(database: Database.Database): DesktopStore {
       s.addPending.run(messageId, conversationId, seconds);
     },
     startReadTimers: (conversationId, now) => startReadTimers(conversationId, now),
+    setDelivery(messageId, via) {
+      s.setDelivery.run(messageId, via);
+    },
+    getDelivery(messageId) {
+      const row = s.getDelivery.get(messageId) as { via: DeliveryPath } | undefined;
+      return row?.via;
+    },
     forget(messageId) {
+      s.forgetDelivery.run(messageId);
       s.forgetEdit.run(messageId);
       s.forgetExpiry.run(messageId);
       s.forgetPending.run(messageId);

@@ -58,3 +58,25 @@ export function networkFromArgument(value: string): NetworkConfig {
     throw new ConfigError(`--network ${value}: ${(cause as Error).message}`, { cause });
   }
 }
+
+const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/;
+
+/**
+ * Whether the seeds are a devnet's: plain `http://` on loopback, as `murmur-devnet` and
+ * `@murmur/testnet` serve them. A devnet's relays speak plain `ws://` (no certificates); any
+ * other network's speak `wss://`.
+ */
+export function isDevnetNetwork(network: NetworkConfig): boolean {
+  return (
+    network.seeds.length > 0 &&
+    network.seeds.every((seed) => {
+      const url = new URL(seed);
+      return url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname);
+    })
+  );
+}
+
+/** The scheme of the relays' WebSockets on this network (see {@link isDevnetNetwork}). */
+export function relaySchemeFor(network: NetworkConfig): 'ws' | 'wss' {
+  return isDevnetNetwork(network) ? 'ws' : 'wss';
+}

@@ -119,6 +119,10 @@ export const DisplayNameBodySchema = Type.Object(
 );
 export type DisplayNameBody = Static<typeof DisplayNameBodySchema>;
 
+/**
+ * `securing`: held, not yet sealed, while the recipient's forward-secrecy keys are fetched;
+ * then queued → sending → sent (stored in the swarm), or failed.
+ */
 export const OutgoingStateSchema = Type.Union([
   Type.Literal('securing'),
   Type.Literal('queued'),
@@ -127,6 +131,16 @@ export const OutgoingStateSchema = Type.Union([
   Type.Literal('failed'),
 ]);
 export type OutgoingState = Static<typeof OutgoingStateSchema>;
+
+export const MessageProtocolSchema = Type.Union([
+  Type.Literal('v1'),
+  Type.Literal('v2'),
+  Type.Literal('v2-no-pfs'),
+]);
+export type MessageProtocol = Static<typeof MessageProtocolSchema>;
+
+export const DeliveryPathSchema = Type.Union([Type.Literal('circuit'), Type.Literal('poll')]);
+export type DeliveryPath = Static<typeof DeliveryPathSchema>;
 
 /** One message as the UI shows it. */
 export const MessageViewSchema = Type.Object({
@@ -139,20 +153,24 @@ export const MessageViewSchema = Type.Object({
   receivedAt: Type.Number(),
   read: Type.Boolean(),
   displayName: Type.Optional(Type.String()),
-  /**
-   * Outgoing: securing (held while the contact's forward-secrecy keys are fetched) → queued →
-   * sending → sent (stored in the swarm), or failed (retry possible).
-   */
+  /** Outgoing: queued → sending → sent (stored in the swarm), or failed (retry possible). */
   state: Type.Optional(OutgoingStateSchema),
-  /** How it was sealed: Session Protocol v1, V2 (forward-secret) or V2 without PFS. */
-  protocol: Type.Optional(
-    Type.Union([Type.Literal('v1'), Type.Literal('v2'), Type.Literal('v2-no-pfs')]),
-  ),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
   /** The local copy was edited ("edit local copy"): `text` is the edited text. */
   editedLocally: Type.Boolean(),
   /** When the message disappears (ms), if a timer applies. */
   expiresAt: Type.Optional(Type.Number()),
+  /**
+   * How it was sealed: `v2` is forward-secret; `v1` and `v2-no-pfs` are not. Absent while an
+   * outgoing message is still `securing`, and for messages stored before it was recorded.
+   */
+  protocol: Type.Optional(MessageProtocolSchema),
+  /**
+   * Incoming: the path that delivered it — `circuit` (pushed live by the exit relay of the
+   * account's relay circuit) or `poll` (retrieved from the swarm). Absent for messages received
+   * before the desktop recorded it.
+   */
+  via: Type.Optional(DeliveryPathSchema),
 });
 export type MessageView = Static<typeof MessageViewSchema>;
 
@@ -330,6 +348,8 @@ export const EventSchema = Type.Union([
     id: Type.String(),
     conversationId: Type.String(),
     state: OutgoingStateSchema,
+    /** Once sealed: how (`v2` is forward-secret). */
+    protocol: Type.Optional(MessageProtocolSchema),
   }),
   Type.Object({
     type: Type.Literal('message-deleted'),

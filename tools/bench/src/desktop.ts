@@ -11,7 +11,8 @@
  *   daemon starts): time from the click to the newest page on screen, and until all 1,000 are
  *   rendered by scrolling up (the UI loads older pages of 50);
  * - **daemon idle RSS**, client included, once the client is ready and after `--idle` seconds
- *   of rest (target < 120 MB);
+ *   of rest (target < 120 MB), as shipped and, in the same run, with V8's default heap settings
+ *   (`MURMUR_DESKTOP_V8_FLAGS` empty: what `cli.ts`'s tuning saves);
  * - **JS bundle size (gzip)** of the UI against a Session-desktop-like baseline measured in the
  *   same run: the UI framework core of session-desktop 1.16.11 (React 18.3.1 + ReactDOM, Redux
  *   toolkit + react-redux, styled-components) bundled and minified the same way
@@ -107,7 +108,9 @@ const testnet = await startTestnet({
 let daemon: { child: ChildProcess; url: string } | undefined;
 const dataDir = join(dir, 'desktop');
 
-function startDaemon(): Promise<{ child: ChildProcess; url: string }> {
+function startDaemon(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
     [
@@ -122,7 +125,7 @@ function startDaemon(): Promise<{ child: ChildProcess; url: string }> {
       '--log-file',
       join(dir, 'desktop.log'),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'], env },
   );
   let output = '';
   return new Promise((resolve, reject) => {
@@ -209,27 +212,36 @@ try {
   }
   await storage.close();
 
+  /** Waits until the account's client is healthy, rests, and gives the median of 5 RSS samples. */
+  const idleRssOf = async (url: string, pid: number): Promise<number> => {
+    const readyAt = performance.now();
+    for (;;) {
+      const view = await api<{ health: { summary: string } | null }>(
+        url,
+        `/api/accounts/${account.id}/network`,
+      );
+      if (view.health?.summary === 'healthy') break;
+      if (performance.now() - readyAt > 120_000)
+        throw new Error("the daemon's client did not become healthy in 120 s");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+    const rssSamples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      rssSamples.push(rssMb(pid));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    return percentile(rssSamples, 50);
+  };
+
+  // The same daemon with V8's default heap settings (MURMUR_DESKTOP_V8_FLAGS empty), then as
+  // shipped (cli.ts tunes the heap); the browser measures run against the second.
+  daemon = await startDaemon({ ...process.env, MURMUR_DESKTOP_V8_FLAGS: '' });
+  const defaultRss = await idleRssOf(daemon.url, daemon.child.pid as number);
+  await stopDaemon();
   daemon = await startDaemon();
   const url = daemon.url;
-  const pid = daemon.child.pid as number;
-  const readyAt = performance.now();
-  for (;;) {
-    const view = await api<{ health: { summary: string } | null }>(
-      url,
-      `/api/accounts/${account.id}/network`,
-    );
-    if (view.health?.summary === 'healthy') break;
-    if (performance.now() - readyAt > 120_000)
-      throw new Error("the daemon's client did not become healthy in 120 s");
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
-  const rssSamples: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    rssSamples.push(rssMb(pid));
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  const idleRss = percentile(rssSamples, 50);
+  const idleRss = await idleRssOf(url, daemon.child.pid as number);
 
   // --- Browser ----------------------------------------------------------------------------------
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -300,6 +312,9 @@ try {
     `  daemon idle RSS (client included) ${idleRss.toFixed(1)} MB  (target < ${RSS_TARGET_MB} MB: ${idleRss < RSS_TARGET_MB ? 'met' : 'NOT met'}; ${(idleRss / RSS_TARGET_MB).toFixed(2)} of target)`,
   );
   console.log(
+    `  same, V8's default heap settings  ${defaultRss.toFixed(1)} MB  (MURMUR_DESKTOP_V8_FLAGS empty; tuned is ${(idleRss / defaultRss).toFixed(2)} of it)`,
+  );
+  console.log(
     `  UI JS bundle                      ${kb(ui.jsGzip)} gzip (${kb(ui.js)} minified), CSS ${kb(ui.cssGzip)} gzip`,
   );
   console.log(
@@ -315,6 +330,7 @@ try {
       conversationFirstPageMs: median(firstPage),
       conversationAllMs: median(allRendered),
       idleRssMb: idleRss,
+      idleRssDefaultV8Mb: defaultRss,
       uiJsGzipBytes: ui.jsGzip,
       baselineJsGzipBytes: baseline.jsGzip,
     }),

@@ -303,6 +303,17 @@ describe('two desktop clients on a devnet', () => {
       await openConversation(bob, /Alice/);
       expect(await bob.locator('.panel-head .sub').first().getAttribute('title')).toBe(aliceId);
       await message(bob, 'hello Bob, from the desktop').waitFor();
+      // How it came (circuit or poll: whichever won) and how it was sealed, both shown.
+      const received = message(bob, 'hello Bob, from the desktop');
+      expect(['circuit', 'poll']).toContain(
+        await received.getByTestId('via').getAttribute('data-via'),
+      );
+      expect(await received.getByTestId('via').textContent()).toMatch(
+        /delivered live over a circuit|fetched from the swarm/,
+      );
+      expect(await received.getByTestId('protocol').getAttribute('aria-label')).toMatch(
+        /forward-secret/i,
+      );
       await send(bob, 'hi Alice! no node saw both of us');
       await message(alice, 'hi Alice! no node saw both of us').waitFor({ timeout: WAIT });
       expect(await alice.locator('.day').first().textContent()).toBe('Today');

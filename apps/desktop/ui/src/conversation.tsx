@@ -15,12 +15,40 @@ import type { EventListener } from './app.js';
 import { dayKey, dayLabel, shortId, time, timerName } from './format.js';
 import { nameOf } from './messenger.js';
 
+/** How an incoming message arrived. */
+const VIA_LABEL: Record<string, string> = {
+  circuit: 'delivered live over a circuit',
+  poll: 'fetched from the swarm',
+};
+
+/** The forward-secrecy mark: what it says to a screen reader, and the title shown on hover. */
+function protocolLabel(protocol: NonNullable<MessageView['protocol']>): string {
+  if (protocol === 'v2') return 'Forward-secret (Session Protocol v2)';
+  if (protocol === 'v2-no-pfs') return 'Not forward-secret (Session Protocol v2 without its keys)';
+  return 'Not forward-secret (Session Protocol v1)';
+}
+
+/** A small padlock (no emoji font is needed): closed for forward-secret messages. */
+function Padlock(props: { closed: boolean }) {
+  return (
+    <svg width="9" height="11" viewBox="0 0 9 11" aria-hidden="true" focusable="false">
+      <path
+        d={props.closed ? 'M2 5V3.5a2.5 2.5 0 0 1 5 0V5' : 'M2 5V3.5a2.5 2.5 0 0 1 5 0V3'}
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.3"
+      />
+      <rect x="0.5" y="5" width="8" height="5.5" rx="1" fill="currentColor" />
+    </svg>
+  );
+}
+
 /** The newest page; older pages are bigger (the daemon's maximum) so a long history needs few requests. */
 const PAGE = 50;
 const OLDER_PAGE = 200;
 
 const STATE_LABEL: Record<string, string> = {
-  securing: 'Securing (fetching keys)…',
+  securing: 'Securing…',
   queued: 'Queued',
   sending: 'Sending…',
   sent: 'Stored in the swarm',
@@ -81,7 +109,15 @@ export function ConversationView(props: {
         if (!document.hidden) markRead();
       } else if (event.type === 'message-state' && event.conversationId === sessionId) {
         setMessages((list) =>
-          list.map((m) => (m.id === event.id ? { ...m, state: event.state } : m)),
+          list.map((m) =>
+            m.id === event.id
+              ? {
+                  ...m,
+                  state: event.state,
+                  ...(event.protocol === undefined ? {} : { protocol: event.protocol }),
+                }
+              : m,
+          ),
         );
       } else if (event.type === 'message-edited' && event.message.conversationId === sessionId) {
         setMessages((list) => list.map((m) => (m.id === event.message.id ? event.message : m)));
@@ -273,10 +309,28 @@ export function ConversationView(props: {
                   <p class="text">{m.text}</p>
                 )}
                 <footer class="meta">
+                  {m.protocol !== undefined && (
+                    <span
+                      class={`fs ${m.protocol === 'v2' ? 'on' : 'off'}`}
+                      role="img"
+                      aria-label={protocolLabel(m.protocol)}
+                      title={protocolLabel(m.protocol)}
+                      data-testid="protocol"
+                      data-protocol={m.protocol}
+                    >
+                      <Padlock closed={m.protocol === 'v2'} />
+                    </span>
+                  )}
                   <time dateTime={new Date(m.sentAt).toISOString()}>{time(m.sentAt)}</time>
                   {m.editedLocally && <span class="edited"> · edited locally</span>}
                   {m.expiresAt !== undefined && (
                     <span class="expires"> · disappears {time(m.expiresAt)}</span>
+                  )}
+                  {m.direction === 'incoming' && m.via !== undefined && (
+                    <span class={`via ${m.via}`} data-testid="via" data-via={m.via}>
+                      {' '}
+                      · {VIA_LABEL[m.via]}
+                    </span>
                   )}
                   {m.direction === 'outgoing' && m.state !== undefined && (
                     <span class={`state ${m.state}`}> · {STATE_LABEL[m.state] ?? m.state}</span>
