@@ -1,0 +1,336 @@
+/**
+ * The relay's configuration: command-line flags, then `MURMUR_RELAY_*` environment variables,
+ * then `<dataDir>/relay.json`, then defaults (the first that sets a value wins). Every value is
+ * checked with `@murmur/wire`'s TypeBox checker, as the node's `config.json` is; all the bad ones
+ * are named in one {@link ConfigError}, with where they came from (`--port`, `MURMUR_RELAY_PORT`,
+ * `relay.json port`).
+ *
+ * The data directory (the node's, holding its key file) comes from `--data-dir`,
+ * `MURMUR_RELAY_DATA_DIR` or the default `~/.murmur-node` (it cannot come from the file inside it).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, createChecker, LOG_LEVELS, type LogLevel } from '@murmur/wire';
+import Type, { type TSchema } from 'typebox';
+
+/** The name of the relay's config file inside the data directory. */
+export const RELAY_CONFIG_FILE_NAME = 'relay.json';
+
+/** The environment variable prefix. */
+export const RELAY_ENV_PREFIX = 'MURMUR_RELAY_';
+
+/** The relay's settings. */
+export interface RelayConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  ledgerUrl?: string | undefined;
+  networkFile?: string | undefined;
+  nodeUrl?: string | undefined;
+  logLevel: LogLevel;
+  createRate: number;
+  createBurst: number;
+  maxCircuits: number;
+  maxCircuitsPerAddress: number;
+  exitDelayMeanMs: number;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
+}
+
+type Kind = 'string' | 'integer' | 'number';
+
+interface SettingSpec {
+  flag: string;
+  env: string;
+  kind: Kind;
+  schema: TSchema;
+  /** Shown in `--help`. */
+  help: string;
+  default?: string | number;
+}
+
+const URL_SCHEMA = Type.String({
+  pattern: '^https?://[^\\s]+$',
+  description: 'an http:// or https:// URL',
+});
+const FILE_SCHEMA = Type.String({ minLength: 1, description: 'a file path' });
+const COUNT = Type.Integer({
+  minimum: 0,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description: 'a non-negative integer',
+});
+const RATE = Type.Number({ minimum: 0, description: 'a non-negative number' });
+
+/** Every setting (except dataDir), with its flag, variable, schema and default. */
+export const RELAY_SETTINGS = {
+  host: {
+    flag: 'host',
+    env: 'HOST',
+    kind: 'string',
+    schema: Type.String({ minLength: 1, description: 'a host name or IP address to listen on' }),
+    default: '0.0.0.0',
+    help: 'address to listen on',
+  },
+  port: {
+    flag: 'port',
+    env: 'PORT',
+    kind: 'integer',
+    schema: Type.Integer({
+      minimum: 0,
+      maximum: 65_535,
+      description: 'a port number from 0 to 65535',
+    }),
+    default: 22_022,
+    help: 'the registered relay port',
+  },
+  ledgerUrl: {
+    flag: 'ledger-url',
+    env: 'LEDGER_URL',
+    kind: 'string',
+    schema: URL_SCHEMA,
+    help: 'the ledger to follow (registry)',
+  },
+  networkFile: {
+    flag: 'network-file',
+    env: 'NETWORK_FILE',
+    kind: 'string',
+    schema: FILE_SCHEMA,
+    help: 'a static node list instead of a ledger',
+  },
+  nodeUrl: {
+    flag: 'node-url',
+    env: 'NODE_URL',
+    kind: 'string',
+    schema: URL_SCHEMA,
+    help: "this operator's murmur-node (exit upstream)",
+  },
+  tlsCert: {
+    flag: 'tls-cert',
+    env: 'TLS_CERT',
+    kind: 'string',
+    schema: FILE_SCHEMA,
+    help: 'TLS certificate (PEM file): wss links bound to AUTH',
+  },
+  tlsKey: {
+    flag: 'tls-key',
+    env: 'TLS_KEY',
+    kind: 'string',
+    schema: FILE_SCHEMA,
+    help: 'its private key (PEM file)',
+  },
+  logLevel: {
+    flag: 'log-level',
+    env: 'LOG_LEVEL',
+    kind: 'string',
+    schema: Type.Union(
+      LOG_LEVELS.map((level) => Type.Literal(level)),
+      { description: `one of ${LOG_LEVELS.join(', ')}` },
+    ),
+    default: 'info',
+    help: `log level (${LOG_LEVELS.join(', ')})`,
+  },
+  createRate: {
+    flag: 'create-rate',
+    env: 'CREATE_RATE',
+    kind: 'number',
+    schema: RATE,
+    default: 20,
+    help: 'CREATEs a second per source',
+  },
+  createBurst: {
+    flag: 'create-burst',
+    env: 'CREATE_BURST',
+    kind: 'integer',
+    schema: COUNT,
+    default: 40,
+    help: 'CREATE burst per source',
+  },
+  maxCircuits: {
+    flag: 'max-circuits',
+    env: 'MAX_CIRCUITS',
+    kind: 'integer',
+    schema: COUNT,
+    default: 20_000,
+    help: 'circuits open at once',
+  },
+  maxCircuitsPerAddress: {
+    flag: 'max-circuits-per-address',
+    env: 'MAX_CIRCUITS_PER_ADDRESS',
+    kind: 'integer',
+    schema: COUNT,
+    default: 64,
+    help: 'circuits per client address',
+  },
+  exitDelayMeanMs: {
+    flag: 'exit-delay-mean-ms',
+    env: 'EXIT_DELAY_MEAN_MS',
+    kind: 'number',
+    schema: RATE,
+    default: 0,
+    help: 'mean random delay before each notification leaves the exit, ms (0 = off)',
+  },
+} as const satisfies Record<Exclude<keyof RelayConfig, 'dataDir'>, SettingSpec>;
+
+/** A setting other than `dataDir`. */
+export type RelaySettingKey = keyof typeof RELAY_SETTINGS;
+
+const SETTING_KEYS = Object.keys(RELAY_SETTINGS) as RelaySettingKey[];
+
+/** Each setting's value checked with wire's compiled checker (compiled on first use). */
+const checkers = new Map(
+  SETTING_KEYS.map((key) => [key, createChecker(RELAY_SETTINGS[key].schema as TSchema)]),
+);
+
+/** The file as a whole: an object of settings (each value is then checked by its key's checker). */
+const fileChecker = createChecker(
+  Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON object of settings' }),
+);
+
+function fromText(kind: Kind, text: string): unknown {
+  const trimmed = text.trim();
+  switch (kind) {
+    case 'string':
+      return text;
+    case 'integer':
+      return /^-?[0-9]+$/.test(trimmed) ? Number(trimmed) : text;
+    case 'number':
+      return /^-?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?$/i.test(trimmed) ? Number(trimmed) : text;
+  }
+}
+
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
+/**
+ * Reads `<dataDir>/relay.json` (absent: `undefined`).
+ *
+ * @throws {@link ConfigError} when the file is not JSON or not an object.
+ */
+export function readRelayConfigFile(dataDir: string): {
+  path: string;
+  values: Record<string, unknown> | undefined;
+} {
+  const path = join(dataDir, RELAY_CONFIG_FILE_NAME);
+  if (!existsSync(path)) return { path, values: undefined };
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new ConfigError(`${path} is not valid JSON`, { cause, details: { path } });
+  }
+  if (!fileChecker.check(json)) {
+    throw new ConfigError(`${path} must hold a JSON object of settings`, { details: { path } });
+  }
+  return { path, values: json };
+}
+
+/**
+ * Resolves the settings: flags (as `node:util` parseArgs gives them, by flag name) > env >
+ * `relay.json` > defaults.
+ *
+ * @throws {@link ConfigError} listing every bad value with its origin (unknown keys of the file
+ * included), in `details.problems` too.
+ */
+export function resolveConfig(
+  flags: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+  home: string = homedir(),
+): RelayConfig {
+  const dataDirFlag = flags['data-dir'];
+  const dataDir =
+    (typeof dataDirFlag === 'string' && dataDirFlag !== '' ? dataDirFlag : undefined) ??
+    (env[`${RELAY_ENV_PREFIX}DATA_DIR`] || undefined) ??
+    join(home, '.murmur-node');
+  const file = readRelayConfigFile(dataDir);
+  const fileValues = file.values ?? {};
+  const problems: string[] = [];
+  for (const key of Object.keys(fileValues)) {
+    if (key === 'dataDir') {
+      problems.push(`${RELAY_CONFIG_FILE_NAME} dataDir: not allowed in the file (use --data-dir)`);
+    } else if (!Object.hasOwn(RELAY_SETTINGS, key)) {
+      problems.push(`${RELAY_CONFIG_FILE_NAME} ${key}: unknown setting`);
+    }
+  }
+
+  const config: Record<string, unknown> = { dataDir };
+  for (const key of SETTING_KEYS) {
+    const spec: SettingSpec = RELAY_SETTINGS[key];
+    const flagValue = flags[spec.flag];
+    const envName = `${RELAY_ENV_PREFIX}${spec.env}`;
+    const envValue = env[envName];
+    let raw: unknown;
+    let value: unknown;
+    let origin: string;
+    if (typeof flagValue === 'string') {
+      raw = flagValue;
+      value = fromText(spec.kind, flagValue);
+      origin = `--${spec.flag}`;
+    } else if (envValue !== undefined && envValue !== '') {
+      raw = envValue;
+      value = fromText(spec.kind, envValue);
+      origin = envName;
+    } else if (Object.hasOwn(fileValues, key)) {
+      raw = fileValues[key];
+      value = raw;
+      origin = `${RELAY_CONFIG_FILE_NAME} ${key}`;
+    } else {
+      config[key] = spec.default;
+      continue;
+    }
+    if (checkers.get(key)?.check(value) !== true) {
+      const description = (spec.schema as { description?: string }).description ?? 'valid';
+      problems.push(`${origin}: must be ${description} (got ${shown(raw)})`);
+      continue;
+    }
+    config[key] = value;
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `invalid configuration${file.values === undefined ? '' : ` (${file.path})`}:\n  ${problems.join('\n  ')}`,
+      { details: { problems } },
+    );
+  }
+  return config as unknown as RelayConfig;
+}
+
+/**
+ * Writes `<dataDir>/relay.json` with `settings` (known keys only, each checked first).
+ *
+ * @throws {@link ConfigError} for an unknown key or a bad value, and when the file exists: an
+ * operator's config file is never overwritten.
+ */
+export function writeRelayConfigFile(
+  dataDir: string,
+  settings: Partial<Omit<RelayConfig, 'dataDir'>>,
+): string {
+  const path = join(dataDir, RELAY_CONFIG_FILE_NAME);
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined) continue;
+    const checker = checkers.get(key as RelaySettingKey);
+    if (checker === undefined) problems.push(`${key}: unknown setting`);
+    else if (!checker.check(value)) problems.push(`${key}: invalid value ${shown(value)}`);
+    else out[key] = value;
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, {
+      details: { problems },
+    });
+  }
+  try {
+    writeFileSync(path, `${JSON.stringify(out, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (cause) {
+    if ((cause as { code?: unknown }).code === 'EEXIST') {
+      throw new ConfigError(
+        `${path} already exists; refusing to overwrite a config file (edit it, or remove it first)`,
+        { cause, details: { path } },
+      );
+    }
+    throw cause;
+  }
+  return path;
+}
