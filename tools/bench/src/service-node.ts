@@ -51,7 +51,7 @@
  * thread alone (the event loop, which every request passes through; worker threads do the
  * Ed25519 and X25519 work).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import {
@@ -59,10 +59,9 @@ import {
   Agent as HttpsAgent,
   request as httpsRequest,
 } from 'node:https';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
@@ -74,6 +73,13 @@ import {
   nodeKeysFromSeed,
   type PeerNetwork,
 } from '@murmur/service-node';
+import {
+  initLocalNode,
+  type LocalNode,
+  NODE_PROGRAM,
+  startLocalNode,
+  writeLoneNetwork,
+} from '@murmur/service-node/local';
 import { bytesToHex, silentLogger, utf8Encode } from '@murmur/wire';
 import { median } from './stats.js';
 
@@ -102,10 +108,8 @@ const CONNECTIONS = Number(flags.connections);
 const ONION_REQUESTS = Number(flags['onion-requests']);
 const MESSAGE_BYTES = 300;
 
-const require = createRequire(import.meta.url);
 const benchRoot = join(import.meta.dirname, '..');
-const nodeRoot = dirname(require.resolve('@murmur/service-node/package.json'));
-const cli = flags.cli === undefined ? join(nodeRoot, 'dist', 'cli.js') : resolvePath(flags.cli);
+const cli = flags.cli === undefined ? NODE_PROGRAM : resolvePath(flags.cli);
 const loadScript = join(import.meta.dirname, 'service-node-load.ts');
 const work = mkdtempSync(join(tmpdir(), 'murmur-node-bench-'));
 const children = new Set<ChildProcess>();
@@ -242,19 +246,13 @@ interface NodeProcess {
   httpPort: number;
   child: ChildProcess;
   dataDir: string;
+  stop: LocalNode['stop'];
 }
 
 /** `murmur-node init` in a new data directory; returns it and the node's Ed25519 key. */
 function initNode(name: string): { dataDir: string; key: string } {
-  const dataDir = join(work, name);
-  const result = spawnSync(process.execPath, [cli, 'init', '--data-dir', dataDir], {
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`murmur-node init failed: ${result.stderr}`);
-  const key = (
-    JSON.parse(readFileSync(join(dataDir, 'key.json'), 'utf8')) as { ed25519PublicKey: string }
-  ).ed25519PublicKey;
-  return { dataDir, key };
+  const { dataDir, ed25519 } = initLocalNode({ dataDir: join(work, name), program: cli });
+  return { dataDir, key: ed25519 };
 }
 
 async function startNodeProcess(
@@ -266,44 +264,37 @@ async function startNodeProcess(
   // The storage port speaks HTTPS (as clients use it); `--http-port` adds plain HTTP with the
   // same routes, so that both are measured on the same node in the same run.
   const [httpPort] = await freePorts(1);
-  const child = spawn(
-    process.execPath,
-    [
-      ...(CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR]),
-      build,
-      'start',
-      '--data-dir',
-      node.dataDir,
-      '--network-file',
-      networkFile,
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      String(port),
+  const local = await startLocalNode({
+    dataDir: node.dataDir,
+    networkFile,
+    program: build,
+    port,
+    execArgv:
+      CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR],
+    args: [
       '--http-port',
       String(httpPort),
       '--rate-limit',
       'false',
-      '--log-level',
-      'info',
       ...(flags['crypto-workers'] === undefined
         ? []
         : ['--crypto-workers', flags['crypto-workers']]),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  children.add(child);
-  const listening = await waitForLine(child, (line) =>
-    line.includes('murmur-node listening')
-      ? (JSON.parse(line) as { port: number; httpPort: number })
-      : undefined,
-  );
-  return { ...node, port: listening.port, httpPort: listening.httpPort, child };
+    stderr: 'inherit',
+    until: 'listening',
+  });
+  children.add(local.child);
+  return {
+    ...node,
+    port: local.port,
+    httpPort: local.httpPort as number,
+    child: local.child,
+    stop: local.stop,
+  };
 }
 
 async function stopNodeProcess(node: NodeProcess): Promise<void> {
-  node.child.kill('SIGTERM');
-  await new Promise((resolve) => node.child.once('exit', resolve));
+  await node.stop();
   children.delete(node.child);
 }
 
@@ -606,13 +597,7 @@ const buildNames = flags.compare === undefined ? [''] : [' A', ' B'];
 /** A node with a static network of its own and nobody else (no peers, no replication). */
 async function startLoneNode(name: string, build: string): Promise<NodeProcess> {
   const init = initNode(name);
-  const network = join(work, `${name}-network.json`);
-  writeFileSync(
-    network,
-    JSON.stringify({
-      nodes: [{ ed25519: init.key, ip: '127.0.0.1', storagePort: 1, swarmId: '0' }],
-    }),
-  );
+  const network = writeLoneNetwork(join(work, `${name}-network.json`), init.key);
   return startNodeProcess(init, network, 0, build);
 }
 
