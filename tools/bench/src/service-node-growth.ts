@@ -37,7 +37,7 @@
  * `--refill` (fill again even when a file is there), `--fill-only` (fill, measure nothing: to fill
  * several sizes in parallel before one measuring run).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createRequire } from 'node:module';
@@ -45,6 +45,12 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { type NewMessage, openMessageStore } from '@murmur/service-node';
+import {
+  initLocalNode,
+  type LocalNode,
+  startLocalNode,
+  writeLoneNetwork,
+} from '@murmur/service-node/local';
 import { bytesToHex } from '@murmur/wire';
 import { median } from './stats.js';
 
@@ -152,10 +158,7 @@ function fill(crypto: MurmurCrypto, dataDir: string, count: number): FillInfo {
   }
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const init = spawnSync(process.execPath, [cli, 'init', '--data-dir', dataDir], {
-    encoding: 'utf8',
-  });
-  if (init.status !== 0) throw new Error(`murmur-node init failed: ${init.stderr}`);
+  initLocalNode({ dataDir, program: cli });
   const started = performance.now();
   const now = Date.now();
   const path = join(dataDir, 'storage.db');
@@ -261,77 +264,41 @@ function fill(crypto: MurmurCrypto, dataDir: string, count: number): FillInfo {
   return info;
 }
 
-function waitForLine<T>(child: ChildProcess, match: (line: string) => T | undefined): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    const onData = (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        const value = match(line);
-        if (value !== undefined) {
-          child.stdout?.off('data', onData);
-          child.stdout?.resume();
-          child.stdout?.on('data', () => undefined);
-          resolve(value);
-          return;
-        }
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the node exited early (code ${code})`)));
-  });
-}
-
 interface NodeProcess {
   child: ChildProcess;
   port: number;
   startSeconds: number;
+  stop: LocalNode['stop'];
 }
 
 async function startNode(dataDir: string): Promise<NodeProcess> {
   const key = (
     JSON.parse(readFileSync(join(dataDir, 'key.json'), 'utf8')) as { ed25519PublicKey: string }
   ).ed25519PublicKey;
-  const network = join(dataDir, 'network.json');
-  writeFileSync(
-    network,
-    JSON.stringify({ nodes: [{ ed25519: key, ip: '127.0.0.1', storagePort: 1, swarmId: '0' }] }),
-  );
+  const networkFile = writeLoneNetwork(join(dataDir, 'network.json'), key);
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      cli,
-      'start',
-      '--data-dir',
-      dataDir,
-      '--network-file',
-      network,
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--rate-limit',
-      'false',
-      '--storage-limit',
-      '1T',
-      '--log-level',
-      'info',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  children.add(child);
-  const listening = await waitForLine(child, (line) =>
-    line.includes('murmur-node listening') ? (JSON.parse(line) as { port: number }) : undefined,
-  );
-  return { child, ...listening, startSeconds: (performance.now() - started) / 1000 };
+  const node = await startLocalNode({
+    dataDir,
+    networkFile,
+    program: cli,
+    args: ['--rate-limit', 'false', '--storage-limit', '1T'],
+    stderr: 'inherit',
+    // The start-up time is measured to the listening line, as before.
+    until: 'listening',
+    // Opening a data directory of millions of messages is what this measures: no hang guard.
+    readyTimeoutMs: 3_600_000,
+  });
+  children.add(node.child);
+  return {
+    child: node.child,
+    port: node.port,
+    startSeconds: (performance.now() - started) / 1000,
+    stop: node.stop,
+  };
 }
 
 async function stopNode(node: NodeProcess): Promise<void> {
-  node.child.kill('SIGTERM');
-  await new Promise((resolve) => node.child.once('exit', resolve));
+  await node.stop();
   children.delete(node.child);
 }
 
