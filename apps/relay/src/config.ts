@@ -11,8 +11,16 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, createChecker, LOG_LEVELS, type LogLevel } from '@murmur/wire';
-import Type, { type TSchema } from 'typebox';
+import {
+  ConfigError,
+  checkSettingValues,
+  createChecker,
+  LOG_LEVELS,
+  type LogLevel,
+  resolveSettings,
+  type SettingSpec,
+} from '@murmur/wire';
+import Type from 'typebox';
 
 /** The name of the relay's config file inside the data directory. */
 export const RELAY_CONFIG_FILE_NAME = 'relay.json';
@@ -36,18 +44,6 @@ export interface RelayConfig {
   exitDelayMeanMs: number;
   tlsCert?: string | undefined;
   tlsKey?: string | undefined;
-}
-
-type Kind = 'string' | 'integer' | 'number';
-
-interface SettingSpec {
-  flag: string;
-  env: string;
-  kind: Kind;
-  schema: TSchema;
-  /** Shown in `--help`. */
-  help: string;
-  default?: string | number;
 }
 
 const URL_SCHEMA = Type.String({
@@ -175,34 +171,10 @@ export const RELAY_SETTINGS = {
 /** A setting other than `dataDir`. */
 export type RelaySettingKey = keyof typeof RELAY_SETTINGS;
 
-const SETTING_KEYS = Object.keys(RELAY_SETTINGS) as RelaySettingKey[];
-
-/** Each setting's value checked with wire's compiled checker (compiled on first use). */
-const checkers = new Map(
-  SETTING_KEYS.map((key) => [key, createChecker(RELAY_SETTINGS[key].schema as TSchema)]),
-);
-
 /** The file as a whole: an object of settings (each value is then checked by its key's checker). */
 const fileChecker = createChecker(
   Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON object of settings' }),
 );
-
-function fromText(kind: Kind, text: string): unknown {
-  const trimmed = text.trim();
-  switch (kind) {
-    case 'string':
-      return text;
-    case 'integer':
-      return /^-?[0-9]+$/.test(trimmed) ? Number(trimmed) : text;
-    case 'number':
-      return /^-?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?$/i.test(trimmed) ? Number(trimmed) : text;
-  }
-}
-
-function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
-}
 
 /**
  * Reads `<dataDir>/relay.json` (absent: `undefined`).
@@ -245,55 +217,20 @@ export function resolveConfig(
     (env[`${RELAY_ENV_PREFIX}DATA_DIR`] || undefined) ??
     join(home, '.murmur-node');
   const file = readRelayConfigFile(dataDir);
-  const fileValues = file.values ?? {};
-  const problems: string[] = [];
-  for (const key of Object.keys(fileValues)) {
-    if (key === 'dataDir') {
-      problems.push(`${RELAY_CONFIG_FILE_NAME} dataDir: not allowed in the file (use --data-dir)`);
-    } else if (!Object.hasOwn(RELAY_SETTINGS, key)) {
-      problems.push(`${RELAY_CONFIG_FILE_NAME} ${key}: unknown setting`);
-    }
-  }
-
-  const config: Record<string, unknown> = { dataDir };
-  for (const key of SETTING_KEYS) {
-    const spec: SettingSpec = RELAY_SETTINGS[key];
-    const flagValue = flags[spec.flag];
-    const envName = `${RELAY_ENV_PREFIX}${spec.env}`;
-    const envValue = env[envName];
-    let raw: unknown;
-    let value: unknown;
-    let origin: string;
-    if (typeof flagValue === 'string') {
-      raw = flagValue;
-      value = fromText(spec.kind, flagValue);
-      origin = `--${spec.flag}`;
-    } else if (envValue !== undefined && envValue !== '') {
-      raw = envValue;
-      value = fromText(spec.kind, envValue);
-      origin = envName;
-    } else if (Object.hasOwn(fileValues, key)) {
-      raw = fileValues[key];
-      value = raw;
-      origin = `${RELAY_CONFIG_FILE_NAME} ${key}`;
-    } else {
-      config[key] = spec.default;
-      continue;
-    }
-    if (checkers.get(key)?.check(value) !== true) {
-      const description = (spec.schema as { description?: string }).description ?? 'valid';
-      problems.push(`${origin}: must be ${description} (got ${shown(raw)})`);
-      continue;
-    }
-    config[key] = value;
-  }
+  const { values, problems } = resolveSettings(RELAY_SETTINGS, {
+    flags,
+    env,
+    envPrefix: RELAY_ENV_PREFIX,
+    fileName: RELAY_CONFIG_FILE_NAME,
+    fileValues: file.values ?? {},
+  });
   if (problems.length > 0) {
     throw new ConfigError(
       `invalid configuration${file.values === undefined ? '' : ` (${file.path})`}:\n  ${problems.join('\n  ')}`,
       { details: { problems } },
     );
   }
-  return config as unknown as RelayConfig;
+  return { dataDir, ...values } as unknown as RelayConfig;
 }
 
 /**
@@ -307,15 +244,7 @@ export function writeRelayConfigFile(
   settings: Partial<Omit<RelayConfig, 'dataDir'>>,
 ): string {
   const path = join(dataDir, RELAY_CONFIG_FILE_NAME);
-  const problems: string[] = [];
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(settings)) {
-    if (value === undefined) continue;
-    const checker = checkers.get(key as RelaySettingKey);
-    if (checker === undefined) problems.push(`${key}: unknown setting`);
-    else if (!checker.check(value)) problems.push(`${key}: invalid value ${shown(value)}`);
-    else out[key] = value;
-  }
+  const { values: out, problems } = checkSettingValues(RELAY_SETTINGS, settings);
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: { problems },
