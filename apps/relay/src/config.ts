@@ -8,18 +8,17 @@
  * The data directory (the node's, holding its key file) comes from `--data-dir`,
  * `MURMUR_RELAY_DATA_DIR` or the default `~/.murmur-node` (it cannot come from the file inside it).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
   ConfigError,
   checkSettingValues,
-  createChecker,
   LOG_LEVELS,
   type LogLevel,
   resolveSettings,
   type SettingSpec,
 } from '@murmur/wire';
+import { readSettingsFile, writeNewSettingsFile } from '@murmur/wire/settings-file';
 import Type from 'typebox';
 
 /** The name of the relay's config file inside the data directory. */
@@ -171,11 +170,6 @@ export const RELAY_SETTINGS = {
 /** A setting other than `dataDir`. */
 export type RelaySettingKey = keyof typeof RELAY_SETTINGS;
 
-/** The file as a whole: an object of settings (each value is then checked by its key's checker). */
-const fileChecker = createChecker(
-  Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON object of settings' }),
-);
-
 /**
  * Reads `<dataDir>/relay.json` (absent: `undefined`).
  *
@@ -186,17 +180,7 @@ export function readRelayConfigFile(dataDir: string): {
   values: Record<string, unknown> | undefined;
 } {
   const path = join(dataDir, RELAY_CONFIG_FILE_NAME);
-  if (!existsSync(path)) return { path, values: undefined };
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new ConfigError(`${path} is not valid JSON`, { cause, details: { path } });
-  }
-  if (!fileChecker.check(json)) {
-    throw new ConfigError(`${path} must hold a JSON object of settings`, { details: { path } });
-  }
-  return { path, values: json };
+  return { path, values: readSettingsFile(path) };
 }
 
 /**
@@ -250,16 +234,6 @@ export function writeRelayConfigFile(
       details: { problems },
     });
   }
-  try {
-    writeFileSync(path, `${JSON.stringify(out, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (cause) {
-    if ((cause as { code?: unknown }).code === 'EEXIST') {
-      throw new ConfigError(
-        `${path} already exists; refusing to overwrite a config file (edit it, or remove it first)`,
-        { cause, details: { path } },
-      );
-    }
-    throw cause;
-  }
+  writeNewSettingsFile(path, out, 0o600);
   return path;
 }

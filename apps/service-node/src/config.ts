@@ -7,13 +7,11 @@
  * The data directory itself comes from `--data-dir`, `MURMUR_NODE_DATA_DIR` or the default
  * `~/.murmur-node` (it cannot come from the file inside it).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   ConfigError,
   checkSettingValues,
-  createChecker,
   DEFAULT_STORAGE_HTTPS_PORT,
   LOG_LEVELS,
   resolveSettings,
@@ -21,6 +19,7 @@ import {
   type SettingSpec,
   STORAGE_SIZE_LIMIT_BYTES,
 } from '@murmur/wire';
+import { readSettingsFile, writeNewSettingsFile } from '@murmur/wire/settings-file';
 import Type from 'typebox';
 
 /** The name of the config file inside the data directory. */
@@ -358,14 +357,6 @@ export type ConfigKey = keyof typeof CONFIG_KEYS;
 /** The environment variable prefix. */
 export const ENV_PREFIX = 'MURMUR_NODE_';
 
-/**
- * The file as a whole: an object of settings (each value is checked by its key's checker, so
- * that every bad one is named with its origin).
- */
-const configFileChecker = createChecker(
-  Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON object of settings' }),
-);
-
 /** Where a value came from. */
 export type ConfigSource = SettingSource;
 
@@ -399,17 +390,7 @@ export function readConfigFile(dataDir: string): {
   values: Record<string, unknown> | undefined;
 } {
   const path = join(dataDir, CONFIG_FILE_NAME);
-  if (!existsSync(path)) return { path, values: undefined };
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new ConfigError(`${path} is not valid JSON`, { cause });
-  }
-  if (!configFileChecker.check(json)) {
-    throw new ConfigError(`${path} must hold a JSON object of settings`, { details: { path } });
-  }
-  return { path, values: json };
+  return { path, values: readSettingsFile(path) };
 }
 
 /**
@@ -472,16 +453,6 @@ export function writeConfigFile(
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  try {
-    writeFileSync(path, `${JSON.stringify(out, null, 2)}\n`, { mode: 0o644, flag: 'wx' });
-  } catch (cause) {
-    if ((cause as { code?: unknown }).code === 'EEXIST') {
-      throw new ConfigError(`${path} already exists; refusing to overwrite a config file`, {
-        cause,
-        details: { path },
-      });
-    }
-    throw cause;
-  }
+  writeNewSettingsFile(path, out, 0o644);
   return path;
 }

@@ -37,7 +37,7 @@
  * `--refill` (fill again even when a file is there), `--fill-only` (fill, measure nothing: to fill
  * several sizes in parallel before one measuring run).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createRequire } from 'node:module';
@@ -52,6 +52,7 @@ import {
   writeLoneNetwork,
 } from '@murmur/service-node/local';
 import { bytesToHex } from '@murmur/wire';
+import { type LoadJob, type LoadResult, runLoad } from './node-load.js';
 import { median } from './stats.js';
 
 const { values: flags } = parseArgs({
@@ -84,10 +85,8 @@ const SECONDS = Number(flags.seconds);
 const CONNECTIONS = Number(flags.connections);
 
 const require = createRequire(import.meta.url);
-const benchRoot = join(import.meta.dirname, '..');
 const nodeRoot = dirname(require.resolve('@murmur/service-node/package.json'));
 const cli = flags.cli === undefined ? join(nodeRoot, 'dist', 'cli.js') : resolvePath(flags.cli);
-const loadScript = join(import.meta.dirname, 'service-node-load.ts');
 /** The node's own better-sqlite3 (resolved from its package, not a dependency of the bench). */
 const Database = createRequire(join(nodeRoot, 'package.json'))('better-sqlite3') as new (
   path: string,
@@ -302,68 +301,14 @@ async function stopNode(node: NodeProcess): Promise<void> {
   children.delete(node.child);
 }
 
-function statCpuMillis(path: string): number {
-  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
+type Bodies = LoadJob['bodies'];
 
-function cpuMillis(pid: number): { total: number; main: number } {
-  return {
-    total: statCpuMillis(`/proc/${pid}/stat`),
-    main: statCpuMillis(`/proc/${pid}/task/${pid}/stat`),
-  };
-}
-
-interface LoadResult {
-  requestsPerSecond: number;
-  total: number;
-  latencyP99: number;
-  non2xx: number;
-  errors: number;
-  serverCpuMicros?: number;
-  mainCpuMicros?: number;
-}
-
-type Bodies =
-  | { kind: 'fixed'; body: string }
-  | { kind: 'store'; count: number; namespace: number; bytes: number };
-
-async function load(url: string, bodies: Bodies, pid: number): Promise<LoadResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', loadScript], {
-    cwd: benchRoot,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  children.add(child);
-  child.stdin?.end(
-    JSON.stringify({
-      url,
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      contentType: 'application/json',
-      bodies,
-    }),
+function load(url: string, bodies: Bodies, pid: number): Promise<LoadResult> {
+  return runLoad(
+    { url, connections: CONNECTIONS, seconds: SECONDS, contentType: 'application/json', bodies },
+    pid,
+    children,
   );
-  let output = '';
-  let before: { total: number; main: number } | undefined;
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    if (before === undefined && output.includes('measuring\n')) before = cpuMillis(pid);
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const after = cpuMillis(pid);
-  children.delete(child);
-  if (code !== 0) throw new Error(`the load generator failed (code ${code})`);
-  const result = JSON.parse(output.trim().split('\n').pop() as string) as LoadResult;
-  if (before !== undefined && result.total > 0) {
-    result.serverCpuMicros = ((after.total - before.total) * 1000) / result.total;
-    result.mainCpuMicros = ((after.main - before.main) * 1000) / result.total;
-  }
-  if (result.non2xx > 0 || result.errors > 0) {
-    process.stderr.write(
-      `  warning: ${result.non2xx} non-2xx answers and ${result.errors} errors (of ${result.total}) at ${url}\n`,
-    );
-  }
-  return result;
 }
 
 function retrieveBody(

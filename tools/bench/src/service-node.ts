@@ -81,6 +81,7 @@ import {
   writeLoneNetwork,
 } from '@murmur/service-node/local';
 import { bytesToHex, silentLogger, utf8Encode } from '@murmur/wire';
+import { type LoadJob, type LoadResult, runLoad } from './node-load.js';
 import { median } from './stats.js';
 
 const { values: flags } = parseArgs({
@@ -110,7 +111,6 @@ const MESSAGE_BYTES = 300;
 
 const benchRoot = join(import.meta.dirname, '..');
 const cli = flags.cli === undefined ? NODE_PROGRAM : resolvePath(flags.cli);
-const loadScript = join(import.meta.dirname, 'service-node-load.ts');
 const work = mkdtempSync(join(tmpdir(), 'murmur-node-bench-'));
 const children = new Set<ChildProcess>();
 
@@ -304,44 +304,7 @@ function rssMegabytes(pid: number): number {
   return kilobytes / 1024;
 }
 
-/** CPU time (user + system) in a `/proc/.../stat` file, ms. */
-function statCpuMillis(path: string): number {
-  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  // utime and stime are fields 14 and 15 of the file (12 and 13 after the command).
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-/**
- * CPU time a process has used so far, ms: in all (every thread, ended ones included) and on its
- * main thread alone (the event loop: the thread whose id is the process id).
- */
-function cpuMillis(pid: number): { total: number; main: number } {
-  return {
-    total: statCpuMillis(`/proc/${pid}/stat`),
-    main: statCpuMillis(`/proc/${pid}/task/${pid}/stat`),
-  };
-}
-
-interface LoadResult {
-  /** CPU time of the load generator per request, µs. */
-  loadCpuMicros?: number;
-  /** CPU time of the server process per request, µs (measured around the run). */
-  serverCpuMicros?: number;
-  /** CPU time of the server's main thread (its event loop) per request, µs. */
-  mainCpuMicros?: number;
-  requestsPerSecond: number;
-  total: number;
-  latencyP50: number;
-  latencyP99: number;
-  latencyMean: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-
-type Bodies =
-  | { kind: 'fixed'; body: string; base64?: boolean }
-  | { kind: 'store'; count: number; namespace: number; bytes: number };
+type Bodies = LoadJob['bodies'];
 
 const SKIPPED: LoadResult = {
   requestsPerSecond: Number.NaN,
@@ -362,36 +325,11 @@ async function load(
   serverPid: number,
 ): Promise<LoadResult> {
   if (!wanted(name)) return SKIPPED;
-  const child = spawn(process.execPath, ['--import', 'tsx', loadScript], {
-    cwd: benchRoot,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  children.add(child);
-  child.stdin?.end(
-    JSON.stringify({ url, connections: CONNECTIONS, seconds: SECONDS, contentType, bodies }),
+  return runLoad(
+    { url, connections: CONNECTIONS, seconds: SECONDS, contentType, bodies },
+    serverPid,
+    children,
   );
-  let output = '';
-  // The server's CPU is sampled once the load generator prints that the warm-up is over.
-  let cpuBefore: { total: number; main: number } | undefined;
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    if (cpuBefore === undefined && output.includes('measuring\n')) cpuBefore = cpuMillis(serverPid);
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const cpuAfter = cpuMillis(serverPid);
-  children.delete(child);
-  if (code !== 0) throw new Error(`the load generator failed (code ${code})`);
-  const result = JSON.parse(output.trim().split('\n').pop() as string) as LoadResult;
-  if (cpuBefore !== undefined && result.total > 0) {
-    result.serverCpuMicros = ((cpuAfter.total - cpuBefore.total) * 1000) / result.total;
-    result.mainCpuMicros = ((cpuAfter.main - cpuBefore.main) * 1000) / result.total;
-  }
-  if (result.non2xx > 0 || result.errors > 0) {
-    process.stderr.write(
-      `  warning: ${result.non2xx} non-2xx answers and ${result.errors} errors at ${url}\n`,
-    );
-  }
-  return result;
 }
 
 async function post(
