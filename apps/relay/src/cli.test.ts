@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, runCli } from './cli.js';
+import { runCli } from './cli.js';
+import { resolveConfig } from './config.js';
 
 function io(env: Record<string, string | undefined> = {}) {
   const out: string[] = [];

@@ -11,40 +11,28 @@
  * then `<data-dir>/relay.json`, then defaults. Exit codes: 0 success; 1 failure; 2 bad usage
  * or configuration; 3 (`status`) running but not ready.
  */
-import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadCrypto } from '@murmur/crypto';
 import { loadNodeKeyFile, NODE_KEY_FILE_NAME } from '@murmur/registry/key-files';
-import { MurmurError } from '@murmur/wire';
+import { ConfigError, MurmurError, UsageError } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
+import {
+  RELAY_SETTINGS,
+  type RelayConfig,
+  type RelaySettingKey,
+  resolveConfig,
+  writeRelayConfigFile,
+} from './config.js';
 import { ledgerDirectory, type RelayDirectoryService, staticDirectory } from './directory.js';
 import { nodeExitService } from './exit-service.js';
 import { createLogger } from './logger.js';
 import { createMonitorClient, type MonitorClient } from './monitor-client.js';
 import { type RunningRelay, startRelay } from './server.js';
-
-/** The relay's settings. */
-export interface RelayConfig {
-  dataDir: string;
-  host: string;
-  port: number;
-  ledgerUrl?: string | undefined;
-  networkFile?: string | undefined;
-  nodeUrl?: string | undefined;
-  logLevel: string;
-  createRate: number;
-  createBurst: number;
-  maxCircuits: number;
-  maxCircuitsPerAddress: number;
-  exitDelayMeanMs: number;
-  tlsCert?: string | undefined;
-  tlsKey?: string | undefined;
-}
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -53,85 +41,6 @@ export interface CliIo {
   stderr: (text: string) => void;
   waitForShutdown?: ((relay: RunningRelay) => Promise<void>) | undefined;
 }
-
-const CONFIG_FILE = 'relay.json';
-const SETTINGS = {
-  host: {
-    flag: 'host',
-    env: 'HOST',
-    kind: 'string',
-    default: '0.0.0.0',
-    help: 'address to listen on',
-  },
-  port: {
-    flag: 'port',
-    env: 'PORT',
-    kind: 'int',
-    default: 22_021,
-    help: 'the registered relay port',
-  },
-  ledgerUrl: {
-    flag: 'ledger-url',
-    env: 'LEDGER_URL',
-    kind: 'string',
-    help: 'the ledger to follow (registry)',
-  },
-  networkFile: {
-    flag: 'network-file',
-    env: 'NETWORK_FILE',
-    kind: 'string',
-    help: 'a static node list instead of a ledger',
-  },
-  nodeUrl: {
-    flag: 'node-url',
-    env: 'NODE_URL',
-    kind: 'string',
-    help: "this operator's murmur-node (exit upstream)",
-  },
-  tlsCert: {
-    flag: 'tls-cert',
-    env: 'TLS_CERT',
-    kind: 'string',
-    help: 'TLS certificate (PEM file): wss links bound to AUTH',
-  },
-  tlsKey: { flag: 'tls-key', env: 'TLS_KEY', kind: 'string', help: 'its private key (PEM file)' },
-  logLevel: {
-    flag: 'log-level',
-    env: 'LOG_LEVEL',
-    kind: 'string',
-    default: 'info',
-    help: 'pino level',
-  },
-  createRate: {
-    flag: 'create-rate',
-    env: 'CREATE_RATE',
-    kind: 'number',
-    default: 20,
-    help: 'CREATEs a second per source',
-  },
-  createBurst: {
-    flag: 'create-burst',
-    env: 'CREATE_BURST',
-    kind: 'int',
-    default: 40,
-    help: 'CREATE burst per source',
-  },
-  maxCircuits: {
-    flag: 'max-circuits',
-    env: 'MAX_CIRCUITS',
-    kind: 'int',
-    default: 20_000,
-    help: 'circuits open at once',
-  },
-  maxCircuitsPerAddress: {
-    flag: 'max-circuits-per-address',
-    env: 'MAX_CIRCUITS_PER_ADDRESS',
-    kind: 'int',
-    default: 64,
-    help: 'circuits per client address',
-  },
-} as const;
-type SettingKey = keyof typeof SETTINGS;
 
 const USAGE = `murmur-relay: the Murmur circuit relay (runs beside murmur-node, with its key)
 
@@ -144,7 +53,7 @@ Commands:
 
 Options (flags > MURMUR_RELAY_* env > relay.json > defaults):
   --data-dir <dir>     the node's data directory, holding key.json (env['MURMUR_RELAY_DATA_DIR']; default ~/.murmur-node)
-${Object.values(SETTINGS)
+${Object.values(RELAY_SETTINGS)
   .map(
     (s) =>
       `  --${`${s.flag} <v>`.padEnd(19)}${s.help} (env MURMUR_RELAY_${s.env}${'default' in s ? `; default ${s.default}` : ''})`,
@@ -153,58 +62,13 @@ ${Object.values(SETTINGS)
   --json               (status) one JSON object
   -h, --help`;
 
-class UsageError extends Error {}
-
-function parseValue(key: SettingKey, raw: unknown): string | number | undefined {
-  if (raw === undefined) return undefined;
-  const spec = SETTINGS[key];
-  if (spec.kind === 'string') return String(raw);
-  const value = Number(raw);
-  if (!Number.isFinite(value) || (spec.kind === 'int' && !Number.isInteger(value)) || value < 0) {
-    throw new UsageError(
-      `--${spec.flag} must be a ${spec.kind === 'int' ? 'non-negative integer' : 'non-negative number'}, got ${JSON.stringify(raw)}`,
-    );
-  }
-  if (key === 'port' && (value < 0 || value > 65_535))
-    throw new UsageError('--port must be 0 to 65535');
-  return value;
-}
-
-/** Resolves the settings: flags > env > file > defaults. */
-export function resolveConfig(values: Record<string, unknown>, env: CliIo['env']): RelayConfig {
-  const dataDir =
-    (values['data-dir'] as string | undefined) ??
-    env['MURMUR_RELAY_DATA_DIR'] ??
-    join(homedir(), '.murmur-node');
-  const filePath = join(dataDir, CONFIG_FILE);
-  let file: Record<string, unknown> = {};
-  if (existsSync(filePath)) {
-    try {
-      file = JSON.parse(readFileSync(filePath, 'utf8')) as Record<string, unknown>;
-    } catch {
-      throw new UsageError(`${filePath} is not valid JSON`);
-    }
-  }
-  const config: Record<string, unknown> = { dataDir };
-  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
-    const spec = SETTINGS[key];
-    const value =
-      parseValue(key, values[spec.flag]) ??
-      parseValue(key, env[`MURMUR_RELAY_${spec.env}`]) ??
-      parseValue(key, file[key]) ??
-      ('default' in spec ? spec.default : undefined);
-    config[key] = value;
-  }
-  return config as unknown as RelayConfig;
-}
-
 function options() {
   const spec: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     'data-dir': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   };
-  for (const s of Object.values(SETTINGS)) spec[s.flag] = { type: 'string' };
+  for (const s of Object.values(RELAY_SETTINGS)) spec[s.flag] = { type: 'string' };
   return spec;
 }
 
@@ -235,6 +99,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (
       error instanceof UsageError ||
+      error instanceof ConfigError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
       io.stderr(`murmur-relay: ${(error as Error).message}\n`);
@@ -251,14 +116,12 @@ function init(config: RelayConfig, values: Record<string, unknown>, io: CliIo): 
       `no node key in ${config.dataDir}: run \`murmur-node init --data-dir ${config.dataDir}\` first (the relay uses the node's identity)`,
     );
   }
-  const file: Record<string, unknown> = {};
-  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
-    if (values[SETTINGS[key].flag] !== undefined) file[key] = config[key];
+  const settings: Partial<Record<RelaySettingKey, unknown>> = {};
+  for (const key of Object.keys(RELAY_SETTINGS) as RelaySettingKey[]) {
+    if (values[RELAY_SETTINGS[key].flag] !== undefined) settings[key] = config[key];
   }
-  writeFileSync(join(config.dataDir, CONFIG_FILE), `${JSON.stringify(file, null, 2)}\n`, {
-    mode: 0o600,
-  });
-  io.stdout(`wrote ${join(config.dataDir, CONFIG_FILE)}\n`);
+  const path = writeRelayConfigFile(config.dataDir, settings as Partial<RelayConfig>);
+  io.stdout(`wrote ${path}\n`);
   return 0;
 }
 

@@ -11,7 +11,8 @@
  * murmur-relay start --data-dir ~/.murmur-node
  * ```
  */
-export { type CliIo, type RelayConfig, resolveConfig, runCli } from './cli.js';
+export { type CliIo, runCli } from './cli.js';
+export { type RelayConfig, resolveConfig } from './config.js';
 export {
   type DirectoryEntry,
   followerDirectory,

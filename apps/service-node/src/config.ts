@@ -7,18 +7,20 @@
  * The data directory itself comes from `--data-dir`, `MURMUR_NODE_DATA_DIR` or the default
  * `~/.murmur-node` (it cannot come from the file inside it).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   ConfigError,
-  createChecker,
+  checkSettingValues,
   DEFAULT_STORAGE_HTTPS_PORT,
   LOG_LEVELS,
-  type SchemaChecker,
+  resolveSettings,
+  type SettingSource,
+  type SettingSpec,
   STORAGE_SIZE_LIMIT_BYTES,
 } from '@murmur/wire';
-import Type, { type TSchema } from 'typebox';
+import { readSettingsFile, writeNewSettingsFile } from '@murmur/wire/settings-file';
+import Type from 'typebox';
 
 /** The name of the config file inside the data directory. */
 export const CONFIG_FILE_NAME = 'config.json';
@@ -93,18 +95,6 @@ export interface NodeConfig {
    * beyond the first, at most 4; 0: none, everything on the event loop).
    */
   cryptoWorkers: number;
-}
-
-type Kind = 'string' | 'integer' | 'boolean' | 'size';
-
-interface KeySpec {
-  flag: string;
-  env: string;
-  kind: Kind;
-  schema: TSchema;
-  /** Shown in `--help`. */
-  help: string;
-  default?: unknown;
 }
 
 const PORT = (minimum: number) =>
@@ -359,7 +349,7 @@ export const CONFIG_KEYS = {
     help: 'worker threads for signatures and onion layers (-1 = cores - 1, at most 4; 0 = none)',
     default: -1,
   },
-} as const satisfies Record<Exclude<keyof NodeConfig, 'dataDir'>, KeySpec>;
+} as const satisfies Record<Exclude<keyof NodeConfig, 'dataDir'>, SettingSpec>;
 
 /** A configuration key other than `dataDir`. */
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -367,21 +357,8 @@ export type ConfigKey = keyof typeof CONFIG_KEYS;
 /** The environment variable prefix. */
 export const ENV_PREFIX = 'MURMUR_NODE_';
 
-/** Each key's value checked with `@murmur/wire`'s compiled checker (compiled on first use). */
-const checkers = new Map<string, SchemaChecker<TSchema>>(
-  Object.entries(CONFIG_KEYS).map(([key, spec]) => [key, createChecker(spec.schema as TSchema)]),
-);
-
-/**
- * The file as a whole: an object of settings (each value is checked by its key's checker, so
- * that every bad one is named with its origin).
- */
-const configFileChecker = createChecker(
-  Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON object of settings' }),
-);
-
 /** Where a value came from. */
-export type ConfigSource = 'flag' | 'env' | 'file' | 'default';
+export type ConfigSource = SettingSource;
 
 /** The result of {@link resolveConfig}. */
 export interface ResolvedConfig {
@@ -402,39 +379,6 @@ export interface ConfigInputs {
   home?: string | undefined;
 }
 
-const SIZE_UNITS: Record<string, number> = {
-  '': 1,
-  K: 1024,
-  M: 1024 ** 2,
-  G: 1024 ** 3,
-  T: 1024 ** 4,
-};
-
-function fromText(kind: Kind, text: string): unknown {
-  switch (kind) {
-    case 'string':
-      return text;
-    case 'integer':
-      return /^-?[0-9]+$/.test(text.trim()) ? Number(text.trim()) : text;
-    case 'boolean': {
-      const value = text.trim().toLowerCase();
-      if (['true', '1', 'yes', 'on'].includes(value)) return true;
-      if (['false', '0', 'no', 'off'].includes(value)) return false;
-      return text;
-    }
-    case 'size': {
-      const match = /^([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim());
-      if (match === null) return text;
-      return Math.floor(Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toUpperCase()] ?? 1));
-    }
-  }
-}
-
-function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
-}
-
 /** The default data directory. */
 export function defaultDataDir(home = homedir()): string {
   return join(home, '.murmur-node');
@@ -446,17 +390,7 @@ export function readConfigFile(dataDir: string): {
   values: Record<string, unknown> | undefined;
 } {
   const path = join(dataDir, CONFIG_FILE_NAME);
-  if (!existsSync(path)) return { path, values: undefined };
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new ConfigError(`${path} is not valid JSON`, { cause });
-  }
-  if (!configFileChecker.check(json)) {
-    throw new ConfigError(`${path} must hold a JSON object of settings`, { details: { path } });
-  }
-  return { path, values: json };
+  return { path, values: readSettingsFile(path) };
 }
 
 /**
@@ -468,8 +402,6 @@ export function readConfigFile(dataDir: string): {
 export function resolveConfig(inputs: ConfigInputs = {}): ResolvedConfig {
   const flags = inputs.flags ?? {};
   const env = inputs.env ?? {};
-  const problems: string[] = [];
-
   const dataDirFlag = flags['data-dir'];
   const dataDirEnv = env[`${ENV_PREFIX}DATA_DIR`];
   let dataDirSource: ConfigSource = 'default';
@@ -484,52 +416,15 @@ export function resolveConfig(inputs: ConfigInputs = {}): ResolvedConfig {
   dataDir = resolve(dataDir);
 
   const file = readConfigFile(dataDir);
-  const fileValues = file.values ?? {};
-  for (const key of Object.keys(fileValues)) {
-    if (key === 'dataDir') {
-      problems.push(`${CONFIG_FILE_NAME} dataDir: not allowed in the file (use --data-dir)`);
-    } else if (!Object.hasOwn(CONFIG_KEYS, key)) {
-      problems.push(`${CONFIG_FILE_NAME} ${key}: unknown setting`);
-    }
-  }
-
-  const config: Record<string, unknown> = { dataDir };
-  const sources: Record<string, ConfigSource> = { dataDir: dataDirSource };
-  for (const [key, spec] of Object.entries(CONFIG_KEYS) as [ConfigKey, KeySpec][]) {
-    const flagValue = flags[spec.flag];
-    const envName = `${ENV_PREFIX}${spec.env}`;
-    const envValue = env[envName];
-    let value: unknown;
-    let origin: string;
-    let source: ConfigSource;
-    if (flagValue !== undefined) {
-      value = typeof flagValue === 'boolean' ? flagValue : fromText(spec.kind, flagValue);
-      origin = `--${spec.flag}`;
-      source = 'flag';
-    } else if (envValue !== undefined && envValue !== '') {
-      value = fromText(spec.kind, envValue);
-      origin = envName;
-      source = 'env';
-    } else if (Object.hasOwn(fileValues, key)) {
-      value = fileValues[key];
-      if (spec.kind === 'size' && typeof value === 'string') value = fromText('size', value);
-      origin = `${CONFIG_FILE_NAME} ${key}`;
-      source = 'file';
-    } else {
-      config[key] = spec.default;
-      sources[key] = 'default';
-      continue;
-    }
-    const checker = checkers.get(key);
-    if (checker !== undefined && !checker.check(value)) {
-      const description = (spec.schema as { description?: string }).description ?? 'valid';
-      const raw = source === 'flag' ? flagValue : source === 'env' ? envValue : fileValues[key];
-      problems.push(`${origin}: must be ${description} (got ${shown(raw)})`);
-      continue;
-    }
-    config[key] = value;
-    sources[key] = source;
-  }
+  const { values, sources, problems } = resolveSettings(CONFIG_KEYS, {
+    flags,
+    env,
+    envPrefix: ENV_PREFIX,
+    fileName: CONFIG_FILE_NAME,
+    fileValues: file.values ?? {},
+  });
+  const config: Record<string, unknown> = { dataDir, ...values };
+  sources['dataDir'] = dataDirSource;
 
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, {
@@ -554,28 +449,10 @@ export function writeConfigFile(
   values: Partial<Omit<NodeConfig, 'dataDir'>>,
 ): string {
   const path = join(dataDir, CONFIG_FILE_NAME);
-  const problems: string[] = [];
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(values)) {
-    if (value === undefined) continue;
-    const checker = checkers.get(key);
-    if (checker === undefined) problems.push(`${key}: unknown setting`);
-    else if (!checker.check(value)) problems.push(`${key}: invalid value ${shown(value)}`);
-    else out[key] = value;
-  }
+  const { values: out, problems } = checkSettingValues(CONFIG_KEYS, values);
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  try {
-    writeFileSync(path, `${JSON.stringify(out, null, 2)}\n`, { mode: 0o644, flag: 'wx' });
-  } catch (cause) {
-    if ((cause as { code?: unknown }).code === 'EEXIST') {
-      throw new ConfigError(`${path} already exists; refusing to overwrite a config file`, {
-        cause,
-        details: { path },
-      });
-    }
-    throw cause;
-  }
+  writeNewSettingsFile(path, out, 0o644);
   return path;
 }

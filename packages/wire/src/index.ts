@@ -443,6 +443,17 @@ export {
   type ListedServiceNode,
   selectServiceNodes,
 } from './service-nodes.js';
+export {
+  checkSettingValues,
+  type ResolvedSettings,
+  resolveSettings,
+  type SettingKind,
+  type SettingSource,
+  type SettingSpec,
+  type SettingsInputs,
+  settingFromText,
+  shownSetting,
+} from './settings.js';
 export { sleep } from './sleep.js';
 export {
   type ErrorResponse,

@@ -27,16 +27,22 @@
  * Uptime proofs are not sent with a static network: the largest `/health` latency stands in for
  * the longest event-loop stall a proof timer would suffer.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadCrypto } from '@murmur/crypto';
+import {
+  initLocalNode,
+  type LocalNode,
+  NODE_PROGRAM,
+  startLocalNode,
+  writeLoneNetwork,
+} from '@murmur/service-node/local';
 import { median, percentile } from './stats.js';
 
 const { values: flags } = parseArgs({
@@ -63,10 +69,8 @@ const BODY_KIB = Number(flags['body-kib']);
 const ONLY = flags.only === undefined ? undefined : new Set(flags.only.split(','));
 const wanted = (name: string) => ONLY === undefined || ONLY.has(name);
 
-const require = createRequire(import.meta.url);
-const nodeRoot = dirname(require.resolve('@murmur/service-node/package.json'));
 const builds = [
-  flags.cli === undefined ? join(nodeRoot, 'dist', 'cli.js') : resolvePath(flags.cli),
+  flags.cli === undefined ? NODE_PROGRAM : resolvePath(flags.cli),
   ...(flags.compare === undefined ? [] : [resolvePath(flags.compare)]),
 ];
 const work = mkdtempSync(join(tmpdir(), 'murmur-overload-'));
@@ -101,72 +105,31 @@ function rssSampler(pid: number): () => number {
   };
 }
 
-interface Node {
-  port: number;
-  pid: number;
-  child: ChildProcess;
-}
+type Node = LocalNode;
 
 let counter = 0;
 async function startNode(build: string): Promise<Node> {
   counter += 1;
-  const dataDir = join(work, `node-${counter}`);
-  const init = spawnSync(process.execPath, [build, 'init', '--data-dir', dataDir], {
-    encoding: 'utf8',
+  const { dataDir, ed25519 } = initLocalNode({
+    dataDir: join(work, `node-${counter}`),
+    program: build,
   });
-  if (init.status !== 0) throw new Error(`murmur-node init failed: ${init.stderr}`);
-  const key = (
-    JSON.parse(readFileSync(join(dataDir, 'key.json'), 'utf8')) as { ed25519PublicKey: string }
-  ).ed25519PublicKey;
-  const network = join(work, `network-${counter}.json`);
-  writeFileSync(
-    network,
-    JSON.stringify({ nodes: [{ ed25519: key, ip: '127.0.0.1', storagePort: 1, swarmId: '0' }] }),
-  );
-  const child = spawn(
-    process.execPath,
-    [
-      build,
-      'start',
-      '--data-dir',
-      dataDir,
-      '--network-file',
-      network,
-      '--listen',
-      '0.0.0.0',
-      '--port',
-      '0',
-      '--log-level',
-      'info',
-      // The benchmark speaks plain HTTP (nodes serve HTTPS by default since issue 9).
-      '--plain-http',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  children.add(child);
-  const port = await new Promise<number>((resolve, reject) => {
-    let buffer = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const match = /"port":(\d+)[^\n]*murmur-node listening/.exec(buffer);
-      if (match !== null) resolve(Number(match[1]));
-      if (buffer.length > 100_000) buffer = buffer.slice(-10_000);
-    });
-    child.once('exit', (code) => reject(new Error(`the node exited (code ${code})`)));
+  const node = await startLocalNode({
+    dataDir,
+    networkFile: writeLoneNetwork(join(work, `network-${counter}.json`), ed25519),
+    program: build,
+    listen: '0.0.0.0',
+    // The benchmark speaks plain HTTP (nodes serve HTTPS by default since issue 9).
+    plainHttp: true,
+    stderr: 'inherit',
   });
-  // Wait until it is ready.
-  for (;;) {
-    const health = await get(port, '/health').catch(() => ({ status: 0, ms: 0 }));
-    if (health.status === 200) break;
-    await sleep(100);
-  }
-  return { port, pid: child.pid as number, child };
+  children.add(node.child);
+  return node;
 }
 
 async function stopNode(node: Node): Promise<void> {
-  node.child.kill('SIGKILL');
+  await node.stop('SIGKILL');
   children.delete(node.child);
-  await sleep(200);
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });

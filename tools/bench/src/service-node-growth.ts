@@ -37,7 +37,7 @@
  * `--refill` (fill again even when a file is there), `--fill-only` (fill, measure nothing: to fill
  * several sizes in parallel before one measuring run).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createRequire } from 'node:module';
@@ -45,7 +45,14 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { type NewMessage, openMessageStore } from '@murmur/service-node';
+import {
+  initLocalNode,
+  type LocalNode,
+  startLocalNode,
+  writeLoneNetwork,
+} from '@murmur/service-node/local';
 import { bytesToHex } from '@murmur/wire';
+import { type LoadJob, type LoadResult, runLoad } from './node-load.js';
 import { median } from './stats.js';
 
 const { values: flags } = parseArgs({
@@ -78,10 +85,8 @@ const SECONDS = Number(flags.seconds);
 const CONNECTIONS = Number(flags.connections);
 
 const require = createRequire(import.meta.url);
-const benchRoot = join(import.meta.dirname, '..');
 const nodeRoot = dirname(require.resolve('@murmur/service-node/package.json'));
 const cli = flags.cli === undefined ? join(nodeRoot, 'dist', 'cli.js') : resolvePath(flags.cli);
-const loadScript = join(import.meta.dirname, 'service-node-load.ts');
 /** The node's own better-sqlite3 (resolved from its package, not a dependency of the bench). */
 const Database = createRequire(join(nodeRoot, 'package.json'))('better-sqlite3') as new (
   path: string,
@@ -152,10 +157,7 @@ function fill(crypto: MurmurCrypto, dataDir: string, count: number): FillInfo {
   }
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const init = spawnSync(process.execPath, [cli, 'init', '--data-dir', dataDir], {
-    encoding: 'utf8',
-  });
-  if (init.status !== 0) throw new Error(`murmur-node init failed: ${init.stderr}`);
+  initLocalNode({ dataDir, program: cli });
   const started = performance.now();
   const now = Date.now();
   const path = join(dataDir, 'storage.db');
@@ -261,142 +263,52 @@ function fill(crypto: MurmurCrypto, dataDir: string, count: number): FillInfo {
   return info;
 }
 
-function waitForLine<T>(child: ChildProcess, match: (line: string) => T | undefined): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    const onData = (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        const value = match(line);
-        if (value !== undefined) {
-          child.stdout?.off('data', onData);
-          child.stdout?.resume();
-          child.stdout?.on('data', () => undefined);
-          resolve(value);
-          return;
-        }
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the node exited early (code ${code})`)));
-  });
-}
-
 interface NodeProcess {
   child: ChildProcess;
   port: number;
   startSeconds: number;
+  stop: LocalNode['stop'];
 }
 
 async function startNode(dataDir: string): Promise<NodeProcess> {
   const key = (
     JSON.parse(readFileSync(join(dataDir, 'key.json'), 'utf8')) as { ed25519PublicKey: string }
   ).ed25519PublicKey;
-  const network = join(dataDir, 'network.json');
-  writeFileSync(
-    network,
-    JSON.stringify({ nodes: [{ ed25519: key, ip: '127.0.0.1', storagePort: 1, swarmId: '0' }] }),
-  );
+  const networkFile = writeLoneNetwork(join(dataDir, 'network.json'), key);
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      cli,
-      'start',
-      '--data-dir',
-      dataDir,
-      '--network-file',
-      network,
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--rate-limit',
-      'false',
-      '--storage-limit',
-      '1T',
-      '--log-level',
-      'info',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  children.add(child);
-  const listening = await waitForLine(child, (line) =>
-    line.includes('murmur-node listening') ? (JSON.parse(line) as { port: number }) : undefined,
-  );
-  return { child, ...listening, startSeconds: (performance.now() - started) / 1000 };
-}
-
-async function stopNode(node: NodeProcess): Promise<void> {
-  node.child.kill('SIGTERM');
-  await new Promise((resolve) => node.child.once('exit', resolve));
-  children.delete(node.child);
-}
-
-function statCpuMillis(path: string): number {
-  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-function cpuMillis(pid: number): { total: number; main: number } {
+  const node = await startLocalNode({
+    dataDir,
+    networkFile,
+    program: cli,
+    args: ['--rate-limit', 'false', '--storage-limit', '1T'],
+    stderr: 'inherit',
+    // The start-up time is measured to the listening line, as before.
+    until: 'listening',
+    // Opening a data directory of millions of messages is what this measures: no hang guard.
+    readyTimeoutMs: 3_600_000,
+  });
+  children.add(node.child);
   return {
-    total: statCpuMillis(`/proc/${pid}/stat`),
-    main: statCpuMillis(`/proc/${pid}/task/${pid}/stat`),
+    child: node.child,
+    port: node.port,
+    startSeconds: (performance.now() - started) / 1000,
+    stop: node.stop,
   };
 }
 
-interface LoadResult {
-  requestsPerSecond: number;
-  total: number;
-  latencyP99: number;
-  non2xx: number;
-  errors: number;
-  serverCpuMicros?: number;
-  mainCpuMicros?: number;
+async function stopNode(node: NodeProcess): Promise<void> {
+  await node.stop();
+  children.delete(node.child);
 }
 
-type Bodies =
-  | { kind: 'fixed'; body: string }
-  | { kind: 'store'; count: number; namespace: number; bytes: number };
+type Bodies = LoadJob['bodies'];
 
-async function load(url: string, bodies: Bodies, pid: number): Promise<LoadResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', loadScript], {
-    cwd: benchRoot,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  children.add(child);
-  child.stdin?.end(
-    JSON.stringify({
-      url,
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      contentType: 'application/json',
-      bodies,
-    }),
+function load(url: string, bodies: Bodies, pid: number): Promise<LoadResult> {
+  return runLoad(
+    { url, connections: CONNECTIONS, seconds: SECONDS, contentType: 'application/json', bodies },
+    pid,
+    children,
   );
-  let output = '';
-  let before: { total: number; main: number } | undefined;
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    if (before === undefined && output.includes('measuring\n')) before = cpuMillis(pid);
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const after = cpuMillis(pid);
-  children.delete(child);
-  if (code !== 0) throw new Error(`the load generator failed (code ${code})`);
-  const result = JSON.parse(output.trim().split('\n').pop() as string) as LoadResult;
-  if (before !== undefined && result.total > 0) {
-    result.serverCpuMicros = ((after.total - before.total) * 1000) / result.total;
-    result.mainCpuMicros = ((after.main - before.main) * 1000) / result.total;
-  }
-  if (result.non2xx > 0 || result.errors > 0) {
-    process.stderr.write(
-      `  warning: ${result.non2xx} non-2xx answers and ${result.errors} errors (of ${result.total}) at ${url}\n`,
-    );
-  }
-  return result;
 }
 
 function retrieveBody(

@@ -12,17 +12,10 @@
 import { loadCrypto } from '@murmur/crypto';
 import { bytesToHex } from '@murmur/wire';
 import autocannon from 'autocannon';
+import type { LoadJob } from './node-load.js';
 
 /** What a job asks for. */
-interface Job {
-  url: string;
-  connections: number;
-  seconds: number;
-  contentType: string;
-  bodies:
-    | { kind: 'fixed'; body: string; base64?: boolean }
-    | { kind: 'store'; count: number; namespace: number; bytes: number };
-}
+type Job = LoadJob;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

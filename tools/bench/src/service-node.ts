@@ -51,7 +51,7 @@
  * thread alone (the event loop, which every request passes through; worker threads do the
  * Ed25519 and X25519 work).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import {
@@ -59,10 +59,9 @@ import {
   Agent as HttpsAgent,
   request as httpsRequest,
 } from 'node:https';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
@@ -74,7 +73,15 @@ import {
   nodeKeysFromSeed,
   type PeerNetwork,
 } from '@murmur/service-node';
+import {
+  initLocalNode,
+  type LocalNode,
+  NODE_PROGRAM,
+  startLocalNode,
+  writeLoneNetwork,
+} from '@murmur/service-node/local';
 import { bytesToHex, silentLogger, utf8Encode } from '@murmur/wire';
+import { type LoadJob, type LoadResult, runLoad } from './node-load.js';
 import { median } from './stats.js';
 
 const { values: flags } = parseArgs({
@@ -102,11 +109,8 @@ const CONNECTIONS = Number(flags.connections);
 const ONION_REQUESTS = Number(flags['onion-requests']);
 const MESSAGE_BYTES = 300;
 
-const require = createRequire(import.meta.url);
 const benchRoot = join(import.meta.dirname, '..');
-const nodeRoot = dirname(require.resolve('@murmur/service-node/package.json'));
-const cli = flags.cli === undefined ? join(nodeRoot, 'dist', 'cli.js') : resolvePath(flags.cli);
-const loadScript = join(import.meta.dirname, 'service-node-load.ts');
+const cli = flags.cli === undefined ? NODE_PROGRAM : resolvePath(flags.cli);
 const work = mkdtempSync(join(tmpdir(), 'murmur-node-bench-'));
 const children = new Set<ChildProcess>();
 
@@ -242,19 +246,13 @@ interface NodeProcess {
   httpPort: number;
   child: ChildProcess;
   dataDir: string;
+  stop: LocalNode['stop'];
 }
 
 /** `murmur-node init` in a new data directory; returns it and the node's Ed25519 key. */
 function initNode(name: string): { dataDir: string; key: string } {
-  const dataDir = join(work, name);
-  const result = spawnSync(process.execPath, [cli, 'init', '--data-dir', dataDir], {
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`murmur-node init failed: ${result.stderr}`);
-  const key = (
-    JSON.parse(readFileSync(join(dataDir, 'key.json'), 'utf8')) as { ed25519PublicKey: string }
-  ).ed25519PublicKey;
-  return { dataDir, key };
+  const { dataDir, ed25519 } = initLocalNode({ dataDir: join(work, name), program: cli });
+  return { dataDir, key: ed25519 };
 }
 
 async function startNodeProcess(
@@ -266,44 +264,37 @@ async function startNodeProcess(
   // The storage port speaks HTTPS (as clients use it); `--http-port` adds plain HTTP with the
   // same routes, so that both are measured on the same node in the same run.
   const [httpPort] = await freePorts(1);
-  const child = spawn(
-    process.execPath,
-    [
-      ...(CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR]),
-      build,
-      'start',
-      '--data-dir',
-      node.dataDir,
-      '--network-file',
-      networkFile,
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      String(port),
+  const local = await startLocalNode({
+    dataDir: node.dataDir,
+    networkFile,
+    program: build,
+    port,
+    execArgv:
+      CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR],
+    args: [
       '--http-port',
       String(httpPort),
       '--rate-limit',
       'false',
-      '--log-level',
-      'info',
       ...(flags['crypto-workers'] === undefined
         ? []
         : ['--crypto-workers', flags['crypto-workers']]),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  children.add(child);
-  const listening = await waitForLine(child, (line) =>
-    line.includes('murmur-node listening')
-      ? (JSON.parse(line) as { port: number; httpPort: number })
-      : undefined,
-  );
-  return { ...node, port: listening.port, httpPort: listening.httpPort, child };
+    stderr: 'inherit',
+    until: 'listening',
+  });
+  children.add(local.child);
+  return {
+    ...node,
+    port: local.port,
+    httpPort: local.httpPort as number,
+    child: local.child,
+    stop: local.stop,
+  };
 }
 
 async function stopNodeProcess(node: NodeProcess): Promise<void> {
-  node.child.kill('SIGTERM');
-  await new Promise((resolve) => node.child.once('exit', resolve));
+  await node.stop();
   children.delete(node.child);
 }
 
@@ -313,44 +304,7 @@ function rssMegabytes(pid: number): number {
   return kilobytes / 1024;
 }
 
-/** CPU time (user + system) in a `/proc/.../stat` file, ms. */
-function statCpuMillis(path: string): number {
-  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  // utime and stime are fields 14 and 15 of the file (12 and 13 after the command).
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-/**
- * CPU time a process has used so far, ms: in all (every thread, ended ones included) and on its
- * main thread alone (the event loop: the thread whose id is the process id).
- */
-function cpuMillis(pid: number): { total: number; main: number } {
-  return {
-    total: statCpuMillis(`/proc/${pid}/stat`),
-    main: statCpuMillis(`/proc/${pid}/task/${pid}/stat`),
-  };
-}
-
-interface LoadResult {
-  /** CPU time of the load generator per request, µs. */
-  loadCpuMicros?: number;
-  /** CPU time of the server process per request, µs (measured around the run). */
-  serverCpuMicros?: number;
-  /** CPU time of the server's main thread (its event loop) per request, µs. */
-  mainCpuMicros?: number;
-  requestsPerSecond: number;
-  total: number;
-  latencyP50: number;
-  latencyP99: number;
-  latencyMean: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-
-type Bodies =
-  | { kind: 'fixed'; body: string; base64?: boolean }
-  | { kind: 'store'; count: number; namespace: number; bytes: number };
+type Bodies = LoadJob['bodies'];
 
 const SKIPPED: LoadResult = {
   requestsPerSecond: Number.NaN,
@@ -371,36 +325,11 @@ async function load(
   serverPid: number,
 ): Promise<LoadResult> {
   if (!wanted(name)) return SKIPPED;
-  const child = spawn(process.execPath, ['--import', 'tsx', loadScript], {
-    cwd: benchRoot,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  children.add(child);
-  child.stdin?.end(
-    JSON.stringify({ url, connections: CONNECTIONS, seconds: SECONDS, contentType, bodies }),
+  return runLoad(
+    { url, connections: CONNECTIONS, seconds: SECONDS, contentType, bodies },
+    serverPid,
+    children,
   );
-  let output = '';
-  // The server's CPU is sampled once the load generator prints that the warm-up is over.
-  let cpuBefore: { total: number; main: number } | undefined;
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    if (cpuBefore === undefined && output.includes('measuring\n')) cpuBefore = cpuMillis(serverPid);
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const cpuAfter = cpuMillis(serverPid);
-  children.delete(child);
-  if (code !== 0) throw new Error(`the load generator failed (code ${code})`);
-  const result = JSON.parse(output.trim().split('\n').pop() as string) as LoadResult;
-  if (cpuBefore !== undefined && result.total > 0) {
-    result.serverCpuMicros = ((cpuAfter.total - cpuBefore.total) * 1000) / result.total;
-    result.mainCpuMicros = ((cpuAfter.main - cpuBefore.main) * 1000) / result.total;
-  }
-  if (result.non2xx > 0 || result.errors > 0) {
-    process.stderr.write(
-      `  warning: ${result.non2xx} non-2xx answers and ${result.errors} errors at ${url}\n`,
-    );
-  }
-  return result;
 }
 
 async function post(
@@ -606,13 +535,7 @@ const buildNames = flags.compare === undefined ? [''] : [' A', ' B'];
 /** A node with a static network of its own and nobody else (no peers, no replication). */
 async function startLoneNode(name: string, build: string): Promise<NodeProcess> {
   const init = initNode(name);
-  const network = join(work, `${name}-network.json`);
-  writeFileSync(
-    network,
-    JSON.stringify({
-      nodes: [{ ed25519: init.key, ip: '127.0.0.1', storagePort: 1, swarmId: '0' }],
-    }),
-  );
+  const network = writeLoneNetwork(join(work, `${name}-network.json`), init.key);
   return startNodeProcess(init, network, 0, build);
 }
 

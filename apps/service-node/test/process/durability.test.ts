@@ -5,114 +5,51 @@
  * acknowledged (HTTP 200) is there. Also checks a graceful SIGTERM. Needs `dist/` (the package's
  * `test` script builds first).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type Identity, loadCrypto } from '@murmur/crypto';
 import { bytesToHex } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  initLocalNode,
+  type LocalNode,
+  startLocalNode,
+  writeLoneNetwork,
+} from '../../src/local-node.js';
 
 // The node serves HTTPS with a self-signed certificate: a fetch that does not check it.
 const httpsFetch = createNodeFetch({ keepAlive: false });
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = join(root, 'dist', 'cli.js');
-
 let dir: string;
-const children = new Set<ChildProcess>();
+const nodes = new Set<LocalNode>();
 
 beforeAll(() => {
-  if (!existsSync(cli)) {
-    throw new Error(
-      `${cli} is missing: build the package first (pnpm --filter @murmur/service-node build)`,
-    );
-  }
   dir = mkdtempSync(join(tmpdir(), 'murmur-process-'));
 });
 
-afterAll(() => {
-  for (const child of children) child.kill('SIGKILL');
+afterAll(async () => {
+  await Promise.all([...nodes].map((node) => node.stop('SIGKILL')));
+  httpsFetch.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** `murmur-node init` in `dataDir` and a static network of that node alone. */
 function init(dataDir: string): string {
-  const result = spawnSync(process.execPath, [cli, 'init', '--data-dir', dataDir], {
-    encoding: 'utf8',
-  });
-  expect(result.status, result.stderr).toBe(0);
-  const key = JSON.parse(readFileSync(join(dataDir, 'key.json'), 'utf8')) as {
-    ed25519PublicKey: string;
-  };
-  const network = join(dataDir, '..', `${key.ed25519PublicKey.slice(0, 8)}-network.json`);
-  writeFileSync(
-    network,
-    JSON.stringify({
-      nodes: [{ ed25519: key.ed25519PublicKey, ip: '127.0.0.1', storagePort: 1, swarmId: '0' }],
-    }),
-  );
-  return network;
+  const { ed25519 } = initLocalNode({ dataDir });
+  return writeLoneNetwork(join(dir, `${ed25519.slice(0, 8)}-network.json`), ed25519);
 }
 
-interface Started {
-  child: ChildProcess;
-  port: number;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  log: () => string;
-}
-
-async function start(dataDir: string, network: string): Promise<Started> {
-  const child = spawn(
-    process.execPath,
-    [
-      cli,
-      'start',
-      '--data-dir',
-      dataDir,
-      '--network-file',
-      network,
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--rate-limit',
-      'false',
-      '--log-level',
-      'info',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.add(child);
-  let output = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line in:\n${output}`)), 15_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      for (const line of output.split('\n')) {
-        if (!line.includes('murmur-node listening')) continue;
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { port: number }).port);
-        return;
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    void exited.then(() => reject(new Error(`exited before listening:\n${output}`)));
+async function start(dataDir: string, network: string): Promise<LocalNode> {
+  const node = await startLocalNode({
+    dataDir,
+    networkFile: network,
+    args: ['--rate-limit', 'false'],
   });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return { child, port, exited, log: () => output };
+  nodes.add(node);
+  void node.exited.then(() => nodes.delete(node));
+  return node;
 }
 
 async function rpc(port: number, method: string, params: unknown) {
@@ -187,8 +124,7 @@ describe('murmur-node as a real process', () => {
         }
       }, 5);
     });
-    first.child.kill('SIGKILL');
-    const exit = await first.exited;
+    const exit = await first.stop('SIGKILL');
     killed = true;
     await Promise.all(writers);
     expect(exit.signal).toBe('SIGKILL');
@@ -202,8 +138,7 @@ describe('murmur-node as a real process', () => {
     expect(stored.size).toBeLessThanOrEqual(counter);
 
     // A graceful stop: SIGTERM, exit code 0, the database closed cleanly.
-    second.child.kill('SIGTERM');
-    const graceful = await second.exited;
+    const graceful = await second.stop('SIGTERM');
     expect(graceful.code, second.log()).toBe(0);
     expect(second.log()).toMatch(/murmur-node stopped/);
   }, 60_000);
@@ -236,8 +171,7 @@ describe('murmur-node as a real process', () => {
       expect(metrics).toMatch(/process_cpu_user_seconds_total/);
       expect(metrics).toMatch(/murmur_onion_requests_total\{role="invalid",status="400"\} 1/);
     } finally {
-      node.child.kill('SIGTERM');
-      await node.exited;
+      await node.stop();
     }
   }, 30_000);
 });

@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from './app-errors.js';
+import { readSettingsFile, writeNewSettingsFile } from './settings-file.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'settings-file-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function refusal(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('settings files', () => {
+  it('reads an object, and nothing when there is no file', () => {
+    const path = join(dir, 'x.json');
+    expect(readSettingsFile(path)).toBeUndefined();
+    writeFileSync(path, '{"port": 1}');
+    expect(readSettingsFile(path)).toEqual({ port: 1 });
+  });
+
+  it('names the file that is not JSON or not an object', () => {
+    const path = join(dir, 'x.json');
+    writeFileSync(path, '{ "port": 25');
+    expect(refusal(() => readSettingsFile(path)).message).toBe(`${path} is not valid JSON`);
+    writeFileSync(path, '[1]');
+    const error = refusal(() => readSettingsFile(path));
+    expect(error.message).toBe(`${path} must hold a JSON object of settings`);
+    expect(error.details).toEqual({ path });
+  });
+
+  it('writes a new file with its mode and never overwrites one', () => {
+    const path = join(dir, 'x.json');
+    writeNewSettingsFile(path, { port: 1 }, 0o600);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path, 'utf8')).toBe('{\n  "port": 1\n}\n');
+    expect(refusal(() => writeNewSettingsFile(path, { port: 2 }, 0o600)).message).toBe(
+      `${path} already exists; refusing to overwrite a config file (edit it, or remove it first)`,
+    );
+    expect(readSettingsFile(path)).toEqual({ port: 1 });
+  });
+});
