@@ -4,7 +4,7 @@
  * one), messages both ways, a daemon restarted (history and queued messages intact), a
  * disappearing message gone on both sides, a local edit, the paths screen with three hops,
  * refused requests, axe-core on every screen (no serious or critical violation), nothing
- * overflowing at 360 px. Screenshots of every screen go to `apps/desktop/screenshots/`.
+ * overflowing at 360 px. Screenshots of every screen go to `apps/desktop/test-results/screenshots/` (or MURMUR_SCREENSHOTS_DIR).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +17,11 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const SHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url));
+// Test artifacts (ignored by git), so that a test run leaves the tree clean; the committed
+// copies in `screenshots/` are refreshed with MURMUR_SCREENSHOTS_DIR=<that folder>.
+const SHOTS =
+  process.env['MURMUR_SCREENSHOTS_DIR'] ??
+  fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
 const CHROMIUM = process.env['MURMUR_CHROMIUM'] ?? '/usr/bin/chromium';
 const WAIT = 90_000;
 
