@@ -265,6 +265,38 @@ describe('murmur-devnet up', () => {
     expect(await done).toBe(0);
   });
 
+  it('says why it starts no desktops on an EVM devnet, and keeps the devnet running', async () => {
+    const dir = devnetDirWith(undefined);
+    dirs.push(dir);
+    const manifest: TestnetManifest = {
+      ...fakeManifest(3, 8545),
+      ledger: 'evm',
+      evm: {
+        chainId: 31_337,
+        token: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
+        staking: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+        deploymentBlock: '7',
+      },
+    };
+    const test = harness(dir, manifest);
+    let calls = 0;
+    const done = runUp(options(dir, { desktop: 2, ledger: 'evm' }), {
+      ...test.components,
+      startDesktops: async () => {
+        calls++;
+        return { lines: [], stop: async () => undefined };
+      },
+    });
+    await vi.waitFor(
+      () => expect(stripAnsi(test.output.text)).toContain('the desktops did not start: --desktop'),
+      WAIT,
+    );
+    expect(stripAnsi(test.output.text)).toContain('--ledger evm');
+    expect(calls).toBe(0);
+    test.signal();
+    expect(await done).toBe(0);
+  });
+
   it('starts the desktops once ready, prints their lines, and stops them before the devnet', async () => {
     const dir = devnetDirWith(undefined);
     dirs.push(dir);

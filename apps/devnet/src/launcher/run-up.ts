@@ -431,7 +431,18 @@ export async function runUp(options: UpOptions, components: UpComponents): Promi
 
   let desktops: { stop(): Promise<void> } | undefined;
   const desktopCount = options.desktop ?? 0;
-  if (desktopCount > 0 && components.startDesktops !== undefined && !demoAbort.signal.aborted) {
+  if (desktopCount > 0 && file.evm !== undefined) {
+    // The desktop daemon bootstraps from a seed endpoint; an EVM devnet has none (its clients
+    // follow the contract), so say so instead of starting daemons that cannot find the network.
+    write(
+      `  ${styles.red('✖')} the desktops did not start: --desktop needs the devnet ledger's seed endpoint, and this devnet runs on --ledger evm\n` +
+        styles.dim('  the devnet keeps running; start one with --ledger devnet for desktops\n'),
+    );
+  } else if (
+    desktopCount > 0 &&
+    components.startDesktops !== undefined &&
+    !demoAbort.signal.aborted
+  ) {
     try {
       const started = await components.startDesktops({
         count: desktopCount,
