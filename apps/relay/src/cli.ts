@@ -144,6 +144,12 @@ async function start(config: RelayConfig, io: CliIo): Promise<number> {
   const logger = createLogger(config.logLevel);
   const crypto = await loadCrypto();
   const keys = loadNodeKeyFile(crypto, config.dataDir);
+  logger.info({ node: keys.ed25519Hex, crypto: crypto.backend }, 'murmur-relay starting');
+  if (crypto.backend !== 'native') {
+    logger.warn(
+      'the native crypto addon (sodium-native) did not load: the WebAssembly build runs instead, 2-5 times slower',
+    );
+  }
   const directory: RelayDirectoryService =
     config.networkFile !== undefined
       ? staticDirectory(crypto, config.networkFile)
@@ -180,7 +186,9 @@ async function start(config: RelayConfig, io: CliIo): Promise<number> {
       logger,
     },
   );
-  io.stdout(`${JSON.stringify({ ready: true, port: relay.port, ed25519: keys.ed25519Hex })}\n`);
+  io.stdout(
+    `${JSON.stringify({ ready: true, port: relay.port, ed25519: keys.ed25519Hex, crypto: crypto.backend })}\n`,
+  );
   const wait =
     io.waitForShutdown ??
     (() =>

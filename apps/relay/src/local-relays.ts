@@ -71,6 +71,8 @@ export interface LocalRelay {
   child: ChildProcess;
   /** Resolves its exit code when it exits. */
   exited: Promise<number | null>;
+  /** The crypto backend its ready line names (`native`, or `wasm` when sodium-native did not load). */
+  crypto: string | undefined;
 }
 
 /** What {@link startLocalRelays} started. */
@@ -102,22 +104,28 @@ function readyLine(
   name: string,
   stderr: () => string,
   timeoutMs: number,
-): Promise<void> {
+): Promise<Record<string, unknown>> {
   return new Promise((done, fail) => {
     let out = '';
     const timer = setTimeout(() => {
       fail(new UpstreamFailedError(`${name} printed no ready line within ${timeoutMs} ms`));
     }, timeoutMs);
-    const finish = (error?: Error) => {
+    const finish = (error?: Error, line?: Record<string, unknown>) => {
       clearTimeout(timer);
       child.stdout?.removeListener('data', onData);
       child.removeListener('exit', onExit);
-      if (error === undefined) done();
+      if (error === undefined) done(line ?? {});
       else fail(error);
     };
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('"ready":true')) finish();
+      const line = out.split('\n').find((text) => text.includes('"ready":true'));
+      if (line === undefined) return;
+      try {
+        finish(undefined, JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // The line is not complete yet.
+      }
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
       const tail = stderr().trim().split('\n').slice(-TAIL_LINES).join('\n  ');
@@ -230,8 +238,15 @@ export async function startLocalRelays(
         stderr = (stderr + chunk.toString()).slice(-16_384);
       });
       const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-      relays.push({ info, dataDir, child, exited });
-      await readyLine(child, `relay ${i + 1}`, () => stderr, options.readyTimeoutMs ?? 30_000);
+      const relay: LocalRelay = { info, dataDir, child, exited, crypto: undefined };
+      relays.push(relay);
+      const ready = await readyLine(
+        child,
+        `relay ${i + 1}`,
+        () => stderr,
+        options.readyTimeoutMs ?? 30_000,
+      );
+      relay.crypto = typeof ready['crypto'] === 'string' ? ready['crypto'] : undefined;
     }
   } catch (error) {
     await stop();

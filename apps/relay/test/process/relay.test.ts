@@ -77,6 +77,10 @@ afterAll(async () => {
 describe('murmur-relay processes', () => {
   let circuit: Circuit;
 
+  it('the bundled program loads the native crypto addon (not the slower WebAssembly fallback)', () => {
+    expect(procs.map((relay) => relay.crypto)).toEqual(['native', 'native', 'native']);
+  });
+
   it('a client builds a 3-hop circuit over WebSockets, PINGs the exit and sends DATA to its node', async () => {
     circuit = await builder.build([procs[0]?.info, procs[1]?.info, procs[2]?.info] as [
       CircuitRelay,
