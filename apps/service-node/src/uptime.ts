@@ -27,6 +27,12 @@ export interface UptimeProverInit {
   version: Version;
   /** First retry delay after a failure, ms (default 1 s; doubles up to the interval). */
   retryInitialDelayMs?: number | undefined;
+  /**
+   * How often to look again while the ledger's genesis is not known yet (the first moments of a
+   * start), ms (default 100): the first proof goes out as soon as the follower has the genesis,
+   * since a node is not in the registry's address book before it.
+   */
+  genesisWaitMs?: number | undefined;
 }
 
 /** Components of {@link createUptimeProver}. */
@@ -59,6 +65,7 @@ export function createUptimeProver(
   const clock = components.clock ?? systemClock;
   const logger = (components.logger ?? silentLogger()).child({ component: 'uptime' });
   const retryInitial = init.retryInitialDelayMs ?? 1_000;
+  const genesisWait = init.genesisWaitMs ?? 100;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let failures = 0;
@@ -102,7 +109,7 @@ export function createUptimeProver(
     if (components.genesis() === undefined) {
       // The follower has not read the genesis yet (the first second of a start): not an error.
       logger.debug('waiting for the ledger genesis before the first uptime proof');
-      schedule(Math.min(interval, retryInitial));
+      schedule(Math.min(interval, genesisWait));
       return;
     }
     try {

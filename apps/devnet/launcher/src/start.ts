@@ -37,7 +37,7 @@ import {
   ensureRelayPortFree,
   relayName,
   runsRelays,
-  spawnRelay,
+  spawnRelaysOnceListening,
   waitForRelays,
 } from './launch/relay-process.js';
 import {
@@ -55,7 +55,7 @@ import {
   findFreePorts,
   type NodePorts,
 } from './ports.js';
-import { anyExit } from './processes/exits.js';
+import { anyExit, exitWatch } from './processes/exits.js';
 import { adoptProcess, type ManagedProcess, spawnProcess } from './processes/managed-process.js';
 import { pidsFilePath, readPidsFile, runningRecordedProcesses } from './processes/pids-file.js';
 import { readProcessIdentity } from './processes/proc.js';
@@ -323,7 +323,14 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
   }
 }
 
-/** Spawns every node and waits until each is active in a swarm and healthy. */
+/**
+ * Spawns every node and waits until each is active in a swarm and healthy; each node's relay is
+ * spawned as soon as that node listens (its storage port accepts connections:
+ * {@link spawnRelaysOnceListening}), so that twenty relays do not load their programs on the same
+ * cores while the nodes load theirs, and the nodes' uptime proofs go out sooner (the critical
+ * path: a relay is ready only once every node's relay is in the registry). Ready once every relay
+ * follows the ledger and knows every node's relay too.
+ */
 async function startNodeProcesses(
   context: Context,
   tracker: ReturnType<typeof createProgressTracker>,
@@ -339,41 +346,62 @@ async function startNodeProcesses(
   let spawned = 0;
   for (const node of manifest.nodes) {
     checkAborted(signal);
-    spawnNode(context, node);
-    // Its relay starts at once: it follows the ledger until the nodes are active.
-    if (relays) spawnRelay(context, node);
+    spawnNode(context, node, { savePids: false });
     tracker.progress('processes', ++spawned, manifest.nodes.length, node.name);
   }
   savePids(context);
   tracker.done('processes');
 
   const ledger = context.processes.get(LEDGER) as ManagedProcess;
-  const procs = [
-    ledger,
-    ...manifest.nodes.map((node) => context.processes.get(node.name) as ManagedProcess),
-    ...(relays
-      ? manifest.nodes.map((node) => context.processes.get(relayName(node.name)) as ManagedProcess)
-      : []),
-  ];
+  const nodeProcs = manifest.nodes.map(
+    (node) => context.processes.get(node.name) as ManagedProcess,
+  );
   const exitPorts = new Map(manifest.nodes.map((node) => [node.name, node.storagePort]));
   if (relays) {
     for (const node of manifest.nodes) exitPorts.set(relayName(node.name), node.relayPort);
   }
-  await waitForNodes(context, manifest.nodes, {
-    active: true,
-    healthy: true,
-    timeoutMs: context.readyTimeoutMs,
-    signal,
-    failure: anyExit(procs, 'while the testnet was starting', exitPorts),
-    tracker,
-  });
+  const watch = exitWatch([ledger, ...nodeProcs], 'while the testnet was starting', exitPorts);
+  const stopSpawning = new AbortController();
+  const relaysSpawned = relays
+    ? spawnRelaysOnceListening(context, manifest.nodes, {
+        onSpawn: (proc) => watch.add(proc),
+        signal: AbortSignal.any([stopSpawning.signal, ...(signal === undefined ? [] : [signal])]),
+      })
+    : Promise.resolve();
+  // A relay that cannot be spawned ends the wait with that error.
+  const spawnFailure = relaysSpawned.then(() => new Promise<never>(() => undefined));
+  try {
+    await waitForNodes(context, manifest.nodes, {
+      active: true,
+      healthy: true,
+      timeoutMs: context.readyTimeoutMs,
+      signal,
+      failure: Promise.race([watch.failure, spawnFailure]),
+      tracker,
+    });
+    // Every node listens now, so the last relays are being spawned.
+    await Promise.race([relaysSpawned, watch.failure]);
+  } finally {
+    stopSpawning.abort();
+    await relaysSpawned.catch(() => undefined);
+  }
   if (relays) {
     // Ready once every relay follows the ledger and knows every node's relay.
     await waitForRelays(context, manifest.nodes, {
       expected: manifest.nodes.length,
       timeoutMs: context.readyTimeoutMs,
       signal,
-      failure: anyExit(procs, 'while the relays were starting', exitPorts),
+      failure: anyExit(
+        [
+          ledger,
+          ...nodeProcs,
+          ...manifest.nodes.map(
+            (node) => context.processes.get(relayName(node.name)) as ManagedProcess,
+          ),
+        ],
+        'while the relays were starting',
+        exitPorts,
+      ),
     });
   }
 }

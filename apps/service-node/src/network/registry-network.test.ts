@@ -4,6 +4,7 @@ import {
   createRegistration,
   createRegistryFollower,
   devnetParams,
+  type GenesisConfig,
   type MemoryLedger,
 } from '@murmur/registry';
 import { bytesToHex } from '@murmur/wire';
@@ -136,6 +137,39 @@ describe('uptime proofs', () => {
     expect(await metrics.registry.getSingleMetricAsString('murmur_uptime_proofs_total')).toMatch(
       /result="accepted"\} 1/,
     );
+  });
+
+  it('sends the first proof as soon as the genesis is known, not a retry interval later', async () => {
+    vi.useFakeTimers();
+    try {
+      const submitted: unknown[] = [];
+      const crypto = await testCrypto();
+      let genesis: GenesisConfig | undefined;
+      const prover = createUptimeProver(
+        { ip: '1.2.3.4', storagePort: 1, relayPort: 2, version: [0, 1, 0] },
+        {
+          source: {
+            async submitTransaction(tx) {
+              submitted.push(tx);
+              return { id: 'x', accepted: true };
+            },
+          },
+          genesis: () => genesis,
+          keys: nodeKeysFromSeed(crypto, seedOf(8)),
+          crypto,
+        },
+      );
+      stops.push(() => prover.stop());
+      prover.start();
+      await vi.advanceTimersByTimeAsync(500);
+      expect(submitted).toHaveLength(0);
+      genesis = { chainId: 'c', params: devnetParams, timestamp: 0, authority: '00'.repeat(32) };
+      // The default 1 s failure retry would wait until 1,000 ms; the genesis wait looks every 100.
+      await vi.advanceTimersByTimeAsync(100);
+      expect(submitted).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('stops its timer on stop()', async () => {

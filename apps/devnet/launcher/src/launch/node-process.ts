@@ -48,8 +48,15 @@ export function ensureNodePortFree(node: ManifestNode): Promise<void> {
   return ensurePortFree(node.host, node.storagePort, node.name);
 }
 
-/** Spawns `murmur-node start` for `node` and records it (check its port first). */
-export function spawnNode(context: Context, node: ManifestNode): ManagedProcess {
+/**
+ * Spawns `murmur-node start` for `node` and records it (check its port first); `savePids: false`
+ * leaves writing `pids.json` to the caller (once after spawning many).
+ */
+export function spawnNode(
+  context: Context,
+  node: ManifestNode,
+  options: { savePids?: boolean } = {},
+): ManagedProcess {
   const proc = spawnProcess({
     name: node.name,
     args: [
@@ -62,7 +69,7 @@ export function spawnNode(context: Context, node: ManifestNode): ManagedProcess 
     env: context.env,
   });
   context.processes.set(node.name, proc);
-  savePids(context);
+  if (options.savePids !== false) savePids(context);
   return proc;
 }
 

@@ -6,6 +6,8 @@
  * relays speak plain `ws` (no TLS: docs/DEVNET.md). A relay's process name is
  * `<node>/relay` (`node-07/relay`), its log `logs/<node>-relay.log`.
  */
+import { connect } from 'node:net';
+import { sleep } from '@murmur/wire';
 import { type Context, ledgerUrlOf, nodeUrl } from '../context.js';
 import type { ManifestNode } from '../manifest.js';
 import { pollUntil } from '../poll.js';
@@ -73,8 +75,15 @@ export function ensureRelayPortFree(node: ManifestNode): Promise<void> {
   return ensurePortFree(node.host, node.relayPort, relayName(node.name));
 }
 
-/** Spawns `murmur-relay start` beside `node` and records it. */
-export function spawnRelay(context: Context, node: ManifestNode): ManagedProcess {
+/**
+ * Spawns `murmur-relay start` beside `node` and records it (`savePids: false` leaves writing
+ * `pids.json` to the caller).
+ */
+export function spawnRelay(
+  context: Context,
+  node: ManifestNode,
+  options: { savePids?: boolean } = {},
+): ManagedProcess {
   const program = context.programs.relayCli;
   if (program === undefined) throw new Error('this testnet runs no relays (no relay program)');
   const proc = spawnProcess({
@@ -84,8 +93,75 @@ export function spawnRelay(context: Context, node: ManifestNode): ManagedProcess
     env: context.env,
   });
   context.processes.set(proc.name, proc);
-  savePids(context);
+  if (options.savePids !== false) savePids(context);
   return proc;
+}
+
+/**
+ * Whether something accepts TCP connections on `host:port` now (a node that has bound its port
+ * does, even while its event loop is busy: the kernel completes the handshake). Never throws.
+ */
+export function acceptsConnections(
+  host: string,
+  port: number,
+  timeoutMs = 1_000,
+): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host, port });
+    const finish = (result: boolean) => {
+      socket.destroy();
+      done(result);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+/** Options of {@link spawnRelaysOnceListening}. */
+export interface RelaySpawnOptions {
+  /** Called with each relay process spawned (to watch it for an early exit). */
+  onSpawn?: ((proc: ManagedProcess) => void) | undefined;
+  /** Ends the watching (resolves; relays spawned so far keep running). */
+  signal?: AbortSignal | undefined;
+  /** Time between two looks at the ports not listening yet, ms (default 100). */
+  intervalMs?: number | undefined;
+}
+
+/**
+ * Spawns the relay of each of `nodes` as soon as that node listens (its storage port accepts
+ * connections), not before: twenty relays loading their programs beside twenty nodes loading
+ * theirs share the same cores, and a node's uptime proof (which a relay is waiting for anyway:
+ * it is ready only once it knows every node's relay) would go out later. Nodes whose relay runs
+ * already are skipped. Resolves once every relay is spawned, or when `signal` aborts.
+ */
+export async function spawnRelaysOnceListening(
+  context: Context,
+  nodes: readonly ManifestNode[],
+  options: RelaySpawnOptions = {},
+): Promise<void> {
+  const stopped = (): boolean => options.signal?.aborted === true;
+  let pending = nodes.filter((node) => !context.processes.has(relayName(node.name)));
+  while (pending.length > 0 && !stopped()) {
+    const listening = await Promise.all(
+      pending.map((node) => acceptsConnections(announcedAddress(node.host), node.storagePort)),
+    );
+    // Aborted meanwhile (the start failed or is over): spawn nothing more.
+    if (stopped()) return;
+    const next: ManifestNode[] = [];
+    for (const [i, node] of pending.entries()) {
+      if (listening[i] !== true) {
+        next.push(node);
+        continue;
+      }
+      const proc = spawnRelay(context, node, { savePids: false });
+      options.onSpawn?.(proc);
+    }
+    if (next.length < pending.length) savePids(context);
+    pending = next;
+    if (pending.length > 0)
+      await sleep(options.intervalMs ?? 100, options.signal).catch(() => undefined);
+  }
 }
 
 /** A relay's `/health` answer. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PortInUseError, ProcessExitedError } from '../errors.js';
 import { tempDir } from '../test-support/context.js';
-import { anyExit, ensurePortFree, exitedError } from './exits.js';
+import { anyExit, ensurePortFree, exitedError, exitWatch } from './exits.js';
 import { spawnProcess, stopProcess } from './managed-process.js';
 
 let folder: ReturnType<typeof tempDir>;
@@ -61,6 +61,31 @@ describe('anyExit', () => {
       expect(error).toBeInstanceOf(ProcessExitedError);
       expect((error as ProcessExitedError).process).toBe('node-03');
       expect((error as Error).message).toContain('port 9 is in use');
+    } finally {
+      await stopProcess(stays, { graceMs: 1_000 });
+    }
+  });
+});
+
+describe('exitWatch', () => {
+  it('rejects when a process added after the watch began exits', async () => {
+    const stays = run('ledger', 'setInterval(() => undefined, 1000)');
+    const watch = exitWatch([stays], 'while the testnet was starting', new Map([['x', 1]]));
+    let settled = false;
+    watch.failure.catch(() => {
+      settled = true;
+    });
+    const later = run('node-04/relay', 'setInterval(() => undefined, 1000)');
+    watch.add(later, 7);
+    try {
+      await stopProcess(later, { signal: 'SIGKILL', graceMs: 1_000 });
+      const error = await watch.failure.catch((caught: unknown) => caught);
+      expect(settled).toBe(true);
+      expect(error).toBeInstanceOf(ProcessExitedError);
+      expect((error as ProcessExitedError).process).toBe('node-04/relay');
+      expect((error as Error).message).toContain(
+        'node-04/relay was killed by SIGKILL while the testnet was starting',
+      );
     } finally {
       await stopProcess(stays, { graceMs: 1_000 });
     }

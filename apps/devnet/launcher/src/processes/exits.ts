@@ -59,6 +59,35 @@ export function anyExit(
   return failure;
 }
 
+/** A group of processes watched for an early exit, to which more can be added. */
+export interface ExitWatch {
+  /** Rejects with {@link exitedError} when any process added so far, or later, exits. */
+  readonly failure: Promise<never>;
+  /** Watches `proc` too (`port`: its port, for the "in use" hint). */
+  add(proc: ManagedProcess, port?: number): void;
+}
+
+/**
+ * {@link anyExit} for a group that grows while the wait runs (relays spawned once their node
+ * listens): `failure` rejects when any process of `procs` or added later exits.
+ */
+export function exitWatch(
+  procs: readonly ManagedProcess[],
+  what: string,
+  ports: ReadonlyMap<string, number> = new Map(),
+): ExitWatch {
+  let fail: (error: unknown) => void = () => undefined;
+  const failure = new Promise<never>((_resolve, reject) => {
+    fail = reject;
+  });
+  failure.catch(() => undefined);
+  const add = (proc: ManagedProcess, port?: number) => {
+    void proc.exited.then(() => fail(exitedError(proc, what, port ?? ports.get(proc.name))));
+  };
+  for (const proc of procs) add(proc);
+  return { failure, add };
+}
+
 /**
  * Checks that `host:port` is free before `who` starts on it.
  *

@@ -26,13 +26,18 @@ export interface HealthAnswer extends NodeHealth {
 const nodeFetch = createNodeFetch({ keepAlive: false });
 
 /**
- * Asks `GET <url>/health` once. Never throws: an unreachable or slow node is an answer that is
- * not ready, with the reason in `text`.
+ * Asks `GET <url>/health` once (with `fetcher`, default a fetch that opens a new connection per
+ * request). Never throws: an unreachable or slow node is an answer that is not ready, with the
+ * reason in `text` (and no `httpStatus`).
  */
-export async function nodeHealth(url: string, signal?: AbortSignal): Promise<HealthAnswer> {
+export async function nodeHealth(
+  url: string,
+  signal?: AbortSignal,
+  fetcher: typeof fetch = nodeFetch,
+): Promise<HealthAnswer> {
   const timeout = AbortSignal.timeout(HEALTH_TIMEOUT_MS);
   try {
-    const response = await nodeFetch(`${url}/health`, {
+    const response = await fetcher(`${url}/health`, {
       signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
     });
     const body = (await response.json().catch(() => undefined)) as

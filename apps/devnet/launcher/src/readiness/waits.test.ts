@@ -174,6 +174,47 @@ describe('waitForNodes', () => {
     expect(state.nodes.every((record) => record.ip === '127.0.0.1')).toBe(true);
   });
 
+  it('asks /health with the fetch given until every node is ready, and a ready node no more', async () => {
+    const answers = new Map<string, (Response | Error)[]>([
+      [
+        String(nodes[0]?.storagePort),
+        [
+          new Response(JSON.stringify({ status: 'starting' }), { status: 503 }),
+          new Response(JSON.stringify({ status: 'starting' }), { status: 503 }),
+          new Response(JSON.stringify({ status: 'ready' }), { status: 200 }),
+        ],
+      ],
+      [
+        String(nodes[1]?.storagePort),
+        [
+          new Error('connect ECONNREFUSED'),
+          new Error('connect ECONNREFUSED'),
+          new Response(JSON.stringify({ status: 'starting' }), { status: 503 }),
+          new Response(JSON.stringify({ status: 'ready' }), { status: 200 }),
+        ],
+      ],
+    ]);
+    const asked: string[] = [];
+    const fakeFetch = (async (input: string | URL | Request) => {
+      const url = new URL(String(input));
+      asked.push(`${url.port}${url.pathname}`);
+      const queue = answers.get(url.port) ?? [];
+      const answer = queue.length > 1 ? queue.shift() : queue[0];
+      if (answer instanceof Error || answer === undefined) throw answer ?? new Error('no answer');
+      return answer.clone();
+    }) as typeof fetch;
+    await waitForNodes(context, nodes, {
+      active: false,
+      healthy: true,
+      timeoutMs: 10_000,
+      fetch: fakeFetch,
+    });
+    expect(asked.every((path) => path.endsWith('/health'))).toBe(true);
+    // node-01: 503, 503, 200; node-02: refused twice, 503, 200. Ready nodes are not asked again.
+    expect(asked.filter((path) => path.startsWith(String(nodes[0]?.storagePort)))).toHaveLength(3);
+    expect(asked.filter((path) => path.startsWith(String(nodes[1]?.storagePort)))).toHaveLength(4);
+  });
+
   it("times out with each node's problem and its log", async () => {
     const error = await waitForNodes(context, nodes, {
       active: true,

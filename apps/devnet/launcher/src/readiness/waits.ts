@@ -6,6 +6,7 @@
  * says, node by node, what was still missing.
  */
 import { waitForTransaction } from '@murmur/registry/ledger-http';
+import { createNodeFetch } from '@murmur/wire/node';
 import { type Context, LEDGER, nodeUrl, withSignal } from '../context.js';
 import type { ManifestNode } from '../manifest.js';
 import { pollUntil } from '../poll.js';
@@ -110,6 +111,8 @@ export interface NodeWait {
   failure?: Promise<never> | undefined;
   /** Start-up progress (the `swarms` and `health` steps). */
   tracker?: ProgressTracker | undefined;
+  /** The fetch `/health` is asked with (default: one with kept-alive connections, closed at the end). */
+  fetch?: typeof fetch | undefined;
 }
 
 /** Waits until `nodes` are active with an address and a swarm and/or healthy. */
@@ -126,76 +129,88 @@ export async function waitForNodes(
   if (wait.healthy) tracker?.start('health', nodes.length);
   let activeDone = !wait.active;
   let healthDone = !wait.healthy;
-  await pollUntil(
-    async () => {
-      const work: Promise<void>[] = [];
-      if (!activeDone) {
-        work.push(
-          (async () => {
-            const state = await context.client.getState(withSignal(wait.signal));
-            const byKey = new Map(state.nodes.map((record) => [record.ed25519, record]));
-            let count = 0;
-            for (const node of nodes) {
-              const reason = notActiveReason(byKey.get(node.ed25519 as string), node);
-              active.set(node.name, reason);
-              if (reason === undefined) count++;
-            }
-            tracker?.progress('swarms', count, nodes.length, `height ${state.height}`);
-            if (count === nodes.length) {
-              activeDone = true;
-              tracker?.done('swarms', `${state.swarms.length} swarm(s) at height ${state.height}`);
-            }
-          })(),
-        );
-      }
-      if (!healthDone) {
-        const pending = nodes.filter((node) => !readyHealth.has(node.name));
-        work.push(
-          (async () => {
-            await Promise.all(
-              pending.map(async (node) => {
-                const answer = await nodeHealth(nodeUrl(node), wait.signal);
-                healthy.set(node.name, answer.text);
-                if (answer.ready) readyHealth.add(node.name);
-              }),
-            );
-            tracker?.progress('health', readyHealth.size, nodes.length);
-            if (readyHealth.size === nodes.length) {
-              healthDone = true;
-              tracker?.done('health');
-            }
-          })(),
-        );
-      }
-      await Promise.all(work);
-      return activeDone && healthDone ? true : undefined;
-    },
-    {
-      intervalMs: blockInterval(context.manifest.blockTimeMs, 2, 50, 200),
-      timeoutMs: wait.timeoutMs,
-      signal: wait.signal,
-      failure: wait.failure,
-      describeTimeout: () => {
-        const lines: string[] = [];
-        for (const node of nodes) {
-          const problems: string[] = [];
-          const reason = active.get(node.name);
-          if (wait.active && !activeDone && reason !== undefined)
-            problems.push(`registry: ${reason}`);
-          if (wait.healthy && !readyHealth.has(node.name)) {
-            problems.push(healthy.get(node.name) ?? '/health not asked yet');
-          }
-          if (problems.length > 0) {
-            lines.push(
-              `  ${node.name}: ${problems.join('; ')}; log: ${context.layout.logFile(node.name)}`,
-            );
-          }
+  // One kept-alive connection per node for the whole wait: a node polled every 200 ms would
+  // otherwise do a TLS handshake per poll, CPU that the starting nodes need.
+  const ownFetch =
+    wait.fetch === undefined ? createNodeFetch({ keepAlive: true, maxSockets: 1 }) : undefined;
+  const healthFetch = wait.fetch ?? (ownFetch as typeof fetch);
+  try {
+    await pollUntil(
+      async () => {
+        const work: Promise<void>[] = [];
+        if (!activeDone) {
+          work.push(
+            (async () => {
+              const state = await context.client.getState(withSignal(wait.signal));
+              const byKey = new Map(state.nodes.map((record) => [record.ed25519, record]));
+              let count = 0;
+              for (const node of nodes) {
+                const reason = notActiveReason(byKey.get(node.ed25519 as string), node);
+                active.set(node.name, reason);
+                if (reason === undefined) count++;
+              }
+              tracker?.progress('swarms', count, nodes.length, `height ${state.height}`);
+              if (count === nodes.length) {
+                activeDone = true;
+                tracker?.done(
+                  'swarms',
+                  `${state.swarms.length} swarm(s) at height ${state.height}`,
+                );
+              }
+            })(),
+          );
         }
-        const what = [wait.active ? 'active with a swarm' : '', wait.healthy ? 'healthy' : '']
-          .filter(Boolean)
-          .join(' and ');
-        return `nodes not ${what} within ${wait.timeoutMs} ms:\n${lines.join('\n')}\nlogs in ${context.layout.logsDir}`;
+        if (!healthDone) {
+          const pending = nodes.filter((node) => !readyHealth.has(node.name));
+          work.push(
+            (async () => {
+              await Promise.all(
+                pending.map(async (node) => {
+                  const answer = await nodeHealth(nodeUrl(node), wait.signal, healthFetch);
+                  healthy.set(node.name, answer.text);
+                  if (answer.ready) readyHealth.add(node.name);
+                }),
+              );
+              tracker?.progress('health', readyHealth.size, nodes.length);
+              if (readyHealth.size === nodes.length) {
+                healthDone = true;
+                tracker?.done('health');
+              }
+            })(),
+          );
+        }
+        await Promise.all(work);
+        return activeDone && healthDone ? true : undefined;
       },
-    },
-  );
+      {
+        intervalMs: blockInterval(context.manifest.blockTimeMs, 2, 50, 200),
+        timeoutMs: wait.timeoutMs,
+        signal: wait.signal,
+        failure: wait.failure,
+        describeTimeout: () => {
+          const lines: string[] = [];
+          for (const node of nodes) {
+            const problems: string[] = [];
+            const reason = active.get(node.name);
+            if (wait.active && !activeDone && reason !== undefined)
+              problems.push(`registry: ${reason}`);
+            if (wait.healthy && !readyHealth.has(node.name)) {
+              problems.push(healthy.get(node.name) ?? '/health not asked yet');
+            }
+            if (problems.length > 0) {
+              lines.push(
+                `  ${node.name}: ${problems.join('; ')}; log: ${context.layout.logFile(node.name)}`,
+              );
+            }
+          }
+          const what = [wait.active ? 'active with a swarm' : '', wait.healthy ? 'healthy' : '']
+            .filter(Boolean)
+            .join(' and ');
+          return `nodes not ${what} within ${wait.timeoutMs} ms:\n${lines.join('\n')}\nlogs in ${context.layout.logsDir}`;
+        },
+      },
+    );
+  } finally {
+    ownFetch?.close();
+  }
 }
