@@ -142,7 +142,9 @@ async function start(config: RelayConfig, io: CliIo): Promise<number> {
           key: readFileSync(config.tlsKey as string, 'utf8'),
         };
   const logger = createLogger(config.logLevel);
-  const crypto = await loadCrypto();
+  // A relay never uses ML-KEM (MCP v1 is X25519 ntor): the pure-JS implementation costs nothing
+  // until called, where the default would instantiate libsodium's WebAssembly build at start.
+  const crypto = await loadCrypto({ mlkem: 'noble' });
   const keys = loadNodeKeyFile(crypto, config.dataDir);
   logger.info({ node: keys.ed25519Hex, crypto: crypto.backend }, 'murmur-relay starting');
   if (crypto.backend !== 'native') {
