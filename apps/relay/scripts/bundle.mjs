@@ -1,5 +1,6 @@
-// Bundles the built CLI into one file, in place (dist/cli.js), as murmur-node does
-// (apps/service-node/scripts/bundle.mjs).
+// Bundles the built CLI into one file, in place (dist/cli-main.js), as murmur-node does
+// (apps/service-node/scripts/bundle.mjs). The entry dist/cli.js stays tsc's few lines: it sets
+// V8's heap flags (src/cli.ts) before it imports the bundle.
 //
 // Why: unbundled, `murmur-relay` loads several hundred small ES modules (TypeBox, the registry,
 // the circuits and wire packages, ws, prom-client): about 0.5 s of CPU before it does any work,
@@ -12,8 +13,8 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['dist/cli.js'],
-  outfile: 'dist/cli.js',
+  entryPoints: ['dist/cli-main.js'],
+  outfile: 'dist/cli-main.js',
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './cli.js';
+import { runCli } from './cli-main.js';
 import { resolveConfig } from './config.js';
 
 function io(env: Record<string, string | undefined> = {}) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@murmur/wire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from './cli.js';
+import { runCli } from './cli-main.js';
 import { resolveConfig, writeRelayConfigFile } from './config.js';
 
 let dir: string;

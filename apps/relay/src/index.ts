@@ -11,7 +11,7 @@
  * murmur-relay start --data-dir ~/.murmur-node
  * ```
  */
-export { type CliIo, runCli } from './cli.js';
+export { type CliIo, runCli } from './cli-main.js';
 export { type RelayConfig, resolveConfig } from './config.js';
 export {
   type DirectoryEntry,
