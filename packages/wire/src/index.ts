@@ -418,7 +418,7 @@ export {
   type ListedServiceNode,
   selectServiceNodes,
 } from './service-nodes.js';
-export { sleep } from './sleep.js';
+export { MAX_TIMER_DELAY_MS, sleep } from './sleep.js';
 export {
   type ErrorResponse,
   errorFromResponse,
