@@ -19,27 +19,27 @@
  * Flags: `--nodes N` (default 20), `--runs N` (default 3), `--messages N` (default 40),
  * `--block-time-ms N` (default: the devnet parameter set's).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { createClient, createMemoryStorage, DEFAULT_POLL_INTERVAL_MS } from '@murmur/client';
+import { DEFAULT_POLL_INTERVAL_MS } from '@murmur/client';
 import { loadCrypto } from '@murmur/crypto';
-import { devnetPrograms } from '@murmur/devnet';
 import { sleep } from '@murmur/wire';
+import {
+  cpuSeconds,
+  type DevnetRun,
+  devnetProcesses,
+  residentKib,
+  startDevnetUp,
+  stopDevnetUp,
+  twoClients,
+} from './devnet-run.js';
 import { median, percentile } from './stats.js';
 
 const TARGET_READY_MS = 15_000;
 const STEPS = ['ledger', 'wallets', 'registrations', 'processes', 'swarms', 'health'] as const;
-
-// The programs, through this package's declared dependency on @murmur/devnet.
-const programs = devnetPrograms();
-const CLI = programs.ledgerCli;
-for (const file of [programs.ledgerCli, programs.nodeCli]) {
-  if (!existsSync(file)) throw new Error(`${file} is missing: run \`pnpm build\` first`);
-}
 
 const { values } = parseArgs({
   options: {
@@ -68,27 +68,6 @@ function mib(kib: number): string {
   return `${(kib / 1024).toFixed(1)} MiB`;
 }
 
-/** VmRSS of `pid` in KiB, or undefined. */
-function residentKib(pid: number): number | undefined {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match === null ? undefined : Number(match[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU seconds (user + system) `pid` has used, or undefined. */
-function cpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 function loadAverage(): string {
   try {
     return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -97,90 +76,21 @@ function loadAverage(): string {
   }
 }
 
-function runCli(args: readonly string[]): Promise<number> {
-  return new Promise((resolveRun) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 120_000 }, (error) => {
-      resolveRun(error === null ? 0 : typeof error.code === 'number' ? error.code : 1);
-    });
-  });
-}
-
-interface Run {
+interface Run extends DevnetRun {
   starts?: NodeStart[];
-  dir: string;
-  up: ChildProcess;
-  readyMs: number;
-  launcherReadyMs: number;
-  timings: Record<string, number>;
 }
 
-interface LauncherJson {
-  state?: string;
-  readyAfterMs?: number;
-  timings?: Record<string, number>;
-}
-
-interface DevnetJson {
-  seed: { url: string };
-}
-
-interface PidsJson {
-  processes: { name: string; pid: number }[];
-}
-
-async function startDevnet(index: number): Promise<Run> {
-  const dir = mkdtempSync(join(tmpdir(), `murmur-bench-devnet-${index}-`));
-  const devnetDir = join(dir, 'devnet');
-  const out = openSync(join(dir, 'up.out'), 'a');
-  const { NODE_OPTIONS: _hooks, ...env } = process.env;
-  const args = ['up', '--nodes', String(nodes), '--fresh', '--base-port', '0', '--dir', devnetDir];
-  if (values['block-time-ms'] !== undefined) args.push('--block-time-ms', values['block-time-ms']);
-  const started = performance.now();
-  const up = spawn(process.execPath, [CLI, ...args], {
-    detached: true,
-    stdio: ['ignore', out, out],
-    env: { ...env, NO_COLOR: '1' },
+/** Run `index` of `up`: `--nodes`, and `--block-time-ms` when given. */
+function startDevnet(index: number): Promise<Run> {
+  const args =
+    values['block-time-ms'] === undefined ? [] : ['--block-time-ms', values['block-time-ms']];
+  return startDevnetUp({
+    nodes,
+    args,
+    prefix: `murmur-bench-devnet-${index}`,
+    timeoutMs: 180_000,
+    pollMs: 25,
   });
-  closeSync(out);
-  let exited = false;
-  up.once('exit', () => {
-    exited = true;
-  });
-  const launcherFile = join(devnetDir, 'launcher.json');
-  for (;;) {
-    if (existsSync(launcherFile)) {
-      try {
-        const record = JSON.parse(readFileSync(launcherFile, 'utf8')) as LauncherJson;
-        if (record.state === 'ready') {
-          return {
-            dir,
-            up,
-            readyMs: performance.now() - started,
-            launcherReadyMs: record.readyAfterMs ?? Number.NaN,
-            timings: record.timings ?? {},
-          };
-        }
-      } catch {
-        // Being written.
-      }
-    }
-    if (exited || performance.now() - started > 180_000) {
-      throw new Error(
-        `murmur-devnet up did not get ready (logs kept in ${devnetDir}/logs); its output:\n${readFileSync(join(dir, 'up.out'), 'utf8')}`,
-      );
-    }
-    await sleep(25);
-  }
-}
-
-async function stopDevnet(run: Run): Promise<void> {
-  const exit = new Promise<void>((resolveExit) => {
-    if (run.up.exitCode !== null) resolveExit();
-    else run.up.once('exit', () => resolveExit());
-  });
-  await runCli(['down', '--dir', join(run.dir, 'devnet')]);
-  await Promise.race([exit, sleep(30_000)]);
-  rmSync(run.dir, { recursive: true, force: true });
 }
 
 /** Milestones of one node's start, ms after its spawn (from its log file). */
@@ -240,9 +150,9 @@ interface Memory {
 }
 
 function measureMemory(run: Run): Memory {
-  const pids = JSON.parse(readFileSync(join(run.dir, 'devnet', 'pids.json'), 'utf8')) as PidsJson;
-  const ledger = pids.processes.find((entry) => entry.name === 'ledger');
-  const nodePids = pids.processes.filter((entry) => entry.name.startsWith('node-'));
+  const processes = devnetProcesses(run.devnetDir);
+  const ledger = processes.find((entry) => entry.name === 'ledger');
+  const nodePids = processes.filter((entry) => entry.name.startsWith('node-'));
   return {
     ledgerKib: ledger === undefined ? 0 : (residentKib(ledger.pid) ?? 0),
     nodeKib: nodePids.map((entry) => residentKib(entry.pid) ?? 0),
@@ -252,16 +162,7 @@ function measureMemory(run: Run): Memory {
 }
 
 async function measureLatency(run: Run): Promise<{ delivered: number[]; stored: number[] }> {
-  const devnet = JSON.parse(
-    readFileSync(join(run.dir, 'devnet', 'devnet.json'), 'utf8'),
-  ) as DevnetJson;
-  const crypto = await loadCrypto();
-  const make = () =>
-    createClient({ seeds: [devnet.seed.url] }, { crypto, storage: createMemoryStorage() });
-  const alice = make();
-  const bob = make();
-  await alice.account.create();
-  await bob.account.create();
+  const [alice, bob] = await twoClients(run.devnetDir, await loadCrypto());
   const arrivals = new Map<string, number>();
   const waiting = new Map<string, (at: number) => void>();
   for (const client of [alice, bob]) {
@@ -313,9 +214,11 @@ let latency: { delivered: number[]; stored: number[] } | undefined;
 for (let index = 1; index <= runs; index++) {
   const run = await startDevnet(index);
   results.push(run);
-  const phases = STEPS.map((step) => `${step} ${seconds(run.timings[step] ?? 0)}`).join(', ');
+  const phases = STEPS.map(
+    (step) => `${step} ${seconds((run.launcher.timings ?? {})[step] ?? 0)}`,
+  ).join(', ');
   console.log(
-    `run ${index}: up → all-ready ${seconds(run.readyMs)} (inside up: ${seconds(run.launcherReadyMs)}); ${phases}; load ${loadAverage()}`,
+    `run ${index}: up → all-ready ${seconds(run.readyMs)} (inside up: ${seconds(run.launcher.readyAfterMs ?? Number.NaN)}); ${phases}; load ${loadAverage()}`,
   );
   run.starts = nodeStarts(run.dir, nodes);
   try {
@@ -325,7 +228,7 @@ for (let index = 1; index <= runs; index++) {
       latency = await measureLatency(run);
     }
   } finally {
-    await stopDevnet(run);
+    await stopDevnetUp(run);
   }
 }
 
@@ -338,7 +241,7 @@ console.log(
   `| up → all-ready, ${nodes} nodes | ${seconds(readyMedian)} | ${ready.map(seconds).join(', ')} | ${seconds(TARGET_READY_MS)} | ${(readyMedian / TARGET_READY_MS).toFixed(2)} |`,
 );
 for (const step of STEPS) {
-  const list = results.map((run) => run.timings[step] ?? 0);
+  const list = results.map((run) => (run.launcher.timings ?? {})[step] ?? 0);
   console.log(`| … ${step} | ${seconds(median(list))} | ${list.map(seconds).join(', ')} | | |`);
 }
 {
