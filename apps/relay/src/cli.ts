@@ -21,9 +21,11 @@ import { parseArgs } from 'node:util';
 import { loadCrypto } from '@murmur/crypto';
 import { loadNodeKeyFile, NODE_KEY_FILE_NAME } from '@murmur/registry/key-files';
 import { MurmurError } from '@murmur/wire';
+import { createNodeFetch } from '@murmur/wire/node';
 import { ledgerDirectory, type RelayDirectoryService, staticDirectory } from './directory.js';
 import { nodeExitService } from './exit-service.js';
 import { createLogger } from './logger.js';
+import { createMonitorClient, type MonitorClient } from './monitor-client.js';
 import { type RunningRelay, startRelay } from './server.js';
 
 /** The relay's settings. */
@@ -283,6 +285,13 @@ async function start(config: RelayConfig, io: CliIo): Promise<number> {
     config.networkFile !== undefined
       ? staticDirectory(crypto, config.networkFile)
       : ledgerDirectory(crypto, config.ledgerUrl as string, logger);
+  // The exit's upstream: the node's storage RPC and its monitor endpoint (both HTTPS with the
+  // node's self-signed certificate, or plain HTTP on benchmarks).
+  const nodeFetch = config.nodeUrl === undefined ? undefined : createNodeFetch();
+  const monitor: MonitorClient | undefined =
+    config.nodeUrl === undefined
+      ? undefined
+      : createMonitorClient({ nodeUrl: config.nodeUrl }, { crypto, ed25519: keys.ed25519, logger });
   const relay = await startRelay(
     {
       host: config.host,
@@ -300,7 +309,10 @@ async function start(config: RelayConfig, io: CliIo): Promise<number> {
       crypto,
       keys,
       directory,
-      exit: config.nodeUrl === undefined ? undefined : nodeExitService(config.nodeUrl),
+      exit:
+        config.nodeUrl === undefined
+          ? undefined
+          : nodeExitService(config.nodeUrl, { fetch: nodeFetch, monitor }),
       logger,
     },
   );
@@ -314,6 +326,8 @@ async function start(config: RelayConfig, io: CliIo): Promise<number> {
       }));
   await wait(relay);
   await relay.close();
+  monitor?.close();
+  nodeFetch?.close();
   logger.info('murmur-relay stopped');
   return 0;
 }

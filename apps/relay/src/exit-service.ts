@@ -1,25 +1,72 @@
 /**
- * The exit's upstream: storage RPC requests go to the relay's own node (`POST
- * <nodeUrl>/storage_rpc/v1`). Monitor subscriptions need the node's monitor endpoint, which is
- * not built yet (issue 12, point 3): SUBSCRIBE is answered with error 6 until it is.
+ * The exit's upstream, the relay's own node: storage RPC requests go to `POST
+ * <nodeUrl>/storage_rpc/v1`, and SUBSCRIBE becomes a subscription at the node's monitor
+ * endpoint (`/monitor/v1`, one link for every circuit, see `monitor-client.ts`) whose
+ * notifications go down the circuit as NOTIFY cells. The circuit's DESTROY (or UNSUBSCRIBE)
+ * closes the subscription at the node.
  */
-import type { ExitService } from '@murmur/circuits';
+import type { ExitService, Notification } from '@murmur/circuits';
 import { MAX_CIRCUIT_RETRIEVE_SIZE } from '@murmur/circuits';
-import { utf8Decode, utf8Encode } from '@murmur/wire';
+import { bytesToHex, utf8Decode, utf8Encode } from '@murmur/wire';
+import type { MonitorClient } from './monitor-client.js';
 
 const bad = (code: number, body: string) => utf8Encode(JSON.stringify({ code, body }));
 
-/** An exit service over the node's storage RPC. */
-export function nodeExitService(nodeUrl: string, fetchImpl: typeof fetch = fetch): ExitService {
+/** What {@link nodeExitService} uses. */
+export interface NodeExitServiceOptions {
+  /** The fetch for storage RPC (default the global one; nodes speak HTTPS, self-signed). */
+  fetch?: typeof fetch | undefined;
+  /** The link to the node's monitor endpoint; absent, SUBSCRIBE is answered with error 6. */
+  monitor?: MonitorClient | undefined;
+}
+
+/** An exit service over the node's storage RPC and monitor endpoint. */
+export function nodeExitService(
+  nodeUrl: string,
+  options: NodeExitServiceOptions = {},
+): ExitService {
+  const fetchImpl = options.fetch ?? fetch;
+  const monitor = options.monitor;
   return {
-    async subscribe() {
-      return {
-        answer: {
-          success: false,
-          errcode: 6,
-          error: 'this relay has no monitor subscription upstream yet',
+    async subscribe(request, sink, { signal }) {
+      if (monitor === undefined) {
+        return {
+          answer: {
+            success: false,
+            errcode: 6,
+            error: 'this relay has no monitor subscription upstream',
+          },
+        };
+      }
+      const fields =
+        'ed25519' in request
+          ? { P: bytesToHex(request.ed25519) }
+          : { p: bytesToHex(request.account) };
+      const { answer, close } = await monitor.subscribe(
+        {
+          ...fields,
+          n: request.namespaces,
+          t: request.timestamp,
+          s: bytesToHex(request.signature),
         },
-      };
+        {
+          notify(notification) {
+            const out: Notification = {
+              account: notification.account,
+              hash: notification.hash,
+              namespace: notification.namespace,
+              timestamp: notification.timestamp,
+              expiry: notification.expiry,
+            };
+            if (notification.data !== undefined) out.data = notification.data;
+            sink.notify(out);
+          },
+          ended: (errcode, text) => sink.ended(errcode, text),
+        },
+        { signal },
+      );
+      if (!answer.success || close === undefined) return { answer };
+      return { answer, subscription: { close } };
     },
     async request(body, { signal }) {
       let request: { method?: unknown; params?: unknown };

@@ -19,8 +19,16 @@ export {
   type RelayDirectoryService,
   staticDirectory,
 } from './directory.js';
-export { nodeExitService } from './exit-service.js';
+export { type NodeExitServiceOptions, nodeExitService } from './exit-service.js';
 export { createLogger, REDACTED_PATHS } from './logger.js';
+export {
+  createMonitorClient,
+  type MonitorClient,
+  type MonitorClientComponents,
+  type MonitorClientInit,
+  type MonitorNotification,
+  type MonitorSink,
+} from './monitor-client.js';
 export {
   type RelayServerComponents,
   type RelayServerInit,

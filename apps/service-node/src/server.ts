@@ -24,6 +24,7 @@ import {
   ConfigError,
   HARDFORK,
   type Logger,
+  MONITOR_PATH,
   STORAGE_SERVER_VERSION,
 } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
@@ -39,6 +40,11 @@ import type { NodeConfig } from './config.js';
 import { createConnectionGuard } from './connection-guard.js';
 import { loadKeyFile, type NodeKeys } from './keys.js';
 import { createNodeMetrics, rpcObserver } from './metrics.js';
+import {
+  createMonitorServer,
+  type MonitorServer,
+  type MonitorServerInit,
+} from './monitor/monitor-server.js';
 import type { NetworkView } from './network/network-view.js';
 import { createRegistryNetworkView } from './network/registry-network.js';
 import { createStaticNetworkView, readStaticNetworkFile } from './network/static-network.js';
@@ -123,6 +129,8 @@ export interface RunningNode {
   readonly peers: PeerNetwork;
   /** Catch-up, pushes to new members, moves between swarms. */
   readonly sync: SwarmSync;
+  /** Monitor subscriptions (`/monitor/v1` on the storage port). */
+  readonly monitor: MonitorServer;
   /** Shuts down in order; resolves when everything is closed. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -139,6 +147,8 @@ export interface StartNodeComponents {
   peerInit?: PeerNetworkInit | undefined;
   /** Swarm sync settings (the catch-up interval comes from the configuration). */
   syncInit?: SwarmSyncInit | undefined;
+  /** Monitor endpoint limits (tests). */
+  monitorInit?: MonitorServerInit | undefined;
 }
 
 /** Starts a node from its configuration. */
@@ -259,7 +269,12 @@ export async function startNode(
   const dialFrom =
     config.listen === '0.0.0.0' || config.listen === '::' ? undefined : config.listen;
   const peers = createPeerNetwork(
-    { tls: !config.plainHttp, localAddress: dialFrom, ...components.peerInit },
+    {
+      tls: !config.plainHttp,
+      localAddress: dialFrom,
+      otherUpgradePaths: [MONITOR_PATH],
+      ...components.peerInit,
+    },
     {
       keys,
       crypto,
@@ -278,6 +293,14 @@ export async function startNode(
       stillHeld: (request) => storeStillHeld(crypto, store, request),
     },
   );
+  const monitor = createMonitorServer(components.monitorInit ?? {}, {
+    keys,
+    crypto,
+    network,
+    store,
+    logger,
+    registry: metrics.registry,
+  });
   const context: RpcContext = {
     store,
     network,
@@ -370,6 +393,7 @@ export async function startNode(
       uptime?.stop();
       await sync.stop();
       peerReplicator.stop();
+      await monitor.stop();
       // Peer links first: an upgraded socket would keep the HTTP server from closing.
       await peers.stop();
       try {
@@ -407,6 +431,8 @@ export async function startNode(
   shedder.start();
   peers.attach(app.server);
   peers.start();
+  monitor.attach(app.server);
+  monitor.start();
   chainSource?.start();
   await network.start();
   sync.start();
@@ -455,6 +481,7 @@ export async function startNode(
     tlsFingerprint: tls.fingerprint256,
     peers,
     sync,
+    monitor,
     close,
   };
 }

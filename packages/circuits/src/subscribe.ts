@@ -4,7 +4,6 @@
  */
 import {
   type BencodeDict,
-  bytesToHex,
   decodeBencode,
   encodeBencode,
   getBencodeBytes,
@@ -12,8 +11,8 @@ import {
   getBencodeList,
   getBencodeString,
   isBencodeDict,
+  monitorSignatureMessage,
   PayloadMalformedError,
-  utf8Encode,
 } from '@murmur/wire';
 
 /** Who is subscribed: a `05` account by its Ed25519 key `P`, or any account by its 33 bytes `p`. */
@@ -192,18 +191,10 @@ export function decodeSubscriptionEnded(bytes: Uint8Array): SubscriptionEnded {
 
 /**
  * The text the account signs to subscribe through an exit:
- * `"MONITOR2" + hex(account) + t + namespaces joined by "," + hex(exit Ed25519 key)`.
+ * `"MONITOR2" + hex(account) + t + namespaces joined by "," + hex(exit Ed25519 key)`. Defined
+ * once in `@murmur/wire` (the node checks the same bytes at its monitor endpoint).
  */
-export function monitorSignatureMessage(
-  account: Uint8Array,
-  timestamp: number,
-  namespaces: readonly number[],
-  exitEd25519: Uint8Array,
-): Uint8Array {
-  return utf8Encode(
-    `MONITOR2${bytesToHex(account)}${timestamp}${namespaces.join(',')}${bytesToHex(exitEd25519)}`,
-  );
-}
+export { monitorSignatureMessage };
 
 /** One new message for a subscribed account, with Session's monitor fields. */
 export interface Notification {

@@ -181,6 +181,30 @@ export {
 } from './http.js';
 export { isLogLevel, LOG_LEVELS, type LogLevel, REDACTED_LOG_PATHS } from './log-levels.js';
 export {
+  encodeMonitorFrame,
+  MONITOR_AUTH_CONTEXT,
+  MONITOR_EXPORTER_LABEL,
+  MONITOR_EXPORTER_LENGTH,
+  MONITOR_MAX_NAMESPACES,
+  MONITOR_MAX_NODE_FRAME_BYTES,
+  MONITOR_MAX_SUBSCRIBER_FRAME_BYTES,
+  MONITOR_PATH,
+  MONITOR_PROTOCOL_VERSION,
+  MONITOR_SIGNATURE_WINDOW_SECONDS,
+  MonitorCloseCode,
+  MonitorErrorCode,
+  type MonitorNodeFrame,
+  MonitorNodeFrameSchemas,
+  type MonitorNotifyFrame,
+  type MonitorSubscribeFrame,
+  type MonitorSubscriberFrame,
+  MonitorSubscriberFrameSchemas,
+  monitorAuthMessage,
+  monitorSignatureMessage,
+  parseMonitorNodeFrame,
+  parseMonitorSubscriberFrame,
+} from './monitor.js';
+export {
   isPublicInbox,
   isPublicOutbox,
   isRevokedRetrievable,

@@ -138,30 +138,39 @@ export function devnetProcesses(devnetDir: string): RecordedProcess[] {
   );
 }
 
-/**
- * Talks to the devnet's nodes: HTTPS with their self-signed certificates (as Session's), not
- * checked; nothing global changed.
- */
-const nodeFetch = createNodeFetch();
+/** Two clients on a devnet, and how to end them. */
+export interface ClientPair {
+  clients: [MurmurClient, MurmurClient];
+  /** Stops both clients and closes their connections to the nodes. */
+  close(): Promise<void>;
+}
 
-/** Two clients (in-memory storage, new accounts) on the devnet's seed, not started. */
-export async function twoClients(
-  devnetDir: string,
-  crypto: MurmurCrypto,
-): Promise<[MurmurClient, MurmurClient]> {
+/**
+ * Two clients (in-memory storage, new accounts) on the devnet's seed, not started. They talk
+ * HTTPS to the nodes, whose certificates are self-signed (as Session's): the injected fetch does
+ * not check them; nothing global is changed.
+ */
+export async function twoClients(devnetDir: string, crypto: MurmurCrypto): Promise<ClientPair> {
   const devnet = JSON.parse(readFileSync(join(devnetDir, 'devnet.json'), 'utf8')) as {
     seed: { url: string };
   };
+  const nodeFetch = createNodeFetch();
   const make = () =>
     createClient(
-      { seeds: [devnet.seed.url] },
+      { seeds: [devnet.seed.url], nodeScheme: 'https' },
       { crypto, storage: createMemoryStorage(), fetch: nodeFetch },
     );
   const alice = make();
   const bob = make();
   await alice.account.create();
   await bob.account.create();
-  return [alice, bob];
+  return {
+    clients: [alice, bob],
+    async close() {
+      await Promise.all([alice.stop(), bob.stop()]);
+      nodeFetch.close();
+    },
+  };
 }
 
 /** VmRSS of `pid` in KiB, or undefined (gone, or not Linux). */

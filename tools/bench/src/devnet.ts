@@ -162,7 +162,8 @@ function measureMemory(run: Run): Memory {
 }
 
 async function measureLatency(run: Run): Promise<{ delivered: number[]; stored: number[] }> {
-  const [alice, bob] = await twoClients(run.devnetDir, await loadCrypto());
+  const pair = await twoClients(run.devnetDir, await loadCrypto());
+  const [alice, bob] = pair.clients;
   const arrivals = new Map<string, number>();
   const waiting = new Map<string, (at: number) => void>();
   for (const client of [alice, bob]) {
@@ -200,7 +201,7 @@ async function measureLatency(run: Run): Promise<{ delivered: number[]; stored: 
       waiting.delete(id);
     }
   } finally {
-    await Promise.all([alice.stop(), bob.stop()]);
+    await pair.close();
   }
   return { delivered, stored };
 }
@@ -214,9 +215,9 @@ let latency: { delivered: number[]; stored: number[] } | undefined;
 for (let index = 1; index <= runs; index++) {
   const run = await startDevnet(index);
   results.push(run);
-  const phases = STEPS.map(
-    (step) => `${step} ${seconds((run.launcher.timings ?? {})[step] ?? 0)}`,
-  ).join(', ');
+  const phases = STEPS.map((step) => `${step} ${seconds(run.launcher.timings?.[step] ?? 0)}`).join(
+    ', ',
+  );
   console.log(
     `run ${index}: up → all-ready ${seconds(run.readyMs)} (inside up: ${seconds(run.launcher.readyAfterMs ?? Number.NaN)}); ${phases}; load ${loadAverage()}`,
   );
@@ -241,7 +242,7 @@ console.log(
   `| up → all-ready, ${nodes} nodes | ${seconds(readyMedian)} | ${ready.map(seconds).join(', ')} | ${seconds(TARGET_READY_MS)} | ${(readyMedian / TARGET_READY_MS).toFixed(2)} |`,
 );
 for (const step of STEPS) {
-  const list = results.map((run) => (run.launcher.timings ?? {})[step] ?? 0);
+  const list = results.map((run) => run.launcher.timings?.[step] ?? 0);
   console.log(`| … ${step} | ${seconds(median(list))} | ${list.map(seconds).join(', ')} | | |`);
 }
 {

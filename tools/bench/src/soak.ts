@@ -85,7 +85,8 @@ try {
   const logOf = (name: string) => join(run.devnetDir, 'logs', `${name}.log`);
 
   // Steady traffic.
-  const [alice, bob] = await twoClients(run.devnetDir, await loadCrypto());
+  const pair = await twoClients(run.devnetDir, await loadCrypto());
+  const [alice, bob] = pair.clients;
   let received = 0;
   alice.on('message', () => {
     received += 1;
@@ -131,7 +132,7 @@ try {
     }
   }
   sample();
-  await Promise.all([alice.stop(), bob.stop()]);
+  await pair.close();
 
   console.log(
     `soak: ${NODES} nodes, ${MINUTES} min, ${sent} messages sent (${failed} failed to send), ${received} received; samples every ${SAMPLE_MS / 1000} s`,

@@ -44,6 +44,12 @@ async function metrics(index: number): Promise<string> {
 beforeAll(async () => {
   crypto = await loadCrypto();
   upstream = createServer((request, response) => {
+    if (request.method !== 'POST') {
+      // The stand-in has no monitor endpoint (the exit's upgrade to /monitor/v1 gets 404).
+      response.writeHead(404);
+      response.end();
+      return;
+    }
     let body = '';
     request.on('data', (chunk) => {
       body += chunk;

@@ -103,6 +103,11 @@ export interface PeerNetworkInit {
    * address the registry lists for a key, see that address.
    */
   localAddress?: string | undefined;
+  /**
+   * Upgrade paths other listeners on the same server serve (the monitor endpoint): the peer
+   * network leaves those upgrades alone instead of refusing them with 404.
+   */
+  otherUpgradePaths?: readonly string[] | undefined;
 }
 
 /** Components of {@link createPeerNetwork}. */
@@ -398,6 +403,7 @@ export function createPeerNetwork(
     socket.on('error', (error) => logger.debug({ err: error }, 'peer upgrade socket error'));
     const path = (request.url ?? '').split('?')[0];
     if (path !== PEER_PATH) {
+      if (path !== undefined && init.otherUpgradePaths?.includes(path)) return;
       refuseUpgrade(socket, 404, `no WebSocket endpoint at ${path}`);
       return;
     }

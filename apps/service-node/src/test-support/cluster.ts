@@ -11,6 +11,7 @@ import { bytesToHex } from '@murmur/wire';
 import { pino } from 'pino';
 import { resolveConfig } from '../config.js';
 import { createKeyFile, type NodeKeys } from '../keys.js';
+import type { MonitorServerInit } from '../monitor/monitor-server.js';
 import type { ServiceNodeInfo } from '../network/network-view.js';
 import { createStaticNetworkView, type StaticNetworkView } from '../network/static-network.js';
 import { type RunningNode, startNode } from '../server.js';
@@ -73,6 +74,8 @@ export interface Cluster {
 export interface ClusterOptions {
   /** The swarm of each initial node. */
   swarms: readonly bigint[];
+  /** Monitor endpoint limits of every node. */
+  monitorInit?: MonitorServerInit | undefined;
 }
 
 /** Starts a cluster. */
@@ -125,6 +128,7 @@ export async function createCluster(options: ClusterOptions): Promise<Cluster> {
       network: node.network,
       peerInit: { heartbeatMs: 2_000, reconnectMinMs: 50, reconnectMaxMs: 500, dialGraceMs: 50 },
       syncInit: { retryMinMs: 50, retryMaxMs: 500, moveDelayMs: 50, reconcileIntervalMs: 100 },
+      monitorInit: options.monitorInit,
     });
     node.port = node.running.port;
   }
