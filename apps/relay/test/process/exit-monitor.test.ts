@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  type CellSink,
   type CircuitBuilder,
   type CircuitEvents,
   type CircuitRelay,
@@ -25,7 +24,7 @@ import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { bytesToHex, hexToBytes } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { relayConnector } from '../../src/local-relays.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const relayCli = resolve(here, '..', '..', 'dist', 'cli.js');
@@ -38,19 +37,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((done) => server.close(() => done()));
   return port;
-}
-
-function connect(relay: CircuitRelay, sink: CellSink) {
-  return new Promise<{ send(cell: Uint8Array): void; close(): void }>((done, fail) => {
-    const socket = new WebSocket(`ws://${relay.ip}:${relay.port}/`);
-    socket.binaryType = 'nodebuffer';
-    socket.on('message', (data: Buffer) => sink.receive(new Uint8Array(data)));
-    socket.on('close', () => sink.closed());
-    socket.once('error', fail);
-    socket.once('open', () =>
-      done({ send: (cell) => socket.send(cell), close: () => socket.close() }),
-    );
-  });
 }
 
 /** Resolves when `predicate` holds, polling; a hang guard only. */
@@ -208,7 +194,7 @@ beforeAll(async () => {
     if (index === 2) args.push('--node-url', `https://127.0.0.1:${storagePort}`);
     children.push(await run(relayCli, args, '"ready":true'));
   }
-  builder = createCircuitBuilder({}, { crypto, connect });
+  builder = createCircuitBuilder({}, { crypto, connect: relayConnector() });
 }, 120_000);
 
 afterAll(async () => {
