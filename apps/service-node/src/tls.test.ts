@@ -76,7 +76,9 @@ describe('the node TLS certificate', () => {
         expect(node.httpPort).toBe(httpPort);
         const httpsPort = node.port;
         // Plain HTTP to the storage port is refused (it speaks TLS); the extra port answers.
-        await expect(fetch(`http://127.0.0.1:${httpsPort}/health`)).rejects.toThrow();
+        await expect(fetch(`http://127.0.0.1:${httpsPort}/health`)).rejects.toThrow(
+          new TypeError('fetch failed'),
+        );
         const plain = await fetch(`http://127.0.0.1:${httpPort}/storage_rpc/v1`, {
           method: 'POST',
           body: '{"method":"info","params":{}}',

@@ -15,7 +15,7 @@
  * handshake. Ephemeral secrets and `secret_input` are wiped before returning.
  */
 import type { KeyPair, MurmurCrypto } from '@murmur/crypto';
-import { DecryptionFailedError, InvalidInputError, utf8Encode } from '@murmur/wire';
+import { concatBytes, DecryptionFailedError, InvalidInputError, utf8Encode } from '@murmur/wire';
 
 /** The protocol id of murmur-ntor. */
 export const NTOR_PROTOID = 'murmur-ntor-x25519-sha256-1';
@@ -46,18 +46,6 @@ export interface NtorServerResult extends HopKeys {
   auth: Uint8Array;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 function require32(value: Uint8Array, field: string): void {
   if (!(value instanceof Uint8Array) || value.length !== 32) {
     throw new InvalidInputError(`${field} must be 32 bytes`, { details: { field } });
@@ -83,9 +71,9 @@ function finish(
   x: Uint8Array,
   y: Uint8Array,
 ): { auth: Uint8Array; keys: HopKeys } {
-  const secretInput = concat([shared1, shared2, id, b, x, y, PROTOID]);
+  const secretInput = concatBytes(shared1, shared2, id, b, x, y, PROTOID);
   const verify = crypto.hmacSha256(T_VERIFY, secretInput);
-  const auth = crypto.hmacSha256(T_MAC, concat([verify, id, b, y, x, PROTOID, SERVER]));
+  const auth = crypto.hmacSha256(T_MAC, concatBytes(verify, id, b, y, x, PROTOID, SERVER));
   const okm = crypto.hkdfSha256(secretInput, T_KEY, M_EXPAND, 64);
   const keys = { kf: okm.slice(0, 32), kb: okm.slice(32, 64) };
   crypto.wipe(okm);

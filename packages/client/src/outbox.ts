@@ -27,6 +27,7 @@ import {
   type ErrorCode,
   InvalidInputError,
   type Logger,
+  MAX_TIMER_DELAY_MS,
   MurmurError,
   NotFoundError,
   throwIfAborted,
@@ -153,7 +154,6 @@ export function backoffDelay(
   return Math.round(base / 2 + (base / 2) * jitter);
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How often a worker that is not ready checks again on its own, ms. */
 const NOT_READY_RECHECK_MS = 5_000;
 
@@ -411,7 +411,7 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
     // Not ready (no network time yet): the owner wakes the worker when it is; check again
     // now and then anyway.
     const delay = components.ready()
-      ? Math.min(Math.max(0, next - now()), MAX_TIMER_MS)
+      ? Math.min(Math.max(0, next - now()), MAX_TIMER_DELAY_MS)
       : NOT_READY_RECHECK_MS;
     timer = setTimeout(() => {
       timer = undefined;

@@ -24,6 +24,7 @@ import {
   InvalidInputError,
   type Logger,
   MAX_ONION_HOPS,
+  MAX_TIMER_DELAY_MS,
   NODE_FAILURE_THRESHOLD,
   ONION_GUARD_COUNT,
   ONION_PATH_HOPS,
@@ -200,8 +201,6 @@ interface PathState {
   readonly snapshot: OnionPath;
   strikes: number;
 }
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function positiveInteger(value: number | undefined, fallback: number, name: string, max: number) {
   const out = value ?? fallback;
@@ -502,10 +501,10 @@ class DefaultPathManager implements PathManager {
     this.#expiryTimer = setTimeout(
       () => {
         this.#expiryTimer = undefined;
-        if (delay > MAX_TIMER_MS) this.#scheduleExpiry();
+        if (delay > MAX_TIMER_DELAY_MS) this.#scheduleExpiry();
         else this.#requestBootstrap('the node pool expired');
       },
-      Math.min(delay, MAX_TIMER_MS),
+      Math.min(delay, MAX_TIMER_DELAY_MS),
     );
   }
 

@@ -454,7 +454,7 @@ export {
   settingFromText,
   shownSetting,
 } from './settings.js';
-export { sleep } from './sleep.js';
+export { MAX_TIMER_DELAY_MS, sleep } from './sleep.js';
 export {
   type ErrorResponse,
   errorFromResponse,

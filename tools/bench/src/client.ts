@@ -25,30 +25,25 @@ import { createClient, createMemoryStorage, DEFAULT_POLL_INTERVAL_MS } from '@mu
 import { loadCrypto } from '@murmur/crypto';
 import { devnetPrograms } from '@murmur/devnet';
 import { startTestnet } from '@murmur/testnet';
+import { positiveInteger, scriptArgs } from './args.js';
 import { percentile } from './stats.js';
 
 const TARGET_P50_MS = 1_500;
 
 const { values } = parseArgs({
+  args: scriptArgs(),
   options: {
     messages: { type: 'string', default: '40' },
     nodes: { type: 'string', default: '8' },
     'poll-interval': { type: 'string' },
   },
 });
-const messages = Number(values.messages);
-const nodes = Number(values.nodes);
+const messages = positiveInteger('--messages', values.messages);
+const nodes = positiveInteger('--nodes', values.nodes);
 const pollIntervalMs =
   values['poll-interval'] === undefined
     ? DEFAULT_POLL_INTERVAL_MS
-    : Number(values['poll-interval']);
-for (const [name, value] of [
-  ['--messages', messages],
-  ['--nodes', nodes],
-  ['--poll-interval', pollIntervalMs],
-] as const) {
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-}
+    : positiveInteger('--poll-interval', values['poll-interval']);
 
 function ms(value: number): string {
   return `${value.toFixed(0)} ms`;

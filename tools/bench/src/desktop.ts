@@ -34,6 +34,7 @@ import { devnetPrograms } from '@murmur/devnet';
 import { startTestnet } from '@murmur/testnet';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { positiveInteger, positiveNumber, scriptArgs } from './args.js';
 import { percentile } from './stats.js';
 
 /** The page's document, as the callbacks of `page.evaluate` (run in the browser) read it. */
@@ -50,15 +51,16 @@ const UI = join(DESKTOP, 'dist', 'ui', 'assets');
 const CHROMIUM = process.env['MURMUR_CHROMIUM'] ?? '/usr/bin/chromium';
 
 const { values } = parseArgs({
+  args: scriptArgs(),
   options: {
     nodes: { type: 'string', default: '8' },
     loads: { type: 'string', default: '7' },
     idle: { type: 'string', default: '15' },
   },
 });
-const nodes = Number(values.nodes);
-const loads = Number(values.loads);
-const idleSeconds = Number(values.idle);
+const nodes = positiveInteger('--nodes', values.nodes);
+const loads = positiveInteger('--loads', values.loads);
+const idleSeconds = positiveNumber('--idle', values.idle);
 if (!existsSync(CLI) || !existsSync(UI)) {
   throw new Error(
     `build the desktop app first: pnpm --filter @murmur/desktop build (missing ${CLI} or ${UI})`,

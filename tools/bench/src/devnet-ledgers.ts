@@ -17,18 +17,17 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { devnetPrograms } from '@murmur/devnet';
 import { sleep } from '@murmur/wire';
+import { positiveInteger, scriptArgs } from './args.js';
 import { median } from './stats.js';
 
 const CLI = devnetPrograms().ledgerCli;
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`pnpm build\` first`);
 const { values } = parseArgs({
+  args: scriptArgs(),
   options: { nodes: { type: 'string', default: '12' }, runs: { type: 'string', default: '3' } },
 });
-const nodes = Number(values.nodes);
-const runs = Number(values.runs);
-if (!Number.isInteger(nodes) || nodes < 1 || !Number.isInteger(runs) || runs < 1) {
-  throw new Error('--nodes and --runs must be positive integers');
-}
+const nodes = positiveInteger('--nodes', values.nodes);
+const runs = positiveInteger('--runs', values.runs);
 
 function cli(args: readonly string[]): Promise<number> {
   return new Promise((resolve) => {

@@ -19,34 +19,39 @@
  *
  * Build first (`npm run bench:devnet` does): the devnet and service-node CLIs, the client.
  *
- * Flags: `--nodes N` (default 20), `--runs N` (default 3), `--messages N` (default 40),
+ * Flags (after `--` with pnpm: `pnpm --filter @murmur/bench run bench:devnet -- --runs 2`):
+ * `--nodes N` (default 20), `--runs N` (default 3), `--messages N` (default 40),
  * `--block-time-ms N` (default: the devnet parameter set's).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { createClient, createMemoryStorage, DEFAULT_POLL_INTERVAL_MS } from '@murmur/client';
+import { DEFAULT_POLL_INTERVAL_MS } from '@murmur/client';
 import { loadCrypto } from '@murmur/crypto';
-import { devnetPrograms } from '@murmur/devnet';
 import { sleep } from '@murmur/wire';
-import { createNodeFetch } from '@murmur/wire/node';
-import { WebSocket } from 'ws';
+import { positiveInteger, scriptArgs } from './args.js';
+import {
+  cpuSeconds,
+  type DevnetRun,
+  devnetCli,
+  devnetProcesses,
+  residentKib,
+  startDevnetUp,
+  stopDevnetUp,
+  twoClients,
+} from './devnet-run.js';
 import { median, percentile } from './stats.js';
 
 const TARGET_READY_MS = 15_000;
 const STEPS = ['ledger', 'wallets', 'registrations', 'processes', 'swarms', 'health'] as const;
 
-// The programs, through this package's declared dependency on @murmur/devnet.
-const programs = devnetPrograms();
-const CLI = programs.ledgerCli;
-for (const file of [programs.ledgerCli, programs.nodeCli]) {
-  if (!existsSync(file)) throw new Error(`${file} is missing: run \`pnpm build\` first`);
-}
+// The programs, through this package's declared dependency on @murmur/devnet: built?
+devnetCli();
 
 const { values } = parseArgs({
+  args: scriptArgs(),
   options: {
     nodes: { type: 'string', default: '20' },
     runs: { type: 'string', default: '3' },
@@ -54,16 +59,11 @@ const { values } = parseArgs({
     'block-time-ms': { type: 'string' },
   },
 });
-const nodes = Number(values.nodes);
-const runs = Number(values.runs);
-const messages = Number(values.messages);
-for (const [name, value] of [
-  ['--nodes', nodes],
-  ['--runs', runs],
-  ['--messages', messages],
-] as const) {
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-}
+const nodes = positiveInteger('--nodes', values.nodes);
+const runs = positiveInteger('--runs', values.runs);
+const messages = positiveInteger('--messages', values.messages);
+if (values['block-time-ms'] !== undefined)
+  positiveInteger('--block-time-ms', values['block-time-ms']);
 
 function seconds(ms: number): string {
   return `${(ms / 1_000).toFixed(2)} s`;
@@ -77,27 +77,6 @@ function mib(kib: number): string {
   return `${(kib / 1024).toFixed(1)} MiB`;
 }
 
-/** VmRSS of `pid` in KiB, or undefined. */
-function residentKib(pid: number): number | undefined {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match === null ? undefined : Number(match[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU seconds (user + system) `pid` has used, or undefined. */
-function cpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 function loadAverage(): string {
   try {
     return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -106,90 +85,21 @@ function loadAverage(): string {
   }
 }
 
-function runCli(args: readonly string[]): Promise<number> {
-  return new Promise((resolveRun) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 120_000 }, (error) => {
-      resolveRun(error === null ? 0 : typeof error.code === 'number' ? error.code : 1);
-    });
-  });
-}
-
-interface Run {
+interface Run extends DevnetRun {
   starts?: NodeStart[];
-  dir: string;
-  up: ChildProcess;
-  readyMs: number;
-  launcherReadyMs: number;
-  timings: Record<string, number>;
 }
 
-interface LauncherJson {
-  state?: string;
-  readyAfterMs?: number;
-  timings?: Record<string, number>;
-}
-
-interface DevnetJson {
-  seed: { url: string };
-}
-
-interface PidsJson {
-  processes: { name: string; pid: number }[];
-}
-
-async function startDevnet(index: number): Promise<Run> {
-  const dir = mkdtempSync(join(tmpdir(), `murmur-bench-devnet-${index}-`));
-  const devnetDir = join(dir, 'devnet');
-  const out = openSync(join(dir, 'up.out'), 'a');
-  const { NODE_OPTIONS: _hooks, ...env } = process.env;
-  const args = ['up', '--nodes', String(nodes), '--fresh', '--base-port', '0', '--dir', devnetDir];
-  if (values['block-time-ms'] !== undefined) args.push('--block-time-ms', values['block-time-ms']);
-  const started = performance.now();
-  const up = spawn(process.execPath, [CLI, ...args], {
-    detached: true,
-    stdio: ['ignore', out, out],
-    env: { ...env, NO_COLOR: '1' },
+/** Run `index` of `up`: `--nodes`, and `--block-time-ms` when given. */
+function startDevnet(index: number): Promise<Run> {
+  const args =
+    values['block-time-ms'] === undefined ? [] : ['--block-time-ms', values['block-time-ms']];
+  return startDevnetUp({
+    nodes,
+    args,
+    prefix: `murmur-bench-devnet-${index}`,
+    timeoutMs: 180_000,
+    pollMs: 25,
   });
-  closeSync(out);
-  let exited = false;
-  up.once('exit', () => {
-    exited = true;
-  });
-  const launcherFile = join(devnetDir, 'launcher.json');
-  for (;;) {
-    if (existsSync(launcherFile)) {
-      try {
-        const record = JSON.parse(readFileSync(launcherFile, 'utf8')) as LauncherJson;
-        if (record.state === 'ready') {
-          return {
-            dir,
-            up,
-            readyMs: performance.now() - started,
-            launcherReadyMs: record.readyAfterMs ?? Number.NaN,
-            timings: record.timings ?? {},
-          };
-        }
-      } catch {
-        // Being written.
-      }
-    }
-    if (exited || performance.now() - started > 180_000) {
-      throw new Error(
-        `murmur-devnet up did not get ready (logs kept in ${devnetDir}/logs); its output:\n${readFileSync(join(dir, 'up.out'), 'utf8')}`,
-      );
-    }
-    await sleep(25);
-  }
-}
-
-async function stopDevnet(run: Run): Promise<void> {
-  const exit = new Promise<void>((resolveExit) => {
-    if (run.up.exitCode !== null) resolveExit();
-    else run.up.once('exit', () => resolveExit());
-  });
-  await runCli(['down', '--dir', join(run.dir, 'devnet')]);
-  await Promise.race([exit, sleep(30_000)]);
-  rmSync(run.dir, { recursive: true, force: true });
 }
 
 /** Milestones of one node's start, ms after its spawn (from its log file). */
@@ -212,10 +122,10 @@ const MILESTONES: readonly [keyof NodeStart, string][] = [
  * → listening, → ready (caught up with the ledger, active in its swarm), → first uptime proof
  * accepted — from the node's log (the testnet's start marker, then pino lines).
  */
-function nodeStarts(dir: string, count: number): NodeStart[] {
+function nodeStarts(devnetDir: string, count: number): NodeStart[] {
   const starts: NodeStart[] = [];
   for (let index = 1; index <= count; index++) {
-    const file = join(dir, 'devnet', 'logs', `node-${String(index).padStart(2, '0')}.log`);
+    const file = join(devnetDir, 'logs', `node-${String(index).padStart(2, '0')}.log`);
     if (!existsSync(file)) continue;
     let spawnedAt: number | undefined;
     const start: NodeStart = {};
@@ -250,12 +160,12 @@ interface Memory {
 }
 
 function measureMemory(run: Run): Memory {
-  const pids = JSON.parse(readFileSync(join(run.dir, 'devnet', 'pids.json'), 'utf8')) as PidsJson;
-  const ledger = pids.processes.find((entry) => entry.name === 'ledger');
-  const nodePids = pids.processes.filter(
+  const processes = devnetProcesses(run.devnetDir);
+  const ledger = processes.find((entry) => entry.name === 'ledger');
+  const nodePids = processes.filter(
     (entry) => entry.name.startsWith('node-') && !entry.name.endsWith('/relay'),
   );
-  const relayPids = pids.processes.filter((entry) => entry.name.endsWith('/relay'));
+  const relayPids = processes.filter((entry) => entry.name.endsWith('/relay'));
   return {
     ledgerKib: ledger === undefined ? 0 : (residentKib(ledger.pid) ?? 0),
     nodeKib: nodePids.map((entry) => residentKib(entry.pid) ?? 0),
@@ -273,31 +183,11 @@ interface Latency {
 }
 
 async function measureLatency(run: Run, mode: 'poll' | 'circuit'): Promise<Latency> {
-  const devnet = JSON.parse(
-    readFileSync(join(run.dir, 'devnet', 'devnet.json'), 'utf8'),
-  ) as DevnetJson;
-  const crypto = await loadCrypto();
-  const nodeFetch = createNodeFetch();
-  const make = () =>
-    createClient(
-      {
-        seeds: [devnet.seed.url],
-        nodeScheme: 'https',
-        // The devnet's relays speak plain ws (docs/DEVNET.md).
-        push: mode === 'poll' ? false : { relayScheme: 'ws' },
-      },
-      // The nodes serve HTTPS with self-signed certificates (pinned by key, not by a CA).
-      {
-        crypto,
-        storage: createMemoryStorage(),
-        fetch: nodeFetch,
-        webSocket: (url) => new WebSocket(url, { rejectUnauthorized: false, maxPayload: 2048 }),
-      },
-    );
-  const alice = make();
-  const bob = make();
-  await alice.account.create();
-  await bob.account.create();
+  const pair = await twoClients(run.devnetDir, await loadCrypto(), {
+    // The devnet's relays speak plain ws (docs/DEVNET.md).
+    push: mode === 'poll' ? false : { relayScheme: 'ws' },
+  });
+  const [alice, bob] = pair.clients;
   const arrivals = new Map<string, number>();
   const waiting = new Map<string, (at: number) => void>();
   const via: Record<string, number> = {};
@@ -350,8 +240,7 @@ async function measureLatency(run: Run, mode: 'poll' | 'circuit'): Promise<Laten
       waiting.delete(hash);
     }
   } finally {
-    await Promise.all([alice.stop(), bob.stop()]);
-    nodeFetch.close();
+    await pair.close();
   }
   return { delivered, stored, via };
 }
@@ -366,11 +255,13 @@ let circuitLatency: Latency | undefined;
 for (let index = 1; index <= runs; index++) {
   const run = await startDevnet(index);
   results.push(run);
-  const phases = STEPS.map((step) => `${step} ${seconds(run.timings[step] ?? 0)}`).join(', ');
-  console.log(
-    `run ${index}: up → all-ready ${seconds(run.readyMs)} (inside up: ${seconds(run.launcherReadyMs)}); ${phases}; load ${loadAverage()}`,
+  const phases = STEPS.map((step) => `${step} ${seconds(run.launcher.timings?.[step] ?? 0)}`).join(
+    ', ',
   );
-  run.starts = nodeStarts(run.dir, nodes);
+  console.log(
+    `run ${index}: up → all-ready ${seconds(run.readyMs)} (inside up: ${seconds(run.launcher.readyAfterMs ?? Number.NaN)}); ${phases}; load ${loadAverage()}`,
+  );
+  run.starts = nodeStarts(run.devnetDir, nodes);
   try {
     if (index === runs) {
       await sleep(2_000);
@@ -379,7 +270,7 @@ for (let index = 1; index <= runs; index++) {
       circuitLatency = await measureLatency(run, 'circuit');
     }
   } finally {
-    await stopDevnet(run);
+    await stopDevnetUp(run);
   }
 }
 
@@ -392,7 +283,7 @@ console.log(
   `| up → all-ready, ${nodes} nodes | ${seconds(readyMedian)} | ${ready.map(seconds).join(', ')} | ${seconds(TARGET_READY_MS)} | ${(readyMedian / TARGET_READY_MS).toFixed(2)} |`,
 );
 for (const step of STEPS) {
-  const list = results.map((run) => run.timings[step] ?? 0);
+  const list = results.map((run) => run.launcher.timings?.[step] ?? 0);
   console.log(`| … ${step} | ${seconds(median(list))} | ${list.map(seconds).join(', ')} | | |`);
 }
 {

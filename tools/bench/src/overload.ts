@@ -43,10 +43,11 @@ import {
   startLocalNode,
   writeLoneNetwork,
 } from '@murmur/service-node/local';
+import { scriptArgs } from './args.js';
 import { median, percentile } from './stats.js';
 
 const { values: flags } = parseArgs({
-  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  args: scriptArgs(),
   options: {
     cli: { type: 'string' },
     compare: { type: 'string' },

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { scriptArgs } from './args.js';
 
 interface ProfileNode {
   id: number;
@@ -25,7 +26,7 @@ interface Profile {
 }
 
 const { values: flags, positionals } = parseArgs({
-  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  args: scriptArgs(),
   allowPositionals: true,
   options: { top: { type: 'string', default: '30' }, match: { type: 'string' } },
 });

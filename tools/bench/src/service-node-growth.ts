@@ -52,11 +52,12 @@ import {
   writeLoneNetwork,
 } from '@murmur/service-node/local';
 import { bytesToHex } from '@murmur/wire';
+import { scriptArgs } from './args.js';
 import { type LoadJob, type LoadResult, runLoad } from './node-load.js';
 import { median } from './stats.js';
 
 const { values: flags } = parseArgs({
-  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  args: scriptArgs(),
   options: {
     sizes: { type: 'string', default: '10k,1m,10m' },
     dir: { type: 'string', default: '/tmp/murmur-growth' },

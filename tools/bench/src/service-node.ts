@@ -81,12 +81,12 @@ import {
   writeLoneNetwork,
 } from '@murmur/service-node/local';
 import { bytesToHex, silentLogger, utf8Encode } from '@murmur/wire';
+import { scriptArgs } from './args.js';
 import { type LoadJob, type LoadResult, runLoad } from './node-load.js';
 import { median } from './stats.js';
 
 const { values: flags } = parseArgs({
-  // `pnpm run bench:node -- --rounds 5` passes the `--` through.
-  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  args: scriptArgs(),
   options: {
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '5' },

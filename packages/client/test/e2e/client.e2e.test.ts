@@ -13,31 +13,15 @@
  * @murmur/devnet build`. Each process logs to `<dir>/logs/`; the directory is kept when a test
  * fails (its path is printed).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Identity, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
+import type { Identity } from '@murmur/crypto';
 import { swarmForPubkey, swarmIdFromHex } from '@murmur/swarm';
-import { programsFromEnvironment, startTestnet, type Testnet } from '@murmur/testnet';
 import type { Logger } from '@murmur/wire';
-import { createNodeFetch } from '@murmur/wire/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ClientInit, createClient, type MurmurClient } from '../../src/index.js';
-import { createSqliteStorage, type SqliteStorage } from '../../src/storage/sqlite.js';
+import { describe, expect, it } from 'vitest';
+import type { MurmurClient } from '../../src/index.js';
+import type { SqliteStorage } from '../../src/storage/sqlite.js';
+import { online, receive, useE2eNetwork, waitSignal } from './support.js';
 
-// The testnet's nodes speak HTTPS only, with self-signed certificates (as Session's): the
-// clients' injected fetch does not check them; nothing global is changed.
-const nodeFetch = createNodeFetch();
-
-const NODES = 8;
-const WAIT = { signal: () => AbortSignal.timeout(90_000) };
-
-let crypto: MurmurCrypto;
-let testnet: Testnet;
-let dir: string;
-let failed = false;
-const clients: MurmurClient[] = [];
-const storages: SqliteStorage[] = [];
+const network = useE2eNetwork('murmur-client-e2e', { nodes: 8 });
 
 /** A logger that keeps the lines (for assertions) and drops them otherwise. */
 function recordingLogger(): Logger & { messages: string[] } {
@@ -51,108 +35,26 @@ function recordingLogger(): Logger & { messages: string[] } {
   return Object.assign(make(), { messages });
 }
 
-function client(
-  name: string,
-  options: {
-    identity?: Identity;
-    init?: Partial<ClientInit>;
-    logger?: Logger;
-    clock?: { now(): number };
-  } = {},
-): { client: MurmurClient; storage: SqliteStorage } {
-  const storage = createSqliteStorage({ path: join(dir, `${name}.db`) });
-  storages.push(storage);
-  const made = createClient(
-    {
-      seeds: [testnet.seedUrl],
-      pollIntervalMs: 250,
-      outbox: { initialBackoffMs: 200, maxBackoffMs: 2_000 },
-      paths: { retryInitialMs: 200, retryMaxMs: 2_000 },
-      ...(options.identity === undefined ? {} : { identity: options.identity }),
-      ...options.init,
-    },
-    {
-      crypto,
-      storage,
-      fetch: nodeFetch,
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-      ...(options.clock === undefined ? {} : { clock: options.clock }),
-    },
-  );
-  clients.push(made);
-  return { client: made, storage };
-}
-
-async function online(made: MurmurClient): Promise<MurmurClient> {
-  if ((await made.account.get()) === undefined) await made.account.create();
-  await made.start();
-  await made.whenReady({ signal: WAIT.signal() });
-  return made;
-}
-
-/** Resolves with the texts `made` receives once they include every one of `texts`. */
-function receives(made: MurmurClient, texts: string[]): Promise<string[]> {
-  const seen: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`received ${JSON.stringify(seen)}, waiting for ${JSON.stringify(texts)}`));
-    }, 90_000);
-    const off = made.on('message', (message) => {
-      seen.push(message.text);
-      if (texts.every((text) => seen.includes(text))) {
-        clearTimeout(timer);
-        off();
-        resolve(seen);
-      }
-    });
-  });
-}
-
-beforeAll(async () => {
-  crypto = await loadCrypto();
-  dir = mkdtempSync(join(tmpdir(), 'murmur-client-e2e-'));
-  testnet = await startTestnet({
-    // MURMUR_LEDGER_CLI and MURMUR_NODE_CLI, set by vitest.e2e.config.ts.
-    programs: programsFromEnvironment(process.env),
-    dir: join(dir, 'net'),
-    nodes: NODES,
-    blockTimeMs: 250,
-    pooledEvery: 0,
-    fresh: true,
-  });
-  await testnet.waitForActive();
-});
-
-afterEach((context) => {
-  if (context.task.result?.state === 'fail') failed = true;
-});
-
-afterAll(async () => {
-  for (const made of clients) await made.stop().catch(() => undefined);
-  for (const storage of storages) await storage.close().catch(() => undefined);
-  await testnet?.stop();
-  if (failed) console.log(`e2e: logs kept in ${dir}`);
-  else if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-});
-
 describe('client on real service nodes', () => {
   let alice: MurmurClient;
   let bob: MurmurClient;
+  let bobStorage: SqliteStorage;
 
   it('two clients exchange messages both ways through onion paths', async () => {
-    alice = await online(client('alice').client);
-    bob = await online(client('bob').client);
+    alice = await online(network.client('alice').client);
+    const made = network.client('bob');
+    bob = await online(made.client);
+    bobStorage = made.storage;
     const bobId = bob.sessionId as string;
     const aliceId = alice.sessionId as string;
 
-    const atBob = receives(bob, ['hello Bob']);
+    const atBob = receive(bob, ['hello Bob']);
     const sent = await alice.sendMessage(bobId, 'hello Bob');
-    await alice.waitForDelivery(sent.id, { signal: WAIT.signal() });
+    await alice.waitForDelivery(sent.id, waitSignal());
     await atBob;
-    const atAlice = receives(alice, ['hello Alice']);
+    const atAlice = receive(alice, ['hello Alice']);
     const reply = await bob.sendMessage(aliceId, 'hello Alice');
-    await bob.waitForDelivery(reply.id, { signal: WAIT.signal() });
+    await bob.waitForDelivery(reply.id, waitSignal());
     await atAlice;
 
     for (const made of [alice, bob]) {
@@ -179,24 +81,20 @@ describe('client on real service nodes', () => {
     const texts = ['while away 1', 'while away 2', 'while away 3'];
     for (const text of texts) {
       const { id } = await alice.sendMessage(bobId, text);
-      await alice.waitForDelivery(id, { signal: WAIT.signal() });
+      await alice.waitForDelivery(id, waitSignal());
     }
     // A new client object on the same SQLite file: the account, history, last hashes and
     // seen hashes come from the file.
-    const again = createClient(
-      { seeds: [testnet.seedUrl], pollIntervalMs: 250 },
-      { crypto, storage: storages[1] as SqliteStorage, fetch: nodeFetch },
-    );
-    clients.push(again);
+    const again = network.reopen(bobStorage);
     const seen: string[] = [];
     again.on('message', (message) => seen.push(message.text));
     await again.start();
     expect(again.sessionId).toBe(bobId);
-    await again.whenReady({ signal: WAIT.signal() });
-    const all = receives(again, texts);
+    await again.whenReady(waitSignal());
+    const all = receive(again, texts);
     await all;
     // A few more rounds: nothing is announced twice, nothing from before the restart.
-    await again.catchUp({ signal: WAIT.signal() });
+    await again.catchUp(waitSignal());
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect([...seen].sort()).toEqual([...texts].sort());
     const history = await again.conversations.history(alice.sessionId as string);
@@ -208,32 +106,32 @@ describe('client on real service nodes', () => {
 
   it('a client whose clock is 10 minutes wrong still sends and receives', async () => {
     const slow = { now: () => Date.now() - 10 * 60_000 };
-    const carol = await online(client('carol', { clock: slow }).client);
+    const carol = await online(network.client('carol', {}, () => ({ clock: slow })).client);
     expect(Math.abs(carol.health().timeOffsetMs - 10 * 60_000)).toBeLessThan(5_000);
-    const atBob = receives(bob, ['from the past']);
+    const atBob = receive(bob, ['from the past']);
     const { id, sentAt } = await carol.sendMessage(bob.sessionId as string, 'from the past');
     expect(Math.abs(sentAt - Date.now())).toBeLessThan(5_000);
-    await carol.waitForDelivery(id, { signal: WAIT.signal() });
+    await carol.waitForDelivery(id, waitSignal());
     await atBob;
-    const atCarol = receives(carol, ['back to you']);
+    const atCarol = receive(carol, ['back to you']);
     const reply = await bob.sendMessage(carol.sessionId as string, 'back to you');
-    await bob.waitForDelivery(reply.id, { signal: WAIT.signal() });
+    await bob.waitForDelivery(reply.id, waitSignal());
     await atCarol;
     await carol.stop();
   });
 
   it('rebuilds its path when a guard is killed and still delivers', async () => {
     const guards = alice.paths().map((path) => path.nodes[0]?.ed25519 as string);
-    const names = testnet.nodes
+    const names = network.testnet.nodes
       .filter((node) => guards.includes(node.ed25519))
       .map((node) => node.name);
     expect(names.length).toBeGreaterThan(0);
     // SIGKILL: the nodes stay dead (the ledger decommissions them after missed proofs).
-    for (const name of names) await testnet.kill(name);
+    for (const name of names) await network.testnet.kill(name);
     const started = Date.now();
-    const atBob = receives(bob, ['after the guard died']);
+    const atBob = receive(bob, ['after the guard died']);
     const { id } = await alice.sendMessage(bob.sessionId as string, 'after the guard died');
-    await alice.waitForDelivery(id, { signal: WAIT.signal() });
+    await alice.waitForDelivery(id, waitSignal());
     await atBob;
     const now = alice.paths().map((path) => path.nodes[0]?.ed25519 as string);
     expect(now.some((guard) => !guards.includes(guard))).toBe(true);
@@ -241,7 +139,7 @@ describe('client on real service nodes', () => {
   });
 
   it('messages still arrive after the recipient moves to a new swarm', async () => {
-    const before = await testnet.swarms();
+    const before = await network.testnet.swarms();
     expect(before.size).toBe(1);
     const [oldId] = [...before.keys()] as [string];
     // The next swarm is cut in the middle of the largest gap: on a ring with one swarm, half
@@ -249,28 +147,30 @@ describe('client on real service nodes', () => {
     const old = swarmIdFromHex(oldId);
     const next = (old + 2n ** 63n - 1n) % 2n ** 64n;
     let dave: Identity;
-    do dave = crypto.generateIdentity();
+    do dave = network.crypto.generateIdentity();
     while (swarmForPubkey([old, next], dave.sessionId) !== next);
     const daveLog = recordingLogger();
-    const daveClient = await online(client('dave', { identity: dave, logger: daveLog }).client);
-    const first = receives(daveClient, ['before the move']);
+    const daveClient = await online(
+      network.client('dave', { identity: dave }, () => ({ logger: daveLog })).client,
+    );
+    const first = receive(daveClient, ['before the move']);
     const early = await alice.sendMessage(dave.sessionId, 'before the move');
-    await alice.waitForDelivery(early.id, { signal: WAIT.signal() });
+    await alice.waitForDelivery(early.id, waitSignal());
     await first;
 
     // Nodes join until the swarm splits.
-    for (let added = 0; (await testnet.swarms()).size < 2; added++) {
+    for (let added = 0; (await network.testnet.swarms()).size < 2; added++) {
       if (added >= 12) throw new Error('no second swarm formed after 12 new nodes');
-      const node = await testnet.addNode();
-      await testnet.waitForActive([node.name]);
+      const node = await network.testnet.addNode();
+      await network.testnet.waitForActive([node.name]);
     }
-    const after = await testnet.swarms();
+    const after = await network.testnet.swarms();
     const daveSwarm = swarmForPubkey([...after.keys()].map(swarmIdFromHex), dave.sessionId);
     expect(daveSwarm).not.toBe(old);
 
-    const atDave = receives(daveClient, ['after the move']);
+    const atDave = receive(daveClient, ['after the move']);
     const late = await alice.sendMessage(dave.sessionId, 'after the move');
-    await alice.waitForDelivery(late.id, { signal: WAIT.signal() });
+    await alice.waitForDelivery(late.id, waitSignal());
     await atDave;
     // Dave's poller, rotating through the members he knew, is told 421 by one that stayed in
     // the old swarm, and follows.

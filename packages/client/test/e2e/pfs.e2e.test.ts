@@ -8,52 +8,21 @@
  * Needs the built programs: `pnpm --filter @murmur/service-node build && pnpm --filter
  * @murmur/devnet build`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import { programsFromEnvironment, startTestnet, type Testnet } from '@murmur/testnet';
-import { createNodeFetch } from '@murmur/wire/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type IncomingMessage, type MurmurClient } from '../../src/index.js';
-import { createSqliteStorage, type SqliteStorage } from '../../src/storage/sqlite.js';
+import { describe, expect, it } from 'vitest';
+import type { MurmurClient } from '../../src/index.js';
+import { online, receiveOne, useE2eNetwork, waitSignal } from './support.js';
 
-const nodeFetch = createNodeFetch();
 const NODES = 8;
 const FETCHES = 10;
-const wait = () => ({ signal: AbortSignal.timeout(90_000) });
+const network = useE2eNetwork('murmur-pfs-e2e', { nodes: NODES });
 
-let crypto: MurmurCrypto;
-let testnet: Testnet;
-let dir: string;
-let failed = false;
-const clients: MurmurClient[] = [];
-const storages: SqliteStorage[] = [];
-
-async function pfsClient(name: string): Promise<MurmurClient> {
-  const storage = createSqliteStorage({ path: join(dir, `${name}.db`) });
-  storages.push(storage);
-  const client = createClient(
-    {
-      seeds: [testnet.seedUrl],
-      pollIntervalMs: 250,
-      outbox: { initialBackoffMs: 200, maxBackoffMs: 2_000 },
-      paths: { retryInitialMs: 200, retryMaxMs: 2_000 },
-      // Forward secrecy is on by default, its seeds in the SQLite file: nothing to set.
-    },
-    {
-      crypto,
-      storage,
-      // Nodes speak HTTPS with self-signed certificates: the injected fetch does not check them.
-      fetch: nodeFetch,
-    },
-  );
-  clients.push(client);
-  await client.account.create();
-  await client.start();
-  await client.whenReady(wait());
-  return client;
+/**
+ * A client with default settings: forward secrecy is on by default, its seeds in the SQLite
+ * file, so there is nothing to set.
+ */
+function pfsClient(name: string): Promise<MurmurClient> {
+  return online(network.client(name).client);
 }
 
 /** Waits until `from` can fetch `to`'s published bundle (it is published once `to` is ready). */
@@ -66,48 +35,6 @@ async function published(from: MurmurClient, to: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
-
-function next(client: MurmurClient, text: string): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no message "${text}" within 90 s`));
-    }, 90_000);
-    const off = client.on('message', (message) => {
-      if (message.text !== text) return;
-      clearTimeout(timer);
-      off();
-      resolve(message);
-    });
-  });
-}
-
-beforeAll(async () => {
-  crypto = await loadCrypto();
-  dir = mkdtempSync(join(tmpdir(), 'murmur-pfs-e2e-'));
-  testnet = await startTestnet({
-    // MURMUR_LEDGER_CLI and MURMUR_NODE_CLI, set by vitest.e2e.config.ts.
-    programs: programsFromEnvironment(process.env),
-    dir: join(dir, 'net'),
-    nodes: NODES,
-    blockTimeMs: 250,
-    pooledEvery: 0,
-    fresh: true,
-  });
-  await testnet.waitForActive();
-});
-
-afterEach((context) => {
-  if (context.task.result?.state === 'fail') failed = true;
-});
-
-afterAll(async () => {
-  for (const client of clients) await client.stop().catch(() => undefined);
-  for (const storage of storages) await storage.close().catch(() => undefined);
-  await testnet?.stop();
-  if (failed) console.log(`e2e: logs kept in ${dir}`);
-  else if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-});
 
 describe('forward secrecy on real service nodes', () => {
   it('two clients with default settings publish, fetch each other from two members and exchange V2 both ways', async () => {
@@ -137,31 +64,31 @@ describe('forward secrecy on real service nodes', () => {
     // A third client with no keys of Alice's cached: the message is held (securing) while it
     // fetches them, then sealed forward-secret.
     const carol = await pfsClient('carol');
-    const atAliceFromCarol = next(alice, 'hello Alice, from Carol');
+    const atAliceFromCarol = receiveOne(alice, 'hello Alice, from Carol');
     const held = await carol.sendMessage(aliceId, 'hello Alice, from Carol');
     expect(held).toMatchObject({ state: 'securing', protocol: undefined });
-    await carol.waitForDelivery(held.id, wait());
+    await carol.waitForDelivery(held.id, waitSignal());
     expect(await atAliceFromCarol).toMatchObject({ protocol: 'v2', forwardSecret: true });
     const carolHistory = await carol.conversations.history(aliceId);
     expect(carolHistory[0]).toMatchObject({ state: 'sent', protocol: 'v2' });
 
-    const atBob = next(bob, 'hello Bob, forward-secret');
+    const atBob = receiveOne(bob, 'hello Bob, forward-secret');
     const sent = await alice.sendMessage(bobId, 'hello Bob, forward-secret');
     expect(sent).toMatchObject({ state: 'queued', protocol: 'v2', forwardSecret: true });
-    await alice.waitForDelivery(sent.id, wait());
+    await alice.waitForDelivery(sent.id, waitSignal());
     expect(await atBob).toMatchObject({ from: aliceId, protocol: 'v2', forwardSecret: true });
 
-    const atAlice = next(alice, 'hello Alice, forward-secret');
+    const atAlice = receiveOne(alice, 'hello Alice, forward-secret');
     const reply = await bob.sendMessage(aliceId, 'hello Alice, forward-secret');
     expect(reply).toMatchObject({ protocol: 'v2', forwardSecret: true });
-    await bob.waitForDelivery(reply.id, wait());
+    await bob.waitForDelivery(reply.id, waitSignal());
     expect(await atAlice).toMatchObject({ from: bobId, protocol: 'v2', forwardSecret: true });
 
     // Bob rotates; Alice (fresh cache of the old key) sends again; then she refetches and sends
     // to the new key. Bob reads both.
     const oldX = alice.pfs?.peerKeys(bobId).keys?.x25519PublicKey;
     await bob.pfs?.rotateKeys();
-    const atBob2 = next(bob, 'to the old key');
+    const atBob2 = receiveOne(bob, 'to the old key');
     const old = await alice.sendMessage(bobId, 'to the old key');
     expect(old.protocol).toBe('v2');
     expect((await atBob2).forwardSecret).toBe(true);
@@ -169,7 +96,7 @@ describe('forward secrecy on real service nodes', () => {
     expect(Buffer.from(refreshed?.keys?.x25519PublicKey as Uint8Array)).not.toEqual(
       Buffer.from(oldX as Uint8Array),
     );
-    const atBob3 = next(bob, 'to the new key');
+    const atBob3 = receiveOne(bob, 'to the new key');
     await alice.sendMessage(bobId, 'to the new key');
     expect((await atBob3).forwardSecret).toBe(true);
   });

@@ -8,7 +8,6 @@ import {
   createPublicClient,
   createTestClient,
   createWalletClient,
-  type Hex,
   http,
   type PublicClient,
   parseEther,
@@ -20,12 +19,10 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { type Anvil, startAnvil } from '../anvil.js';
 import { murmurStakeTokenAbi, murmurStakingAbi } from '../artifacts.js';
+import { ANVIL_DEPLOYER_KEY } from '../dev-chain.js';
 import { type DeployInit, deployMurmurRegistry } from '../index.js';
 
 export const COIN = 1_000_000_000n;
-/** anvil's first account (the `test test … junk` mnemonic): deployer and owner. */
-export const DEPLOYER_KEY: Hex =
-  '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 
 export const TEST_DEPLOY: DeployInit = {
   stakingRequirement: 100n * COIN,
@@ -61,7 +58,7 @@ export async function startTestChain(
   const deployer = createWalletClient({
     chain: foundry,
     transport,
-    account: privateKeyToAccount(DEPLOYER_KEY),
+    account: privateKeyToAccount(ANVIL_DEPLOYER_KEY),
   });
   const deployment = await deployMurmurRegistry(deployer, client as PublicClient, deploy);
   async function newStaker(stake = 1_000n * COIN) {

@@ -728,21 +728,26 @@ export function createEvmLedgerSource(
     return inFlight;
   }
 
+  /** One round, its failure reported (unless stopping), then the next one scheduled. */
+  function nextRound(): void {
+    runRound()
+      .catch((error: unknown) => {
+        if (!lifecycle.signal.aborted) {
+          report(
+            error instanceof EvmLedgerError
+              ? error
+              : new EvmLedgerError('rpc-failed', 'a round failed', { cause: error }),
+          );
+        }
+      })
+      .finally(schedule);
+  }
+
   function schedule(): void {
     if (!running) return;
     timer = setTimeout(() => {
       timer = undefined;
-      runRound()
-        .catch((error: unknown) => {
-          if (!lifecycle.signal.aborted) {
-            report(
-              error instanceof EvmLedgerError
-                ? error
-                : new EvmLedgerError('rpc-failed', 'a round failed', { cause: error }),
-            );
-          }
-        })
-        .finally(schedule);
+      nextRound();
     }, pollIntervalMs);
   }
 
@@ -765,17 +770,7 @@ export function createEvmLedgerSource(
       if (running) return;
       running = true;
       lifecycle = new AbortController();
-      runRound()
-        .catch((error: unknown) => {
-          if (!lifecycle.signal.aborted) {
-            report(
-              error instanceof EvmLedgerError
-                ? error
-                : new EvmLedgerError('rpc-failed', 'a round failed', { cause: error }),
-            );
-          }
-        })
-        .finally(schedule);
+      nextRound();
     },
 
     async stop() {

@@ -11,6 +11,7 @@ import {
   REASON_FAILED_UPTIME,
 } from '@murmur/contracts';
 import { type Anvil, startAnvil } from '@murmur/contracts/anvil';
+import { ANVIL_DEPLOYER_KEY } from '@murmur/contracts/dev-chain';
 import type { MurmurCrypto } from '@murmur/crypto';
 import { bytesToHex, utf8Encode } from '@murmur/wire';
 import {
@@ -35,7 +36,6 @@ import { attestationBindingMessage, attestationPrivateKey } from '../evm/attesta
 import type { Ed25519KeyPair } from '../types.js';
 
 export const COIN = 1_000_000_000n;
-const DEPLOYER_KEY: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 
 /** The delays of the test deployment (seconds). */
 export const TEST_DELAYS = {
@@ -81,7 +81,7 @@ export class EvmTestChain {
     const deployer = createWalletClient({
       chain: foundry,
       transport,
-      account: privateKeyToAccount(DEPLOYER_KEY),
+      account: privateKeyToAccount(ANVIL_DEPLOYER_KEY),
     });
     const deployment = await deployMurmurRegistry(deployer, client as PublicClient, {
       stakingRequirement,

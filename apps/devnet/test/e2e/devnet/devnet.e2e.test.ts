@@ -178,7 +178,7 @@ describe('a devnet started by murmur-devnet up', () => {
       // Plain HTTP to the storage port gets no answer: it speaks TLS only.
       await expect(
         fetch(node.url.replace('https://', 'http://'), { signal: AbortSignal.timeout(5_000) }),
-      ).rejects.toThrow();
+      ).rejects.toThrow(new TypeError('fetch failed'));
     }
     // What desktop sends to learn a swarm (get_snodes_for_pubkey over HTTPS, certificate not
     // checked), and Session's answer: address, pubkey_legacy, pubkey_x25519, pubkey_ed25519, port
