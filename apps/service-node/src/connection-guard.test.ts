@@ -25,10 +25,17 @@ interface Served {
   bodies: number[];
 }
 
-async function serve(init: ConnectionGuardInit, https = false): Promise<Served> {
+async function serve(
+  init: ConnectionGuardInit,
+  https = false,
+  exempt?: (address: string | undefined) => boolean,
+): Promise<Served> {
   const refusals: GuardRefusal[] = [];
   const bodies: number[] = [];
-  const guard = createConnectionGuard(init, { onRefused: (reason) => refusals.push(reason) });
+  const guard = createConnectionGuard(init, {
+    onRefused: (reason) => refusals.push(reason),
+    exempt,
+  });
   let app: FastifyInstance;
   if (https) {
     const crypto = await testCrypto();
@@ -157,10 +164,15 @@ describe('the connection guard', () => {
       cleanups.push(() => app.close());
       cleanups.push(() => guard.close());
       guard.attach(app.server);
-      // The end of the handshake on HTTPS, the accept on HTTP (after the guard's own listener).
+      // The TCP accept on both (after the guard's own listener): on HTTPS the handshake's time
+      // counts against the request too.
       let accepted = 0;
-      app.server.on(https ? 'secureConnection' : 'connection', () => {
+      let secured = 0;
+      app.server.on('connection', () => {
         accepted = performance.now();
+      });
+      app.server.on('secureConnection', () => {
+        secured = performance.now();
       });
       app.get('/ping', async (request) => {
         arrivals.push(guard.arrivedAt(request.raw));
@@ -173,16 +185,17 @@ describe('the connection guard', () => {
         : connect({ host: '127.0.0.1', port });
       socket.on('error', () => undefined);
       cleanups.push(() => socket.destroy());
-      await until(() => accepted > 0);
+      await until(() => accepted > 0 && (!https || secured > 0));
       const sent = performance.now();
       socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
       await until(() => arrivals.length === 1);
       socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
       await until(() => arrivals.length === 2);
       const [first, second] = arrivals as [number, number];
-      // The first request's arrival is the accept (or handshake), before its bytes were sent; the
-      // second's is later than that send.
+      // The first request's arrival is the TCP accept (before the TLS handshake ended), before its
+      // bytes were sent; the second's is later than that send.
       expect(first).toBeLessThanOrEqual(accepted);
+      if (https) expect(first).toBeLessThan(secured);
       expect(first).toBeLessThan(sent);
       expect(second).toBeGreaterThan(sent);
     },
@@ -256,5 +269,48 @@ describe('the connection guard', () => {
     });
     expect(outcome).toBe('refused');
     expect(served.refusals).toEqual(['connections-per-address']);
+  });
+
+  it('holds at most maxPendingHandshakes TLS handshakes: the next connection is closed before any handshake work, registered nodes still get in', async () => {
+    const served = await serve(
+      { maxPendingHandshakes: 2 },
+      true,
+      (address) => address === '127.0.0.9' || address === '::ffff:127.0.0.9',
+    );
+    /** A TLS client's outcome: a `/ping` answered over it, or refused. */
+    const tlsPing = (localAddress = '127.0.0.1') =>
+      new Promise<string>((resolve) => {
+        const socket = tlsConnect({
+          socket: connect({ host: '127.0.0.1', port: served.port, localAddress }),
+          rejectUnauthorized: false,
+        });
+        let text = '';
+        socket.once('secureConnect', () =>
+          socket.write('GET /ping HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n'),
+        );
+        socket.on('data', (chunk) => {
+          text += chunk.toString('latin1');
+        });
+        socket.once('error', () => resolve('refused'));
+        socket.once('close', () =>
+          resolve(/^HTTP\/1.1 200 [\s\S]*pong/.test(text) ? 'served' : 'refused'),
+        );
+        cleanups.push(() => socket.destroy());
+      });
+    // Two connections that never start their handshake hold both slots.
+    const held = await Promise.all([1, 2].map(() => raw(served.port)));
+    await until(() => served.guard.stats().pendingHandshakes === 2);
+    const refused = await tlsPing();
+    const node = await tlsPing('127.0.0.9');
+    // A slot comes back when a pending connection goes.
+    held[0]?.socket.destroy();
+    await until(() => served.guard.stats().pendingHandshakes === 1);
+    const afterwards = await tlsPing();
+    expect({ refused, node, afterwards, refusals: served.refusals }).toEqual({
+      refused: 'refused',
+      node: 'served',
+      afterwards: 'served',
+      refusals: ['pending-handshakes'],
+    });
   });
 });

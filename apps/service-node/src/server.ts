@@ -346,8 +346,13 @@ export async function startNode(
     metrics,
   });
   const guard = createConnectionGuard(
-    { maxConnections: config.maxConnections },
-    { onRefused: (reason) => metrics.shed.inc({ reason }) },
+    { maxConnections: config.maxConnections, maxPendingHandshakes: config.maxPendingHandshakes },
+    {
+      onRefused: (reason) => metrics.shed.inc({ reason }),
+      // Registered nodes (peer links, forwarded requests) are never refused a handshake slot.
+      exempt: (address) =>
+        address !== undefined && (network.snapshot()?.isNodeAddress(address) ?? false),
+    },
   );
   const shedder = createLoadShedder({
     maxEventLoopDelayMs: config.maxEventLoopDelay,
@@ -416,7 +421,9 @@ export async function startNode(
     ? Fastify(serverOptions)
     : (Fastify({
         ...serverOptions,
-        https: { key: tls.key, cert: tls.cert },
+        // A handshake that is not over in time is abandoned: its request could not be served
+        // within the bound from the connection's acceptance anyway.
+        https: { key: tls.key, cert: tls.cert, handshakeTimeout: config.handshakeTimeout },
       } as unknown as FastifyHttpsOptions<
         HttpsServer,
         FastifyBaseLogger
@@ -465,8 +472,12 @@ export async function startNode(
   };
 
   try {
-    await app.listen({ host: config.listen, port: config.port });
-    await plain?.listen({ host: config.listen, port: config.httpPort });
+    await app.listen({ host: config.listen, port: config.port, backlog: config.listenBacklog });
+    await plain?.listen({
+      host: config.listen,
+      port: config.httpPort,
+      backlog: config.listenBacklog,
+    });
   } catch (error) {
     await peers.stop();
     await offload.stop();
