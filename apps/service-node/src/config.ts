@@ -84,7 +84,7 @@ export interface NodeConfig {
   maxConnections: number;
   /** TLS handshakes in progress at once on the storage port; more connections are closed at once. */
   maxPendingHandshakes: number;
-  /** A TLS handshake not finished this long after the connection was accepted is abandoned, ms. */
+  /** A TLS handshake that made no progress for this long is abandoned, ms. */
   handshakeTimeout: number;
   /** The storage port's listen backlog (connections the kernel holds until the node accepts them). */
   listenBacklog: number;
@@ -324,8 +324,8 @@ export const CONFIG_KEYS = {
     env: 'HANDSHAKE_TIMEOUT',
     kind: 'integer',
     schema: Type.Integer({ minimum: 100, maximum: 120_000, description: 'milliseconds' }),
-    help: 'abandon a TLS handshake not finished this long after its connection was accepted, ms',
-    default: 2_000,
+    help: 'abandon a TLS handshake that made no progress for this long, ms',
+    default: 10_000,
   },
   listenBacklog: {
     flag: 'listen-backlog',

@@ -10,7 +10,10 @@
  * - **Pending TLS handshakes** (HTTPS): a handshake is CPU work on the event loop done before
  *   any request is seen, so at most `maxPendingHandshakes` connections may be between their
  *   acceptance and the end of their handshake; a connection beyond that is closed at once,
- *   before any handshake work (registered service nodes, the peer links, are exempt).
+ *   before any handshake work (registered service nodes, the peer links, are exempt) — unless
+ *   the oldest pending handshake is older than `staleHandshakeMs` (its request could no longer
+ *   be admitted in time): that one is closed instead, so that idle connections cannot hold
+ *   the slots against real clients.
  * - **Timeouts suited to a messaging RPC**: headers within `headersTimeoutMs`, the whole request
  *   (headers and body) within `requestTimeoutMs`, idle keep-alive connections closed after
  *   `keepAliveTimeoutMs` (Node's own `headersTimeout`, `requestTimeout`, `keepAliveTimeout`).
@@ -67,8 +70,19 @@ export interface ConnectionGuardInit {
    * (default 256); more are closed before any handshake work.
    */
   maxPendingHandshakes?: number | undefined;
+  /**
+   * A pending handshake older than this, ms, gives its slot to a new connection when all are
+   * taken (default 2 s, the admission's wait bound).
+   */
+  staleHandshakeMs?: number | undefined;
   /** The clock of the arrival stamps, ms (default `performance.now`, the shedder's). */
   now?: (() => number) | undefined;
+  /**
+   * How long what became ready now may have waited for the event loop, ms (the shedder's
+   * `loopWaitMs`): taken off each arrival stamp, so that a connection's wait in the kernel's
+   * accept queue (and a kept-alive request's bytes' wait) while the loop was busy counts.
+   */
+  loopWaitMs?: (() => number) | undefined;
 }
 
 /** Why the guard refused a connection or a request. */
@@ -78,7 +92,8 @@ export type GuardRefusal =
   | 'body-too-large'
   | 'body-budget'
   | 'request-timeout'
-  | 'pending-handshakes';
+  | 'pending-handshakes'
+  | 'stale-handshake';
 
 /** What {@link createConnectionGuard} reports to. */
 export interface ConnectionGuardComponents {
@@ -152,14 +167,31 @@ export function createConnectionGuard(
   const maxBodyBytes = init.maxBodyBytes ?? MAX_RPC_BODY_BYTES;
   const maxBodyBytesInFlight = init.maxBodyBytesInFlight ?? 64 * 1024 * 1024;
   const maxPendingHandshakes = init.maxPendingHandshakes ?? 256;
-  const now = init.now ?? (() => performance.now());
+  const staleHandshakeMs = init.staleHandshakeMs ?? 2_000;
+  const clock = init.now ?? (() => performance.now());
+  const loopWait = init.loopWaitMs ?? (() => 0);
+  /** Now, less how long what became ready now may have waited for the loop. */
+  const now = (): number => clock() - loopWait();
   /** When each connection was accepted; deleted at its first request. */
   const accepted = new WeakMap<Socket, number>();
   /**
    * TLS connections whose handshake is not over, by remote address and port (unique among open
    * connections), with their acceptance time: handed to the TLS socket when it is over.
    */
-  const handshaking = new Map<string, number>();
+  const handshaking = new Map<string, { at: number; socket: Socket }>();
+
+  /** Whether a slot for one more pending handshake is free (or freed from a stale one). */
+  function handshakeSlot(at: number, address: string | undefined): boolean {
+    if (handshaking.size < maxPendingHandshakes) return true;
+    if (components.exempt?.(address) === true) return true;
+    // The oldest pending handshake (insertion order) gives way if it is stale.
+    const oldest = handshaking.entries().next().value;
+    if (oldest === undefined || at - oldest[1].at <= staleHandshakeMs) return false;
+    handshaking.delete(oldest[0]);
+    refused('stale-handshake');
+    oldest[1].socket.destroy();
+    return true;
+  }
   const arrivals = new WeakMap<IncomingMessage, number>();
   const perGroup = new Map<string, number>();
   let connections = 0;
@@ -184,16 +216,13 @@ export function createConnectionGuard(
     }
     let key: string | undefined;
     if (tls) {
-      if (
-        handshaking.size >= maxPendingHandshakes &&
-        components.exempt?.(socket.remoteAddress) !== true
-      ) {
+      if (!handshakeSlot(at, socket.remoteAddress)) {
         refused('pending-handshakes');
         refuseSocket(socket, '503', 'Overloaded, try again shortly', tls);
         return;
       }
       key = `${socket.remoteAddress}|${socket.remotePort}`;
-      handshaking.set(key, at);
+      handshaking.set(key, { at, socket });
     }
     perGroup.set(group, count + 1);
     connections += 1;
@@ -270,9 +299,9 @@ export function createConnectionGuard(
         // the loop and its CPU count against the request's bound.
         server.prependListener('secureConnection', (socket: Socket) => {
           const key = `${socket.remoteAddress}|${socket.remotePort}`;
-          const at = handshaking.get(key);
+          const pending = handshaking.get(key);
           handshaking.delete(key);
-          accepted.set(socket, at ?? now());
+          accepted.set(socket, pending?.at ?? now());
         });
       }
       const http = server as HttpServer;

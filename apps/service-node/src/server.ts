@@ -346,7 +346,15 @@ export async function startNode(
     metrics,
   });
   const guard = createConnectionGuard(
-    { maxConnections: config.maxConnections, maxPendingHandshakes: config.maxPendingHandshakes },
+    {
+      maxConnections: config.maxConnections,
+      maxPendingHandshakes: config.maxPendingHandshakes,
+      // A handshake pending longer than the admission's wait could not be admitted in time.
+      staleHandshakeMs: config.maxQueueWait > 0 ? config.maxQueueWait : undefined,
+      // Arrivals count the wait in the kernel while the loop was busy (the shedder's tick; the
+      // shedder is created just below and started before the port listens).
+      loopWaitMs: () => shedder.loopWaitMs(),
+    },
     {
       onRefused: (reason) => metrics.shed.inc({ reason }),
       // Registered nodes (peer links, forwarded requests) are never refused a handshake slot.
@@ -421,8 +429,8 @@ export async function startNode(
     ? Fastify(serverOptions)
     : (Fastify({
         ...serverOptions,
-        // A handshake that is not over in time is abandoned: its request could not be served
-        // within the bound from the connection's acceptance anyway.
+        // A handshake without progress this long is abandoned (Node's default is 120 s): its
+        // request could not be served within the bound from the connection's acceptance.
         https: { key: tls.key, cert: tls.cert, handshakeTimeout: config.handshakeTimeout },
       } as unknown as FastifyHttpsOptions<
         HttpsServer,
