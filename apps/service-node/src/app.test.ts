@@ -287,6 +287,7 @@ describe('admission before the body', () => {
       enter: () => () => undefined,
       inFlight: () => 0,
       eventLoopDelayMs: () => 0,
+      loopWaitMs: () => 0,
       retryAfterSeconds: () => 1,
       now: () => performance.now(),
       start: () => undefined,

@@ -14,6 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import {
   BATCH_MAX_SUBREQUESTS,
   MurmurError,
+  OverloadedError,
   responseFromError,
   STORAGE_SERVER_VERSION,
 } from '@murmur/wire';
@@ -87,22 +88,32 @@ function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
     .send(result.encoded ?? Buffer.from(JSON.stringify(result.body)));
 }
 
-/**
- * The signal of an admitted request: aborted when the client goes away before the answer is
- * sent, or when the request outlives its deadline.
- */
-const signals = new WeakMap<FastifyRequest, AbortSignal>();
-/** The shedder's mark of an admitted request's handler start (the end of its queue wait). */
-const handlerStarts = new WeakMap<FastifyRequest, Leave>();
-
-function markStarted(request: FastifyRequest): void {
-  handlerStarts.get(request)?.started?.();
+/** What the app keeps of an admitted request. */
+interface Admitted {
+  /**
+   * Aborted when the client goes away before the answer is sent, or when the request outlives
+   * its deadline (with an {@link OverloadedError}: work that checks it stops with a 503).
+   */
+  controller: AbortController;
+  /** The shedder's mark of the handler start (the end of its queue wait). */
+  leave: Leave | undefined;
+  /** When it arrived, on the shedder's clock (its admission when the arrival is unknown). */
+  arrived: number;
+  /** Its bound from the arrival, ms (0 = none). */
+  deadlineMs: number;
 }
+
+const admittedRequests = new WeakMap<FastifyRequest, Admitted>();
 
 function signalOf(request: FastifyRequest): AbortSignal {
   // Every admitted request has one; a signal of its own otherwise (never a shared one, which
   // would collect listeners).
-  return signals.get(request) ?? new AbortController().signal;
+  return admittedRequests.get(request)?.controller.signal ?? new AbortController().signal;
+}
+
+/** The reason an admitted request's deadline aborts its work with (a 503 where it is checked). */
+export function deadlineError(): OverloadedError {
+  return new OverloadedError('Overloaded, try again shortly (the request outlived its deadline)');
 }
 
 function bytesOf(body: unknown): Uint8Array {
@@ -155,6 +166,46 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
   const log = context.logger;
   const rpcDeadlineMs = options.rpcDeadlineMs ?? RPC_DEADLINE_MS;
   const onionDeadlineMs = options.onionDeadlineMs ?? ONION_DEADLINE_MS;
+  const clockNow = (): number => shedder?.now() ?? performance.now();
+
+  /** An admitted request's age since its arrival, ms. */
+  function ageOf(entry: Admitted): number {
+    return clockNow() - entry.arrived;
+  }
+
+  /**
+   * Whether an admitted request can no longer be served within its bound: its deadline passed
+   * (the deadline timer already answered 503, or could not, its event loop stalled) or the
+   * client went away. A request found so at a stage is not served late: it is answered 503 (if
+   * nothing was sent) and its work is aborted, counted as shed with `reason`.
+   */
+  function stale(request: FastifyRequest, reply: FastifyReply, reason: string): boolean {
+    const entry = admittedRequests.get(request);
+    if (entry === undefined) return false;
+    const signal = entry.controller.signal;
+    const late = entry.deadlineMs > 0 && ageOf(entry) > entry.deadlineMs;
+    if (!late && !signal.aborted && !reply.sent) return false;
+    if (!signal.aborted) entry.controller.abort(deadlineError());
+    if (!reply.sent) {
+      // A client that went away is not counted as shed (it gets no answer anyway).
+      if (late || !reply.raw.destroyed) metrics.shed.inc({ reason });
+      request.log.debug({ reason }, 'shedding a request that outlived its deadline');
+      reply.header('connection', 'close');
+      sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
+    }
+    return true;
+  }
+
+  /** The handler's start: the end of the queue wait; false when the request is shed there. */
+  function started(request: FastifyRequest, reply: FastifyReply): boolean {
+    const entry = admittedRequests.get(request);
+    entry?.leave?.started?.();
+    if (stale(request, reply, 'stale-handler')) return false;
+    if (entry !== undefined) {
+      metrics.requestAge.observe({ stage: 'handler' }, ageOf(entry) / 1000);
+    }
+    return true;
+  }
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (MurmurError.isInstance(error)) {
@@ -288,18 +339,26 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
       // A batch's subrequests each listen (one listener per swarm-wide subrequest): bounded by
       // the batch size, above Node's default warning threshold of 10.
       setMaxListeners(BATCH_MAX_SUBREQUESTS + 8, controller.signal);
-      signals.set(request, controller.signal);
-      if (leave !== undefined) handlerStarts.set(request, leave);
+      const entry: Admitted = {
+        controller,
+        leave,
+        arrived: arrived ?? clockNow(),
+        deadlineMs,
+      };
+      admittedRequests.set(request, entry);
+      const waited = ageOf(entry);
+      metrics.requestAge.observe({ stage: 'admitted' }, waited / 1000);
       // The bound on an admitted request (docs/OPERATORS.md), from its arrival: past it, 503 and
-      // its work stops.
-      const waited = arrived === undefined ? 0 : (shedder?.now() ?? performance.now()) - arrived;
+      // its work stops. (The timer runs on the event loop; every later stage checks the age
+      // itself too, see `stale`, so a stalled loop does not serve the request late either.)
       const deadline =
         deadlineMs > 0
           ? setTimeout(
               () => {
                 if (reply.sent) return;
                 metrics.shed.inc({ reason: 'deadline' });
-                controller.abort(new Error('request deadline'));
+                controller.abort(deadlineError());
+                reply.header('connection', 'close');
                 sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
               },
               Math.max(0, deadlineMs - waited),
@@ -308,6 +367,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
       reply.raw.once('close', () => {
         clearTimeout(deadline);
         leave?.();
+        metrics.requestAge.observe({ stage: 'answered' }, ageOf(entry) / 1000);
         if (!reply.raw.writableFinished) controller.abort();
       });
       done();
@@ -318,15 +378,15 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     '/storage_rpc/v1',
     { onRequest: admit('storage_rpc', false, rpcDeadlineMs) },
     async (request, reply) => {
-      markStarted(request);
+      if (!started(request, reply)) return reply;
       if (request.headers['x-loki-long-poll'] !== undefined) {
         return sendResult(reply, { status: 410, body: 'Long polling is no longer supported' });
       }
       const result = await dispatcher.handleBody(bytesOf(request.body), {
         signal: signalOf(request),
       });
-      // Answered 503 at its deadline already.
-      if (reply.sent) return reply;
+      // Answered 503 at its deadline already, or found past it now: not answered late.
+      if (stale(request, reply, 'stale-answer')) return reply;
       return sendResult(reply, result);
     },
   );
@@ -335,7 +395,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
     '/onion_req/v2',
     { onRequest: admit('onion_req', true, onionDeadlineMs) },
     async (request, reply) => {
-      markStarted(request);
+      if (!started(request, reply)) return reply;
       const handler = options.onion;
       if (handler === undefined) {
         return sendResult(reply, { status: 503, body: 'Snode not ready' });
@@ -344,7 +404,7 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
         remoteAddress: request.ip,
         signal: signalOf(request),
       });
-      if (reply.sent) return reply;
+      if (stale(request, reply, 'stale-answer')) return reply;
       reply.code(answer.status);
       if (typeof answer.body === 'string') return reply.type(TEXT).send(answer.body);
       return reply

@@ -96,6 +96,36 @@ describe('resolveConfig', () => {
     expect(message).toMatch(/config.json dataDir: not allowed in the file/);
   });
 
+  it('reads the connection-layer settings and refuses values they cannot take', () => {
+    const defaults = resolveConfig({ flags: { 'data-dir': dir }, env: {} }).config;
+    expect({
+      backlog: defaults.listenBacklog,
+      handshakes: defaults.maxPendingHandshakes,
+      timeout: defaults.handshakeTimeout,
+    }).toEqual({ backlog: 511, handshakes: 256, timeout: 10_000 });
+    const { config } = resolveConfig({
+      flags: { 'data-dir': dir, 'listen-backlog': '64', 'max-pending-handshakes': '32' },
+      env: { MURMUR_NODE_HANDSHAKE_TIMEOUT: '3000' },
+    });
+    expect({
+      backlog: config.listenBacklog,
+      handshakes: config.maxPendingHandshakes,
+      timeout: config.handshakeTimeout,
+    }).toEqual({ backlog: 64, handshakes: 32, timeout: 3_000 });
+    let error: unknown;
+    try {
+      resolveConfig({
+        flags: { 'data-dir': dir, 'listen-backlog': '0', 'max-pending-handshakes': 'many' },
+        env: {},
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/--listen-backlog: /);
+    expect((error as Error).message).toMatch(/--max-pending-handshakes: /);
+  });
+
   it('refuses a config file that is not a JSON object', () => {
     writeFileSync(join(dir, 'config.json'), '[1, 2]');
     expect(() => resolveConfig({ flags: { 'data-dir': dir } })).toThrow(/must hold a JSON object/);

@@ -82,6 +82,12 @@ export interface NodeConfig {
   maxQueueWait: number;
   /** Open connections in all on the storage port, peer links included; more are closed at once. */
   maxConnections: number;
+  /** TLS handshakes in progress at once on the storage port; more connections are closed at once. */
+  maxPendingHandshakes: number;
+  /** A TLS handshake that made no progress for this long is abandoned, ms. */
+  handshakeTimeout: number;
+  /** The storage port's listen backlog (connections the kernel holds until the node accepts them). */
+  listenBacklog: number;
   /** Devnet mode: exit requests to loopback and private addresses are allowed. */
   devnet: boolean;
   /** Check every answer against its schema (development). */
@@ -304,6 +310,30 @@ export const CONFIG_KEYS = {
     schema: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'a count' }),
     help: 'open connections in all on the storage port, peer links included; more are closed at once',
     default: 4_096,
+  },
+  maxPendingHandshakes: {
+    flag: 'max-pending-handshakes',
+    env: 'MAX_PENDING_HANDSHAKES',
+    kind: 'integer',
+    schema: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'a count' }),
+    help: 'TLS handshakes in progress at once on the storage port (registered nodes exempt); more connections are closed before any handshake work',
+    default: 256,
+  },
+  handshakeTimeout: {
+    flag: 'handshake-timeout',
+    env: 'HANDSHAKE_TIMEOUT',
+    kind: 'integer',
+    schema: Type.Integer({ minimum: 100, maximum: 120_000, description: 'milliseconds' }),
+    help: 'abandon a TLS handshake that made no progress for this long, ms',
+    default: 10_000,
+  },
+  listenBacklog: {
+    flag: 'listen-backlog',
+    env: 'LISTEN_BACKLOG',
+    kind: 'integer',
+    schema: Type.Integer({ minimum: 1, maximum: 65_535, description: 'a count' }),
+    help: 'the storage port listen backlog: connections the kernel holds until the node accepts them (capped by net.core.somaxconn)',
+    default: 511,
   },
   devnet: {
     flag: 'devnet',

@@ -9,6 +9,7 @@ import {
   type GuardRefusal,
 } from './connection-guard.js';
 import { nodeKeysFromSeed } from './keys.js';
+import { createLoadShedder } from './shedding.js';
 import { seedOf, testCrypto } from './test-support/harness.js';
 import { createTlsCredentials } from './tls.js';
 
@@ -25,10 +26,17 @@ interface Served {
   bodies: number[];
 }
 
-async function serve(init: ConnectionGuardInit, https = false): Promise<Served> {
+async function serve(
+  init: ConnectionGuardInit,
+  https = false,
+  exempt?: (address: string | undefined) => boolean,
+): Promise<Served> {
   const refusals: GuardRefusal[] = [];
   const bodies: number[] = [];
-  const guard = createConnectionGuard(init, { onRefused: (reason) => refusals.push(reason) });
+  const guard = createConnectionGuard(init, {
+    onRefused: (reason) => refusals.push(reason),
+    exempt,
+  });
   let app: FastifyInstance;
   if (https) {
     const crypto = await testCrypto();
@@ -157,10 +165,15 @@ describe('the connection guard', () => {
       cleanups.push(() => app.close());
       cleanups.push(() => guard.close());
       guard.attach(app.server);
-      // The end of the handshake on HTTPS, the accept on HTTP (after the guard's own listener).
+      // The TCP accept on both (after the guard's own listener): on HTTPS the handshake's time
+      // counts against the request too.
       let accepted = 0;
-      app.server.on(https ? 'secureConnection' : 'connection', () => {
+      let secured = 0;
+      app.server.on('connection', () => {
         accepted = performance.now();
+      });
+      app.server.on('secureConnection', () => {
+        secured = performance.now();
       });
       app.get('/ping', async (request) => {
         arrivals.push(guard.arrivedAt(request.raw));
@@ -173,16 +186,17 @@ describe('the connection guard', () => {
         : connect({ host: '127.0.0.1', port });
       socket.on('error', () => undefined);
       cleanups.push(() => socket.destroy());
-      await until(() => accepted > 0);
+      await until(() => accepted > 0 && (!https || secured > 0));
       const sent = performance.now();
       socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
       await until(() => arrivals.length === 1);
       socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
       await until(() => arrivals.length === 2);
       const [first, second] = arrivals as [number, number];
-      // The first request's arrival is the accept (or handshake), before its bytes were sent; the
-      // second's is later than that send.
+      // The first request's arrival is the TCP accept (before the TLS handshake ended), before its
+      // bytes were sent; the second's is later than that send.
       expect(first).toBeLessThanOrEqual(accepted);
+      if (https) expect(first).toBeLessThan(secured);
       expect(first).toBeLessThan(sent);
       expect(second).toBeGreaterThan(sent);
     },
@@ -257,4 +271,124 @@ describe('the connection guard', () => {
     expect(outcome).toBe('refused');
     expect(served.refusals).toEqual(['connections-per-address']);
   });
+
+  it('holds at most maxPendingHandshakes TLS handshakes: the next connection is closed before any handshake work, registered nodes still get in', async () => {
+    const served = await serve(
+      { maxPendingHandshakes: 2, staleHandshakeMs: 600_000 },
+      true,
+      (address) => address === '127.0.0.9' || address === '::ffff:127.0.0.9',
+    );
+    /** A TLS client's outcome: a `/ping` answered over it, or refused. */
+    const tlsPing = (localAddress = '127.0.0.1') =>
+      new Promise<string>((resolve) => {
+        const socket = tlsConnect({
+          socket: connect({ host: '127.0.0.1', port: served.port, localAddress }),
+          rejectUnauthorized: false,
+        });
+        let text = '';
+        socket.once('secureConnect', () =>
+          socket.write('GET /ping HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n'),
+        );
+        socket.on('data', (chunk) => {
+          text += chunk.toString('latin1');
+        });
+        socket.once('error', () => resolve('refused'));
+        socket.once('close', () =>
+          resolve(/^HTTP\/1.1 200 [\s\S]*pong/.test(text) ? 'served' : 'refused'),
+        );
+        cleanups.push(() => socket.destroy());
+      });
+    // Two connections that never start their handshake hold both slots.
+    const held = await Promise.all([1, 2].map(() => raw(served.port)));
+    await until(() => served.guard.stats().pendingHandshakes === 2);
+    const refused = await tlsPing();
+    const node = await tlsPing('127.0.0.9');
+    // A slot comes back when a pending connection goes.
+    held[0]?.socket.destroy();
+    await until(() => served.guard.stats().pendingHandshakes === 1);
+    const afterwards = await tlsPing();
+    expect({ refused, node, afterwards, refusals: served.refusals }).toEqual({
+      refused: 'refused',
+      node: 'served',
+      afterwards: 'served',
+      refusals: ['pending-handshakes'],
+    });
+  });
+
+  it('a pending handshake older than the stale bound gives its slot to a new connection', async () => {
+    const served = await serve({ maxPendingHandshakes: 1, staleHandshakeMs: 100 }, true);
+    const idle = await raw(served.port);
+    await until(() => served.guard.stats().pendingHandshakes === 1);
+    // The idle connection ages past the stale bound (real time; the outcome is what is asserted).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const answer = await new Promise<string>((resolve) => {
+      const socket = tlsConnect({
+        host: '127.0.0.1',
+        port: served.port,
+        rejectUnauthorized: false,
+      });
+      let text = '';
+      socket.once('secureConnect', () =>
+        socket.write('GET /ping HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n'),
+      );
+      socket.on('data', (chunk) => {
+        text += chunk.toString('latin1');
+      });
+      socket.once('error', () => resolve('refused'));
+      socket.once('close', () => resolve(text));
+      cleanups.push(() => socket.destroy());
+    });
+    await idle.closed;
+    expect({
+      answer: /^HTTP\/1.1 200 [\s\S]*pong/.test(answer),
+      refusals: served.refusals,
+    }).toEqual({
+      answer: true,
+      refusals: ['stale-handshake'],
+    });
+  });
+
+  it.each([
+    ['with', true],
+    ['without', false],
+  ])(
+    'stamps the arrival of a connection that waited in the accept queue while the loop was busy %s the loop wait',
+    async (_name, withLoopWait) => {
+      const shedder = createLoadShedder({ maxWaitMs: 2_000 });
+      shedder.start();
+      cleanups.push(() => shedder.stop());
+      const arrivals: number[] = [];
+      const app = Fastify();
+      const guard = createConnectionGuard({
+        loopWaitMs: withLoopWait ? shedder.loopWaitMs : undefined,
+      });
+      cleanups.push(() => app.close());
+      cleanups.push(() => guard.close());
+      guard.attach(app.server);
+      app.get('/ping', async (request) => {
+        arrivals.push(guard.arrivedAt(request.raw) as number);
+        return 'pong';
+      });
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const port = (app.server.address() as AddressInfo).port;
+      // Let the loop-wait tick run a few times on an idle loop first.
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      // The kernel completes the connection at once; the node's loop is busy for 500 ms before
+      // it can accept it (the same process here: a real stall, not a stub).
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.on('error', () => undefined);
+      cleanups.push(() => socket.destroy());
+      const busyUntil = Date.now() + 500;
+      while (Date.now() < busyUntil) {
+        // busy
+      }
+      const blockEnded = performance.now();
+      socket.write('GET /ping HTTP/1.1\r\nHost: node\r\n\r\n');
+      await until(() => arrivals.length === 1);
+      const [arrived] = arrivals as [number];
+      // The loop could not tick for 500 ms: the stamp goes back by at least 480 ms of it.
+      if (withLoopWait) expect(arrived).toBeLessThanOrEqual(blockEnded - 400);
+      else expect(arrived).toBeGreaterThanOrEqual(blockEnded);
+    },
+  );
 });

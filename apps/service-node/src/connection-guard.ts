@@ -7,6 +7,13 @@
  *   and in all: further connections are closed at once (a plain HTTP server first answers 429
  *   or 503; a TLS server cannot answer before the handshake, so it closes). Counted on the
  *   server's `'connection'` event, which HTTP and HTTPS servers both emit for the TCP socket.
+ * - **Pending TLS handshakes** (HTTPS): a handshake is CPU work on the event loop done before
+ *   any request is seen, so at most `maxPendingHandshakes` connections may be between their
+ *   acceptance and the end of their handshake; a connection beyond that is closed at once,
+ *   before any handshake work (registered service nodes, the peer links, are exempt) — unless
+ *   the oldest pending handshake is older than `staleHandshakeMs` (its request could no longer
+ *   be admitted in time): that one is closed instead, so that idle connections cannot hold
+ *   the slots against real clients.
  * - **Timeouts suited to a messaging RPC**: headers within `headersTimeoutMs`, the whole request
  *   (headers and body) within `requestTimeoutMs`, idle keep-alive connections closed after
  *   `keepAliveTimeoutMs` (Node's own `headersTimeout`, `requestTimeout`, `keepAliveTimeout`).
@@ -22,10 +29,10 @@
  *
  * The guard also counts the requests whose headers have arrived and whose answer is not sent
  * yet ({@link ConnectionGuard.requestsInProgress}), and stamps each request's **arrival**
- * ({@link ConnectionGuard.arrivedAt}): the time the node accepted its connection (on HTTPS,
- * finished its TLS handshake) for the first request on a connection, so that the wait while an
- * accepted socket sat unparsed counts; the time its headers were read for a later one on a
- * kept-alive connection. Together they are the load
+ * ({@link ConnectionGuard.arrivedAt}): the time the node accepted its TCP connection for the
+ * first request on a connection (on HTTPS too: the TLS handshake, its CPU and its wait for the
+ * loop count), so that the wait while an accepted socket sat unparsed counts; the time its
+ * headers were read for a later one on a kept-alive connection. Together they are the load
  * shedder's view of the whole queue.
  */
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
@@ -58,8 +65,24 @@ export interface ConnectionGuardInit {
   maxBodyBytes?: number | undefined;
   /** Bytes of bodies being read at once, all requests together (default 64 MiB). */
   maxBodyBytesInFlight?: number | undefined;
+  /**
+   * Connections between their acceptance and the end of their TLS handshake, on HTTPS servers
+   * (default 256); more are closed before any handshake work.
+   */
+  maxPendingHandshakes?: number | undefined;
+  /**
+   * A pending handshake older than this, ms, gives its slot to a new connection when all are
+   * taken (default 2 s, the admission's wait bound).
+   */
+  staleHandshakeMs?: number | undefined;
   /** The clock of the arrival stamps, ms (default `performance.now`, the shedder's). */
   now?: (() => number) | undefined;
+  /**
+   * How long what became ready now may have waited for the event loop, ms (the shedder's
+   * `loopWaitMs`): taken off each arrival stamp, so that a connection's wait in the kernel's
+   * accept queue (and a kept-alive request's bytes' wait) while the loop was busy counts.
+   */
+  loopWaitMs?: (() => number) | undefined;
 }
 
 /** Why the guard refused a connection or a request. */
@@ -68,12 +91,19 @@ export type GuardRefusal =
   | 'connections'
   | 'body-too-large'
   | 'body-budget'
-  | 'request-timeout';
+  | 'request-timeout'
+  | 'pending-handshakes'
+  | 'stale-handshake';
 
 /** What {@link createConnectionGuard} reports to. */
 export interface ConnectionGuardComponents {
   /** Called once per refusal. */
   onRefused?: ((reason: GuardRefusal) => void) | undefined;
+  /**
+   * Addresses exempt from the pending-handshake limit: the registered service nodes (peer
+   * links, forwarded requests), so that a client flood cannot cut the swarm apart.
+   */
+  exempt?: ((address: string | undefined) => boolean) | undefined;
 }
 
 /** Figures of the guard. */
@@ -82,6 +112,7 @@ export interface ConnectionGuardStats {
   addressGroups: number;
   requestsInProgress: number;
   bodyBytesReserved: number;
+  pendingHandshakes: number;
 }
 
 /** The guard. */
@@ -135,9 +166,32 @@ export function createConnectionGuard(
   const keepAliveTimeoutMs = init.keepAliveTimeoutMs ?? 5_000;
   const maxBodyBytes = init.maxBodyBytes ?? MAX_RPC_BODY_BYTES;
   const maxBodyBytesInFlight = init.maxBodyBytesInFlight ?? 64 * 1024 * 1024;
-  const now = init.now ?? (() => performance.now());
-  /** When each connection was accepted (TLS: its handshake finished); deleted at its first request. */
+  const maxPendingHandshakes = init.maxPendingHandshakes ?? 256;
+  const staleHandshakeMs = init.staleHandshakeMs ?? 2_000;
+  const clock = init.now ?? (() => performance.now());
+  const loopWait = init.loopWaitMs ?? (() => 0);
+  /** Now, less how long what became ready now may have waited for the loop. */
+  const now = (): number => clock() - loopWait();
+  /** When each connection was accepted; deleted at its first request. */
   const accepted = new WeakMap<Socket, number>();
+  /**
+   * TLS connections whose handshake is not over, by remote address and port (unique among open
+   * connections), with their acceptance time: handed to the TLS socket when it is over.
+   */
+  const handshaking = new Map<string, { at: number; socket: Socket }>();
+
+  /** Whether a slot for one more pending handshake is free (or freed from a stale one). */
+  function handshakeSlot(at: number, address: string | undefined): boolean {
+    if (handshaking.size < maxPendingHandshakes) return true;
+    if (components.exempt?.(address) === true) return true;
+    // The oldest pending handshake (insertion order) gives way if it is stale.
+    const oldest = handshaking.entries().next().value;
+    if (oldest === undefined || at - oldest[1].at <= staleHandshakeMs) return false;
+    handshaking.delete(oldest[0]);
+    refused('stale-handshake');
+    oldest[1].socket.destroy();
+    return true;
+  }
   const arrivals = new WeakMap<IncomingMessage, number>();
   const perGroup = new Map<string, number>();
   let connections = 0;
@@ -147,6 +201,7 @@ export function createConnectionGuard(
   const refused = (reason: GuardRefusal) => components.onRefused?.(reason);
 
   function onConnection(socket: Socket, tls: boolean): void {
+    const at = now();
     const group = addressGroup(socket.remoteAddress);
     const count = perGroup.get(group) ?? 0;
     if (count >= maxPerAddress) {
@@ -159,10 +214,21 @@ export function createConnectionGuard(
       refuseSocket(socket, '503', 'Overloaded, try again shortly', tls);
       return;
     }
+    let key: string | undefined;
+    if (tls) {
+      if (!handshakeSlot(at, socket.remoteAddress)) {
+        refused('pending-handshakes');
+        refuseSocket(socket, '503', 'Overloaded, try again shortly', tls);
+        return;
+      }
+      key = `${socket.remoteAddress}|${socket.remotePort}`;
+      handshaking.set(key, { at, socket });
+    }
     perGroup.set(group, count + 1);
     connections += 1;
-    accepted.set(socket, now());
+    accepted.set(socket, at);
     socket.once('close', () => {
+      if (key !== undefined) handshaking.delete(key);
       connections -= 1;
       const left = (perGroup.get(group) ?? 1) - 1;
       if (left <= 0) perGroup.delete(group);
@@ -229,10 +295,13 @@ export function createConnectionGuard(
         onConnection(socket, tls);
       });
       if (tls) {
-        // On TLS the arrival is the end of the handshake: its round trips are the client's
-        // network, not a queue in the node (the accept stamp is replaced).
+        // The TLS socket's arrival is its TCP connection's acceptance: the handshake's wait for
+        // the loop and its CPU count against the request's bound.
         server.prependListener('secureConnection', (socket: Socket) => {
-          accepted.set(socket, now());
+          const key = `${socket.remoteAddress}|${socket.remotePort}`;
+          const pending = handshaking.get(key);
+          handshaking.delete(key);
+          accepted.set(socket, pending?.at ?? now());
         });
       }
       const http = server as HttpServer;
@@ -291,6 +360,7 @@ export function createConnectionGuard(
       addressGroups: perGroup.size,
       requestsInProgress: inProgress,
       bodyBytesReserved: reserved,
+      pendingHandshakes: handshaking.size,
     }),
     close: stopSweeper,
   };

@@ -21,6 +21,13 @@ export interface NodeMetrics {
   readonly rateLimited: Counter<'route'>;
   /** Requests shed under overload, by reason (`event-loop-delay`, `in-flight`). */
   readonly shed: Counter<'reason'>;
+  /**
+   * How old admitted requests were, from their arrival (their connection's acceptance, or the
+   * headers of a later request on a kept-alive connection), at each stage: `admitted` (headers
+   * read, admission passed), `handler` (body read, handler starting), `answered` (answer handed
+   * to the socket, whatever its status). Where the time goes under load (docs/OPERATORS.md).
+   */
+  readonly requestAge: Histogram<'stage'>;
   /** Messages deleted by the expiry sweeper. */
   readonly expiredMessages: Counter;
   /** Uptime proofs sent, by result (`accepted`, `rejected`, `error`). */
@@ -143,6 +150,13 @@ export function createNodeMetrics(init: NodeMetricsInit = {}): NodeMetrics {
       name: 'murmur_shed_requests_total',
       help: 'Requests refused with 503 because the node is overloaded',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    requestAge: new Histogram({
+      name: 'murmur_request_age_seconds',
+      help: 'Age of admitted requests since their arrival (connection accepted), by stage: admitted, handler, answered',
+      labelNames: ['stage'] as const,
+      buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 12.5, 15, 20, 30],
       registers,
     }),
     expiredMessages: new Counter({

@@ -346,8 +346,21 @@ export async function startNode(
     metrics,
   });
   const guard = createConnectionGuard(
-    { maxConnections: config.maxConnections },
-    { onRefused: (reason) => metrics.shed.inc({ reason }) },
+    {
+      maxConnections: config.maxConnections,
+      maxPendingHandshakes: config.maxPendingHandshakes,
+      // A handshake pending longer than the admission's wait could not be admitted in time.
+      staleHandshakeMs: config.maxQueueWait > 0 ? config.maxQueueWait : undefined,
+      // Arrivals count the wait in the kernel while the loop was busy (the shedder's tick; the
+      // shedder is created just below and started before the port listens).
+      loopWaitMs: () => shedder.loopWaitMs(),
+    },
+    {
+      onRefused: (reason) => metrics.shed.inc({ reason }),
+      // Registered nodes (peer links, forwarded requests) are never refused a handshake slot.
+      exempt: (address) =>
+        address !== undefined && (network.snapshot()?.isNodeAddress(address) ?? false),
+    },
   );
   const shedder = createLoadShedder({
     maxEventLoopDelayMs: config.maxEventLoopDelay,
@@ -416,7 +429,9 @@ export async function startNode(
     ? Fastify(serverOptions)
     : (Fastify({
         ...serverOptions,
-        https: { key: tls.key, cert: tls.cert },
+        // A handshake without progress this long is abandoned (Node's default is 120 s): its
+        // request could not be served within the bound from the connection's acceptance.
+        https: { key: tls.key, cert: tls.cert, handshakeTimeout: config.handshakeTimeout },
       } as unknown as FastifyHttpsOptions<
         HttpsServer,
         FastifyBaseLogger
@@ -465,8 +480,12 @@ export async function startNode(
   };
 
   try {
-    await app.listen({ host: config.listen, port: config.port });
-    await plain?.listen({ host: config.listen, port: config.httpPort });
+    await app.listen({ host: config.listen, port: config.port, backlog: config.listenBacklog });
+    await plain?.listen({
+      host: config.listen,
+      port: config.httpPort,
+      backlog: config.listenBacklog,
+    });
   } catch (error) {
     await peers.stop();
     await offload.stop();

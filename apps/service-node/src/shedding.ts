@@ -81,6 +81,14 @@ export interface LoadShedder {
   inFlight(): number;
   /** The last sampled event-loop delay, ms. */
   eventLoopDelayMs(): number;
+  /**
+   * How long something that became ready now (a connection in the kernel's accept queue, bytes
+   * of a request on a kept-alive connection) may have waited for the event loop, ms: how late
+   * the loop's 20 ms tick is now, plus how late it was when it last ran (the stall it ended).
+   * The connection guard takes it off its arrival stamps, so that the wait in the kernel while
+   * the loop was busy counts against the request (0 before `start()`).
+   */
+  loopWaitMs(): number;
   start(): void;
   stop(): void;
 }
@@ -113,6 +121,11 @@ export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
   /** The longest stall in the last sample, ms: how long the kernel may have held input. */
   let stall = 0;
   let inFlight = 0;
+  /** The loop-wait tick: when it last ran and how late it was then. */
+  const tickMs = 20;
+  let ticker: NodeJS.Timeout | undefined;
+  let lastTick = 0;
+  let lastLag = 0;
 
   return {
     check(arrivedAt) {
@@ -156,7 +169,21 @@ export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
     retryAfterSeconds: () => Math.min(30, Math.max(1, Math.ceil((stall + maxWait) / 1000))),
     now,
     eventLoopDelayMs: () => delay,
+    loopWaitMs() {
+      if (ticker === undefined) return 0;
+      return Math.max(0, now() - lastTick - tickMs) + lastLag;
+    },
     start() {
+      if (ticker === undefined) {
+        lastTick = now();
+        lastLag = 0;
+        ticker = setInterval(() => {
+          const at = now();
+          lastLag = Math.max(0, at - lastTick - tickMs);
+          lastTick = at;
+        }, tickMs);
+        ticker.unref();
+      }
       // The delay is sampled for either judgement (the wait adds it to what it measured).
       if ((maxDelay <= 0 && maxWait <= 0) || timer !== undefined) return;
       histogram = monitorEventLoopDelay({ resolution });
@@ -172,6 +199,9 @@ export function createLoadShedder(init: LoadShedderInit = {}): LoadShedder {
       timer.unref();
     },
     stop() {
+      if (ticker !== undefined) clearInterval(ticker);
+      ticker = undefined;
+      lastLag = 0;
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
       histogram?.disable();

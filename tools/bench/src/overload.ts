@@ -22,18 +22,26 @@
  *    during the load, RSS peak and after, and the recovery time (from the end of the flood to a
  *    `/health` under 50 ms and a store that succeeds). The admitted times are the client's, from
  *    the request's start: they include the wait for the connection to be accepted, which the
- *    node only sees through its event-loop delay.
+ *    node only sees through its event-loop delay. They are also given from the moment the
+ *    request had a connection (established, or a kept-alive one handed to it), beside the
+ *    node's own view (`murmur_request_age_seconds`: each admitted request's age from its
+ *    connection's acceptance when admitted and when answered, p99 as a histogram bucket's
+ *    upper bound) and the bench process's own event-loop delay (a starved client measures late).
+ *
+ * `--https` makes the nodes serve HTTPS (their default; the TLS handshakes are then part of the
+ * load), `--node-args "<flags>"` adds flags to every node's `start` (`--listen-backlog 64`).
  *
  * Uptime proofs are not sent with a static network: the largest `/health` latency stands in for
  * the longest event-loop stall a proof timer would suffer.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as plainRequest } from 'node:http';
+import { Agent as HttpsAgent, request as tlsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadCrypto } from '@murmur/crypto';
 import {
@@ -58,8 +66,20 @@ const { values: flags } = parseArgs({
     'bound-ms': { type: 'string', default: '10000' },
     capacity: { type: 'string' },
     factors: { type: 'string', default: '2,10' },
+    https: { type: 'boolean', default: false },
+    'node-args': { type: 'string' },
+    addresses: { type: 'string', default: '1,200' },
   },
 });
+/** Whether the nodes serve HTTPS (their default) rather than plain HTTP. */
+const HTTPS = flags.https === true;
+const NODE_ARGS = flags['node-args']?.split(/\s+/).filter((arg) => arg !== '') ?? [];
+const ADDRESSES = flags.addresses.split(',').map(Number);
+type Agent = HttpAgent;
+const Agent = (HTTPS ? HttpsAgent : HttpAgent) as typeof HttpAgent;
+const httpRequest = (HTTPS ? tlsRequest : plainRequest) as typeof plainRequest;
+/** The nodes' certificates are self-signed (their key is checked by clients, not a CA). */
+const TLS_OPTIONS = HTTPS ? { rejectUnauthorized: false } : {};
 /** The bound on an admitted storage RPC request (the node's `RPC_DEADLINE_MS`), ms. */
 const BOUND_MS = Number(flags['bound-ms']);
 const FACTORS = flags.factors.split(',').map(Number);
@@ -120,8 +140,9 @@ async function startNode(build: string): Promise<Node> {
     networkFile: writeLoneNetwork(join(work, `network-${counter}.json`), ed25519),
     program: build,
     listen: '0.0.0.0',
-    // The benchmark speaks plain HTTP (nodes serve HTTPS by default since issue 9).
-    plainHttp: true,
+    // Plain HTTP unless --https (nodes serve HTTPS by default since issue 9).
+    plainHttp: !HTTPS,
+    args: NODE_ARGS,
     stderr: 'inherit',
   });
   children.add(node.child);
@@ -133,12 +154,12 @@ async function stopNode(node: Node): Promise<void> {
   children.delete(node.child);
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const agent = new Agent({ keepAlive: true, maxSockets: 64, ...TLS_OPTIONS });
 
 function get(port: number, path: string): Promise<{ status: number; ms: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent, ...TLS_OPTIONS }, (res) => {
       res.resume();
       res.on('end', () =>
         resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }),
@@ -149,28 +170,85 @@ function get(port: number, path: string): Promise<{ status: number; ms: number }
   });
 }
 
-/** The node's `murmur_shed_requests_total` by reason (its own view of what it shed). */
-function shedCounts(port: number): Promise<Record<string, number>> {
+/**
+ * The kernel's `ListenOverflows` and `ListenDrops` (this network namespace, all listeners: other
+ * processes' count too): connections the accept queue had no room for, whose handshake the
+ * kernel dropped, leaving the client to retransmit (or, with `net.ipv4.tcp_abort_on_overflow`,
+ * reset). Zeros where `/proc/net/netstat` is not readable.
+ */
+function listenCounters(): { overflows: number; drops: number } {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('TcpExt:'));
+    const names = (lines[0] ?? '').split(/\s+/);
+    const values = (lines[1] ?? '').split(/\s+/).map(Number);
+    const read = (name: string) => values[names.indexOf(name)] ?? 0;
+    return { overflows: read('ListenOverflows'), drops: read('ListenDrops') };
+  } catch {
+    return { overflows: 0, drops: 0 };
+  }
+}
+
+/** What the bench reads from the node's `/metrics`. */
+interface NodeFigures {
+  /** `murmur_shed_requests_total` by reason (its own view of what it shed). */
+  shed: Record<string, number>;
+  /** `murmur_request_age_seconds` cumulative bucket counts by stage, then upper bound (s). */
+  ages: Record<string, Map<number, number>>;
+}
+
+function nodeFigures(port: number): Promise<NodeFigures> {
   return new Promise((resolve) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/metrics', agent }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      res.on('end', () => {
-        const counts: Record<string, number> = {};
-        for (const match of text.matchAll(
-          /murmur_shed_requests_total\{reason="([^"]+)"\} (\d+)/g,
-        )) {
-          counts[match[1] as string] = Number(match[2]);
-        }
-        resolve(counts);
-      });
-    });
-    req.on('error', () => resolve({}));
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path: '/metrics', agent, ...TLS_OPTIONS },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => {
+          const shed: Record<string, number> = {};
+          for (const match of text.matchAll(
+            /murmur_shed_requests_total\{reason="([^"]+)"\} (\d+)/g,
+          )) {
+            shed[match[1] as string] = Number(match[2]);
+          }
+          const ages: Record<string, Map<number, number>> = {};
+          for (const match of text.matchAll(
+            /murmur_request_age_seconds_bucket\{le="([^"]+)",stage="([^"]+)"\} (\d+)/g,
+          )) {
+            const stage = match[2] as string;
+            ages[stage] ??= new Map();
+            const le = match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]);
+            ages[stage].set(le, Number(match[3]));
+          }
+          resolve({ shed, ages });
+        });
+      },
+    );
+    req.on('error', () => resolve({ shed: {}, ages: {} }));
     req.end();
   });
+}
+
+/**
+ * A percentile of the requests counted between two readings of a histogram, as the upper bound
+ * of the bucket it falls in (s), and how many were counted.
+ */
+function bucketPercentile(
+  before: Map<number, number> | undefined,
+  after: Map<number, number> | undefined,
+  p: number,
+): { value: number; count: number } {
+  if (after === undefined) return { value: Number.NaN, count: 0 };
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((le) => (after.get(le) ?? 0) - (before?.get(le) ?? 0));
+  const total = counts[counts.length - 1] ?? 0;
+  if (total === 0) return { value: Number.NaN, count: 0 };
+  const index = bounds.findIndex((_le, i) => (counts[i] ?? 0) >= (p / 100) * total);
+  return { value: bounds[index] ?? Number.NaN, count: total };
 }
 
 interface Answer {
@@ -201,6 +279,7 @@ function post(
         path: '/storage_rpc/v1',
         method: 'POST',
         agent: options.agent ?? agent,
+        ...TLS_OPTIONS,
         localAddress: options.localAddress,
         headers: { 'content-length': Buffer.byteLength(body) },
       },
@@ -226,7 +305,9 @@ function post(
       },
     );
     req.on('socket', (socket) => {
-      // A new socket connects later; a reused one is connected already.
+      // A new socket connects later; a reused one is connected already (the time the request
+      // waited in the client's agent for a free socket is not the node's).
+      connected = performance.now();
       if (socket.connecting) socket.once('connect', () => (connected = performance.now()));
     });
     req.on('error', () =>
@@ -240,13 +321,13 @@ function post(
 function healthProbe(port: number): () => Promise<number[]> {
   const latencies: number[] = [];
   let running = true;
-  const probeAgent = new Agent({ keepAlive: false });
+  const probeAgent = new Agent({ keepAlive: false, ...TLS_OPTIONS });
   const loop = (async () => {
     while (running) {
       const started = performance.now();
       await new Promise<void>((resolve) => {
         const req = httpRequest(
-          { host: '127.0.0.1', port, path: '/health', agent: probeAgent },
+          { host: '127.0.0.1', port, path: '/health', agent: probeAgent, ...TLS_OPTIONS },
           (res) => {
             res.resume();
             res.on('end', () => resolve());
@@ -402,8 +483,13 @@ async function flood(node: Node, rate: number, addresses: number): Promise<Recor
   const account = crypto.generateIdentity();
   const results: Answer[] = [];
   const pending: Promise<void>[] = [];
-  const floodAgent = new Agent({ keepAlive: true, maxSockets: 4_000 });
-  const shedBefore = await shedCounts(node.port);
+  const floodAgent = new Agent({ keepAlive: true, maxSockets: 4_000, ...TLS_OPTIONS });
+  const before = await nodeFigures(node.port);
+  const listenBefore = listenCounters();
+  const shedBefore = before.shed;
+  // The bench's own event-loop delay: a starved client times answers late.
+  const clientDelay = monitorEventLoopDelay({ resolution: 10 });
+  clientDelay.enable();
   const stopRss = rssSampler(node.pid);
   const stopHealth = healthProbe(node.port);
   const started = performance.now();
@@ -428,6 +514,8 @@ async function flood(node: Node, rate: number, addresses: number): Promise<Recor
   }
   const floodEnded = performance.now();
   await Promise.all(pending);
+  clientDelay.disable();
+  const listenAfter = listenCounters();
   const health = await stopHealth();
   const peak = stopRss();
   // Recovery: /health under 50 ms and a store that succeeds.
@@ -443,7 +531,10 @@ async function flood(node: Node, rate: number, addresses: number): Promise<Recor
     await sleep(50);
   }
   floodAgent.destroy();
-  const shedAfter = await shedCounts(node.port);
+  const after = await nodeFigures(node.port);
+  const shedAfter = after.shed;
+  const nodeAge = (stage: string, p: number) =>
+    bucketPercentile(before.ages[stage], after.ages[stage], p);
   const shedReasons = Object.entries(shedAfter)
     .map(([reason, count]) => [reason, count - (shedBefore[reason] ?? 0)] as const)
     .filter(([, count]) => count > 0)
@@ -471,6 +562,10 @@ async function flood(node: Node, rate: number, addresses: number): Promise<Recor
     [`admitted over the ${BOUND_MS} ms bound`]: `${admitted.filter((ms) => ms > BOUND_MS).length} of ${admitted.length}`,
     'admitted from connect p50 / p99, ms': `${fmt(admittedFromConnect.length ? percentile(admittedFromConnect, 50) : Number.NaN, 0)} / ${fmt(admittedFromConnect.length ? percentile(admittedFromConnect, 99) : Number.NaN, 0)}`,
     'from connect over the bound': `${admittedFromConnect.filter((ms) => ms > BOUND_MS).length}`,
+    'node-side age admitted / answered p99, s (bucket bound; count)': `${fmt(nodeAge('admitted', 99).value, 3)} / ${fmt(nodeAge('answered', 99).value, 3)} (${nodeAge('answered', 99).count})`,
+    'node-side answered p50, s': fmt(nodeAge('answered', 50).value, 3),
+    'kernel listen overflows / drops': `${listenAfter.overflows - listenBefore.overflows} / ${listenAfter.drops - listenBefore.drops}`,
+    'bench event-loop delay p99 / max, ms': `${fmt(clientDelay.percentile(99) / 1e6, 0)} / ${fmt(clientDelay.max / 1e6, 0)}`,
     'node-side shed reasons': shedReasons === '' ? 'none' : shedReasons,
     '/health p50 / max, ms': `${fmt(median(health), 0)} / ${fmt(Math.max(...health), 0)}`,
     'RSS peak / after, MiB': `${fmt(peak, 0)} / ${fmt(rssMegabytes(node.pid), 0)}`,
@@ -497,12 +592,9 @@ async function overload(build: string): Promise<Record<string, Record<string, st
     },
   };
   for (const factor of FACTORS) {
-    for (const addresses of [1, 200]) {
-      out[`${factor}x, ${addresses === 1 ? 'one address' : '200 addresses'}`] = await flood(
-        node,
-        floodBase * factor,
-        addresses,
-      );
+    for (const addresses of ADDRESSES) {
+      out[`${factor}x, ${addresses === 1 ? 'one address' : `${addresses} addresses`}`] =
+        await flood(node, floodBase * factor, addresses);
     }
   }
   await stopNode(node);

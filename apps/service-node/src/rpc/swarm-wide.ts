@@ -5,6 +5,7 @@
 import {
   type MurmurError,
   MurmurError as MurmurErrorClass,
+  OverloadedError,
   type SwarmMemberFailure,
   statusForError,
   utf8Encode,
@@ -67,6 +68,11 @@ export async function runSwarmWide(
   call: RpcCall,
   run: SwarmWideRun,
 ): Promise<RpcResult> {
+  // A request past its deadline (its client was answered 503 already) or whose client went
+  // away is neither forwarded nor applied late (issue 10): nothing is written for it.
+  if (call.signal?.aborted) {
+    throw new OverloadedError('Overloaded, try again shortly (the request outlived its deadline)');
+  }
   if (call.forwarded) return { status: 200, body: await run.applyLocally() };
   const remote = context.replicator
     .replicate(
