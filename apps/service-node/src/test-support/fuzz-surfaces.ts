@@ -538,7 +538,7 @@ export function peerFramesSurface(): FuzzSurface<{
  * cases), so later cases meet new nonces, balances and stakes; a refused one must leave the
  * state's digest unchanged.
  */
-export async function ledgerTransactionSurface(): Promise<FuzzSurface<LedgerCase>> {
+export async function ledgerTransactionSurface(): Promise<FuzzSurface<unknown>> {
   const crypto = await testCrypto();
   const world = createLedgerFuzzWorld(crypto, { chainId: 'fuzz', timestamp: TEST_NOW });
   const ledger = createMemoryLedger(
@@ -567,7 +567,7 @@ export async function ledgerTransactionSurface(): Promise<FuzzSurface<LedgerCase
       if (run % 100 === 0) ({ state, digest } = initial);
       let decoded: ReturnType<typeof decodeTransaction>;
       try {
-        decoded = decodeTransaction(input.build());
+        decoded = decodeTransaction((input as LedgerCase).build());
       } catch (error) {
         return { crashed: crashOf(error) };
       }

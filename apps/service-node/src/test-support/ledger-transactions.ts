@@ -199,6 +199,15 @@ const ipEdges = fc.oneof(
 
 const anyJson = fc.jsonValue({ maxDepth: 3 });
 
+/** A transaction's JSON being built: any fields, the signature fields and `node` named. */
+type TransactionJson = Record<string, unknown> & {
+  fee?: unknown;
+  node?: unknown;
+  signature?: unknown;
+  nodeSignature?: unknown;
+  operatorSignature?: unknown;
+};
+
 /** A timestamp relative to the next block's, resolved when the transaction is built. */
 class FromNow {
   constructor(readonly offset: number) {}
@@ -397,7 +406,7 @@ export function ledgerTransactionArbitrary(
       const { edgeField, edgeValue } = edge;
       const build = () => {
         const { state, timestamp } = context();
-        const json: Record<string, unknown> = { type, ...values };
+        const json: TransactionJson = { type, ...values };
         const names = Object.keys(values);
         if (edgeField === '(extra key)') json.fee = edgeValue;
         else if (edgeField === '(missing key)')
