@@ -98,8 +98,12 @@ export function writeLoneNetwork(path: string, ed25519: string): string {
 export interface LocalNodeOptions {
   /** A data directory `murmur-node init` made ({@link initLocalNode}). */
   dataDir: string;
-  /** The static network file (`--network-file`). */
-  networkFile: string;
+  /**
+   * The static network file (`--network-file`). Without one, give `args` that name the
+   * network another way (`--ledger-url <url> --public-ip 127.0.0.1`: a node that follows a
+   * ledger and sends it uptime proofs).
+   */
+  networkFile?: string | undefined;
   /** The program to run (default {@link NODE_PROGRAM}). */
   program?: string | undefined;
   /** `--listen` (default `127.0.0.1`). */
@@ -173,7 +177,7 @@ function healthStatus(url: string, plainHttp: boolean): Promise<number> {
 }
 
 /**
- * Starts `murmur-node start` on a static network and resolves once it listens (and, unless
+ * Starts `murmur-node start` on a static network (or the ledger `args` name) and resolves once it listens (and, unless
  * `until: 'listening'`, answers `/health` with 200). On failure the process is killed.
  *
  * @throws `ConfigError` when the program is not built; `UpstreamFailedError` when the node exits
@@ -190,8 +194,7 @@ export async function startLocalNode(options: LocalNodeOptions): Promise<LocalNo
       'start',
       '--data-dir',
       options.dataDir,
-      '--network-file',
-      options.networkFile,
+      ...(options.networkFile === undefined ? [] : ['--network-file', options.networkFile]),
       '--listen',
       options.listen ?? '127.0.0.1',
       '--port',

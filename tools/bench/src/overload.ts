@@ -31,8 +31,10 @@
  * `--https` makes the nodes serve HTTPS (their default; the TLS handshakes are then part of the
  * load), `--node-args "<flags>"` adds flags to every node's `start` (`--listen-backlog 64`).
  *
- * Uptime proofs are not sent with a static network: the largest `/health` latency stands in for
- * the longest event-loop stall a proof timer would suffer.
+ * Every node follows a devnet ledger (a child process) and is registered on it (uptime-proofs.ts):
+ * its proof timer runs during the scenarios, and each flood reports the proofs the ledger
+ * accepted against those expected, and the proofs missed by the ledger's judgement (target:
+ * none).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -44,15 +46,10 @@ import { join, resolve as resolvePath } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadCrypto } from '@murmur/crypto';
-import {
-  initLocalNode,
-  type LocalNode,
-  NODE_PROGRAM,
-  startLocalNode,
-  writeLoneNetwork,
-} from '@murmur/service-node/local';
+import { type LocalNode, NODE_PROGRAM } from '@murmur/service-node/local';
 import { scriptArgs } from './args.js';
 import { median, percentile } from './stats.js';
+import { startProofLedger } from './uptime-proofs.js';
 
 const { values: flags } = parseArgs({
   args: scriptArgs(),
@@ -96,13 +93,17 @@ const builds = [
 ];
 const work = mkdtempSync(join(tmpdir(), 'murmur-overload-'));
 const children = new Set<ChildProcess>();
+let stopLedger: () => void = () => undefined;
 process.on('exit', () => {
+  stopLedger();
   for (const child of children) child.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
 });
 process.on('SIGINT', () => process.exit(130));
 
 const crypto = await loadCrypto();
+const proofLedger = await startProofLedger(work);
+stopLedger = proofLedger.close;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function rssMegabytes(pid: number): number {
@@ -126,24 +127,15 @@ function rssSampler(pid: number): () => number {
   };
 }
 
-type Node = LocalNode;
+type Node = LocalNode & { ed25519: string };
 
 let counter = 0;
 async function startNode(build: string): Promise<Node> {
   counter += 1;
-  const { dataDir, ed25519 } = initLocalNode({
-    dataDir: join(work, `node-${counter}`),
-    program: build,
-  });
-  const node = await startLocalNode({
-    dataDir,
-    networkFile: writeLoneNetwork(join(work, `network-${counter}.json`), ed25519),
-    program: build,
-    listen: '0.0.0.0',
+  const node = await proofLedger.startNode(build, join(work, `node-${counter}`), {
     // Plain HTTP unless --https (nodes serve HTTPS by default since issue 9).
     plainHttp: !HTTPS,
     args: NODE_ARGS,
-    stderr: 'inherit',
   });
   children.add(node.child);
   return node;
@@ -385,7 +377,9 @@ async function largeAnswers(build: string): Promise<Record<string, string>> {
   const stopRss = rssSampler(node.pid);
   const stopHealth = healthProbe(node.port);
   await sleep(100);
+  const fourAt = Date.now();
   const four = await Promise.all([1, 2, 3, 4].map(() => post(node.port, batch, { agent: false })));
+  const fourEndedAt = Date.now();
   await sleep(100);
   const health = await stopHealth();
   const peak = stopRss();
@@ -398,6 +392,7 @@ async function largeAnswers(build: string): Promise<Record<string, string>> {
     'four batches, ms (slowest)': fmt(Math.max(...four.map((a) => a.ms)), 0),
     '/health during them, ms (median / max)': `${fmt(median(health), 0)} / ${fmt(Math.max(...health), 0)}`,
     'RSS peak / 3 s after, MiB': `${fmt(peak, 0)} / ${fmt(after, 0)}`,
+    ...(await proofLedger.figures(node.ed25519, fourAt, fourEndedAt)),
   };
 }
 
@@ -493,6 +488,7 @@ async function flood(node: Node, rate: number, addresses: number): Promise<Recor
   const stopRss = rssSampler(node.pid);
   const stopHealth = healthProbe(node.port);
   const started = performance.now();
+  const startedAt = Date.now();
   let sent = 0;
   while (performance.now() - started < SECONDS * 1000) {
     const due = Math.floor(((performance.now() - started) / 1000) * rate);
@@ -513,6 +509,7 @@ async function flood(node: Node, rate: number, addresses: number): Promise<Recor
     await sleep(5);
   }
   const floodEnded = performance.now();
+  const floodEndedAt = Date.now();
   await Promise.all(pending);
   clientDelay.disable();
   const listenAfter = listenCounters();
@@ -570,6 +567,7 @@ async function flood(node: Node, rate: number, addresses: number): Promise<Recor
     '/health p50 / max, ms': `${fmt(median(health), 0)} / ${fmt(Math.max(...health), 0)}`,
     'RSS peak / after, MiB': `${fmt(peak, 0)} / ${fmt(rssMegabytes(node.pid), 0)}`,
     'recovery, ms': fmt(recovered, 0),
+    ...(await proofLedger.figures(node.ed25519, startedAt, floodEndedAt)),
   };
 }
 

@@ -11,15 +11,15 @@
  *   real onion requests to this node whose final layer carries a fuzzed storage-RPC body;
  * - `bencode`: the bencode decoder, on random bytes and on mutated valid encodings;
  * - `peer-frames`: the peer handshake frames, message plaintexts and replication bodies;
- * - `ledger-tx`: ledger transactions (decode, then the ledger's check against a genesis state).
+ * - `ledger-tx`: ledger transactions, validly signed with one edge field each, through the
+ *   ledger's rules (decode, then `applyTransaction` against a chain with an active node).
  */
 import { buildOnionRequest, decodeOnionResponse } from '@murmur/onion';
 import {
-  ATOMIC_UNITS_PER_COIN,
-  checkTransaction,
-  createGenesis,
+  applyTransaction,
+  createMemoryLedger,
   decodeTransaction,
-  devnetParams,
+  stateDigest,
 } from '@murmur/registry';
 import {
   decodeBencode,
@@ -42,7 +42,12 @@ import {
   parseJsonBody,
 } from '../peers/protocol.js';
 import { createRpcDispatcher } from '../rpc/dispatcher.js';
-import { createHarness, type Harness, TEST_NOW } from './harness.js';
+import { createHarness, type Harness, TEST_NOW, testCrypto } from './harness.js';
+import {
+  createLedgerFuzzWorld,
+  type LedgerCase,
+  ledgerTransactionArbitrary,
+} from './ledger-transactions.js';
 
 /** What one run of a surface counted. */
 export interface FuzzReport {
@@ -52,6 +57,8 @@ export interface FuzzReport {
   fiveHundreds: number;
   /** Refused requests after which the stored data had changed. */
   dataChanged: number;
+  /** Cases the surface accepted (counted by the surfaces that report it: ledger transactions). */
+  accepted: number;
   /** The first few failing inputs, for the report. */
   examples: string[];
 }
@@ -62,6 +69,8 @@ interface Outcome {
   status?: number;
   subStatuses?: number[];
   dataChanged?: boolean;
+  /** The case was accepted (a transaction the ledger took). */
+  accepted?: boolean;
 }
 
 /** A surface: its cases and how to run one. */
@@ -240,6 +249,7 @@ export async function runSurface<T>(
     crashes: 0,
     fiveHundreds: 0,
     dataChanged: 0,
+    accepted: 0,
     examples: [],
   };
   const chunk = options.chunk ?? 1_000;
@@ -261,6 +271,7 @@ export async function runSurface<T>(
       if (outcome.crashed !== undefined) report.crashes += 1;
       if (five) report.fiveHundreds += 1;
       if (outcome.dataChanged) report.dataChanged += 1;
+      if (outcome.accepted) report.accepted += 1;
       if (
         (outcome.crashed !== undefined || five || outcome.dataChanged) &&
         report.examples.length < 3
@@ -518,55 +529,58 @@ export function peerFramesSurface(): FuzzSurface<{
   };
 }
 
-/** Ledger transactions: the JSON a ledger's `POST /tx` takes, decoded and checked. */
+/**
+ * Ledger transactions: the JSON a ledger's `POST /tx` takes, decoded and run through the
+ * ledger's rules (`applyTransaction`, what `checkTransaction` and the mempool run) against a
+ * chain with a funded operator, an active node and the authority key (ledger-transactions.ts:
+ * validly signed transactions of every type with one edge-biased field, and random JSON). An
+ * accepted transaction moves the state on (as a mempool does; back to the start every 100
+ * cases), so later cases meet new nonces, balances and stakes; a refused one must leave the
+ * state's digest unchanged.
+ */
 export async function ledgerTransactionSurface(): Promise<FuzzSurface<unknown>> {
-  const h = await createHarness();
-  const crypto = h.crypto;
-  const operator = h.crypto.ed25519KeyPairFromSeed(new Uint8Array(32).fill(7));
-  const address = Buffer.from(operator.publicKey).toString('hex');
-  const { state } = createGenesis(
-    {
-      chainId: 'fuzz',
-      params: devnetParams,
-      timestamp: TEST_NOW,
-      authority: '00'.repeat(32),
-      allocations: [{ address, amount: 1_000n * ATOMIC_UNITS_PER_COIN }],
-    },
-    crypto,
+  const crypto = await testCrypto();
+  const world = createLedgerFuzzWorld(crypto, { chainId: 'fuzz', timestamp: TEST_NOW });
+  const ledger = createMemoryLedger(
+    { genesis: world.genesis },
+    { crypto, clock: { now: () => TEST_NOW + 1_000 } },
   );
-  const at = { height: 1, timestamp: TEST_NOW + 1_000 };
-  const tx = fc.record(
-    {
-      type: fc.constantFrom('transfer', 'register', 'stake', 'unlock', 'proof', 'nope', ''),
-      from: fc.oneof(fc.constant(address), edgeStrings),
-      to: fc.oneof(fc.constant(address), edgeStrings),
-      amount: fc.oneof(edgeStrings, fc.constantFrom('0', '1', '-1', '1e9', '18446744073709551616')),
-      nonce: edgeNumbers,
-      fee: fc.oneof(edgeStrings, edgeNumbers),
-      signature: edgeStrings,
-      node: edgeStrings,
-      payload: jsonish,
-    },
-    { requiredKeys: [] },
-  );
+  for (const tx of world.setupTransactions) {
+    const result = ledger.submit(tx);
+    if (!result.accepted) throw new Error(`fuzz setup refused: ${result.message}`);
+  }
+  ledger.produceBlock();
+  const initial = { state: ledger.state, digest: stateDigest(ledger.state, crypto) };
+  let { state, digest } = initial;
+  let run = 0;
+  const at = () => ({ height: state.height + 1, timestamp: state.timestamp + 1_000 });
   return {
     name: 'ledger-tx',
-    arbitrary: fc.oneof(tx, jsonish),
-    async run(json) {
+    arbitrary: ledgerTransactionArbitrary(world, crypto, () => ({
+      state,
+      timestamp: at().timestamp,
+    })),
+    async run(input) {
+      // Back to the start now and then (a deregistered node or a drained wallet ends whole
+      // branches of the rules).
+      run += 1;
+      if (run % 100 === 0) ({ state, digest } = initial);
       let decoded: ReturnType<typeof decodeTransaction>;
       try {
-        decoded = decodeTransaction(json);
+        decoded = decodeTransaction((input as LedgerCase).build());
       } catch (error) {
         return { crashed: crashOf(error) };
       }
-      try {
-        checkTransaction(state, decoded, crypto, at);
-        return {};
-      } catch (error) {
-        return { crashed: error };
+      const before = state;
+      const outcome = applyTransaction(before, decoded, crypto, at());
+      if (outcome.result.accepted) {
+        state = outcome.state;
+        digest = stateDigest(state, crypto);
+        return { accepted: true };
       }
+      return { dataChanged: outcome.state !== before || stateDigest(before, crypto) !== digest };
     },
-    close: () => h.close(),
+    close: () => undefined,
   };
 }
 

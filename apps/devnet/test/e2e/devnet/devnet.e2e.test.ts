@@ -298,6 +298,57 @@ describe('a devnet started by murmur-devnet up', () => {
     expect(held.size).toBeGreaterThanOrEqual(20);
   });
 
+  it("runs DEVNET.md's kill/restart drill: killed past its proof validity it is decommissioned, and restart brings it back active", async () => {
+    watchFailure();
+    // Another node than the one killed above (outside Bob's swarm when there is more than one
+    // swarm), on the devnet's own parameter set.
+    const state = await ledgerState();
+    const bobSwarm = swarmOf(state, bob.sessionId as string);
+    const candidates = state.nodes.filter(
+      (node) => node.ed25519 !== victim.ed25519 && node.status === 'active',
+    );
+    const key = (candidates.find((node) => node.swarmId !== bobSwarm) ?? candidates.at(-1))
+      ?.ed25519;
+    if (key === undefined) throw new Error('no active node to drill');
+    const drilled = nodeNamed(key);
+    touched.add(drilled.name);
+    const statusOf = async () =>
+      (await ledgerState()).nodes.find((node) => node.ed25519 === drilled.ed25519)?.status;
+    expect(await statusOf()).toBe('active');
+    const kill = await runCli(['kill', drilled.name, '--dir', dir]);
+    expect(kill.code, kill.stderr).toBe(0);
+    // No proof for longer than their validity (11 s): the ledger decommissions it, and `up`
+    // says so.
+    await eventually(
+      async () => ((await statusOf()) === 'decommissioned' ? true : undefined),
+      `${drilled.name} to be decommissioned after its kill`,
+    );
+    await eventually(
+      () =>
+        readFileSync(inject('devnetOutput'), 'utf8').includes(
+          `${drilled.name}: active → decommissioned`,
+        )
+          ? true
+          : undefined,
+      `up to report ${drilled.name} decommissioned`,
+    );
+    const restart = await runCli(['restart', drilled.name, '--dir', dir]);
+    expect(restart.code, `${restart.stderr}; ${logsHint()}`).toBe(0);
+    // Its first proof recommissions it: the decommission credit (120 blocks) outlasted the outage.
+    await eventually(
+      async () => ((await statusOf()) === 'active' ? true : undefined),
+      `${drilled.name} to be active again after restart`,
+    );
+    const answer = await fetch(`${devnet.ledger.url}/node/${drilled.ed25519}`);
+    const { history } = (await answer.json()) as { history: { type: string }[] };
+    const events = history.map((event) => event.type);
+    expect(events.slice(events.lastIndexOf('decommissioned'))).toEqual([
+      'decommissioned',
+      'recommissioned',
+    ]);
+    expect(events).not.toContain('deregistered');
+  });
+
   it('adds a node registered while the devnet runs: it joins a swarm and receives its messages', async () => {
     watchFailure();
     // Accounts with a message each before the node joins, whichever swarm it joins.
