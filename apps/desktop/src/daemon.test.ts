@@ -607,7 +607,7 @@ describe('real-time delivery', () => {
     };
     const conversation = async () =>
       (
-        (await call(daemon, 'GET', `${base}/conversations`)).body.conversations as {
+        (await call(daemon, 'GET', `${base}/conversations`)).body['conversations'] as {
           sessionId: string;
           disappearing: { mode: string; seconds: number };
         }[]
