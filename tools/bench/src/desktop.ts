@@ -273,6 +273,7 @@ try {
       firstPaint.push(marks.fcp);
       interactive.push(marks.tti);
 
+      process.stderr.write(`load ${i + 1}: interactive; opening the conversation\n`);
       const clicked = await page.evaluate(() => performance.now());
       await page.locator('.conversation-item', { hasText: 'Peer' }).click();
       await page.waitForFunction(
@@ -297,21 +298,41 @@ try {
       );
       const done = await page.evaluate(() => performance.now());
       allRendered.push(done - clicked);
+      process.stderr.write(`load ${i + 1}: the oldest message reached\n`);
       domRows.push(
         await page.evaluate(() => document.querySelectorAll('[data-testid="message"]').length),
       );
       // Keyboard and screen readers: the newest message again with End, and how long that takes.
       const endPressed = await page.evaluate(() => performance.now());
-      await page.locator('.messages').focus();
+      await page.locator('.messages').focus({ timeout: 10_000 });
       await page.keyboard.press('End');
-      await page.waitForFunction(
-        (last) =>
-          [...document.querySelectorAll('[data-testid="message"]')].some((node) =>
-            (node.textContent ?? '').startsWith(`message ${last}:`),
-          ),
-        MESSAGES - 1,
-        { timeout: 60_000, polling: 50 },
-      );
+      const back = await page
+        .waitForFunction(
+          (last) =>
+            [...document.querySelectorAll('[data-testid="message"]')].some((node) =>
+              (node.textContent ?? '').startsWith(`message ${last}:`),
+            ),
+          MESSAGES - 1,
+          { timeout: 30_000, polling: 50 },
+        )
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!back) {
+        const where = await page.evaluate(() => {
+          const list = document.querySelector('.messages');
+          const rows = document.querySelectorAll('[data-testid="message"]');
+          return {
+            scrollTop: list?.scrollTop,
+            rows: rows.length,
+            first: rows[0]?.textContent?.slice(0, 14),
+            focused: (document as unknown as { activeElement: { className: string } | null })
+              .activeElement?.className,
+          };
+        });
+        throw new Error(`End did not bring the newest message back: ${JSON.stringify(where)}`);
+      }
       backToNewest.push((await page.evaluate(() => performance.now())) - endPressed);
       await context.close();
     }

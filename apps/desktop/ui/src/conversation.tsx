@@ -7,7 +7,7 @@
  * viewport (plus {@link OVERSCAN} on each side) are in the DOM; spacers above and below stand
  * for the others, with each row's height as measured once rendered (an estimate until then).
  * Opening a long conversation and scrolling through it stays cheap, and keyboard scrolling
- * (browsers make a scrolling list keyboard-focusable: arrows, Page Up/Down, Home/End) moves the window like the mouse does.
+ * (the list is focusable: arrows, Page Up/Down, Home/End) moves the window like the mouse does.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type {
@@ -57,6 +57,8 @@ const OLDER_PAGE = 200;
 const OVERSCAN = 12;
 /** The height assumed for a row not yet measured, px (a one-line message with its meta line). */
 const ESTIMATE = 64;
+/** Measuring passes allowed between two scroll events (a guard: two or three are the rule). */
+const MAX_PASSES = 8;
 
 const STATE_LABEL: Record<string, string> = {
   securing: 'Securing…',
@@ -89,7 +91,10 @@ export function ConversationView(props: {
   const keepBottom = useRef(true);
   const restoreFrom = useRef<number | undefined>(undefined);
   const heights = useRef(new Map<string, number>());
+  const passes = useRef(0);
   const [rows, setRows] = useState<RowWindow>({ start: 0, end: 0 });
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
   const [measured, setMeasured] = useState(0);
   const heightOf = (m: MessageView) => heights.current.get(m.id) ?? ESTIMATE;
 
@@ -106,9 +111,10 @@ export function ConversationView(props: {
     const list = listRef.current;
     if (list === null) return;
     const next = visibleRows(list, all);
-    setRows((current) =>
-      current.start === next.start && current.end === next.end ? current : next,
-    );
+    // Only a different window renders again (a state update, even to the same value, would
+    // render again, and this runs after every render).
+    const current = rowsRef.current;
+    if (current.start !== next.start || current.end !== next.end) setRows(next);
   };
   const name = nameOf(props.conversation, sessionId);
 
@@ -165,26 +171,45 @@ export function ConversationView(props: {
     };
   }, [api, account, sessionId]);
 
+  // New or fewer messages: measuring starts afresh.
+  useLayoutEffect(() => {
+    passes.current = 0;
+  }, [messages]);
+
   useLayoutEffect(() => {
     const list = listRef.current;
     if (list === null) return;
-    // Measure the rendered rows; a changed height changes the spacers (another pass).
+    // Measure the rendered rows; a changed height changes the spacers (another pass). Heights
+    // are fractional (rounded ones would depend on where a row sits and could flip between two
+    // values forever), and a row's height counts as changed only beyond half a pixel; a few
+    // passes at most between two scrolls, whatever happens.
+    // A row above the viewport that turned out taller or shorter than assumed moved what is in
+    // view: the scroll position follows it (the browser's own scroll anchoring is off, see
+    // styles.css, as it fights the spacers).
     let changed = false;
+    let shiftAbove = 0;
+    const viewTop = list.getBoundingClientRect().top;
     for (const row of list.querySelectorAll<HTMLElement>('[data-row]')) {
       const id = row.dataset['row'] as string;
-      const height = row.offsetHeight;
-      if (heights.current.get(id) !== height) {
-        heights.current.set(id, height);
+      const box = row.getBoundingClientRect();
+      const known = heights.current.get(id);
+      if (known === undefined || Math.abs(known - box.height) > 0.5) {
+        if (box.bottom <= viewTop) shiftAbove += box.height - (known ?? ESTIMATE);
+        heights.current.set(id, box.height);
         changed = true;
       }
     }
+    if (shiftAbove !== 0 && restoreFrom.current === undefined && !keepBottom.current) {
+      list.scrollTop += shiftAbove;
+    }
+    if (changed) passes.current++;
     if (restoreFrom.current !== undefined) {
       list.scrollTop = list.scrollHeight - restoreFrom.current;
       restoreFrom.current = undefined;
     } else if (keepBottom.current) {
       list.scrollTop = list.scrollHeight;
     }
-    if (changed) setMeasured((n) => n + 1);
+    if (changed && passes.current <= MAX_PASSES) setMeasured((n) => n + 1);
     else updateRows(messages);
   }, [messages, rows, measured]);
 
@@ -199,7 +224,7 @@ export function ConversationView(props: {
       keepBottom.current = false;
       // The rendered rows stay the same messages: their indices move by the page's length.
       const added = page.messages.length;
-      setRows((current) => ({ start: current.start + added, end: current.end + added }));
+      setRows({ start: rowsRef.current.start + added, end: rowsRef.current.end + added });
       setMessages((current) => [...[...page.messages].reverse(), ...current]);
       setMore(page.more);
     } catch (e) {
@@ -213,6 +238,7 @@ export function ConversationView(props: {
     const list = listRef.current;
     if (list === null) return;
     keepBottom.current = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    passes.current = 0;
     updateRows(messages);
     if (list.scrollTop < 80) void loadOlder();
   };
@@ -319,6 +345,8 @@ export function ConversationView(props: {
         aria-live="polite"
         aria-label="Messages"
         aria-busy={loading}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling log must take the keyboard (axe: scrollable-region-focusable); arrows, Page Up/Down and Home/End move the windowed list
+        tabIndex={0}
       >
         {more && (
           <button type="button" class="load-older" onClick={loadOlder} disabled={loading}>
