@@ -110,7 +110,9 @@ describe('murmur-desktop --app', () => {
       const targets = (await response.json()) as { type: string; url: string; title: string }[];
       return targets.find((target) => target.type === 'page' && target.title === 'Murmur');
     });
-    expect(page.url).toBe(url);
+    // Opened at the printed URL; the UI takes the token out of the address bar once it has read
+    // it, so the page may already show the bare origin.
+    expect([url, url.slice(0, url.indexOf('#'))]).toContain(page.url);
 
     // The daemon saw the UI's API request with the token (without it: 401).
     const requests = await until('an authenticated API request', () => {
