@@ -155,7 +155,12 @@ export interface AccountManager {
     sessionId: string,
     nickname: string | null,
   ): Promise<{ sessionId: string; nickname?: string; createdAt: number }>;
-  setDisappearing(id: string, sessionId: string, setting: DisappearingSetting): DisappearingSetting;
+  /** Sets the conversation's timer and announces it to the contact (a timer update). */
+  setDisappearing(
+    id: string,
+    sessionId: string,
+    setting: DisappearingSetting,
+  ): Promise<DisappearingSetting>;
   network(id: string): Promise<NetworkView>;
   rebuildPaths(id: string): Promise<void>;
   setNetwork(network: NetworkConfig): Promise<void>;
@@ -175,6 +180,8 @@ export interface AccountManager {
 }
 
 const ACCOUNT_ID = /^[a-z0-9]{1,32}$/;
+/** The longest conversation timer the API carries (Session's longest choice, 2 weeks). */
+const MAX_TIMER_SECONDS = 1_209_600;
 
 function healthView(health: ClientHealth): Health {
   return {
@@ -334,15 +341,17 @@ export function createAccountManager(
       client.on('message', (message) => {
         void (async () => {
           running.store.setDelivery(message.id, message.via);
-          const setting = running.store.getDisappearing(message.from);
-          if (setting.mode === 'after-send') {
+          // The sender's timer, carried in the message (as Session does): the copy here
+          // disappears on it whatever this side's setting of the conversation is.
+          const expiration = message.expiration;
+          if (expiration?.mode === 'after-send') {
             running.store.setExpiry({
               messageId: message.id,
               conversationId: message.from,
-              expiresAt: message.sentAt + setting.seconds * 1000,
+              expiresAt: message.sentAt + expiration.seconds * 1000,
             });
-          } else if (setting.mode === 'after-read') {
-            running.store.addPendingRead(message.id, message.from, setting.seconds);
+          } else if (expiration?.mode === 'after-read') {
+            running.store.addPendingRead(message.id, message.from, expiration.seconds);
           }
           const stored = await running.sqlite.getMessage(message.id);
           if (stored !== undefined) {
@@ -351,6 +360,23 @@ export function createAccountManager(
         })().catch((error: unknown) =>
           logger.warn({ err: error, account: entry.id }, 'desktop: incoming message not announced'),
         );
+      }),
+      client.on('disappearing-update', (update) => {
+        // The contact changed the conversation's timer: this side's setting follows (Session's
+        // expiration-timer-update), within what the API can show (up to 14 days).
+        const setting: DisappearingSetting =
+          update.expiration === null
+            ? { mode: 'off', seconds: 0 }
+            : { mode: update.expiration.mode, seconds: update.expiration.seconds };
+        if (setting.seconds > MAX_TIMER_SECONDS) {
+          logger.warn(
+            { account: entry.id, seconds: setting.seconds },
+            'desktop: a contact announced a timer longer than 14 days; setting not changed',
+          );
+          return;
+        }
+        running.store.setDisappearing(update.from, setting);
+        emit({ type: 'conversations', account: entry.id });
       }),
       client.on('message-state', (event) => {
         emit({
@@ -599,10 +625,14 @@ export function createAccountManager(
       const client = clientOf(id);
       const to = checkId(sessionId);
       const setting = running.store.getDisappearing(to);
+      // The timer goes in the message (the recipient's copy disappears too); an after-send one
+      // is also the swarm TTL (the client derives it).
       const sent = await client.sendMessage(
         to,
         text,
-        setting.mode === 'after-send' ? { ttlMs: setting.seconds * 1000 } : {},
+        setting.mode === 'off'
+          ? {}
+          : { disappearing: { mode: setting.mode, seconds: setting.seconds } },
       );
       if (setting.mode !== 'off') {
         running.store.setExpiry({
@@ -688,10 +718,17 @@ export function createAccountManager(
           };
     },
 
-    setDisappearing(id, sessionId, setting) {
+    async setDisappearing(id, sessionId, setting) {
       const running = runningOf(id);
       const checked = checkDisappearing(setting, init.devTimers);
-      running.store.setDisappearing(checkId(sessionId), checked);
+      const to = checkId(sessionId);
+      running.store.setDisappearing(to, checked);
+      // Announced to the contact, whose conversation follows (queued in the durable outbox;
+      // without a network it waits there like a message).
+      await running.client?.sendTimerUpdate(
+        to,
+        checked.mode === 'off' ? null : { mode: checked.mode, seconds: checked.seconds },
+      );
       emit({ type: 'conversations', account: id });
       return checked;
     },

@@ -10,6 +10,8 @@ export interface CliEnv {
   readonly XDG_DATA_HOME?: string | undefined;
   readonly PATH?: string | undefined;
   readonly MURMUR_CHROMIUM?: string | undefined;
+  /** Extra flags for the `--app` browser (space-separated). */
+  readonly MURMUR_CHROMIUM_FLAGS?: string | undefined;
 }
 
 /** Parsed options. */
@@ -40,6 +42,8 @@ Usage: murmur-desktop [options]
                            remembered in the data directory
   --no-open                do not open the UI (the URL is printed either way)
   --app                    open the UI as an app window of the installed Chromium/Chrome
+                           (MURMUR_CHROMIUM picks the binary, MURMUR_CHROMIUM_FLAGS adds flags);
+                           the window closes when the daemon stops
   --passphrase-file <path> unlock sealed accounts at start with the passphrase in this file
   --dev-timers             offer Session's development timers (10 s, 30 s, 1 min)
   --log-level <level>      trace, debug, info (default), warn, error

@@ -12,7 +12,7 @@ import { parseCliArgs, USAGE } from './cli-args.js';
 import { startDaemon } from './daemon.js';
 import { createDesktopLogger } from './logger.js';
 import { networkFromArgument } from './network.js';
-import { launch, openCommand } from './open-ui.js';
+import { type Launched, launch, openCommand } from './open-ui.js';
 
 async function main(): Promise<number> {
   // Everything the daemon creates is for this user only.
@@ -58,13 +58,19 @@ async function main(): Promise<number> {
       'murmur-desktop: no network yet: pass --network <devnet.json | seed URL>, or set one in the UI\n',
     );
   }
+  let appWindow: Launched | undefined;
   if (options.open || options.app) {
     const command = openCommand(
       daemon.url,
       { app: options.app, profileDir: join(options.dataDir, 'app-profile') },
       process.env,
     );
-    if (command === undefined || !(await launch(command))) {
+    const launched = command === undefined ? undefined : await launch(command);
+    if (options.app && launched !== undefined) {
+      appWindow = launched;
+      logger.info({ pid: launched.pid }, 'desktop: app window started');
+    }
+    if (launched === undefined) {
       process.stdout.write(
         options.app
           ? 'murmur-desktop: no Chromium or Chrome found for --app (apt-get install chromium, or set MURMUR_CHROMIUM): open the URL above\n'
@@ -79,8 +85,9 @@ async function main(): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'desktop: stopping');
-      daemon
-        .close()
+      // The app window is the daemon's: it goes first (its page would only show errors).
+      Promise.resolve(appWindow?.close())
+        .then(() => daemon.close())
         .then(() => resolve(0))
         .catch((error: unknown) => {
           logger.error({ err: error }, 'desktop: stop failed');

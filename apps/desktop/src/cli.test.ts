@@ -97,6 +97,21 @@ describe('options', () => {
       args: [`--app=${url}`, '--user-data-dir=/p', '--no-first-run'],
     });
     expect(openCommand(url, { app: true, profileDir: '/p' }, { PATH: '' })).toBeUndefined();
+    // MURMUR_CHROMIUM_FLAGS adds flags to the app window's browser (not to the default one).
+    const flags = {
+      MURMUR_CHROMIUM: '/opt/chromium',
+      MURMUR_CHROMIUM_FLAGS: ' --headless=new  --no-sandbox ',
+    };
+    expect(openCommand(url, { app: true, profileDir: '/p' }, flags)?.args).toEqual([
+      `--app=${url}`,
+      '--user-data-dir=/p',
+      '--no-first-run',
+      '--headless=new',
+      '--no-sandbox',
+    ]);
+    expect(openCommand(url, { app: false, profileDir: '/p' }, flags, 'darwin')?.args).toEqual([
+      url,
+    ]);
   });
 });
 

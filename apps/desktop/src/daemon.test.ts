@@ -535,7 +535,8 @@ describe('accounts, phrases and messages', () => {
     const health = (await call(daemon, 'GET', `${base}/network`)).body.health as {
       outboxPending: number;
     };
-    expect(health.outboxPending).toBe(1);
+    // The first message and the timer update announced to Bob wait (the network is offline).
+    expect(health.outboxPending).toBe(2);
     page = await call(daemon, 'GET', path);
     expect(page.body).toMatchObject({
       messages: [{ id: kept.id, text: 'kept (edited)', editedLocally: true }],
@@ -561,6 +562,107 @@ describe('accounts, phrases and messages', () => {
 });
 
 describe('real-time delivery', () => {
+  it("applies the sender's carried timer, not its own setting; the conversation follows a timer update", async () => {
+    let deliver: ((batch: PushBatch) => void) | undefined;
+    const push: PushSource = {
+      connected: true,
+      async start(onMessages) {
+        deliver = onMessages;
+      },
+      async stop() {
+        deliver = undefined;
+      },
+    };
+    let now = Date.now();
+    const clock = { now: () => now };
+    const daemon = await start(tempDir(), { clock, clientInit: { pushSource: push } });
+    const { account } = await createAccount(daemon);
+    const carol = crypto.generateIdentity();
+    const base = `/api/accounts/${account.id}`;
+    const path = `${base}/conversations/${carol.sessionId}/messages`;
+    const pushSealed = (content: Parameters<typeof sealTextMessage>[3]) => {
+      const sealed = sealTextMessage(crypto, carol, account.sessionId, content);
+      deliver?.({
+        namespace: 0,
+        messages: [
+          {
+            hash: crypto.messageHash(account.sessionId, 0, sealed.bytes),
+            timestamp: content.sentAt,
+            expiration: content.sentAt + 86_400_000,
+            data: sealed.data,
+          },
+        ],
+      });
+    };
+    const history = async () =>
+      (await call(daemon, 'GET', path)).body.messages as {
+        text: string;
+        sentAt: number;
+        expiresAt?: number;
+      }[];
+    const waitFor = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 100 && !(await check()); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    const conversation = async () =>
+      (
+        (await call(daemon, 'GET', `${base}/conversations`)).body['conversations'] as {
+          sessionId: string;
+          disappearing: { mode: string; seconds: number };
+        }[]
+      ).find((item) => item.sessionId === carol.sessionId);
+    expect(deliver).toBeTypeOf('function');
+
+    // This side's setting is off; Carol's message carries 30 s after send: it disappears on it.
+    const sentAt = Date.now();
+    pushSealed({
+      text: 'carried timer',
+      sentAt,
+      expiration: { mode: 'after-send', seconds: 30 },
+    });
+    await waitFor(async () => (await history()).length === 1);
+    expect(await history()).toMatchObject([
+      { text: 'carried timer', sentAt, expiresAt: sentAt + 30_000 },
+    ]);
+    expect((await conversation())?.disappearing).toEqual({ mode: 'off', seconds: 0 });
+
+    // After read: no expiry until read, then counted from the read.
+    pushSealed({
+      text: 'read first',
+      sentAt: sentAt + 1,
+      expiration: { mode: 'after-read', seconds: 300 },
+    });
+    await waitFor(async () => (await history()).length === 2);
+    expect((await history()).find((m) => m.text === 'read first')).not.toHaveProperty('expiresAt');
+    expect(
+      (await call(daemon, 'POST', `${base}/conversations/${carol.sessionId}/read`)).status,
+    ).toBe(200);
+    expect((await history()).find((m) => m.text === 'read first')?.expiresAt).toBe(now + 300_000);
+
+    // A message without a timer stays, even after the sweep passes the others' expiries.
+    pushSealed({ text: 'no timer', sentAt: sentAt + 2 });
+    await waitFor(async () => (await history()).length === 3);
+    now += 301_000;
+    expect(await daemon.accounts.sweep()).toBe(2);
+    expect((await history()).map((m) => m.text)).toEqual(['no timer']);
+
+    // Carol's timer update: the conversation's setting follows it, then off again.
+    pushSealed({
+      text: '',
+      sentAt: sentAt + 3,
+      timerUpdate: true,
+      expiration: { mode: 'after-send', seconds: 43_200 },
+    });
+    await waitFor(async () => (await conversation())?.disappearing.mode === 'after-send');
+    expect((await conversation())?.disappearing).toEqual({ mode: 'after-send', seconds: 43_200 });
+    pushSealed({ text: '', sentAt: sentAt + 4, timerUpdate: true });
+    await waitFor(async () => (await conversation())?.disappearing.mode === 'off');
+    expect((await conversation())?.disappearing).toEqual({ mode: 'off', seconds: 0 });
+    // The updates are not history messages.
+    expect((await history()).map((m) => m.text)).toEqual(['no timer']);
+  });
+
   it('records which path delivered each message and how it was sealed, across a restart', async () => {
     // The account's push source stands in for the relay circuit (the real one needs relays);
     // what it hands over goes through the client's pipeline, announced with via 'circuit'.

@@ -1,6 +1,6 @@
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type MurmurClient, PATH_STATE_KEY } from './client.js';
+import { DEFAULT_MESSAGE_TTL_MS, type MurmurClient, PATH_STATE_KEY } from './client.js';
 import { DeliveryFailedError } from './errors.js';
 import type { PushBatch, PushSource } from './push.js';
 import { createMemoryStorage } from './storage/memory.js';
@@ -121,6 +121,73 @@ describe('client on a fake network', () => {
     await alice.waitForDelivery(second.id, { signal: AbortSignal.timeout(10_000) });
     expect(states).toEqual(['queued v1', 'sending', 'sent']);
     await eventually(() => alice.health().outboxPending === 0, 2_000, 'empty outbox');
+  });
+
+  it("carries the sender's disappearing timer: the recipient's copy gets it, the swarm TTL matches, a timer update is announced", async () => {
+    const network = createFakeNetwork({ crypto });
+    installAccountKeysNamespace(network, crypto);
+    const slow = { init: { requestTimeoutMs: 15_000 } };
+    const { client: alice, storage: aliceStorage } = await started(network, slow);
+    const { client: bob, storage: bobStorage } = await started(network, slow);
+    const bobId = bob.sessionId as string;
+    const aliceId = alice.sessionId as string;
+
+    // The setting first, as Session announces it: Bob's client hears it, keeps no history row.
+    const update = nextEvent(bob, 'disappearing-update');
+    const announced = await alice.sendTimerUpdate(bobId, { mode: 'after-send', seconds: 60 });
+    await alice.waitForDelivery(announced.id, { signal: AbortSignal.timeout(10_000) });
+    const heard = await update;
+    expect(heard).toMatchObject({
+      from: aliceId,
+      sentAt: announced.sentAt,
+      expiration: { mode: 'after-send', seconds: 60 },
+    });
+    // After-send: the update itself is stored only as long as the timer.
+    const updateStored = network.messagesOf(bobId).find((message) => message.hash === heard.id);
+    expect(updateStored === undefined ? -1 : updateStored.expiry - updateStored.timestamp).toBe(
+      60_000,
+    );
+    expect(await aliceStorage.getMessage(announced.id)).toBeUndefined();
+    expect(await bobStorage.listMessages(aliceId, { limit: 10 })).toEqual([]);
+
+    // A message with the timer: the TTL in the swarm is the timer, the recipient reads the timer.
+    const atBob = nextEvent(bob, 'message');
+    const sent = await alice.sendMessage(bobId, 'gone in a minute', {
+      disappearing: { mode: 'after-send', seconds: 60 },
+    });
+    await alice.waitForDelivery(sent.id, { signal: AbortSignal.timeout(10_000) });
+    const received = await atBob;
+    expect(received).toMatchObject({
+      text: 'gone in a minute',
+      expiration: { mode: 'after-send', seconds: 60 },
+    });
+    const stored = network.messagesOf(bobId).find((message) => message.hash === received.id);
+    expect(stored === undefined ? -1 : stored.expiry - stored.timestamp).toBe(60_000);
+
+    // After-read keeps the default TTL and still carries the timer; off carries none.
+    const atBob2 = nextEvent(bob, 'message');
+    const readSent = await alice.sendMessage(bobId, 'read me', {
+      disappearing: { mode: 'after-read', seconds: 300 },
+    });
+    await alice.waitForDelivery(readSent.id, { signal: AbortSignal.timeout(10_000) });
+    const readReceived = await atBob2;
+    expect(readReceived.expiration).toEqual({ mode: 'after-read', seconds: 300 });
+    const readStored = network.messagesOf(bobId).find((m) => m.hash === readReceived.id);
+    expect(readStored === undefined ? -1 : readStored.expiry - readStored.timestamp).toBe(
+      DEFAULT_MESSAGE_TTL_MS,
+    );
+    const off = nextEvent(bob, 'disappearing-update');
+    const offSent = await alice.sendTimerUpdate(bobId, null);
+    await alice.waitForDelivery(offSent.id, { signal: AbortSignal.timeout(10_000) });
+    expect(await off).toMatchObject({ from: aliceId, expiration: null });
+
+    // Bad timers are refused before anything is queued.
+    await expect(
+      alice.sendMessage(bobId, 'x', { disappearing: { mode: 'after-send', seconds: 0 } }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(
+      alice.sendTimerUpdate(bobId, { mode: 'sometime', seconds: 5 } as never),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
   it('a restarted client (new object, same storage) misses nothing and repeats nothing', async () => {

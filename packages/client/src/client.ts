@@ -45,6 +45,7 @@ import { type AccountApi, createAccountApi } from './account.js';
 import { type ClientPushInit, createClientCircuitPush } from './circuit-push/client-push.js';
 import type { WebSocketFactory } from './circuit-push/websocket-link.js';
 import { type ContactsApi, createContactsApi } from './contacts.js';
+import type { MessageExpiration } from './content.js';
 import { type ConversationsApi, createConversationsApi } from './conversations.js';
 import { createLedgerDirectory, createSeedDirectory, type NodeDirectory } from './directory.js';
 import type { ClientErrorSource, ClientEvents, ClientHealth, Listener } from './events.js';
@@ -60,7 +61,12 @@ import { createPollRound } from './parts/polling.js';
 import { createPoolRefresh } from './parts/pool-refresh.js';
 import { createPushHandling } from './parts/push-handling.js';
 import { createReadiness } from './parts/readiness.js';
-import { createSender, type SendOptions, type SendResult } from './parts/send.js';
+import {
+  createSender,
+  type SendOptions,
+  type SendResult,
+  type TimerUpdateResult,
+} from './parts/send.js';
 import { createSwarmRefresh } from './parts/swarm-refresh.js';
 import { createTimeSync } from './parts/time-sync.js';
 import type { AccountKeyStore } from './pfs/account-key-store.js';
@@ -74,7 +80,7 @@ import { createTransport, errorText, responseParser } from './transport.js';
 import { checkDuration, checkNamespaces, checkTtl } from './validate.js';
 import { createWatchdog, type WatchdogInit } from './watchdog.js';
 
-export type { SendOptions, SendResult } from './parts/send.js';
+export type { SendOptions, SendResult, TimerUpdateResult } from './parts/send.js';
 
 /** The default poll interval, ms: chosen so that send → receive stays under 1.5 s at the median. */
 export const DEFAULT_POLL_INTERVAL_MS = 1_500;
@@ -221,6 +227,22 @@ export interface MurmurClient {
    * `TooLargeError` (over 76,800 bytes sealed), {@link AccountMissingError}.
    */
   sendMessage(recipient: string, text: string, options?: SendOptions): Promise<SendResult>;
+  /**
+   * Tells a contact that the conversation's disappearing-messages setting changed (Session's
+   * expiration-timer-update control message: `DataMessage.flags` = EXPIRATION_TIMER_UPDATE with
+   * the setting in `Content.expirationType` / `expirationTimer`; `null` turns it off), so the
+   * contact's conversation follows (their client emits `disappearing-update`). Queued in the
+   * durable outbox like a message (`message-state` events name its ID) but not kept in the
+   * history. An `after-send` update is stored in the swarm only as long as its timer.
+   *
+   * @throws `InvalidSessionIdError`, `InvalidInputError` (a timer that is not 1 to 2^32 − 1
+   * whole seconds), {@link AccountMissingError}.
+   */
+  sendTimerUpdate(
+    recipient: string,
+    expiration: MessageExpiration | null,
+    options?: AbortOptions,
+  ): Promise<TimerUpdateResult>;
   /**
    * Resolves when the message is stored on the recipient's swarm.
    *
@@ -524,6 +546,7 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     logger,
     now: () => networkTime.now(),
     onMessage: (message) => events.emit('message', message),
+    onDisappearingUpdate: (update) => events.emit('disappearing-update', update),
     ...(pfs === undefined ? {} : { open: (self, data) => pfs.open(self, data) }),
   });
 
@@ -754,6 +777,8 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
     pfs,
 
     sendMessage: (recipient, text, options) => sender.send(recipient, text, options),
+    sendTimerUpdate: (recipient, expiration, options) =>
+      sender.sendTimerUpdate(recipient, expiration, options),
 
     waitForDelivery: (id, options) => outbox.waitFor(id, options),
     retryMessage: (id, options) => outbox.retry(id, options),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { isFieldSet } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import {
@@ -12,10 +13,12 @@ import {
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  checkExpiration,
   decodeContent,
   decodeEnvelope,
   encodeContent,
   encodeEnvelope,
+  MAX_EXPIRATION_SECONDS,
   openStoredMessage,
   sealTextMessage,
 } from './content.js';
@@ -202,6 +205,124 @@ describe('content and envelope', () => {
       text: 'old',
       sentAt: 1234,
     });
+  });
+
+  it('carries the disappearing timer in Content.expirationType (12) / expirationTimer (13) as Session does', () => {
+    const bytes = encodeContent({
+      text: 'gone soon',
+      sentAt: 1_700_000_000_000,
+      expiration: { mode: 'after-send', seconds: 43_200 },
+    });
+    const content = decodeMessage(ContentSchema, bytes);
+    expect(content.expirationType).toBe(2); // DELETE_AFTER_SEND
+    expect(content.expirationTimer).toBe(43_200);
+    expect(content.dataMessage?.flags).toBe(0);
+    // Field 12 is a varint (tag 0x60), field 13 a varint (tag 0x68), written before field 15.
+    const hex = bytesToHex(bytes);
+    expect(hex).toContain('6002');
+    expect(hex).toContain(`68${bytesToHex(raw((w) => w.uint32(43_200)))}`);
+    expect(decodeContent(bytes)).toEqual({
+      kind: 'text',
+      text: 'gone soon',
+      sentAt: 1_700_000_000_000,
+      expiration: { mode: 'after-send', seconds: 43_200 },
+    });
+    const read = encodeContent({
+      text: 'x',
+      sentAt: 5,
+      expiration: { mode: 'after-read', seconds: 300 },
+    });
+    expect(decodeMessage(ContentSchema, read).expirationType).toBe(1); // DELETE_AFTER_READ
+    expect(decodeContent(read)).toMatchObject({ expiration: { mode: 'after-read', seconds: 300 } });
+    // Without a timer nothing is written: the bytes stay those of a plain message.
+    const plain = decodeMessage(ContentSchema, encodeContent({ text: 'x', sentAt: 5 }));
+    expect(isFieldSet(plain, ContentSchema.field.expirationType)).toBe(false);
+    expect(isFieldSet(plain, ContentSchema.field.expirationTimer)).toBe(false);
+  });
+
+  it('round-trips timers (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('after-read' as const, 'after-send' as const),
+        fc.integer({ min: 1, max: MAX_EXPIRATION_SECONDS }),
+        fc.boolean(),
+        (mode, seconds, timerUpdate) => {
+          const decoded = decodeContent(
+            encodeContent({ text: 't', sentAt: 9, expiration: { mode, seconds }, timerUpdate }),
+          );
+          if (timerUpdate) {
+            expect(decoded).toEqual({
+              kind: 'timer-update',
+              sentAt: 9,
+              expiration: { mode, seconds },
+            });
+          } else {
+            expect(decoded).toEqual({
+              kind: 'text',
+              text: 't',
+              sentAt: 9,
+              expiration: { mode, seconds },
+            });
+          }
+        },
+      ),
+    );
+  });
+
+  it('writes a timer update as an EXPIRATION_TIMER_UPDATE data message without a body', () => {
+    const on = encodeContent({
+      text: 'ignored',
+      sentAt: 7,
+      timerUpdate: true,
+      expiration: { mode: 'after-read', seconds: 3_600 },
+    });
+    const content = decodeMessage(ContentSchema, on);
+    expect(content.dataMessage?.flags).toBe(2);
+    expect(isFieldSet(content.dataMessage as never, DataMessageSchema.field.body)).toBe(false);
+    expect(decodeContent(on)).toEqual({
+      kind: 'timer-update',
+      sentAt: 7,
+      expiration: { mode: 'after-read', seconds: 3_600 },
+    });
+    // Off: UNKNOWN / 0 written explicitly, read back as null.
+    const off = encodeContent({ text: '', sentAt: 8, timerUpdate: true });
+    const offContent = decodeMessage(ContentSchema, off);
+    expect(isFieldSet(offContent, ContentSchema.field.expirationTimer)).toBe(true);
+    expect(offContent.expirationTimer).toBe(0);
+    expect(decodeContent(off)).toEqual({ kind: 'timer-update', sentAt: 8, expiration: null });
+  });
+
+  it("reads the pre-v2 DataMessage.expireTimer (5) as an after-read timer, and Session's flag on a legacy update", () => {
+    const legacyText = encodeMessage(DataMessageSchema, { body: 'old', expireTimer: 30 });
+    expect(decodeContent(raw((w) => w.tag(1, WireType.LengthDelimited).bytes(legacyText)))).toEqual(
+      { kind: 'text', text: 'old', expiration: { mode: 'after-read', seconds: 30 } },
+    );
+    const legacyUpdate = encodeMessage(DataMessageSchema, { flags: 2, expireTimer: 60 });
+    expect(
+      decodeContent(raw((w) => w.tag(1, WireType.LengthDelimited).bytes(legacyUpdate))),
+    ).toEqual({ kind: 'timer-update', expiration: { mode: 'after-read', seconds: 60 } });
+    // A timer of 0 is no timer.
+    const zero = encodeMessage(ContentSchema, {
+      dataMessage: { body: 'b' },
+      expirationType: 2,
+      expirationTimer: 0,
+    });
+    expect(decodeContent(zero)).toEqual({ kind: 'text', text: 'b' });
+  });
+
+  it('refuses a timer it cannot write with INVALID_INPUT', () => {
+    for (const expiration of [
+      { mode: 'after-send', seconds: 0 },
+      { mode: 'after-send', seconds: 1.5 },
+      { mode: 'after-send', seconds: MAX_EXPIRATION_SECONDS + 1 },
+      { mode: 'later', seconds: 10 },
+      null,
+    ]) {
+      expect(() =>
+        encodeContent({ text: 'x', sentAt: 1, expiration: expiration as never }),
+      ).toThrow(InvalidInputError);
+      expect(() => checkExpiration(expiration)).toThrow(InvalidInputError);
+    }
   });
 
   it('round-trips envelopes (property) and refuses the wrong wrapper', () => {

@@ -19,6 +19,16 @@
  * The sent time goes in `Envelope.timestamp` and `Content.sigTimestamp` (what current Session
  * clients write; `DataMessage.timestamp`, field 7, is reserved now and only read, for old
  * senders). Decoding is strict and never throws anything but `PayloadMalformedError`.
+ *
+ * Disappearing messages travel as Session's "disappearing messages v2" writes them (session-desktop
+ * `ts/session/messages/outgoing/ExpirableMessage.ts`, `ExpirationTimerUpdateMessage.ts`,
+ * `ts/session/disappearing_messages/index.ts`): every message of a conversation with a timer
+ * carries `Content.expirationType` (12: DELETE_AFTER_READ 1 / DELETE_AFTER_SEND 2) and
+ * `Content.expirationTimer` (13, seconds); a change of the conversation's setting is announced by
+ * a control message `DataMessage { flags(4) = EXPIRATION_TIMER_UPDATE 2 }` with the new setting
+ * in the same `Content` fields (UNKNOWN / 0 = off). The pre-v2 `DataMessage.expireTimer` (5) is
+ * only read: Session's old clients started that timer when the message was read, so it reads as
+ * `after-read`.
  */
 
 import { isFieldSet } from '@bufbuild/protobuf';
@@ -30,7 +40,10 @@ import {
   PayloadMalformedError,
 } from '@murmur/wire';
 import {
+  type Content,
+  Content_ExpirationType,
   ContentSchema,
+  DataMessage_Flags,
   DataMessageSchema,
   Envelope_Type,
   EnvelopeSchema,
@@ -45,21 +58,95 @@ export const ENVELOPE_TYPE_SESSION_MESSAGE = Envelope_Type.SESSION_MESSAGE;
 /** `WebSocketMessage.type` REQUEST. */
 export const WEBSOCKET_TYPE_REQUEST = WebSocketMessage_Type.REQUEST;
 
-/** The parts of a text message Murmur writes and reads. */
+/**
+ * When a message disappears: `after-send` counts from its sent time, `after-read` from when the
+ * recipient reads it (Session's DELETE_AFTER_SEND / DELETE_AFTER_READ).
+ */
+export type ExpirationMode = 'after-read' | 'after-send';
+
+/** A disappearing-messages timer. */
+export interface MessageExpiration {
+  mode: ExpirationMode;
+  /** Seconds (1 to 2^32 − 1: Session's `uint32 expirationTimer`). */
+  seconds: number;
+}
+
+/** The largest timer the wire carries (`uint32`). */
+export const MAX_EXPIRATION_SECONDS = 0xffff_ffff;
+
+/** The parts of a text message (or of a timer update) Murmur writes and reads. */
 export interface TextContent {
-  /** The text. */
+  /** The text (ignored, and left out, for a timer update). */
   text: string;
   /** The sent time, ms. */
   sentAt: number;
   /** The sender's display name, when it attaches one. */
   displayName?: string;
+  /** The message's disappearing timer (for a timer update: the new setting; none = off). */
+  expiration?: MessageExpiration;
+  /**
+   * A control message announcing the conversation's disappearing-messages setting
+   * (`DataMessage.flags` = EXPIRATION_TIMER_UPDATE) instead of a text.
+   */
+  timerUpdate?: boolean;
 }
 
 /** What {@link decodeContent} found. */
 export type DecodedContent =
-  | { kind: 'text'; text: string; sentAt?: number; displayName?: string }
+  | {
+      kind: 'text';
+      text: string;
+      sentAt?: number;
+      displayName?: string;
+      /** The timer the sender set on this message. */
+      expiration?: MessageExpiration;
+    }
+  | {
+      /** The sender changed the conversation's disappearing-messages setting. */
+      kind: 'timer-update';
+      sentAt?: number;
+      displayName?: string;
+      /** The new setting; `null` turns disappearing messages off. */
+      expiration: MessageExpiration | null;
+    }
   /** A content type Murmur does not handle (typing, receipts, calls, ...): its field numbers. */
   | { kind: 'unsupported'; fields: number[] };
+
+const EXPIRATION_TYPE: Record<ExpirationMode, Content_ExpirationType> = {
+  'after-read': Content_ExpirationType.DELETE_AFTER_READ,
+  'after-send': Content_ExpirationType.DELETE_AFTER_SEND,
+};
+
+/**
+ * Checks a timer before it is written.
+ *
+ * @throws `InvalidInputError` for an unknown mode or seconds that are not an integer from 1 to
+ * 2^32 − 1.
+ */
+export function checkExpiration(value: unknown, field = 'expiration'): MessageExpiration {
+  const candidate = value as Partial<MessageExpiration> | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    (candidate.mode !== 'after-read' && candidate.mode !== 'after-send')
+  ) {
+    throw new InvalidInputError(`${field}.mode must be 'after-read' or 'after-send'`, {
+      details: { field: `${field}.mode` },
+    });
+  }
+  const seconds = candidate.seconds;
+  if (
+    typeof seconds !== 'number' ||
+    !Number.isInteger(seconds) ||
+    seconds < 1 ||
+    seconds > MAX_EXPIRATION_SECONDS
+  ) {
+    throw new InvalidInputError(`${field}.seconds must be a whole number of seconds, 1 or more`, {
+      details: { field: `${field}.seconds` },
+    });
+  }
+  return { mode: candidate.mode, seconds };
+}
 
 /** An envelope as read. */
 export interface DecodedEnvelope {
@@ -73,15 +160,49 @@ export interface DecodedEnvelope {
 
 /** The `Content` protobuf of a text message. */
 export function encodeContent(content: TextContent): Uint8Array {
+  const expiration =
+    content.expiration === undefined ? undefined : checkExpiration(content.expiration);
+  const profile =
+    content.displayName === undefined ? {} : { profile: { displayName: content.displayName } };
   return encodeMessage(ContentSchema, {
-    dataMessage: {
-      body: content.text,
-      ...(content.displayName === undefined
-        ? {}
-        : { profile: { displayName: content.displayName } }),
-    },
+    dataMessage:
+      content.timerUpdate === true
+        ? { flags: DataMessage_Flags.EXPIRATION_TIMER_UPDATE, ...profile }
+        : { body: content.text, ...profile },
+    // A timer update turning the timer off says so explicitly (UNKNOWN, 0), as Session does.
+    ...(expiration !== undefined
+      ? { expirationType: EXPIRATION_TYPE[expiration.mode], expirationTimer: expiration.seconds }
+      : content.timerUpdate === true
+        ? { expirationType: Content_ExpirationType.UNKNOWN, expirationTimer: 0 }
+        : {}),
     sigTimestamp: BigInt(content.sentAt),
   });
+}
+
+/** The timer a `Content` carries (v2 fields first, then the legacy `DataMessage.expireTimer`). */
+function expirationOf(content: Content): MessageExpiration | undefined {
+  const timer = isFieldSet(content, ContentSchema.field.expirationTimer)
+    ? content.expirationTimer
+    : 0;
+  if (timer > 0) {
+    if (content.expirationType === Content_ExpirationType.DELETE_AFTER_SEND) {
+      return { mode: 'after-send', seconds: timer };
+    }
+    if (content.expirationType === Content_ExpirationType.DELETE_AFTER_READ) {
+      return { mode: 'after-read', seconds: timer };
+    }
+    // A timer without a (known) type: Session reads it as a legacy setting, below.
+  }
+  const data = content.dataMessage;
+  const legacy =
+    data !== undefined && isFieldSet(data, DataMessageSchema.field.expireTimer)
+      ? data.expireTimer
+      : 0;
+  if (legacy > 0) return { mode: 'after-read', seconds: legacy };
+  if (timer > 0 && content.expirationType === Content_ExpirationType.UNKNOWN) {
+    return { mode: 'after-read', seconds: timer };
+  }
+  return undefined;
 }
 
 /**
@@ -98,20 +219,31 @@ export function decodeContent(bytes: Uint8Array): DecodedContent {
   if (data === undefined) {
     const fields = (content.$unknown ?? []).map((field) => field.no);
     if (sigTimestamp !== undefined) fields.push(ContentSchema.field.sigTimestamp.number);
+    for (const field of [ContentSchema.field.expirationType, ContentSchema.field.expirationTimer]) {
+      if (isFieldSet(content, field)) fields.push(field.number);
+    }
     return { kind: 'unsupported', fields: [...new Set(fields)].sort((a, b) => a - b) };
+  }
+  const legacyTimestamp = isFieldSet(data, DataMessageSchema.field.timestamp)
+    ? safeNumber(data.timestamp, 'Content: dataMessage.timestamp')
+    : undefined;
+  const sentAt = sigTimestamp ?? legacyTimestamp;
+  const displayName = data.profile?.displayName;
+  const expiration = expirationOf(content);
+  if ((data.flags & DataMessage_Flags.EXPIRATION_TIMER_UPDATE) !== 0) {
+    const update: DecodedContent = { kind: 'timer-update', expiration: expiration ?? null };
+    if (sentAt !== undefined) update.sentAt = sentAt;
+    if (displayName !== undefined && displayName !== '') update.displayName = displayName;
+    return update;
   }
   if (!isFieldSet(data, DataMessageSchema.field.body)) {
     // Attachments only, reactions, group updates...: nothing Murmur can show yet.
     return { kind: 'unsupported', fields: [ContentSchema.field.dataMessage.number] };
   }
   const out: DecodedContent = { kind: 'text', text: data.body };
-  const legacyTimestamp = isFieldSet(data, DataMessageSchema.field.timestamp)
-    ? safeNumber(data.timestamp, 'Content: dataMessage.timestamp')
-    : undefined;
-  const sentAt = sigTimestamp ?? legacyTimestamp;
   if (sentAt !== undefined) out.sentAt = sentAt;
-  const displayName = data.profile?.displayName;
   if (displayName !== undefined && displayName !== '') out.displayName = displayName;
+  if (expiration !== undefined) out.expiration = expiration;
   return out;
 }
 

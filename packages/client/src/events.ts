@@ -2,10 +2,12 @@
  * A tiny typed event emitter (no `node:events`: the client runs in browsers too) and the
  * payloads of every event a client emits.
  */
+
 import type { MessageProtocol } from '@murmur/crypto';
 import type { PathHealth } from '@murmur/onion';
 import type { MurmurError } from '@murmur/wire';
 import type { CircuitPushEvent } from './circuit-push/circuit-push-source.js';
+import type { MessageExpiration } from './content.js';
 
 /**
  * The state of an outgoing message: `securing` (held while the recipient's account keys are
@@ -58,6 +60,29 @@ export interface IncomingMessage {
   /** True only for `v2`: show others as "not forward-secret". */
   forwardSecret: boolean;
   /** The path that delivered it first: `circuit` (real-time push) or `poll`. */
+  via: DeliveryPath;
+  /**
+   * The disappearing timer the sender wrote in the message: the recipient's copy disappears
+   * too (`after-send`: from `sentAt`; `after-read`: from when it is read), whatever the
+   * recipient's own setting of the conversation.
+   */
+  expiration?: MessageExpiration;
+}
+
+/**
+ * A contact changed the conversation's disappearing-messages setting (Session's
+ * expiration-timer-update control message): the conversation's setting follows it.
+ */
+export interface DisappearingUpdateEvent {
+  /** The control message's storage hash. */
+  id: string;
+  /** The contact's Session ID (the conversation). */
+  from: string;
+  /** When the contact changed it (sender's network time, ms). */
+  sentAt: number;
+  /** The new setting; `null`: off. */
+  expiration: MessageExpiration | null;
+  /** The path that delivered it. */
   via: DeliveryPath;
 }
 
@@ -164,6 +189,8 @@ export interface ClientErrorEvent {
 export interface ClientEvents {
   /** A new message arrived. */
   message: IncomingMessage;
+  /** A contact changed the conversation's disappearing-messages timer. */
+  'disappearing-update': DisappearingUpdateEvent;
   /** An outgoing message changed state. */
   'message-state': MessageStateEvent;
   /** The health changed. */

@@ -11,7 +11,7 @@
 import type { Identity, MessageProtocol, MurmurCrypto } from '@murmur/crypto';
 import { type Logger, MurmurError, type RetrievedMessage } from '@murmur/wire';
 import { type OpenedMessage, openStoredMessage } from './content.js';
-import type { DeliveryPath, IncomingMessage } from './events.js';
+import type { DeliveryPath, DisappearingUpdateEvent, IncomingMessage } from './events.js';
 import type { ClientStorage, SeenHash, StoredMessage } from './storage/types.js';
 
 /** What the receiver uses. */
@@ -23,6 +23,8 @@ export interface ReceiverComponents {
   now(): number;
   /** Hears each new message. */
   onMessage(message: IncomingMessage): void;
+  /** Hears each disappearing-messages timer update (not stored in the history). */
+  onDisappearingUpdate?(update: DisappearingUpdateEvent): void;
   /** Opens a stored message (default v1 only; with PFS on, `ClientPfs.open`: V2 too). */
   open?(
     identity: Identity,
@@ -84,6 +86,16 @@ export function createReceiver(components: ReceiverComponents): Receiver {
           );
           continue;
         }
+        if (opened.content.kind === 'timer-update') {
+          components.onDisappearingUpdate?.({
+            id: message.hash,
+            from: opened.from,
+            sentAt: opened.content.sentAt ?? opened.envelopeTimestamp,
+            expiration: opened.content.expiration,
+            via,
+          });
+          continue;
+        }
         if (opened.content.kind !== 'text') {
           logger.debug(
             { hash: message.hash, fields: opened.content.fields },
@@ -123,6 +135,9 @@ export function createReceiver(components: ReceiverComponents): Receiver {
         const nickname = (await storage.getContact(opened.from))?.nickname;
         if (nickname !== undefined) incoming.nickname = nickname;
         if (stored.displayName !== undefined) incoming.displayName = stored.displayName;
+        if (opened.content.expiration !== undefined) {
+          incoming.expiration = opened.content.expiration;
+        }
         components.onMessage(incoming);
       }
       if (remembered.length > 0) await storage.addSeenHashes(remembered);

@@ -8,8 +8,9 @@
  *   first contentful paint, and the `murmur-interactive` mark the UI sets once the conversation
  *   list from the daemon is on screen;
  * - **a conversation of 1,000 messages** (written into the account's SQLite storage before the
- *   daemon starts): time from the click to the newest page on screen, and until all 1,000 are
- *   rendered by scrolling up (the UI loads older pages of 50);
+ *   daemon starts): time from the click to the newest page on screen, until the oldest message
+ *   is on screen by scrolling up (the UI loads older pages as it goes), how many message rows
+ *   the DOM holds then (all of them without a windowed list), and `End` back to the newest;
  * - **daemon idle RSS**, client included, once the client is ready and after `--idle` seconds
  *   of rest (target < 120 MB), as shipped and, in the same run, with V8's default heap settings
  *   (`MURMUR_DESKTOP_V8_FLAGS` empty: what `cli.ts`'s tuning saves);
@@ -40,7 +41,9 @@ import { percentile } from './stats.js';
 /** The page's document, as the callbacks of `page.evaluate` (run in the browser) read it. */
 declare const document: {
   querySelector(selector: string): { scrollTop: number } | null;
-  querySelectorAll(selector: string): { length: number };
+  querySelectorAll(
+    selector: string,
+  ): ArrayLike<{ textContent: string | null }> & Iterable<{ textContent: string | null }>;
 };
 
 const RSS_TARGET_MB = 120;
@@ -251,6 +254,8 @@ try {
   const interactive: number[] = [];
   const firstPage: number[] = [];
   const allRendered: number[] = [];
+  const domRows: number[] = [];
+  const backToNewest: number[] = [];
   try {
     for (let i = 0; i < loads; i++) {
       const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
@@ -270,6 +275,7 @@ try {
       firstPaint.push(marks.fcp);
       interactive.push(marks.tti);
 
+      process.stderr.write(`load ${i + 1}: interactive; opening the conversation\n`);
       const clicked = await page.evaluate(() => performance.now());
       await page.locator('.conversation-item', { hasText: 'Peer' }).click();
       await page.waitForFunction(
@@ -279,18 +285,57 @@ try {
         () => performance.getEntriesByName('murmur-conversation-shown')[0]?.startTime ?? Number.NaN,
       );
       firstPage.push(shown - clicked);
-      // Scroll up until every message is rendered (older pages of 50 load at the top).
+      // Scroll up until the oldest message is on screen (older pages load at the top; a
+      // windowed list renders only the rows near the viewport, so the DOM never holds all).
       await page.waitForFunction(
-        (count) => {
+        () => {
           const list = document.querySelector('.messages');
           if (list !== null) list.scrollTop = 0;
-          return document.querySelectorAll('[data-testid="message"]').length >= count;
+          return [...document.querySelectorAll('[data-testid="message"]')].some((node) =>
+            (node.textContent ?? '').startsWith('message 0:'),
+          );
         },
-        MESSAGES,
-        { timeout: 120_000, polling: 50 },
+        undefined,
+        { timeout: 180_000, polling: 50 },
       );
       const done = await page.evaluate(() => performance.now());
       allRendered.push(done - clicked);
+      process.stderr.write(`load ${i + 1}: the oldest message reached\n`);
+      domRows.push(
+        await page.evaluate(() => document.querySelectorAll('[data-testid="message"]').length),
+      );
+      // Keyboard and screen readers: the newest message again with End, and how long that takes.
+      const endPressed = await page.evaluate(() => performance.now());
+      await page.locator('.messages').focus({ timeout: 10_000 });
+      await page.keyboard.press('End');
+      const back = await page
+        .waitForFunction(
+          (last) =>
+            [...document.querySelectorAll('[data-testid="message"]')].some((node) =>
+              (node.textContent ?? '').startsWith(`message ${last}:`),
+            ),
+          MESSAGES - 1,
+          { timeout: 30_000, polling: 50 },
+        )
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!back) {
+        const where = await page.evaluate(() => {
+          const list = document.querySelector('.messages');
+          const rows = document.querySelectorAll('[data-testid="message"]');
+          return {
+            scrollTop: list?.scrollTop,
+            rows: rows.length,
+            first: rows[0]?.textContent?.slice(0, 14),
+            focused: (document as unknown as { activeElement: { className: string } | null })
+              .activeElement?.className,
+          };
+        });
+        throw new Error(`End did not bring the newest message back: ${JSON.stringify(where)}`);
+      }
+      backToNewest.push((await page.evaluate(() => performance.now())) - endPressed);
       await context.close();
     }
   } finally {
@@ -308,7 +353,7 @@ try {
     `  UI time to interactive            median ${ms(median(interactive))}  (p90 ${ms(percentile(interactive, 90))}; conversation list from the daemon on screen)`,
   );
   console.log(
-    `  1,000-message conversation        newest page ${ms(median(firstPage))}, all ${MESSAGES} rendered ${ms(median(allRendered))} (medians)`,
+    `  1,000-message conversation        newest page ${ms(median(firstPage))}, scrolled up to the oldest ${ms(median(allRendered))} (medians; ${median(domRows)} message rows in the DOM there), End back to the newest ${ms(median(backToNewest))}`,
   );
   console.log(
     `  daemon idle RSS (client included) ${idleRss.toFixed(1)} MB  (target < ${RSS_TARGET_MB} MB: ${idleRss < RSS_TARGET_MB ? 'met' : 'NOT met'}; ${(idleRss / RSS_TARGET_MB).toFixed(2)} of target)`,
@@ -330,7 +375,9 @@ try {
       firstPaintMs: median(firstPaint),
       interactiveMs: median(interactive),
       conversationFirstPageMs: median(firstPage),
-      conversationAllMs: median(allRendered),
+      conversationOldestMs: median(allRendered),
+      conversationDomRows: median(domRows),
+      conversationBackToNewestMs: median(backToNewest),
       idleRssMb: idleRss,
       idleRssDefaultV8Mb: defaultRss,
       uiJsGzipBytes: ui.jsGzip,

@@ -117,6 +117,20 @@ async function openPage(name: string, width = 1100): Promise<Page> {
   return page;
 }
 
+/** A GET to a daemon's API with its token (from the URL it printed). */
+async function daemonApi(
+  name: string,
+  path: string,
+): Promise<{ accounts: { id: string; sessionId: string }[] }> {
+  const desktop = desktops.get(name) as Desktop;
+  const url = new URL(desktop.url);
+  const response = await fetch(`${url.origin}${path}`, {
+    headers: { 'x-murmur-token': url.hash.slice('#token='.length) },
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { accounts: { id: string; sessionId: string }[] };
+}
+
 /** axe-core on the page as it is: no serious or critical violation. */
 async function accessible(page: Page, screen: string): Promise<void> {
   const result = await new AxeBuilder({ page }).analyze();
@@ -354,19 +368,27 @@ describe('two desktop clients on a devnet', () => {
     track(async () => {
       const alice = pages.get('alice') as Page;
       const bob = pages.get('bob') as Page;
-      for (const page of [alice, bob]) {
-        await page.getByRole('button', { name: 'Disappearing' }).click();
-        await page.getByLabel('Disappear after send').check();
-        await page.getByLabel('Timer').selectOption('10');
-        if (page === alice) {
-          await accessible(page, 'disappearing timer');
-          await shot(page, '09-disappearing');
-        }
-        await page.getByRole('button', { name: 'Set', exact: true }).click();
-        await page.getByTestId('timer-badge').waitFor();
-      }
+      // Only Alice sets the timer (Session's flow): Bob's conversation follows her timer
+      // update, and her message carries the timer itself, so Bob's copy goes on it.
+      await alice.getByRole('button', { name: 'Disappearing' }).click();
+      await alice.getByLabel('Disappear after send').check();
+      await alice.getByLabel('Timer').selectOption('10');
+      await accessible(alice, 'disappearing timer');
+      await shot(alice, '09-disappearing');
+      await alice.getByRole('button', { name: 'Set', exact: true }).click();
+      await alice.getByTestId('timer-badge').waitFor();
+      await bob.getByTestId('timer-badge').waitFor({ timeout: WAIT });
       await send(alice, 'this message self-destructs');
       await message(bob, 'this message self-destructs').waitFor({ timeout: WAIT });
+      // Bob's copy expires on the timer written in the message: 10 s after it was sent.
+      const aliceId = (await daemonApi('alice', '/api/accounts')).accounts[0]?.sessionId;
+      const bobAccount = (await daemonApi('bob', '/api/accounts')).accounts[0]?.id;
+      const carried = (await daemonApi(
+        'bob',
+        `/api/accounts/${bobAccount}/conversations/${aliceId}/messages`,
+      )) as unknown as { messages: { text: string; sentAt: number; expiresAt?: number }[] };
+      const copy = carried.messages.find((m) => m.text === 'this message self-destructs');
+      expect(copy?.expiresAt).toBe((copy?.sentAt ?? 0) + 10_000);
       for (const page of [alice, bob]) {
         await expect
           .poll(() => message(page, 'self-destructs').count(), { timeout: 60_000 })
@@ -374,11 +396,12 @@ describe('two desktop clients on a devnet', () => {
       }
       // The earlier messages stay.
       expect(await message(bob, 'hello Bob, from the desktop').count()).toBe(1);
+      // Alice turns it off; Bob's conversation follows again.
+      await alice.getByRole('button', { name: 'Disappearing' }).click();
+      await alice.getByLabel('Off').check();
+      await alice.getByRole('button', { name: 'Set', exact: true }).click();
       for (const page of [alice, bob]) {
-        await page.getByRole('button', { name: 'Disappearing' }).click();
-        await page.getByLabel('Off').check();
-        await page.getByRole('button', { name: 'Set', exact: true }).click();
-        await expect.poll(() => page.getByTestId('timer-badge').count()).toBe(0);
+        await expect.poll(() => page.getByTestId('timer-badge').count(), { timeout: WAIT }).toBe(0);
       }
     }),
   );

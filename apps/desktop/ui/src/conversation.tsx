@@ -2,6 +2,12 @@
  * One conversation: history newest at the bottom with day separators, timestamps and delivery
  * states, older pages loaded when scrolled to the top, the composer, local edits, retries,
  * the disappearing-messages timer and the nickname.
+ *
+ * The history is a windowed list: however many messages are loaded, only the rows near the
+ * viewport (plus {@link OVERSCAN} on each side) are in the DOM; spacers above and below stand
+ * for the others, with each row's height as measured once rendered (an estimate until then).
+ * Opening a long conversation and scrolling through it stays cheap, and keyboard scrolling
+ * (the list is focusable: arrows, Page Up/Down, Home/End) moves the window like the mouse does.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type {
@@ -14,6 +20,7 @@ import type {
 import type { EventListener } from './app.js';
 import { dayKey, dayLabel, shortId, time, timerName } from './format.js';
 import { nameOf } from './messenger.js';
+import { type RowWindow, rowWindow, spacers } from './row-window.js';
 
 /** How an incoming message arrived. */
 const VIA_LABEL: Record<string, string> = {
@@ -46,6 +53,12 @@ function Padlock(props: { closed: boolean }) {
 /** The newest page; older pages are bigger (the daemon's maximum) so a long history needs few requests. */
 const PAGE = 50;
 const OLDER_PAGE = 200;
+/** Rows rendered beyond each edge of the viewport. */
+const OVERSCAN = 12;
+/** The height assumed for a row not yet measured, px (a one-line message with its meta line). */
+const ESTIMATE = 64;
+/** Measuring passes allowed between two scroll events (a guard: two or three are the rule). */
+const MAX_PASSES = 8;
 
 const STATE_LABEL: Record<string, string> = {
   securing: 'Securing…',
@@ -74,8 +87,35 @@ export function ConversationView(props: {
   const [editing, setEditing] = useState<string | undefined>();
   const [options, setOptions] = useState<'none' | 'timer' | 'nickname'>('none');
   const listRef = useRef<HTMLDivElement>(null);
+  const topSpacerRef = useRef<HTMLDivElement>(null);
   const keepBottom = useRef(true);
   const restoreFrom = useRef<number | undefined>(undefined);
+  const heights = useRef(new Map<string, number>());
+  const passes = useRef(0);
+  const [rows, setRows] = useState<RowWindow>({ start: 0, end: 0 });
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
+  const [measured, setMeasured] = useState(0);
+  const heightOf = (m: MessageView) => heights.current.get(m.id) ?? ESTIMATE;
+
+  /** The rows the viewport (plus overscan) shows at the current scroll position. */
+  const visibleRows = (list: HTMLDivElement, all: MessageView[]): RowWindow =>
+    rowWindow(
+      all.map(heightOf),
+      list.scrollTop - (topSpacerRef.current?.offsetTop ?? 0),
+      list.clientHeight,
+      OVERSCAN,
+    );
+
+  const updateRows = (all: MessageView[]) => {
+    const list = listRef.current;
+    if (list === null) return;
+    const next = visibleRows(list, all);
+    // Only a different window renders again (a state update, even to the same value, would
+    // render again, and this runs after every render).
+    const current = rowsRef.current;
+    if (current.start !== next.start || current.end !== next.end) setRows(next);
+  };
   const name = nameOf(props.conversation, sessionId);
 
   const markRead = () => {
@@ -131,16 +171,47 @@ export function ConversationView(props: {
     };
   }, [api, account, sessionId]);
 
+  // New or fewer messages: measuring starts afresh.
+  useLayoutEffect(() => {
+    passes.current = 0;
+  }, [messages]);
+
   useLayoutEffect(() => {
     const list = listRef.current;
     if (list === null) return;
+    // Measure the rendered rows; a changed height changes the spacers (another pass). Heights
+    // are fractional (rounded ones would depend on where a row sits and could flip between two
+    // values forever), and a row's height counts as changed only beyond half a pixel; a few
+    // passes at most between two scrolls, whatever happens.
+    // A row above the viewport that turned out taller or shorter than assumed moved what is in
+    // view: the scroll position follows it (the browser's own scroll anchoring is off, see
+    // styles.css, as it fights the spacers).
+    let changed = false;
+    let shiftAbove = 0;
+    const viewTop = list.getBoundingClientRect().top;
+    for (const row of list.querySelectorAll<HTMLElement>('[data-row]')) {
+      const id = row.dataset['row'] as string;
+      const box = row.getBoundingClientRect();
+      const known = heights.current.get(id);
+      if (known === undefined || Math.abs(known - box.height) > 0.5) {
+        if (box.bottom <= viewTop) shiftAbove += box.height - (known ?? ESTIMATE);
+        heights.current.set(id, box.height);
+        changed = true;
+      }
+    }
+    if (shiftAbove !== 0 && restoreFrom.current === undefined && !keepBottom.current) {
+      list.scrollTop += shiftAbove;
+    }
+    if (changed) passes.current++;
     if (restoreFrom.current !== undefined) {
       list.scrollTop = list.scrollHeight - restoreFrom.current;
       restoreFrom.current = undefined;
     } else if (keepBottom.current) {
       list.scrollTop = list.scrollHeight;
     }
-  }, [messages]);
+    if (changed && passes.current <= MAX_PASSES) setMeasured((n) => n + 1);
+    else updateRows(messages);
+  }, [messages, rows, measured]);
 
   const loadOlder = async () => {
     const oldest = messages[0];
@@ -151,6 +222,9 @@ export function ConversationView(props: {
       const list = listRef.current;
       restoreFrom.current = list === null ? undefined : list.scrollHeight - list.scrollTop;
       keepBottom.current = false;
+      // The rendered rows stay the same messages: their indices move by the page's length.
+      const added = page.messages.length;
+      setRows({ start: rowsRef.current.start + added, end: rowsRef.current.end + added });
       setMessages((current) => [...[...page.messages].reverse(), ...current]);
       setMore(page.more);
     } catch (e) {
@@ -164,6 +238,8 @@ export function ConversationView(props: {
     const list = listRef.current;
     if (list === null) return;
     keepBottom.current = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    passes.current = 0;
+    updateRows(messages);
     if (list.scrollTop < 80) void loadOlder();
   };
 
@@ -192,7 +268,9 @@ export function ConversationView(props: {
     }
   };
 
-  let previousDay = '';
+  const start = Math.min(rows.start, messages.length);
+  const end = Math.min(Math.max(rows.end, start), messages.length);
+  const { above, below } = spacers(messages.map(heightOf), { start, end });
   return (
     <section class="conversation" aria-label={`Conversation with ${name}`}>
       <header class="panel-head">
@@ -266,6 +344,9 @@ export function ConversationView(props: {
         role="log"
         aria-live="polite"
         aria-label="Messages"
+        aria-busy={loading}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling log must take the keyboard (axe: scrollable-region-focusable); arrows, Page Up/Down and Home/End move the windowed list
+        tabIndex={0}
       >
         {more && (
           <button type="button" class="load-older" onClick={loadOlder} disabled={loading}>
@@ -273,19 +354,19 @@ export function ConversationView(props: {
           </button>
         )}
         {!loading && messages.length === 0 && <p class="empty">No messages yet. Say hello.</p>}
-        {messages.map((m) => {
-          const day = dayKey(m.sentAt);
-          const separator = day !== previousDay;
-          previousDay = day;
+        <div class="spacer" ref={topSpacerRef} style={{ height: `${above}px` }} />
+        {messages.slice(start, end).map((m, offset) => {
+          const index = start + offset;
+          const previous = messages[index - 1];
+          const separator = previous === undefined || dayKey(previous.sentAt) !== dayKey(m.sentAt);
           return (
-            <>
+            <div class="row" key={m.id} data-row={m.id}>
               {separator && (
-                <div class="day" key={`day-${day}`}>
+                <div class="day">
                   <span>{dayLabel(m.sentAt)}</span>
                 </div>
               )}
               <article
-                key={m.id}
                 class={`message ${m.direction}`}
                 data-testid="message"
                 data-state={m.state ?? 'received'}
@@ -352,9 +433,10 @@ export function ConversationView(props: {
                   )}
                 </footer>
               </article>
-            </>
+            </div>
           );
         })}
+        <div class="spacer" style={{ height: `${below}px` }} />
       </div>
       {error !== undefined && (
         <p class="error" role="alert">

@@ -51,6 +51,11 @@ export function Messenger(props: {
     }
   }, [api, account.id]);
 
+  // Whatever happened while the event stream was not (yet) open is fetched once it opens.
+  useEffect(() => {
+    if (props.connected) void refresh();
+  }, [props.connected, refresh]);
+
   useEffect(() => {
     void refresh();
     return props.subscribe((event) => {

@@ -25,7 +25,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file session.proto.
  */
 export const file_session: GenFile = /*@__PURE__*/
-  fileDesc("Cg1zZXNzaW9uLnByb3RvEg5tdXJtdXIuc2Vzc2lvbiKxAQoQV2ViU29ja2V0TWVzc2FnZRIzCgR0eXBlGAEgASgOMiUubXVybXVyLnNlc3Npb24uV2ViU29ja2V0TWVzc2FnZS5UeXBlEjgKB3JlcXVlc3QYAiABKAsyJy5tdXJtdXIuc2Vzc2lvbi5XZWJTb2NrZXRSZXF1ZXN0TWVzc2FnZSIuCgRUeXBlEgsKB1VOS05PV04QABILCgdSRVFVRVNUEAESDAoIUkVTUE9OU0UQAiJWChdXZWJTb2NrZXRSZXF1ZXN0TWVzc2FnZRIMCgR2ZXJiGAEgASgJEgwKBHBhdGgYAiABKAkSDAoEYm9keRgDIAEoDBIRCglyZXF1ZXN0SWQYBCABKAQiuAEKCEVudmVsb3BlEisKBHR5cGUYASACKA4yHS5tdXJtdXIuc2Vzc2lvbi5FbnZlbG9wZS5UeXBlEhEKCXRpbWVzdGFtcBgFIAIoBBIUCgxzb3VyY2VEZXZpY2UYByABKA0SDwoHY29udGVudBgIIAEoDBIOCgZwcm9TaWcYCyABKAwiNQoEVHlwZRITCg9TRVNTSU9OX01FU1NBR0UQBhIYChRDTE9TRURfR1JPVVBfTUVTU0FHRRAHIlEKB0NvbnRlbnQSMAoLZGF0YU1lc3NhZ2UYASABKAsyGy5tdXJtdXIuc2Vzc2lvbi5EYXRhTWVzc2FnZRIUCgxzaWdUaW1lc3RhbXAYDyABKAQiXAoLRGF0YU1lc3NhZ2USDAoEYm9keRgBIAEoCRIRCgl0aW1lc3RhbXAYByABKAQSLAoHcHJvZmlsZRhlIAEoCzIbLm11cm11ci5zZXNzaW9uLkxva2lQcm9maWxlIiIKC0xva2lQcm9maWxlEhMKC2Rpc3BsYXlOYW1lGAEgASgJ");
+  fileDesc("Cg1zZXNzaW9uLnByb3RvEg5tdXJtdXIuc2Vzc2lvbiKxAQoQV2ViU29ja2V0TWVzc2FnZRIzCgR0eXBlGAEgASgOMiUubXVybXVyLnNlc3Npb24uV2ViU29ja2V0TWVzc2FnZS5UeXBlEjgKB3JlcXVlc3QYAiABKAsyJy5tdXJtdXIuc2Vzc2lvbi5XZWJTb2NrZXRSZXF1ZXN0TWVzc2FnZSIuCgRUeXBlEgsKB1VOS05PV04QABILCgdSRVFVRVNUEAESDAoIUkVTUE9OU0UQAiJWChdXZWJTb2NrZXRSZXF1ZXN0TWVzc2FnZRIMCgR2ZXJiGAEgASgJEgwKBHBhdGgYAiABKAkSDAoEYm9keRgDIAEoDBIRCglyZXF1ZXN0SWQYBCABKAQiuAEKCEVudmVsb3BlEisKBHR5cGUYASACKA4yHS5tdXJtdXIuc2Vzc2lvbi5FbnZlbG9wZS5UeXBlEhEKCXRpbWVzdGFtcBgFIAIoBBIUCgxzb3VyY2VEZXZpY2UYByABKA0SDwoHY29udGVudBgIIAEoDBIOCgZwcm9TaWcYCyABKAwiNQoEVHlwZRITCg9TRVNTSU9OX01FU1NBR0UQBhIYChRDTE9TRURfR1JPVVBfTUVTU0FHRRAHIvcBCgdDb250ZW50EjAKC2RhdGFNZXNzYWdlGAEgASgLMhsubXVybXVyLnNlc3Npb24uRGF0YU1lc3NhZ2USPgoOZXhwaXJhdGlvblR5cGUYDCABKA4yJi5tdXJtdXIuc2Vzc2lvbi5Db250ZW50LkV4cGlyYXRpb25UeXBlEhcKD2V4cGlyYXRpb25UaW1lchgNIAEoDRIUCgxzaWdUaW1lc3RhbXAYDyABKAQiSwoORXhwaXJhdGlvblR5cGUSCwoHVU5LTk9XThAAEhUKEURFTEVURV9BRlRFUl9SRUFEEAESFQoRREVMRVRFX0FGVEVSX1NFTkQQAiKmAQoLRGF0YU1lc3NhZ2USDAoEYm9keRgBIAEoCRINCgVmbGFncxgEIAEoDRITCgtleHBpcmVUaW1lchgFIAEoDRIRCgl0aW1lc3RhbXAYByABKAQSLAoHcHJvZmlsZRhlIAEoCzIbLm11cm11ci5zZXNzaW9uLkxva2lQcm9maWxlIiQKBUZsYWdzEhsKF0VYUElSQVRJT05fVElNRVJfVVBEQVRFEAIiIgoLTG9raVByb2ZpbGUSEwoLZGlzcGxheU5hbWUYASABKAk");
 
 /**
  * WebSocketResources.proto: the wrapper around every stored one-to-one message.
@@ -177,7 +177,10 @@ export const Envelope_TypeSchema: GenEnum<Envelope_Type> = /*@__PURE__*/
   enumDesc(file_session, 2, 0);
 
 /**
- * SessionProtos.Content (padded, then encrypted into Envelope.content).
+ * SessionProtos.Content (padded, then encrypted into Envelope.content). The disappearing-messages
+ * timer of the message (and of a timer update) is carried here since Session's "disappearing
+ * messages v2": session-desktop protos/SignalService.proto Content.ExpirationType, and
+ * ts/session/messages/outgoing/ExpirableMessage.ts which writes them on every expirable message.
  *
  * @generated from message murmur.session.Content
  */
@@ -186,6 +189,18 @@ export type Content = Message<"murmur.session.Content"> & {
    * @generated from field: optional murmur.session.DataMessage dataMessage = 1;
    */
   dataMessage?: DataMessage | undefined;
+
+  /**
+   * @generated from field: optional murmur.session.Content.ExpirationType expirationType = 12;
+   */
+  expirationType: Content_ExpirationType;
+
+  /**
+   * Seconds; 0 (or absent) means the message does not disappear.
+   *
+   * @generated from field: optional uint32 expirationTimer = 13;
+   */
+  expirationTimer: number;
 
   /**
    * @generated from field: optional uint64 sigTimestamp = 15;
@@ -201,6 +216,32 @@ export const ContentSchema: GenMessage<Content> = /*@__PURE__*/
   messageDesc(file_session, 3);
 
 /**
+ * @generated from enum murmur.session.Content.ExpirationType
+ */
+export enum Content_ExpirationType {
+  /**
+   * @generated from enum value: UNKNOWN = 0;
+   */
+  UNKNOWN = 0,
+
+  /**
+   * @generated from enum value: DELETE_AFTER_READ = 1;
+   */
+  DELETE_AFTER_READ = 1,
+
+  /**
+   * @generated from enum value: DELETE_AFTER_SEND = 2;
+   */
+  DELETE_AFTER_SEND = 2,
+}
+
+/**
+ * Describes the enum murmur.session.Content.ExpirationType.
+ */
+export const Content_ExpirationTypeSchema: GenEnum<Content_ExpirationType> = /*@__PURE__*/
+  enumDesc(file_session, 3, 0);
+
+/**
  * SessionProtos.DataMessage.
  *
  * @generated from message murmur.session.DataMessage
@@ -210,6 +251,19 @@ export type DataMessage = Message<"murmur.session.DataMessage"> & {
    * @generated from field: optional string body = 1;
    */
   body: string;
+
+  /**
+   * @generated from field: optional uint32 flags = 4;
+   */
+  flags: number;
+
+  /**
+   * Reserved in current Session schemas ("in contentMessage now"); the timer of pre-v2 senders,
+   * only read.
+   *
+   * @generated from field: optional uint32 expireTimer = 5;
+   */
+  expireTimer: number;
 
   /**
    * Reserved in current Session schemas (the sent time is Content.sigTimestamp now); only read,
@@ -231,6 +285,25 @@ export type DataMessage = Message<"murmur.session.DataMessage"> & {
  */
 export const DataMessageSchema: GenMessage<DataMessage> = /*@__PURE__*/
   messageDesc(file_session, 4);
+
+/**
+ * @generated from enum murmur.session.DataMessage.Flags
+ */
+export enum DataMessage_Flags {
+  /**
+   * A control message announcing the conversation's disappearing-messages setting (the
+   * setting is in Content.expirationType / expirationTimer).
+   *
+   * @generated from enum value: EXPIRATION_TIMER_UPDATE = 2;
+   */
+  EXPIRATION_TIMER_UPDATE = 2,
+}
+
+/**
+ * Describes the enum murmur.session.DataMessage.Flags.
+ */
+export const DataMessage_FlagsSchema: GenEnum<DataMessage_Flags> = /*@__PURE__*/
+  enumDesc(file_session, 4, 0);
 
 /**
  * SessionProtos.LokiProfile.

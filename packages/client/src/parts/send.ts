@@ -12,9 +12,17 @@ import {
   bytesToBase64,
   MAX_MESSAGE_BYTES,
   TooLargeError,
+  TTL_MAX_PUBLIC_MS,
+  TTL_MIN_MS,
   throwIfAborted,
 } from '@murmur/wire';
-import { type SealedMessage, sealTextMessage, type TextContent } from '../content.js';
+import {
+  checkExpiration,
+  type MessageExpiration,
+  type SealedMessage,
+  sealTextMessage,
+  type TextContent,
+} from '../content.js';
 import type { OutgoingState } from '../events.js';
 import type { Outbox } from '../outbox.js';
 import type { ClientPfs } from '../pfs/client-pfs.js';
@@ -44,8 +52,33 @@ export interface SendResult {
 
 /** Options of {@link MurmurClient.sendMessage}. */
 export interface SendOptions extends AbortOptions {
-  /** TTL, ms (10 s to 14 days; default `messageTtlMs`). */
+  /**
+   * TTL, ms (10 s to 14 days; default `messageTtlMs`, or the timer of an `after-send`
+   * `disappearing` message).
+   */
   ttlMs?: number;
+  /**
+   * The conversation's disappearing-messages timer, written in the message
+   * (`Content.expirationType` / `expirationTimer`) so the recipient's copy disappears too. An
+   * `after-send` timer is also the swarm TTL (kept within 10 s to 14 days), as Session does.
+   */
+  disappearing?: MessageExpiration;
+}
+
+/** What {@link MurmurClient.sendTimerUpdate} returns at once. */
+export type TimerUpdateResult = Omit<SendResult, 'forwardSecret'>;
+
+/**
+ * The swarm TTL of a message with this timer: `after-send` stores it exactly as long as the timer
+ * (within the 10 s to 14 days the network takes), `after-read` and none the default (session-desktop
+ * `ExpirableMessage.ttl()`).
+ */
+export function expirationTtlMs(
+  expiration: MessageExpiration | undefined,
+  defaultTtlMs: number,
+): number {
+  if (expiration?.mode !== 'after-send') return defaultTtlMs;
+  return Math.min(Math.max(expiration.seconds * 1000, TTL_MIN_MS), TTL_MAX_PUBLIC_MS);
 }
 
 /** What sending uses. */
@@ -65,6 +98,12 @@ export interface SenderComponents {
 export interface Sender {
   /** `MurmurClient.sendMessage`. */
   send(recipient: string, text: string, options?: SendOptions): Promise<SendResult>;
+  /** `MurmurClient.sendTimerUpdate`. */
+  sendTimerUpdate(
+    recipient: string,
+    expiration: MessageExpiration | null,
+    options?: AbortOptions,
+  ): Promise<TimerUpdateResult>;
   /** Seals a held message for the outbox. @throws StaleKeysError, TooLargeError */
   sealHeld(
     recipient: string,
@@ -87,6 +126,8 @@ function contentOf(held: HeldContent): TextContent {
     text: held.text,
     sentAt: held.sentAt,
     ...(held.displayName === undefined ? {} : { displayName: held.displayName }),
+    ...(held.expiration === undefined ? {} : { expiration: held.expiration }),
+    ...(held.timerUpdate === true ? { timerUpdate: true } : {}),
   };
 }
 
@@ -95,42 +136,54 @@ export function createSender(init: { messageTtlMs: number }, components: SenderC
   const { crypto, storage, outbox, pfs } = components;
   let lastSentAt = 0;
 
-  return {
-    async send(recipient, text, options = {}) {
-      throwIfAborted(options.signal);
-      const to = checkSessionId(crypto, recipient, 'the recipient');
-      const body = checkText(text);
-      const ttlMs = options.ttlMs === undefined ? init.messageTtlMs : checkTtl(options.ttlMs);
-      const self = await components.identity();
-      const displayName = (await storage.getAccount())?.displayName;
-      // Strictly increasing per client: Session uses the sent time to refer to a message.
-      const sentAt = Math.max(components.now(), lastSentAt + 1);
-      lastSentAt = sentAt;
-      const held: HeldContent = {
-        text: body,
-        sentAt,
-        ...(displayName === undefined ? {} : { displayName }),
-      };
-      const content = contentOf(held);
-      const sealed =
-        pfs === undefined
-          ? { ...sealTextMessage(crypto, self, to, content), protocol: 'v1' as const }
-          : await pfs.sealNow(self, to, content);
-      // A held message is checked against its v1 size now (V2 adds about 1 KiB; the outbox
-      // refuses it with TOO_LARGE if the V2 form is too large once sealed).
-      checkSize(sealed ?? sealTextMessage(crypto, self, to, content));
-      const id =
-        sealed === undefined
-          ? bytesToBase64(crypto.randomBytes(32), { padded: false })
-          : crypto.messageHash(to, 0, sealed.bytes);
-      throwIfAborted(options.signal);
-      const state = sealed === undefined ? 'securing' : 'queued';
+  /**
+   * Writes, seals (or holds) and queues one message. A text message goes into the history; a
+   * timer update only into the outbox (its state events name an ID the history does not hold).
+   */
+  const enqueue = async (
+    to: string,
+    message: {
+      text: string;
+      expiration: MessageExpiration | undefined;
+      ttlMs: number;
+      history: boolean;
+      timerUpdate?: boolean;
+    },
+    options: AbortOptions,
+  ): Promise<TimerUpdateResult> => {
+    const self = await components.identity();
+    const displayName = (await storage.getAccount())?.displayName;
+    // Strictly increasing per client: Session uses the sent time to refer to a message.
+    const sentAt = Math.max(components.now(), lastSentAt + 1);
+    lastSentAt = sentAt;
+    const held: HeldContent = {
+      text: message.text,
+      sentAt,
+      ...(displayName === undefined ? {} : { displayName }),
+      ...(message.expiration === undefined ? {} : { expiration: message.expiration }),
+      ...(message.timerUpdate === true ? { timerUpdate: true } : {}),
+    };
+    const content = contentOf(held);
+    const sealed =
+      pfs === undefined
+        ? { ...sealTextMessage(crypto, self, to, content), protocol: 'v1' as const }
+        : await pfs.sealNow(self, to, content);
+    // A held message is checked against its v1 size now (V2 adds about 1 KiB; the outbox
+    // refuses it with TOO_LARGE if the V2 form is too large once sealed).
+    checkSize(sealed ?? sealTextMessage(crypto, self, to, content));
+    const id =
+      sealed === undefined
+        ? bytesToBase64(crypto.randomBytes(32), { padded: false })
+        : crypto.messageHash(to, 0, sealed.bytes);
+    throwIfAborted(options.signal);
+    const state = sealed === undefined ? 'securing' : 'queued';
+    if (message.history) {
       await storage.insertMessage({
         id,
         conversationId: to,
         direction: 'outgoing',
         sender: self.sessionId,
-        text: body,
+        text: message.text,
         sentAt,
         receivedAt: sentAt,
         namespace: 0,
@@ -138,26 +191,51 @@ export function createSender(init: { messageTtlMs: number }, components: SenderC
         state,
         ...(sealed === undefined ? {} : { protocol: sealed.protocol }),
       });
-      const entry: OutboxEntry = {
-        id,
-        recipient: to,
-        namespace: 0,
-        data: sealed?.data ?? '',
-        ttlMs,
-        createdAt: sentAt,
-        state,
-        attempts: 0,
-        nextAttemptAt: sentAt,
-      };
-      if (sealed === undefined) entry.held = held;
-      await outbox.enqueue(entry, sealed?.protocol);
-      return {
-        id,
-        state,
-        sentAt,
-        protocol: sealed?.protocol,
-        forwardSecret: sealed?.protocol === 'v2',
-      };
+    }
+    const entry: OutboxEntry = {
+      id,
+      recipient: to,
+      namespace: 0,
+      data: sealed?.data ?? '',
+      ttlMs: message.ttlMs,
+      createdAt: sentAt,
+      state,
+      attempts: 0,
+      nextAttemptAt: sentAt,
+    };
+    if (sealed === undefined) entry.held = held;
+    await outbox.enqueue(entry, sealed?.protocol);
+    return { id, state, sentAt, protocol: sealed?.protocol };
+  };
+
+  return {
+    async send(recipient, text, options = {}) {
+      throwIfAborted(options.signal);
+      const to = checkSessionId(crypto, recipient, 'the recipient');
+      const body = checkText(text);
+      const expiration =
+        options.disappearing === undefined
+          ? undefined
+          : checkExpiration(options.disappearing, 'disappearing');
+      const ttlMs =
+        options.ttlMs === undefined
+          ? expirationTtlMs(expiration, init.messageTtlMs)
+          : checkTtl(options.ttlMs);
+      const queued = await enqueue(to, { text: body, expiration, ttlMs, history: true }, options);
+      return { ...queued, forwardSecret: queued.protocol === 'v2' };
+    },
+
+    async sendTimerUpdate(recipient, expiration, options = {}) {
+      throwIfAborted(options.signal);
+      const to = checkSessionId(crypto, recipient, 'the recipient');
+      const checked = expiration === null ? undefined : checkExpiration(expiration);
+      // Session gives the update the TTL of a message with that timer.
+      const ttlMs = expirationTtlMs(checked, init.messageTtlMs);
+      return enqueue(
+        to,
+        { text: '', expiration: checked, ttlMs, history: false, timerUpdate: true },
+        options,
+      );
     },
 
     async sealHeld(recipient, held, options) {

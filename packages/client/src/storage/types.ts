@@ -9,6 +9,7 @@
  * an OS keystore).
  */
 import type { MessageProtocol } from '@murmur/crypto';
+import type { MessageExpiration } from '../content.js';
 import type { AccountKeyStore } from '../pfs/account-key-store.js';
 
 /** The account as stored. */
@@ -107,6 +108,10 @@ export interface HeldContent {
   sentAt: number;
   /** The display name to attach, if any. */
   displayName?: string;
+  /** The disappearing timer written in the message. */
+  expiration?: MessageExpiration;
+  /** A disappearing-messages timer update (no text) instead of a text message. */
+  timerUpdate?: boolean;
 }
 
 /** An entry of the durable outbox: a sealed message and its delivery state. */
