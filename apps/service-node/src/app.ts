@@ -9,7 +9,6 @@
  * - `GET /health`: 200 `{status: 'ready', ...}` or 503 `{status: 'starting' | 'not-active'}`;
  * - `GET /metrics`: Prometheus text.
  */
-import { setMaxListeners } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import {
   BATCH_MAX_SUBREQUESTS,
@@ -31,6 +30,7 @@ import type { NodeMetrics } from './metrics.js';
 import { swarmIdText } from './network/swarm-json.js';
 import type { OnionRequestHandler } from './onion/types.js';
 import type { RateLimiter } from './rate-limit.js';
+import { DeadlineList, RequestScope } from './request-scope.js';
 import type { RpcContext, RpcResult } from './rpc/context.js';
 import { isUnexpected, type RpcDispatcher } from './rpc/dispatcher.js';
 import type { Leave, LoadShedder } from './shedding.js';
@@ -71,6 +71,7 @@ export const RPC_DEADLINE_MS = 10_000;
 export const ONION_DEADLINE_MS = 30_000;
 
 const TEXT = 'text/plain; charset=utf-8';
+const OVERLOADED: RpcResult = { status: 503, body: 'Overloaded, try again shortly' };
 const JSON_TYPE = 'application/json';
 
 function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
@@ -88,10 +89,11 @@ function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
 }
 
 /**
- * The signal of an admitted request: aborted when the client goes away before the answer is
- * sent, or when the request outlives its deadline.
+ * The scope of an admitted request: cancelled when the client goes away before the answer is
+ * sent, or when the request outlives its deadline. Its `AbortSignal` is made only when some work
+ * asks for it (see `request-scope.ts`).
  */
-const signals = new WeakMap<FastifyRequest, AbortSignal>();
+const scopes = new WeakMap<FastifyRequest, RequestScope>();
 /** The shedder's mark of an admitted request's handler start (the end of its queue wait). */
 const handlerStarts = new WeakMap<FastifyRequest, Leave>();
 
@@ -99,11 +101,16 @@ function markStarted(request: FastifyRequest): void {
   handlerStarts.get(request)?.started?.();
 }
 
-function signalOf(request: FastifyRequest): AbortSignal {
-  // Every admitted request has one; a signal of its own otherwise (never a shared one, which
-  // would collect listeners).
-  return signals.get(request) ?? new AbortController().signal;
+function scopeOf(request: FastifyRequest): RequestScope {
+  // Every admitted request has one; a scope of its own otherwise.
+  return scopes.get(request) ?? new RequestScope(SIGNAL_MAX_LISTENERS);
 }
+
+/**
+ * A batch's subrequests each listen on the request's signal (one listener per swarm-wide
+ * subrequest): bounded by the batch size, above Node's default warning threshold of 10.
+ */
+const SIGNAL_MAX_LISTENERS = BATCH_MAX_SUBREQUESTS + 8;
 
 function bytesOf(body: unknown): Uint8Array {
   return body instanceof Uint8Array ? body : new Uint8Array(0);
@@ -155,6 +162,13 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
   const log = context.logger;
   const rpcDeadlineMs = options.rpcDeadlineMs ?? RPC_DEADLINE_MS;
   const onionDeadlineMs = options.onionDeadlineMs ?? ONION_DEADLINE_MS;
+  // Deadlines count on the shedder's clock, the one `arrivedAt` gives.
+  const deadlineClock = (): number => shedder?.now() ?? performance.now();
+  const deadlines = new DeadlineList({ now: deadlineClock });
+  app.addHook('onClose', (_instance, done) => {
+    deadlines.close();
+    done();
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (MurmurError.isInstance(error)) {
@@ -284,31 +298,25 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
         leave?.();
         return;
       }
-      const controller = new AbortController();
-      // A batch's subrequests each listen (one listener per swarm-wide subrequest): bounded by
-      // the batch size, above Node's default warning threshold of 10.
-      setMaxListeners(BATCH_MAX_SUBREQUESTS + 8, controller.signal);
-      signals.set(request, controller.signal);
+      const scope = new RequestScope(route === 'onion_req' ? undefined : SIGNAL_MAX_LISTENERS);
+      scopes.set(request, scope);
       if (leave !== undefined) handlerStarts.set(request, leave);
       // The bound on an admitted request (docs/OPERATORS.md), from its arrival: past it, 503 and
-      // its work stops.
-      const waited = arrived === undefined ? 0 : (shedder?.now() ?? performance.now()) - arrived;
-      const deadline =
+      // its work stops (at its next stage boundary, or through its signal if it made one). One
+      // list and one timer for every request's deadline, not a timer each.
+      scope.deadline =
         deadlineMs > 0
-          ? setTimeout(
-              () => {
-                if (reply.sent) return;
-                metrics.shed.inc({ reason: 'deadline' });
-                controller.abort(new Error('request deadline'));
-                sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
-              },
-              Math.max(0, deadlineMs - waited),
-            )
+          ? deadlines.add((arrived ?? deadlineClock()) + deadlineMs, () => {
+              if (reply.sent) return;
+              metrics.shed.inc({ reason: 'deadline' });
+              scope.abort(new Error('request deadline'));
+              sendResult(reply, OVERLOADED);
+            })
           : undefined;
       reply.raw.once('close', () => {
-        clearTimeout(deadline);
+        if (scope.deadline !== undefined) scope.deadline.done = true;
         leave?.();
-        if (!reply.raw.writableFinished) controller.abort();
+        if (!reply.raw.writableFinished) scope.abort();
       });
       done();
     };
@@ -322,9 +330,14 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
       if (request.headers['x-loki-long-poll'] !== undefined) {
         return sendResult(reply, { status: 410, body: 'Long polling is no longer supported' });
       }
-      const result = await dispatcher.handleBody(bytesOf(request.body), {
-        signal: signalOf(request),
-      });
+      const scope = scopeOf(request);
+      // A stage boundary: past its deadline (answered 503 here or before) or its client gone
+      // while its body was read: no work for it.
+      if (deadlines.expireIfDue(scope.deadline) || scope.aborted) {
+        return reply.sent ? reply : sendResult(reply, OVERLOADED);
+      }
+      // The scope is the call's options: its signal is made only if some work asks for it.
+      const result = await dispatcher.handleBody(bytesOf(request.body), scope);
       // Answered 503 at its deadline already.
       if (reply.sent) return reply;
       return sendResult(reply, result);
@@ -340,9 +353,16 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
       if (handler === undefined) {
         return sendResult(reply, { status: 503, body: 'Snode not ready' });
       }
+      const scope = scopeOf(request);
+      if (deadlines.expireIfDue(scope.deadline) || scope.aborted) {
+        return reply.sent ? reply : sendResult(reply, OVERLOADED);
+      }
       const answer = await handler.handle(bytesOf(request.body), {
         remoteAddress: request.ip,
-        signal: signalOf(request),
+        // Made when the layer is forwarded (a relay hop, an exit's call), not before.
+        get signal() {
+          return scope.signal;
+        },
       });
       if (reply.sent) return reply;
       reply.code(answer.status);

@@ -71,7 +71,9 @@ export async function runSwarmWide(
   const remote = context.replicator
     .replicate(
       { method: run.method, pubkey: run.pubkey, raw: call.raw },
-      call.signal === undefined ? {} : { signal: call.signal },
+      // The options object itself: the replicator reads its signal only when there is a
+      // member to forward to.
+      call.cancel ?? {},
     )
     .catch((error: unknown) => {
       context.logger.warn({ err: error, method: run.method }, 'replication failed');
