@@ -189,67 +189,6 @@ describe('crypto offload, jobs of one turn split over messages and workers', () 
   });
 });
 
-describe('crypto offload, messages in a worker’s hands (issue 16)', () => {
-  it.skipIf(!built)(
-    'sends no new message to a worker holding maxMessagesPerWorker; the jobs go in its next one',
-    async () => {
-      const crypto = await testCrypto();
-      const keys = nodeKeysFromSeed(crypto, seedOf(45));
-      const offload = createCryptoOffload(
-        {
-          workers: 1,
-          workerUrl,
-          idleMs: 60_000,
-          maxBatch: 4,
-          maxJobsPerWorker: 100,
-          maxMessagesPerWorker: 1,
-        },
-        { crypto, keys },
-      );
-      offloads.push(offload);
-      await offload.signText('warm-up');
-      await vi.waitFor(() => expect(offload.ready()).toBe(1), { timeout: 30_000 });
-      const client = crypto.generateIdentity();
-      const jobs = Array.from({ length: 30 }, (_, index) => {
-        const signed = {
-          pubkey: client.sessionId,
-          namespace: 3,
-          sig_timestamp: 1_800_000_000_000 + index,
-        };
-        const signature = crypto.signRequest('store', signed, client.ed25519.secretKey);
-        // Every fifth request's signature is for another timestamp: only it fails.
-        const asked = index % 5 === 0 ? { ...signed, sig_timestamp: 2 } : signed;
-        return offload.verifyRequestAndSign(
-          'store',
-          asked,
-          signature,
-          client.ed25519.publicKey,
-          `hash-${index}`,
-        );
-      });
-      // One message of 4 jobs in the worker's hands, although it has room for 100 jobs.
-      await new Promise((resolve) => setImmediate(resolve));
-      const waiting = offload.queued();
-      const results = await Promise.all(jobs);
-      expect(waiting).toBe(26);
-      results.forEach((result, index) => {
-        if (index % 5 === 0) {
-          expect(result).toBeUndefined();
-          return;
-        }
-        expect(
-          crypto.verify(
-            Buffer.from(result as string, 'base64'),
-            utf8Encode(`hash-${index}`),
-            keys.ed25519.publicKey,
-          ),
-        ).toBe(true);
-      });
-      expect(offload.queued()).toBe(0);
-    },
-  );
-});
-
 describe('crypto offload, the queue bounded by wait time', () => {
   it.skipIf(!built)(
     'refuses client jobs that waited past their bound (503 Overloaded), runs the peer lane’s',

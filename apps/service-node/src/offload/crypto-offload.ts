@@ -5,8 +5,7 @@
  *
  * Jobs asked for during one turn of the event loop go to the workers in messages of up to
  * `maxBatch` jobs (the cost of crossing threads is paid per message, not per job), each to the
- * worker with the fewest jobs in hand, and a worker holds at most `maxMessagesPerWorker`
- * messages: the jobs asked for while it is busy go together in its next one.
+ * worker with the fewest jobs in hand.
  * Workers start at the first job (until they are up, jobs run inline) and stop after
  * `idleMs` without work, so an idle node holds no threads. With `workers: 0` every job runs
  * inline. A worker that dies has its jobs run inline and is replaced at the next job.
@@ -46,16 +45,9 @@ export interface CryptoOffloadInit {
   idleMs?: number | undefined;
   /** The worker script (default: `crypto-worker.js` beside this module). */
   workerUrl?: URL | undefined;
-  /** At most this many jobs per message to a worker (default 16). */
+  /** At most this many jobs per message to a worker (default 8). */
   maxBatch?: number | undefined;
-  /**
-   * Messages in one worker's hands at once (default 2: one it works on, one ready). While a
-   * worker has them, the jobs asked for meanwhile wait here and go in its next message together:
-   * under load, fewer and larger messages (each crossing costs both threads a wake-up and a
-   * structured clone); when idle, a job goes at once.
-   */
-  maxMessagesPerWorker?: number | undefined;
-  /** Jobs in one worker's hands at once (default 32); the rest wait here. */
+  /** Jobs in one worker's hands at once (default 4 messages' worth); the rest wait here. */
   maxJobsPerWorker?: number | undefined;
   /** A client job that waited longer than this before its turn is refused, ms (default 1 s). */
   maxWaitMs?: number | undefined;
@@ -178,9 +170,8 @@ export function createCryptoOffload(
   const { crypto } = components;
   const logger = (components.logger ?? silentLogger()).child({ component: 'crypto-offload' });
   const idleMs = init.idleMs ?? 60_000;
-  const maxBatch = Math.max(1, init.maxBatch ?? 16);
-  const maxJobsPerWorker = Math.max(1, init.maxJobsPerWorker ?? 32);
-  const maxMessagesPerWorker = Math.max(1, init.maxMessagesPerWorker ?? 2);
+  const maxBatch = Math.max(1, init.maxBatch ?? 8);
+  const maxJobsPerWorker = Math.max(1, init.maxJobsPerWorker ?? 4 * maxBatch);
   const maxWait: Record<CryptoLane, number> = {
     client: init.maxWaitMs ?? 1_000,
     peer: init.peerMaxWaitMs ?? 4_000,
@@ -317,7 +308,6 @@ export function createCryptoOffload(
       let slot: WorkerSlot | undefined;
       for (const candidate of ready) {
         if (candidate.load >= maxJobsPerWorker) continue;
-        if (candidate.inFlight.size >= maxMessagesPerWorker) continue;
         if (slot === undefined || candidate.load < slot.load) slot = candidate;
       }
       if (slot === undefined) return;
