@@ -266,6 +266,92 @@ describe('the deadline of an admitted request', () => {
   });
 });
 
+describe('cancellation without a signal per request (issue 16)', () => {
+  /** Counts the AbortControllers made while `body` runs. */
+  async function countingControllers(body: () => Promise<void>): Promise<number> {
+    const Original = globalThis.AbortController;
+    let made = 0;
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super();
+        made += 1;
+      }
+    };
+    try {
+      await body();
+    } finally {
+      globalThis.AbortController = Original;
+    }
+    return made;
+  }
+
+  it('a store that nothing can cancel makes no AbortController, and is stored', async () => {
+    await setUp();
+    const alice = h.account();
+    let status = 0;
+    const made = await countingControllers(async () => {
+      const response = await rpc(
+        JSON.stringify({
+          method: 'store',
+          params: { pubkey: alice.sessionId, timestamp: TEST_NOW, ttl: 60_000, data: 'aGk=' },
+        }),
+      );
+      status = response.statusCode;
+    });
+    expect(status).toBe(200);
+    expect(made).toBe(0);
+    expect(storeContents(h.store)).toHaveLength(1);
+  });
+
+  it('a forward to other members gets the request’s signal, made once', async () => {
+    const signals: AbortSignal[] = [];
+    const replicator: SwarmReplicator = {
+      async replicate(_request, options = {}) {
+        if (options.signal !== undefined) signals.push(options.signal);
+        return {};
+      },
+    };
+    await setUp({ replicator });
+    const alice = h.account();
+    const requests = [0, 1, 2].map((index) => ({
+      method: 'store',
+      params: {
+        pubkey: alice.sessionId,
+        timestamp: TEST_NOW,
+        ttl: 60_000,
+        data: Buffer.from(`m${index}`).toString('base64'),
+      },
+    }));
+    const response = await rpc(JSON.stringify({ method: 'batch', params: { requests } }));
+    expect(response.statusCode).toBe(200);
+    expect(signals).toHaveLength(3);
+    expect(new Set(signals).size).toBe(1);
+  });
+
+  it('a request past its deadline before its handler ran is refused 503 and does no work', async () => {
+    // A shedder whose clock says the request arrived long ago (it waited in a queue).
+    let stores = 0;
+    const replicator: SwarmReplicator = {
+      async replicate() {
+        stores += 1;
+        return {};
+      },
+    };
+    await setUp({ replicator }, { rpcDeadlineMs: 50, arrivedAt: () => performance.now() - 10_000 });
+    const alice = h.account();
+    const response = await rpc(
+      JSON.stringify({
+        method: 'store',
+        params: { pubkey: alice.sessionId, timestamp: TEST_NOW, ttl: 60_000, data: 'aGk=' },
+      }),
+    );
+    expect(response.statusCode).toBe(503);
+    expect(response.body).toBe('Overloaded, try again shortly');
+    expect(stores).toBe(0);
+    expect(storeContents(h.store)).toEqual([]);
+  });
+});
+
 describe('admission before the body', () => {
   /** Sends only the headers of a 1 MB request and resolves with what the node answers. */
   async function headersOnly(port: number): Promise<string> {

@@ -9,7 +9,6 @@
  * - `GET /health`: 200 `{status: 'ready', ...}` or 503 `{status: 'starting' | 'not-active'}`;
  * - `GET /metrics`: Prometheus text.
  */
-import { setMaxListeners } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import {
   BATCH_MAX_SUBREQUESTS,
@@ -32,6 +31,7 @@ import type { NodeMetrics } from './metrics.js';
 import { swarmIdText } from './network/swarm-json.js';
 import type { OnionRequestHandler } from './onion/types.js';
 import type { RateLimiter } from './rate-limit.js';
+import { DeadlineList, RequestScope } from './request-scope.js';
 import type { RpcContext, RpcResult } from './rpc/context.js';
 import { isUnexpected, type RpcDispatcher } from './rpc/dispatcher.js';
 import type { Leave, LoadShedder } from './shedding.js';
@@ -72,6 +72,7 @@ export const RPC_DEADLINE_MS = 10_000;
 export const ONION_DEADLINE_MS = 30_000;
 
 const TEXT = 'text/plain; charset=utf-8';
+const OVERLOADED: RpcResult = { status: 503, body: 'Overloaded, try again shortly' };
 const JSON_TYPE = 'application/json';
 
 function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
@@ -91,10 +92,11 @@ function sendResult(reply: FastifyReply, result: RpcResult): FastifyReply {
 /** What the app keeps of an admitted request. */
 interface Admitted {
   /**
-   * Aborted when the client goes away before the answer is sent, or when the request outlives
-   * its deadline (with an {@link OverloadedError}: work that checks it stops with a 503).
+   * Its cancellation: aborted when the client goes away before the answer is sent, or when the
+   * request outlives its deadline (with an {@link OverloadedError}: work that checks it stops
+   * with a 503). Its `AbortSignal` is made only when some work asks for it (`request-scope.ts`).
    */
-  controller: AbortController;
+  scope: RequestScope;
   /** The shedder's mark of the handler start (the end of its queue wait). */
   leave: Leave | undefined;
   /** When it arrived, on the shedder's clock (its admission when the arrival is unknown). */
@@ -105,16 +107,21 @@ interface Admitted {
 
 const admittedRequests = new WeakMap<FastifyRequest, Admitted>();
 
-function signalOf(request: FastifyRequest): AbortSignal {
-  // Every admitted request has one; a signal of its own otherwise (never a shared one, which
-  // would collect listeners).
-  return admittedRequests.get(request)?.controller.signal ?? new AbortController().signal;
+function scopeOf(request: FastifyRequest): RequestScope {
+  // Every admitted request has one; a scope of its own otherwise.
+  return admittedRequests.get(request)?.scope ?? new RequestScope(SIGNAL_MAX_LISTENERS);
 }
 
 /** The reason an admitted request's deadline aborts its work with (a 503 where it is checked). */
 export function deadlineError(): OverloadedError {
   return new OverloadedError('Overloaded, try again shortly (the request outlived its deadline)');
 }
+
+/**
+ * A batch's subrequests each listen on the request's signal (one listener per swarm-wide
+ * subrequest): bounded by the batch size, above Node's default warning threshold of 10.
+ */
+const SIGNAL_MAX_LISTENERS = BATCH_MAX_SUBREQUESTS + 8;
 
 function bytesOf(body: unknown): Uint8Array {
   return body instanceof Uint8Array ? body : new Uint8Array(0);
@@ -166,7 +173,13 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
   const log = context.logger;
   const rpcDeadlineMs = options.rpcDeadlineMs ?? RPC_DEADLINE_MS;
   const onionDeadlineMs = options.onionDeadlineMs ?? ONION_DEADLINE_MS;
+  // Deadlines and ages count on the shedder's clock, the one `arrivedAt` gives.
   const clockNow = (): number => shedder?.now() ?? performance.now();
+  const deadlines = new DeadlineList({ now: clockNow });
+  app.addHook('onClose', (_instance, done) => {
+    deadlines.close();
+    done();
+  });
 
   /** An admitted request's age since its arrival, ms. */
   function ageOf(entry: Admitted): number {
@@ -182,16 +195,18 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
   function stale(request: FastifyRequest, reply: FastifyReply, reason: string): boolean {
     const entry = admittedRequests.get(request);
     if (entry === undefined) return false;
-    const signal = entry.controller.signal;
+    const scope = entry.scope;
     const late = entry.deadlineMs > 0 && ageOf(entry) > entry.deadlineMs;
-    if (!late && !signal.aborted && !reply.sent) return false;
-    if (!signal.aborted) entry.controller.abort(deadlineError());
+    if (!late && !scope.aborted && !reply.sent) return false;
+    // Its deadline entry has nothing left to do.
+    if (scope.deadline !== undefined) scope.deadline.done = true;
+    scope.abort(deadlineError());
     if (!reply.sent) {
       // A client that went away is not counted as shed (it gets no answer anyway).
       if (late || !reply.raw.destroyed) metrics.shed.inc({ reason });
       request.log.debug({ reason }, 'shedding a request that outlived its deadline');
       reply.header('connection', 'close');
-      sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
+      sendResult(reply, OVERLOADED);
     }
     return true;
   }
@@ -335,40 +350,29 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
         leave?.();
         return;
       }
-      const controller = new AbortController();
-      // A batch's subrequests each listen (one listener per swarm-wide subrequest): bounded by
-      // the batch size, above Node's default warning threshold of 10.
-      setMaxListeners(BATCH_MAX_SUBREQUESTS + 8, controller.signal);
-      const entry: Admitted = {
-        controller,
-        leave,
-        arrived: arrived ?? clockNow(),
-        deadlineMs,
-      };
+      const scope = new RequestScope(route === 'onion_req' ? undefined : SIGNAL_MAX_LISTENERS);
+      const entry: Admitted = { scope, leave, arrived: arrived ?? clockNow(), deadlineMs };
       admittedRequests.set(request, entry);
-      const waited = ageOf(entry);
-      metrics.requestAge.observe({ stage: 'admitted' }, waited / 1000);
+      metrics.requestAge.observe({ stage: 'admitted' }, ageOf(entry) / 1000);
       // The bound on an admitted request (docs/OPERATORS.md), from its arrival: past it, 503 and
-      // its work stops. (The timer runs on the event loop; every later stage checks the age
-      // itself too, see `stale`, so a stalled loop does not serve the request late either.)
-      const deadline =
+      // its work stops (at its next stage boundary, see `stale`, or through its signal if it made
+      // one). One list and one timer for every request's deadline, not a timer each; every later
+      // stage checks the age itself too, so a stalled loop does not serve the request late.
+      scope.deadline =
         deadlineMs > 0
-          ? setTimeout(
-              () => {
-                if (reply.sent) return;
-                metrics.shed.inc({ reason: 'deadline' });
-                controller.abort(deadlineError());
-                reply.header('connection', 'close');
-                sendResult(reply, { status: 503, body: 'Overloaded, try again shortly' });
-              },
-              Math.max(0, deadlineMs - waited),
-            )
+          ? deadlines.add(entry.arrived + deadlineMs, () => {
+              if (reply.sent) return;
+              metrics.shed.inc({ reason: 'deadline' });
+              scope.abort(deadlineError());
+              reply.header('connection', 'close');
+              sendResult(reply, OVERLOADED);
+            })
           : undefined;
       reply.raw.once('close', () => {
-        clearTimeout(deadline);
+        if (scope.deadline !== undefined) scope.deadline.done = true;
         leave?.();
         metrics.requestAge.observe({ stage: 'answered' }, ageOf(entry) / 1000);
-        if (!reply.raw.writableFinished) controller.abort();
+        if (!reply.raw.writableFinished) scope.abort();
       });
       done();
     };
@@ -382,9 +386,8 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
       if (request.headers['x-loki-long-poll'] !== undefined) {
         return sendResult(reply, { status: 410, body: 'Long polling is no longer supported' });
       }
-      const result = await dispatcher.handleBody(bytesOf(request.body), {
-        signal: signalOf(request),
-      });
+      // The scope is the call's options: its signal is made only if some work asks for it.
+      const result = await dispatcher.handleBody(bytesOf(request.body), scopeOf(request));
       // Answered 503 at its deadline already, or found past it now: not answered late.
       if (stale(request, reply, 'stale-answer')) return reply;
       return sendResult(reply, result);
@@ -400,9 +403,13 @@ export const murmurNodeApp: FastifyPluginAsync<MurmurNodeAppOptions> = async (ap
       if (handler === undefined) {
         return sendResult(reply, { status: 503, body: 'Snode not ready' });
       }
+      const scope = scopeOf(request);
       const answer = await handler.handle(bytesOf(request.body), {
         remoteAddress: request.ip,
-        signal: signalOf(request),
+        // Made when the layer is forwarded (a relay hop, an exit's call), not before.
+        get signal() {
+          return scope.signal;
+        },
       });
       if (stale(request, reply, 'stale-answer')) return reply;
       reply.code(answer.status);

@@ -59,6 +59,7 @@ export {
   type PeerNetworkInit,
 } from './peers/peer-network.js';
 export { createRateLimiter, type RateLimiter, type RateLimiterInit } from './rate-limit.js';
+export { type Cancellable, DeadlineList, RequestScope } from './request-scope.js';
 export type { RpcContext } from './rpc/context.js';
 export {
   createRpcDispatcher,

@@ -43,7 +43,7 @@
  * `--crypto-workers <n>` (passed to every node; default: the node's own default), `--cli <path>`
  * (another build of `murmur-node`'s bundled `cli.js` instead of the package's), `--compare <path>`
  * (a second build, B: every round then runs each benchmark on A, the first, and on B back to
- * back, and a table gives B against A: on a shared machine a comparison within one run is far
+ * back, A first in odd rounds and B first in even ones, and a table gives B against A: on a shared machine a comparison within one run is far
  * steadier than two runs).
  *
  * Besides requests/s and latency, each run gives the server's CPU time per request (user +
@@ -651,7 +651,10 @@ const echoBody = JSON.stringify({
   },
 });
 
-/** One round: the echo, then each benchmark on each build (A then B) back to back. */
+/**
+ * One round: the echo, then each benchmark on each build back to back (A first in odd rounds,
+ * B first in even ones).
+ */
 interface Round {
   echo: LoadResult;
   /** The floors: the fastify echo over HTTPS, a fastify answer of a retrieve's bytes (HTTPS). */
@@ -712,7 +715,13 @@ for (let round = 1; round <= ROUNDS; round++) {
     return run('https', node.port);
   };
   let plainOf: LoadResult = SKIPPED;
-  for (const [index, storeNode] of storeNodes.entries()) {
+  // With --compare, A runs first in odd rounds and B first in even ones: the build measured
+  // second in a round did worse whichever it was (a stub peer shared by both relays, the
+  // machine's minute), so a fixed order biased B / A (docs/BENCHMARKS.md, issue 16).
+  const order = [...builds.keys()];
+  if (round % 2 === 0) order.reverse();
+  for (const index of order) {
+    const storeNode = storeNodes[index] as NodeProcess;
     const store = (scheme: string, port: number) =>
       load(
         'store',
@@ -721,10 +730,11 @@ for (let round = 1; round <= ROUNDS; round++) {
         { kind: 'store', count: 120_000, namespace: 3, bytes: MESSAGE_BYTES },
         storeNode.child.pid as number,
       );
-    result.store.push(await both(store, storeNode, index));
+    result.store[index] = await both(store, storeNode, index);
     if (index === 0) result.plain.store = plainOf;
   }
-  for (const [index, relay] of relays.entries()) {
+  for (const index of order) {
+    const relay = relays[index] as { node: NodeProcess; body: Buffer };
     const hop = (scheme: string, port: number) =>
       load(
         'relay',
@@ -733,10 +743,11 @@ for (let round = 1; round <= ROUNDS; round++) {
         { kind: 'fixed', body: relay.body.toString('base64'), base64: true },
         relay.node.child.pid as number,
       );
-    result.relay.push(await both(hop, relay.node, index));
+    result.relay[index] = await both(hop, relay.node, index);
     if (index === 0) result.plain.relay = plainOf;
   }
-  for (const [index, storeNode] of storeNodes.entries()) {
+  for (const index of order) {
+    const storeNode = storeNodes[index] as NodeProcess;
     const read = (scheme: string, port: number) =>
       load(
         'retrieve',
@@ -745,7 +756,7 @@ for (let round = 1; round <= ROUNDS; round++) {
         { kind: 'fixed', body: retrieveBody() },
         storeNode.child.pid as number,
       );
-    result.retrieve.push(await both(read, storeNode, index));
+    result.retrieve[index] = await both(read, storeNode, index);
     if (index === 0) result.plain.retrieve = plainOf;
   }
   rounds.push(result);

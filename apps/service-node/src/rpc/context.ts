@@ -75,7 +75,17 @@ export interface RpcCall {
   forwarded: boolean;
   /** The node's clock when the request arrived, ms. */
   now: number;
-  signal?: AbortSignal | undefined;
+  /**
+   * Where the request's signal comes from (the caller's options): its `signal` is read only
+   * where some work can really be cancelled, so that it is made only then.
+   */
+  cancel?:
+    | {
+        readonly signal?: AbortSignal | undefined;
+        /** Cancelled already (read without making the signal, where the caller has it). */
+        readonly aborted?: boolean;
+      }
+    | undefined;
   /**
    * What is left of the request's answer budget (shared by the subrequests of a `batch` or
    * `sequence`): `retrieve` takes its page's bytes from it and pages within what is left.

@@ -59,7 +59,12 @@ export interface RpcDispatcherInit {
 
 /** Options of one call. */
 export interface RpcCallOptions {
-  signal?: AbortSignal | undefined;
+  /**
+   * The request's signal. Read only where some work can really be cancelled (a forward to
+   * other swarm members), so a getter that makes it on demand costs nothing to the requests
+   * that never get there (the app passes its `RequestScope`, see `request-scope.ts`).
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** The dispatcher. */
@@ -254,7 +259,7 @@ export function createRpcDispatcher(
           version: context.version,
           height: context.network.snapshot()?.height ?? 0,
         },
-        (branch) => call(branch.method, branch.params, { signal: options.signal }),
+        (branch) => call(branch.method, branch.params, options),
       );
     } catch (error) {
       result = errorResult(error, IFELSE_METHOD, now);
@@ -287,7 +292,7 @@ export function createRpcDispatcher(
         raw: rest,
         forwarded: options.forwarded === true,
         now,
-        signal: options.signal,
+        cancel: options,
         budget: { remaining: ANSWER_BUDGET_BYTES },
       });
       if (result.status !== 200) return result;
@@ -349,7 +354,7 @@ export function createRpcDispatcher(
         raw,
         forwarded: options.forwarded === true,
         now,
-        signal: options.signal,
+        cancel: options,
         budget: { remaining: ANSWER_BUDGET_BYTES },
       });
     } catch (error) {

@@ -14,7 +14,7 @@
  * `{failed: true, ...}` entry for members that time out or fail. Until then,
  * {@link localOnlyReplicator} answers for nobody but this node.
  */
-import type { AbortOptions, SwarmMemberFailure } from '@murmur/wire';
+import type { SwarmMemberFailure } from '@murmur/wire';
 
 /** The methods whose requests go to every member of the swarm. */
 export type SwarmWideMethod =
@@ -45,10 +45,12 @@ export interface SwarmReplicator {
    * Forwards `request` to every other member of this node's swarm and resolves, once each has
    * answered or timed out, to their results keyed by Ed25519 key (lower-case hex). Never
    * rejects: failures are `{failed: true, ...}` entries. This node's own result is not included.
+   * Read `options.signal` only when there is a member to forward to: it may be a getter that
+   * makes the signal then.
    */
   replicate(
     request: ReplicatedRequest,
-    options?: AbortOptions,
+    options?: { readonly signal?: AbortSignal | undefined },
   ): Promise<Record<string, MemberResult>>;
 }
 

@@ -70,14 +70,16 @@ export async function runSwarmWide(
 ): Promise<RpcResult> {
   // A request past its deadline (its client was answered 503 already) or whose client went
   // away is neither forwarded nor applied late (issue 10): nothing is written for it.
-  if (call.signal?.aborted) {
+  if (call.cancel !== undefined && (call.cancel.aborted ?? call.cancel.signal?.aborted)) {
     throw new OverloadedError('Overloaded, try again shortly (the request outlived its deadline)');
   }
   if (call.forwarded) return { status: 200, body: await run.applyLocally() };
   const remote = context.replicator
     .replicate(
       { method: run.method, pubkey: run.pubkey, raw: call.raw },
-      call.signal === undefined ? {} : { signal: call.signal },
+      // The options object itself: the replicator reads its signal only when there is a
+      // member to forward to.
+      call.cancel ?? {},
     )
     .catch((error: unknown) => {
       context.logger.warn({ err: error, method: run.method }, 'replication failed');

@@ -474,13 +474,19 @@ export function openMessageStore(
     return { status: 'stored', expiry: message.expiry };
   }
 
+  /**
+   * One transaction function, made once (better-sqlite3 builds a wrapper and its variants at
+   * each `db.transaction` call): it runs the body it is given.
+   */
+  const inTransaction = db.transaction((body: () => unknown) => body());
+
   /** Runs a write transaction; SQLITE_FULL becomes a StorageFullError, counters are restored. */
   function write<T>(what: string, body: () => T): T {
     if (closed) throw new InternalError('the message store is closed');
     const savedCount = messageCount;
     const savedBytes = dataBytes;
     try {
-      return db.transaction(body).immediate();
+      return inTransaction.immediate(body) as T;
     } catch (error) {
       messageCount = savedCount;
       dataBytes = savedBytes;
