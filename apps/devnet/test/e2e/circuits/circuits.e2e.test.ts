@@ -23,10 +23,13 @@ import {
   type MurmurClient,
 } from '@murmur/client';
 import { type Identity, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
+import { createStyles } from '@murmur/terminal';
 import { sleep } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { WebSocket } from 'ws';
+import { runDemo } from '../../../src/launcher/demo.js';
+import { demoBootstrapOf } from '../../../src/launcher/demo-bootstrap.js';
 import { type DevnetFile, readDevnetFile } from '../../../src/launcher/devnet-file.js';
 import { runCli } from '../launcher-support.js';
 
@@ -325,5 +328,36 @@ describe('real-time delivery through relay circuits on the devnet', () => {
     } finally {
       builder.close();
     }
+  });
+});
+
+describe("up --demo's conversation on the devnet", () => {
+  it('every message of the demo arrives over a circuit', async () => {
+    watchFailure();
+    const printed: string[] = [];
+    const names = new Map(devnet.nodes.map((node) => [node.ed25519, node.name]));
+    const result = await runDemo(
+      { bootstrap: demoBootstrapOf(devnet), nodeNames: names, timeoutMs: WAIT_MS },
+      {
+        crypto,
+        output: { write: (text) => printed.push(text), isTTY: false },
+        styles: createStyles(false),
+        fetch: nodeFetch,
+      },
+    );
+    const text = printed.join('');
+    expect(result.error, text).toBeUndefined();
+    expect(result.ok).toBe(true);
+    expect(result.deliveries).toHaveLength(4);
+    expect(result.deliveries.map((delivery) => delivery.via)).toEqual([
+      'circuit',
+      'circuit',
+      'circuit',
+      'circuit',
+    ]);
+    expect(text.match(/ over a circuit /g)).toHaveLength(4);
+    expect(text).not.toContain('by a poll (');
+    expect(text).toMatch(/Alice's circuit \(guard → middle → exit\): \S+\/relay → /);
+    expect(text).toContain('4 over circuits');
   });
 });
