@@ -155,6 +155,39 @@ async function send(page: Page, text: string): Promise<void> {
   await page.getByTestId('message').filter({ hasText: text }).first().waitFor();
 }
 
+/** The focused element, as a person would name it. */
+interface Focused {
+  tag: string;
+  label: string;
+  name: string;
+  text: string;
+}
+
+function focused(page: Page): Promise<Focused | null> {
+  return page.evaluate(`(() => {
+    const e = document.activeElement;
+    if (e === null || e === document.body) return null;
+    return {
+      tag: e.tagName.toLowerCase(),
+      label: e.getAttribute('aria-label') ?? '',
+      name: e.getAttribute('name') ?? '',
+      text: (e.textContent ?? '').trim().slice(0, 60),
+    };
+  })()`) as Promise<Focused | null>;
+}
+
+/** Presses Tab until `wanted` holds for the focused element; how many presses it took. */
+async function tabTo(page: Page, wanted: (element: Focused) => boolean, what: string) {
+  const seen: string[] = [];
+  for (let presses = 1; presses <= 60; presses++) {
+    await page.keyboard.press('Tab');
+    const element = await focused(page);
+    if (element !== null && wanted(element)) return presses;
+    seen.push(element === null ? '(body)' : `${element.tag}[${element.label || element.text}]`);
+  }
+  throw new Error(`Tab never reached ${what}; focus went through ${seen.join(', ')}`);
+}
+
 function message(page: Page, text: string) {
   return page.getByTestId('message').filter({ hasText: text });
 }
@@ -542,6 +575,59 @@ describe('two desktop clients on a devnet', () => {
         })
       ).json();
       expect(after).toEqual(before);
+    }),
+  );
+
+  it(
+    'keyboard only: Tab to New conversation, paste an ID, Enter, write, Enter; Escape closes screens',
+    track(async () => {
+      const crypto = await loadCrypto();
+      const carol = crypto.generateIdentity().sessionId;
+      const page = pages.get('alice') as Page;
+      // A fresh load (not a same-document hash change): nothing open.
+      await page.goto('about:blank');
+      await page.goto((desktops.get('alice') as Desktop).url);
+      await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+      const newButton = (element: Focused) => element.label === 'New conversation';
+      const start = await focused(page);
+      expect(start === null || !newButton(start)).toBe(true);
+      await tabTo(page, newButton, 'the New conversation button');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'New conversation' }).waitFor();
+      // The ID field has the focus as the screen opens; Escape closes the screen.
+      await expect.poll(async () => (await focused(page))?.name).toBe('sessionId');
+      await page.keyboard.press('Escape');
+      await expect
+        .poll(() => page.getByRole('heading', { name: 'New conversation' }).count())
+        .toBe(0);
+      await page.getByText('Choose a conversation, or start a new one.').waitFor();
+      // Again, and this time paste an ID (half of it first: the hint says what is wrong).
+      await tabTo(page, newButton, 'the New conversation button again');
+      await page.keyboard.press('Enter');
+      await expect.poll(async () => (await focused(page))?.name).toBe('sessionId');
+      await page.keyboard.insertText(carol.slice(0, 30));
+      await expect
+        .poll(() => page.locator('#id-problem').textContent())
+        .toMatch(/Too short: 30 of 66/);
+      await page.keyboard.insertText(carol.slice(30));
+      await expect.poll(() => page.locator('#id-problem').textContent()).toBe('Looks right.');
+      await page.keyboard.press('Enter');
+      await page.getByRole('log', { name: 'Messages' }).waitFor();
+      expect(await page.locator('.panel-head .sub').first().getAttribute('title')).toBe(carol);
+      // Tab to the composer, write, Enter sends.
+      await tabTo(page, (element) => element.label === 'Message', 'the message field');
+      await page.keyboard.type('typed and sent without a mouse');
+      await page.keyboard.press('Enter');
+      const typed = message(page, 'typed and sent without a mouse');
+      await typed.waitFor();
+      expect(await page.getByLabel('Message', { exact: true }).inputValue()).toBe('');
+      await expect.poll(() => typed.getAttribute('data-state'), { timeout: WAIT }).toBe('sent');
+      // Escape closes the conversation too; the new one is in the list.
+      await page.keyboard.press('Escape');
+      await expect.poll(() => page.getByRole('log', { name: 'Messages' }).count()).toBe(0);
+      await expect
+        .poll(() => page.locator('.conversation-item', { hasText: 'typed and sent' }).count())
+        .toBe(1);
     }),
   );
 });

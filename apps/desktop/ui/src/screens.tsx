@@ -1,5 +1,5 @@
 /** New conversation (and the own ID with its QR code), the network screen, settings. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AccountSummary, Api, NetworkView, Settings } from './api.js';
 import { sessionIdProblem, shortId } from './format.js';
 
@@ -25,6 +25,9 @@ export function NewConversation(props: {
   const [error, setError] = useState<string | undefined>();
   const [qr, setQr] = useState<string | undefined>();
   const [copied, setCopied] = useState(false);
+  // Opened from the keyboard (Tab to "+ New", Enter; or Ctrl+N), typing goes to the ID at once.
+  const idInput = useRef<HTMLInputElement>(null);
+  useEffect(() => idInput.current?.focus(), []);
   useEffect(() => {
     void props.api.qrSvg(props.account.id).then(
       (svg) => setQr(`data:image/svg+xml;base64,${btoa(svg)}`),
@@ -57,6 +60,7 @@ export function NewConversation(props: {
         <label>
           Their Session ID
           <input
+            ref={idInput}
             name="sessionId"
             autoComplete="off"
             spellcheck={false}
