@@ -6,6 +6,9 @@
  * still refuses is accepted and fails again; once the swarm answers, `POST
  * /api/accounts/:account/messages/:id/retry` sends it and it reaches `sent` (stored in the
  * swarm), once. Bad retries get a 4xx and change nothing.
+ *
+ * The network screen's API on the same network: each onion path with its three hops, its state,
+ * failures and age; failures through the guards show on their paths; a rebuild gives new paths.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +18,7 @@ import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import type { Logger } from '@murmur/wire';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Daemon, startDaemon } from './daemon.js';
-import type { MessageView, NetworkView } from './schemas.js';
+import type { MessageView, NetworkView, OnionPathView } from './schemas.js';
 
 const silent: Logger = {
   trace: () => undefined,
@@ -43,7 +46,7 @@ afterEach(async () => {
 /** A daemon whose clients reach `network` (its seed and its nodes) and nothing else. */
 async function startOnFakeNetwork(
   network: FakeNetwork,
-  outbox: { maxAttempts: number } = { maxAttempts: 3 },
+  paths: { pathStrikeThreshold?: number } = {},
 ): Promise<Daemon> {
   const dir = mkdtempSync(join(tmpdir(), 'murmur-desktop-retry-'));
   dirs.push(dir);
@@ -60,8 +63,8 @@ async function startOnFakeNetwork(
         push: false,
         pollIntervalMs: 100,
         requestTimeoutMs: 2_000,
-        outbox: { ...outbox, initialBackoffMs: 20, maxBackoffMs: 100 },
-        paths: { retryInitialMs: 20, retryMaxMs: 200, guardTestTimeoutMs: 1_000 },
+        outbox: { maxAttempts: 3, initialBackoffMs: 20, maxBackoffMs: 100 },
+        paths: { retryInitialMs: 20, retryMaxMs: 200, guardTestTimeoutMs: 1_000, ...paths },
       },
     },
     { crypto, logger: silent, fetch: network.fetch },
@@ -210,5 +213,67 @@ describe('a message that failed for good, and its retry', () => {
     const noAccount = await api(daemon, 'POST', `/api/accounts/nobody/messages/x/retry`);
     expect(noAccount.status).toBeGreaterThanOrEqual(400);
     expect(noAccount.status).toBeLessThan(500);
+  });
+});
+
+describe('the network API: each onion path with its health', () => {
+  it('three hops, state, failures and age per path; failures through a guard show; a rebuild gives fresh paths', async () => {
+    const network = createFakeNetwork({ crypto, nodeCount: 16 });
+    // Paths are kept however often they fail, so that their failures can be watched.
+    const daemon = await startOnFakeNetwork(network, { pathStrikeThreshold: 1_000 });
+    const account = await readyAccount(daemon);
+    const pathsNow = async (): Promise<OnionPathView[]> => {
+      const view = await api(daemon, 'GET', `/api/accounts/${account}/network`);
+      expect(view.status).toBe(200);
+      return view.body.paths ?? [];
+    };
+    const before = Date.now();
+    const first = await pathsNow();
+    expect(first).toHaveLength(2);
+    for (const path of first) {
+      expect(path.nodes).toHaveLength(3);
+      expect(path).toMatchObject({ state: 'ready', failures: 0, failureLimit: 1_000 });
+      expect(path.builtAt).toBeLessThanOrEqual(before);
+      expect(path.ageMs).toBeGreaterThanOrEqual(0);
+      expect(path.lastFailureAt).toBeUndefined();
+    }
+    // Every onion request through these guards now gets a 502 (a path failure).
+    const guards = first.map((path) => network.node(path.nodes[0]?.ed25519 as string));
+    for (const guard of guards) {
+      guard.failNextOnion.push(
+        ...Array.from({ length: 100_000 }, () => ({ status: 502, body: 'bad gateway' })),
+      );
+    }
+    const failing = await until(async () => {
+      const paths = await pathsNow();
+      return paths.length === 2 && paths.every((path) => path.failures >= 2) ? paths : undefined;
+    }, 'both paths to fail twice');
+    expect(failing.map((path) => path.id).sort()).toEqual(first.map((path) => path.id).sort());
+    for (const path of failing) {
+      expect(path.state).toBe('failing');
+      expect(path.lastFailureAt).toBeGreaterThanOrEqual(before);
+      expect(path.builtAt).toBe(first.find((p) => p.id === path.id)?.builtAt);
+    }
+
+    // The guards answer again; a rebuild (the screen's button) builds new paths from scratch.
+    for (const guard of guards) guard.failNextOnion.length = 0;
+    const rebuiltAt = Date.now();
+    const rebuild = await api(daemon, 'POST', `/api/accounts/${account}/network/rebuild`);
+    expect(rebuild.status).toBe(200);
+    const fresh = await until(async () => {
+      const paths = await pathsNow();
+      return paths.length === 2 && paths.every((path) => path.builtAt >= rebuiltAt)
+        ? paths
+        : undefined;
+    }, 'two rebuilt paths');
+    for (const path of fresh) {
+      expect(path.nodes).toHaveLength(3);
+      expect(path.failures).toBe(0);
+      expect(path.state).toBe('ready');
+    }
+    // Unknown account: a 4xx.
+    const nobody = await api(daemon, 'GET', '/api/accounts/nobody/network');
+    expect(nobody.status).toBeGreaterThanOrEqual(400);
+    expect(nobody.status).toBeLessThan(500);
   });
 });

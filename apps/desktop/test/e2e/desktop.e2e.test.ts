@@ -630,4 +630,75 @@ describe('two desktop clients on a devnet', () => {
         .toBe(1);
     }),
   );
+
+  it(
+    "the network screen shows each path's hops, state, failures and age; Rebuild gives new paths",
+    track(async () => {
+      const page = pages.get('alice') as Page;
+      await page.getByRole('button', { name: 'Network' }).click();
+      const cards = page.getByTestId('path-card');
+      await cards.first().waitFor({ timeout: WAIT });
+      const count = await cards.count();
+      expect(count).toBeGreaterThan(0);
+      for (let i = 0; i < count; i++) {
+        const card = cards.nth(i);
+        const hops = await card.getByTestId('hop').allTextContents();
+        expect(hops).toHaveLength(3);
+        expect(hops.map((hop) => hop.split(' ')[0])).toEqual(['Guard', 'Relay', 'Relay']);
+        expect(['ready', 'failing']).toContain(await card.getByTestId('path-state').textContent());
+        expect(await card.getByTestId('path-failures').textContent()).toMatch(
+          /^\d+ since the last success \(rebuilt at \d+\)/,
+        );
+        expect(await card.getByTestId('path-age').textContent()).toMatch(
+          /^built \d+ (s|min|h|d) ago; (no request through it yet|last success \d+ (s|min|h|d) ago)$/,
+        );
+        expect(await card.getByRole('list').getAttribute('aria-label')).toMatch(
+          /^Path \d: (ready|failing), guard, relay, relay$/,
+        );
+      }
+      // The daemon's view behind it: the same paths, with their health fields.
+      const desktop = desktops.get('alice') as Desktop;
+      const origin = new URL(desktop.url).origin;
+      const headers = { 'x-murmur-token': new URL(desktop.url).hash.slice('#token='.length) };
+      const context = contexts.get('alice') as BrowserContext;
+      const accounts = (await (
+        await context.request.get(`${origin}/api/accounts`, { headers })
+      ).json()) as { accounts: { id: string }[] };
+      const account = accounts.accounts[0]?.id as string;
+      const viewOf = async () =>
+        (await (
+          await context.request.get(`${origin}/api/accounts/${account}/network`, { headers })
+        ).json()) as {
+          now: number;
+          paths: { id: string; builtAt: number; failures: number; nodes: unknown[] }[];
+        };
+      const before = await viewOf();
+      expect(before.paths.length).toBe(count);
+      for (const path of before.paths) expect(path.nodes).toHaveLength(3);
+      await accessible(page, 'network with path health');
+      // Rebuild: new paths, built after the click, each of three hops with no failures yet.
+      const clickedAt = before.now;
+      await page.getByRole('button', { name: 'Rebuild paths' }).click();
+      await expect
+        .poll(
+          async () => {
+            const view = await viewOf();
+            return view.paths.length > 0 && view.paths.every((path) => path.builtAt >= clickedAt);
+          },
+          { timeout: WAIT },
+        )
+        .toBe(true);
+      await expect
+        .poll(
+          () => page.getByTestId('path-card').first().getByTestId('path-failures').textContent(),
+          {
+            timeout: WAIT,
+          },
+        )
+        .toMatch(/^0 since the last success/);
+      for (const path of (await viewOf()).paths) expect(path.nodes).toHaveLength(3);
+      await page.keyboard.press('Escape');
+      await expect.poll(() => page.getByTestId('path-card').count()).toBe(0);
+    }),
+  );
 });
