@@ -12,9 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
+import { createFakeNetwork } from '@murmur/client/test-support/fake-network';
 import { loadCrypto } from '@murmur/crypto';
+import type { Logger } from '@murmur/wire';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startDaemon } from '../../src/daemon.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 // Test artifacts (ignored by git), so that a test run leaves the tree clean; the committed
@@ -699,6 +702,75 @@ describe('two desktop clients on a devnet', () => {
       for (const path of (await viewOf()).paths) expect(path.nodes).toHaveLength(3);
       await page.keyboard.press('Escape');
       await expect.poll(() => page.getByTestId('path-card').count()).toBe(0);
+    }),
+  );
+
+  it(
+    'a message that failed for good shows Retry; the button sends it once the swarm answers',
+    track(async () => {
+      // An in-process daemon whose client runs on the client's fake network, where the
+      // recipient's swarm refuses every connection until the test lets it answer.
+      const crypto = await loadCrypto();
+      const network = createFakeNetwork({ crypto, nodeCount: 16 });
+      const silent: Logger = {
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+        child: () => silent,
+      };
+      const daemon = await startDaemon(
+        {
+          dataDir: join(dir, 'retry'),
+          port: 0,
+          devTimers: true,
+          sweepIntervalMs: 3_600_000,
+          network: { seeds: [network.seedUrl] },
+          clientInit: {
+            push: false,
+            pollIntervalMs: 200,
+            requestTimeoutMs: 2_000,
+            outbox: { maxAttempts: 2, initialBackoffMs: 20, maxBackoffMs: 100 },
+            paths: { retryInitialMs: 20, retryMaxMs: 200, guardTestTimeoutMs: 1_000 },
+          },
+        },
+        { crypto, logger: silent, fetch: network.fetch },
+      );
+      const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+      try {
+        const origin = `http://127.0.0.1:${daemon.port}`;
+        const created = await fetch(`${origin}/api/accounts`, {
+          method: 'POST',
+          headers: { 'x-murmur-token': daemon.token, origin, 'content-type': 'application/json' },
+          body: JSON.stringify({ displayName: 'Dora' }),
+        });
+        expect(created.status).toBe(200);
+        const erin = crypto.generateIdentity().sessionId;
+        const swarm = network.swarmOf(erin);
+        for (const node of swarm) node.unreachable = true;
+        const page = await context.newPage();
+        await page.goto(`${origin}/#token=${daemon.token}`);
+        await page.getByRole('navigation', { name: 'Conversations' }).waitFor({ timeout: WAIT });
+        await page.getByRole('button', { name: 'New conversation' }).click();
+        await page.getByLabel('Their Session ID').fill(erin);
+        await page.getByRole('button', { name: 'Start conversation' }).click();
+        await page.getByRole('log', { name: 'Messages' }).waitFor();
+        await send(page, 'refused by the swarm at first');
+        const sent = message(page, 'refused by the swarm at first');
+        await expect.poll(() => sent.getAttribute('data-state'), { timeout: WAIT }).toBe('failed');
+        expect(network.messagesOf(erin)).toHaveLength(0);
+        await accessible(page, 'a failed message');
+        // The swarm answers again; the Retry button of that message sends it.
+        for (const node of swarm) node.unreachable = false;
+        await sent.getByRole('button', { name: 'Retry' }).click();
+        await expect.poll(() => sent.getAttribute('data-state'), { timeout: WAIT }).toBe('sent');
+        expect(await sent.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+        expect(network.messagesOf(erin)).toHaveLength(1);
+      } finally {
+        await context.close();
+        await daemon.close();
+      }
     }),
   );
 });
