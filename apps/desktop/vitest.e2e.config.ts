@@ -15,6 +15,8 @@ const RELAY_CLI = fileURLToPath(new URL('../relay/dist/cli.js', import.meta.url)
  */
 export default murmurProject({
   name: 'desktop-e2e',
+  // The Retry test runs an in-process daemon on the client's fake network (test support).
+  dir: import.meta.dirname,
   include: ['test/e2e/**/*.e2e.test.ts'],
   test: {
     exclude: ['**/node_modules/**', '**/dist/**'],

@@ -737,10 +737,19 @@ export function createAccountManager(
       const entry = entryOf(id);
       const running = runningOf(id);
       const client = running.client;
+      // The client's times are on its own clock, the system's (it is given none).
+      const now = Date.now();
       const out: NetworkView = {
+        now,
         seeds: network?.seeds ?? [],
         health: client === undefined ? null : healthView(client.health()),
-        paths: client === undefined ? [] : client.paths(),
+        paths:
+          client === undefined
+            ? []
+            : client.paths().map((path) => ({
+                ...path,
+                ageMs: Math.max(0, now - path.builtAt),
+              })),
         swarm: null,
       };
       if (network === undefined) {

@@ -280,12 +280,34 @@ export const HealthSchema = Type.Object({
 });
 export type Health = Static<typeof HealthSchema>;
 
+/** One onion path of the account's client and its health (`client.paths()`). */
+export const OnionPathViewSchema = Type.Object({
+  /** Changes when the path is rebuilt. */
+  id: Type.String(),
+  /** Guard, relay, relay. */
+  nodes: Type.Array(NodeSchema),
+  /** `failing` after a failed request through it, until one succeeds or it is rebuilt. */
+  state: Type.Union([Type.Literal('ready'), Type.Literal('failing')]),
+  /** Failures since its last success; the client rebuilds it at `failureLimit`. */
+  failures: Type.Integer({ minimum: 0 }),
+  failureLimit: Type.Integer({ minimum: 1 }),
+  /** When it was built (ms since the epoch) and how long ago (ms, the daemon's clock). */
+  builtAt: Type.Number(),
+  ageMs: Type.Number({ minimum: 0 }),
+  /** The last request through it that succeeded, and that failed (ms since the epoch). */
+  lastSuccessAt: Type.Optional(Type.Number()),
+  lastFailureAt: Type.Optional(Type.Number()),
+});
+export type OnionPathView = Static<typeof OnionPathViewSchema>;
+
 export const NetworkViewSchema = Type.Object({
+  /** The daemon's time as it answered (ms since the epoch): the paths' times are on it. */
+  now: Type.Number(),
   /** Where the node list comes from. */
   seeds: Type.Array(Type.String()),
   health: Type.Union([HealthSchema, Type.Null()]),
-  /** Onion paths, guard first. */
-  paths: Type.Array(Type.Object({ id: Type.String(), nodes: Type.Array(NodeSchema) })),
+  /** Onion paths, each guard first, with its health. */
+  paths: Type.Array(OnionPathViewSchema),
   /** The account's swarm and its members, from the seed's node list. */
   swarm: Type.Union([
     Type.Object({ id: Type.String(), members: Type.Array(NodeSchema) }),

@@ -260,6 +260,12 @@ describe('client on a fake network', () => {
         .sort(),
     );
     expect(alice.paths().every((path) => path.nodes.length === 3)).toBe(true);
+    // Each path's health: the warm-up went through one of them.
+    for (const path of alice.paths()) {
+      expect(path).toMatchObject({ state: 'ready', failures: 0, failureLimit: 3 });
+      expect(path.builtAt).toBeLessThanOrEqual(Date.now());
+    }
+    expect(alice.paths().some((path) => path.lastSuccessAt !== undefined)).toBe(true);
     const { client: bob } = await started(network);
     const bobId = bob.sessionId as string;
 

@@ -191,6 +191,21 @@ export interface OnionPathInfo {
   id: string;
   /** Guard first, then the relays: each node's Ed25519 key, IPv4 address and port. */
   nodes: { ed25519: string; ip: string; port: number }[];
+  /**
+   * `ready` when the last request through it succeeded (or none failed yet); `failing` after a
+   * failure, until a request succeeds again or it is rebuilt at `failureLimit`.
+   */
+  state: 'ready' | 'failing';
+  /** Failures through it since its last success. */
+  failures: number;
+  /** The failures at which the client drops it and builds another. */
+  failureLimit: number;
+  /** When it was built, ms (the client's clock). */
+  builtAt: number;
+  /** The last request through it that succeeded, ms, if any. */
+  lastSuccessAt?: number;
+  /** The last request through it that failed, ms, if any. */
+  lastFailureAt?: number;
 }
 
 /** A Murmur client. */
@@ -796,9 +811,15 @@ export function createClient(init: ClientInit, components: ClientComponents): Mu
 
     health: computeHealth,
     paths: () =>
-      paths.paths().map((path) => ({
+      paths.pathDetails().map((path) => ({
         id: path.id,
         nodes: path.nodes.map(({ ed25519, ip, port }) => ({ ed25519, ip, port })),
+        state: path.failures === 0 ? 'ready' : 'failing',
+        failures: path.failures,
+        failureLimit: path.failureLimit,
+        builtAt: path.builtAt,
+        ...(path.lastSuccessAt === undefined ? {} : { lastSuccessAt: path.lastSuccessAt }),
+        ...(path.lastFailureAt === undefined ? {} : { lastFailureAt: path.lastFailureAt }),
       })),
     on: (name, listener) => events.on(name, listener),
     off: (name, listener) => events.off(name, listener),

@@ -84,6 +84,7 @@ export {
   type GetPathOptions,
   type KeyValueStore,
   type OnionPath,
+  type OnionPathDetails,
   type PathManager,
   type PathManagerComponents,
   type PathManagerInit,

@@ -222,6 +222,42 @@ describe('strikes', () => {
     expect(m.status().usableNodes).toBe(11);
   });
 
+  it('pathDetails: each path with its failures, their limit, when it was built and last succeeded or failed', async () => {
+    let now = 1_000_000;
+    const m = manager({ pathStrikeThreshold: 4 }, { clock: { now: () => now } });
+    m.setPool(POOL);
+    await m.start();
+    await flush();
+    const details = m.pathDetails();
+    expect(details.map((d) => d.id)).toEqual(m.paths().map((p) => p.id));
+    expect(details.map((d) => d.nodes)).toEqual(m.paths().map((p) => p.nodes));
+    for (const d of details) {
+      expect(d).toMatchObject({ failures: 0, failureLimit: 4, builtAt: 1_000_000 });
+      expect(d.lastSuccessAt).toBeUndefined();
+      expect(d.lastFailureAt).toBeUndefined();
+    }
+    const [first, second] = details;
+    if (first === undefined || second === undefined) throw new Error('two paths');
+    now += 5_000;
+    m.reportPathFailure(first.id);
+    now += 1_000;
+    m.reportPathFailure(first.id);
+    m.reportSuccess(second.id);
+    const after = new Map(m.pathDetails().map((d) => [d.id, d]));
+    expect(after.get(first.id)).toMatchObject({ failures: 2, lastFailureAt: 1_006_000 });
+    expect(after.get(first.id)?.lastSuccessAt).toBeUndefined();
+    expect(after.get(second.id)).toMatchObject({ failures: 0, lastSuccessAt: 1_006_000 });
+    // A success clears the failures and keeps when the last one was.
+    now += 1_000;
+    m.reportSuccess(first.id);
+    expect(m.pathDetails().find((d) => d.id === first.id)).toMatchObject({
+      failures: 0,
+      lastSuccessAt: 1_007_000,
+      lastFailureAt: 1_006_000,
+      builtAt: 1_000_000,
+    });
+  });
+
   it('clears strikes on success', async () => {
     const m = await healthyManager();
     const [path] = m.paths();

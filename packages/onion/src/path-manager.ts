@@ -89,6 +89,20 @@ export interface OnionPath {
   readonly nodes: readonly OnionNode[];
 }
 
+/** One path with its health, for status displays ({@link PathManager.pathDetails}). */
+export interface OnionPathDetails extends OnionPath {
+  /** Failures through it since its last success (strikes). */
+  readonly failures: number;
+  /** The failures at which it is dropped and rebuilt (`pathStrikeThreshold`). */
+  readonly failureLimit: number;
+  /** When this manager built it, ms (its clock). */
+  readonly builtAt: number;
+  /** The last request through it that succeeded, ms, if any. */
+  readonly lastSuccessAt?: number;
+  /** The last request through it that failed, ms, if any. */
+  readonly lastFailureAt?: number;
+}
+
 /** Options of {@link createPathManager}. */
 export interface PathManagerInit {
   /** Nodes per path, guard included (default 3, Session's `ONION_REQUEST_HOPS`). */
@@ -188,6 +202,8 @@ export interface PathManager extends Startable {
   status(): PathManagerStatus;
   /** The current paths. */
   paths(): OnionPath[];
+  /** The current paths with their failures and ages, for status displays. */
+  pathDetails(): OnionPathDetails[];
   /** Calls `listener` on every health change; returns the unsubscribe function. */
   onHealthChange(listener: Listener<PathHealthEvent>): () => void;
   /** Subscribes to `health`, `bootstrap` or `paths` events; returns the unsubscribe function. */
@@ -200,6 +216,9 @@ export interface PathManager extends Startable {
 interface PathState {
   readonly snapshot: OnionPath;
   strikes: number;
+  readonly builtAt: number;
+  lastSuccessAt?: number;
+  lastFailureAt?: number;
 }
 
 function positiveInteger(value: number | undefined, fallback: number, name: string, max: number) {
@@ -666,6 +685,7 @@ class DefaultPathManager implements PathManager {
     return {
       snapshot: Object.freeze({ id, nodes: Object.freeze(nodes.map(frozenNode)) }),
       strikes: 0,
+      builtAt: this.#clock.now(),
     };
   }
 
@@ -811,6 +831,7 @@ class DefaultPathManager implements PathManager {
     const path = this.#paths.find((candidate) => candidate.snapshot.id === pathId);
     if (path === undefined) return;
     path.strikes++;
+    path.lastFailureAt = this.#clock.now();
     if (path.strikes < this.#pathStrikeThreshold) return;
     this.#logger.info({ path: pathId }, 'onion: path dropped after repeated failures');
     this.#paths = this.#paths.filter((candidate) => candidate !== path);
@@ -828,6 +849,7 @@ class DefaultPathManager implements PathManager {
     const path = this.#paths.find((candidate) => candidate.snapshot.id === pathId);
     if (path === undefined) return;
     path.strikes = 0;
+    path.lastSuccessAt = this.#clock.now();
     for (const node of path.snapshot.nodes) this.#nodeStrikes.delete(node.ed25519);
   }
 
@@ -906,6 +928,18 @@ class DefaultPathManager implements PathManager {
 
   paths(): OnionPath[] {
     return this.#paths.map((path) => path.snapshot);
+  }
+
+  pathDetails(): OnionPathDetails[] {
+    return this.#paths.map((path) => ({
+      id: path.snapshot.id,
+      nodes: path.snapshot.nodes,
+      failures: path.strikes,
+      failureLimit: this.#pathStrikeThreshold,
+      builtAt: path.builtAt,
+      ...(path.lastSuccessAt === undefined ? {} : { lastSuccessAt: path.lastSuccessAt }),
+      ...(path.lastFailureAt === undefined ? {} : { lastFailureAt: path.lastFailureAt }),
+    }));
   }
 
   #emitPaths(): void {

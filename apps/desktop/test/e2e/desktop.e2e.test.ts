@@ -12,9 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
+import { createFakeNetwork } from '@murmur/client/test-support/fake-network';
 import { loadCrypto } from '@murmur/crypto';
+import type { Logger } from '@murmur/wire';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startDaemon } from '../../src/daemon.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 // Test artifacts (ignored by git), so that a test run leaves the tree clean; the committed
@@ -167,6 +170,39 @@ async function send(page: Page, text: string): Promise<void> {
   await page.getByLabel('Message', { exact: true }).fill(text);
   await page.getByRole('button', { name: 'Send' }).click();
   await page.getByTestId('message').filter({ hasText: text }).first().waitFor();
+}
+
+/** The focused element, as a person would name it. */
+interface Focused {
+  tag: string;
+  label: string;
+  name: string;
+  text: string;
+}
+
+function focused(page: Page): Promise<Focused | null> {
+  return page.evaluate(`(() => {
+    const e = document.activeElement;
+    if (e === null || e === document.body) return null;
+    return {
+      tag: e.tagName.toLowerCase(),
+      label: e.getAttribute('aria-label') ?? '',
+      name: e.getAttribute('name') ?? '',
+      text: (e.textContent ?? '').trim().slice(0, 60),
+    };
+  })()`) as Promise<Focused | null>;
+}
+
+/** Presses Tab until `wanted` holds for the focused element; how many presses it took. */
+async function tabTo(page: Page, wanted: (element: Focused) => boolean, what: string) {
+  const seen: string[] = [];
+  for (let presses = 1; presses <= 60; presses++) {
+    await page.keyboard.press('Tab');
+    const element = await focused(page);
+    if (element !== null && wanted(element)) return presses;
+    seen.push(element === null ? '(body)' : `${element.tag}[${element.label || element.text}]`);
+  }
+  throw new Error(`Tab never reached ${what}; focus went through ${seen.join(', ')}`);
 }
 
 function message(page: Page, text: string) {
@@ -565,6 +601,199 @@ describe('two desktop clients on a devnet', () => {
         })
       ).json();
       expect(after).toEqual(before);
+    }),
+  );
+
+  it(
+    'keyboard only: Tab to New conversation, paste an ID, Enter, write, Enter; Escape closes screens',
+    track(async () => {
+      const crypto = await loadCrypto();
+      const carol = crypto.generateIdentity().sessionId;
+      const page = pages.get('alice') as Page;
+      // A fresh load (not a same-document hash change): nothing open.
+      await page.goto('about:blank');
+      await page.goto((desktops.get('alice') as Desktop).url);
+      await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+      const newButton = (element: Focused) => element.label === 'New conversation';
+      const start = await focused(page);
+      expect(start === null || !newButton(start)).toBe(true);
+      await tabTo(page, newButton, 'the New conversation button');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'New conversation' }).waitFor();
+      // The ID field has the focus as the screen opens; Escape closes the screen.
+      await expect.poll(async () => (await focused(page))?.name).toBe('sessionId');
+      await page.keyboard.press('Escape');
+      await expect
+        .poll(() => page.getByRole('heading', { name: 'New conversation' }).count())
+        .toBe(0);
+      await page.getByText('Choose a conversation, or start a new one.').waitFor();
+      // Again, and this time paste an ID (half of it first: the hint says what is wrong).
+      await tabTo(page, newButton, 'the New conversation button again');
+      await page.keyboard.press('Enter');
+      await expect.poll(async () => (await focused(page))?.name).toBe('sessionId');
+      await page.keyboard.insertText(carol.slice(0, 30));
+      await expect
+        .poll(() => page.locator('#id-problem').textContent())
+        .toMatch(/Too short: 30 of 66/);
+      await page.keyboard.insertText(carol.slice(30));
+      await expect.poll(() => page.locator('#id-problem').textContent()).toBe('Looks right.');
+      await page.keyboard.press('Enter');
+      await page.getByRole('log', { name: 'Messages' }).waitFor();
+      expect(await page.locator('.panel-head .sub').first().getAttribute('title')).toBe(carol);
+      // Tab to the composer, write, Enter sends.
+      await tabTo(page, (element) => element.label === 'Message', 'the message field');
+      await page.keyboard.type('typed and sent without a mouse');
+      await page.keyboard.press('Enter');
+      const typed = message(page, 'typed and sent without a mouse');
+      await typed.waitFor();
+      expect(await page.getByLabel('Message', { exact: true }).inputValue()).toBe('');
+      await expect.poll(() => typed.getAttribute('data-state'), { timeout: WAIT }).toBe('sent');
+      // Escape closes the conversation too; the new one is in the list.
+      await page.keyboard.press('Escape');
+      await expect.poll(() => page.getByRole('log', { name: 'Messages' }).count()).toBe(0);
+      await expect
+        .poll(() => page.locator('.conversation-item', { hasText: 'typed and sent' }).count())
+        .toBe(1);
+    }),
+  );
+
+  it(
+    "the network screen shows each path's hops, state, failures and age; Rebuild gives new paths",
+    track(async () => {
+      const page = pages.get('alice') as Page;
+      await page.getByRole('button', { name: 'Network' }).click();
+      const cards = page.getByTestId('path-card');
+      await cards.first().waitFor({ timeout: WAIT });
+      const count = await cards.count();
+      expect(count).toBeGreaterThan(0);
+      for (let i = 0; i < count; i++) {
+        const card = cards.nth(i);
+        const hops = await card.getByTestId('hop').allTextContents();
+        expect(hops).toHaveLength(3);
+        expect(hops.map((hop) => hop.split(' ')[0])).toEqual(['Guard', 'Relay', 'Relay']);
+        expect(['ready', 'failing']).toContain(await card.getByTestId('path-state').textContent());
+        expect(await card.getByTestId('path-failures').textContent()).toMatch(
+          /^\d+ since the last success \(rebuilt at \d+\)/,
+        );
+        expect(await card.getByTestId('path-age').textContent()).toMatch(
+          /^built \d+ (s|min|h|d) ago; (no request through it yet|last success \d+ (s|min|h|d) ago)$/,
+        );
+        expect(await card.getByRole('list').getAttribute('aria-label')).toMatch(
+          /^Path \d: (ready|failing), guard, relay, relay$/,
+        );
+      }
+      // The daemon's view behind it: the same paths, with their health fields.
+      const desktop = desktops.get('alice') as Desktop;
+      const origin = new URL(desktop.url).origin;
+      const headers = { 'x-murmur-token': new URL(desktop.url).hash.slice('#token='.length) };
+      const context = contexts.get('alice') as BrowserContext;
+      const accounts = (await (
+        await context.request.get(`${origin}/api/accounts`, { headers })
+      ).json()) as { accounts: { id: string }[] };
+      const account = accounts.accounts[0]?.id as string;
+      const viewOf = async () =>
+        (await (
+          await context.request.get(`${origin}/api/accounts/${account}/network`, { headers })
+        ).json()) as {
+          now: number;
+          paths: { id: string; builtAt: number; failures: number; nodes: unknown[] }[];
+        };
+      const before = await viewOf();
+      expect(before.paths.length).toBe(count);
+      for (const path of before.paths) expect(path.nodes).toHaveLength(3);
+      await accessible(page, 'network with path health');
+      // Rebuild: new paths, built after the click, each of three hops with no failures yet.
+      const clickedAt = before.now;
+      await page.getByRole('button', { name: 'Rebuild paths' }).click();
+      await expect
+        .poll(
+          async () => {
+            const view = await viewOf();
+            return view.paths.length > 0 && view.paths.every((path) => path.builtAt >= clickedAt);
+          },
+          { timeout: WAIT },
+        )
+        .toBe(true);
+      await expect
+        .poll(
+          () => page.getByTestId('path-card').first().getByTestId('path-failures').textContent(),
+          {
+            timeout: WAIT,
+          },
+        )
+        .toMatch(/^0 since the last success/);
+      for (const path of (await viewOf()).paths) expect(path.nodes).toHaveLength(3);
+      await page.keyboard.press('Escape');
+      await expect.poll(() => page.getByTestId('path-card').count()).toBe(0);
+    }),
+  );
+
+  it(
+    'a message that failed for good shows Retry; the button sends it once the swarm answers',
+    track(async () => {
+      // An in-process daemon whose client runs on the client's fake network, where the
+      // recipient's swarm refuses every connection until the test lets it answer.
+      const crypto = await loadCrypto();
+      const network = createFakeNetwork({ crypto, nodeCount: 16 });
+      const silent: Logger = {
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+        child: () => silent,
+      };
+      const daemon = await startDaemon(
+        {
+          dataDir: join(dir, 'retry'),
+          port: 0,
+          devTimers: true,
+          sweepIntervalMs: 3_600_000,
+          network: { seeds: [network.seedUrl] },
+          clientInit: {
+            push: false,
+            pollIntervalMs: 200,
+            requestTimeoutMs: 2_000,
+            outbox: { maxAttempts: 2, initialBackoffMs: 20, maxBackoffMs: 100 },
+            paths: { retryInitialMs: 20, retryMaxMs: 200, guardTestTimeoutMs: 1_000 },
+          },
+        },
+        { crypto, logger: silent, fetch: network.fetch },
+      );
+      const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+      try {
+        const origin = `http://127.0.0.1:${daemon.port}`;
+        const created = await fetch(`${origin}/api/accounts`, {
+          method: 'POST',
+          headers: { 'x-murmur-token': daemon.token, origin, 'content-type': 'application/json' },
+          body: JSON.stringify({ displayName: 'Dora' }),
+        });
+        expect(created.status).toBe(200);
+        const erin = crypto.generateIdentity().sessionId;
+        const swarm = network.swarmOf(erin);
+        for (const node of swarm) node.unreachable = true;
+        const page = await context.newPage();
+        await page.goto(`${origin}/#token=${daemon.token}`);
+        await page.getByRole('navigation', { name: 'Conversations' }).waitFor({ timeout: WAIT });
+        await page.getByRole('button', { name: 'New conversation' }).click();
+        await page.getByLabel('Their Session ID').fill(erin);
+        await page.getByRole('button', { name: 'Start conversation' }).click();
+        await page.getByRole('log', { name: 'Messages' }).waitFor();
+        await send(page, 'refused by the swarm at first');
+        const sent = message(page, 'refused by the swarm at first');
+        await expect.poll(() => sent.getAttribute('data-state'), { timeout: WAIT }).toBe('failed');
+        expect(network.messagesOf(erin)).toHaveLength(0);
+        await accessible(page, 'a failed message');
+        // The swarm answers again; the Retry button of that message sends it.
+        for (const node of swarm) node.unreachable = false;
+        await sent.getByRole('button', { name: 'Retry' }).click();
+        await expect.poll(() => sent.getAttribute('data-state'), { timeout: WAIT }).toBe('sent');
+        expect(await sent.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+        expect(network.messagesOf(erin)).toHaveLength(1);
+      } finally {
+        await context.close();
+        await daemon.close();
+      }
     }),
   );
 });

@@ -1,7 +1,16 @@
 /** New conversation (and the own ID with its QR code), the network screen, settings. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AccountSummary, Api, NetworkView, Settings } from './api.js';
 import { sessionIdProblem, shortId } from './format.js';
+
+/** `4 s`, `12 min`, `3 h`, `2 d`: how long ago, for the paths' ages. */
+export function ageText(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h`;
+  return `${Math.floor(seconds / 86_400)} d`;
+}
 
 function Head(props: { title: string; onBack: () => void }) {
   return (
@@ -25,6 +34,9 @@ export function NewConversation(props: {
   const [error, setError] = useState<string | undefined>();
   const [qr, setQr] = useState<string | undefined>();
   const [copied, setCopied] = useState(false);
+  // Opened from the keyboard (Tab to "+ New", Enter; or Ctrl+N), typing goes to the ID at once.
+  const idInput = useRef<HTMLInputElement>(null);
+  useEffect(() => idInput.current?.focus(), []);
   useEffect(() => {
     void props.api.qrSvg(props.account.id).then(
       (svg) => setQr(`data:image/svg+xml;base64,${btoa(svg)}`),
@@ -57,6 +69,7 @@ export function NewConversation(props: {
         <label>
           Their Session ID
           <input
+            ref={idInput}
             name="sessionId"
             autoComplete="off"
             spellcheck={false}
@@ -187,21 +200,43 @@ export function NetworkScreen(props: { api: Api; account: string; onBack: () => 
           <p class="hint">{health?.pathsReason ?? ''}</p>
           {view.paths.length === 0 && <p>No path yet.</p>}
           {view.paths.map((path, index) => (
-            <ol
-              class="path"
-              key={path.id}
-              aria-label={`Path ${index + 1}: ${health?.paths ?? ''}`}
-              data-testid="path"
-            >
-              <li class="hop you">You</li>
-              {path.nodes.map((node, hop) => (
-                <li class="hop" key={node.ed25519} data-testid="hop">
-                  <strong>{roles[hop] ?? 'Relay'}</strong> {node.ip}:{node.port}{' '}
-                  <code>{shortId(node.ed25519)}</code>
-                </li>
-              ))}
-              <li class="hop">Service node</li>
-            </ol>
+            <div class={`path-card ${path.state}`} key={path.id} data-testid="path-card">
+              <h4 id={`path-${index}`}>
+                Path {index + 1}{' '}
+                <span class={`path-state ${path.state}`} data-testid="path-state">
+                  {path.state === 'ready' ? 'ready' : 'failing'}
+                </span>
+              </h4>
+              <ol
+                class="path"
+                aria-label={`Path ${index + 1}: ${path.state}, guard, relay, relay`}
+                data-testid="path"
+              >
+                <li class="hop you">You</li>
+                {path.nodes.map((node, hop) => (
+                  <li class="hop" key={node.ed25519} data-testid="hop">
+                    <strong>{roles[hop] ?? 'Relay'}</strong> {node.ip}:{node.port}{' '}
+                    <code>{shortId(node.ed25519)}</code>
+                  </li>
+                ))}
+                <li class="hop">Service node</li>
+              </ol>
+              <dl class="facts path-facts">
+                <dt>Failures</dt>
+                <dd data-testid="path-failures">
+                  {path.failures} since the last success (rebuilt at {path.failureLimit})
+                  {path.lastFailureAt !== undefined &&
+                    `; last failure ${ageText(view.now - path.lastFailureAt)} ago`}
+                </dd>
+                <dt>Age</dt>
+                <dd data-testid="path-age">
+                  built {ageText(path.ageMs)} ago
+                  {path.lastSuccessAt === undefined
+                    ? '; no request through it yet'
+                    : `; last success ${ageText(view.now - path.lastSuccessAt)} ago`}
+                </dd>
+              </dl>
+            </div>
           ))}
           <button type="button" onClick={rebuild} disabled={busy}>
             {busy ? 'Rebuilding…' : 'Rebuild paths'}

@@ -8,12 +8,30 @@
  * by cell (tampered, replayed, wrong-length cells, EXTEND refusals, CREATE floods, unregistered
  * relay links) is tested against murmur-relay processes in apps/relay/test/process.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
+  type Cell,
   type CellSink,
   type CircuitRelay,
   createCircuitBuilder,
+  createHopLayer,
+  DestroyReason,
+  decodeCell,
+  decodeExtended,
+  decodeRelayPayload,
+  encodeCell,
+  encodeExtend,
+  encodeRelayPayload,
+  type HopLayer,
   monitorSignatureMessage,
+  ntorClientFinish,
+  ntorClientStart,
+  openBackward,
+  PLAIN_LINK_EXPORTER,
+  RelayCommand,
+  sealForward,
+  signLinkAuth,
 } from '@murmur/circuits';
 import {
   type CircuitPushEvent,
@@ -23,10 +41,13 @@ import {
   type MurmurClient,
 } from '@murmur/client';
 import { type Identity, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import { sleep } from '@murmur/wire';
+import { createStyles } from '@murmur/terminal';
+import { bytesToHex, hexToBytes, sleep } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { WebSocket } from 'ws';
+import { runDemo } from '../../../src/launcher/demo.js';
+import { demoBootstrapOf } from '../../../src/launcher/demo-bootstrap.js';
 import { type DevnetFile, readDevnetFile } from '../../../src/launcher/devnet-file.js';
 import { runCli } from '../launcher-support.js';
 
@@ -325,5 +346,199 @@ describe('real-time delivery through relay circuits on the devnet', () => {
     } finally {
       builder.close();
     }
+  });
+});
+
+/** A relay of the devnet as a circuit hop. */
+function relayOf(node: DevnetFile['nodes'][number]): CircuitRelay {
+  return { ed25519: node.ed25519, x25519: node.x25519, ip: node.ip, port: node.relayPort };
+}
+
+/** A metric's value from a devnet relay's /metrics (0 when absent). */
+async function relayMetric(relay: CircuitRelay, line: string): Promise<number> {
+  const text = await (await nodeFetch(`http://${relay.ip}:${relay.port}/metrics`)).text();
+  const found = text.split('\n').find((entry) => entry.startsWith(`${line} `));
+  return found === undefined ? 0 : Number(found.slice(line.length + 1));
+}
+
+/** A WebSocket to a devnet relay that collects the cells it receives. */
+async function openLink(relay: CircuitRelay) {
+  const socket = new WebSocket(`ws://${relay.ip}:${relay.port}/`, { maxPayload: 2048 });
+  socket.binaryType = 'nodebuffer';
+  const cells: Cell[] = [];
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('message', (data: Buffer) => cells.push(decodeCell(new Uint8Array(data))));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const next = () => until(() => cells.shift(), 'a cell from the relay');
+  return { socket, cells, closed, next };
+}
+
+/**
+ * A relay link opened as relay `identity` would (HELLO, then AUTH signed with its key): the
+ * responder's AUTH when it accepts the link, `closed` when it refuses it.
+ */
+async function relayLinkAs(identity: Identity, target: CircuitRelay) {
+  const link = await openLink(target);
+  const nonce = crypto.randomBytes(32);
+  link.socket.send(encodeCell({ type: 'HELLO', circId: 0, version: 1, nonce }));
+  const hello = await link.next();
+  if (hello.type !== 'HELLO') throw new Error(`expected HELLO, got ${hello.type}`);
+  const signature = signLinkAuth(crypto, identity.ed25519.secretKey, {
+    role: 'I',
+    initiatorNonce: nonce,
+    responderNonce: hello.nonce,
+    initiatorEd25519: identity.ed25519.publicKey,
+    responderEd25519: hexToBytes(target.ed25519),
+    exporter: PLAIN_LINK_EXPORTER,
+  });
+  link.socket.send(
+    encodeCell({ type: 'AUTH', circId: 0, ed25519: identity.ed25519.publicKey, signature }),
+  );
+  const answer = await Promise.race([
+    link.next().then((cell) => cell.type),
+    link.closed.then(() => 'closed' as const),
+  ]);
+  link.socket.close();
+  return answer;
+}
+
+/** A client that speaks cells itself: CREATE to `guard`, then EXTENDs to any keys it is given. */
+async function rawCircuit(guard: CircuitRelay) {
+  const link = await openLink(guard);
+  link.socket.send(encodeCell({ type: 'HELLO', circId: 0, version: 1, nonce: new Uint8Array(32) }));
+  const hello = await link.next();
+  if (hello.type !== 'HELLO') throw new Error(`expected HELLO, got ${hello.type}`);
+  const layers: HopLayer[] = [];
+  const circId = 0x8000_0001;
+  return {
+    close: () => link.socket.close(),
+    async create(): Promise<Cell> {
+      const ntor = ntorClientStart(crypto, {
+        id: hexToBytes(guard.ed25519),
+        b: hexToBytes(guard.x25519),
+      });
+      link.socket.send(
+        encodeCell({ type: 'CREATE', circId, hop: 1, htype: 2, id: ntor.id, b: ntor.b, x: ntor.x }),
+      );
+      const created = await link.next();
+      if (created.type === 'CREATED')
+        layers.push(createHopLayer(ntorClientFinish(crypto, ntor, created)));
+      return created;
+    },
+    /** EXTEND from the last hop: the relay payload that answered, or the DESTROY cell. */
+    async extend(to: { ed25519: string; x25519: string }) {
+      const ntor = ntorClientStart(crypto, {
+        id: hexToBytes(to.ed25519),
+        b: hexToBytes(to.x25519),
+      });
+      const hop = layers.length;
+      const payload = encodeRelayPayload(hop, {
+        command: RelayCommand.EXTEND,
+        id: 0,
+        data: encodeExtend(ntor),
+      });
+      link.socket.send(
+        encodeCell({ type: 'RELAY', circId, body: sealForward(crypto, layers, hop, payload) }),
+      );
+      const cell = await link.next();
+      if (cell.type !== 'RELAY') return cell;
+      const opened = openBackward(crypto, layers, cell.body);
+      if (opened.kind !== 'local') throw new Error('a backward cell that does not open');
+      const answer = decodeRelayPayload(opened.hop, opened.payload, {
+        fromExit: opened.hop === 3,
+      });
+      if (answer.command === RelayCommand.EXTENDED) {
+        layers.push(createHopLayer(ntorClientFinish(crypto, ntor, decodeExtended(answer.data))));
+      }
+      return answer;
+    },
+  };
+}
+
+describe('relays that follow the devnet ledger refuse keys it never registered', () => {
+  it('refuses a link from a relay key that is not registered on the ledger; a registered node key links', async () => {
+    watchFailure();
+    const [first, second] = devnet.nodes;
+    if (first === undefined || second === undefined) throw new Error('a devnet of two nodes');
+    const target = relayOf(first);
+    const refusedBefore = await relayMetric(target, 'murmur_relay_links_refused_total');
+    // A well-formed relay identity, signing its AUTH right, that no registration names.
+    const stranger = crypto.generateIdentity();
+    expect(
+      devnet.nodes.some((node) => node.ed25519 === bytesToHex(stranger.ed25519.publicKey)),
+    ).toBe(false);
+    expect(await relayLinkAs(stranger, target)).toBe('closed');
+    expect(await relayMetric(target, 'murmur_relay_links_refused_total')).toBe(refusedBefore + 1);
+    // The same handshake with the key of a node the ledger registered: the relay answers AUTH.
+    const key = JSON.parse(readFileSync(join(second.dataDir, 'key.json'), 'utf8')) as {
+      ed25519Seed: string;
+    };
+    const registered = crypto.identityFromSeed(hexToBytes(key.ed25519Seed));
+    expect(bytesToHex(registered.ed25519.publicKey)).toBe(second.ed25519);
+    expect(await relayLinkAs(registered, target)).toBe('AUTH');
+    expect(await relayMetric(target, 'murmur_relay_links_refused_total')).toBe(refusedBefore + 1);
+  });
+
+  it('refuses EXTEND to a key that is not registered on the ledger (OR_IDENTITY); a registered one extends', async () => {
+    watchFailure();
+    const [first, second] = devnet.nodes;
+    if (first === undefined || second === undefined) throw new Error('a devnet of two nodes');
+    const stranger = crypto.generateIdentity();
+    const toStranger = await rawCircuit(relayOf(first));
+    try {
+      expect((await toStranger.create()).type).toBe('CREATED');
+      expect(
+        await toStranger.extend({
+          ed25519: bytesToHex(stranger.ed25519.publicKey),
+          x25519: bytesToHex(stranger.x25519.publicKey),
+        }),
+      ).toMatchObject({ type: 'DESTROY', reason: DestroyReason.OR_IDENTITY });
+    } finally {
+      toStranger.close();
+    }
+    // The same guard extends to a relay of the ledger.
+    const toRegistered = await rawCircuit(relayOf(first));
+    try {
+      expect((await toRegistered.create()).type).toBe('CREATED');
+      expect(await toRegistered.extend(relayOf(second))).toMatchObject({
+        command: RelayCommand.EXTENDED,
+      });
+    } finally {
+      toRegistered.close();
+    }
+  });
+});
+
+describe("up --demo's conversation on the devnet", () => {
+  it('every message of the demo arrives over a circuit', async () => {
+    watchFailure();
+    const printed: string[] = [];
+    const names = new Map(devnet.nodes.map((node) => [node.ed25519, node.name]));
+    const result = await runDemo(
+      { bootstrap: demoBootstrapOf(devnet), nodeNames: names, timeoutMs: WAIT_MS },
+      {
+        crypto,
+        output: { write: (text) => printed.push(text), isTTY: false },
+        styles: createStyles(false),
+        fetch: nodeFetch,
+      },
+    );
+    const text = printed.join('');
+    expect(result.error, text).toBeUndefined();
+    expect(result.ok).toBe(true);
+    expect(result.deliveries).toHaveLength(4);
+    expect(result.deliveries.map((delivery) => delivery.via)).toEqual([
+      'circuit',
+      'circuit',
+      'circuit',
+      'circuit',
+    ]);
+    expect(text.match(/ over a circuit /g)).toHaveLength(4);
+    expect(text).not.toContain('by a poll (');
+    expect(text).toMatch(/Alice's circuit \(guard → middle → exit\): \S+\/relay → /);
+    expect(text).toContain('4 over circuits');
   });
 });
