@@ -1,9 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Type from 'typebox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './app-errors.js';
-import { readSettingsFile, writeNewSettingsFile } from './settings-file.js';
+import {
+  readSettingsFile,
+  writeCheckedSettingsFile,
+  writeNewSettingsFile,
+} from './settings-file.js';
 
 let dir: string;
 beforeEach(() => {
@@ -50,5 +55,28 @@ describe('settings files', () => {
       `${path} already exists; refusing to overwrite a config file (edit it, or remove it first)`,
     );
     expect(readSettingsFile(path)).toEqual({ port: 1 });
+  });
+
+  it('writes checked settings only, listing every unknown key and bad value', () => {
+    const specs = {
+      port: {
+        flag: 'port',
+        env: 'PORT',
+        kind: 'integer',
+        schema: Type.Integer({ minimum: 0, maximum: 65_535, description: 'a port number' }),
+        help: 'port',
+      },
+    } as const;
+    const path = join(dir, 'x.json');
+    const error = refusal(() =>
+      writeCheckedSettingsFile(path, specs, { port: 'x', colour: 'red' }, 0o644),
+    );
+    expect(error.details).toEqual({
+      problems: ['port: invalid value "x"', 'colour: unknown setting'],
+    });
+    expect(readSettingsFile(path)).toBeUndefined();
+    writeCheckedSettingsFile(path, specs, { port: 7, other: undefined }, 0o644);
+    expect(readSettingsFile(path)).toEqual({ port: 7 });
+    expect(statSync(path).mode & 0o777).toBe(0o644);
   });
 });
