@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Type from 'typebox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './app-errors.js';
+import { LOG_LEVEL_SETTING } from './settings.js';
 import {
   readSettingsFile,
   writeCheckedSettingsFile,
@@ -58,25 +58,17 @@ describe('settings files', () => {
   });
 
   it('writes checked settings only, listing every unknown key and bad value', () => {
-    const specs = {
-      port: {
-        flag: 'port',
-        env: 'PORT',
-        kind: 'integer',
-        schema: Type.Integer({ minimum: 0, maximum: 65_535, description: 'a port number' }),
-        help: 'port',
-      },
-    } as const;
+    const specs = { logLevel: LOG_LEVEL_SETTING };
     const path = join(dir, 'x.json');
     const error = refusal(() =>
-      writeCheckedSettingsFile(path, specs, { port: 'x', colour: 'red' }, 0o644),
+      writeCheckedSettingsFile(path, specs, { logLevel: 'loud', colour: 'red' }, 0o644),
     );
     expect(error.details).toEqual({
-      problems: ['port: invalid value "x"', 'colour: unknown setting'],
+      problems: ['logLevel: invalid value "loud"', 'colour: unknown setting'],
     });
     expect(readSettingsFile(path)).toBeUndefined();
-    writeCheckedSettingsFile(path, specs, { port: 7, other: undefined }, 0o644);
-    expect(readSettingsFile(path)).toEqual({ port: 7 });
+    writeCheckedSettingsFile(path, specs, { logLevel: 'warn', other: undefined }, 0o644);
+    expect(readSettingsFile(path)).toEqual({ logLevel: 'warn' });
     expect(statSync(path).mode & 0o777).toBe(0o644);
   });
 });
