@@ -89,29 +89,49 @@ export function murmurProject(options: MurmurProjectOptions): UserWorkspaceConfi
 }
 
 /**
- * The programs the end-to-end suites start, found by the `bin` names their apps declare
- * (`murmur-devnet`, `murmur-node`) in the workspace manifests, as the environment variables the
- * network launcher reads (`MURMUR_LEDGER_CLI`, `MURMUR_NODE_CLI`). Set ones are kept.
+ * What a program an end-to-end suite starts is called in the environment, and where it comes
+ * from: the `bin` of a workspace package the suite declares.
  */
-export function workspacePrograms(
+const PROGRAMS = [
+  { variable: 'MURMUR_LEDGER_CLI', packageName: '@murmur/devnet', bin: 'murmur-devnet' },
+  { variable: 'MURMUR_NODE_CLI', packageName: '@murmur/service-node', bin: 'murmur-node' },
+  { variable: 'MURMUR_RELAY_CLI', packageName: '@murmur/relay', bin: 'murmur-relay' },
+  { variable: 'MURMUR_DESKTOP_CLI', packageName: '@murmur/desktop', bin: 'murmur-desktop' },
+] as const;
+
+/**
+ * The programs an end-to-end suite (the package in `packageDir`) starts, as the environment
+ * variables the network launcher and the suites read (`MURMUR_LEDGER_CLI`, `MURMUR_NODE_CLI`,
+ * `MURMUR_RELAY_CLI`, `MURMUR_DESKTOP_CLI`). Each comes from the `bin` of a package the suite
+ * declares in its `package.json`, through its own `node_modules` link (a declared edge, which
+ * turbo's `^build` builds first; never a path into another workspace); a program of a package
+ * it does not declare is not named. Variables already set are kept.
+ */
+export function declaredPrograms(
+  packageDir: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Record<string, string> {
-  const bins = new Map<string, string>();
-  for (const packageDir of workspaceDirectories()) {
-    const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
-      bin?: Record<string, string>;
-    };
-    for (const [name, file] of Object.entries(manifest.bin ?? {})) {
-      bins.set(name, join(packageDir, file));
-    }
-  }
+  const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+  };
+  const declared = { ...manifest.dependencies, ...manifest.devDependencies };
   const programs: Record<string, string> = {};
-  for (const [variable, bin] of [
-    ['MURMUR_LEDGER_CLI', 'murmur-devnet'],
-    ['MURMUR_NODE_CLI', 'murmur-node'],
-  ] as const) {
-    const value = env[variable] ?? bins.get(bin);
-    if (value !== undefined) programs[variable] = value;
+  for (const { variable, packageName, bin } of PROGRAMS) {
+    const set = env[variable];
+    if (set !== undefined) {
+      programs[variable] = set;
+      continue;
+    }
+    if (declared[packageName] === undefined) continue;
+    const linked = join(packageDir, 'node_modules', packageName);
+    const file = (
+      JSON.parse(readFileSync(join(linked, 'package.json'), 'utf8')) as {
+        bin?: Record<string, string>;
+      }
+    ).bin?.[bin];
+    if (file === undefined) throw new Error(`${packageName} declares no \`${bin}\` program`);
+    programs[variable] = join(linked, file);
   }
   return programs;
 }

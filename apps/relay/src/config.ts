@@ -12,13 +12,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
   ConfigError,
-  checkSettingValues,
-  LOG_LEVELS,
+  LOG_LEVEL_SETTING,
   type LogLevel,
   resolveSettings,
   type SettingSpec,
+  settingsDataDir,
 } from '@murmur/wire';
-import { readSettingsFile, writeNewSettingsFile } from '@murmur/wire/settings-file';
+import { readSettingsFile, writeCheckedSettingsFile } from '@murmur/wire/settings-file';
 import Type from 'typebox';
 
 /** The name of the relay's config file inside the data directory. */
@@ -114,17 +114,7 @@ export const RELAY_SETTINGS = {
     schema: FILE_SCHEMA,
     help: 'its private key (PEM file)',
   },
-  logLevel: {
-    flag: 'log-level',
-    env: 'LOG_LEVEL',
-    kind: 'string',
-    schema: Type.Union(
-      LOG_LEVELS.map((level) => Type.Literal(level)),
-      { description: `one of ${LOG_LEVELS.join(', ')}` },
-    ),
-    default: 'info',
-    help: `log level (${LOG_LEVELS.join(', ')})`,
-  },
+  logLevel: LOG_LEVEL_SETTING,
   createRate: {
     flag: 'create-rate',
     env: 'CREATE_RATE',
@@ -195,11 +185,12 @@ export function resolveConfig(
   env: Record<string, string | undefined>,
   home: string = homedir(),
 ): RelayConfig {
-  const dataDirFlag = flags['data-dir'];
-  const dataDir =
-    (typeof dataDirFlag === 'string' && dataDirFlag !== '' ? dataDirFlag : undefined) ??
-    (env[`${RELAY_ENV_PREFIX}DATA_DIR`] || undefined) ??
-    join(home, '.murmur-node');
+  const { dataDir } = settingsDataDir({
+    flags,
+    env,
+    envPrefix: RELAY_ENV_PREFIX,
+    fallback: join(home, '.murmur-node'),
+  });
   const file = readRelayConfigFile(dataDir);
   const { values, problems } = resolveSettings(RELAY_SETTINGS, {
     flags,
@@ -228,12 +219,6 @@ export function writeRelayConfigFile(
   settings: Partial<Omit<RelayConfig, 'dataDir'>>,
 ): string {
   const path = join(dataDir, RELAY_CONFIG_FILE_NAME);
-  const { values: out, problems } = checkSettingValues(RELAY_SETTINGS, settings);
-  if (problems.length > 0) {
-    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, {
-      details: { problems },
-    });
-  }
-  writeNewSettingsFile(path, out, 0o600);
+  writeCheckedSettingsFile(path, RELAY_SETTINGS, settings, 0o600);
   return path;
 }

@@ -11,15 +11,15 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   ConfigError,
-  checkSettingValues,
   DEFAULT_STORAGE_HTTPS_PORT,
-  LOG_LEVELS,
+  LOG_LEVEL_SETTING,
   resolveSettings,
   type SettingSource,
   type SettingSpec,
   STORAGE_SIZE_LIMIT_BYTES,
+  settingsDataDir,
 } from '@murmur/wire';
-import { readSettingsFile, writeNewSettingsFile } from '@murmur/wire/settings-file';
+import { readSettingsFile, writeCheckedSettingsFile } from '@murmur/wire/settings-file';
 import Type from 'typebox';
 
 /** The name of the config file inside the data directory. */
@@ -214,17 +214,7 @@ export const CONFIG_KEYS = {
     help: 'how deep a chain block must be before it is read',
     default: 2,
   },
-  logLevel: {
-    flag: 'log-level',
-    env: 'LOG_LEVEL',
-    kind: 'string',
-    schema: Type.Union(
-      LOG_LEVELS.map((level) => Type.Literal(level)),
-      { description: `one of ${LOG_LEVELS.join(', ')}` },
-    ),
-    help: `log level (${LOG_LEVELS.join(', ')})`,
-    default: 'info',
-  },
+  logLevel: LOG_LEVEL_SETTING,
   sync: {
     flag: 'sync',
     env: 'SYNC',
@@ -432,18 +422,13 @@ export function readConfigFile(dataDir: string): {
 export function resolveConfig(inputs: ConfigInputs = {}): ResolvedConfig {
   const flags = inputs.flags ?? {};
   const env = inputs.env ?? {};
-  const dataDirFlag = flags['data-dir'];
-  const dataDirEnv = env[`${ENV_PREFIX}DATA_DIR`];
-  let dataDirSource: ConfigSource = 'default';
-  let dataDir = defaultDataDir(inputs.home);
-  if (typeof dataDirFlag === 'string' && dataDirFlag !== '') {
-    dataDir = dataDirFlag;
-    dataDirSource = 'flag';
-  } else if (dataDirEnv !== undefined && dataDirEnv !== '') {
-    dataDir = dataDirEnv;
-    dataDirSource = 'env';
-  }
-  dataDir = resolve(dataDir);
+  const found = settingsDataDir({
+    flags,
+    env,
+    envPrefix: ENV_PREFIX,
+    fallback: defaultDataDir(inputs.home),
+  });
+  const dataDir = resolve(found.dataDir);
 
   const file = readConfigFile(dataDir);
   const { values, sources, problems } = resolveSettings(CONFIG_KEYS, {
@@ -454,7 +439,7 @@ export function resolveConfig(inputs: ConfigInputs = {}): ResolvedConfig {
     fileValues: file.values ?? {},
   });
   const config: Record<string, unknown> = { dataDir, ...values };
-  sources['dataDir'] = dataDirSource;
+  sources['dataDir'] = found.source;
 
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, {
@@ -479,10 +464,6 @@ export function writeConfigFile(
   values: Partial<Omit<NodeConfig, 'dataDir'>>,
 ): string {
   const path = join(dataDir, CONFIG_FILE_NAME);
-  const { values: out, problems } = checkSettingValues(CONFIG_KEYS, values);
-  if (problems.length > 0) {
-    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  }
-  writeNewSettingsFile(path, out, 0o644);
+  writeCheckedSettingsFile(path, CONFIG_KEYS, values, 0o644);
   return path;
 }

@@ -50,7 +50,7 @@ import { type ConversationsApi, createConversationsApi } from './conversations.j
 import { createLedgerDirectory, createSeedDirectory, type NodeDirectory } from './directory.js';
 import type { ClientErrorSource, ClientEvents, ClientHealth, Listener } from './events.js';
 import type { NetworkTime, NetworkTimeInit } from './network-time.js';
-import type { OutboxInit } from './outbox.js';
+import type { DeliveredMessage, OutboxInit } from './outbox.js';
 import { createAccountLoader } from './parts/account-loader.js';
 import { createBootstrap } from './parts/bootstrap.js';
 import { createDeleter } from './parts/deletion.js';
@@ -259,12 +259,14 @@ export interface MurmurClient {
     options?: AbortOptions,
   ): Promise<TimerUpdateResult>;
   /**
-   * Resolves when the message is stored on the recipient's swarm.
+   * Resolves when the message is stored on the recipient's swarm, with its storage hash: the ID
+   * the recipient's `message` event carries (the same as `id` unless the message was held as
+   * `securing` before it was sealed).
    *
    * @throws `DeliveryFailedError` when the outbox gave up; `NotFoundError` for an unknown ID;
    * `AbortError` on the signal or when the client stops first.
    */
-  waitForDelivery(id: string, options?: AbortOptions): Promise<void>;
+  waitForDelivery(id: string, options?: AbortOptions): Promise<DeliveredMessage>;
   /** Queues a failed message again with a fresh retry budget; false when it is not failed. */
   retryMessage(id: string, options?: AbortOptions): Promise<boolean>;
   /**

@@ -118,7 +118,7 @@ export type {
   TimeSyncEvent,
 } from './events.js';
 export type { NetworkTimeInit } from './network-time.js';
-export type { OutboxInit } from './outbox.js';
+export type { DeliveredMessage, OutboxInit } from './outbox.js';
 export {
   type AccountKeyStore,
   createMemoryAccountKeyStore,

@@ -92,8 +92,11 @@ describe('outbox: held (securing) messages', () => {
     await addHistory(storage);
     await outbox.start();
     await outbox.enqueue(held());
+    const delivered = outbox.waitFor(ID);
     await vi.advanceTimersByTimeAsync(10);
-    await outbox.waitFor(ID);
+    // The held message keeps its local ID; the recipient sees the storage hash of its seal.
+    expect(await delivered).toEqual({ id: ID, hash: HASH });
+    expect(await outbox.waitFor(ID)).toEqual({ id: ID, hash: HASH });
     expect(seal).toHaveBeenCalledTimes(1);
     expect(sealed[0]?.held).toEqual({
       text: 'hi',

@@ -94,6 +94,18 @@ export interface SealedEntry {
   hash: string;
 }
 
+/** What {@link Outbox.waitFor} (and `MurmurClient.waitForDelivery`) resolves with. */
+export interface DeliveredMessage {
+  /** The message's ID, as `sendMessage` returned it. */
+  id: string;
+  /**
+   * The storage hash of the sealed message: the ID the recipient sees. It is `id` for a message
+   * sealed at once, and another value for one first held as `securing` (which keeps the local
+   * ID it was given).
+   */
+  hash: string;
+}
+
 /** The outbox worker. */
 export interface Outbox {
   /** Resumes interrupted entries and starts the worker. */
@@ -109,8 +121,11 @@ export interface Outbox {
   wake(): void;
   /** Queues a `failed` entry again with a fresh budget; false when it is not failed. */
   retry(id: string, options?: AbortOptions): Promise<boolean>;
-  /** Resolves when the message is stored; rejects with `DeliveryFailedError` when it failed. */
-  waitFor(id: string, options?: AbortOptions): Promise<void>;
+  /**
+   * Resolves when the message is stored, with its storage hash; rejects with
+   * `DeliveryFailedError` when it failed.
+   */
+  waitFor(id: string, options?: AbortOptions): Promise<DeliveredMessage>;
   /** Entries securing, queued or sending. */
   pending(): Promise<number>;
 }
@@ -217,7 +232,7 @@ export function failedError(entry: OutboxEntry): DeliveryFailedError {
 }
 
 interface Waiter {
-  resolve(): void;
+  resolve(delivered: DeliveredMessage): void;
   reject(error: unknown): void;
 }
 
@@ -235,15 +250,19 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
   const inFlight = new Set<string>();
   const waiters = new Map<string, Set<Waiter>>();
 
-  const settle = (id: string, error?: unknown): void => {
+  const settle = (id: string, outcome: { error: unknown } | { hash: string }): void => {
     const set = waiters.get(id);
     if (set === undefined) return;
     waiters.delete(id);
     for (const waiter of set) {
-      if (error === undefined) waiter.resolve();
-      else waiter.reject(error);
+      if ('hash' in outcome) waiter.resolve({ id, hash: outcome.hash });
+      else waiter.reject(outcome.error);
     }
   };
+
+  /** The storage hash of a sent message (its own ID unless it was held before it was sealed). */
+  const storedHash = async (id: string): Promise<string> =>
+    (await storage.getMessage(id))?.hash ?? id;
 
   const sealTries = new Map<string, number>();
 
@@ -298,7 +317,7 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
       'client: giving up on a message',
     );
     emit(entry, { code: error.code, message: error.message });
-    settle(entry.id, error);
+    settle(entry.id, { error });
   };
 
   /** Seals a held entry; false when it stays held (or failed). */
@@ -398,7 +417,7 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
     await storage.updateMessageState(entry.id, 'sent');
     logger.debug({ message: entry.id, attempts: entry.attempts }, 'client: message stored');
     emit(entry);
-    settle(entry.id);
+    settle(entry.id, { hash: await storedHash(entry.id) });
   };
 
   const schedule = async (): Promise<void> => {
@@ -498,7 +517,9 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
       timer = undefined;
       if (running !== undefined) await running;
       for (const id of [...waiters.keys()]) {
-        settle(id, new AbortError('the client was stopped before the message was delivered'));
+        settle(id, {
+          error: new AbortError('the client was stopped before the message was delivered'),
+        });
       }
     },
 
@@ -535,22 +556,24 @@ export function createOutbox(init: OutboxInit, components: OutboxComponents): Ou
       const entry = await storage.getOutboxEntry(id);
       if (entry === undefined) {
         const message = await storage.getMessage(id);
-        if (message?.direction === 'outgoing' && message.state === 'sent') return;
+        if (message?.direction === 'outgoing' && message.state === 'sent') {
+          return { id, hash: message.hash ?? id };
+        }
         throw new NotFoundError(`no outgoing message ${shortId(id)} is queued or sent`, {
           details: { id },
         });
       }
       if (entry.state === 'failed') throw failedError(entry);
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<DeliveredMessage>((resolve, reject) => {
         const signal = options.signal;
         const onAbort = () => {
           waiters.get(id)?.delete(waiter);
           reject(new AbortError('waitForDelivery aborted', { cause: signal?.reason }));
         };
         const waiter: Waiter = {
-          resolve: () => {
+          resolve: (delivered) => {
             signal?.removeEventListener('abort', onAbort);
-            resolve();
+            resolve(delivered);
           },
           reject: (error) => {
             signal?.removeEventListener('abort', onAbort);

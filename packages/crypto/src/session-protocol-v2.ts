@@ -191,6 +191,26 @@ function optionalBytes(value: Uint8Array | undefined, field: string, length: num
   if (value !== undefined) requireBytes(value, field, length);
 }
 
+/**
+ * The sender's start of both V2 exchanges: an ephemeral X25519 key pair (`given`, or fresh) and
+ * its shared secret with the recipient's long-term key.
+ *
+ * @throws InvalidSessionIdError when that key is a low-order point.
+ */
+function startExchange(
+  sodium: SodiumBackend,
+  longTerm: Uint8Array,
+  given: Uint8Array | undefined,
+): { e: Uint8Array; ephemeral: Uint8Array; dh: Uint8Array } {
+  const e = given ?? sodium.randomBytes(32);
+  const ephemeral = sodium.scalarMultBase(e);
+  const dh = sodium.scalarMult(e, longTerm);
+  if (dh === undefined) {
+    throw new InvalidSessionIdError('The recipient key is a low-order point');
+  }
+  return { e, ephemeral, dh };
+}
+
 /** V2 with PFS: to the recipient's published account keys. */
 export function encryptV2(
   sodium: SodiumBackend,
@@ -209,12 +229,7 @@ export function encryptV2(
   optionalBytes(options.ephemeralSecretKey, 'options.ephemeralSecretKey', 32);
   optionalBytes(options.mlkemRandom, 'options.mlkemRandom', 32);
   optionalBytes(options.proEd25519SecretKey, 'options.proEd25519SecretKey', 64);
-  const e = options.ephemeralSecretKey ?? sodium.randomBytes(32);
-  const ephemeral = sodium.scalarMultBase(e);
-  const dh = sodium.scalarMult(e, longTerm);
-  if (dh === undefined) {
-    throw new InvalidSessionIdError('The recipient key is a low-order point');
-  }
+  const { e, ephemeral, dh } = startExchange(sodium, longTerm, options.ephemeralSecretKey);
   const indicator = kiss(hashes, dh, ephemeral, longTerm);
   sodium.wipe(dh);
   const mlkemPublicKey = recipientKeys.mlkem768PublicKey;
@@ -258,12 +273,7 @@ export function encryptV2NoPfs(
   optionalBytes(options.keyIndicator, 'options.keyIndicator', 2);
   optionalBytes(options.filler, 'options.filler', MLKEM768_CIPHERTEXT_LENGTH);
   optionalBytes(options.proEd25519SecretKey, 'options.proEd25519SecretKey', 64);
-  const e = options.ephemeralSecretKey ?? sodium.randomBytes(32);
-  const ephemeral = sodium.scalarMultBase(e);
-  const dh = sodium.scalarMult(e, longTerm);
-  if (dh === undefined) {
-    throw new InvalidSessionIdError('The recipient key is a low-order point');
-  }
+  const { e, ephemeral, dh } = startExchange(sodium, longTerm, options.ephemeralSecretKey);
   const secret = noPfsKey(hashes, dh, longTerm, ephemeral);
   sodium.wipe(dh);
   if (options.ephemeralSecretKey === undefined) sodium.wipe(e);

@@ -92,13 +92,11 @@ export interface HttpLedgerSourceComponents {
 }
 
 /**
- * The HTTP ledger client: a {@link LedgerSource} with the devnet's extra routes. Every answer is
- * checked with the schemas of `ledger-api.ts`: a bad one is an `InvalidResponseError`; a 403 a
- * `ForbiddenError`, a 404 a `NotFoundError`, a 5xx an `UpstreamFailedError`, each carrying the
- * ledger's own message; an unreachable ledger an `UpstreamFailedError`, a slow one a
- * `RequestTimeoutError`.
+ * The devnet ledger's routes beyond a {@link LedgerSource}'s, as its clients call them: the
+ * HTTP ledger client ({@link HttpLedgerSource}) and the same reads over an EVM chain
+ * (`evmLedgerView` in `@murmur/registry/evm`, which refuses the devnet-only ones).
  */
-export interface HttpLedgerSource extends LedgerSource, Startable {
+export interface LedgerRoutes {
   /** `GET /state`: the ledger's view of nodes, swarms and wallets (checked, amounts as text). */
   getState(options?: AbortOptions & { activeOnly?: boolean }): Promise<StateResponse>;
   /** `GET /health`. */
@@ -154,6 +152,16 @@ export interface HttpLedgerSource extends LedgerSource, Startable {
     reason?: string,
     options?: AbortOptions,
   ): Promise<TransactionResult>;
+}
+
+/**
+ * The HTTP ledger client: a {@link LedgerSource} with the devnet's extra routes. Every answer is
+ * checked with the schemas of `ledger-api.ts`: a bad one is an `InvalidResponseError`; a 403 a
+ * `ForbiddenError`, a 404 a `NotFoundError`, a 5xx an `UpstreamFailedError`, each carrying the
+ * ledger's own message; an unreachable ledger an `UpstreamFailedError`, a slow one a
+ * `RequestTimeoutError`.
+ */
+export interface HttpLedgerSource extends LedgerSource, LedgerRoutes, Startable {
   /** Whether the feed is connected now. */
   readonly feedConnected: boolean;
 }

@@ -24,6 +24,7 @@ export {
   type HttpLedgerSourceComponents,
   type HttpLedgerSourceInit,
   httpLedgerSource,
+  type LedgerRoutes,
   type WebSocketConstructor,
   type WebSocketLike,
 } from './http-ledger-source.js';

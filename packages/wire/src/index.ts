@@ -445,6 +445,7 @@ export {
 } from './service-nodes.js';
 export {
   checkSettingValues,
+  LOG_LEVEL_SETTING,
   type ResolvedSettings,
   resolveSettings,
   type SettingKind,
@@ -452,6 +453,7 @@ export {
   type SettingSpec,
   type SettingsInputs,
   settingFromText,
+  settingsDataDir,
   shownSetting,
 } from './settings.js';
 export { MAX_TIMER_DELAY_MS, sleep } from './sleep.js';

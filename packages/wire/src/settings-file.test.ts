@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './app-errors.js';
-import { readSettingsFile, writeNewSettingsFile } from './settings-file.js';
+import { LOG_LEVEL_SETTING } from './settings.js';
+import {
+  readSettingsFile,
+  writeCheckedSettingsFile,
+  writeNewSettingsFile,
+} from './settings-file.js';
 
 let dir: string;
 beforeEach(() => {
@@ -50,5 +55,20 @@ describe('settings files', () => {
       `${path} already exists; refusing to overwrite a config file (edit it, or remove it first)`,
     );
     expect(readSettingsFile(path)).toEqual({ port: 1 });
+  });
+
+  it('writes checked settings only, listing every unknown key and bad value', () => {
+    const specs = { logLevel: LOG_LEVEL_SETTING };
+    const path = join(dir, 'x.json');
+    const error = refusal(() =>
+      writeCheckedSettingsFile(path, specs, { logLevel: 'loud', colour: 'red' }, 0o644),
+    );
+    expect(error.details).toEqual({
+      problems: ['logLevel: invalid value "loud"', 'colour: unknown setting'],
+    });
+    expect(readSettingsFile(path)).toBeUndefined();
+    writeCheckedSettingsFile(path, specs, { logLevel: 'warn', other: undefined }, 0o644);
+    expect(readSettingsFile(path)).toEqual({ logLevel: 'warn' });
+    expect(statSync(path).mode & 0o777).toBe(0o644);
   });
 });

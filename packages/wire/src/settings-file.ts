@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Type from 'typebox';
 import { ConfigError } from './app-errors.js';
 import { createChecker } from './schema-check.js';
+import { checkSettingValues, type SettingSpec } from './settings.js';
 
 const settingsObject = createChecker(
   Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON object of settings' }),
@@ -52,4 +53,26 @@ export function writeNewSettingsFile(
     }
     throw cause;
   }
+}
+
+/**
+ * Writes `values` as a new settings file (see {@link writeNewSettingsFile}) once each is checked
+ * against `specs`.
+ *
+ * @throws `ConfigError` listing every unknown key and bad value (also in `details.problems`), or
+ * when the file exists.
+ */
+export function writeCheckedSettingsFile(
+  path: string,
+  specs: Readonly<Record<string, SettingSpec>>,
+  values: Readonly<Record<string, unknown>>,
+  mode: number,
+): void {
+  const { values: out, problems } = checkSettingValues(specs, values);
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`, {
+      details: { problems },
+    });
+  }
+  writeNewSettingsFile(path, out, mode);
 }

@@ -2,9 +2,11 @@ import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
 import {
   checkSettingValues,
+  LOG_LEVEL_SETTING,
   resolveSettings,
   type SettingSpec,
   settingFromText,
+  settingsDataDir,
 } from './settings.js';
 
 const SPECS = {
@@ -80,5 +82,45 @@ describe('resolveSettings', () => {
     expect(settingFromText('number', ' 1.5 ')).toBe(1.5);
     expect(settingFromText('size', '1.5M')).toBe(1_572_864);
     expect(settingFromText('boolean', 'on')).toBe(true);
+  });
+});
+
+describe('LOG_LEVEL_SETTING', () => {
+  it('takes each log level from a flag, defaults to info and names the levels when refusing', () => {
+    const specs = { logLevel: LOG_LEVEL_SETTING };
+    const flagged = resolveSettings(specs, {
+      ...inputs,
+      flags: { 'log-level': 'debug' },
+      env: {},
+      fileValues: {},
+    });
+    expect(flagged.values).toEqual({ logLevel: 'debug' });
+    const unset = resolveSettings(specs, { ...inputs, flags: {}, env: {}, fileValues: {} });
+    expect(unset.values).toEqual({ logLevel: 'info' });
+    const bad = resolveSettings(specs, {
+      ...inputs,
+      flags: {},
+      env: { X_LOG_LEVEL: 'loud' },
+      fileValues: {},
+    });
+    expect(bad.problems).toHaveLength(1);
+    expect(bad.problems[0]).toContain('X_LOG_LEVEL');
+    expect(bad.problems[0]).toContain('one of fatal, error, warn, info, debug, trace, silent');
+  });
+});
+
+describe('settingsDataDir', () => {
+  const base = { envPrefix: 'X_', fallback: '/home/me/.x' };
+  it('takes the flag, then the variable, then the fallback, saying which', () => {
+    expect(
+      settingsDataDir({ ...base, flags: { 'data-dir': '/a' }, env: { X_DATA_DIR: '/b' } }),
+    ).toEqual({ dataDir: '/a', source: 'flag' });
+    expect(settingsDataDir({ ...base, flags: {}, env: { X_DATA_DIR: '/b' } })).toEqual({
+      dataDir: '/b',
+      source: 'env',
+    });
+    expect(
+      settingsDataDir({ ...base, flags: { 'data-dir': '' }, env: { X_DATA_DIR: '' } }),
+    ).toEqual({ dataDir: '/home/me/.x', source: 'default' });
   });
 });

@@ -4,7 +4,8 @@
  * for every Murmur program (murmur-node's `config.json`, murmur-relay's `relay.json`). Pure: the
  * programs read the file and pass its values in.
  */
-import type { TSchema } from 'typebox';
+import Type, { type TSchema } from 'typebox';
+import { LOG_LEVELS } from './log-levels.js';
 import { createChecker, type SchemaChecker } from './schema-check.js';
 
 /** How a setting's text (a flag or a variable) becomes its value. */
@@ -182,4 +183,38 @@ export function checkSettingValues(
     } else out[key] = value;
   }
   return { values: out, problems };
+}
+
+/**
+ * The `logLevel` setting every program has (`--log-level`, `<PREFIX>LOG_LEVEL`, the file's
+ * `logLevel`): one of {@link LOG_LEVELS}, default `info`.
+ */
+export const LOG_LEVEL_SETTING = {
+  flag: 'log-level',
+  env: 'LOG_LEVEL',
+  kind: 'string',
+  schema: Type.Union(
+    LOG_LEVELS.map((level) => Type.Literal(level)),
+    { description: `one of ${LOG_LEVELS.join(', ')}` },
+  ),
+  default: 'info',
+  help: `log level (${LOG_LEVELS.join(', ')})`,
+} as const satisfies SettingSpec;
+
+/**
+ * A program's data directory, which holds its settings file and so cannot come from it: the
+ * `--data-dir` flag, else `<envPrefix>DATA_DIR`, else `fallback` (empty values count as unset),
+ * with where it came from.
+ */
+export function settingsDataDir(inputs: {
+  flags: Record<string, unknown>;
+  env: Record<string, string | undefined>;
+  envPrefix: string;
+  fallback: string;
+}): { dataDir: string; source: SettingSource } {
+  const flag = inputs.flags['data-dir'];
+  if (typeof flag === 'string' && flag !== '') return { dataDir: flag, source: 'flag' };
+  const variable = inputs.env[`${inputs.envPrefix}DATA_DIR`];
+  if (variable !== undefined && variable !== '') return { dataDir: variable, source: 'env' };
+  return { dataDir: inputs.fallback, source: 'default' };
 }

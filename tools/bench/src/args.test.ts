@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { positiveInteger, positiveNumber, scriptArgs } from './args.js';
+import { numberOption, positiveInteger, positiveNumber, scriptArgs } from './args.js';
 
 describe('scriptArgs', () => {
   it('drops the `--` pnpm 12 passes through, so parseArgs takes the flags after it', () => {
@@ -47,6 +47,24 @@ describe('positiveNumber', () => {
   it.each(['0', '-2', 'x', '', 'Infinity'])('refuses %j, naming the flag', (text) => {
     expect(() => positiveNumber('--rate', text)).toThrow(
       `--rate must be a positive number, not ${JSON.stringify(text)}`,
+    );
+  });
+});
+
+describe('numberOption', () => {
+  const argv = ['node', 'registry.ts', '--', '--runs', '5', '--poll', '0.5'];
+  it('finds the flag anywhere, or answers the fallback', () => {
+    expect(numberOption('runs', 15, argv)).toBe(5);
+    expect(numberOption('poll', 100, argv)).toBe(0.5);
+    expect(numberOption('rounds', 9, argv)).toBe(9);
+  });
+
+  it('refuses a missing or bad value instead of falling back', () => {
+    expect(() => numberOption('runs', 15, ['node', 'x', '--runs'])).toThrow(
+      '--runs must be a positive number, not ""',
+    );
+    expect(() => numberOption('runs', 15, ['node', 'x', '--runs', 'many'])).toThrow(
+      '--runs must be a positive number, not "many"',
     );
   });
 });

@@ -32,3 +32,19 @@ export function positiveNumber(flag: string, text: string): number {
   }
   return value;
 }
+
+/**
+ * The positive number given as `--<name> <value>` in `argv` (anywhere, a `--` separator
+ * included), or `fallback` when the flag is absent.
+ *
+ * @throws a usage error naming the flag when its value is missing or not a positive number.
+ */
+export function numberOption(
+  name: string,
+  fallback: number,
+  argv: readonly string[] = process.argv,
+): number {
+  const index = argv.indexOf(`--${name}`);
+  if (index < 0) return fallback;
+  return positiveNumber(`--${name}`, argv[index + 1] ?? '');
+}

@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type Identity, type LayerEncryption, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
+import { numberOption } from './args.js';
 import { median } from './stats.js';
 
 /** The sodium-native functions the raw baseline calls (the package ships no types). */
@@ -76,13 +77,8 @@ interface Row {
 }
 
 const args = process.argv.slice(2);
-function option(name: string, fallback: number): number {
-  const index = args.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(args[index + 1]) : Number.NaN;
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
-const ROUNDS = option('rounds', 9);
-const ROUND_MS = option('round-ms', 200);
+const ROUNDS = numberOption('rounds', 9);
+const ROUND_MS = numberOption('round-ms', 200);
 const onlyIndex = args.indexOf('--only');
 const ONLY = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
 const MESSAGE_SIZE = 1024;

@@ -41,23 +41,18 @@ import pino from 'pino';
 import { createWalletClient, type Hex, http } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
+import { numberOption } from './args.js';
 import { median, percentile } from './stats.js';
 
 const COIN = 1_000_000_000n;
-
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : Number.NaN;
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
 
 function nodeKey(crypto: MurmurCrypto, name: string) {
   return crypto.ed25519KeyPairFromSeed(crypto.blake2b(utf8Encode(`bench-node:${name}`), 32));
 }
 
 async function main(): Promise<void> {
-  const rounds = option('rounds', 30);
-  const pollMs = option('poll', 100);
+  const rounds = numberOption('rounds', 30);
+  const pollMs = numberOption('poll', 100);
   const crypto = await loadCrypto();
   const chain = await startDevChain({ delays: { exitDelay: 60n, minimumNodeAge: 30n } });
   const wallets: Hex[] = [];
@@ -202,7 +197,7 @@ async function main(): Promise<void> {
     await source.stop();
 
     // Node view lag: receipt → a running murmur-node's view of the swarms has the change.
-    const nodeRounds = option('node-rounds', 10);
+    const nodeRounds = numberOption('node-rounds', 10);
     const dir = mkdtempSync(join(tmpdir(), 'murmur-bench-evm-'));
     const nodeLags = { join: [] as number[], leave: [] as number[] };
     try {

@@ -16,18 +16,12 @@
  */
 import { arch, cpus, platform } from 'node:os';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
+import { numberOption } from './args.js';
 import { median } from './stats.js';
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-  return value;
-}
-
-const ROUNDS = option('rounds', 9);
-const ROUND_MS = option('round-ms', 300);
-const SIZE = option('size', 1024);
+const ROUNDS = numberOption('rounds', 9);
+const ROUND_MS = numberOption('round-ms', 300);
+const SIZE = numberOption('size', 1024);
 
 let sink = 0;
 function consume(value: { length: number }): void {

@@ -35,6 +35,7 @@ import {
   type Transaction,
   transactionSigningBytes,
 } from '@murmur/registry';
+import { numberOption } from './args.js';
 import { median } from './stats.js';
 
 interface RawSodium {
@@ -54,12 +55,7 @@ const AWAITING_NODES = 100;
 const WALLETS = 1_000;
 const CHAIN_ID = 'murmur-bench';
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : Number.NaN;
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
-const RUNS = option('runs', 15);
+const RUNS = numberOption('runs', 15);
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');

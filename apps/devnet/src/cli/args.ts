@@ -137,6 +137,19 @@ export function parseInteger(
   return value;
 }
 
+/**
+ * An optional integer flag: `fallback` when it was not given, else its value within
+ * `[min, max]` (refused as by {@link parseInteger}).
+ */
+export function optionalInteger<F extends number | undefined>(
+  text: string | undefined,
+  flag: string,
+  range: { min?: number; max?: number },
+  fallback: F,
+): number | F {
+  return text === undefined ? fallback : parseInteger(text, flag, range);
+}
+
 /** A TCP port flag (0 = any free port). */
 export function parsePort(text: string, flag = '--port'): number {
   return parseInteger(text, flag, { min: 0, max: 65_535 });

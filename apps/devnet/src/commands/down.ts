@@ -10,8 +10,8 @@ import { sleep } from '@murmur/wire';
 import {
   type CommandIo,
   type CommandModule,
+  optionalInteger,
   parseFlags,
-  parseInteger,
   wantsHelp,
 } from '../cli/args.js';
 import { launcherRunning, readLauncherRecord } from '../launcher/launcher-file.js';
@@ -45,10 +45,12 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   });
   const { dir } = resolveDevnetDir(values.dir, io.env);
   const styles = stylesOf(io);
-  const timeoutMs =
-    values['timeout-ms'] === undefined
-      ? 30_000
-      : parseInteger(values['timeout-ms'], '--timeout-ms', { min: 0, max: 600_000 });
+  const timeoutMs = optionalInteger(
+    values['timeout-ms'],
+    '--timeout-ms',
+    { min: 0, max: 600_000 },
+    30_000,
+  );
   const force = values.force === true;
   const started = performance.now();
   const before = runningNames(dir);

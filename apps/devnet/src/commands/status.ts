@@ -5,8 +5,8 @@
 import {
   type CommandIo,
   type CommandModule,
+  optionalInteger,
   parseFlags,
-  parseInteger,
   wantsHelp,
 } from '../cli/args.js';
 import { resolveDevnetDir, stylesOf } from '../launcher/options.js';
@@ -38,10 +38,12 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     'timeout-ms': { type: 'string' },
   });
   const { dir } = resolveDevnetDir(values.dir, io.env);
-  const timeoutMs =
-    values['timeout-ms'] === undefined
-      ? undefined
-      : parseInteger(values['timeout-ms'], '--timeout-ms', { min: 100, max: 60_000 });
+  const timeoutMs = optionalInteger(
+    values['timeout-ms'],
+    '--timeout-ms',
+    { min: 100, max: 60_000 },
+    undefined,
+  );
   const status = await collectStatus(dir, { timeoutMs });
   if (values.json === true) io.stdout(`${JSON.stringify(status, null, 2)}\n`);
   else io.stdout(formatStatus(status, stylesOf(io)));

@@ -9,6 +9,7 @@ import { isLogLevel, LOG_LEVELS, UsageError } from '@murmur/wire';
 import {
   type CommandIo,
   type CommandModule,
+  optionalInteger,
   parseFlags,
   parseInteger,
   parsePort,
@@ -119,18 +120,19 @@ export function parseUpArgs(
         ? undefined
         : parseInteger(values.desktop, '--desktop', { min: 1, max: 20 }),
     ledger,
-    blockTimeMs:
-      values['block-time-ms'] === undefined
-        ? undefined
-        : parseInteger(values['block-time-ms'], '--block-time-ms', { min: 50, max: 60_000 }),
+    blockTimeMs: optionalInteger(
+      values['block-time-ms'],
+      '--block-time-ms',
+      { min: 50, max: 60_000 },
+      undefined,
+    ),
     logLevel: logLevel as UpOptions['logLevel'],
-    readyTimeoutMs:
-      values['ready-timeout-ms'] === undefined
-        ? undefined
-        : parseInteger(values['ready-timeout-ms'], '--ready-timeout-ms', {
-            min: 1_000,
-            max: 3_600_000,
-          }),
+    readyTimeoutMs: optionalInteger(
+      values['ready-timeout-ms'],
+      '--ready-timeout-ms',
+      { min: 1_000, max: 3_600_000 },
+      undefined,
+    ),
     programs: Object.keys(programs).length === 0 ? undefined : programs,
   };
 }

@@ -25,8 +25,8 @@ import {
   type CommandIo,
   type CommandModule,
   type FlagValues,
+  optionalInteger,
   parseFlags,
-  parseInteger,
   wantsHelp,
 } from '../cli/args.js';
 
@@ -225,10 +225,12 @@ class Session {
     }
     let height: number | undefined;
     if (this.flags['no-wait'] !== true) {
-      const timeoutMs =
-        this.flags['timeout-ms'] === undefined
-          ? 30_000
-          : parseInteger(this.flags['timeout-ms'], '--timeout-ms', { min: 1, max: 3_600_000 });
+      const timeoutMs = optionalInteger(
+        this.flags['timeout-ms'],
+        '--timeout-ms',
+        { min: 1, max: 3_600_000 },
+        30_000,
+      );
       height = await waitForInclusion(this.client, result.id, { timeoutMs });
     }
     const lines = [

@@ -208,15 +208,14 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
       const sentAt = now();
       const { id } = await sender.sendMessage(recipient.sessionId as string, text, signalOption);
       write(`  ${route}${styles.dim('sent     ')} "${text}"`);
-      await waitFor(
+      // The recipient sees the storage hash, which differs from `id` for a first message to a
+      // contact (held while their forward-secrecy keys are fetched).
+      const { hash } = await waitFor(
         sender.waitForDelivery(id, signalOption),
         timeoutMs,
         `"${text}" was not stored on ${to}'s swarm`,
       );
       const storedMs = now() - sentAt;
-      // A first message to a contact is held while their forward-secrecy keys are fetched:
-      // the recipient then sees its storage hash, which the sender's history keeps.
-      const hash = await storedHash(sender, recipient.sessionId as string, id);
       const arrived = new Promise<Arrival>((resolve) => {
         const arrival = early.get(hash);
         if (arrival === undefined) arrivals.set(hash, resolve);
@@ -248,10 +247,4 @@ export async function runDemo(init: DemoInit, components: DemoComponents): Promi
     await Promise.all(clients.map((client) => client.stop().catch(() => undefined)));
     ownFetch?.close();
   }
-}
-
-/** The storage hash of a sent message (its ID, or the hash recorded when it was held first). */
-async function storedHash(client: MurmurClient, to: string, id: string): Promise<string> {
-  const sent = (await client.conversations.history(to, { limit: 50 })).find((m) => m.id === id);
-  return sent?.hash ?? id;
 }

@@ -8,45 +8,22 @@
  * with an {@link EvmLedgerError} of kind `unsupported`.
  */
 import type { AbortOptions } from '@murmur/wire';
-import {
-  encodeNodeResponse,
-  encodeStateResponse,
-  encodeWalletResponse,
-  type HealthResponse,
-  type NodeResponse,
-  type StateResponse,
-  type TransactionStatusResponse,
-  type WalletResponse,
-} from '../ledger-api.js';
+import type { LedgerRoutes } from '../http-ledger-source.js';
+import { encodeNodeResponse, encodeStateResponse, encodeWalletResponse } from '../ledger-api.js';
 import { nextNonce } from '../queries.js';
-import type { GenesisConfig, RegistryState, TransactionResult } from '../types.js';
+import type { GenesisConfig, RegistryState } from '../types.js';
 import { EvmLedgerError, type EvmLedgerSource } from './evm-ledger-source.js';
 import { evmWalletAddress } from './translate.js';
 
-/** The read routes of the devnet ledger's client, over an EVM ledger source. */
-export interface EvmLedgerView {
+/**
+ * The devnet ledger's client routes over an EVM ledger source: the reads answer from the chain;
+ * `getTransactionStatus` (the chain's own receipts say whether a transaction is in),
+ * `requestFaucet` (stake tokens come from the token's owner) and `requestStateChange` (only a
+ * quorum of nodes removes a node) are refused, and so is `submitTransaction` (the source's
+ * answer: stake through the contract).
+ */
+export interface EvmLedgerView extends LedgerRoutes {
   getGenesis(options?: AbortOptions): Promise<GenesisConfig>;
-  getState(options?: AbortOptions & { activeOnly?: boolean }): Promise<StateResponse>;
-  getHealth(options?: AbortOptions): Promise<HealthResponse>;
-  /** A registry wallet (64 hex), or an EVM address (`0x…`, turned into its registry wallet). */
-  getWallet(address: string, options?: AbortOptions): Promise<WalletResponse>;
-  getNode(key: string, options?: AbortOptions): Promise<NodeResponse | undefined>;
-  /** Refused: the chain's own receipts say whether a transaction is in. */
-  getTransactionStatus(id: string, options?: AbortOptions): Promise<TransactionStatusResponse>;
-  /** Refused: stake tokens come from the token's owner on an EVM chain. */
-  requestFaucet(
-    address: string,
-    amount: bigint,
-    options?: AbortOptions,
-  ): Promise<TransactionResult>;
-  /** Refused: on an EVM chain only a quorum of nodes removes a node. */
-  requestStateChange(
-    node: string,
-    change: string,
-    reason?: string,
-    options?: AbortOptions,
-  ): Promise<TransactionResult>;
-  /** Refused (the source's answer): stake through the contract. */
   submitTransaction: EvmLedgerSource['submitTransaction'];
 }
 

@@ -141,18 +141,20 @@ async function send(from: MurmurClient, to: MurmurClient, count: number, label: 
     const { id } = await from.sendMessage(to.sessionId as string, `${label} ${i}`);
     ids.push(id);
   }
-  for (const id of ids) await from.waitForDelivery(id, { signal: AbortSignal.timeout(WAIT_MS) });
-  return storageHashes(from, to, ids);
+  return storedHashes(from, ids);
 }
 
 /**
- * The storage hashes of sent messages, which is what the recipient sees as their IDs: a first
- * message to a contact is held while their forward-secrecy keys are fetched, so its local ID is
- * not its hash (the sender's history keeps the hash).
+ * Waits until each sent message is stored; resolves their storage hashes, which is what the
+ * recipient sees as their IDs (a first message to a contact is held while their forward-secrecy
+ * keys are fetched, so its local ID is not its hash).
  */
-async function storageHashes(from: MurmurClient, to: MurmurClient, ids: readonly string[]) {
-  const history = await from.conversations.history(to.sessionId as string, { limit: 500 });
-  return ids.map((id) => history.find((message) => message.id === id)?.hash ?? id);
+async function storedHashes(from: MurmurClient, ids: readonly string[]): Promise<string[]> {
+  const hashes: string[] = [];
+  for (const id of ids) {
+    hashes.push((await from.waitForDelivery(id, { signal: AbortSignal.timeout(WAIT_MS) })).hash);
+  }
+  return hashes;
 }
 
 beforeAll(async () => {
@@ -257,9 +259,7 @@ describe('real-time delivery through relay circuits on the devnet', () => {
       await sleep(150);
     }
     expect(carol.circuits.filter((event) => event.state === 'up' && event.rotated).length).toBe(3);
-    for (const id of ids)
-      await alice.client.waitForDelivery(id, { signal: AbortSignal.timeout(WAIT_MS) });
-    const hashes = await storageHashes(alice.client, carol.client, ids);
+    const hashes = await storedHashes(alice.client, ids);
     await until(
       () => (hashes.every((hash) => carol.arrivals.has(hash)) ? true : undefined),
       'every message sent across the rotations',

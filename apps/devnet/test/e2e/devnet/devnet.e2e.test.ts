@@ -9,7 +9,12 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createClient, createMemoryStorage, type MurmurClient } from '@murmur/client';
+import {
+  createClient,
+  createMemoryStorage,
+  type DeliveredMessage,
+  type MurmurClient,
+} from '@murmur/client';
 import { type Identity, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import type { StateResponse } from '@murmur/registry/ledger-http';
 import { swarmForPubkey, swarmIdFromHex } from '@murmur/swarm';
@@ -221,15 +226,18 @@ describe('a devnet started by murmur-devnet up', () => {
     bobInbox = inbox(bob);
     const aliceInbox = inbox(alice);
     const sent = await alice.sendMessage(bob.sessionId as string, 'hello Bob');
-    await alice.waitForDelivery(sent.id, { signal: AbortSignal.timeout(WAIT_MS) });
-    const sentHash = await hashOf(alice, bob.sessionId as string, sent.id);
+    // The storage hash Bob sees (a first message, held for Bob's keys, has another local ID).
+    const { hash: sentHash } = await alice.waitForDelivery(sent.id, {
+      signal: AbortSignal.timeout(WAIT_MS),
+    });
     await eventually(
       () => (bobInbox.has(sentHash) ? true : undefined),
       'Bob to receive "hello Bob"',
     );
     const reply = await bob.sendMessage(alice.sessionId as string, 'hello Alice');
-    await bob.waitForDelivery(reply.id, { signal: AbortSignal.timeout(WAIT_MS) });
-    const replyHash = await hashOf(bob, alice.sessionId as string, reply.id);
+    const { hash: replyHash } = await bob.waitForDelivery(reply.id, {
+      signal: AbortSignal.timeout(WAIT_MS),
+    });
     await eventually(
       () => (aliceInbox.has(replyHash) ? true : undefined),
       'Alice to receive the reply',
@@ -254,7 +262,7 @@ describe('a devnet started by murmur-devnet up', () => {
     const members = state.swarms.find((entry) => entry.id === swarm)?.members ?? [];
     victim = nodeNamed(members[0] as string);
     touched.add(victim.name);
-    const deliveries: Promise<void>[] = [];
+    const deliveries: Promise<DeliveredMessage>[] = [];
     let killed: Promise<{ code: number; stdout: string; stderr: string }> | undefined;
     for (let i = 0; i < 20; i++) {
       const { id } = await alice.sendMessage(bob.sessionId as string, `stream ${i}`);
@@ -268,10 +276,10 @@ describe('a devnet started by murmur-devnet up', () => {
     expect(kill?.stdout).toMatch(new RegExp(`${victim.name} \\(pid \\d+\\) is gone after SIGKILL`));
     const outcomes = await Promise.allSettled(deliveries);
     // Storage hashes (the IDs Bob sees): a message held for keys keeps another local ID.
-    for (let i = 0; i < streamed.length; i++) {
-      streamed[i] = await hashOf(alice, bob.sessionId as string, streamed[i] as string);
-    }
-    const acknowledged = streamed.filter((_id, i) => outcomes[i]?.status === 'fulfilled');
+    const acknowledged = outcomes.flatMap((outcome) =>
+      outcome.status === 'fulfilled' ? [outcome.value.hash] : [],
+    );
+    streamed.splice(0, streamed.length, ...acknowledged);
     expect(acknowledged.length, `acknowledged ${acknowledged.length} of 20; ${logsHint()}`).toBe(
       20,
     );
@@ -359,8 +367,10 @@ describe('a devnet started by murmur-devnet up', () => {
       before.set(recipient.sessionId, id);
     }
     for (const [to, id] of before) {
-      await alice.waitForDelivery(id, { signal: AbortSignal.timeout(WAIT_MS) });
-      before.set(to, await hashOf(alice, to, id));
+      before.set(
+        to,
+        (await alice.waitForDelivery(id, { signal: AbortSignal.timeout(WAIT_MS) })).hash,
+      );
     }
     const added = await runCli(['add-node', '--json', '--dir', dir]);
     expect(added.code, `${added.stderr}; ${logsHint()}`).toBe(0);
@@ -382,8 +392,9 @@ describe('a devnet started by murmur-devnet up', () => {
       return hashes.has(before.get(recipient.sessionId) as string) ? true : undefined;
     }, `${entry.name} to receive its swarm's earlier message`);
     const after = await alice.sendMessage(recipient.sessionId, 'after the join');
-    await alice.waitForDelivery(after.id, { signal: AbortSignal.timeout(WAIT_MS) });
-    const afterHash = await hashOf(alice, recipient.sessionId, after.id);
+    const { hash: afterHash } = await alice.waitForDelivery(after.id, {
+      signal: AbortSignal.timeout(WAIT_MS),
+    });
     await eventually(async () => {
       const hashes = await storedOn(entry.url, recipient);
       return hashes.has(afterHash) ? true : undefined;
@@ -434,12 +445,3 @@ describe('a devnet started by murmur-devnet up', () => {
     }
   });
 });
-
-/**
- * The storage hash of a sent message: its ID, or (a first message to a contact, held while the
- * contact's forward-secrecy keys were fetched) the hash its sender's history recorded.
- */
-async function hashOf(client: MurmurClient, to: string, id: string): Promise<string> {
-  const sent = (await client.conversations.history(to, { limit: 100 })).find((m) => m.id === id);
-  return sent?.hash ?? id;
-}

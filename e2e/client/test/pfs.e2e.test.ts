@@ -9,8 +9,8 @@
  * @murmur/devnet build`.
  */
 import { performance } from 'node:perf_hooks';
+import type { MurmurClient } from '@murmur/client';
 import { describe, expect, it } from 'vitest';
-import type { MurmurClient } from '../../src/index.js';
 import { online, receiveOne, useE2eNetwork, waitSignal } from './support.js';
 
 const NODES = 8;

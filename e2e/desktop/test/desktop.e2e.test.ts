@@ -17,14 +17,21 @@ import { loadCrypto } from '@murmur/crypto';
 import type { Logger } from '@murmur/wire';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startDaemon } from '../../src/daemon.js';
+import { startDaemon } from '@murmur/desktop';
 
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+/** `murmur-desktop`, the program of the declared @murmur/desktop (vitest.config.ts names it). */
+function desktopCli(): string {
+  const cli = process.env['MURMUR_DESKTOP_CLI'];
+  if (cli === undefined)
+    throw new Error('MURMUR_DESKTOP_CLI is not set: run the suite with its vitest.config.ts');
+  return cli;
+}
+const CLI = desktopCli();
 // Test artifacts (ignored by git), so that a test run leaves the tree clean; the committed
-// copies in `screenshots/` are refreshed with MURMUR_SCREENSHOTS_DIR=<that folder>.
+// copies in apps/desktop/screenshots/ are refreshed with MURMUR_SCREENSHOTS_DIR=<that folder>.
 const SHOTS =
   process.env['MURMUR_SCREENSHOTS_DIR'] ??
-  fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
+  fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
 const CHROMIUM = process.env['MURMUR_CHROMIUM'] ?? '/usr/bin/chromium';
 const WAIT = 90_000;
 

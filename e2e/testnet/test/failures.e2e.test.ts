@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
 import {
   PortInUseError,
   ProcessExitedError,
@@ -16,7 +15,8 @@ import {
   stopTestnetProcesses,
   TestnetBusyError,
   type TestnetProgress,
-} from '../../src/index.js';
+} from '@murmur/testnet';
+import { afterEach, describe, expect, it } from 'vitest';
 import { processesMentioning, temporaryDir } from './support.js';
 
 /** The programs under test, from MURMUR_LEDGER_CLI and MURMUR_NODE_CLI (the e2e configuration). */

@@ -13,12 +13,13 @@
  * @murmur/devnet build`. Each process logs to `<dir>/logs/`; the directory is kept when a test
  * fails (its path is printed).
  */
+
+import type { MurmurClient } from '@murmur/client';
+import type { SqliteStorage } from '@murmur/client/sqlite';
 import type { Identity } from '@murmur/crypto';
 import { swarmForPubkey, swarmIdFromHex } from '@murmur/swarm';
 import type { Logger } from '@murmur/wire';
 import { describe, expect, it } from 'vitest';
-import type { MurmurClient } from '../../src/index.js';
-import type { SqliteStorage } from '../../src/storage/sqlite.js';
 import { online, receive, useE2eNetwork, waitSignal } from './support.js';
 
 const network = useE2eNetwork('murmur-client-e2e', { nodes: 8 });

@@ -1,5 +1,5 @@
 /**
- * `murmur-desktop --app` for real: the built daemon (`dist/cli.js`) starts Debian's Chromium
+ * `murmur-desktop --app` for real: the built daemon (`MURMUR_DESKTOP_CLI`) starts Debian's Chromium
  * (`MURMUR_CHROMIUM`, default /usr/bin/chromium) as its app window, headless here through
  * `MURMUR_CHROMIUM_FLAGS`, with a DevTools port so the test can see the window's page. Checked:
  * the window opened the UI at the URL with the launch token, the page is the UI (its title), the
@@ -10,10 +10,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+// The built daemon, from the declared @murmur/desktop (vitest.config.ts: declaredPrograms).
+const CLI = process.env['MURMUR_DESKTOP_CLI'] ?? '';
+if (CLI === '') {
+  throw new Error('MURMUR_DESKTOP_CLI is not set: run this suite with e2e/desktop/vitest.config.ts');
+}
 const CHROMIUM = process.env['MURMUR_CHROMIUM'] ?? '/usr/bin/chromium';
 const FLAGS = [
   '--headless=new',

@@ -8,18 +8,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import { programsFromEnvironment, startTestnet, type Testnet } from '@murmur/testnet';
-import { createNodeFetch } from '@murmur/wire/node';
-import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
   type ClientComponents,
   type ClientInit,
   createClient,
   type IncomingMessage,
   type MurmurClient,
-} from '../../src/index.js';
-import { createSqliteStorage, type SqliteStorage } from '../../src/storage/sqlite.js';
+} from '@murmur/client';
+import { createSqliteStorage, type SqliteStorage } from '@murmur/client/sqlite';
+import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
+import { programsFromEnvironment, startTestnet, type Testnet } from '@murmur/testnet';
+import { createNodeFetch } from '@murmur/wire/node';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /**
  * The testnet's nodes speak HTTPS only, with self-signed certificates (as Session's): the

@@ -5,8 +5,6 @@
  */
 import { rmSync } from 'node:fs';
 import { devnetParams } from '@murmur/registry';
-import { createNodeFetch } from '@murmur/wire/node';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   openTestnet,
   processesAlive,
@@ -16,7 +14,9 @@ import {
   startTestnet,
   type Testnet,
   type TestnetProgress,
-} from '../../src/index.js';
+} from '@murmur/testnet';
+import { createNodeFetch } from '@murmur/wire/node';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bystander, processesMentioning, temporaryDir } from './support.js';
 
 /** The programs under test, from MURMUR_LEDGER_CLI and MURMUR_NODE_CLI (the e2e configuration). */
