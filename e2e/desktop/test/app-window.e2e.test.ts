@@ -15,7 +15,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 // The built daemon, from the declared @murmur/desktop (vitest.config.ts: declaredPrograms).
 const CLI = process.env['MURMUR_DESKTOP_CLI'] ?? '';
 if (CLI === '') {
-  throw new Error('MURMUR_DESKTOP_CLI is not set: run this suite with e2e/desktop/vitest.config.ts');
+  throw new Error(
+    'MURMUR_DESKTOP_CLI is not set: run this suite with e2e/desktop/vitest.config.ts',
+  );
 }
 const CHROMIUM = process.env['MURMUR_CHROMIUM'] ?? '/usr/bin/chromium';
 const FLAGS = [

@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { createFakeNetwork } from '@murmur/client/test-support/fake-network';
 import { loadCrypto } from '@murmur/crypto';
+import { startDaemon } from '@murmur/desktop';
 import type { Logger } from '@murmur/wire';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startDaemon } from '@murmur/desktop';
 
 /** `murmur-desktop`, the program of the declared @murmur/desktop (vitest.config.ts names it). */
 function desktopCli(): string {
