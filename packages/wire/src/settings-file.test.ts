@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Type from 'typebox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './app-errors.js';
-import { readSettingsFile, writeNewSettingsFile } from './settings-file.js';
+import { createChecker } from './schema-check.js';
+import { readSettingsFile, readStateFile, writeNewSettingsFile } from './settings-file.js';
 
 let dir: string;
 beforeEach(() => {
@@ -50,5 +52,26 @@ describe('settings files', () => {
       `${path} already exists; refusing to overwrite a config file (edit it, or remove it first)`,
     );
     expect(readSettingsFile(path)).toEqual({ port: 1 });
+  });
+
+  it('reads a state file through a schema, naming the file and the bad field', () => {
+    const checker = createChecker(
+      Type.Object({ version: Type.Literal(1), name: Type.String({ minLength: 1 }) }),
+    );
+    const path = join(dir, 'state.json');
+    expect(readStateFile(path, checker)).toBeUndefined();
+    writeFileSync(path, '{"version":1,"name":"a"}');
+    expect(readStateFile(path, checker)).toEqual({ version: 1, name: 'a' });
+    writeFileSync(path, '{"version":1,"name":');
+    expect(refusal(() => readStateFile(path, checker)).details).toEqual({ path });
+    const corrupt = '{"version":1,"name":7}';
+    writeFileSync(path, corrupt);
+    const error = refusal(() => readStateFile(path, checker));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.details).toEqual({ path, field: 'name' });
+    expect(error.message).toContain(path);
+    expect(error.message).toContain('`name`');
+    // Nothing is lost: the bad file is left for the operator.
+    expect(readFileSync(path, 'utf8')).toBe(corrupt);
   });
 });

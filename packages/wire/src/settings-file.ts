@@ -4,9 +4,9 @@
  * never over an operator's file.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import Type from 'typebox';
+import Type, { type Static, type TSchema } from 'typebox';
 import { ConfigError } from './app-errors.js';
-import { createChecker } from './schema-check.js';
+import { createChecker, type SchemaChecker } from './schema-check.js';
 
 const settingsObject = createChecker(
   Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON object of settings' }),
@@ -29,6 +29,34 @@ export function readSettingsFile(path: string): Record<string, unknown> | undefi
     throw new ConfigError(`${path} must hold a JSON object of settings`, { details: { path } });
   }
   return json;
+}
+
+/**
+ * A program's JSON state file (`key.json`, `account.json`, …) checked with the same TypeBox
+ * checker as everything else, or `undefined` when there is no file. The file is only read:
+ * a bad one is left as it is for the operator to repair.
+ *
+ * @throws `ConfigError` naming the file (`details.path`) and the first bad field
+ * (`details.field`) when it is not JSON or does not match the schema.
+ */
+export function readStateFile<T extends TSchema>(
+  path: string,
+  checker: SchemaChecker<T>,
+): Static<T> | undefined {
+  if (!existsSync(path)) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new ConfigError(`${path} is not valid JSON`, { cause, details: { path } });
+  }
+  const problem = checker.firstProblem(json);
+  if (problem !== undefined) {
+    throw new ConfigError(`${path}: ${problem.text}`, {
+      details: { path, field: problem.field },
+    });
+  }
+  return json as Static<T>;
 }
 
 /**
