@@ -127,6 +127,6 @@ describe('barChart', () => {
   });
 
   it('refuses what is not SVG', () => {
-    expect(() => renderPng('not svg')).toThrow();
+    expect(() => renderPng('not svg')).toThrow(/SVG data parsing failed/);
   });
 });
