@@ -1,11 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Type from 'typebox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './app-errors.js';
 import { createChecker } from './schema-check.js';
-import { readSettingsFile, readStateFile, writeNewSettingsFile } from './settings-file.js';
+import {
+  readSettingsFile,
+  readStateFile,
+  writeFileAtomic,
+  writeNewSettingsFile,
+} from './settings-file.js';
 
 let dir: string;
 beforeEach(() => {
@@ -73,5 +78,19 @@ describe('settings files', () => {
     expect(error.message).toContain('`name`');
     // Nothing is lost: the bad file is left for the operator.
     expect(readFileSync(path, 'utf8')).toBe(corrupt);
+  });
+
+  it('writes a file atomically with its mode, replacing the old one and leaving no temporary', () => {
+    const path = join(dir, 'state.json');
+    writeFileAtomic(path, '{"a":1}', 0o600);
+    writeFileAtomic(path, new TextEncoder().encode('{"a":2}'), 0o600);
+    expect(readFileSync(path, 'utf8')).toBe('{"a":2}');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['state.json']);
+    // A write that cannot happen leaves the old file whole and no temporary behind.
+    expect(() => writeFileAtomic(join(dir, 'missing', 'x.json'), 'x')).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    );
+    expect(readdirSync(dir)).toEqual(['state.json']);
   });
 });

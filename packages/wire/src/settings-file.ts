@@ -3,7 +3,20 @@
  * `relay.json`), read as an object of settings for {@link resolveSettings} and written once,
  * never over an operator's file.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import Type, { type Static, type TSchema } from 'typebox';
 import { ConfigError } from './app-errors.js';
 import { createChecker, type SchemaChecker } from './schema-check.js';
@@ -79,5 +92,33 @@ export function writeNewSettingsFile(
       );
     }
     throw cause;
+  }
+}
+
+/**
+ * The one write-to-temporary-then-rename of the code base: writes `content` to a new file
+ * beside `path` (created with `mode`, never an existing name), flushes it to disk and renames it
+ * over `path`, so a reader (or a crash) never sees half a file. The temporary file is removed
+ * when anything fails.
+ */
+export function writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): void {
+  const temporary = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+  try {
+    const fd = openSync(temporary, 'wx', mode);
+    try {
+      writeSync(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    // The umask may have narrowed the mode at creation: set it exactly.
+    chmodSync(temporary, mode);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
   }
 }
