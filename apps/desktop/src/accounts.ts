@@ -4,7 +4,7 @@
  * `client.db` (the client's SQLite storage, 0600), and, once unlocked, one running
  * `@murmur/client`. Everything the API does to an account goes through here.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AccountExistsError,
@@ -22,12 +22,15 @@ import { fetchSeedNodes } from '@murmur/onion';
 import { swarmForPubkey, swarmIdFromHex, swarmIdToHex } from '@murmur/swarm';
 import {
   ConfigError,
+  createChecker,
   ForbiddenError,
   InvalidInputError,
   InvalidSessionIdError,
   type Logger,
   NotFoundError,
 } from '@murmur/wire';
+import { readStateFile } from '@murmur/wire/settings-file';
+import Type from 'typebox';
 import { createAccountStorage } from './account-storage.js';
 import { createDesktopStore, type DesktopStore } from './desktop-store.js';
 import { checkDisappearing } from './disappearing.js';
@@ -59,6 +62,17 @@ interface AccountMeta {
   displayName?: string;
   phraseConfirmed: boolean;
 }
+
+/** `account.json` ({@link AccountMeta}), read through `@murmur/wire`'s state-file checker. */
+const accountMetaChecker = createChecker(
+  Type.Object({
+    version: Type.Literal(1),
+    sessionId: Type.String({ pattern: '^05[0-9a-fA-F]{64}$', description: 'a Session ID' }),
+    createdAt: Type.Integer({ minimum: 0, description: 'ms since the epoch' }),
+    displayName: Type.Optional(Type.String()),
+    phraseConfirmed: Type.Boolean(),
+  }),
+);
 
 /** One account, locked or running. */
 interface AccountEntry {
@@ -217,7 +231,10 @@ export function createAccountManager(
       continue;
     }
     ensurePrivateDirectory(dir);
-    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as AccountMeta;
+    // A damaged account.json stops the daemon with a ConfigError naming the file and the field;
+    // the file (and the account's seed and messages) are left as they are for the user to repair.
+    const meta: AccountMeta | undefined = readStateFile(metaPath, accountMetaChecker);
+    if (meta === undefined) continue;
     entries.set(name, { id: name, dir, meta, seedFile });
   }
 

@@ -7,7 +7,7 @@ import { MurmurError, type MurmurErrorOptions } from '@murmur/wire';
 /** The ledger database cannot be opened or used (locked by another process, damaged, newer). */
 export class LedgerStoreError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
-    super('INTERNAL', message, { retryable: false, status: 500, ...options });
+    super('LEDGER_STORE_FAILED', message, { retryable: false, status: 500, ...options });
     this.name = 'LedgerStoreError';
   }
 }

@@ -21,7 +21,7 @@ export {
   staticDirectory,
 } from './directory.js';
 export { type NodeExitServiceOptions, nodeExitService } from './exit-service.js';
-export { createLogger, REDACTED_PATHS } from './logger.js';
+export { createLogger } from './logger.js';
 export {
   createMonitorClient,
   type MonitorClient,

@@ -18,12 +18,14 @@ describe('the relay logger', () => {
         secretKey: 'bb',
         key: 'cc',
         keys: { ed25519: 'dd', x25519: 'ee' },
-        link: { secretKey: 'ff' },
+        link: { secretKey: 'ff', ed25519Seed: 'gg', privateKey: 'hh' },
+        privateKey: 'ii',
+        phrase: 'jj',
+        req: { headers: { authorization: 'kk', cookie: 'll', host: 'relay' } },
         circuit: 7,
       },
       'hello',
     );
-    await new Promise((resolve) => setTimeout(resolve, 20));
     const line = JSON.parse(lines.join('')) as Record<string, unknown>;
     expect(line).toMatchObject({
       app: 'murmur-relay',
@@ -32,7 +34,14 @@ describe('the relay logger', () => {
       seed: '[redacted]',
       secretKey: '[redacted]',
       key: '[redacted]',
+      privateKey: '[redacted]',
+      phrase: '[redacted]',
+      link: { ed25519Seed: '[redacted]', privateKey: '[redacted]' },
+      req: { headers: { authorization: '[redacted]', cookie: '[redacted]', host: 'relay' } },
     });
-    expect(JSON.stringify(line)).not.toMatch(/aa{8}|"bb"|"cc"|"dd"|"ee"|"ff"/);
+    expect(JSON.stringify(line)).not.toMatch(/aa{8}|"(bb|cc|dd|ee|ff|gg|hh|ii|jj|kk|ll)"/);
+    expect(() => createLogger('loud', destination)).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
   });
 });

@@ -142,7 +142,7 @@ describe('uptime quorum between murmur-node instances on an EVM ledger', () => {
         }),
       });
       expect(early.status).toBe(409);
-      expect(await early.json()).toMatchObject({ code: 'FORBIDDEN', kind: 'not-failed' });
+      expect(await early.json()).toMatchObject({ code: 'QUORUM_REFUSED', kind: 'not-failed' });
 
       // Node 3 stops; the three others remove it.
       const stopped = running.pop() as RunningNode;

@@ -39,6 +39,23 @@ describe('@murmur/service-node/local', () => {
     );
   });
 
+  it('names the file and field of a malformed key file, and leaves it as it is', () => {
+    const dataDir = join(dir, 'corrupt');
+    const corrupt = '{"version":1,"ed25519PublicKey":"ab"}';
+    const writer = program(
+      'corrupt-init.js',
+      `const fs = require('node:fs'); const dir = process.argv[4]; fs.mkdirSync(dir, { recursive: true }); fs.writeFileSync(dir + '/key.json', ${JSON.stringify(corrupt)});`,
+    );
+    const keyPath = join(dataDir, 'key.json');
+    expect(() => initLocalNode({ dataDir, program: writer })).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        details: { path: keyPath, field: 'ed25519Seed' },
+      }),
+    );
+    expect(readFileSync(keyPath, 'utf8')).toBe(corrupt);
+  });
+
   it('passes its settings, and quotes the output of a node that exits before it listens', async () => {
     const node = program(
       'exits.js',

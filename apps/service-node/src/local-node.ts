@@ -20,12 +20,14 @@
  * ```
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_KEY_FILE_NAME, nodeKeyFileChecker } from '@murmur/registry/key-files';
 import { ConfigError, UpstreamFailedError } from '@murmur/wire';
+import { readStateFile } from '@murmur/wire/settings-file';
 
 /** This package's built program (`murmur-node`, `dist/cli.js`), from source or from `dist`. */
 export const NODE_PROGRAM = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -61,8 +63,9 @@ export interface InitLocalNodeOptions {
  * Runs `murmur-node init` in `dataDir` (a new node key, a TLS certificate, `config.json` with
  * `args`) and returns the directory and the node's Ed25519 public key (hex).
  *
- * @throws `ConfigError` when the program is not built; `UpstreamFailedError` (quoting its
- * stderr) when `init` fails.
+ * @throws `ConfigError` when the program is not built, or when the `key.json` it wrote is
+ * malformed (naming the file and field); `UpstreamFailedError` (quoting its stderr) when `init`
+ * fails.
  */
 export function initLocalNode(options: InitLocalNodeOptions): { dataDir: string; ed25519: string } {
   const program = programOrThrow(options.program);
@@ -76,9 +79,14 @@ export function initLocalNode(options: InitLocalNodeOptions): { dataDir: string;
       `murmur-node init failed (${result.signal ?? `code ${result.status}`}): ${result.stderr.trim()}`,
     );
   }
-  const key = JSON.parse(readFileSync(join(options.dataDir, 'key.json'), 'utf8')) as {
-    ed25519PublicKey: string;
-  };
+  const keyPath = join(options.dataDir, NODE_KEY_FILE_NAME);
+  const key = readStateFile(keyPath, nodeKeyFileChecker);
+  if (key?.ed25519PublicKey === undefined) {
+    throw new ConfigError(
+      `${keyPath}: murmur-node init left no \`ed25519PublicKey\` in its key file`,
+      { details: { path: keyPath, field: 'ed25519PublicKey' } },
+    );
+  }
   return { dataDir: options.dataDir, ed25519: key.ed25519PublicKey };
 }
 

@@ -1,12 +1,10 @@
 /**
- * The node's logger: pino JSON lines on stdout, pretty-printed (pino-pretty) only when stdout
- * is a terminal. Anything that could hold a secret is redacted, whatever the call site logs.
+ * The node's logger: `@murmur/wire`'s one program logger (JSON lines on stdout, pretty only
+ * when stdout is a terminal, the shared secret redaction and levels), named `murmur-node`.
  */
-import { REDACTED_LOG_PATHS } from '@murmur/wire';
-import { type Logger as PinoLogger, pino } from 'pino';
-
-/** Paths pino blanks out in every line: `@murmur/wire`'s list, shared by every program. */
-export const REDACTED_PATHS = REDACTED_LOG_PATHS;
+import type { Logger } from '@murmur/wire';
+import { createProgramLogger } from '@murmur/wire/program-logger';
+import type { Logger as PinoLogger } from 'pino';
 
 /** Options of {@link createLogger}. */
 export interface LoggerInit {
@@ -18,22 +16,12 @@ export interface LoggerInit {
 }
 
 /** Creates the node's pino logger. */
-export function createLogger(init: LoggerInit): PinoLogger {
-  const pretty = init.pretty ?? (process.stdout.isTTY === true && init.destination === undefined);
-  const options = {
+export function createLogger(init: LoggerInit): PinoLogger & Logger {
+  return createProgramLogger({
+    app: 'murmur-node',
     level: init.level,
-    base: { app: 'murmur-node' },
-    redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
-    ...(pretty
-      ? {
-          transport: {
-            target: 'pino-pretty',
-            options: { colorize: true, translateTime: 'SYS:standard', ignore: 'pid,hostname,app' },
-          },
-        }
-      : {}),
-  };
-  return init.destination === undefined || pretty
-    ? pino(options)
-    : pino(options, init.destination as unknown as pino.DestinationStream);
+    fd: 1,
+    pretty: init.pretty,
+    destination: init.destination,
+  });
 }

@@ -3,14 +3,14 @@
  * crypto layer can say is already a `@murmur/wire` error class; these cover the account, the
  * network-time gate and the outbox's final verdict.
  *
- * `@murmur/wire` has a closed set of error codes, so each class reuses the code that fits best
- * (listed below); callers tell them apart with `instanceof` or `error.name`, never by text.
+ * Each has a code of its own in `@murmur/wire`'s closed set (listed below); callers tell them
+ * apart by `code` or `instanceof`, never by text.
  */
 import { type ErrorCode, MurmurError, type MurmurErrorOptions } from '@murmur/wire';
 
 /**
  * The client has no account yet: create one (`client.account.create`) or restore one
- * (`client.account.restore`) first. Code `NOT_FOUND`.
+ * (`client.account.restore`) first. Code `ACCOUNT_MISSING`.
  */
 export class AccountMissingError extends MurmurError {
   constructor(
@@ -24,7 +24,7 @@ export class AccountMissingError extends MurmurError {
 /**
  * The storage already holds an account (or the client was given an identity): a second one
  * cannot be created or restored into it. Use another storage for another account. Code
- * `FORBIDDEN`.
+ * `ACCOUNT_EXISTS`.
  */
 export class AccountExistsError extends MurmurError {
   constructor(message: string, options: MurmurErrorOptions = {}) {
@@ -35,7 +35,7 @@ export class AccountExistsError extends MurmurError {
 /**
  * The client has no network-time estimate yet, so it will not sign or send anything (a request
  * signed with a wrong clock would be refused with 406). It resolves itself once a node has
- * answered; the outbox waits for it. Code `CLOCK_OUT_OF_SYNC`, retryable.
+ * answered; the outbox waits for it. Code `NOT_SYNCED`, retryable.
  */
 export class NotSyncedError extends MurmurError {
   constructor(

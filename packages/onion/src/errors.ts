@@ -11,9 +11,7 @@ import type { PathHealth } from './events.js';
  * No onion path can be handed out: the manager is stopped, offline (too few nodes, every guard
  * failing, waiting for its next retry), or no path avoids the nodes the caller excluded.
  * Retryable: `details.nextRetryAt` (ms) says when the manager tries again, when it knows.
- *
- * Its code is `UPSTREAM_FAILED` with status 503, because `@murmur/wire` has no code of its own
- * for this condition yet.
+ * Code `PATH_UNAVAILABLE`, status 503.
  */
 export class PathUnavailableError extends MurmurError {
   /** The manager's health when the error was thrown. */

@@ -273,8 +273,11 @@ export interface NodeKeyFile {
   ed25519PublicKey?: string;
 }
 
-/** {@link NodeKeyFile}, checked with a compiled TypeBox schema (the seed's hex by `seedFrom`). */
-const nodeKeyFileChecker = createChecker(
+/**
+ * {@link NodeKeyFile}, checked with a compiled TypeBox schema (the seed's hex by `seedFrom`);
+ * exported for readers that need only the public key (`readStateFile` of `@murmur/wire`).
+ */
+export const nodeKeyFileChecker = createChecker(
   Type.Object({
     version: Type.Literal(1, { description: '1' }),
     ed25519Seed: Type.String({ description: 'the 32-byte seed in hex' }),

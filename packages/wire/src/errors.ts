@@ -45,6 +45,8 @@ export type ErrorCode =
   | 'PORT_IN_USE'
   | 'BUSY'
   | 'TARGET_REFUSED'
+  | 'QUORUM_REFUSED'
+  | 'LEDGER_STORE_FAILED'
   | 'INTERNAL';
 
 /** Options every error class takes besides its message. */

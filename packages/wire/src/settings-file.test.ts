@@ -1,12 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Type from 'typebox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './app-errors.js';
+import { createChecker } from './schema-check.js';
 import { LOG_LEVEL_SETTING } from './settings.js';
 import {
   readSettingsFile,
+  readStateFile,
   writeCheckedSettingsFile,
+  writeFileAtomic,
   writeNewSettingsFile,
 } from './settings-file.js';
 
@@ -70,5 +74,40 @@ describe('settings files', () => {
     writeCheckedSettingsFile(path, specs, { logLevel: 'warn', other: undefined }, 0o644);
     expect(readSettingsFile(path)).toEqual({ logLevel: 'warn' });
     expect(statSync(path).mode & 0o777).toBe(0o644);
+  });
+
+  it('reads a state file through a schema, naming the file and the bad field', () => {
+    const checker = createChecker(
+      Type.Object({ version: Type.Literal(1), name: Type.String({ minLength: 1 }) }),
+    );
+    const path = join(dir, 'state.json');
+    expect(readStateFile(path, checker)).toBeUndefined();
+    writeFileSync(path, '{"version":1,"name":"a"}');
+    expect(readStateFile(path, checker)).toEqual({ version: 1, name: 'a' });
+    writeFileSync(path, '{"version":1,"name":');
+    expect(refusal(() => readStateFile(path, checker)).details).toEqual({ path });
+    const corrupt = '{"version":1,"name":7}';
+    writeFileSync(path, corrupt);
+    const error = refusal(() => readStateFile(path, checker));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.details).toEqual({ path, field: 'name' });
+    expect(error.message).toContain(path);
+    expect(error.message).toContain('`name`');
+    // Nothing is lost: the bad file is left for the operator.
+    expect(readFileSync(path, 'utf8')).toBe(corrupt);
+  });
+
+  it('writes a file atomically with its mode, replacing the old one and leaving no temporary', () => {
+    const path = join(dir, 'state.json');
+    writeFileAtomic(path, '{"a":1}', 0o600);
+    writeFileAtomic(path, new TextEncoder().encode('{"a":2}'), 0o600);
+    expect(readFileSync(path, 'utf8')).toBe('{"a":2}');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['state.json']);
+    // A write that cannot happen leaves the old file whole and no temporary behind.
+    expect(() => writeFileAtomic(join(dir, 'missing', 'x.json'), 'x')).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    );
+    expect(readdirSync(dir)).toEqual(['state.json']);
   });
 });

@@ -3,10 +3,23 @@
  * `relay.json`), read as an object of settings for {@link resolveSettings} and written once,
  * never over an operator's file.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import Type from 'typebox';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import Type, { type Static, type TSchema } from 'typebox';
 import { ConfigError } from './app-errors.js';
-import { createChecker } from './schema-check.js';
+import { createChecker, type SchemaChecker } from './schema-check.js';
 import { checkSettingValues, type SettingSpec } from './settings.js';
 
 const settingsObject = createChecker(
@@ -30,6 +43,34 @@ export function readSettingsFile(path: string): Record<string, unknown> | undefi
     throw new ConfigError(`${path} must hold a JSON object of settings`, { details: { path } });
   }
   return json;
+}
+
+/**
+ * A program's JSON state file (`key.json`, `account.json`, …) checked with the same TypeBox
+ * checker as everything else, or `undefined` when there is no file. The file is only read:
+ * a bad one is left as it is for the operator to repair.
+ *
+ * @throws `ConfigError` naming the file (`details.path`) and the first bad field
+ * (`details.field`) when it is not JSON or does not match the schema.
+ */
+export function readStateFile<T extends TSchema>(
+  path: string,
+  checker: SchemaChecker<T>,
+): Static<T> | undefined {
+  if (!existsSync(path)) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new ConfigError(`${path} is not valid JSON`, { cause, details: { path } });
+  }
+  const problem = checker.firstProblem(json);
+  if (problem !== undefined) {
+    throw new ConfigError(`${path}: ${problem.text}`, {
+      details: { path, field: problem.field },
+    });
+  }
+  return json as Static<T>;
 }
 
 /**
@@ -75,4 +116,32 @@ export function writeCheckedSettingsFile(
     });
   }
   writeNewSettingsFile(path, out, mode);
+}
+
+/**
+ * The one write-to-temporary-then-rename of the code base: writes `content` to a new file
+ * beside `path` (created with `mode`, never an existing name), flushes it to disk and renames it
+ * over `path`, so a reader (or a crash) never sees half a file. The temporary file is removed
+ * when anything fails.
+ */
+export function writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): void {
+  const temporary = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+  try {
+    const fd = openSync(temporary, 'wx', mode);
+    try {
+      writeSync(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    // The umask may have narrowed the mode at creation: set it exactly.
+    chmodSync(temporary, mode);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }

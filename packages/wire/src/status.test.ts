@@ -310,7 +310,7 @@ describe('responseFromError', () => {
   });
 
   it('has a status for every error code', () => {
-    expect(Object.keys(STATUS_BY_ERROR_CODE)).toHaveLength(36);
+    expect(Object.keys(STATUS_BY_ERROR_CODE)).toHaveLength(38);
     expect(statusForError(new Error('x'))).toBe(500);
     expect(statusForError(new ClockOutOfSyncError('x', { status: 425 }))).toBe(425);
   });

@@ -94,6 +94,8 @@ export const STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = Object.
   PORT_IN_USE: 409,
   BUSY: 409,
   TARGET_REFUSED: 403,
+  QUORUM_REFUSED: 409,
+  LEDGER_STORE_FAILED: 500,
   INTERNAL: 500,
 });
 

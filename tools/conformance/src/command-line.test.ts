@@ -1,5 +1,6 @@
+import { UsageError } from '@murmur/wire';
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, UsageError } from './command-line.js';
+import { parseCommandLine } from './command-line.js';
 
 describe('parseCommandLine', () => {
   it('takes the source path, 20 nodes by default, and pytest arguments after --', () => {

@@ -1,6 +1,7 @@
 /**
  * The command line of `murmur-conformance session <storage-server checkout or git dir>`.
  */
+import { UsageError } from '@murmur/wire';
 
 /** What the command was asked to do. */
 export interface CommandLine {
@@ -39,11 +40,6 @@ Options:
 Exit code 0 when no test failed but those documented as the suite's own (docs/PROTOCOL.md),
 1 when another did or the run could not start, 2 for a usage error.
 `;
-
-/** A usage error. */
-export class UsageError extends Error {
-  readonly code = 'USAGE';
-}
 
 function integer(name: string, text: string | undefined, min: number, max: number): number {
   const value = Number(text);

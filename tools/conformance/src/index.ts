@@ -1,7 +1,7 @@
 /**
  * `@murmur/conformance`: runs Session's storage-server test suite against a Murmur devnet.
  */
-export { type CommandLine, parseCommandLine, USAGE, UsageError } from './command-line.js';
+export { type CommandLine, parseCommandLine, USAGE } from './command-line.js';
 export {
   type RunningDevnet,
   type StartDevnetOptions,

@@ -7,6 +7,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '@murmur/wire';
 
 /** The suite's folder in Session's storage-server repository. */
 export const SUITE_DIR = 'network-tests';
@@ -16,10 +17,8 @@ export type SuiteSource =
   | { kind: 'checkout'; dir: string; gitDir?: string | undefined }
   | { kind: 'git'; gitDir: string };
 
-/** A source that holds no suite. */
-export class SuiteNotFoundError extends Error {
-  readonly code = 'SUITE_NOT_FOUND';
-}
+/** A source that holds no suite: the `--suite` value is not valid (`CONFIG_INVALID`). */
+export class SuiteNotFoundError extends ConfigError {}
 
 function isGitDir(dir: string): boolean {
   return (

@@ -1,8 +1,25 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkPrograms, PROGRAM_VARIABLES, programsFromEnvironment } from './cli-paths.js';
+import {
+  checkPrograms,
+  PROGRAM_VARIABLES,
+  programOverridesFromEnvironment,
+  programsFromEnvironment,
+} from './cli-paths.js';
 import { MissingBuildError } from './errors.js';
 
 describe('programs', () => {
+  it('are read from the environment in one place: set ones, as absolute paths, unchecked', () => {
+    expect(programOverridesFromEnvironment({})).toEqual({});
+    expect(
+      programOverridesFromEnvironment({
+        MURMUR_NODE_CLI: 'rel/node.js',
+        MURMUR_LEDGER_CLI: '',
+        MURMUR_RELAY_CLI: '/abs/relay.js',
+      }),
+    ).toEqual({ nodeCli: resolve('rel/node.js'), relayCli: '/abs/relay.js' });
+  });
+
   it('are the files the environment names, overridable one by one', () => {
     const env = {
       [PROGRAM_VARIABLES.ledgerCli]: process.execPath,

@@ -26,6 +26,26 @@ export const PROGRAM_VARIABLES = {
   relayCli: 'MURMUR_RELAY_CLI',
 } as const satisfies Record<keyof TestnetPrograms, string>;
 
+/** The variables of {@link PROGRAM_VARIABLES} (a `process.env` is one). */
+export type ProgramEnvironment = {
+  readonly [Variable in (typeof PROGRAM_VARIABLES)[keyof TestnetPrograms]]?: string | undefined;
+};
+
+/**
+ * The programs the environment names (`MURMUR_LEDGER_CLI`, `MURMUR_NODE_CLI`,
+ * `MURMUR_RELAY_CLI`; unset or empty ones left out), as absolute paths, not checked: the one
+ * reader of these variables ({@link programsFromEnvironment} checks what it returns).
+ */
+export function programOverridesFromEnvironment(env: ProgramEnvironment): Partial<TestnetPrograms> {
+  const programs: Partial<TestnetPrograms> = {};
+  for (const key of Object.keys(PROGRAM_VARIABLES) as (keyof TestnetPrograms)[]) {
+    const given = env[PROGRAM_VARIABLES[key]];
+    if (given !== undefined && given !== '')
+      programs[key] = isAbsolute(given) ? given : resolve(given);
+  }
+  return programs;
+}
+
 /**
  * The programs named by `MURMUR_LEDGER_CLI`, `MURMUR_NODE_CLI` and (optional)
  * `MURMUR_RELAY_CLI` in `env` (each may be overridden by `overrides`), checked to exist.
@@ -36,8 +56,9 @@ export function programsFromEnvironment(
   env: Readonly<Record<string, string | undefined>>,
   overrides: Partial<TestnetPrograms> = {},
 ): TestnetPrograms {
+  const named = { ...programOverridesFromEnvironment(env), ...overrides };
   const pick = (key: 'ledgerCli' | 'nodeCli'): string => {
-    const given = overrides[key] ?? env[PROGRAM_VARIABLES[key]];
+    const given = named[key];
     if (given === undefined || given === '') {
       throw new MissingBuildError(
         PROGRAM_VARIABLES[key],
@@ -47,7 +68,7 @@ export function programsFromEnvironment(
     return isAbsolute(given) ? given : resolve(given);
   };
   // The relay program is optional: without it the nodes run without relays.
-  const relay = overrides.relayCli ?? env[PROGRAM_VARIABLES.relayCli];
+  const relay = named.relayCli;
   return checkPrograms({
     ledgerCli: pick('ledgerCli'),
     nodeCli: pick('nodeCli'),

@@ -31,6 +31,8 @@
 export {
   checkPrograms,
   PROGRAM_VARIABLES,
+  type ProgramEnvironment,
+  programOverridesFromEnvironment,
   programsFromEnvironment,
   type TestnetPrograms,
 } from './cli-paths.js';

@@ -5,7 +5,7 @@
  */
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { colorsWanted, createStyles, type Styles, type TerminalOutput } from '@murmur/terminal';
-import type { TestnetPrograms } from '@murmur/testnet';
+import { programOverridesFromEnvironment, type TestnetPrograms } from '@murmur/testnet';
 import type { CommandEnv, CommandIo } from '../cli/args.js';
 
 /** The default devnet directory, under the current directory. */
@@ -36,19 +36,9 @@ export function resolveDevnetDir(
   return { dir: resolve(cwd, DEFAULT_DEVNET_DIR), dirFlag: '' };
 }
 
-/** Program paths from the environment (`MURMUR_NODE_CLI`, `MURMUR_LEDGER_CLI`). */
+/** The programs the environment names (`MURMUR_*_CLI`): the launcher's one reader of them. */
 export function programsFromEnv(env: CommandEnv): Partial<TestnetPrograms> {
-  const programs: Partial<TestnetPrograms> = {};
-  if (env.MURMUR_NODE_CLI !== undefined && env.MURMUR_NODE_CLI !== '') {
-    programs.nodeCli = resolve(env.MURMUR_NODE_CLI);
-  }
-  if (env.MURMUR_LEDGER_CLI !== undefined && env.MURMUR_LEDGER_CLI !== '') {
-    programs.ledgerCli = resolve(env.MURMUR_LEDGER_CLI);
-  }
-  if (env.MURMUR_RELAY_CLI !== undefined && env.MURMUR_RELAY_CLI !== '') {
-    programs.relayCli = resolve(env.MURMUR_RELAY_CLI);
-  }
-  return programs;
+  return programOverridesFromEnvironment(env);
 }
 
 /** The command's standard output as a terminal output. */

@@ -122,6 +122,13 @@ describe('the ledger store', () => {
     raw.pragma(`user_version = ${LEDGER_SCHEMA_VERSION + 1}`);
     raw.close();
     expect(() => openLedgerStore({ path })).toThrow(/newer murmur-devnet/);
+    expect(() => openLedgerStore({ path })).toThrow(
+      expect.objectContaining({
+        name: 'LedgerStoreError',
+        code: 'LEDGER_STORE_FAILED',
+        retryable: false,
+      }),
+    );
     const raw2 = new Database(path);
     raw2.pragma(`user_version = ${LEDGER_SCHEMA_VERSION}`);
     raw2

@@ -12,6 +12,7 @@
 import type { AccountKeys, Identity, MessageProtocol, MurmurCrypto } from '@murmur/crypto';
 import {
   type AbortOptions,
+  sleep as abortableSleep,
   bytesToHex,
   hexToBytes,
   InvalidInputError,
@@ -139,17 +140,9 @@ export function createClientPfs(init: PfsInit, components: ClientPfsComponents):
   let manager: AccountKeysManager | undefined;
   let publishedOnce = false;
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const signal = components.signal();
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
+  // Ends early (resolving) when the client stops: the waiting task then sees the stop itself.
+  const sleep = (ms: number): Promise<void> =>
+    abortableSleep(ms, components.signal()).catch(() => undefined);
 
   const service: PeerKeysService = createPeerKeysService({
     crypto,

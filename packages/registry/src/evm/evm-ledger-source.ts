@@ -33,6 +33,7 @@ import {
   MurmurError,
   type Startable,
   silentLogger,
+  sleep,
 } from '@murmur/wire';
 import Type, { type Static } from 'typebox';
 import {
@@ -312,19 +313,6 @@ export function createEvmLedgerSource(
     events.emit('error', error);
   }
 
-  async function sleep(ms: number, signal: AbortSignal): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(handle);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const handle = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
-    if (signal.aborted) throw signal.reason;
-  }
-
   /** One RPC call, retried with back-off until it succeeds or the signal aborts. */
   async function rpc<T>(what: string, call: () => Promise<T>, signal: AbortSignal): Promise<T> {
     let delayMs = initialDelay;
@@ -345,7 +333,10 @@ export function createEvmLedgerSource(
             },
           ),
         );
-        await sleep(delayMs, signal);
+        // An abort ends the wait with the signal's reason, as every other abort here does.
+        await sleep(delayMs, signal).catch((error: unknown) => {
+          throw signal.aborted ? signal.reason : error;
+        });
         delayMs = Math.min(delayMs * 2, maxDelay);
       }
     }

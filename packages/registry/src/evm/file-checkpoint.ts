@@ -2,7 +2,8 @@
  * A checkpoint file for {@link createEvmLedgerSource} (Node only): JSON, written to a temporary
  * file and renamed over the old one, so that a crash leaves the previous checkpoint whole.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@murmur/wire/settings-file';
 import type { EvmCheckpointStore } from './evm-ledger-source.js';
 
 /** Keeps the checkpoint at `path` (absent file: no checkpoint yet). */
@@ -17,9 +18,7 @@ export function fileCheckpointStore(path: string): EvmCheckpointStore {
       }
     },
     async save(checkpoint) {
-      const temporary = `${path}.tmp`;
-      await writeFile(temporary, JSON.stringify(checkpoint), { mode: 0o600 });
-      await rename(temporary, path);
+      writeFileAtomic(path, JSON.stringify(checkpoint), 0o600);
     },
   };
 }

@@ -152,7 +152,7 @@ describe('uptime quorum on the EVM ledger', () => {
       })
       .catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(QuorumRefusal);
-    expect((refusal as QuorumRefusal).kind).toBe('not-failed');
+    expect(refusal).toMatchObject({ code: 'QUORUM_REFUSED', status: 409, kind: 'not-failed' });
     await source.sync();
     expect(members()).toHaveLength(4);
     broken.clear();

@@ -111,11 +111,11 @@ export type QuorumRefusalKind =
   /** This node has no contract id (not registered, or not active on chain). */
   | 'not-registered';
 
-/** A refusal to sign; `code` FORBIDDEN (409 over HTTP), `kind` the stable detail. */
+/** A refusal to sign; `code` QUORUM_REFUSED (409 over HTTP), `kind` the stable detail. */
 export class QuorumRefusal extends MurmurError {
   readonly kind: QuorumRefusalKind;
   constructor(kind: QuorumRefusalKind, message: string) {
-    super('FORBIDDEN', message, {
+    super('QUORUM_REFUSED', message, {
       retryable: kind === 'not-failed',
       status: 409,
       details: { kind },
