@@ -59,11 +59,11 @@ describe('webSocketConnector', () => {
     const cell = new Uint8Array(2048).map((_, i) => i % 251);
     transport.send(cell);
     transport.send(cell.slice().fill(7));
-    await eventually(() => r.received.length === 2, 5_000, 'two cells back');
+    await eventually(() => r.received.length === 2, 30_000, 'two cells back');
     expect(r.received[0]).toEqual(cell);
     expect(r.received[1]).toEqual(new Uint8Array(2048).fill(7));
     transport.close();
-    await eventually(() => r.closed() === 1, 5_000, 'the close');
+    await eventually(() => r.closed() === 1, 30_000, 'the close');
     // Sending after the close is a no-op, not a throw.
     transport.send(cell);
     expect(r.closed()).toBe(1);
@@ -74,7 +74,7 @@ describe('webSocketConnector', () => {
     const r = recorder();
     const transport = await connect(relay(port), r.sink, { signal: new AbortController().signal });
     transport.send(new Uint8Array(2048));
-    await eventually(() => r.closed() === 1, 5_000, 'the close');
+    await eventually(() => r.closed() === 1, 30_000, 'the close');
     expect(r.received).toHaveLength(1);
   });
 
