@@ -393,7 +393,7 @@ describe('circuit push source', { timeout: 240_000 }, () => {
     expect(t.source.connected).toBe(false);
     await eventually(
       () => t.network.relays.every((relay) => relay.core.stats().circuitsOpen === 0),
-      5_000,
+      30_000,
       'no circuit left at the relays',
     );
     expect(exit.exit.publish(note(t.user, 1))).toBe(0);
