@@ -1,3 +1,7 @@
 import { murmurProject } from '../../tools/config/vitest.ts';
 
-export default murmurProject({ name: 'devnet' });
+export default murmurProject({
+  name: 'devnet',
+  // `dir`: the fuzz uses the registry's ledger transactions (@murmur/registry/test-support/*).
+  dir: import.meta.dirname,
+});

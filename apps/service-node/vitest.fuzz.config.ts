@@ -7,6 +7,7 @@ import { murmurProject } from '../../tools/config/vitest.ts';
  */
 export default murmurProject({
   name: 'service-node-fuzz',
+  dir: import.meta.dirname,
   include: ['src/fuzz/**/*.test.ts'],
   test: {
     env: { MURMUR_FUZZ_CASES: process.env.MURMUR_FUZZ_CASES ?? '100000' },

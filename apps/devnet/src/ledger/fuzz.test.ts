@@ -1,7 +1,7 @@
 /**
  * Fuzz of the devnet ledger's `POST /tx` (issue 10) on a real loopback server: validly signed
  * transactions of every type with one edge-biased field each, random JSON and random bodies
- * (test-support/ledger-transactions.ts). 0 connection failures, 0 5xx, and a refused
+ * (@murmur/registry/test-support/ledger-transactions). 0 connection failures, 0 5xx, and a refused
  * transaction leaves the ledger unchanged (state digest, mempool); an accepted one is put in a
  * block at once, so the next cases meet the new nonces, balances and stakes. Every 250 cases
  * the ledger starts again from its genesis (a deregistered node or a drained wallet ends whole
@@ -16,14 +16,14 @@
  */
 import { join } from 'node:path';
 import { stateDigest } from '@murmur/registry';
-import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ManualClock, tempDir, testCrypto } from '../test-support/fixtures.js';
 import {
   createLedgerFuzzWorld,
   type LedgerCase,
   ledgerTransactionArbitrary,
-} from '../test-support/ledger-transactions.js';
+} from '@murmur/registry/test-support/ledger-transactions';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock, tempDir, testCrypto } from '../test-support/fixtures.js';
 import { openDevnetLedger } from './ledger.js';
 import { createLedgerApp } from './server.js';
 import { openLedgerStore } from './store.js';

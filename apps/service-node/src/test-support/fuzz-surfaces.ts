@@ -22,6 +22,11 @@ import {
   stateDigest,
 } from '@murmur/registry';
 import {
+  createLedgerFuzzWorld,
+  type LedgerCase,
+  ledgerTransactionArbitrary,
+} from '@murmur/registry/test-support/ledger-transactions';
+import {
   decodeBencode,
   encodeBencode,
   encodeCombinedPayload,
@@ -43,11 +48,6 @@ import {
 } from '../peers/protocol.js';
 import { createRpcDispatcher } from '../rpc/dispatcher.js';
 import { createHarness, type Harness, TEST_NOW, testCrypto } from './harness.js';
-import {
-  createLedgerFuzzWorld,
-  type LedgerCase,
-  ledgerTransactionArbitrary,
-} from './ledger-transactions.js';
 
 /** What one run of a surface counted. */
 export interface FuzzReport {
@@ -532,7 +532,7 @@ export function peerFramesSurface(): FuzzSurface<{
 /**
  * Ledger transactions: the JSON a ledger's `POST /tx` takes, decoded and run through the
  * ledger's rules (`applyTransaction`, what `checkTransaction` and the mempool run) against a
- * chain with a funded operator, an active node and the authority key (ledger-transactions.ts:
+ * chain with a funded operator, an active node and the authority key (@murmur/registry/test-support/ledger-transactions:
  * validly signed transactions of every type with one edge-biased field, and random JSON). An
  * accepted transaction moves the state on (as a mempool does; back to the start every 100
  * cases), so later cases meet new nonces, balances and stakes; a refused one must leave the

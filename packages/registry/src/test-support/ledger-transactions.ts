@@ -9,8 +9,9 @@
  * (the right nonce, a balance, the staking requirement, a registered node) can be accepted, and
  * the edges next to them are refused for the right reason.
  *
- * A copy of `apps/service-node/src/test-support/ledger-transactions.ts` (the node's fuzz of the
- * ledger rules; this package cannot import the node's test support): change both.
+ * Used by the service node's fuzz of the ledger rules (`apps/service-node`, surface `ledger-tx`)
+ * and by the devnet ledger's HTTP fuzz (`apps/devnet/src/ledger/fuzz.test.ts`), through
+ * `@murmur/registry/test-support/ledger-transactions` (test support: not shipped).
  */
 import type { MurmurCrypto } from '@murmur/crypto';
 import {
