@@ -127,7 +127,7 @@ async function readyAccount(daemon: Daemon): Promise<string> {
   return account;
 }
 
-describe('a message that failed for good, and its retry', () => {
+describe('a message that failed for good, and its retry', { timeout: 300_000 }, () => {
   it('shows failed once the swarm refused every attempt; a retry after the swarm is back reaches sent', async () => {
     const network = createFakeNetwork({ crypto, nodeCount: 16 });
     const daemon = await startOnFakeNetwork(network);
@@ -217,7 +217,8 @@ describe('a message that failed for good, and its retry', () => {
   });
 });
 
-describe('the network API: each onion path with its health', () => {
+// Waits are hang guards (WAIT_MS each), not speed checks.
+describe('the network API: each onion path with its health', { timeout: 300_000 }, () => {
   it('three hops, state, failures and age per path; failures through a guard show; a rebuild gives fresh paths', async () => {
     const network = createFakeNetwork({ crypto, nodeCount: 16 });
     // Paths are kept however often they fail, so that their failures can be watched.
@@ -248,13 +249,14 @@ describe('the network API: each onion path with its health', () => {
     let seen: OnionPathView[] = [];
     const failing = await until(async () => {
       seen = await pathsNow();
-      return seen.length === 2 && seen.every((path) => path.failures >= 1) ? seen : undefined;
-    }, 'both paths to fail').catch((error: Error) => {
+      // The client picks a path per request, and may replace one meanwhile (with a path through
+      // a guard that answers): wait for failures to show, not for every path to fail.
+      const withFailures = seen.filter((path) => path.failures >= 1);
+      return withFailures.length > 0 ? withFailures : undefined;
+    }, 'a path to fail').catch((error: Error) => {
       throw new Error(`${error.message}; last seen ${JSON.stringify(seen)}`);
     });
-    // On a busy machine the client may replace a path meanwhile (a request through it timed out
-    // rather than failed with the 502): the one replacing it fails through the guards too. A path
-    // kept since the start keeps its build time.
+    // A failing path shows it, with when; a path kept since the start keeps its build time.
     for (const path of failing) {
       expect(path.state).toBe('failing');
       expect(path.lastFailureAt).toBeGreaterThanOrEqual(before);
