@@ -13,31 +13,6 @@
 // Native addons and pino's transport machinery (which loads files by path in worker threads)
 // stay external and are resolved from node_modules as usual.
 import { build } from 'esbuild';
+import { programBundle } from '../../../tools/config/bundle.mjs';
 
-await build({
-  entryPoints: ['dist/commands/ledger.js'],
-  outfile: 'dist/commands/ledger.js',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external: [
-    'better-sqlite3',
-    'sodium-native',
-    'pino',
-    'pino-pretty',
-    'thread-stream',
-    'bufferutil',
-    'utf-8-validate',
-  ],
-  allowOverwrite: true,
-  // Whitespace and syntax only: names stay, so stack traces and logs still name functions.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'linked',
-  logLevel: 'warning',
-  // Bundled CommonJS dependencies call require(); give the ES module one.
-  banner: {
-    js: "import { createRequire as __murmurCreateRequire } from 'node:module'; const require = __murmurCreateRequire(import.meta.url);",
-  },
-});
+await build(programBundle('dist/commands/ledger.js'));

@@ -5,47 +5,17 @@
 // work; a devnet starts twenty of them at once. The tsc output stays beside the bundle for
 // tests and for code that imports the library modules directly.
 //
-// Native addons and pino's transport machinery (which loads files by path in worker threads)
-// stay external and are resolved from node_modules as usual.
+// The shared options (externals, minification, the require banner) are in
+// tools/config/bundle.mjs.
 import { build } from 'esbuild';
+import { programBundle } from '../../../tools/config/bundle.mjs';
 
-const external = [
-  'better-sqlite3',
-  'sodium-native',
-  'pino',
-  'pino-pretty',
-  'thread-stream',
-  'bufferutil',
-  'utf-8-validate',
-  // The EVM ledger (viem, about 2.9 MB): imported dynamically, only by nodes that follow a chain,
-  // and resolved from node_modules then, so an ordinary node never holds its source in memory.
-  '@murmur/registry/evm',
-];
+// The EVM ledger (viem, about 2.9 MB): imported dynamically, only by nodes that follow a chain,
+// and resolved from node_modules then, so an ordinary node never holds its source in memory.
+const external = ['@murmur/registry/evm'];
 
-const common = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external,
-  allowOverwrite: true,
-  // Whitespace and syntax only: names stay, so stack traces and logs still name functions.
-  // V8 keeps every script's source text in the heap; the unminified bundle cost an idle node
-  // about 14 MB more resident memory (82 against 68 MB, `tools/bench` and docs/BENCHMARKS.md).
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'linked',
-  logLevel: 'warning',
-  // Bundled CommonJS dependencies call require(); give the ES module one.
-  banner: {
-    js: "import { createRequire as __murmurCreateRequire } from 'node:module'; const require = __murmurCreateRequire(import.meta.url);",
-  },
-};
-
-await build({ ...common, entryPoints: ['dist/cli.js'], outfile: 'dist/cli.js' });
+await build(programBundle('dist/cli.js', { external }));
 // The bundled CLI looks for its worker beside itself (`new URL('./crypto-worker.js', ...)`).
-await build({
-  ...common,
-  entryPoints: ['dist/offload/crypto-worker.js'],
-  outfile: 'dist/crypto-worker.js',
-});
+await build(
+  programBundle('dist/offload/crypto-worker.js', { outfile: 'dist/crypto-worker.js', external }),
+);
