@@ -780,6 +780,24 @@ describe('two desktop clients on a devnet', () => {
         const swarm = network.swarmOf(erin);
         for (const node of swarm) node.unreachable = true;
         const page = await context.newPage();
+        // Counts the retry answers the page has read, one task after it read each one: by then
+        // the UI's handler of that answer (a chain of microtasks) has run and rendered.
+        await page.addInitScript({
+          content: `
+            window.__retryAnswers = 0;
+            const original = window.fetch.bind(window);
+            window.fetch = async (input, init) => {
+              const response = await original(input, init);
+              if (!String(input).endsWith('/retry')) return response;
+              const json = response.json.bind(response);
+              response.json = async () => {
+                const value = await json();
+                setTimeout(() => { window.__retryAnswers++; }, 0);
+                return value;
+              };
+              return response;
+            };`,
+        });
         await page.goto(`${origin}/#token=${daemon.token}`);
         await page.getByRole('navigation', { name: 'Conversations' }).waitFor({ timeout: WAIT });
         await page.getByRole('button', { name: 'New conversation' }).click();
@@ -791,10 +809,31 @@ describe('two desktop clients on a devnet', () => {
         await expect.poll(() => sent.getAttribute('data-state'), { timeout: WAIT }).toBe('failed');
         expect(network.messagesOf(erin)).toHaveLength(0);
         await accessible(page, 'a failed message');
-        // The swarm answers again; the Retry button of that message sends it.
+        // The swarm answers again; the Retry button of that message sends it. Its HTTP answer (a
+        // `queued` snapshot) is held until the event stream has shown `sent`: the order a busy
+        // machine gives at times, and the late answer must not undo what the stream said.
         for (const node of swarm) node.unreachable = false;
+        let release = (): void => undefined;
+        const released = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        await page.route(
+          (url) => url.pathname.endsWith('/retry'),
+          async (route) => {
+            const response = await route.fetch();
+            await released;
+            await route.fulfill({ response });
+          },
+        );
         await sent.getByRole('button', { name: 'Retry' }).click();
         await expect.poll(() => sent.getAttribute('data-state'), { timeout: WAIT }).toBe('sent');
+        release();
+        await expect
+          .poll(() => page.evaluate('window.__retryAnswers'), {
+            timeout: WAIT,
+          })
+          .toBe(1);
+        expect(await sent.getAttribute('data-state')).toBe('sent');
         expect(await sent.getByRole('button', { name: 'Retry' }).count()).toBe(0);
         expect(network.messagesOf(erin)).toHaveLength(1);
       } finally {

@@ -21,6 +21,7 @@ import type { EventListener } from './app.js';
 import { dayKey, dayLabel, shortId, time, timerName } from './format.js';
 import { nameOf } from './messenger.js';
 import { type RowWindow, rowWindow, spacers } from './row-window.js';
+import { createStateLog } from './state-log.js';
 
 /** How an incoming message arrived. */
 const VIA_LABEL: Record<string, string> = {
@@ -92,6 +93,11 @@ export function ConversationView(props: {
   const restoreFrom = useRef<number | undefined>(undefined);
   const heights = useRef(new Map<string, number>());
   const passes = useRef(0);
+  // The event stream's last word on each message's state, so that a late HTTP answer (a
+  // snapshot) never undoes it (state-log.ts).
+  const stateLog = useRef(
+    createStateLog<NonNullable<MessageView['state']>, NonNullable<MessageView['protocol']>>(),
+  ).current;
   const [rows, setRows] = useState<RowWindow>({ start: 0, end: 0 });
   const rowsRef = useRef(rows);
   rowsRef.current = rows;
@@ -125,10 +131,11 @@ export function ConversationView(props: {
   useEffect(() => {
     let stopped = false;
     setLoading(true);
+    const since = stateLog.mark();
     api.history(account, sessionId, undefined, PAGE).then(
       (page) => {
         if (stopped) return;
-        setMessages([...page.messages].reverse());
+        setMessages([...page.messages].reverse().map((m) => stateLog.settle(m, since)));
         setMore(page.more);
         setLoading(false);
         requestAnimationFrame(() => performance.mark('murmur-conversation-shown'));
@@ -148,6 +155,10 @@ export function ConversationView(props: {
         );
         if (!document.hidden) markRead();
       } else if (event.type === 'message-state' && event.conversationId === sessionId) {
+        stateLog.record(event.id, {
+          state: event.state,
+          ...(event.protocol === undefined ? {} : { protocol: event.protocol }),
+        });
         setMessages((list) =>
           list.map((m) =>
             m.id === event.id
@@ -218,6 +229,7 @@ export function ConversationView(props: {
     if (!more || loading || oldest === undefined) return;
     setLoading(true);
     try {
+      const since = stateLog.mark();
       const page = await api.history(account, sessionId, oldest.id, OLDER_PAGE);
       const list = listRef.current;
       restoreFrom.current = list === null ? undefined : list.scrollHeight - list.scrollTop;
@@ -225,7 +237,10 @@ export function ConversationView(props: {
       // The rendered rows stay the same messages: their indices move by the page's length.
       const added = page.messages.length;
       setRows({ start: rowsRef.current.start + added, end: rowsRef.current.end + added });
-      setMessages((current) => [...[...page.messages].reverse(), ...current]);
+      setMessages((current) => [
+        ...[...page.messages].reverse().map((m) => stateLog.settle(m, since)),
+        ...current,
+      ]);
       setMore(page.more);
     } catch (e) {
       setError((e as Error).message);
@@ -249,9 +264,11 @@ export function ConversationView(props: {
     if (body === '') return;
     setError(undefined);
     try {
+      const since = stateLog.mark();
       const { message } = await api.send(account, sessionId, { text: body });
       keepBottom.current = true;
-      setMessages((list) => (list.some((m) => m.id === message.id) ? list : [...list, message]));
+      const shown = stateLog.settle(message, since);
+      setMessages((list) => (list.some((m) => m.id === message.id) ? list : [...list, shown]));
       setText('');
       props.onChanged();
     } catch (e) {
@@ -261,8 +278,10 @@ export function ConversationView(props: {
 
   const retry = async (id: string) => {
     try {
+      const since = stateLog.mark();
       const { message } = await api.retry(account, id);
-      setMessages((list) => list.map((m) => (m.id === id ? message : m)));
+      const shown = stateLog.settle(message, since);
+      setMessages((list) => list.map((m) => (m.id === id ? shown : m)));
     } catch (e) {
       setError((e as Error).message);
     }
@@ -378,8 +397,10 @@ export function ConversationView(props: {
                     onCancel={() => setEditing(undefined)}
                     onSave={async (value) => {
                       try {
+                        const since = stateLog.mark();
                         const { message } = await api.editLocal(account, m.id, { text: value });
-                        setMessages((list) => list.map((x) => (x.id === m.id ? message : x)));
+                        const shown = stateLog.settle(message, since);
+                        setMessages((list) => list.map((x) => (x.id === m.id ? shown : x)));
                         setEditing(undefined);
                       } catch (e) {
                         setError((e as Error).message);
