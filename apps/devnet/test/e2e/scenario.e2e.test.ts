@@ -40,7 +40,10 @@ const PARAMS = {
   uptimeProofMinGapMs: 300,
   decommissionCreditInitialBlocks: 15,
   decommissionMinimumCreditBlocks: 15,
-  unlockBlocks: 5,
+  // Credit earned while active stops at the minimum: however long the node was active before
+  // (a busy machine makes the earlier tests slower), a recommissioned node has less than the
+  // minimum left, and its next failure deregisters it.
+  decommissionCreditMaxBlocks: 15,
   deregistrationLockBlocks: 10,
 };
 
@@ -103,6 +106,9 @@ async function sendProof(): Promise<{ status: number; body: { reason?: string } 
   );
   return postJson<{ reason?: string }>(`${ledger.url}/tx`, encodeTransaction(proof));
 }
+
+/** The proofs the node sends from its activation until the decommission test stops them. */
+let proving: { stop: () => Promise<void> } | undefined;
 
 /** Sends proofs every 400 ms until `stop()`. */
 function proofLoop(): { stop: () => Promise<void> } {
@@ -170,6 +176,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await proving?.stop();
   await ledger?.stop();
   workspace.cleanup();
 });
@@ -181,10 +188,10 @@ describe('a node through its whole life on the real ledger process', () => {
     const { params } = await getJson<{ params: Record<string, unknown> }>(`${ledger.url}/genesis`);
     expect(params).toMatchObject({
       blockTimeMs: 200,
-      unlockBlocks: PARAMS.unlockBlocks,
       deregistrationLockBlocks: PARAMS.deregistrationLockBlocks,
-      // Not in the file: the devnet set's 240 blocks of 1 s, scaled to 200 ms blocks.
-      decommissionCreditMaxBlocks: 1_200,
+      decommissionCreditMaxBlocks: PARAMS.decommissionCreditMaxBlocks,
+      // Not in the file: the devnet set's 10 blocks of 1 s, scaled to 200 ms blocks.
+      unlockBlocks: 50,
     });
     const created = await Promise.all(
       (Object.keys(wallets) as (keyof typeof wallets)[]).map(async (name) => {
@@ -222,6 +229,7 @@ describe('a node through its whole life on the real ledger process', () => {
     expectOk(registered);
     expect(registered.stdout).toContain(node);
     const proofs = proofLoop();
+    proving = proofs;
     try {
       const under = await wallet('a', 'contribute', '--node', node, '--amount', '1');
       expect(under.code).toBe(1);
@@ -268,9 +276,13 @@ describe('a node through its whole life on the real ledger process', () => {
       expect(parseSeedResponse(await seed.text()).result.service_node_states).toEqual([
         { public_ip: '127.0.0.1', storage_port: 22_021, pubkey_ed25519: node, relay_port: 22_022 },
       ]);
-    } finally {
+    } catch (error) {
       await proofs.stop();
+      throw error;
     }
+    // The node keeps proving (as a live node would) until the decommission test stops it: if it
+    // stopped here, it would be decommissioned and then run out of credit while the next test
+    // runs, however long a busy machine makes that one.
   });
 
   it('refuses an 11th contributor, a wrong signature, double spending and a replay, with their reasons', async () => {
@@ -366,7 +378,9 @@ describe('a node through its whole life on the real ledger process', () => {
 
   it('stops proving and is decommissioned; proves again and is recommissioned; fails for good and is deregistered; its stakes stay locked, then return', async () => {
     workspace.watch();
-    // No proofs since the last test: decommissioned once the last proof is 2.5 s old.
+    // The node stops proving: decommissioned once its last proof is 2.5 s old.
+    await proving?.stop();
+    proving = undefined;
     const down = await eventually(
       async () => {
         const answer = await nodeAnswer();
