@@ -223,6 +223,72 @@ async function ownId(page: Page): Promise<string> {
   return id;
 }
 
+/** A POST to a daemon's API with its token; the answer's status and body. */
+async function daemonPost(
+  name: string,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const desktop = desktops.get(name) as Desktop;
+  const url = new URL(desktop.url);
+  const response = await fetch(`${url.origin}${path}`, {
+    method: 'POST',
+    headers: {
+      'x-murmur-token': url.hash.slice('#token='.length),
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/**
+ * Watches the browser's Notification API without replacing it: `window.Notification` becomes a
+ * subclass of the real one that records each notification the page created (after the real
+ * constructor accepted it). The page's visibility and focus can be set by the test
+ * (`window.__view`), as a window in the background would report them.
+ */
+const NOTIFICATION_SPY = `
+  window.__notices = [];
+  window.__view = { hidden: false, focused: true };
+  const Real = window.Notification;
+  class Watched extends Real {
+    static get permission() { return Real.permission; }
+    static requestPermission(...args) { return Real.requestPermission(...args); }
+    constructor(title, options) {
+      super(title, options);
+      window.__notices.push({ title, body: options?.body ?? '' });
+      window.__lastNotice = this;
+    }
+  }
+  window.Notification = Watched;
+  Object.defineProperty(Document.prototype, 'hidden', {
+    configurable: true,
+    get() { return window.__view.hidden; },
+  });
+  Object.defineProperty(Document.prototype, 'visibilityState', {
+    configurable: true,
+    get() { return window.__view.hidden ? 'hidden' : 'visible'; },
+  });
+  Document.prototype.hasFocus = function () { return window.__view.focused; };
+`;
+
+interface Notice {
+  title: string;
+  body: string;
+}
+
+function notices(page: Page): Promise<Notice[]> {
+  return page.evaluate('window.__notices') as Promise<Notice[]>;
+}
+
+/** Sets what the page reports of its visibility and focus, as the browser would. */
+async function view(page: Page, state: { hidden: boolean; focused: boolean }): Promise<void> {
+  await page.evaluate(
+    `window.__view = ${JSON.stringify(state)}; document.dispatchEvent(new Event('visibilitychange'));`,
+  );
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'murmur-desktop-e2e-run-'));
   mkdirSync(SHOTS, { recursive: true });
@@ -839,6 +905,210 @@ describe('two desktop clients on a devnet', () => {
       } finally {
         await context.close();
         await daemon.close();
+      }
+    }),
+  );
+  it(
+    'notifications: shown when permitted and the conversation is not in view; none when off or denied',
+    track(async () => {
+      const aliceUrl = (desktops.get('alice') as Desktop).url;
+      const aliceSession = (await daemonApi('alice', '/api/accounts')).accounts[0]?.sessionId;
+      const bobAccount = (await daemonApi('bob', '/api/accounts')).accounts[0]?.id;
+      const fromBob = async (text: string) => {
+        const sent = await daemonPost(
+          'bob',
+          `/api/accounts/${bobAccount}/conversations/${aliceSession}/messages`,
+          { text },
+        );
+        expect(sent.status).toBe(200);
+      };
+      /** The conversation list shows `text` as Bobby's last message: the event was handled. */
+      const listed = (page: Page, text: string) =>
+        page
+          .locator('.conversation-item', { hasText: 'Bobby' })
+          .filter({ hasText: text })
+          .waitFor({ timeout: WAIT });
+      // A browser whose person was never asked: turning notifications on asks, and the
+      // (headless) browser refuses; the setting is saved, the page says the browser denies.
+      const denied = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+      const granted = await browser.newContext({
+        viewport: { width: 1100, height: 760 },
+        permissions: ['notifications'],
+      });
+      try {
+        await denied.addInitScript({ content: NOTIFICATION_SPY });
+        await granted.addInitScript({ content: NOTIFICATION_SPY });
+        const d = await denied.newPage();
+        await d.goto(aliceUrl);
+        await d.getByRole('button', { name: 'Settings' }).click();
+        await d.getByText('Browser permission: default').waitFor();
+        const box = d.getByLabel('Show a notification for new messages');
+        expect(await box.isChecked()).toBe(false);
+        // The box follows the saved setting (click, then wait for the daemon's answer).
+        await box.click();
+        await d
+          .getByRole('status')
+          .filter({ hasText: 'Notifications on (browser permission: denied)' })
+          .waitFor();
+        await d.keyboard.press('Escape');
+        await fromBob('notice 0: the browser denies');
+        await listed(d, 'notice 0');
+        expect(await notices(d)).toEqual([]);
+
+        // A browser that permits them; the setting is on (the denied page turned it on).
+        const g = await granted.newPage();
+        await g.goto(aliceUrl);
+        await g.getByRole('button', { name: 'Settings' }).click();
+        await g.getByText('Browser permission: granted').waitFor();
+        expect(await g.getByLabel('Show a notification for new messages').isChecked()).toBe(true);
+        await accessible(g, 'settings with notifications');
+        await shot(g, '15-notifications');
+        await g.keyboard.press('Escape');
+        // No conversation open: a notification titled with the conversation's name.
+        await fromBob('notice 1: the list is open');
+        await expect
+          .poll(() => notices(g), { timeout: WAIT })
+          .toEqual([{ title: 'Bobby', body: 'notice 1: the list is open' }]);
+        await listed(d, 'notice 1');
+        expect(await notices(d)).toEqual([]);
+        // Clicking it opens the conversation.
+        await g.evaluate(`window.__lastNotice.dispatchEvent(new Event('click'))`);
+        await g.getByRole('region', { name: 'Conversation with Bobby' }).waitFor();
+        await message(g, 'notice 1: the list is open').waitFor();
+        // That conversation in view, the page visible and focused: no notification.
+        await fromBob('notice 2: in view');
+        await message(g, 'notice 2: in view').waitFor({ timeout: WAIT });
+        expect(await notices(g)).toHaveLength(1);
+        // The page hidden (another tab or a minimised window): a notification.
+        await view(g, { hidden: true, focused: false });
+        await fromBob('notice 3: page hidden');
+        await expect.poll(async () => (await notices(g)).length, { timeout: WAIT }).toBe(2);
+        expect((await notices(g))[1]).toEqual({ title: 'Bobby', body: 'notice 3: page hidden' });
+        // Visible but another window has the focus: a notification.
+        await view(g, { hidden: false, focused: false });
+        await fromBob('notice 4: window unfocused');
+        await expect.poll(async () => (await notices(g)).length, { timeout: WAIT }).toBe(3);
+        expect((await notices(g))[2]).toEqual({
+          title: 'Bobby',
+          body: 'notice 4: window unfocused',
+        });
+        await view(g, { hidden: false, focused: true });
+        // Off in the settings: none, though the browser permits them.
+        await g.getByRole('button', { name: 'Settings' }).click();
+        await g.getByLabel('Show a notification for new messages').click();
+        await g.getByRole('status').filter({ hasText: 'Notifications off' }).waitFor();
+        await g.keyboard.press('Escape');
+        await fromBob('notice 5: turned off');
+        await listed(g, 'notice 5');
+        await listed(d, 'notice 5');
+        expect(await notices(g)).toHaveLength(3);
+        expect(await notices(d)).toEqual([]);
+      } finally {
+        await denied.close();
+        await granted.close();
+      }
+    }),
+  );
+  it(
+    'onboarding with a passphrase at 360 px; after a restart the unlock screen (a wrong passphrase refused)',
+    track(async () => {
+      // An in-process daemon without a network: accounts, sealing and unlocking need none.
+      const crypto = await loadCrypto();
+      const silent: Logger = {
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+        child: () => silent,
+      };
+      const dataDir = join(dir, 'sealed');
+      const start = () =>
+        startDaemon(
+          { dataDir, port: 0, sweepIntervalMs: 3_600_000 },
+          { crypto, logger: silent, fetch: globalThis.fetch },
+        );
+      let daemon = await start();
+      const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+      try {
+        const page = await context.newPage();
+        await page.goto(`http://127.0.0.1:${daemon.port}/#token=${daemon.token}`);
+        await page.getByRole('button', { name: 'Create account' }).waitFor({ timeout: WAIT });
+        await noOverflow(page, 'welcome');
+        await accessible(page, 'welcome at 360 px');
+        await page.getByRole('button', { name: 'Create account' }).click();
+        await page.getByLabel(/^Display name/).fill('Sealed Sam');
+        await page.getByLabel(/^Passphrase to lock/).fill('correct horse battery staple');
+        await noOverflow(page, 'create');
+        await accessible(page, 'create at 360 px');
+        await page.getByRole('button', { name: 'Create', exact: true }).click();
+        await page.getByTestId('phrase-word').first().waitFor({ timeout: WAIT });
+        expect(await page.getByTestId('phrase-word').count()).toBe(24);
+        await noOverflow(page, 'phrase');
+        await accessible(page, 'phrase at 360 px');
+        // The seed on disk is sealed: no phrase word, no seed in clear.
+        const listed = (await (
+          await fetch(`http://127.0.0.1:${daemon.port}/api/accounts`, {
+            headers: { 'x-murmur-token': daemon.token },
+          })
+        ).json()) as { accounts: { sealed: boolean; locked: boolean }[] };
+        expect(listed.accounts).toMatchObject([{ sealed: true, locked: false }]);
+        // The daemon restarts: the account is locked until its passphrase is given.
+        await daemon.close();
+        daemon = await start();
+        await page.goto(`http://127.0.0.1:${daemon.port}/#token=${daemon.token}`);
+        await page.getByRole('heading', { name: 'Unlock Sealed Sam' }).waitFor({ timeout: WAIT });
+        await noOverflow(page, 'unlock');
+        await accessible(page, 'unlock at 360 px');
+        await page.setViewportSize({ width: 1100, height: 760 });
+        await accessible(page, 'unlock');
+        await shot(page, '16-unlock');
+        await page.getByLabel('Passphrase').fill('wrong horse');
+        await page.getByRole('button', { name: 'Unlock' }).click();
+        await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/passphrase/i);
+        await shot(page, '17-unlock-wrong');
+        await page.getByRole('heading', { name: 'Unlock Sealed Sam' }).waitFor();
+        await page.getByLabel('Passphrase').fill('correct horse battery staple');
+        await page.getByRole('button', { name: 'Unlock' }).click();
+        await page.getByRole('navigation', { name: 'Conversations' }).waitFor({ timeout: WAIT });
+        expect(await page.getByRole('heading', { name: /^Unlock/ }).count()).toBe(0);
+      } finally {
+        await context.close();
+        await daemon.close();
+      }
+    }),
+  );
+  it(
+    'the remaining screens are accessible too: local edit and nickname forms, the page without a token',
+    track(async () => {
+      const page = pages.get('alice') as Page;
+      await page.goto('about:blank');
+      await page.goto((desktops.get('alice') as Desktop).url);
+      await openConversation(page, /Bobby/);
+      // The local edit form, open on a message.
+      const first = page.getByTestId('message').first();
+      await first.waitFor({ timeout: WAIT });
+      await first.getByRole('button', { name: 'Edit local copy' }).click();
+      await page.getByLabel(/^Local copy/).waitFor();
+      await accessible(page, 'local edit form');
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      // The nickname form.
+      await page.getByRole('button', { name: 'Nickname', exact: true }).click();
+      await page.getByLabel(/^Nickname \(only on this computer/).waitFor();
+      await accessible(page, 'nickname form');
+      await shot(page, '18-nickname');
+      await page.getByRole('button', { name: 'Nickname', exact: true }).click();
+      // The UI opened without its token (a bookmark, another tab): it says what to open.
+      const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+      try {
+        const bare = await context.newPage();
+        await bare.goto(new URL((desktops.get('alice') as Desktop).url).origin);
+        await bare.getByText(/This page needs the address/).waitFor();
+        await noOverflow(bare, 'no token');
+        await accessible(bare, 'no token');
+        await shot(bare, '19-no-token');
+      } finally {
+        await context.close();
       }
     }),
   );
