@@ -113,11 +113,21 @@ function stopDesktop(name: string, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
+/**
+ * A browser context whose waits (locators, clicks) give up after {@link WAIT} rather than
+ * Playwright's 30 s: a hang guard for a busy machine, not a timing assertion.
+ */
+async function newContext(options: Parameters<Browser['newContext']>[0]): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(WAIT);
+  return context;
+}
+
 async function openPage(name: string, width = 1100): Promise<Page> {
   const desktop = desktops.get(name) as Desktop;
   let context = contexts.get(name);
   if (context === undefined) {
-    context = await browser.newContext({ viewport: { width, height: 760 } });
+    context = await newContext({ viewport: { width, height: 760 } });
     contexts.set(name, context);
   }
   const page = pages.get(name) ?? (await context.newPage());
@@ -399,6 +409,12 @@ describe('two desktop clients on a devnet', () => {
       await expect
         .poll(() => page.getByTestId('add-error').textContent())
         .toMatch(/not a valid key/);
+      // Their own ID as a QR code too (the daemon's SVG, drawn).
+      const qr = page.getByRole('img', { name: /^QR code of your Session ID/ });
+      await qr.waitFor();
+      expect(
+        await qr.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      ).toBeGreaterThan(0);
       await accessible(page, 'new conversation');
       await shot(page, '05-new-conversation');
       await input.fill(` ${bobId} `);
@@ -616,7 +632,7 @@ describe('two desktop clients on a devnet', () => {
   it(
     'nothing overflows at 360 px, one pane at a time',
     track(async () => {
-      const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+      const context = await newContext({ viewport: { width: 360, height: 740 } });
       try {
         const page = await context.newPage();
         await page.goto((desktops.get('alice') as Desktop).url);
@@ -833,7 +849,7 @@ describe('two desktop clients on a devnet', () => {
         },
         { crypto, logger: silent, fetch: network.fetch },
       );
-      const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+      const context = await newContext({ viewport: { width: 1100, height: 760 } });
       try {
         const origin = `http://127.0.0.1:${daemon.port}`;
         const created = await fetch(`${origin}/api/accounts`, {
@@ -930,8 +946,8 @@ describe('two desktop clients on a devnet', () => {
           .waitFor({ timeout: WAIT });
       // A browser whose person was never asked: turning notifications on asks, and the
       // (headless) browser refuses; the setting is saved, the page says the browser denies.
-      const denied = await browser.newContext({ viewport: { width: 1100, height: 760 } });
-      const granted = await browser.newContext({
+      const denied = await newContext({ viewport: { width: 1100, height: 760 } });
+      const granted = await newContext({
         viewport: { width: 1100, height: 760 },
         permissions: ['notifications'],
       });
@@ -1029,7 +1045,7 @@ describe('two desktop clients on a devnet', () => {
           { crypto, logger: silent, fetch: globalThis.fetch },
         );
       let daemon = await start();
-      const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+      const context = await newContext({ viewport: { width: 360, height: 740 } });
       try {
         const page = await context.newPage();
         await page.goto(`http://127.0.0.1:${daemon.port}/#token=${daemon.token}`);
@@ -1099,7 +1115,7 @@ describe('two desktop clients on a devnet', () => {
       await shot(page, '18-nickname');
       await page.getByRole('button', { name: 'Nickname', exact: true }).click();
       // The UI opened without its token (a bookmark, another tab): it says what to open.
-      const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+      const context = await newContext({ viewport: { width: 360, height: 740 } });
       try {
         const bare = await context.newPage();
         await bare.goto(new URL((desktops.get('alice') as Desktop).url).origin);
@@ -1109,6 +1125,182 @@ describe('two desktop clients on a devnet', () => {
         await shot(bare, '19-no-token');
       } finally {
         await context.close();
+      }
+    }),
+  );
+  it(
+    "a late answer never brings back an unread count that was read (the list's answers in order)",
+    track(async () => {
+      const aliceUrl = (desktops.get('alice') as Desktop).url;
+      const aliceSession = (await daemonApi('alice', '/api/accounts')).accounts[0]?.sessionId;
+      const bobAccount = (await daemonApi('bob', '/api/accounts')).accounts[0]?.id;
+      // Alice's other page leaves (an open conversation there would read the message at once).
+      await (pages.get('alice') as Page).goto('about:blank');
+      const context = await newContext({ viewport: { width: 1100, height: 760 } });
+      try {
+        // Notes when the page has read the held answer (marked by the route below), one task
+        // after it read it: by then the UI's handler of that answer has run and rendered.
+        await context.addInitScript({
+          content: `
+            window.__heldRead = false;
+            const original = window.fetch.bind(window);
+            window.fetch = async (input, init) => {
+              const response = await original(input, init);
+              if (response.headers.get('x-murmur-test-held') !== 'yes') return response;
+              const json = response.json.bind(response);
+              response.json = async () => {
+                const value = await json();
+                setTimeout(() => { window.__heldRead = true; }, 0);
+                return value;
+              };
+              return response;
+            };`,
+        });
+        const page = await context.newPage();
+        await page.goto(aliceUrl);
+        const item = page.locator('.conversation-item', { hasText: 'Bobby' });
+        await item.waitFor({ timeout: WAIT });
+        // The next fetch of the list (the one a new message starts) is answered by the daemon at
+        // once but held on its way to the page until the read is shown.
+        let armed = false;
+        let held = false;
+        let heldUnread: number | undefined;
+        let release = (): void => undefined;
+        const released = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        let arrived = (): void => undefined;
+        const holding = new Promise<void>((resolve) => {
+          arrived = resolve;
+        });
+        await page.route(
+          (url) => url.pathname.endsWith('/conversations'),
+          async (route) => {
+            if (!armed || held || route.request().method() !== 'GET') {
+              await route.continue();
+              return;
+            }
+            held = true;
+            const response = await route.fetch();
+            const list = (await response.json()) as {
+              conversations: { nickname?: string; unreadCount: number }[];
+            };
+            heldUnread = list.conversations.find((c) => c.nickname === 'Bobby')?.unreadCount;
+            arrived();
+            await released;
+            await route.fulfill({
+              response,
+              headers: { ...response.headers(), 'x-murmur-test-held': 'yes' },
+            });
+          },
+        );
+        // The page has loaded its list (the stream is open): the next fetch is the message's.
+        await page
+          .getByRole('status')
+          .filter({ hasText: /^connected$/ })
+          .waitFor();
+        armed = true;
+        const sent = await daemonPost(
+          'bob',
+          `/api/accounts/${bobAccount}/conversations/${aliceSession}/messages`,
+          { text: 'race: unread, then read' },
+        );
+        expect(sent.status).toBe(200);
+        // The daemon answered the held fetch with an unread count of 1.
+        await holding;
+        expect(heldUnread).toBe(1);
+        // Reading the conversation: a later fetch of the list shows it read.
+        await item.click();
+        await message(page, 'race: unread, then read').waitFor({ timeout: WAIT });
+        await expect
+          .poll(() => item.textContent(), { timeout: WAIT })
+          .toMatch(/race: unread, then read/);
+        expect(await item.getByTestId('unread').count()).toBe(0);
+        // Now the stale answer reaches the page: it must not bring the count back.
+        release();
+        await expect.poll(() => page.evaluate('window.__heldRead'), { timeout: WAIT }).toBe(true);
+        // Two frames more: whatever that answer changed is on screen.
+        await page.evaluate(
+          'new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))',
+        );
+        expect(await item.getByTestId('unread').count()).toBe(0);
+        expect(await item.textContent()).toMatch(/race: unread, then read/);
+      } finally {
+        await context.close();
+      }
+    }),
+  );
+  it(
+    'a long conversation: the newest page first, older history loaded by scrolling up',
+    track(async () => {
+      const crypto = await loadCrypto();
+      const network = createFakeNetwork({ crypto, nodeCount: 16 });
+      const silent: Logger = {
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+        child: () => silent,
+      };
+      const daemon = await startDaemon(
+        {
+          dataDir: join(dir, 'long'),
+          port: 0,
+          sweepIntervalMs: 3_600_000,
+          network: { seeds: [network.seedUrl] },
+          clientInit: { push: false, pollIntervalMs: 1_000, requestTimeoutMs: 2_000 },
+        },
+        { crypto, logger: silent, fetch: network.fetch },
+      );
+      const context = await newContext({ viewport: { width: 1100, height: 760 } });
+      try {
+        const origin = `http://127.0.0.1:${daemon.port}`;
+        const post = async (path: string, body: unknown) => {
+          const response = await fetch(`${origin}${path}`, {
+            method: 'POST',
+            headers: { 'x-murmur-token': daemon.token, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+          expect(response.status, path).toBe(200);
+          return (await response.json()) as { account?: { id: string } };
+        };
+        const account = (await post('/api/accounts', { displayName: 'Lena' })).account?.id;
+        const fay = crypto.generateIdentity().sessionId;
+        await post(`/api/accounts/${account}/contacts`, { sessionId: fay, nickname: 'Fay' });
+        const COUNT = 120;
+        for (let i = 1; i <= COUNT; i++) {
+          await post(`/api/accounts/${account}/conversations/${fay}/messages`, {
+            text: `long history ${String(i).padStart(3, '0')}`,
+          });
+        }
+        const page = await context.newPage();
+        await page.goto(`${origin}/#token=${daemon.token}`);
+        await openConversation(page, /Fay/);
+        await message(page, 'long history 120').waitFor({ timeout: WAIT });
+        // The newest page only: the oldest is not loaded yet, and few rows are in the DOM.
+        expect(await message(page, 'long history 001').count()).toBe(0);
+        expect(await page.getByTestId('message').count()).toBeLessThan(COUNT);
+        // Scrolling up loads older pages until the first message shows.
+        const log = page.getByRole('log', { name: 'Messages' });
+        await expect
+          .poll(
+            async () => {
+              await log.evaluate((element) => {
+                element.scrollTop = 0;
+              });
+              return message(page, 'long history 001').count();
+            },
+            { timeout: WAIT },
+          )
+          .toBe(1);
+        expect(await page.getByRole('button', { name: 'Load older messages' }).count()).toBe(0);
+        await accessible(page, 'a long conversation scrolled to its start');
+        // The windowed list keeps only the rows near the viewport in the DOM.
+        expect(await page.getByTestId('message').count()).toBeLessThan(COUNT);
+      } finally {
+        await context.close();
+        await daemon.close();
       }
     }),
   );
