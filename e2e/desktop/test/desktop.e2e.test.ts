@@ -1304,4 +1304,45 @@ describe('two desktop clients on a devnet', () => {
       }
     }),
   );
+  it(
+    'a second window follows the first: the theme and the display name come by the event stream',
+    track(async () => {
+      const aliceUrl = (desktops.get('alice') as Desktop).url;
+      const first = pages.get('alice') as Page;
+      await first.goto('about:blank');
+      await first.goto(aliceUrl);
+      await first.getByRole('navigation', { name: 'Conversations' }).waitFor();
+      const context = await newContext({ viewport: { width: 1100, height: 760 } });
+      try {
+        const second = await context.newPage();
+        await second.goto(aliceUrl);
+        await second.getByRole('navigation', { name: 'Conversations' }).waitFor();
+        const theme = (page: Page) =>
+          page.evaluate(() => document.documentElement.getAttribute('data-theme'));
+        expect(await theme(second)).toBe('light');
+        // The first window sets the dark theme; the second, untouched, follows.
+        await first.getByRole('button', { name: 'Settings' }).click();
+        await first.getByLabel('Dark').click();
+        await expect.poll(() => theme(first)).toBe('dark');
+        await expect.poll(() => theme(second)).toBe('dark');
+        // A new display name: both windows show it (the daemon streams the accounts).
+        await first.getByLabel('Display name').fill('Alice L.');
+        await first.getByRole('button', { name: 'Save name' }).click();
+        for (const page of [first, second]) {
+          await expect.poll(() => page.locator('.me strong').textContent()).toBe('Alice L.');
+        }
+        // Back as they were, from the second window this time.
+        await second.getByRole('button', { name: 'Settings' }).click();
+        await second.getByLabel('System').click();
+        await expect.poll(() => theme(first)).toBe('light');
+        await second.getByLabel('Display name').fill('Alice');
+        await second.getByRole('button', { name: 'Save name' }).click();
+        for (const page of [first, second]) {
+          await expect.poll(() => page.locator('.me strong').textContent()).toBe('Alice');
+        }
+      } finally {
+        await context.close();
+      }
+    }),
+  );
 });
