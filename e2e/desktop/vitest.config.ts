@@ -20,6 +20,9 @@ export default murmurProject({
     testTimeout: 180_000,
     hookTimeout: 300_000,
     fileParallelism: false,
+    // expect.poll waits for a state; on a busy machine 1 s (Vitest's default) is not enough. A
+    // hang guard only: every poll ends as soon as the state shows.
+    expect: { poll: { timeout: 30_000 } },
     // MURMUR_LEDGER_CLI, MURMUR_NODE_CLI, MURMUR_RELAY_CLI, MURMUR_DESKTOP_CLI.
     env: declaredPrograms(import.meta.dirname),
   },

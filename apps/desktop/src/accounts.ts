@@ -250,6 +250,13 @@ export function createAccountManager(
     return view;
   };
 
+  /**
+   * Every change of the accounts list or of an account's summary goes out on the event stream:
+   * the UI takes the stream's word as the last (a late HTTP answer never undoes it).
+   */
+  const announceAccounts = () =>
+    emit({ type: 'accounts', accounts: [...entries.values()].map(summary) });
+
   const writeMeta = (entry: AccountEntry) => {
     writePrivateFile(join(entry.dir, 'account.json'), `${JSON.stringify(entry.meta, null, 2)}\n`);
   };
@@ -328,9 +335,11 @@ export function createAccountManager(
         if (!crypto.equalConstantTime(account.seed, running.seed)) {
           throw new AccountExistsError('this account directory holds another account');
         }
+        const before = entry.meta.displayName;
         if (account.displayName === undefined) delete entry.meta.displayName;
         else entry.meta.displayName = account.displayName;
         writeMeta(entry);
+        if (entry.meta.displayName !== before) announceAccounts();
       },
     });
     // Real-time delivery over relay circuits (polling stays on as the safety net); a devnet's
@@ -467,7 +476,7 @@ export function createAccountManager(
       writeMeta(entry);
       entries.set(id, entry);
       await open(entry, seed);
-      emit({ type: 'accounts', accounts: [...entries.values()].map(summary) });
+      announceAccounts();
       return entry;
     } catch (error) {
       entries.delete(id);
@@ -514,6 +523,7 @@ export function createAccountManager(
       // A restored account knows its phrase: nothing to confirm.
       entry.meta.phraseConfirmed = true;
       writeMeta(entry);
+      announceAccounts();
       return summary(entry);
     },
 
@@ -522,7 +532,7 @@ export function createAccountManager(
       if (entry.running !== undefined) return summary(entry);
       const seed = openSeedFile(crypto, entry.seedFile, passphrase);
       await open(entry, seed);
-      emit({ type: 'accounts', accounts: [...entries.values()].map(summary) });
+      announceAccounts();
       return summary(entry);
     },
 
@@ -548,6 +558,7 @@ export function createAccountManager(
       }
       entry.meta.phraseConfirmed = true;
       writeMeta(entry);
+      announceAccounts();
       return summary(entry);
     },
 
@@ -570,6 +581,7 @@ export function createAccountManager(
         entry.meta.displayName = name;
         writeMeta(entry);
       }
+      announceAccounts();
       return summary(entry);
     },
 

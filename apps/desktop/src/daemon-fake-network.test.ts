@@ -288,3 +288,50 @@ describe('the network API: each onion path with its health', { timeout: 300_000 
     expect(nobody.status).toBeLessThan(500);
   });
 });
+
+describe('disappearing messages in the swarm', { timeout: 300_000 }, () => {
+  it("stores an after-send message with the timer as its TTL, a message without one with the network's default", async () => {
+    const network = createFakeNetwork({ crypto, nodeCount: 16 });
+    const daemon = await startOnFakeNetwork(network);
+    const account = await readyAccount(daemon);
+    const erin = crypto.generateIdentity().sessionId;
+    const base = `/api/accounts/${account}/conversations/${erin}`;
+    const sendAndStore = async (text: string) => {
+      const sent = await api(daemon, 'POST', `${base}/messages`, { text });
+      expect(sent.status).toBe(200);
+      const id = sent.body.message?.id as string;
+      await until(async () => {
+        const page = await api(daemon, 'GET', `${base}/messages`);
+        return page.body.messages?.find((m) => m.id === id)?.state === 'sent' ? true : undefined;
+      }, `${text} stored in the swarm`);
+      return sent.body.message as MessageView;
+    };
+    // Bad timers are refused and change nothing.
+    for (const bad of [
+      { mode: 'after-send', seconds: 7 },
+      { mode: 'sometimes', seconds: 43_200 },
+      { mode: 'after-send' },
+    ]) {
+      const refused = await api(daemon, 'PUT', `${base}/disappearing`, bad);
+      expect(refused.status, JSON.stringify(bad)).toBe(400);
+    }
+    const plain = await sendAndStore('stays for the default TTL');
+    const set = await api(daemon, 'PUT', `${base}/disappearing`, {
+      mode: 'after-send',
+      seconds: 43_200,
+    });
+    expect(set.status).toBe(200);
+    const timed = await sendAndStore('gone from the swarm after 12 h');
+    expect(timed.expiresAt).toBe(timed.sentAt + 43_200_000);
+    // What the recipient's swarm holds (count first, then each one's lifetime).
+    const stored = await until(async () => {
+      const messages = network.messagesOf(erin);
+      return messages.length === 3 ? messages : undefined;
+    }, 'the messages in the swarm');
+    const lifetimes = stored.map((m) => m.expiry - m.timestamp).sort((a, b) => a - b);
+    // The timer update itself and the timed message live 12 h; the plain one the default
+    // (Session's 14 days).
+    expect(lifetimes).toEqual([43_200_000, 43_200_000, 14 * 86_400_000]);
+    expect(plain.expiresAt).toBeUndefined();
+  });
+});

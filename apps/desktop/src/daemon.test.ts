@@ -140,6 +140,15 @@ async function createAccount(daemon: Daemon, body: Record<string, unknown> = {})
   return answer.body as { account: { id: string; sessionId: string }; phrase: string };
 }
 
+/** Polls `check` until it holds; the 60 s limit is a hang guard, not a timing assertion. */
+async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 function modeOf(path: string): number {
   return statSync(path).mode & 0o777;
 }
@@ -218,6 +227,87 @@ describe('requests from elsewhere are refused', () => {
     expect(await open(['murmur.v1', `murmur-token.${daemon.token}`], own)).toBe(
       'message {"type":"accounts","accounts":[]}',
     );
+  });
+
+  it('streams every change of the accounts and of the settings (the UI takes it as the last word)', async () => {
+    const daemon = await start();
+    const events: { type: string; [key: string]: unknown }[] = [];
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${daemon.port}/api/events`,
+      ['murmur.v1', `murmur-token.${daemon.token}`],
+      { origin: `http://127.0.0.1:${daemon.port}` },
+    );
+    ws.on('message', (data) => events.push(JSON.parse(String(data))));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const accountsEvents = () =>
+      events.filter((event) => event.type === 'accounts') as unknown as {
+        accounts: { id: string; displayName?: string; phraseConfirmed: boolean }[];
+      }[];
+    try {
+      await waitUntil(async () => accountsEvents().length === 1, 'the accounts at connection');
+      const { account, phrase } = await createAccount(daemon, { displayName: 'Ann' });
+      await waitUntil(async () => accountsEvents().length === 2, 'the new account streamed');
+      const words = phrase.split(' ');
+      const confirmed = await call(daemon, 'POST', `/api/accounts/${account.id}/confirm-phrase`, {
+        words: [1, 2, 3].map((position) => ({ position, word: words[position - 1] })),
+      });
+      expect(confirmed.status).toBe(200);
+      await waitUntil(
+        async () => accountsEvents().at(-1)?.accounts[0]?.phraseConfirmed === true,
+        'the confirmed phrase streamed',
+      );
+      const named = await call(daemon, 'PUT', `/api/accounts/${account.id}/display-name`, {
+        displayName: 'Ann B.',
+      });
+      expect(named.status).toBe(200);
+      await waitUntil(
+        async () => accountsEvents().at(-1)?.accounts[0]?.displayName === 'Ann B.',
+        'the display name streamed',
+      );
+      const restored = await call(daemon, 'POST', '/api/accounts/restore', {
+        phrase: crypto.phraseFromSeed(crypto.generateIdentity().seed),
+      });
+      expect(restored.status).toBe(200);
+      const restoredId = (restored.body['account'] as { id: string }).id;
+      // The last word on the restored account says what its answer says: nothing to confirm.
+      await waitUntil(
+        async () =>
+          Boolean(
+            accountsEvents()
+              .at(-1)
+              ?.accounts.find((item) => item.id === restoredId)?.phraseConfirmed,
+          ),
+        'the restored account streamed as confirmed',
+      );
+      // Settings: each change is streamed with the whole settings.
+      expect((await call(daemon, 'PUT', '/api/settings', { theme: 'dark' })).status).toBe(200);
+      expect((await call(daemon, 'PUT', '/api/settings', { notifications: true })).status).toBe(
+        200,
+      );
+      await waitUntil(
+        async () => events.filter((event) => event.type === 'settings').length === 2,
+        'two settings events',
+      );
+      expect(events.filter((event) => event.type === 'settings').at(-1)).toEqual({
+        type: 'settings',
+        settings: { theme: 'dark', notifications: true, seeds: [OFFLINE_SEED] },
+      });
+      // Refused input changes nothing and streams nothing.
+      const count = events.length;
+      expect((await call(daemon, 'PUT', '/api/settings', { theme: 'pink' })).status).toBe(400);
+      expect((await call(daemon, 'GET', '/api/settings')).body).toEqual({
+        theme: 'dark',
+        notifications: true,
+        seeds: [OFFLINE_SEED],
+      });
+      expect(events.filter((event) => event.type === 'settings')).toHaveLength(2);
+      expect(events.length).toBeGreaterThanOrEqual(count);
+    } finally {
+      ws.close();
+    }
   });
 
   it('refuses to listen beyond loopback unless forced', async () => {

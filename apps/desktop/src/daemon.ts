@@ -599,6 +599,7 @@ export async function startDaemon(init: DaemonInit, components: DaemonComponents
       if (request.body.notifications !== undefined)
         settings.notifications = request.body.notifications;
       saveSettings();
+      emit({ type: 'settings', settings: settingsView() });
       return settingsView();
     },
   );
@@ -612,6 +613,7 @@ export async function startDaemon(init: DaemonInit, components: DaemonComponents
         'seedUrl' in body ? [checkSeedUrl(body.seedUrl)] : seedsFromDevnetFile(body.devnet);
       settings.seeds = seeds;
       saveSettings();
+      emit({ type: 'settings', settings: settingsView() });
       await manager.setNetwork({ seeds });
       return settingsView();
     },

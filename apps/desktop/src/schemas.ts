@@ -387,6 +387,8 @@ export const EventSchema = Type.Union([
   Type.Object({ type: Type.Literal('health'), account: Type.String(), health: HealthSchema }),
   Type.Object({ type: Type.Literal('accounts'), accounts: Type.Array(AccountSummarySchema) }),
   Type.Object({ type: Type.Literal('conversations'), account: Type.String() }),
+  /** The settings after a change (so that every open window follows). */
+  Type.Object({ type: Type.Literal('settings'), settings: SettingsSchema }),
 ]);
 export type DesktopEvent = Static<typeof EventSchema>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createStateLog } from '../ui/src/state-log.js';
+import { createSnapshotOrder, createStateLog } from '../ui/src/state-log.js';
 
 type State = 'securing' | 'queued' | 'sending' | 'sent' | 'failed';
 type Protocol = 'v1' | 'v2' | 'v2-no-pfs';
@@ -58,5 +58,40 @@ describe("the conversation's state log (HTTP answers never undo the event stream
     expect(log.settle({ id: 'a', state: 'queued' as State }, since).state).toBe('failed');
     expect(log.settle({ id: 'c', state: 'queued' as State }, since).state).toBe('sent');
     expect(log.settle({ id: 'd', state: 'queued' as State }, since).state).toBe('sent');
+  });
+});
+
+describe('whole states (the accounts list, health, the conversation list, settings)', () => {
+  it('drops the late answer of an older request once a newer one was shown', () => {
+    const order = createSnapshotOrder();
+    // Two refreshes of the conversation list overlap: the first (an unread count of 1) comes
+    // back after the second (read: 0).
+    const first = order.begin();
+    const second = order.begin();
+    expect(order.accept(second)).toBe(true);
+    expect(order.accept(first)).toBe(false);
+    // In their own order both apply.
+    const third = order.begin();
+    const fourth = order.begin();
+    expect(order.accept(third)).toBe(true);
+    expect(order.accept(fourth)).toBe(true);
+  });
+
+  it('drops an answer whose request left before the stream reported the state', () => {
+    const order = createSnapshotOrder();
+    // A GET of the accounts leaves; the stream reports an unlock; the answer (locked) comes last.
+    const ticket = order.begin();
+    order.streamed();
+    expect(order.accept(ticket)).toBe(false);
+    // A request that leaves after the stream spoke is applied.
+    const later = order.begin();
+    expect(order.accept(later)).toBe(true);
+  });
+
+  it('applies every answer when the stream is silent and requests do not overlap', () => {
+    const order = createSnapshotOrder();
+    let applied = 0;
+    for (let i = 0; i < 5; i++) if (order.accept(order.begin())) applied++;
+    expect(applied).toBe(5);
   });
 });

@@ -113,11 +113,21 @@ function stopDesktop(name: string, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
+/**
+ * A browser context whose waits (locators, clicks) give up after {@link WAIT} rather than
+ * Playwright's 30 s: a hang guard for a busy machine, not a timing assertion.
+ */
+async function newContext(options: Parameters<Browser['newContext']>[0]): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(WAIT);
+  return context;
+}
+
 async function openPage(name: string, width = 1100): Promise<Page> {
   const desktop = desktops.get(name) as Desktop;
   let context = contexts.get(name);
   if (context === undefined) {
-    context = await browser.newContext({ viewport: { width, height: 760 } });
+    context = await newContext({ viewport: { width, height: 760 } });
     contexts.set(name, context);
   }
   const page = pages.get(name) ?? (await context.newPage());
@@ -221,6 +231,72 @@ async function ownId(page: Page): Promise<string> {
   const id = (await page.getByTestId('own-id').textContent())?.trim() ?? '';
   expect(id).toMatch(/^05[0-9a-f]{64}$/);
   return id;
+}
+
+/** A POST to a daemon's API with its token; the answer's status and body. */
+async function daemonPost(
+  name: string,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const desktop = desktops.get(name) as Desktop;
+  const url = new URL(desktop.url);
+  const response = await fetch(`${url.origin}${path}`, {
+    method: 'POST',
+    headers: {
+      'x-murmur-token': url.hash.slice('#token='.length),
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/**
+ * Watches the browser's Notification API without replacing it: `window.Notification` becomes a
+ * subclass of the real one that records each notification the page created (after the real
+ * constructor accepted it). The page's visibility and focus can be set by the test
+ * (`window.__view`), as a window in the background would report them.
+ */
+const NOTIFICATION_SPY = `
+  window.__notices = [];
+  window.__view = { hidden: false, focused: true };
+  const Real = window.Notification;
+  class Watched extends Real {
+    static get permission() { return Real.permission; }
+    static requestPermission(...args) { return Real.requestPermission(...args); }
+    constructor(title, options) {
+      super(title, options);
+      window.__notices.push({ title, body: options?.body ?? '' });
+      window.__lastNotice = this;
+    }
+  }
+  window.Notification = Watched;
+  Object.defineProperty(Document.prototype, 'hidden', {
+    configurable: true,
+    get() { return window.__view.hidden; },
+  });
+  Object.defineProperty(Document.prototype, 'visibilityState', {
+    configurable: true,
+    get() { return window.__view.hidden ? 'hidden' : 'visible'; },
+  });
+  Document.prototype.hasFocus = function () { return window.__view.focused; };
+`;
+
+interface Notice {
+  title: string;
+  body: string;
+}
+
+function notices(page: Page): Promise<Notice[]> {
+  return page.evaluate('window.__notices') as Promise<Notice[]>;
+}
+
+/** Sets what the page reports of its visibility and focus, as the browser would. */
+async function view(page: Page, state: { hidden: boolean; focused: boolean }): Promise<void> {
+  await page.evaluate(
+    `window.__view = ${JSON.stringify(state)}; document.dispatchEvent(new Event('visibilitychange'));`,
+  );
 }
 
 beforeAll(async () => {
@@ -333,6 +409,12 @@ describe('two desktop clients on a devnet', () => {
       await expect
         .poll(() => page.getByTestId('add-error').textContent())
         .toMatch(/not a valid key/);
+      // Their own ID as a QR code too (the daemon's SVG, drawn).
+      const qr = page.getByRole('img', { name: /^QR code of your Session ID/ });
+      await qr.waitFor();
+      expect(
+        await qr.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      ).toBeGreaterThan(0);
       await accessible(page, 'new conversation');
       await shot(page, '05-new-conversation');
       await input.fill(` ${bobId} `);
@@ -534,10 +616,10 @@ describe('two desktop clients on a devnet', () => {
         .poll(() => page.evaluate(() => document.documentElement.getAttribute('data-theme')))
         .toBe('dark');
       await accessible(page, 'settings (dark)');
-      await page
-        .getByRole('button', { name: 'Back to conversations' })
-        .click()
-        .catch(() => undefined);
+      // Escape closes the settings (the Back button shows only below 720 px: waiting for it
+      // here only waited out the timeout).
+      await page.keyboard.press('Escape');
+      await page.getByRole('heading', { name: 'Settings' }).waitFor({ state: 'detached' });
       await openConversation(page, /Bobby/);
       await accessible(page, 'conversation (dark)');
       await shot(page, '12-conversation-dark');
@@ -550,7 +632,7 @@ describe('two desktop clients on a devnet', () => {
   it(
     'nothing overflows at 360 px, one pane at a time',
     track(async () => {
-      const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+      const context = await newContext({ viewport: { width: 360, height: 740 } });
       try {
         const page = await context.newPage();
         await page.goto((desktops.get('alice') as Desktop).url);
@@ -767,7 +849,7 @@ describe('two desktop clients on a devnet', () => {
         },
         { crypto, logger: silent, fetch: network.fetch },
       );
-      const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+      const context = await newContext({ viewport: { width: 1100, height: 760 } });
       try {
         const origin = `http://127.0.0.1:${daemon.port}`;
         const created = await fetch(`${origin}/api/accounts`, {
@@ -839,6 +921,427 @@ describe('two desktop clients on a devnet', () => {
       } finally {
         await context.close();
         await daemon.close();
+      }
+    }),
+  );
+  it(
+    'notifications: shown when permitted and the conversation is not in view; none when off or denied',
+    track(async () => {
+      const aliceUrl = (desktops.get('alice') as Desktop).url;
+      const aliceSession = (await daemonApi('alice', '/api/accounts')).accounts[0]?.sessionId;
+      const bobAccount = (await daemonApi('bob', '/api/accounts')).accounts[0]?.id;
+      const fromBob = async (text: string) => {
+        const sent = await daemonPost(
+          'bob',
+          `/api/accounts/${bobAccount}/conversations/${aliceSession}/messages`,
+          { text },
+        );
+        expect(sent.status).toBe(200);
+      };
+      /** The conversation list shows `text` as Bobby's last message: the event was handled. */
+      const listed = (page: Page, text: string) =>
+        page
+          .locator('.conversation-item', { hasText: 'Bobby' })
+          .filter({ hasText: text })
+          .waitFor({ timeout: WAIT });
+      // A browser whose person was never asked: turning notifications on asks, and the
+      // (headless) browser refuses; the setting is saved, the page says the browser denies.
+      const denied = await newContext({ viewport: { width: 1100, height: 760 } });
+      const granted = await newContext({
+        viewport: { width: 1100, height: 760 },
+        permissions: ['notifications'],
+      });
+      try {
+        await denied.addInitScript({ content: NOTIFICATION_SPY });
+        await granted.addInitScript({ content: NOTIFICATION_SPY });
+        const d = await denied.newPage();
+        await d.goto(aliceUrl);
+        await d.getByRole('button', { name: 'Settings' }).click();
+        await d.getByText('Browser permission: default').waitFor();
+        const box = d.getByLabel('Show a notification for new messages');
+        expect(await box.isChecked()).toBe(false);
+        // The box follows the saved setting (click, then wait for the daemon's answer).
+        await box.click();
+        await d
+          .getByRole('status')
+          .filter({ hasText: 'Notifications on (browser permission: denied)' })
+          .waitFor();
+        await d.keyboard.press('Escape');
+        await fromBob('notice 0: the browser denies');
+        await listed(d, 'notice 0');
+        expect(await notices(d)).toEqual([]);
+
+        // A browser that permits them; the setting is on (the denied page turned it on).
+        const g = await granted.newPage();
+        await g.goto(aliceUrl);
+        await g.getByRole('button', { name: 'Settings' }).click();
+        await g.getByText('Browser permission: granted').waitFor();
+        expect(await g.getByLabel('Show a notification for new messages').isChecked()).toBe(true);
+        await accessible(g, 'settings with notifications');
+        await shot(g, '15-notifications');
+        await g.keyboard.press('Escape');
+        // No conversation open: a notification titled with the conversation's name.
+        await fromBob('notice 1: the list is open');
+        await expect
+          .poll(() => notices(g), { timeout: WAIT })
+          .toEqual([{ title: 'Bobby', body: 'notice 1: the list is open' }]);
+        await listed(d, 'notice 1');
+        expect(await notices(d)).toEqual([]);
+        // Clicking it opens the conversation.
+        await g.evaluate(`window.__lastNotice.dispatchEvent(new Event('click'))`);
+        await g.getByRole('region', { name: 'Conversation with Bobby' }).waitFor();
+        await message(g, 'notice 1: the list is open').waitFor();
+        // That conversation in view, the page visible and focused: no notification.
+        await fromBob('notice 2: in view');
+        await message(g, 'notice 2: in view').waitFor({ timeout: WAIT });
+        expect(await notices(g)).toHaveLength(1);
+        // The page hidden (another tab or a minimised window): a notification.
+        await view(g, { hidden: true, focused: false });
+        await fromBob('notice 3: page hidden');
+        await expect.poll(async () => (await notices(g)).length, { timeout: WAIT }).toBe(2);
+        expect((await notices(g))[1]).toEqual({ title: 'Bobby', body: 'notice 3: page hidden' });
+        // Visible but another window has the focus: a notification.
+        await view(g, { hidden: false, focused: false });
+        await fromBob('notice 4: window unfocused');
+        await expect.poll(async () => (await notices(g)).length, { timeout: WAIT }).toBe(3);
+        expect((await notices(g))[2]).toEqual({
+          title: 'Bobby',
+          body: 'notice 4: window unfocused',
+        });
+        await view(g, { hidden: false, focused: true });
+        // Off in the settings: none, though the browser permits them.
+        await g.getByRole('button', { name: 'Settings' }).click();
+        await g.getByLabel('Show a notification for new messages').click();
+        await g.getByRole('status').filter({ hasText: 'Notifications off' }).waitFor();
+        await g.keyboard.press('Escape');
+        await fromBob('notice 5: turned off');
+        await listed(g, 'notice 5');
+        await listed(d, 'notice 5');
+        expect(await notices(g)).toHaveLength(3);
+        expect(await notices(d)).toEqual([]);
+      } finally {
+        await denied.close();
+        await granted.close();
+      }
+    }),
+  );
+  it(
+    'onboarding with a passphrase at 360 px; after a restart the unlock screen (a wrong passphrase refused)',
+    track(async () => {
+      // An in-process daemon without a network: accounts, sealing and unlocking need none.
+      const crypto = await loadCrypto();
+      const silent: Logger = {
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+        child: () => silent,
+      };
+      const dataDir = join(dir, 'sealed');
+      const start = () =>
+        startDaemon(
+          { dataDir, port: 0, sweepIntervalMs: 3_600_000 },
+          { crypto, logger: silent, fetch: globalThis.fetch },
+        );
+      let daemon = await start();
+      const context = await newContext({ viewport: { width: 360, height: 740 } });
+      try {
+        const page = await context.newPage();
+        await page.goto(`http://127.0.0.1:${daemon.port}/#token=${daemon.token}`);
+        await page.getByRole('button', { name: 'Create account' }).waitFor({ timeout: WAIT });
+        await noOverflow(page, 'welcome');
+        await accessible(page, 'welcome at 360 px');
+        await page.getByRole('button', { name: 'Create account' }).click();
+        await page.getByLabel(/^Display name/).fill('Sealed Sam');
+        await page.getByLabel(/^Passphrase to lock/).fill('correct horse battery staple');
+        await noOverflow(page, 'create');
+        await accessible(page, 'create at 360 px');
+        await page.getByRole('button', { name: 'Create', exact: true }).click();
+        await page.getByTestId('phrase-word').first().waitFor({ timeout: WAIT });
+        expect(await page.getByTestId('phrase-word').count()).toBe(24);
+        await noOverflow(page, 'phrase');
+        await accessible(page, 'phrase at 360 px');
+        // The seed on disk is sealed: no phrase word, no seed in clear.
+        const listed = (await (
+          await fetch(`http://127.0.0.1:${daemon.port}/api/accounts`, {
+            headers: { 'x-murmur-token': daemon.token },
+          })
+        ).json()) as { accounts: { sealed: boolean; locked: boolean }[] };
+        expect(listed.accounts).toMatchObject([{ sealed: true, locked: false }]);
+        // The daemon restarts: the account is locked until its passphrase is given.
+        await daemon.close();
+        daemon = await start();
+        await page.goto(`http://127.0.0.1:${daemon.port}/#token=${daemon.token}`);
+        await page.getByRole('heading', { name: 'Unlock Sealed Sam' }).waitFor({ timeout: WAIT });
+        await noOverflow(page, 'unlock');
+        await accessible(page, 'unlock at 360 px');
+        await page.setViewportSize({ width: 1100, height: 760 });
+        await accessible(page, 'unlock');
+        await shot(page, '16-unlock');
+        await page.getByLabel('Passphrase').fill('wrong horse');
+        await page.getByRole('button', { name: 'Unlock' }).click();
+        await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/passphrase/i);
+        await shot(page, '17-unlock-wrong');
+        await page.getByRole('heading', { name: 'Unlock Sealed Sam' }).waitFor();
+        await page.getByLabel('Passphrase').fill('correct horse battery staple');
+        await page.getByRole('button', { name: 'Unlock' }).click();
+        await page.getByRole('navigation', { name: 'Conversations' }).waitFor({ timeout: WAIT });
+        expect(await page.getByRole('heading', { name: /^Unlock/ }).count()).toBe(0);
+      } finally {
+        await context.close();
+        await daemon.close();
+      }
+    }),
+  );
+  it(
+    'the remaining screens are accessible too: local edit and nickname forms, the page without a token',
+    track(async () => {
+      const page = pages.get('alice') as Page;
+      await page.goto('about:blank');
+      await page.goto((desktops.get('alice') as Desktop).url);
+      await openConversation(page, /Bobby/);
+      // The local edit form, open on a message.
+      const first = page.getByTestId('message').first();
+      await first.waitFor({ timeout: WAIT });
+      await first.getByRole('button', { name: 'Edit local copy' }).click();
+      await page.getByLabel(/^Local copy/).waitFor();
+      await accessible(page, 'local edit form');
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      // The nickname form.
+      await page.getByRole('button', { name: 'Nickname', exact: true }).click();
+      await page.getByLabel(/^Nickname \(only on this computer/).waitFor();
+      await accessible(page, 'nickname form');
+      await shot(page, '18-nickname');
+      await page.getByRole('button', { name: 'Nickname', exact: true }).click();
+      // The UI opened without its token (a bookmark, another tab): it says what to open.
+      const context = await newContext({ viewport: { width: 360, height: 740 } });
+      try {
+        const bare = await context.newPage();
+        await bare.goto(new URL((desktops.get('alice') as Desktop).url).origin);
+        await bare.getByText(/This page needs the address/).waitFor();
+        await noOverflow(bare, 'no token');
+        await accessible(bare, 'no token');
+        await shot(bare, '19-no-token');
+      } finally {
+        await context.close();
+      }
+    }),
+  );
+  it(
+    "a late answer never brings back an unread count that was read (the list's answers in order)",
+    track(async () => {
+      const aliceUrl = (desktops.get('alice') as Desktop).url;
+      const aliceSession = (await daemonApi('alice', '/api/accounts')).accounts[0]?.sessionId;
+      const bobAccount = (await daemonApi('bob', '/api/accounts')).accounts[0]?.id;
+      // Alice's other page leaves (an open conversation there would read the message at once).
+      await (pages.get('alice') as Page).goto('about:blank');
+      const context = await newContext({ viewport: { width: 1100, height: 760 } });
+      try {
+        // Notes when the page has read the held answer (marked by the route below), one task
+        // after it read it: by then the UI's handler of that answer has run and rendered.
+        await context.addInitScript({
+          content: `
+            window.__heldRead = false;
+            const original = window.fetch.bind(window);
+            window.fetch = async (input, init) => {
+              const response = await original(input, init);
+              if (response.headers.get('x-murmur-test-held') !== 'yes') return response;
+              const json = response.json.bind(response);
+              response.json = async () => {
+                const value = await json();
+                setTimeout(() => { window.__heldRead = true; }, 0);
+                return value;
+              };
+              return response;
+            };`,
+        });
+        const page = await context.newPage();
+        await page.goto(aliceUrl);
+        const item = page.locator('.conversation-item', { hasText: 'Bobby' });
+        await item.waitFor({ timeout: WAIT });
+        // The next fetch of the list (the one a new message starts) is answered by the daemon at
+        // once but held on its way to the page until the read is shown.
+        let armed = false;
+        let held = false;
+        let heldUnread: number | undefined;
+        let release = (): void => undefined;
+        const released = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        let arrived = (): void => undefined;
+        const holding = new Promise<void>((resolve) => {
+          arrived = resolve;
+        });
+        await page.route(
+          (url) => url.pathname.endsWith('/conversations'),
+          async (route) => {
+            if (!armed || held || route.request().method() !== 'GET') {
+              await route.continue();
+              return;
+            }
+            held = true;
+            const response = await route.fetch();
+            const list = (await response.json()) as {
+              conversations: { nickname?: string; unreadCount: number }[];
+            };
+            heldUnread = list.conversations.find((c) => c.nickname === 'Bobby')?.unreadCount;
+            arrived();
+            await released;
+            await route.fulfill({
+              response,
+              headers: { ...response.headers(), 'x-murmur-test-held': 'yes' },
+            });
+          },
+        );
+        // The page has loaded its list (the stream is open): the next fetch is the message's.
+        await page
+          .getByRole('status')
+          .filter({ hasText: /^connected$/ })
+          .waitFor();
+        armed = true;
+        const sent = await daemonPost(
+          'bob',
+          `/api/accounts/${bobAccount}/conversations/${aliceSession}/messages`,
+          { text: 'race: unread, then read' },
+        );
+        expect(sent.status).toBe(200);
+        // The daemon answered the held fetch with an unread count of 1.
+        await holding;
+        expect(heldUnread).toBe(1);
+        // Reading the conversation: a later fetch of the list shows it read.
+        await item.click();
+        await message(page, 'race: unread, then read').waitFor({ timeout: WAIT });
+        await expect
+          .poll(() => item.textContent(), { timeout: WAIT })
+          .toMatch(/race: unread, then read/);
+        expect(await item.getByTestId('unread').count()).toBe(0);
+        // Now the stale answer reaches the page: it must not bring the count back.
+        release();
+        await expect.poll(() => page.evaluate('window.__heldRead'), { timeout: WAIT }).toBe(true);
+        // Two frames more: whatever that answer changed is on screen.
+        await page.evaluate(
+          'new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))',
+        );
+        expect(await item.getByTestId('unread').count()).toBe(0);
+        expect(await item.textContent()).toMatch(/race: unread, then read/);
+      } finally {
+        await context.close();
+      }
+    }),
+  );
+  it(
+    'a long conversation: the newest page first, older history loaded by scrolling up',
+    track(async () => {
+      const crypto = await loadCrypto();
+      const network = createFakeNetwork({ crypto, nodeCount: 16 });
+      const silent: Logger = {
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+        child: () => silent,
+      };
+      const daemon = await startDaemon(
+        {
+          dataDir: join(dir, 'long'),
+          port: 0,
+          sweepIntervalMs: 3_600_000,
+          network: { seeds: [network.seedUrl] },
+          clientInit: { push: false, pollIntervalMs: 1_000, requestTimeoutMs: 2_000 },
+        },
+        { crypto, logger: silent, fetch: network.fetch },
+      );
+      const context = await newContext({ viewport: { width: 1100, height: 760 } });
+      try {
+        const origin = `http://127.0.0.1:${daemon.port}`;
+        const post = async (path: string, body: unknown) => {
+          const response = await fetch(`${origin}${path}`, {
+            method: 'POST',
+            headers: { 'x-murmur-token': daemon.token, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+          expect(response.status, path).toBe(200);
+          return (await response.json()) as { account?: { id: string } };
+        };
+        const account = (await post('/api/accounts', { displayName: 'Lena' })).account?.id;
+        const fay = crypto.generateIdentity().sessionId;
+        await post(`/api/accounts/${account}/contacts`, { sessionId: fay, nickname: 'Fay' });
+        const COUNT = 120;
+        for (let i = 1; i <= COUNT; i++) {
+          await post(`/api/accounts/${account}/conversations/${fay}/messages`, {
+            text: `long history ${String(i).padStart(3, '0')}`,
+          });
+        }
+        const page = await context.newPage();
+        await page.goto(`${origin}/#token=${daemon.token}`);
+        await openConversation(page, /Fay/);
+        await message(page, 'long history 120').waitFor({ timeout: WAIT });
+        // The newest page only: the oldest is not loaded yet, and few rows are in the DOM.
+        expect(await message(page, 'long history 001').count()).toBe(0);
+        expect(await page.getByTestId('message').count()).toBeLessThan(COUNT);
+        // Scrolling up loads older pages until the first message shows.
+        const log = page.getByRole('log', { name: 'Messages' });
+        await expect
+          .poll(
+            async () => {
+              await log.evaluate((element) => {
+                element.scrollTop = 0;
+              });
+              return message(page, 'long history 001').count();
+            },
+            { timeout: WAIT },
+          )
+          .toBe(1);
+        expect(await page.getByRole('button', { name: 'Load older messages' }).count()).toBe(0);
+        await accessible(page, 'a long conversation scrolled to its start');
+        // The windowed list keeps only the rows near the viewport in the DOM.
+        expect(await page.getByTestId('message').count()).toBeLessThan(COUNT);
+      } finally {
+        await context.close();
+        await daemon.close();
+      }
+    }),
+  );
+  it(
+    'a second window follows the first: the theme and the display name come by the event stream',
+    track(async () => {
+      const aliceUrl = (desktops.get('alice') as Desktop).url;
+      const first = pages.get('alice') as Page;
+      await first.goto('about:blank');
+      await first.goto(aliceUrl);
+      await first.getByRole('navigation', { name: 'Conversations' }).waitFor();
+      const context = await newContext({ viewport: { width: 1100, height: 760 } });
+      try {
+        const second = await context.newPage();
+        await second.goto(aliceUrl);
+        await second.getByRole('navigation', { name: 'Conversations' }).waitFor();
+        const theme = (page: Page) =>
+          page.evaluate(() => document.documentElement.getAttribute('data-theme'));
+        expect(await theme(second)).toBe('light');
+        // The first window sets the dark theme; the second, untouched, follows.
+        await first.getByRole('button', { name: 'Settings' }).click();
+        await first.getByLabel('Dark').click();
+        await expect.poll(() => theme(first)).toBe('dark');
+        await expect.poll(() => theme(second)).toBe('dark');
+        // A new display name: both windows show it (the daemon streams the accounts).
+        await first.getByLabel('Display name').fill('Alice L.');
+        await first.getByRole('button', { name: 'Save name' }).click();
+        for (const page of [first, second]) {
+          await expect.poll(() => page.locator('.me strong').textContent()).toBe('Alice L.');
+        }
+        // Back as they were, from the second window this time.
+        await second.getByRole('button', { name: 'Settings' }).click();
+        await second.getByLabel('System').click();
+        await expect.poll(() => theme(first)).toBe('light');
+        await second.getByLabel('Display name').fill('Alice');
+        await second.getByRole('button', { name: 'Save name' }).click();
+        for (const page of [first, second]) {
+          await expect.poll(() => page.locator('.me strong').textContent()).toBe('Alice');
+        }
+      } finally {
+        await context.close();
       }
     }),
   );

@@ -13,6 +13,7 @@ import {
 } from './api.js';
 import { Messenger } from './messenger.js';
 import { Onboarding, Unlock } from './onboarding.js';
+import { createSnapshotOrder } from './state-log.js';
 
 export type EventListener = (event: DesktopEvent) => void;
 
@@ -50,24 +51,50 @@ function WithToken({ api }: { api: Api }) {
   // Onboarding runs until it ends, even when the new account appears in the list meanwhile.
   const [onboarding, setOnboarding] = useState(false);
 
+  // The accounts list comes by two roads: answers (at start, after onboarding, an unlock, a new
+  // display name) and the stream's `accounts` events, which the daemon sends on every change.
+  // The stream's word is the last: an answer whose request left before an event is dropped,
+  // and so is one older than an answer already shown (state-log.ts).
+  const accountsOrder = useMemo(createSnapshotOrder, []);
+  const settingsOrder = useMemo(createSnapshotOrder, []);
+
   const refreshAccounts = useCallback(async () => {
+    const ticket = accountsOrder.begin();
     try {
       const list = (await api.accounts()).accounts;
+      if (!accountsOrder.accept(ticket)) return;
       if (list.length === 0) setOnboarding(true);
       setAccounts(list);
     } catch (e) {
       setError((e as Error).message);
     }
-  }, [api]);
+  }, [api, accountsOrder]);
+
+  /** Settings from an answer (the first load, or a change made on this page). */
+  const settingsAnswer = useCallback(
+    async (request: () => Promise<Settings>): Promise<Settings> => {
+      const ticket = settingsOrder.begin();
+      const next = await request();
+      if (settingsOrder.accept(ticket)) setSettings(next);
+      return next;
+    },
+    [settingsOrder],
+  );
 
   useEffect(() => {
     void refreshAccounts();
-    void api.settings().then(setSettings, () => undefined);
+    void settingsAnswer(api.settings).catch(() => undefined);
     return api.events((event) => {
-      if (event.type === 'accounts') setAccounts(event.accounts);
+      if (event.type === 'accounts') {
+        accountsOrder.streamed();
+        setAccounts(event.accounts);
+      } else if (event.type === 'settings') {
+        settingsOrder.streamed();
+        setSettings(event.settings);
+      }
       for (const listener of listeners) listener(event);
     }, setConnected);
-  }, [api, listeners, refreshAccounts]);
+  }, [api, listeners, refreshAccounts, settingsAnswer, accountsOrder, settingsOrder]);
 
   useEffect(() => {
     if (settings === undefined) return;
@@ -134,7 +161,7 @@ function WithToken({ api }: { api: Api }) {
       settings={settings}
       connected={connected}
       subscribe={subscribe}
-      onSettings={setSettings}
+      onSettings={settingsAnswer}
       onAccounts={refreshAccounts}
       onChooseAccount={choose}
       onAddAccount={() => setOnboarding(true)}

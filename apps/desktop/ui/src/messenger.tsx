@@ -1,10 +1,11 @@
 /** The messenger: the conversation list beside the open panel (one pane at a time below 720 px). */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { AccountSummary, Api, ConversationSummary, Settings } from './api.js';
+import type { AccountSummary, Api, ConversationSummary, MessageView, Settings } from './api.js';
 import type { EventListener } from './app.js';
 import { ConversationView } from './conversation.js';
 import { shortId } from './format.js';
 import { NetworkScreen, NewConversation, SettingsScreen } from './screens.js';
+import { createSnapshotOrder } from './state-log.js';
 
 export type Panel =
   | { kind: 'none' }
@@ -24,7 +25,7 @@ export function Messenger(props: {
   settings: Settings;
   connected: boolean;
   subscribe: (listener: EventListener) => () => void;
-  onSettings: (settings: Settings) => void;
+  onSettings: (request: () => Promise<Settings>) => Promise<Settings>;
   onAccounts: () => void;
   onChooseAccount: (id: string) => void;
   onAddAccount: () => void;
@@ -37,17 +38,25 @@ export function Messenger(props: {
   const searchRef = useRef<HTMLInputElement>(null);
   const panelRef = useRef<Panel>(panel);
   panelRef.current = panel;
+  const conversationsRef = useRef(conversations);
+  conversationsRef.current = conversations;
+  // Every event refetches the list, so answers overlap: the newest request's answer wins (a
+  // late answer to an older one would bring back an unread count already read; state-log.ts).
+  const listOrder = useRef(createSnapshotOrder()).current;
 
   const refresh = useCallback(async () => {
+    const ticket = listOrder.begin();
     try {
-      setConversations((await api.conversations(account.id)).conversations);
+      const list = (await api.conversations(account.id)).conversations;
+      if (!listOrder.accept(ticket)) return;
+      setConversations(list);
       setListError(undefined);
       // The first list shown: the app is interactive (the bench's time to interactive).
       if (performance.getEntriesByName('murmur-interactive').length === 0) {
         requestAnimationFrame(() => performance.mark('murmur-interactive'));
       }
     } catch (e) {
-      setListError((e as Error).message);
+      if (listOrder.accept(ticket)) setListError((e as Error).message);
     }
   }, [api, account.id]);
 
@@ -55,6 +64,36 @@ export function Messenger(props: {
   useEffect(() => {
     if (props.connected) void refresh();
   }, [props.connected, refresh]);
+
+  /**
+   * A notification through the browser's Notification API for an incoming message, when the
+   * settings ask for it, the browser permits it, and the person is not looking at that
+   * conversation (another one is open, or the page is hidden or not focused). Titled with the
+   * conversation's name as the list shows it; clicking it opens the conversation.
+   */
+  const notify = (message: MessageView) => {
+    if (!props.settings.notifications || !('Notification' in window)) return;
+    if (Notification.permission !== 'granted') return;
+    const open = panelRef.current;
+    const looking =
+      document.visibilityState === 'visible' &&
+      document.hasFocus() &&
+      open.kind === 'conversation' &&
+      open.sessionId === message.conversationId;
+    if (looking) return;
+    const conversation = conversationsRef.current.find(
+      (c) => c.sessionId === message.conversationId,
+    );
+    const notice = new Notification(
+      conversation?.nickname ?? message.displayName ?? nameOf(conversation, message.conversationId),
+      { body: message.text, tag: `${account.id}:${message.conversationId}` },
+    );
+    notice.onclick = () => {
+      window.focus();
+      setPanel({ kind: 'conversation', sessionId: message.conversationId });
+      notice.close();
+    };
+  };
 
   useEffect(() => {
     void refresh();
@@ -69,17 +108,8 @@ export function Messenger(props: {
       ) {
         void refresh();
       }
-      if (event.type === 'message' && props.settings.notifications && 'Notification' in window) {
-        const open = panelRef.current;
-        const visible =
-          !document.hidden &&
-          open.kind === 'conversation' &&
-          open.sessionId === event.message.conversationId;
-        if (!visible && Notification.permission === 'granted') {
-          new Notification(event.message.displayName ?? 'New message', {
-            body: event.message.text,
-          });
-        }
+      if (event.type === 'message' && event.message.direction === 'incoming') {
+        notify(event.message);
       }
     });
   }, [refresh, props.subscribe, account.id, props.settings.notifications]);
@@ -227,7 +257,12 @@ export function Messenger(props: {
           />
         )}
         {panel.kind === 'network' && (
-          <NetworkScreen api={api} account={account.id} onBack={() => setPanel({ kind: 'none' })} />
+          <NetworkScreen
+            api={api}
+            account={account.id}
+            subscribe={props.subscribe}
+            onBack={() => setPanel({ kind: 'none' })}
+          />
         )}
         {panel.kind === 'settings' && (
           <SettingsScreen

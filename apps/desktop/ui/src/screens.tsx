@@ -1,7 +1,9 @@
 /** New conversation (and the own ID with its QR code), the network screen, settings. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AccountSummary, Api, NetworkView, Settings } from './api.js';
+import type { EventListener } from './app.js';
 import { sessionIdProblem, shortId } from './format.js';
+import { createSnapshotOrder } from './state-log.js';
 
 /** `4 s`, `12 min`, `3 h`, `2 d`: how long ago, for the paths' ages. */
 export function ageText(ms: number): string {
@@ -134,22 +136,49 @@ export function NewConversation(props: {
   );
 }
 
-export function NetworkScreen(props: { api: Api; account: string; onBack: () => void }) {
+export function NetworkScreen(props: {
+  api: Api;
+  account: string;
+  subscribe: (listener: EventListener) => () => void;
+  onBack: () => void;
+}) {
   const [view, setView] = useState<NetworkView | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  // The view is fetched every 5 s and after a rebuild (answers overlap: the newest request's
+  // wins), and the account's health also comes by the event stream, whose word on it is the
+  // last: an answer that left before a streamed health keeps the streamed one (state-log.ts).
+  const order = useRef(createSnapshotOrder()).current;
+  const health = useRef(createSnapshotOrder()).current;
+  const streamedHealth = useRef<NetworkView['health']>(null);
   const load = async () => {
+    const ticket = order.begin();
+    const healthTicket = health.begin();
     try {
-      setView(await props.api.network(props.account));
+      const next = await props.api.network(props.account);
+      if (!order.accept(ticket)) return;
+      const fresh = health.accept(healthTicket);
+      setView(fresh ? next : { ...next, health: streamedHealth.current });
       setError(undefined);
     } catch (e) {
-      setError((e as Error).message);
+      if (order.accept(ticket)) setError((e as Error).message);
     }
   };
   useEffect(() => {
     void load();
     const timer = setInterval(load, 5000);
-    return () => clearInterval(timer);
+    const off = props.subscribe((event) => {
+      if (event.type !== 'health' || event.account !== props.account) return;
+      health.streamed();
+      streamedHealth.current = event.health;
+      setView((current) =>
+        current === undefined ? current : { ...current, health: event.health },
+      );
+    });
+    return () => {
+      clearInterval(timer);
+      off();
+    };
   }, [props.account]);
   const rebuild = async () => {
     setBusy(true);
@@ -162,7 +191,7 @@ export function NetworkScreen(props: { api: Api; account: string; onBack: () => 
       setBusy(false);
     }
   };
-  const health = view?.health;
+  const shownHealth = view?.health;
   const roles = ['Guard', 'Relay', 'Relay'];
   return (
     <section class="screen" aria-label="Network">
@@ -179,25 +208,25 @@ export function NetworkScreen(props: { api: Api; account: string; onBack: () => 
           <dl class="facts">
             <dt>Status</dt>
             <dd data-testid="health">
-              {health === null || health === undefined
+              {shownHealth === null || shownHealth === undefined
                 ? 'not started'
-                : `${health.summary}: ${health.reason}`}
+                : `${shownHealth.summary}: ${shownHealth.reason}`}
             </dd>
             <dt>Network time offset</dt>
             <dd data-testid="time-offset">
-              {health == null
+              {shownHealth == null
                 ? '—'
-                : health.timeSynced
-                  ? `${health.timeOffsetMs > 0 ? '+' : ''}${health.timeOffsetMs} ms`
+                : shownHealth.timeSynced
+                  ? `${shownHealth.timeOffsetMs > 0 ? '+' : ''}${shownHealth.timeOffsetMs} ms`
                   : 'not synchronised yet'}
             </dd>
             <dt>Outbox</dt>
-            <dd>{health == null ? '—' : `${health.outboxPending} waiting`}</dd>
+            <dd>{shownHealth == null ? '—' : `${shownHealth.outboxPending} waiting`}</dd>
             <dt>Seed</dt>
             <dd>{view.seeds.join(', ') || 'none configured'}</dd>
           </dl>
           <h3>Onion paths</h3>
-          <p class="hint">{health?.pathsReason ?? ''}</p>
+          <p class="hint">{shownHealth?.pathsReason ?? ''}</p>
           {view.paths.length === 0 && <p>No path yet.</p>}
           {view.paths.map((path, index) => (
             <div class={`path-card ${path.state}`} key={path.id} data-testid="path-card">
@@ -270,7 +299,8 @@ export function SettingsScreen(props: {
   account: AccountSummary;
   accounts: AccountSummary[];
   settings: Settings;
-  onSettings: (settings: Settings) => void;
+  /** Sends a settings change and shows its answer (unless a newer word came meanwhile). */
+  onSettings: (request: () => Promise<Settings>) => Promise<Settings>;
   onAccounts: () => void;
   onChooseAccount: (id: string) => void;
   onAddAccount: () => void;
@@ -318,7 +348,7 @@ export function SettingsScreen(props: {
               checked={settings.theme === theme}
               onChange={() =>
                 run(async () => {
-                  props.onSettings(await api.setSettings({ theme }));
+                  await props.onSettings(() => api.setSettings({ theme }));
                   return `Theme: ${theme}`;
                 })
               }
@@ -341,7 +371,7 @@ export function SettingsScreen(props: {
                 if (on && 'Notification' in window && Notification.permission === 'default') {
                   await Notification.requestPermission();
                 }
-                props.onSettings(await api.setSettings({ notifications: on }));
+                await props.onSettings(() => api.setSettings({ notifications: on }));
                 return on
                   ? `Notifications on (browser permission: ${'Notification' in window ? Notification.permission : 'unsupported'})`
                   : 'Notifications off';
@@ -379,7 +409,7 @@ export function SettingsScreen(props: {
           onSubmit={(e) => {
             e.preventDefault();
             void run(async () => {
-              props.onSettings(await api.setNetwork({ seedUrl: seedUrl.trim() }));
+              await props.onSettings(() => api.setNetwork({ seedUrl: seedUrl.trim() }));
               return 'Network changed: paths are rebuilt';
             });
           }}
@@ -411,10 +441,9 @@ export function SettingsScreen(props: {
                 } catch {
                   throw new Error(`${file.name} is not JSON`);
                 }
-                const next = await api.setNetwork({
-                  devnet: devnet as { version: 1; seed: { url: string } },
-                });
-                props.onSettings(next);
+                const next = await props.onSettings(() =>
+                  api.setNetwork({ devnet: devnet as { version: 1; seed: { url: string } } }),
+                );
                 setSeedUrl(next.seeds[0] ?? '');
                 return `Network from ${file.name}`;
               });

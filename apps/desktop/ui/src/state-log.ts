@@ -64,3 +64,39 @@ export function createStateLog<State extends string, Protocol extends string>(
     },
   };
 }
+
+/**
+ * The same rule for a whole state rather than per message: the accounts list and an account's
+ * health (the stream reports them whole: `accounts`, `health`), the conversation list (the
+ * stream says it changed, `conversations`, and the page fetches it again), the settings.
+ *
+ * - Overlapping requests come back in any order: an answer is dropped when the answer of a
+ *   request that left after it was already applied.
+ * - When the stream carries the state itself, an answer is dropped when the stream reported it
+ *   after the request left: every change of such a state is streamed, so the stream's last word
+ *   is at least as new as the snapshot (and whatever changes later is streamed too).
+ */
+export interface SnapshotOrder {
+  /** The ticket to take when a request leaves. */
+  begin(): number;
+  /** Records that the stream reported the state (before the page applies it). */
+  streamed(): void;
+  /** Whether the answer to the request with `ticket` may be applied; if so, it is now the newest. */
+  accept(ticket: number): boolean;
+}
+
+export function createSnapshotOrder(): SnapshotOrder {
+  let clock = 0;
+  let newest = 0;
+  return {
+    begin: () => ++clock,
+    streamed() {
+      newest = ++clock;
+    },
+    accept(ticket) {
+      if (ticket < newest) return false;
+      newest = ticket;
+      return true;
+    },
+  };
+}
