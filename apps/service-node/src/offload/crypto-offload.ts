@@ -10,14 +10,15 @@
  * `idleMs` without work, so an idle node holds no threads. With `workers: 0` every job runs
  * inline. A worker that dies has its jobs run inline and is replaced at the next job.
  *
- * **Cheap jobs run on the event loop while it has room.** Crossing to a worker (a structured clone
- * each way, a message, a wake-up on both threads) costs about as much CPU as a verify and a sign
- * themselves. So a job runs inline, without crossing, when nothing waits in the queue here, the
- * event loop's delay (`loopDelayMs`, the load shedder's sample) is at most `inlineMaxLoopDelayMs`,
- * and the jobs run inline during the current window (`inlineWindowMs`) took less than
- * `inlineMaxShare` of it. Under load (a late loop, a queue, or the share used up) jobs go to the
+ * **Signature jobs run on the event loop while it has room.** Crossing to a worker (a structured
+ * clone each way, a message, a wake-up on both threads) costs about as much CPU as a verify and a
+ * sign themselves. So a verify or sign job runs inline, without crossing, when nothing waits in
+ * the queue here, the event loop's delay (`loopDelayMs`, the load shedder's sample) is at most
+ * `inlineMaxLoopDelayMs`, and the jobs run inline during the current window (`inlineWindowMs`)
+ * took less than `inlineMaxShare` of it. Under load (a late loop, a queue, or the share used up) jobs go to the
  * workers as before, so that the event loop keeps its time for the uptime prover and the peer
- * links. Inline and offloaded jobs run the same function and give the same answers.
+ * links. Inline and offloaded jobs run the same function and give the same answers. Onion layers
+ * (peels) always go to the workers: inline, the relay hop measured worse.
  *
  * **The queue is bounded by wait time.** Each worker holds at most `maxJobsPerWorker` jobs;
  * the rest wait here, in two lanes: jobs of requests other swarm members forwarded (the `peer`
@@ -226,8 +227,10 @@ export function createCryptoOffload(
   let inlinedCount = 0;
 
   /** Whether a job asked for at `at` may run on the event loop now (see the module's comment). */
-  function roomInline(at: number): boolean {
-    if (!inlineOn || lanes.peer.size + lanes.client.size > 0) return false;
+  function roomInline(job: CryptoJob, at: number): boolean {
+    // Peels always cross: inline, the relay hop measured worse in every compare round
+    // (docs/BENCHMARKS.md, issue 16, third pass).
+    if (!inlineOn || job.op === 'peel' || lanes.peer.size + lanes.client.size > 0) return false;
     if (at - inlineWindowStart >= inlineWindow) {
       inlineWindowStart = at;
       inlineSpent = 0;
@@ -241,13 +244,7 @@ export function createCryptoOffload(
   function runInline(waiting: Waiting, at: number): void {
     inlinedCount += 1;
     components.onJobs?.('event-loop', 1);
-    const job = waiting.job;
-    if (job.op === 'peel') {
-      // Asynchronous (AES-GCM through node:crypto): only the synchronous part is counted.
-      inline(waiting);
-      inlineSpent += now() - at;
-      return;
-    }
+    const job = waiting.job as Exclude<CryptoJob, { op: 'peel' }>;
     let result: CryptoResult;
     try {
       result = runSyncCryptoJob(crypto, jobKeys, job);
@@ -411,7 +408,7 @@ export function createCryptoOffload(
         inline(waiting);
         return;
       }
-      if (roomInline(at)) {
+      if (roomInline(job, at)) {
         runInline(waiting, at);
         return;
       }
