@@ -13,9 +13,10 @@
  * **Signature jobs run on the event loop while it has room.** Crossing to a worker (a structured
  * clone each way, a message, a wake-up on both threads) costs about as much CPU as a verify and a
  * sign themselves. So a verify or sign job runs inline, without crossing, when nothing waits in
- * the queue here, the event loop's delay (`loopDelayMs`, the load shedder's sample) is at most
- * `inlineMaxLoopDelayMs`, and the jobs run inline during the current window (`inlineWindowMs`)
- * took less than `inlineMaxShare` of it. Under load (a late loop, a queue, or the share used up) jobs go to the
+ * the queue here and its window (`inlineWindowMs`) runs inline: chosen at the window's start,
+ * when the event loop's delay (`loopDelayMs`, the load shedder's sample) is at most
+ * `inlineMaxLoopDelayMs` and the jobs run inline during the last window took less than
+ * `inlineMaxShare` of it. Under load (a late loop, a queue, or the share used up) jobs go to the
  * workers as before, so that the event loop keeps its time for the uptime prover and the peer
  * links. Inline and offloaded jobs run the same function and give the same answers. Onion layers
  * (peels) always go to the workers: inline, the relay hop measured worse.
@@ -72,7 +73,7 @@ export interface CryptoOffloadInit {
   inlineMaxLoopDelayMs?: number | undefined;
   /** The window over which inline work is counted, ms (default 100). */
   inlineWindowMs?: number | undefined;
-  /** Run inline only while inline work took less than this share of the window (default 0.5). */
+  /** A window runs inline only if inline work took less than this share of the last (default 0.5). */
   inlineMaxShare?: number | undefined;
 }
 
@@ -224,20 +225,29 @@ export function createCryptoOffload(
   const inlineBudget = inlineWindow * Math.min(1, Math.max(0, init.inlineMaxShare ?? 0.5));
   let inlineWindowStart = Number.NEGATIVE_INFINITY;
   let inlineSpent = 0;
+  /** This window's mode: every signature job inline, or every one to the workers. */
+  let inlineWindowOn = true;
   let inlinedCount = 0;
 
-  /** Whether a job asked for at `at` may run on the event loop now (see the module's comment). */
+  /**
+   * Whether a job asked for at `at` may run on the event loop now (see the module's comment).
+   * The choice is made once per window, from the last window's inline share and the loop's
+   * delay, so that jobs do not alternate between the loop and a worker job by job (the jobs that
+   * cross then go one a message, each with its wake-up, which costs more than it saves).
+   */
   function roomInline(job: CryptoJob, at: number): boolean {
     // Peels always cross: inline, the relay hop measured worse in every compare round
     // (docs/BENCHMARKS.md, issue 16, third pass).
-    if (!inlineOn || job.op === 'peel' || lanes.peer.size + lanes.client.size > 0) return false;
+    if (!inlineOn || job.op === 'peel') return false;
     if (at - inlineWindowStart >= inlineWindow) {
+      const delay = components.loopDelayMs?.() ?? 0;
+      inlineWindowOn = inlineSpent < inlineBudget && delay <= inlineMaxDelay;
       inlineWindowStart = at;
       inlineSpent = 0;
     }
-    if (inlineSpent >= inlineBudget) return false;
-    const delay = components.loopDelayMs?.() ?? 0;
-    return delay <= inlineMaxDelay;
+    // Never more than the whole window on the loop; never ahead of jobs already waiting.
+    if (!inlineWindowOn || inlineSpent >= inlineWindow) return false;
+    return lanes.peer.size + lanes.client.size === 0;
   }
 
   /** Runs a job on the event loop because it had room, counting the time against the window. */
