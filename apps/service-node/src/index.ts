@@ -51,6 +51,11 @@ export {
   type StaticNetworkView,
   type StaticNodeInput,
 } from './network/static-network.js';
+export {
+  type CryptoOffload,
+  type CryptoOffloadInit,
+  createCryptoOffload,
+} from './offload/crypto-offload.js';
 export { ProxyTargetRefused } from './onion/proxy.js';
 export {
   createPeerNetwork,

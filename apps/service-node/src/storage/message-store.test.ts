@@ -75,6 +75,20 @@ describe('store and duplicates', () => {
     expect(store.stats().messages).toBe(1);
   });
 
+  it('stores a new message in one insert and leaves a hash already there untouched', () => {
+    const store = open();
+    const m = message();
+    expect(store.store(m)).toEqual({ status: 'stored', expiry: m.expiry });
+    const bytes = store.stats().dataBytes;
+    // The same hash with other data, owner and namespace: nothing of it is stored or counted.
+    const other = { ...m, owner: OTHER, namespace: 5, data: new Uint8Array(90).fill(7) };
+    expect(store.store(other)).toEqual({ status: 'already', expiry: m.expiry });
+    expect(store.stats()).toMatchObject({ messages: 1, dataBytes: bytes });
+    expect(store.retrieve(OTHER, 5, { now: NOW }).messages).toEqual([]);
+    const [kept] = store.retrieve(OWNER, 0, { now: NOW }).messages;
+    expect(new Uint8Array(kept?.data ?? [])).toEqual(m.data);
+  });
+
   it('keeps one message per public outbox: a client store replaces it, whatever the timestamps', () => {
     const store = open();
     const first = message({ namespace: -21, timestamp: NOW });

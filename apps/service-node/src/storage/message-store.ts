@@ -313,6 +313,11 @@ export function openMessageStore(
     insert: db.prepare(
       'INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data) VALUES (?, ?, ?, ?, ?, ?)',
     ),
+    // A new message in one statement: the hash's unique index is probed by the insert itself
+    // (no row when the message is already here; then `byHash` tells its expiry).
+    insertNew: db.prepare(
+      'INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING',
+    ),
     outboxCurrent: db.prepare(
       `SELECT timestamp, length(data) AS size FROM messages WHERE owner = ? AND namespace = ? AND ${OUTBOX_CONDITION}`,
     ),
@@ -436,6 +441,22 @@ export function openMessageStore(
    * is later, so that a late copy of an old message cannot undo a newer one.
    */
   function storeRow(message: NewMessage, outbox: 'latest' | 'newest' = 'latest'): StoreOutcome {
+    if (!isOutbox(message.namespace)) {
+      // The common case in one statement: inserted unless the hash is here already.
+      const inserted = sql.insertNew.run(
+        message.owner,
+        message.namespace,
+        message.hash,
+        message.timestamp,
+        message.expiry,
+        message.data,
+      ).changes;
+      if (inserted === 1) {
+        messageCount += 1;
+        dataBytes += message.data.length;
+        return { status: 'stored', expiry: message.expiry };
+      }
+    }
     const existing = sql.byHash.get(message.hash) as { id: number; expiry: number } | undefined;
     if (existing !== undefined) {
       if (existing.expiry < message.expiry) {
