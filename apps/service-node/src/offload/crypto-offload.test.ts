@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildOnionRequest, type OnionNode } from '@murmur/onion';
 import { encodeRelayBody } from '@murmur/onion/node';
-import { utf8Encode } from '@murmur/wire';
+import { type Logger, utf8Encode } from '@murmur/wire';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nodeKeysFromSeed } from '../keys.js';
 import { seedOf, testCrypto } from '../test-support/harness.js';
@@ -470,4 +470,45 @@ describe('crypto offload, jobs inline while the event loop has room', () => {
     await Promise.all([...queued, behind]);
     expect(offload.inlined()).toBe(0);
   });
+});
+
+describe('crypto offload, a worker slow to start', () => {
+  it.skipIf(!built)(
+    'is not retired as idle before it is ready (a loaded machine starts threads late)',
+    async () => {
+      const crypto = await testCrypto();
+      const keys = nodeKeysFromSeed(crypto, seedOf(43));
+      const readies: string[] = [];
+      const logger: Logger = {
+        trace: () => undefined,
+        debug: (_fields: unknown, message?: string) => {
+          if (message === 'a crypto worker is ready') readies.push(message);
+        },
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+        child: () => logger,
+      };
+      // The real worker, started 400 ms late: far beyond the 20 ms idle bound.
+      const slowUrl = new URL('./slow-start-worker.test-fixture.mjs', import.meta.url);
+      const offload = createCryptoOffload(
+        { workers: 1, workerUrl: slowUrl, idleMs: 20, inline: false },
+        { crypto, keys, logger },
+      );
+      offloads.push(offload);
+      // One job: it runs here while the worker starts. Retired as idle while starting (20 ms
+      // after the job), the worker would never be ready; it must be, then retire once idle.
+      const signature = await offload.signText('while the worker starts');
+      expect(
+        crypto.verify(
+          Buffer.from(signature, 'base64'),
+          utf8Encode('while the worker starts'),
+          keys.ed25519.publicKey,
+        ),
+      ).toBe(true);
+      // Hang guards only.
+      await vi.waitFor(() => expect(readies).toHaveLength(1), { timeout: 60_000 });
+      await vi.waitFor(() => expect(offload.running()).toBe(0), { timeout: 60_000 });
+    },
+  );
 });

@@ -281,6 +281,9 @@ export function createCryptoOffload(
     worker.on('message', (message: { ready?: true; id?: number; results?: CryptoResult[] }) => {
       if (message.ready) {
         slot.ready = true;
+        logger.debug({ workers: slots.length }, 'a crypto worker is ready');
+        // Its idle time counts from now.
+        armIdle();
         schedule();
         return;
       }
@@ -320,7 +323,9 @@ export function createCryptoOffload(
     if (idleTimer !== undefined) clearTimeout(idleTimer);
     idleTimer = setTimeout(() => {
       idleTimer = undefined;
-      if (slots.some((slot) => slot.load > 0)) {
+      // A worker still starting has not had its chance to work (on a loaded machine a start can
+      // take longer than idleMs): idleness counts once it is ready.
+      if (slots.some((slot) => slot.load > 0 || !slot.ready)) {
         armIdle();
         return;
       }
