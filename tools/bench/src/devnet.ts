@@ -6,7 +6,10 @@
  *    spawned as people run it, timed from the spawn until its `launcher.json` says `ready` (every
  *    node active in a swarm with its address and its `/health` ready). Several runs on a fresh
  *    directory each; the median and its ratio to the 15 s target; the phases from
- *    `@murmur/testnet`'s progress timings (recorded by `up` in launcher.json).
+ *    `@murmur/testnet`'s progress timings (recorded by `up` in launcher.json), and the same as a
+ *    timeline from the spawn of `up`: `loaded` (up's own clock starts), when each step ended
+ *    (`stepEnds`: the steps overlap, the relays load beside the funding), `ready`; then, from the
+ *    process logs, each node's and each relay's start milestones after its spawn.
  * 2. **Memory**: the resident set (`VmRSS` in `/proc/<pid>/status`) of the ledger and of every
  *    node process once ready, summed and per node (the `up` process itself apart).
  * 3. **Send → receive latency** on the devnet of the last run: two `@murmur/client` clients at the
