@@ -22,7 +22,8 @@
  * replication, rate limit off, HTTPS storage port), all running at once, measured with the load
  * generator of `bench:node` (`service-node-load.ts`, autocannon, 32 connections, 1 s warm-up,
  * then `--seconds`) in rounds (default 2); each round measures every size one after the other
- * (so that the ratios between sizes come from the same minutes of a shared machine):
+ * (so that the ratios between sizes come from the same minutes of a shared machine), starting
+ * one size later each round:
  *
  * - **store**: signed `store` requests of new 300-byte messages (namespace 3) of a new account;
  * - **retrieve**: the reader's 100 messages (a signed `retrieve`, ≈ 50 KB answers);
@@ -35,7 +36,9 @@
  * Flags: `--sizes 10k,1m,10m`, `--dir <path>`, `--rounds <n>` (2), `--seconds <s>` (5),
  * `--connections <n>` (32), `--cli <path>` (another build of `murmur-node`'s `cli.js`),
  * `--refill` (fill again even when a file is there), `--fill-only` (fill, measure nothing: to fill
- * several sizes in parallel before one measuring run).
+ * several sizes in parallel before one measuring run), `--start-only` (start each size's node
+ * once, one after the other, print its start-up time to the listening line and stop it:
+ * start-up alone, for example before and after a change with `--cli`).
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -67,6 +70,7 @@ const { values: flags } = parseArgs({
     cli: { type: 'string' },
     refill: { type: 'boolean', default: false },
     'fill-only': { type: 'boolean', default: false },
+    'start-only': { type: 'boolean', default: false },
   },
 });
 
@@ -413,6 +417,10 @@ for (const size of sizes) {
   const base = `https://127.0.0.1:${node.port}/storage_rpc/v1`;
   await waitReady(base, () => retrieveBody(crypto, reader));
   process.stdout.write(`  node started in ${node.startSeconds.toFixed(1)} s\n`);
+  if (flags['start-only']) {
+    await stopNode(node);
+    continue;
+  }
   const result: SizeResult = {
     size,
     fill: info,
@@ -428,9 +436,12 @@ for (const size of sizes) {
   results.push(result);
 }
 // Every size's node runs at once, and each round measures them one after the other, so that
-// the ratios between sizes come from the same minutes of a shared machine.
+// the ratios between sizes come from the same minutes of a shared machine. The order turns by
+// one size each round (10k, 1M, 10M; then 1M, 10M, 10k; …), so that no size is always the one
+// measured first or right after another's store load.
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const { node, base, result } of nodes) {
+  const shift = (round - 1) % Math.max(1, nodes.length);
+  for (const { node, base, result } of [...nodes.slice(shift), ...nodes.slice(0, shift)]) {
     const pid = node.child.pid as number;
     result.store.push(
       await load(base, { kind: 'store', count: 20_000, namespace: 3, bytes: MESSAGE_BYTES }, pid),
@@ -461,7 +472,7 @@ for (const { node, dataDir, result } of nodes) {
   result.diskPerDataByte = result.diskBytes / result.dataBytes;
 }
 
-if (flags['fill-only']) process.exit(0);
+if (flags['fill-only'] || flags['start-only']) process.exit(0);
 const cpu = (list: LoadResult[], field: 'serverCpuMicros' | 'mainCpuMicros' | 'latencyP99') =>
   median(list.map((r) => r[field] ?? Number.NaN));
 const first = results[0] as SizeResult;
