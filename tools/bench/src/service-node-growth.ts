@@ -36,7 +36,8 @@
  * Flags: `--sizes 10k,1m,10m`, `--dir <path>`, `--rounds <n>` (2), `--seconds <s>` (5),
  * `--connections <n>` (32), `--cli <path>` (another build of `murmur-node`'s `cli.js`),
  * `--refill` (fill again even when a file is there), `--fill-only` (fill, measure nothing: to fill
- * several sizes in parallel before one measuring run), `--start-only` (start each size's node
+ * several sizes in parallel before one measuring run), `--phases store,retrieve,heavy` (which
+ * loads each round runs, in that order), `--start-only` (start each size's node
  * once, one after the other, print its start-up time to the listening line and stop it:
  * start-up alone, for example before and after a change with `--cli`).
  */
@@ -71,6 +72,7 @@ const { values: flags } = parseArgs({
     refill: { type: 'boolean', default: false },
     'fill-only': { type: 'boolean', default: false },
     'start-only': { type: 'boolean', default: false },
+    phases: { type: 'string', default: 'store,retrieve,heavy' },
   },
 });
 
@@ -88,6 +90,12 @@ const FILL_BATCH = 100_000;
 const ROUNDS = Number(flags.rounds);
 const SECONDS = Number(flags.seconds);
 const CONNECTIONS = Number(flags.connections);
+const PHASES = new Set((flags.phases ?? '').split(',').map((phase) => phase.trim()));
+for (const phase of PHASES) {
+  if (!['store', 'retrieve', 'heavy'].includes(phase)) {
+    throw new Error(`--phases: "${phase}" is not one of store, retrieve, heavy`);
+  }
+}
 
 const require = createRequire(import.meta.url);
 const nodeRoot = dirname(require.resolve('@murmur/service-node/package.json'));
@@ -443,19 +451,34 @@ for (let round = 1; round <= ROUNDS; round++) {
   const shift = (round - 1) % Math.max(1, nodes.length);
   for (const { node, base, result } of [...nodes.slice(shift), ...nodes.slice(0, shift)]) {
     const pid = node.child.pid as number;
-    result.store.push(
-      await load(base, { kind: 'store', count: 20_000, namespace: 3, bytes: MESSAGE_BYTES }, pid),
-    );
-    result.retrieve.push(
-      await load(base, { kind: 'fixed', body: retrieveBody(crypto, reader) }, pid),
-    );
-    result.heavy.push(
-      await load(base, { kind: 'fixed', body: retrieveBody(crypto, heavy, 100) }, pid),
-    );
+    if (PHASES.has('store')) {
+      result.store.push(
+        await load(base, { kind: 'store', count: 20_000, namespace: 3, bytes: MESSAGE_BYTES }, pid),
+      );
+    }
+    if (PHASES.has('retrieve')) {
+      result.retrieve.push(
+        await load(base, { kind: 'fixed', body: retrieveBody(crypto, reader) }, pid),
+      );
+    }
+    if (PHASES.has('heavy')) {
+      result.heavy.push(
+        await load(base, { kind: 'fixed', body: retrieveBody(crypto, heavy, 100) }, pid),
+      );
+    }
     const fmt = (r: LoadResult) =>
       `${Math.round(r.requestsPerSecond)}/s, ${Math.round(r.serverCpuMicros ?? 0)} µs (main ${Math.round(r.mainCpuMicros ?? 0)}), p99 ${r.latencyP99} ms`;
     process.stdout.write(
-      `round ${round}, ${result.fill.messages.toLocaleString('en-US')} messages: store ${fmt(result.store.at(-1) as LoadResult)}; retrieve ${fmt(result.retrieve.at(-1) as LoadResult)}; retrieve heavy ${fmt(result.heavy.at(-1) as LoadResult)}\n`,
+      `round ${round}, ${result.fill.messages.toLocaleString('en-US')} messages:${(
+        [
+          ['store', result.store],
+          ['retrieve', result.retrieve],
+          ['retrieve heavy', result.heavy],
+        ] as const
+      )
+        .filter(([, list]) => list.length === round)
+        .map(([name, list]) => ` ${name} ${fmt(list.at(-1) as LoadResult)}`)
+        .join(';')}\n`,
     );
   }
 }
