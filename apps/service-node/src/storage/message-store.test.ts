@@ -802,6 +802,29 @@ describe('saved totals (start-up without a count)', () => {
     expect(opened.store.stats()).toMatchObject({ messages: 6, dataBytes: 90 });
   });
 
+  it('brings the last id up to date at close after an insert that left the totals as they were', () => {
+    const store = open();
+    store.store(message({ namespace: -1, data: new Uint8Array(10) }));
+    // A public outbox replaced by a message of the same size: one delete, one insert.
+    store.store(message({ namespace: -1, data: new Uint8Array(10) }));
+    const file = fileTotals();
+    expect(file.saved?.messages).toBe(1);
+    expect(file.saved?.lastId).toBe(file.sequence - 1);
+    // Without a close (a crash) the next open would count once, and find the same totals.
+    const crashed = join(directory, 'crashed');
+    mkdirSync(crashed);
+    copyFileSync(join(directory, 'storage.db'), join(crashed, 'storage.db'));
+    copyFileSync(join(directory, 'storage.db-wal'), join(crashed, 'storage.db-wal'));
+    const recounted = openLogged(join(crashed, 'storage.db'));
+    expect(recounted.counts).toHaveLength(1);
+    expect(recounted.store.stats()).toMatchObject({ messages: 1, dataBytes: 10 });
+    // A close saves the last id: the next open reads the row.
+    store.close();
+    const reopened = openLogged();
+    expect(reopened.counts).toEqual([]);
+    expectConsistent(reopened.store);
+  });
+
   it('finds the totals right after a crash: the files as a kill -9 leaves them', async () => {
     const store = open();
     const path = join(directory, 'storage.db');
