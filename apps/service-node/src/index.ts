@@ -71,6 +71,12 @@ export {
   type RpcDispatcher,
   type RpcDispatcherInit,
 } from './rpc/dispatcher.js';
+export {
+  buildRetrieveAnswer,
+  type RetrieveAnswer,
+  type RetrieveAnswerFields,
+  type RetrievedMessage,
+} from './rpc/methods/retrieve-answer.js';
 export { localOnlyReplicator, type SwarmReplicator } from './rpc/replicator.js';
 export {
   type RunningNode,
