@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,46 @@ describe('workspace boundaries', () => {
     expect(boundaryViolations(graph)).toEqual([]);
   });
 
+  it('no module re-exports another wholesale (`export *`): every export list is explicit', () => {
+    const wholesale = [...graph.imports.values()]
+      .flat()
+      .filter((site) => site.kind === 'export' && site.names === '*')
+      .map((site) => `${site.file.slice(root.length + 1)}:${site.line}`);
+    expect(wholesale).toEqual([]);
+  });
+
+  it("Biome's noBarrelFile is on, and off only for the files a package's exports map names", () => {
+    const biome = JSON.parse(readFileSync(join(root, 'biome.json'), 'utf8')) as {
+      linter: { rules: { performance?: { noBarrelFile?: string } } };
+      overrides?: {
+        includes: string[];
+        linter?: { rules?: { performance?: { noBarrelFile?: string } } };
+      }[];
+    };
+    expect(biome.linter.rules.performance?.noBarrelFile).toBe('error');
+    const entries = new Set<string>();
+    for (const workspace of graph.workspaces) {
+      const manifest = JSON.parse(readFileSync(join(workspace.dir, 'package.json'), 'utf8')) as {
+        exports?: Record<string, string | { source?: string }>;
+      };
+      for (const target of Object.values(manifest.exports ?? {})) {
+        if (typeof target === 'object' && target.source !== undefined) {
+          entries.add(join(workspace.dir, target.source).slice(root.length + 1));
+        }
+      }
+    }
+    const exempt = (biome.overrides ?? [])
+      .filter((o) => o.linter?.rules?.performance?.noBarrelFile === 'off')
+      .flatMap((o) => o.includes);
+    expect(exempt.length).toBeGreaterThan(0);
+    for (const pattern of exempt) {
+      if (pattern === '**/src/index.ts') continue;
+      expect(entries, `${pattern} is exempt from noBarrelFile but is no entry point`).toContain(
+        pattern,
+      );
+    }
+  });
+
   it('the usage table sees what other workspaces import', () => {
     const usage = externalUsage('@murmur/wire', graph);
     const users = usage.get('@murmur/wire');
@@ -81,16 +121,16 @@ describe('the boundary check', () => {
         'export type V = T | U | ns.Z;',
       ].join('\n'),
     );
-    const sites = importsOf(path).map((site) => [site.specifier, site.names, site.line]);
+    const sites = importsOf(path).map((site) => [site.specifier, site.kind, site.names, site.line]);
     expect(sites).toEqual([
-      ['@scope/one', ['default', 'a', 'b', 'T'], 1],
-      ['@scope/two/sub', ['x', 'y', 'Z'], 2],
-      ['@scope/three', ['e'], 3],
-      ['@scope/four', '*', 4],
-      ['@scope/five', ['Five'], 5],
-      ['@scope/six', ['g', 'h'], 7],
-      ['@scope/seven', '*', 8],
-      ['@scope/eight', '*', 9],
+      ['@scope/one', 'import', ['default', 'a', 'b', 'T'], 1],
+      ['@scope/two/sub', 'import', ['x', 'y', 'Z'], 2],
+      ['@scope/three', 'export', ['e'], 3],
+      ['@scope/four', 'export', '*', 4],
+      ['@scope/five', 'type', ['Five'], 5],
+      ['@scope/six', 'dynamic', ['g', 'h'], 7],
+      ['@scope/seven', 'dynamic', '*', 8],
+      ['@scope/eight', 'dynamic', '*', 9],
     ]);
     expect(packageOf('@scope/two/sub')).toBe('@scope/two');
     expect(packageOf('typebox/value')).toBe('typebox');

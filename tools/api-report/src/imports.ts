@@ -48,6 +48,8 @@ export interface ImportSite {
   file: string;
   line: number;
   specifier: string;
+  /** `import` declaration, `export … from`, dynamic `import()`/`require()`, or `import('…').T`. */
+  kind: 'import' | 'export' | 'dynamic' | 'type';
   /**
    * The names taken from the module (`default` for a default import), or `*` when the code uses
    * the whole module (`export *`, a namespace or dynamic import used as a value).
@@ -160,9 +162,14 @@ export function importsOf(file: string): ImportSite[] {
   const text = readFileSync(file, 'utf8');
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKind(file));
   const sites: ImportSite[] = [];
-  const add = (node: ts.Node, specifier: string, names: string[] | '*'): void => {
+  const add = (
+    node: ts.Node,
+    kind: ImportSite['kind'],
+    specifier: string,
+    names: string[] | '*',
+  ): void => {
     const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
-    sites.push({ file, line, specifier, names });
+    sites.push({ file, line, specifier, kind, names });
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
@@ -180,7 +187,7 @@ export function importsOf(file: string): ImportSite[] {
         if (used === '*') whole = '*';
         else names.push(...used);
       }
-      add(node, node.moduleSpecifier.text, whole ?? names);
+      add(node, 'import', node.moduleSpecifier.text, whole ?? names);
     } else if (
       ts.isExportDeclaration(node) &&
       node.moduleSpecifier !== undefined &&
@@ -191,7 +198,7 @@ export function importsOf(file: string): ImportSite[] {
         clause !== undefined && ts.isNamedExports(clause)
           ? clause.elements.map((element) => (element.propertyName ?? element.name).text)
           : '*';
-      add(node, node.moduleSpecifier.text, names);
+      add(node, 'export', node.moduleSpecifier.text, names);
     } else if (
       ts.isCallExpression(node) &&
       node.arguments.length >= 1 &&
@@ -199,7 +206,7 @@ export function importsOf(file: string): ImportSite[] {
       (node.expression.kind === ts.SyntaxKind.ImportKeyword ||
         (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
     ) {
-      add(node, (node.arguments[0] as ts.StringLiteralLike).text, dynamicNames(node));
+      add(node, 'dynamic', (node.arguments[0] as ts.StringLiteralLike).text, dynamicNames(node));
     } else if (
       ts.isImportTypeNode(node) &&
       ts.isLiteralTypeNode(node.argument) &&
@@ -214,7 +221,7 @@ export function importsOf(file: string): ImportSite[] {
             : ts.isIdentifier(qualifier.left)
               ? qualifier.left.text
               : undefined;
-      add(node, node.argument.literal.text, first === undefined ? '*' : [first]);
+      add(node, 'type', node.argument.literal.text, first === undefined ? '*' : [first]);
     }
     ts.forEachChild(node, visit);
   };
