@@ -3,7 +3,8 @@
  * errors into messages and exit codes (0 done, 1 failed or refused, 2 usage error).
  */
 import { readFileSync } from 'node:fs';
-import { MurmurError, UsageError } from '@murmur/wire';
+import { MurmurError } from '@murmur/wire';
+import { UsageError } from '@murmur/wire/program';
 import { COMMANDS } from '../commands/index.js';
 
 import type { CommandIo } from './args.js';

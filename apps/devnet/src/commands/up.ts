@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isLogLevel, LOG_LEVELS, UsageError } from '@murmur/wire';
+import { isLogLevel, LOG_LEVELS, UsageError } from '@murmur/wire/program';
 import {
   type CommandIo,
   type CommandModule,
