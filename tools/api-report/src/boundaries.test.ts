@@ -13,6 +13,7 @@ import {
   type Workspace,
   workspaceFiles,
 } from './imports.ts';
+import { reportedPackages, usageTable } from './report.ts';
 
 describe('workspace boundaries', () => {
   const graph = importGraph();
@@ -85,6 +86,11 @@ describe('workspace boundaries', () => {
     const usage = externalUsage('@murmur/wire', graph);
     const users = usage.get('@murmur/wire');
     expect(users?.get('MurmurError')?.size ?? 0).toBeGreaterThan(1);
+    const wire = reportedPackages().filter((entry) => entry.name === '@murmur/wire');
+    const table = usageTable(wire, graph);
+    expect(table).toMatch(/^## @murmur\/wire: \d+ names, \d+ imported by no other workspace$/m);
+    expect(table).toMatch(/^## @murmur\/wire\/server: \d+ names/m);
+    expect(table).toMatch(/^\+ MurmurError class: .*@murmur\/service-node/m);
   });
 });
 
