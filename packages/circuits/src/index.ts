@@ -30,11 +30,6 @@
  * ```
  */
 export {
-  type Cell,
-  decodeCell,
-  encodeCell,
-} from './cell.js';
-export {
   type Circuit,
   type CircuitBuilder,
   type CircuitBuilderComponents,
@@ -44,61 +39,11 @@ export {
   type CircuitRelay,
   createCircuitBuilder,
 } from './circuit-builder.js';
-export {
-  CELL_BODY_LENGTH,
-  CELL_LENGTH,
-  DestroyReason,
-  HTYPE_NTOR,
-  MAX_CIRCUIT_RETRIEVE_SIZE,
-  RelayCommand,
-} from './constants.js';
 export { CircuitClosedError, NoCircuitPathError } from './errors.js';
+export { PLAIN_LINK_EXPORTER } from './link-auth.js';
 export {
-  createHopLayer,
-  type HopLayer,
-  type OpenedBackward,
-  type OpenedForward,
-  openBackward,
-  openForward,
-  sealBackwardLocal,
-  sealBackwardRelay,
-  sealForward,
-} from './layers.js';
-export {
-  LINK_EXPORTER_LABEL,
-  LINK_EXPORTER_LENGTH,
-  type LinkAuthInput,
-  PLAIN_LINK_EXPORTER,
-  signLinkAuth,
-} from './link-auth.js';
-export {
-  type HopKeys,
-  type NtorClientState,
-  type NtorServerResult,
-  ntorClientFinish,
-  ntorClientStart,
-  ntorServer,
-} from './ntor.js';
-export {
-  createRelayCore,
-  type ExitService,
-  type ExitSubscription,
-  type ExitSubscriptionSink,
-  type RelayCore,
-  type RelayCoreComponents,
-  type RelayDirectory,
-  type RelayLimits,
-  type RelayStats,
-} from './relay-core.js';
-export {
-  decodeExtended,
-  decodeRelayPayload,
-  type ExtendRequest,
-  encodeExtend,
-  encodeRelayPayload,
   type Fragment,
   Reassembler,
-  type RelayPayload,
 } from './relay-payload.js';
 export {
   monitorSignatureMessage,
