@@ -10,9 +10,11 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ClientInit, WebSocketFactory } from '@murmur/client';
 import type { MurmurCrypto } from '@murmur/crypto';
-import { ConfigError, type Logger, MurmurError } from '@murmur/wire';
+import { ConfigError, createChecker, type Logger, MurmurError } from '@murmur/wire';
+import { readStateFile } from '@murmur/wire/settings-file';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Gauge, Registry } from 'prom-client';
+import Type, { type Static } from 'typebox';
 import { renderSVG } from 'uqr';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type AccountManager, createAccountManager } from './accounts.js';
@@ -76,13 +78,16 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
-/** `desktop.json`: settings kept across starts. */
-interface DesktopSettingsFile {
-  version: 1;
-  theme: 'light' | 'dark' | 'system';
-  notifications: boolean;
-  seeds?: string[];
-}
+/** `desktop.json`: settings kept across starts, read through `@murmur/wire`'s state-file checker. */
+const desktopSettingsChecker = createChecker(
+  Type.Object({
+    version: Type.Literal(1),
+    theme: S.ThemeSchema,
+    notifications: Type.Boolean(),
+    seeds: Type.Optional(Type.Array(Type.String())),
+  }),
+);
+type DesktopSettingsFile = Static<typeof desktopSettingsChecker.schema>;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -109,22 +114,20 @@ function defaultUiDir(): string {
   return resolve(new URL('.', import.meta.url).pathname, '..', 'dist', 'ui');
 }
 
+/**
+ * `desktop.json`, or the defaults when there is none.
+ *
+ * @throws `ConfigError` naming the file and the bad field when it is damaged; the file is left
+ * as it is (the daemon does not start, so nothing overwrites it).
+ */
 function readSettings(path: string): DesktopSettingsFile {
-  if (!existsSync(path)) return { version: 1, theme: 'system', notifications: false };
-  try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<DesktopSettingsFile>;
-    const settings: DesktopSettingsFile = {
+  return (
+    readStateFile(path, desktopSettingsChecker) ?? {
       version: 1,
-      theme: parsed.theme === 'light' || parsed.theme === 'dark' ? parsed.theme : 'system',
-      notifications: parsed.notifications === true,
-    };
-    if (Array.isArray(parsed.seeds) && parsed.seeds.every((seed) => typeof seed === 'string')) {
-      settings.seeds = parsed.seeds;
+      theme: 'system',
+      notifications: false,
     }
-    return settings;
-  } catch (cause) {
-    throw new ConfigError(`${path} is not valid JSON`, { cause });
-  }
+  );
 }
 
 /** Starts the daemon and resolves once it listens. */
