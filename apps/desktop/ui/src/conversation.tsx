@@ -10,6 +10,7 @@
  * (the list is focusable: arrows, Page Up/Down, Home/End) moves the window like the mouse does.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { ErrorAlert } from './alert.js';
 import type {
   Api,
   ConversationSummary,
@@ -459,11 +460,7 @@ export function ConversationView(props: {
         })}
         <div class="spacer" style={{ height: `${below}px` }} />
       </div>
-      {error !== undefined && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <form class="composer" onSubmit={send}>
         <textarea
           aria-label="Message"
@@ -591,11 +588,7 @@ function TimerForm(props: {
           </select>
         </label>
       )}
-      {error !== undefined && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <button type="submit" class="primary">
         Set
       </button>
@@ -634,11 +627,7 @@ function NicknameForm(props: {
           onInput={(e) => setValue((e.target as HTMLInputElement).value)}
         />
       </label>
-      {error !== undefined && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <button type="submit" class="primary">
         Save nickname
       </button>
