@@ -288,6 +288,11 @@ export function ConversationView(props: {
     }
   };
 
+  const optionsDone = () => {
+    setOptions('none');
+    props.onChanged();
+  };
+
   const start = Math.min(rows.start, messages.length);
   const end = Math.min(Math.max(rows.end, start), messages.length);
   const { above, below } = spacers(messages.map(heightOf), { start, end });
@@ -339,10 +344,7 @@ export function ConversationView(props: {
           account={account}
           sessionId={sessionId}
           current={props.conversation?.disappearing}
-          onDone={() => {
-            setOptions('none');
-            props.onChanged();
-          }}
+          onDone={optionsDone}
         />
       )}
       {options === 'nickname' && (
@@ -351,10 +353,7 @@ export function ConversationView(props: {
           account={account}
           sessionId={sessionId}
           current={props.conversation?.nickname}
-          onDone={() => {
-            setOptions('none');
-            props.onChanged();
-          }}
+          onDone={optionsDone}
         />
       )}
       <div
