@@ -4,34 +4,22 @@
  * file and the field, and nothing on disk is changed (the seed and the account's data are still
  * there to repair).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import { ConfigError, type Logger } from '@murmur/wire';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, silentLogger } from '@murmur/wire';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type Daemon, startDaemon } from './daemon.js';
+import { daemonsAndDirs } from './test-support/daemons.js';
 
-const silent: Logger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silent,
-};
+const silent = silentLogger();
 
 let crypto: MurmurCrypto;
-const dirs: string[] = [];
-const daemons: Daemon[] = [];
+const { daemons, dirs } = daemonsAndDirs();
 beforeAll(async () => {
   crypto = await loadCrypto();
 });
-afterEach(async () => {
-  for (const daemon of daemons.splice(0)) await daemon.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
 async function start(dataDir: string): Promise<Daemon> {
   const daemon = await startDaemon(
     { dataDir, port: 0, seedLimits: { opsLimit: 1, memLimit: 8192 * 8 } },
