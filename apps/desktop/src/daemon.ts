@@ -10,7 +10,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ClientInit, WebSocketFactory } from '@murmur/client';
 import type { MurmurCrypto } from '@murmur/crypto';
-import { ConfigError, createChecker, type Logger, MurmurError } from '@murmur/wire';
+import { ConfigError, createChecker, jsonErrorAnswer, type Logger } from '@murmur/wire';
 import { readStateFile } from '@murmur/wire/settings-file';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -265,29 +265,14 @@ export async function startDaemon(init: DaemonInit, components: DaemonComponents
   });
 
   app.setErrorHandler(async (error, request, reply) => {
-    const fastifyError = error as Error & {
-      code?: string;
-      statusCode?: number;
-      validation?: unknown;
-    };
-    if (fastifyError.validation !== undefined) {
-      return reply.code(400).send({ error: 'INVALID_INPUT', message: fastifyError.message });
+    const answer = jsonErrorAnswer(error, {
+      statusByCode: STATUS_BY_CODE,
+      internalMessage: 'internal error (see the daemon log)',
+    });
+    if (answer.log !== undefined) {
+      logger[answer.log]({ err: error, url: request.url }, 'desktop: request failed');
     }
-    if (MurmurError.isInstance(error)) {
-      const status = error.status ?? STATUS_BY_CODE[error.code] ?? 500;
-      if (status >= 500) logger.warn({ err: error, url: request.url }, 'desktop: request failed');
-      return reply.code(status).send({ error: error.code, message: error.message });
-    }
-    const status = fastifyError.statusCode;
-    if (status !== undefined && status >= 400 && status < 500) {
-      const code =
-        fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'TOO_LARGE' : 'INVALID_INPUT';
-      return reply.code(status).send({ error: code, message: fastifyError.message });
-    }
-    logger.error({ err: error, url: request.url }, 'desktop: request failed');
-    return reply
-      .code(500)
-      .send({ error: 'INTERNAL', message: 'internal error (see the daemon log)' });
+    return reply.code(answer.status).send({ error: answer.code, message: answer.message });
   });
 
   app.setNotFoundHandler(async (request, reply) => {

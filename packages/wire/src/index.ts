@@ -179,6 +179,7 @@ export {
   fetchWithTimeout,
   type HttpAnswer,
 } from './http.js';
+export { type JsonErrorAnswer, type JsonErrorOptions, jsonErrorAnswer } from './json-errors.js';
 export { isLogLevel, LOG_LEVELS, type LogLevel, REDACTED_LOG_PATHS } from './log-levels.js';
 export {
   encodeMonitorFrame,
