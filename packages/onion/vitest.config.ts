@@ -1,3 +1,4 @@
 import { murmurProject } from '../../tools/config/vitest.ts';
 
-export default murmurProject({ name: 'onion' });
+// `dir`: the tests use wire's test certificate (@murmur/wire/test-support/tls).
+export default murmurProject({ name: 'onion', dir: import.meta.dirname });

@@ -106,6 +106,14 @@ const PROGRAMS = [
  * declares in its `package.json`, through its own `node_modules` link (a declared edge, which
  * turbo's `^build` builds first; never a path into another workspace); a program of a package
  * it does not declare is not named. Variables already set are kept.
+ *
+ * This writes the variables; `@murmur/testnet`'s `programOverridesFromEnvironment` /
+ * `programsFromEnvironment` (apps/devnet/launcher/src/cli-paths.ts) stays their one reader, which
+ * resolves and checks them. It cannot be used here: this file is not a workspace package (it can
+ * declare no dependency), every package's Vitest configuration loads it (`@murmur/wire`'s too,
+ * below the launcher in the package graph), and it runs before anything is built. It only looks
+ * whether a variable is set, to keep it; the names of the launcher's three are the same
+ * (`PROGRAM_VARIABLES`), and `MURMUR_DESKTOP_CLI` is read by the desktop suites alone.
  */
 export function declaredPrograms(
   packageDir: string,

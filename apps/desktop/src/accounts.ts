@@ -159,16 +159,8 @@ export interface AccountManager {
   retry(id: string, messageId: string): Promise<MessageView>;
   editLocal(id: string, messageId: string, text: string): Promise<MessageView>;
   markRead(id: string, sessionId: string): Promise<number>;
-  addContact(
-    id: string,
-    sessionId: string,
-    nickname: string | undefined,
-  ): Promise<{ sessionId: string; nickname?: string; createdAt: number }>;
-  setNickname(
-    id: string,
-    sessionId: string,
-    nickname: string | null,
-  ): Promise<{ sessionId: string; nickname?: string; createdAt: number }>;
+  addContact(id: string, sessionId: string, nickname: string | undefined): Promise<ContactView>;
+  setNickname(id: string, sessionId: string, nickname: string | null): Promise<ContactView>;
   /** Sets the conversation's timer and announces it to the contact (a timer update). */
   setDisappearing(
     id: string,
@@ -196,6 +188,23 @@ export interface AccountManager {
 const ACCOUNT_ID = /^[a-z0-9]{1,32}$/;
 /** The longest conversation timer the API carries (Session's longest choice, 2 weeks). */
 const MAX_TIMER_SECONDS = 1_209_600;
+
+/** A contact as the API shows it (no `nickname` key when it has none). */
+export interface ContactView {
+  sessionId: string;
+  nickname?: string;
+  createdAt: number;
+}
+
+function contactView(contact: {
+  sessionId: string;
+  nickname?: string | undefined;
+  createdAt: number;
+}): ContactView {
+  const view: ContactView = { sessionId: contact.sessionId, createdAt: contact.createdAt };
+  if (contact.nickname !== undefined) view.nickname = contact.nickname;
+  return view;
+}
 
 function healthView(health: ClientHealth): Health {
   return {
@@ -723,13 +732,7 @@ export function createAccountManager(
       }
       const contact = await client.contacts.add(key, nickname === undefined ? {} : { nickname });
       emit({ type: 'conversations', account: id });
-      return contact.nickname === undefined
-        ? { sessionId: contact.sessionId, createdAt: contact.createdAt }
-        : {
-            sessionId: contact.sessionId,
-            nickname: contact.nickname,
-            createdAt: contact.createdAt,
-          };
+      return contactView(contact);
     },
 
     async setNickname(id, sessionId, nickname) {
@@ -738,13 +741,7 @@ export function createAccountManager(
       if ((await client.contacts.get(key)) === undefined) await client.contacts.add(key);
       const contact = await client.contacts.rename(key, nickname ?? undefined);
       emit({ type: 'conversations', account: id });
-      return contact.nickname === undefined
-        ? { sessionId: contact.sessionId, createdAt: contact.createdAt }
-        : {
-            sessionId: contact.sessionId,
-            nickname: contact.nickname,
-            createdAt: contact.createdAt,
-          };
+      return contactView(contact);
     },
 
     async setDisappearing(id, sessionId, setting) {

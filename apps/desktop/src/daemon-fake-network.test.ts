@@ -10,38 +10,26 @@
  * The network screen's API on the same network: each onion path with its three hops, its state,
  * failures and age; failures through the guards show on their paths; a rebuild gives new paths.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFakeNetwork, type FakeNetwork } from '@murmur/client/test-support/fake-network';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import type { Logger } from '@murmur/wire';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '@murmur/wire';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type Daemon, startDaemon } from './daemon.js';
 import type { MessageView, NetworkView, OnionPathView } from './schemas.js';
+import { daemonsAndDirs } from './test-support/daemons.js';
 
-const silent: Logger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silent,
-};
+const silent = silentLogger();
 // A hang guard only (the machine may be busy): every wait below polls for a state.
 const WAIT_MS = 90_000;
 
 let crypto: MurmurCrypto;
-const dirs: string[] = [];
-const daemons: Daemon[] = [];
+const { daemons, dirs } = daemonsAndDirs();
 
 beforeAll(async () => {
   crypto = await loadCrypto();
-});
-
-afterEach(async () => {
-  for (const daemon of daemons.splice(0)) await daemon.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A daemon whose clients reach `network` (its seed and its nodes) and nothing else. */

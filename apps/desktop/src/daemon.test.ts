@@ -3,40 +3,28 @@
  * stored), the Host/Origin/token checks, file modes, sealed seeds, the phrase steps, local
  * edits and disappearing messages (with an unreachable network: messages wait in the outbox).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ClientInit, type PushBatch, type PushSource, sealTextMessage } from '@murmur/client';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import type { Logger } from '@murmur/wire';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '@murmur/wire';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type Daemon, startDaemon } from './daemon.js';
+import { daemonsAndDirs } from './test-support/daemons.js';
 
-const silent: Logger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silent,
-};
+const silent = silentLogger();
 // A network nobody answers on: clients start, stay offline, and keep messages queued.
 const OFFLINE_SEED = 'http://127.0.0.1:9/json_rpc';
 const FAST_SEAL = { opsLimit: 1, memLimit: 8192 * 8 };
 
 let crypto: MurmurCrypto;
-const dirs: string[] = [];
-const daemons: Daemon[] = [];
+const { daemons, dirs } = daemonsAndDirs();
 
 beforeAll(async () => {
   crypto = await loadCrypto();
-});
-
-afterEach(async () => {
-  for (const daemon of daemons.splice(0)) await daemon.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 function tempDir(): string {

@@ -10,10 +10,13 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ClientInit, WebSocketFactory } from '@murmur/client';
 import type { MurmurCrypto } from '@murmur/crypto';
-import { type Logger, MurmurError } from '@murmur/wire';
+import { createChecker, type Logger } from '@murmur/wire';
 import { ConfigError } from '@murmur/wire/program';
+import { jsonErrorAnswer } from '@murmur/wire/server';
+import { readStateFile } from '@murmur/wire/settings-file';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Gauge, Registry } from 'prom-client';
+import Type, { type Static } from 'typebox';
 import { renderSVG } from 'uqr';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type AccountManager, createAccountManager } from './accounts.js';
@@ -77,13 +80,16 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
-/** `desktop.json`: settings kept across starts. */
-interface DesktopSettingsFile {
-  version: 1;
-  theme: 'light' | 'dark' | 'system';
-  notifications: boolean;
-  seeds?: string[];
-}
+/** `desktop.json`: settings kept across starts, read through `@murmur/wire`'s state-file checker. */
+const desktopSettingsChecker = createChecker(
+  Type.Object({
+    version: Type.Literal(1),
+    theme: S.ThemeSchema,
+    notifications: Type.Boolean(),
+    seeds: Type.Optional(Type.Array(Type.String())),
+  }),
+);
+type DesktopSettingsFile = Static<typeof desktopSettingsChecker.schema>;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -110,22 +116,20 @@ function defaultUiDir(): string {
   return resolve(new URL('.', import.meta.url).pathname, '..', 'dist', 'ui');
 }
 
+/**
+ * `desktop.json`, or the defaults when there is none.
+ *
+ * @throws `ConfigError` naming the file and the bad field when it is damaged; the file is left
+ * as it is (the daemon does not start, so nothing overwrites it).
+ */
 function readSettings(path: string): DesktopSettingsFile {
-  if (!existsSync(path)) return { version: 1, theme: 'system', notifications: false };
-  try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<DesktopSettingsFile>;
-    const settings: DesktopSettingsFile = {
+  return (
+    readStateFile(path, desktopSettingsChecker) ?? {
       version: 1,
-      theme: parsed.theme === 'light' || parsed.theme === 'dark' ? parsed.theme : 'system',
-      notifications: parsed.notifications === true,
-    };
-    if (Array.isArray(parsed.seeds) && parsed.seeds.every((seed) => typeof seed === 'string')) {
-      settings.seeds = parsed.seeds;
+      theme: 'system',
+      notifications: false,
     }
-    return settings;
-  } catch (cause) {
-    throw new ConfigError(`${path} is not valid JSON`, { cause });
-  }
+  );
 }
 
 /** Starts the daemon and resolves once it listens. */
@@ -263,29 +267,14 @@ export async function startDaemon(init: DaemonInit, components: DaemonComponents
   });
 
   app.setErrorHandler(async (error, request, reply) => {
-    const fastifyError = error as Error & {
-      code?: string;
-      statusCode?: number;
-      validation?: unknown;
-    };
-    if (fastifyError.validation !== undefined) {
-      return reply.code(400).send({ error: 'INVALID_INPUT', message: fastifyError.message });
+    const answer = jsonErrorAnswer(error, {
+      statusByCode: STATUS_BY_CODE,
+      internalMessage: 'internal error (see the daemon log)',
+    });
+    if (answer.log !== undefined) {
+      logger[answer.log]({ err: error, url: request.url }, 'desktop: request failed');
     }
-    if (MurmurError.isInstance(error)) {
-      const status = error.status ?? STATUS_BY_CODE[error.code] ?? 500;
-      if (status >= 500) logger.warn({ err: error, url: request.url }, 'desktop: request failed');
-      return reply.code(status).send({ error: error.code, message: error.message });
-    }
-    const status = fastifyError.statusCode;
-    if (status !== undefined && status >= 400 && status < 500) {
-      const code =
-        fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'TOO_LARGE' : 'INVALID_INPUT';
-      return reply.code(status).send({ error: code, message: fastifyError.message });
-    }
-    logger.error({ err: error, url: request.url }, 'desktop: request failed');
-    return reply
-      .code(500)
-      .send({ error: 'INTERNAL', message: 'internal error (see the daemon log)' });
+    return reply.code(answer.status).send({ error: answer.code, message: answer.message });
   });
 
   app.setNotFoundHandler(async (request, reply) => {

@@ -2,18 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCrypto } from '@murmur/crypto';
-import type { Logger } from '@murmur/wire';
+import { silentLogger } from '@murmur/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type StartedDesktop, startDesktops } from './devnet-desktops.js';
 
-const silent: Logger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silent,
-};
+const silent = silentLogger();
 const started: StartedDesktop[] = [];
 const dirs: string[] = [];
 

@@ -1,21 +1,13 @@
 /**
  * Files only the owner may read: the data directory (0700), its account directories (0700),
- * and every file in them (0600). Files are written to a temporary name (created 0600) and
- * renamed, so a crash never leaves half a seed file behind.
+ * and every file in them (0600). Files are written through `@murmur/wire`'s `writeFileAtomic`
+ * (a temporary name created 0600, flushed, then renamed), so a crash never leaves half a seed
+ * file behind.
  */
 
-import { randomUUID } from 'node:crypto';
-import {
-  chmodSync,
-  closeSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { ConfigError } from '@murmur/wire/program';
+import { writeFileAtomic } from '@murmur/wire/settings-file';
 
 /** Mode of directories. */
 export const DIRECTORY_MODE = 0o700;
@@ -38,16 +30,7 @@ export function ensurePrivateDirectory(path: string): void {
 
 /** Writes `content` to `path` atomically with mode 0600. */
 export function writePrivateFile(path: string, content: string | Uint8Array): void {
-  const temporary = join(dirname(path), `.${randomUUID()}.tmp`);
-  const fd = openSync(temporary, 'wx', FILE_MODE);
-  try {
-    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    writeSync(fd, bytes);
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(temporary, FILE_MODE);
-  renameSync(temporary, path);
+  writeFileAtomic(path, content, FILE_MODE);
 }
 
 /** Creates an empty 0600 file if missing (so SQLite opens a file with that mode), or fixes its mode. */

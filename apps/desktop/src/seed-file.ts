@@ -3,16 +3,30 @@
  * passphrase with `@murmur/crypto`'s `sealWithPassphrase` (Argon2id + secretbox). The client's
  * SQLite file never holds the seed (see `account-storage.ts`).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import type { MurmurCrypto } from '@murmur/crypto';
-import { ForbiddenError } from '@murmur/wire';
-import { ConfigError } from '@murmur/wire/program';
+import { createChecker, ForbiddenError } from '@murmur/wire';
+import { readStateFile } from '@murmur/wire/settings-file';
+import Type, { type Static } from 'typebox';
 import { writePrivateFile } from './secure-fs.js';
 
+/** `seed.json`, read through `@murmur/wire`'s state-file checker. */
+const seedFileChecker = createChecker(
+  Type.Union([
+    Type.Object({
+      version: Type.Literal(1),
+      sealed: Type.Literal(false),
+      seed: Type.String({ pattern: '^[0-9a-f]{32,64}$', description: 'the seed in hex' }),
+    }),
+    Type.Object({
+      version: Type.Literal(1),
+      sealed: Type.Literal(true),
+      box: Type.String({ description: 'the sealed seed in base64' }),
+    }),
+  ]),
+);
+
 /** What `seed.json` holds. */
-export type SeedFile =
-  | { version: 1; sealed: false; seed: string }
-  | { version: 1; sealed: true; box: string };
+export type SeedFile = Static<typeof seedFileChecker.schema>;
 
 /** Passphrase cost: libsodium's interactive limits unless a test asks for less. */
 export interface SeedLimits {
@@ -20,28 +34,14 @@ export interface SeedLimits {
   memLimit?: number;
 }
 
-/** Reads `seed.json`; `undefined` when there is none. */
+/**
+ * Reads `seed.json`; `undefined` when there is none.
+ *
+ * @throws `ConfigError` naming the file (`details.path`) and the bad field when it is not JSON or
+ * neither a seed nor a sealed seed; the file is left as it is.
+ */
 export function readSeedFile(path: string): SeedFile | undefined {
-  if (!existsSync(path)) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new ConfigError(`${path} is not valid JSON`, { cause });
-  }
-  const file = parsed as Partial<SeedFile> & Record<string, unknown>;
-  if (file.version !== 1) throw new ConfigError(`${path}: unknown version`);
-  if (
-    file.sealed === false &&
-    typeof file.seed === 'string' &&
-    /^[0-9a-f]{32,64}$/.test(file.seed)
-  ) {
-    return { version: 1, sealed: false, seed: file.seed };
-  }
-  if (file.sealed === true && typeof file.box === 'string') {
-    return { version: 1, sealed: true, box: file.box };
-  }
-  throw new ConfigError(`${path}: neither a seed nor a sealed seed`);
+  return readStateFile(path, seedFileChecker);
 }
 
 /** Writes the seed (sealed when a passphrase is given) to `path`, mode 0600. */

@@ -7,19 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCrypto } from '@murmur/crypto';
-import type { Logger } from '@murmur/wire';
+import { silentLogger } from '@murmur/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../ui/src/routes.js';
 import { type Daemon, startDaemon } from './daemon.js';
 
-const silent: Logger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silent,
-};
+const silent = silentLogger();
 
 let daemon: Daemon;
 let dir: string;

@@ -8,19 +8,11 @@ import { bytesToHex, hexToBytes } from '@murmur/wire';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Cell, decodeCell, encodeCell } from './cell.js';
 import { DestroyReason, RelayCommand } from './constants.js';
-import { createHopLayer, type HopLayer, openBackward, sealForward } from './layers.js';
 import { PLAIN_LINK_EXPORTER, signLinkAuth } from './link-auth.js';
-import { ntorClientFinish, ntorClientStart } from './ntor.js';
-import {
-  decodeExtended,
-  decodeRelayPayload,
-  encodeExtend,
-  encodeRelayPayload,
-  encodeSendme,
-  type RelayPayload,
-} from './relay-payload.js';
+import { encodeExtend, encodeSendme, type RelayPayload } from './relay-payload.js';
 import { cryptoOf } from './test-support/crypto.js';
 import { TestNetwork as Network, settle, type TestNetwork } from './test-support/network.js';
+import { rawCircuit } from './test-support/raw-circuit.js';
 
 let crypto: MurmurCrypto;
 const clock = { now: () => 1_800_000_000_000 };
@@ -35,7 +27,7 @@ afterEach(() => {
   network = undefined;
 });
 
-/** A client that speaks cells directly. */
+/** A client that speaks cells directly (the shared raw circuit over an in-memory link). */
 async function rawClient(n: TestNetwork, guard: number, address = '192.168.7.7') {
   const pipe = n.rawLink(guard, address);
   const cells: Cell[] = [];
@@ -46,70 +38,45 @@ async function rawClient(n: TestNetwork, guard: number, address = '192.168.7.7')
       closed = true;
     },
   };
-  pipe.send(encodeCell({ type: 'HELLO', circId: 0, version: 1, nonce: new Uint8Array(32) }));
+  const circuit = rawCircuit(crypto);
+  pipe.send(circuit.hello());
   await settle();
   expect(cells.shift()?.type).toBe('HELLO');
-  const layers: HopLayer[] = [];
-  const circId = 0x8000_0001;
-  const send = (hop: number, payload: RelayPayload) =>
-    pipe.send(
-      encodeCell({
-        type: 'RELAY',
-        circId,
-        body: sealForward(crypto, layers, hop, encodeRelayPayload(hop, payload)),
-      }),
-    );
+  const relayAt = (index: number) => {
+    const relay = n.relays[index]?.info;
+    if (relay === undefined) throw new Error('no relay');
+    return relay;
+  };
+  const send = (hop: number, payload: RelayPayload) => pipe.send(circuit.relay(hop, payload));
   const backward = () => {
     const cell = cells.shift();
-    if (cell?.type !== 'RELAY') return cell;
-    const opened = openBackward(crypto, layers, cell.body);
-    if (opened.kind !== 'local') throw new Error('refused backward cell');
-    return {
-      hop: opened.hop,
-      ...decodeRelayPayload(opened.hop, opened.payload, { fromExit: opened.hop === 3 }),
-    };
+    return cell === undefined ? undefined : circuit.backward(cell);
   };
   return {
     pipe,
     cells,
-    circId,
-    layers,
+    circId: circuit.circId,
+    layers: circuit.layers,
     send,
     backward,
     isClosed: () => closed,
     async create(index: number) {
-      const relay = n.relays[index]?.info;
-      if (relay === undefined) throw new Error('no relay');
-      const ntor = ntorClientStart(crypto, {
-        id: hexToBytes(relay.ed25519),
-        b: hexToBytes(relay.x25519),
-      });
-      pipe.send(
-        encodeCell({ type: 'CREATE', circId, hop: 1, htype: 2, id: ntor.id, b: ntor.b, x: ntor.x }),
-      );
+      const step = circuit.create(relayAt(index));
+      pipe.send(step.cell);
       await settle();
       const created = cells.shift();
       if (created?.type !== 'CREATED') throw new Error(`expected CREATED, got ${created?.type}`);
-      layers.push(createHopLayer(ntorClientFinish(crypto, ntor, created)));
+      step.finish(created);
     },
     async extend(index: number) {
-      const relay = n.relays[index]?.info;
-      if (relay === undefined) throw new Error('no relay');
-      const ntor = ntorClientStart(crypto, {
-        id: hexToBytes(relay.ed25519),
-        b: hexToBytes(relay.x25519),
-      });
-      send(layers.length, { command: RelayCommand.EXTEND, id: 0, data: encodeExtend(ntor) });
+      const step = circuit.extend(relayAt(index));
+      pipe.send(step.cell);
       await settle();
-      const answer = backward();
-      if (
-        answer === undefined ||
-        !('command' in answer) ||
-        answer.command !== RelayCommand.EXTENDED
-      ) {
+      const answer = cells.shift();
+      const read = answer === undefined ? undefined : step.finish(answer);
+      if (read === undefined || !('command' in read) || read.command !== RelayCommand.EXTENDED) {
         throw new Error('expected EXTENDED');
       }
-      layers.push(createHopLayer(ntorClientFinish(crypto, ntor, decodeExtended(answer.data))));
     },
   };
 }

@@ -12,6 +12,7 @@ import {
   utf8Decode,
 } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
+import { TEST_TLS_CERT, TEST_TLS_KEY } from '@murmur/wire/test-support/tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onionFailureKind } from './decode-response.js';
 import { OnionLayerRejectedError } from './errors.js';
@@ -24,7 +25,6 @@ import {
 } from './peel-layer.js';
 import { sendOnionRequest } from './send-request.js';
 import { makeTestNodes } from './test-support/fixtures.js';
-import { TEST_TLS_CERT, TEST_TLS_KEY } from './test-support/tls.js';
 
 const crypto = await loadCrypto();
 // Nodes speak HTTPS with self-signed certificates, as Session's: a fetch that does not check

@@ -167,6 +167,28 @@ function checked<T extends Transaction>(tx: T): T {
   return decodeTransaction(encodeTransaction(tx)) as T;
 }
 
+/** A transaction with one signer. */
+type SingleSignedTransaction = Extract<Transaction, { signature: string }>;
+
+/**
+ * The one way a builder makes a transaction with one signer: the chain ID and `signer` checked
+ * (its public key, hex, goes to `fields`), the fields checked against the transaction's schema,
+ * then signed by `signer` on the chain, frozen.
+ */
+function signedBy<T extends SingleSignedTransaction>(
+  chainIdInput: unknown,
+  signer: Ed25519KeyPair,
+  signerField: string,
+  crypto: Pick<SigningCrypto, 'sign'>,
+  fields: (signerKey: string) => Omit<T, 'signature'>,
+): T {
+  const chainId = checkChainId(chainIdInput);
+  const signerKey = checkKeyPair(signer, signerField);
+  const unsigned = checked({ ...fields(signerKey), signature: PLACEHOLDER_SIGNATURE } as T);
+  const signed: T = { ...unsigned, signature: sign(unsigned, chainId, signer, crypto) };
+  return Object.freeze(signed);
+}
+
 /** Common input of every builder. */
 export interface TransactionInit {
   /** The chain the transaction is for (bound into the signature). */
@@ -187,17 +209,13 @@ export function createTransfer(
   wallet: Ed25519KeyPair,
   crypto: Pick<SigningCrypto, 'sign'>,
 ): TransferTransaction {
-  const chainId = checkChainId(init.chainId);
-  const from = checkKeyPair(wallet, 'wallet');
-  const unsigned: TransferTransaction = checked({
+  return signedBy<TransferTransaction>(init.chainId, wallet, 'wallet', crypto, (from) => ({
     type: 'transfer',
     from,
     to: init.to,
     amount: init.amount,
     nonce: init.nonce,
-    signature: PLACEHOLDER_SIGNATURE,
-  });
-  return Object.freeze({ ...unsigned, signature: sign(unsigned, chainId, wallet, crypto) });
+  }));
 }
 
 /** Input of {@link createFaucet}. */
@@ -214,16 +232,12 @@ export function createFaucet(
   authority: Ed25519KeyPair,
   crypto: Pick<SigningCrypto, 'sign'>,
 ): FaucetTransaction {
-  const chainId = checkChainId(init.chainId);
-  checkKeyPair(authority, 'authority');
-  const unsigned: FaucetTransaction = checked({
+  return signedBy<FaucetTransaction>(init.chainId, authority, 'authority', crypto, () => ({
     type: 'faucet',
     to: init.to,
     amount: init.amount,
     nonce: init.nonce,
-    signature: PLACEHOLDER_SIGNATURE,
-  });
-  return Object.freeze({ ...unsigned, signature: sign(unsigned, chainId, authority, crypto) });
+  }));
 }
 
 /** Input of {@link createRegistration}. */
@@ -283,17 +297,19 @@ export function createContribution(
   contributor: Ed25519KeyPair,
   crypto: Pick<SigningCrypto, 'sign'>,
 ): ContributeTransaction {
-  const chainId = checkChainId(init.chainId);
-  const address = checkKeyPair(contributor, 'contributor');
-  const unsigned: ContributeTransaction = checked({
-    type: 'contribute',
-    node: init.node,
-    contributor: address,
-    amount: init.amount,
-    nonce: init.nonce,
-    signature: PLACEHOLDER_SIGNATURE,
-  });
-  return Object.freeze({ ...unsigned, signature: sign(unsigned, chainId, contributor, crypto) });
+  return signedBy<ContributeTransaction>(
+    init.chainId,
+    contributor,
+    'contributor',
+    crypto,
+    (address) => ({
+      type: 'contribute',
+      node: init.node,
+      contributor: address,
+      amount: init.amount,
+      nonce: init.nonce,
+    }),
+  );
 }
 
 /** Input of {@link createUnlockRequest}. */
@@ -310,16 +326,18 @@ export function createUnlockRequest(
   contributor: Ed25519KeyPair,
   crypto: Pick<SigningCrypto, 'sign'>,
 ): RequestUnlockTransaction {
-  const chainId = checkChainId(init.chainId);
-  const address = checkKeyPair(contributor, 'contributor');
-  const unsigned: RequestUnlockTransaction = checked({
-    type: 'request-unlock',
-    node: init.node,
-    contributor: address,
-    nonce: init.nonce,
-    signature: PLACEHOLDER_SIGNATURE,
-  });
-  return Object.freeze({ ...unsigned, signature: sign(unsigned, chainId, contributor, crypto) });
+  return signedBy<RequestUnlockTransaction>(
+    init.chainId,
+    contributor,
+    'contributor',
+    crypto,
+    (address) => ({
+      type: 'request-unlock',
+      node: init.node,
+      contributor: address,
+      nonce: init.nonce,
+    }),
+  );
 }
 
 /** Input of {@link createUptimeProof}. */
@@ -341,24 +359,28 @@ export function createUptimeProof(
   nodeKeyPair: Ed25519KeyPair,
   crypto: Pick<SigningCrypto, 'sign'>,
 ): UptimeProofTransaction {
-  const chainId = checkChainId(init.chainId);
-  const node = checkKeyPair(nodeKeyPair, 'nodeKeyPair');
-  if (init.node !== undefined && init.node !== node) {
-    throw new InvalidInputError('node does not match the key pair that signs the proof', {
-      details: { field: 'node' },
-    });
-  }
-  const unsigned: UptimeProofTransaction = checked({
-    type: 'uptime-proof',
-    node,
-    ip: init.ip,
-    storagePort: init.storagePort,
-    relayPort: init.relayPort,
-    version: init.version,
-    timestamp: init.timestamp,
-    signature: PLACEHOLDER_SIGNATURE,
-  });
-  return Object.freeze({ ...unsigned, signature: sign(unsigned, chainId, nodeKeyPair, crypto) });
+  return signedBy<UptimeProofTransaction>(
+    init.chainId,
+    nodeKeyPair,
+    'nodeKeyPair',
+    crypto,
+    (node) => {
+      if (init.node !== undefined && init.node !== node) {
+        throw new InvalidInputError('node does not match the key pair that signs the proof', {
+          details: { field: 'node' },
+        });
+      }
+      return {
+        type: 'uptime-proof',
+        node,
+        ip: init.ip,
+        storagePort: init.storagePort,
+        relayPort: init.relayPort,
+        version: init.version,
+        timestamp: init.timestamp,
+      };
+    },
+  );
 }
 
 /** Input of {@link createStateChange}. */
@@ -378,17 +400,13 @@ export function createStateChange(
   authority: Ed25519KeyPair,
   crypto: Pick<SigningCrypto, 'sign'>,
 ): StateChangeTransaction {
-  const chainId = checkChainId(init.chainId);
-  checkKeyPair(authority, 'authority');
-  const unsigned: StateChangeTransaction = checked({
+  return signedBy<StateChangeTransaction>(init.chainId, authority, 'authority', crypto, () => ({
     type: 'state-change',
     node: init.node,
     change: init.change,
     reason: init.reason,
     nonce: init.nonce,
-    signature: PLACEHOLDER_SIGNATURE,
-  });
-  return Object.freeze({ ...unsigned, signature: sign(unsigned, chainId, authority, crypto) });
+  }));
 }
 
 /** Input of {@link createStakingRequirementChange}. */
@@ -407,14 +425,16 @@ export function createStakingRequirementChange(
   authority: Ed25519KeyPair,
   crypto: Pick<SigningCrypto, 'sign'>,
 ): StakingRequirementTransaction {
-  const chainId = checkChainId(init.chainId);
-  checkKeyPair(authority, 'authority');
-  const unsigned: StakingRequirementTransaction = checked({
-    type: 'staking-requirement',
-    stakingRequirement: init.stakingRequirement,
-    minOperatorStake: init.minOperatorStake ?? (init.stakingRequirement + 3n) / 4n,
-    nonce: init.nonce,
-    signature: PLACEHOLDER_SIGNATURE,
-  });
-  return Object.freeze({ ...unsigned, signature: sign(unsigned, chainId, authority, crypto) });
+  return signedBy<StakingRequirementTransaction>(
+    init.chainId,
+    authority,
+    'authority',
+    crypto,
+    () => ({
+      type: 'staking-requirement',
+      stakingRequirement: init.stakingRequirement,
+      minOperatorStake: init.minOperatorStake ?? (init.stakingRequirement + 3n) / 4n,
+      nonce: init.nonce,
+    }),
+  );
 }

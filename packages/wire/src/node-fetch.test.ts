@@ -8,26 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeFetch, type NodeFetch } from './node-fetch.js';
-
-// A throwaway self-signed P-256 certificate (CN=murmur-test), like a node's: for this test only.
-const KEY = `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgfuGsCCYdyIkfUYHV
-GYZmViGn+EUYhVUqauk5CzyF8aihRANCAAQN1jLA82Xgt5DBIjQW7oLkjBSXd4z1
-7ncGqqQi9nfXJgbDhesF0HluzMGFIIAO68zhiBwffvu/humpa9MUYuWs
------END PRIVATE KEY-----
-`;
-const CERT = `-----BEGIN CERTIFICATE-----
-MIIBhDCCASmgAwIBAgIUItJOXjAHID+Die7au4M44Q824DswCgYIKoZIzj0EAwIw
-FjEUMBIGA1UEAwwLbXVybXVyLXRlc3QwIBcNMjYxMjA3MTMwMTAyWhgPMjEyNjEx
-MTMxMzAxMDJaMBYxFDASBgNVBAMMC211cm11ci10ZXN0MFkwEwYHKoZIzj0CAQYI
-KoZIzj0DAQcDQgAEDdYywPNl4LeQwSI0Fu6C5IwUl3eM9e53BqqkIvZ31yYGw4Xr
-BdB5bszBhSCADuvM4YgcH377v4bpqWvTFGLlrKNTMFEwHQYDVR0OBBYEFCJEugM8
-e7EzAyFzWBqBgX/So2xJMB8GA1UdIwQYMBaAFCJEugM8e7EzAyFzWBqBgX/So2xJ
-MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhAM3ZDjdU0NfRjeU3
-bgMbYRzrA2NV5lRUL+CuUASFJ8jHAiEA3Uz0kblyD7+d83Ctl6uAYIGuvWxwq+3r
-OGUkLLov+i0=
------END CERTIFICATE-----
-`;
+import { TEST_TLS_CERT as CERT, TEST_TLS_KEY as KEY } from './test-support/tls.js';
 
 function echo(request: IncomingMessage, response: ServerResponse): void {
   const chunks: Buffer[] = [];

@@ -103,3 +103,4 @@ export {
   ignoredAliases,
   parseRequestParams,
 } from './validate.js';
+export { type JsonErrorAnswer, type JsonErrorOptions, jsonErrorAnswer } from './json-errors.js';

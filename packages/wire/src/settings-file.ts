@@ -26,19 +26,24 @@ const settingsObject = createChecker(
   Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON object of settings' }),
 );
 
+/** The JSON in the file at `path`, or `undefined` when there is no file. */
+function readJsonFile(path: string): unknown {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new ConfigError(`${path} is not valid JSON`, { cause, details: { path } });
+  }
+}
+
 /**
  * The settings in the file at `path`, or `undefined` when there is no file.
  *
  * @throws `ConfigError` (naming the file) when it is not JSON, or not a JSON object.
  */
 export function readSettingsFile(path: string): Record<string, unknown> | undefined {
-  if (!existsSync(path)) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new ConfigError(`${path} is not valid JSON`, { cause, details: { path } });
-  }
+  const json = readJsonFile(path);
+  if (json === undefined) return undefined;
   if (!settingsObject.check(json)) {
     throw new ConfigError(`${path} must hold a JSON object of settings`, { details: { path } });
   }
@@ -57,13 +62,8 @@ export function readStateFile<T extends TSchema>(
   path: string,
   checker: SchemaChecker<T>,
 ): Static<T> | undefined {
-  if (!existsSync(path)) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new ConfigError(`${path} is not valid JSON`, { cause, details: { path } });
-  }
+  const json = readJsonFile(path);
+  if (json === undefined) return undefined;
   const problem = checker.firstProblem(json);
   if (problem !== undefined) {
     throw new ConfigError(`${path}: ${problem.text}`, {

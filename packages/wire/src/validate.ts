@@ -37,6 +37,7 @@ import {
 } from './normalize.js';
 import {
   type RpcMethod,
+  type RpcParamsInputMap,
   type RpcParamsMap,
   type RpcRequest,
   type RpcResponseMap,
@@ -110,51 +111,43 @@ export function parseRequestParams(method: string, params: unknown): RpcParamsMa
   return paramsFor(resolved, params ?? {}, String(method));
 }
 
+/** The methods whose checked parameters one function normalises. */
+type PlainMethod = Exclude<RpcMethod, 'batch' | 'sequence' | 'oxend_request'>;
+
+const noParams = (): Record<string, never> => ({});
+
+/** How each plain method's checked parameters become {@link RpcParamsMap}'s. */
+const NORMALIZERS: {
+  readonly [M in PlainMethod]: (input: RpcParamsInputMap[M], what: string) => RpcParamsMap[M];
+} = {
+  store: normalizeStore,
+  retrieve: normalizeRetrieve,
+  delete: normalizeDelete,
+  delete_all: normalizeDeleteAll,
+  delete_before: normalizeDeleteBefore,
+  expire: normalizeExpire,
+  expire_all: normalizeExpireAll,
+  get_expiries: normalizeGetExpiries,
+  get_swarm: normalizeGetSwarm,
+  info: noParams,
+  active_nodes_bin: noParams,
+  revoke_subaccount: normalizeRevocation,
+  unrevoke_subaccount: normalizeRevocation,
+};
+
+function plainParams<M extends PlainMethod>(
+  method: M,
+  params: unknown,
+  what: string,
+): RpcParamsMap[M] {
+  const checker = rpcMethods[method].params as unknown as SchemaChecker<TSchema>;
+  const input = checkSchema(checker, params, what, { rootName: 'params' });
+  return NORMALIZERS[method](input as RpcParamsInputMap[M], what);
+}
+
 function paramsFor(method: RpcMethod, params: unknown, what: string): RpcParamsMap[RpcMethod] {
   const options = { rootName: 'params' } as const;
   switch (method) {
-    case 'store':
-      return normalizeStore(checkSchema(rpcMethods.store.params, params, what, options), what);
-    case 'retrieve':
-      return normalizeRetrieve(
-        checkSchema(rpcMethods.retrieve.params, params, what, options),
-        what,
-      );
-    case 'delete':
-      return normalizeDelete(checkSchema(rpcMethods.delete.params, params, what, options), what);
-    case 'delete_all':
-      return normalizeDeleteAll(
-        checkSchema(rpcMethods.delete_all.params, params, what, options),
-        what,
-      );
-    case 'delete_before':
-      return normalizeDeleteBefore(
-        checkSchema(rpcMethods.delete_before.params, params, what, options),
-        what,
-      );
-    case 'expire':
-      return normalizeExpire(checkSchema(rpcMethods.expire.params, params, what, options), what);
-    case 'expire_all':
-      return normalizeExpireAll(
-        checkSchema(rpcMethods.expire_all.params, params, what, options),
-        what,
-      );
-    case 'get_expiries':
-      return normalizeGetExpiries(
-        checkSchema(rpcMethods.get_expiries.params, params, what, options),
-        what,
-      );
-    case 'get_swarm':
-      return normalizeGetSwarm(
-        checkSchema(rpcMethods.get_swarm.params, params, what, options),
-        what,
-      );
-    case 'info':
-      checkSchema(rpcMethods.info.params, params, what, options);
-      return {};
-    case 'active_nodes_bin':
-      checkSchema(rpcMethods.active_nodes_bin.params, params, what, options);
-      return {};
     case 'batch':
     case 'sequence': {
       const input = checkSchema(rpcMethods[method].params, params, what, options);
@@ -191,16 +184,8 @@ function paramsFor(method: RpcMethod, params: unknown, what: string): RpcParamsM
       }
       return { endpoint: 'ons_resolve', params: { ...(input.params ?? {}) } };
     }
-    case 'revoke_subaccount':
-      return normalizeRevocation(
-        checkSchema(rpcMethods.revoke_subaccount.params, params, what, options),
-        what,
-      );
-    case 'unrevoke_subaccount':
-      return normalizeRevocation(
-        checkSchema(rpcMethods.unrevoke_subaccount.params, params, what, options),
-        what,
-      );
+    default:
+      return plainParams(method, params, what);
   }
 }
 

@@ -10,6 +10,7 @@
  * (the list is focusable: arrows, Page Up/Down, Home/End) moves the window like the mouse does.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { ErrorAlert } from './alert.js';
 import type {
   Api,
   ConversationSummary,
@@ -287,6 +288,11 @@ export function ConversationView(props: {
     }
   };
 
+  const optionsDone = () => {
+    setOptions('none');
+    props.onChanged();
+  };
+
   const start = Math.min(rows.start, messages.length);
   const end = Math.min(Math.max(rows.end, start), messages.length);
   const { above, below } = spacers(messages.map(heightOf), { start, end });
@@ -338,10 +344,7 @@ export function ConversationView(props: {
           account={account}
           sessionId={sessionId}
           current={props.conversation?.disappearing}
-          onDone={() => {
-            setOptions('none');
-            props.onChanged();
-          }}
+          onDone={optionsDone}
         />
       )}
       {options === 'nickname' && (
@@ -350,10 +353,7 @@ export function ConversationView(props: {
           account={account}
           sessionId={sessionId}
           current={props.conversation?.nickname}
-          onDone={() => {
-            setOptions('none');
-            props.onChanged();
-          }}
+          onDone={optionsDone}
         />
       )}
       <div
@@ -459,11 +459,7 @@ export function ConversationView(props: {
         })}
         <div class="spacer" style={{ height: `${below}px` }} />
       </div>
-      {error !== undefined && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <form class="composer" onSubmit={send}>
         <textarea
           aria-label="Message"
@@ -591,11 +587,7 @@ function TimerForm(props: {
           </select>
         </label>
       )}
-      {error !== undefined && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <button type="submit" class="primary">
         Set
       </button>
@@ -634,11 +626,7 @@ function NicknameForm(props: {
           onInput={(e) => setValue((e.target as HTMLInputElement).value)}
         />
       </label>
-      {error !== undefined && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <button type="submit" class="primary">
         Save nickname
       </button>

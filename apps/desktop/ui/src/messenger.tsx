@@ -1,5 +1,6 @@
 /** The messenger: the conversation list beside the open panel (one pane at a time below 720 px). */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ErrorAlert } from './alert.js';
 import type { AccountSummary, Api, ConversationSummary, MessageView, Settings } from './api.js';
 import type { EventListener } from './app.js';
 import { ConversationView } from './conversation.js';
@@ -191,11 +192,7 @@ export function Messenger(props: {
             onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
           />
         </header>
-        {listError !== undefined && (
-          <p class="error" role="alert">
-            {listError}
-          </p>
-        )}
+        <ErrorAlert error={listError} />
         <ul class="conversation-list" onKeyDown={onListKey}>
           {shown.map((c) => (
             <li key={c.sessionId}>

@@ -1,5 +1,6 @@
 /** Create (24 words, then the confirm step) or restore (12 or 24 words) an account; unlock. */
 import { useMemo, useState } from 'preact/hooks';
+import { ErrorAlert } from './alert.js';
 import { type AccountSummary, type Api, ApiError } from './api.js';
 
 type Step =
@@ -177,11 +178,7 @@ function AccountForm(props: {
           onInput={(e) => setPassphrase((e.target as HTMLInputElement).value)}
         />
       </label>
-      {error !== undefined && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <div class="row">
         <button type="submit" class="primary" disabled={busy}>
           {restore ? 'Restore' : 'Create'}
@@ -240,11 +237,7 @@ function Confirm(props: {
           />
         </label>
       ))}
-      {error !== undefined && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <div class="row">
         <button type="submit" class="primary">
           Confirm
@@ -284,11 +277,7 @@ export function Unlock(props: { api: Api; account: AccountSummary; onUnlocked: (
             onInput={(e) => setPassphrase((e.target as HTMLInputElement).value)}
           />
         </label>
-        {error !== undefined && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorAlert error={error} />
         <button type="submit" class="primary">
           Unlock
         </button>

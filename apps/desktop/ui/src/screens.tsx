@@ -1,5 +1,6 @@
 /** New conversation (and the own ID with its QR code), the network screen, settings. */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { ErrorAlert } from './alert.js';
 import type { AccountSummary, Api, NetworkView, Settings } from './api.js';
 import type { EventListener } from './app.js';
 import { sessionIdProblem, shortId } from './format.js';
@@ -99,11 +100,7 @@ export function NewConversation(props: {
             onInput={(e) => setNickname((e.target as HTMLInputElement).value)}
           />
         </label>
-        {error !== undefined && (
-          <p class="error" role="alert" data-testid="add-error">
-            {error}
-          </p>
-        )}
+        <ErrorAlert error={error} testId="add-error" />
         <button type="submit" class="primary">
           Start conversation
         </button>
@@ -196,11 +193,7 @@ export function NetworkScreen(props: {
   return (
     <section class="screen" aria-label="Network">
       <Head title="Network" onBack={props.onBack} />
-      {error !== undefined && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {view === undefined ? (
         <p aria-busy="true">Loading…</p>
       ) : (
@@ -332,11 +325,7 @@ export function SettingsScreen(props: {
           {note}
         </p>
       )}
-      {error !== undefined && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <fieldset>
         <legend>Theme</legend>
         {(['system', 'light', 'dark'] as const).map((theme) => (

@@ -94,6 +94,20 @@ async function getHealth(
 }
 
 /**
+ * A process row's health: `unreachable` (no answer), `ready`, or the HTTP status with the
+ * `/health` status (`unknown` when it gave none) and `detail`.
+ */
+function healthText(
+  httpStatus: number | null,
+  ready: boolean,
+  status: string | undefined,
+  detail: string,
+): string {
+  if (httpStatus === null) return 'unreachable';
+  return ready ? 'ready' : `${httpStatus} ${status ?? 'unknown'}${detail}`;
+}
+
+/**
  * Collects the status of the devnet in `dir`.
  *
  * @throws {@link NoDevnetError} when `dir` holds no devnet.
@@ -143,12 +157,7 @@ export async function collectStatus(
       running: pid !== null,
       pid,
       ready,
-      health:
-        answer.httpStatus === null
-          ? 'unreachable'
-          : ready
-            ? 'ready'
-            : `${answer.httpStatus} ${status ?? 'unknown'}${reason}`,
+      health: healthText(answer.httpStatus, ready, status, reason),
       swarm,
       height,
       logFile: `${dir}/logs/${node.name}.log`,
@@ -172,12 +181,12 @@ export async function collectStatus(
       running: pid !== null,
       pid,
       ready,
-      health:
-        answer.httpStatus === null
-          ? 'unreachable'
-          : ready
-            ? 'ready'
-            : `${answer.httpStatus} ${typeof body?.status === 'string' ? body.status : 'unknown'}${relays}`,
+      health: healthText(
+        answer.httpStatus,
+        ready,
+        typeof body?.status === 'string' ? body.status : undefined,
+        relays,
+      ),
       swarm: null,
       height: null,
       logFile,

@@ -7,22 +7,12 @@ import {
 } from '@murmur/registry';
 import { UNASSIGNED_SWARM_ID } from '@murmur/swarm';
 import { OverloadedError } from '@murmur/wire';
-import { afterEach, describe, expect, it } from 'vitest';
-import { COIN, ManualClock, openTestLedger, type TestLedger } from '../test-support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { COIN, ManualClock, testLedgers } from '../test-support/fixtures.js';
 import { openDevnetLedger } from './ledger.js';
 import { openLedgerStore } from './store.js';
 
-const open: TestLedger[] = [];
-
-async function ledgerFor(options: Parameters<typeof openTestLedger>[0] = {}) {
-  const ledger = await openTestLedger(options);
-  open.push(ledger);
-  return ledger;
-}
-
-afterEach(async () => {
-  for (const ledger of open.splice(0)) await ledger.dispose();
-});
+const ledgerFor = testLedgers();
 
 describe('the durable ledger', () => {
   it('stores an accepted transaction in the mempool before answering, and answers a duplicate the same', async () => {

@@ -21,20 +21,10 @@ import {
 } from '@murmur/registry/ledger-http';
 import { createChecker } from '@murmur/wire';
 import type { TSchema } from 'typebox';
-import { afterEach, describe, expect, it } from 'vitest';
-import { COIN, openTestLedger, type TestLedger } from '../test-support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { COIN, type TestLedger, testLedgers } from '../test-support/fixtures.js';
 
-const open: TestLedger[] = [];
-
-async function ledgerFor(options: Parameters<typeof openTestLedger>[0] = {}) {
-  const ledger = await openTestLedger(options);
-  open.push(ledger);
-  return ledger;
-}
-
-afterEach(async () => {
-  for (const ledger of open.splice(0)) await ledger.dispose();
-});
+const ledgerFor = testLedgers();
 
 function expectSchema(schema: TSchema, value: unknown): void {
   expect(createChecker(schema).firstProblem(value)).toBeUndefined();

@@ -65,6 +65,7 @@ import {
   MurmurError,
   silentLogger,
 } from '@murmur/wire';
+import { jsonErrorAnswer } from '@murmur/wire/server';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { DevnetLedger, SubmitOutcome } from './ledger.js';
@@ -184,27 +185,10 @@ export async function createLedgerApp(
   );
 
   app.setErrorHandler(async (error, request, reply) => {
-    const fastifyError = error as Error & {
-      code?: string;
-      statusCode?: number;
-      validation?: unknown;
-    };
-    if (fastifyError.validation !== undefined) {
-      return reply.code(400).send(errorBody('INVALID_INPUT', fastifyError.message));
-    }
-    if (MurmurError.isInstance(error)) {
-      const status = error.status ?? 500;
-      if (status >= 500) logger.warn({ err: error, url: request.url }, 'request failed');
-      return reply.code(status).send(errorBody(error.code, error.message));
-    }
-    const status = fastifyError.statusCode;
-    if (status !== undefined && status >= 400 && status < 500) {
-      const code =
-        fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'TOO_LARGE' : 'INVALID_INPUT';
-      return reply.code(status).send(errorBody(code, fastifyError.message));
-    }
-    logger.error({ err: error, url: request.url }, 'request failed');
-    return reply.code(500).send(errorBody('INTERNAL', 'internal error'));
+    const answer = jsonErrorAnswer(error);
+    if (answer.log !== undefined)
+      logger[answer.log]({ err: error, url: request.url }, 'request failed');
+    return reply.code(answer.status).send(errorBody(answer.code, answer.message));
   });
 
   // --- Chain ----------------------------------------------------------------------------------

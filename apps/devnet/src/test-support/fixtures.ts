@@ -21,6 +21,7 @@ import {
 } from '@murmur/registry';
 import { bytesToHex, type Clock, utf8Encode } from '@murmur/wire';
 import type { FastifyInstance } from 'fastify';
+import { afterEach } from 'vitest';
 import { createGenesisConfig } from '../ledger/genesis.js';
 import { type DevnetLedger, openDevnetLedger } from '../ledger/ledger.js';
 import { createLedgerMetrics, type LedgerMetrics } from '../ledger/metrics.js';
@@ -238,4 +239,20 @@ export async function openTestLedger(options: TestLedgerOptions = {}): Promise<T
     createLedgerMetrics(),
     options.dir === undefined,
   );
+}
+
+/**
+ * `openTestLedger` for a test file: every ledger a test opens is disposed of after it. Call at
+ * the top of the file.
+ */
+export function testLedgers(): (options?: TestLedgerOptions) => Promise<TestLedger> {
+  const open: TestLedger[] = [];
+  afterEach(async () => {
+    for (const ledger of open.splice(0)) await ledger.dispose();
+  });
+  return async (options = {}) => {
+    const ledger = await openTestLedger(options);
+    open.push(ledger);
+    return ledger;
+  };
 }

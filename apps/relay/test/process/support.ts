@@ -4,25 +4,9 @@
  * metric reader, and a raw cell client (for cells the builder never sends).
  */
 import type { CellSink, CircuitRelay } from '@murmur/circuits';
-import {
-  type Cell,
-  createHopLayer,
-  decodeCell,
-  decodeExtended,
-  decodeRelayPayload,
-  encodeCell,
-  encodeExtend,
-  encodeRelayPayload,
-  type HopLayer,
-  ntorClientFinish,
-  ntorClientStart,
-  openBackward,
-  RelayCommand,
-  type RelayPayload,
-  sealForward,
-} from '@murmur/circuits/relay';
+import { type Cell, decodeCell, type RelayPayload } from '@murmur/circuits/relay';
+import { type OpenedPayload, rawCircuit } from '@murmur/circuits/test-support/raw-circuit';
 import type { MurmurCrypto } from '@murmur/crypto';
-import { hexToBytes } from '@murmur/wire';
 import { WebSocket } from 'ws';
 
 /** A WebSocket link for the circuit builder, from `localAddress`; `tap` sees every sent cell. */
@@ -88,64 +72,30 @@ export async function rawClient(crypto: MurmurCrypto, guard: CircuitRelay, local
     socket.once('open', () => done());
     socket.once('error', fail);
   });
-  socket.send(encodeCell({ type: 'HELLO', circId: 0, version: 1, nonce: new Uint8Array(32) }));
+  const circuit = rawCircuit(crypto);
+  socket.send(circuit.hello());
   const hello = await until(() => cells.shift(), 'HELLO');
   if (hello.type !== 'HELLO') throw new Error(`expected HELLO, got ${hello.type}`);
-  const layers: HopLayer[] = [];
-  const circId = 0x8000_0001;
-  const send = (hop: number, payload: RelayPayload) =>
-    socket.send(
-      encodeCell({
-        type: 'RELAY',
-        circId,
-        body: sealForward(crypto, layers, hop, encodeRelayPayload(hop, payload)),
-      }),
-    );
   const next = () => until(() => cells.shift(), 'a cell');
-  const backward = async () => {
-    const cell = await next();
-    if (cell.type !== 'RELAY') return cell;
-    const opened = openBackward(crypto, layers, cell.body);
-    if (opened.kind !== 'local') throw new Error('refused backward cell');
-    return {
-      hop: opened.hop,
-      ...decodeRelayPayload(opened.hop, opened.payload, { fromExit: opened.hop === 3 }),
-    };
-  };
   return {
     socket,
     cells,
-    send,
+    send: (hop: number, payload: RelayPayload) => socket.send(circuit.relay(hop, payload)),
     next,
-    backward,
+    backward: async (): Promise<Cell | OpenedPayload> => circuit.backward(await next()),
     isClosed: () => closed,
     close: () => socket.close(),
     /** CREATE to the guard: resolves with CREATED or the DESTROY that refused it. */
     async create(): Promise<Cell> {
-      const ntor = ntorClientStart(crypto, {
-        id: hexToBytes(guard.ed25519),
-        b: hexToBytes(guard.x25519),
-      });
-      socket.send(
-        encodeCell({ type: 'CREATE', circId, hop: 1, htype: 2, id: ntor.id, b: ntor.b, x: ntor.x }),
-      );
-      const created = await next();
-      if (created.type === 'CREATED')
-        layers.push(createHopLayer(ntorClientFinish(crypto, ntor, created)));
-      return created;
+      const step = circuit.create(guard);
+      socket.send(step.cell);
+      return step.finish(await next());
     },
     /** EXTEND from the last hop to `relay`: the EXTENDED payload or the DESTROY cell. */
-    async extend(relay: { ed25519: string; x25519: string }) {
-      const ntor = ntorClientStart(crypto, {
-        id: hexToBytes(relay.ed25519),
-        b: hexToBytes(relay.x25519),
-      });
-      send(layers.length, { command: RelayCommand.EXTEND, id: 0, data: encodeExtend(ntor) });
-      const answer = await backward();
-      if ('command' in answer && answer.command === RelayCommand.EXTENDED) {
-        layers.push(createHopLayer(ntorClientFinish(crypto, ntor, decodeExtended(answer.data))));
-      }
-      return answer;
+    async extend(relay: { ed25519: string; x25519: string }): Promise<Cell | OpenedPayload> {
+      const step = circuit.extend(relay);
+      socket.send(step.cell);
+      return step.finish(await next());
     },
   };
 }

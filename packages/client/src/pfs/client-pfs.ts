@@ -140,9 +140,13 @@ export function createClientPfs(init: PfsInit, components: ClientPfsComponents):
   let manager: AccountKeysManager | undefined;
   let publishedOnce = false;
 
-  // Ends early (resolving) when the client stops: the waiting task then sees the stop itself.
-  const sleep = (ms: number): Promise<void> =>
-    abortableSleep(ms, components.signal()).catch(() => undefined);
+  // Ends early (resolving) when the client stops or the caller ends the wait: the waiting task
+  // then sees the stop itself.
+  const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+    abortableSleep(
+      ms,
+      signal === undefined ? components.signal() : AbortSignal.any([components.signal(), signal]),
+    ).catch(() => undefined);
 
   const service: PeerKeysService = createPeerKeysService({
     crypto,

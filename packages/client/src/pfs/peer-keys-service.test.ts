@@ -40,6 +40,7 @@ function setup() {
   };
   let fetches = 0;
   const sleeps: (() => void)[] = [];
+  const holdSignals: AbortSignal[] = [];
   const persisted: string[] = [];
   const service = createPeerKeysService({
     crypto,
@@ -52,13 +53,23 @@ function setup() {
         if (answer.fail) throw new Error('unreachable');
         return answer.data;
       }),
-    sleep: () =>
+    sleep: (_ms, signal) =>
       new Promise<void>((resolve) => {
+        holdSignals.push(signal);
         sleeps.push(() => resolve());
       }),
     onSupportsPfs: (id) => persisted.push(id),
   });
-  return { clock, cache, answer, service, sleeps, persisted, fetches: () => fetches };
+  return {
+    clock,
+    cache,
+    answer,
+    service,
+    sleeps,
+    holdSignals,
+    persisted,
+    fetches: () => fetches,
+  };
 }
 
 describe('peer keys service', () => {
@@ -71,6 +82,8 @@ describe('peer keys service', () => {
     });
     expect(s.fetches()).toBe(2);
     expect(s.persisted).toEqual([bob.sessionId]);
+    // The hold timer ended with the fetch.
+    expect(s.holdSignals.map((signal) => signal.aborted)).toEqual([true]);
     // Fresh: no fetch.
     await s.service.prepare(bob.sessionId, settings);
     expect(s.fetches()).toBe(2);

@@ -5,6 +5,7 @@
  * contact at a time; a fetch that finds nothing records a NAK, a failed one does not.
  */
 import type { MurmurCrypto } from '@murmur/crypto';
+import { sleep as abortableSleep } from '@murmur/wire';
 import {
   type BundleFetcher,
   decideSend,
@@ -23,8 +24,11 @@ export interface PeerKeysServiceInit {
   fetchersFor: (sessionId: string) => BundleFetcher[];
   /** Network time, ms. */
   now: () => number;
-  /** Waits `ms` (a timer the caller controls; tests pass a fake). */
-  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Waits `ms`, ending early when `signal` aborts (default: `@murmur/wire`'s abortable `sleep`;
+   * tests pass a fake). The service aborts the hold timer once the fetch settles.
+   */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Called when a contact's "supports PFS" flag turns on, to persist it. */
   onSupportsPfs?: (sessionId: string) => void;
 }
@@ -53,12 +57,7 @@ export interface PeerKeysService {
 /** Builds a {@link PeerKeysService}. */
 export function createPeerKeysService(init: PeerKeysServiceInit): PeerKeysService {
   const { crypto, cache, fetchersFor, now } = init;
-  const sleep =
-    init.sleep ??
-    ((ms: number) =>
-      new Promise<void>((resolve) => {
-        setTimeout(resolve, ms).unref?.();
-      }));
+  const sleep = init.sleep ?? abortableSleep;
   const running = new Map<string, Promise<void>>();
 
   const refresh = (sessionId: string): Promise<void> => {
@@ -94,10 +93,16 @@ export function createPeerKeysService(init: PeerKeysServiceInit): PeerKeysServic
     async prepare(sessionId, settings) {
       let decision = decideSend(cache.get(sessionId), settings, now());
       if (decision.action === 'fetch') {
+        const hold = new AbortController();
         const settled = await Promise.race([
           refresh(sessionId).then(() => true),
-          sleep(PEER_KEYS_HOLD_MS).then(() => false),
+          sleep(PEER_KEYS_HOLD_MS, hold.signal).then(
+            () => false,
+            () => false,
+          ),
         ]);
+        // No hold timer outlives the fetch.
+        hold.abort();
         const entry = cache.get(sessionId);
         const fetched = settled && (entry.state === 'fresh' || entry.state === 'nak');
         decision = decideSend(entry, settings, now(), !fetched);

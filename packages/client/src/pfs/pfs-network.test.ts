@@ -10,13 +10,10 @@ import {
   loadCrypto,
   type MurmurCrypto,
 } from '@murmur/crypto';
-import { type OnionPath, type PathManager, PathUnavailableError } from '@murmur/onion';
-import { bytesToHex, HARDFORK, silentLogger } from '@murmur/wire';
+import { bytesToHex, HARDFORK } from '@murmur/wire';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createNetworkTime } from '../network-time.js';
-import { createSwarmCache } from '../swarm-cache.js';
 import { createFakeNetwork, type FakeNode } from '../test-support/fake-network.js';
-import { createTransport } from '../transport.js';
+import { fakeNetworkTransport } from '../test-support/fake-transport.js';
 import { createMemoryAccountKeyStore } from './account-key-store.js';
 import { createAccountKeysManager } from './account-keys-manager.js';
 import { createPeerKeyCache, decideSend, fetchPeerKeys } from './peer-keys.js';
@@ -31,47 +28,8 @@ const HOUR = 3600 * 1000;
 
 function setup(owner: Identity) {
   const network = createFakeNetwork({ crypto });
-  const clock = { value: Date.now(), now: () => clock.value };
   const swarm = network.swarmOf(owner.sessionId);
-  const free = network.nodes.filter((node) => !swarm.includes(node)).map((node) => node.onionNode);
-  const paths: OnionPath[] = [{ id: 'p1', nodes: free.slice(0, 3) }];
-  const manager = {
-    getPath: async () => {
-      const path = paths[0];
-      if (path === undefined) throw new PathUnavailableError('no path', 'offline');
-      return path;
-    },
-    paths: () => paths,
-    reportPathFailure: () => undefined,
-    reportNodeFailure: () => undefined,
-    reportSuccess: () => undefined,
-  };
-  const networkTime = createNetworkTime({}, { clock });
-  networkTime.addSample({
-    node: 'x',
-    serverTime: Date.now(),
-    sentAt: clock.value,
-    receivedAt: clock.value,
-  });
-  const swarms = createSwarmCache({}, { clock, random: () => 0 });
-  swarms.set(
-    owner.sessionId,
-    swarm.map((node) => node.onionNode),
-  );
-  const transport = createTransport(
-    { requestTimeoutMs: 5_000 },
-    {
-      crypto,
-      fetch: network.fetch,
-      logger: silentLogger(),
-      clock,
-      paths: manager as unknown as PathManager,
-      networkTime,
-      swarms,
-      refreshSwarm: async () => undefined,
-      resyncTime: async () => undefined,
-    },
-  );
+  const { transport, clock } = fakeNetworkTransport(network, crypto, [owner.sessionId]);
   // Namespace −21 on each member: what it holds, and who asked.
   const outbox = new Map<FakeNode, string>();
   const asked = new Set<FakeNode>();

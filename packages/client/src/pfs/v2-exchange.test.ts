@@ -4,19 +4,13 @@
  * two swarm members, seals with V2, stores in namespace 0, retrieves (signed) and opens. The
  * fake nodes' RPC hook plays namespace −21 (owner-signed store, unsigned retrieve, newest kept).
  */
-import {
-  ACCOUNT_KEYS_NAMESPACE,
-  type Identity,
-  loadCrypto,
-  type MurmurCrypto,
-} from '@murmur/crypto';
-import { type OnionPath, type PathManager, PathUnavailableError } from '@murmur/onion';
-import { bytesToHex, HARDFORK, parseResponse, silentLogger } from '@murmur/wire';
+import { type Identity, loadCrypto, type MurmurCrypto } from '@murmur/crypto';
+import { bytesToHex, parseResponse } from '@murmur/wire';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createNetworkTime } from '../network-time.js';
-import { createSwarmCache } from '../swarm-cache.js';
+import { installAccountKeysNamespace } from '../test-support/account-keys-namespace.js';
 import { createFakeNetwork } from '../test-support/fake-network.js';
-import { createTransport, type Transport } from '../transport.js';
+import { fakeNetworkTransport } from '../test-support/fake-transport.js';
+import type { Transport } from '../transport.js';
 import { createMemoryAccountKeyStore } from './account-key-store.js';
 import { type AccountKeysManager, createAccountKeysManager } from './account-keys-manager.js';
 import { createPeerKeyCache } from './peer-keys.js';
@@ -31,83 +25,13 @@ beforeAll(async () => {
 
 function network(owners: Identity[]) {
   const fake = createFakeNetwork({ crypto });
-  const clock = { value: Date.now(), now: () => clock.value };
-  const swarmNodes = owners.flatMap((owner) => fake.swarmOf(owner.sessionId));
-  const free = fake.nodes.filter((node) => !swarmNodes.includes(node)).map((n) => n.onionNode);
-  const paths: OnionPath[] = [{ id: 'p1', nodes: free.slice(0, 3) }];
-  const manager = {
-    getPath: async () => {
-      const path = paths[0];
-      if (path === undefined) throw new PathUnavailableError('no path', 'offline');
-      return path;
-    },
-    paths: () => paths,
-    reportPathFailure: () => undefined,
-    reportNodeFailure: () => undefined,
-    reportSuccess: () => undefined,
-  };
-  const networkTime = createNetworkTime({}, { clock });
-  networkTime.addSample({
-    node: 'x',
-    serverTime: Date.now(),
-    sentAt: clock.value,
-    receivedAt: clock.value,
-  });
-  const swarms = createSwarmCache({}, { clock, random: () => 0 });
-  for (const owner of owners) {
-    swarms.set(
-      owner.sessionId,
-      fake.swarmOf(owner.sessionId).map((node) => node.onionNode),
-    );
-  }
-  const transport = createTransport(
-    { requestTimeoutMs: 5_000 },
-    {
-      crypto,
-      fetch: fake.fetch,
-      logger: silentLogger(),
-      clock,
-      paths: manager as unknown as PathManager,
-      networkTime,
-      swarms,
-      refreshSwarm: async () => undefined,
-      resyncTime: async () => undefined,
-    },
+  const { transport, clock } = fakeNetworkTransport(
+    fake,
+    crypto,
+    owners.map((owner) => owner.sessionId),
   );
-  const outboxes = new Map<string, string>();
-  for (const node of fake.nodes) {
-    node.rpcHook = (method, raw) => {
-      const params = raw as {
-        namespace?: number;
-        pubkey?: string;
-        pubkey_ed25519?: string;
-        timestamp?: number;
-        signature?: string;
-        data?: string;
-      };
-      if (params.namespace !== ACCOUNT_KEYS_NAMESPACE) return undefined;
-      const answer = { t: clock.value, hf: [...HARDFORK] };
-      if (method === 'retrieve') {
-        const data = outboxes.get(params.pubkey ?? '');
-        const messages =
-          data === undefined ? [] : [{ hash: 'h'.repeat(43), timestamp: 1, expiration: 2, data }];
-        return { status: 200, body: { messages, more: false, ...answer } };
-      }
-      const owner = owners.find((o) => o.sessionId === params.pubkey);
-      const ok =
-        owner !== undefined &&
-        params.pubkey_ed25519 === bytesToHex(owner.ed25519.publicKey) &&
-        crypto.verifyRequest(
-          'store',
-          { namespace: ACCOUNT_KEYS_NAMESPACE, timestamp: params.timestamp ?? 0 },
-          params.signature ?? '',
-          owner.ed25519.publicKey,
-        );
-      if (!ok) return { status: 401, body: 'store signature verification failed' };
-      outboxes.set(params.pubkey ?? '', params.data ?? '');
-      return { status: 200, body: { swarm: {}, hash: 'h'.repeat(43), ...answer } };
-    };
-  }
+  // Namespace −21 as the service node plays it: the owner's signed store, an open retrieve.
+  installAccountKeysNamespace(fake, crypto, () => clock.value);
   return { transport, clock };
 }
 

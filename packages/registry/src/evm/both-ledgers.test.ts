@@ -14,7 +14,7 @@ import { nodeHistory, swarms } from '../queries.js';
 import { COIN, TestChain, testCrypto } from '../test-support/chain.js';
 import { EvmTestChain } from '../test-support/evm.js';
 import type { RegistryState } from '../types.js';
-import { createEvmLedgerSource, type EvmLedgerSource } from './evm-ledger-source.js';
+import type { EvmLedgerSource } from './evm-ledger-source.js';
 import { evmWalletAddress } from './translate.js';
 
 interface Address {
@@ -153,18 +153,7 @@ async function evmDriver(crypto: MurmurCrypto, chain: EvmTestChain): Promise<Led
     },
   };
   const start = () => {
-    const source = createEvmLedgerSource(
-      {
-        client: chain.client,
-        contract: chain.staking,
-        deploymentBlock: chain.deploymentBlock,
-        confirmations: 0,
-        pollIntervalMs: 50,
-        requirePublicIp: false,
-        checkpoint,
-      },
-      { crypto },
-    );
+    const source = chain.ledgerSource({ pollIntervalMs: 50, checkpoint });
     const follower = createRegistryFollower(
       { source, pollIntervalMs: 50, applyOptions: { verifySignatures: false } },
       { crypto },

@@ -12,12 +12,7 @@ import { createRegistryFollower, type RegistryFollower } from '../follower.js';
 import { activeNodes, getNode } from '../queries.js';
 import { testCrypto } from '../test-support/chain.js';
 import { COIN, EvmTestChain } from '../test-support/evm.js';
-import {
-  createEvmLedgerSource,
-  type EvmLedgerError,
-  type EvmLedgerSource,
-  type EvmLedgerSourceInit,
-} from './evm-ledger-source.js';
+import type { EvmLedgerError, EvmLedgerSource, EvmLedgerSourceInit } from './evm-ledger-source.js';
 import { evmWalletAddress } from './translate.js';
 
 let crypto: MurmurCrypto;
@@ -45,19 +40,11 @@ afterEach(async () => {
 });
 
 function source(init: Partial<EvmLedgerSourceInit> = {}): EvmLedgerSource {
-  const created = createEvmLedgerSource(
-    {
-      client: chain.client,
-      contract: chain.staking,
-      deploymentBlock: chain.deploymentBlock,
-      confirmations: 0,
-      pollIntervalMs: 50,
-      requirePublicIp: false,
-      retry: { initialDelayMs: 10, maxDelayMs: 40 },
-      ...init,
-    },
-    { crypto },
-  );
+  const created = chain.ledgerSource({
+    pollIntervalMs: 50,
+    retry: { initialDelayMs: 10, maxDelayMs: 40 },
+    ...init,
+  });
   running.push(created);
   return created;
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthResponseSchema, StateResponseSchema, WalletResponseSchema } from '../ledger-api.js';
 import { COIN, testCrypto } from '../test-support/chain.js';
 import { EvmTestChain } from '../test-support/evm.js';
-import { createEvmLedgerSource, EvmLedgerError } from './evm-ledger-source.js';
+import { EvmLedgerError } from './evm-ledger-source.js';
 import { evmLedgerView } from './ledger-view.js';
 import { evmWalletAddress } from './translate.js';
 
@@ -25,16 +25,7 @@ afterAll(async () => {
 
 describe('evmLedgerView', () => {
   it('answers the devnet ledger routes from the chain, and refuses the devnet-only ones', async () => {
-    const source = createEvmLedgerSource(
-      {
-        client: chain.client,
-        contract: chain.staking,
-        deploymentBlock: chain.deploymentBlock,
-        confirmations: 0,
-        requirePublicIp: false,
-      },
-      { crypto },
-    );
+    const source = chain.ledgerSource();
     const view = evmLedgerView(source);
     try {
       await chain.register('op', 'solo', 100n * COIN, { storagePort: 20_500 });

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getNode, nodeHistory } from '../queries.js';
 import { testCrypto } from '../test-support/chain.js';
 import { COIN, EvmTestChain } from '../test-support/evm.js';
-import { createEvmLedgerSource } from './evm-ledger-source.js';
 import {
   attestationAddress,
   deregistrationDigest,
@@ -83,16 +82,7 @@ describe('quorum deregistration', () => {
       signatures,
     );
     expect(receipt.gasUsed).toBeGreaterThan(0n);
-    const source = createEvmLedgerSource(
-      {
-        client: chain.client,
-        contract: chain.staking,
-        deploymentBlock: chain.deploymentBlock,
-        confirmations: 0,
-        requirePublicIp: false,
-      },
-      { crypto },
-    );
+    const source = chain.ledgerSource();
     await source.sync();
     const state = source.state;
     if (state === undefined) throw new Error('no state');

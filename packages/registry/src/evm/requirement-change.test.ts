@@ -11,7 +11,7 @@ import { checkStateInvariants, getNode, swarms } from '../queries.js';
 import { COIN, testCrypto } from '../test-support/chain.js';
 import { EvmTestChain } from '../test-support/evm.js';
 import type { RegistryState } from '../types.js';
-import { createEvmLedgerSource, type EvmLedgerError } from './evm-ledger-source.js';
+import type { EvmLedgerError } from './evm-ledger-source.js';
 
 let crypto: MurmurCrypto;
 let chain: EvmTestChain;
@@ -25,17 +25,7 @@ afterAll(async () => {
 
 describe('staking requirement changes on the EVM ledger', () => {
   it('reach the followers: new registrations at the new requirement, earlier ones at theirs', async () => {
-    const source = createEvmLedgerSource(
-      {
-        client: chain.client,
-        contract: chain.staking,
-        deploymentBlock: chain.deploymentBlock,
-        confirmations: 0,
-        pollIntervalMs: 50,
-        requirePublicIp: false,
-      },
-      { crypto },
-    );
+    const source = chain.ledgerSource({ pollIntervalMs: 50 });
     const errors: EvmLedgerError[] = [];
     source.on('error', (error) => errors.push(error));
     const follower = createRegistryFollower(

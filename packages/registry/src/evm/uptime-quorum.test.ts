@@ -15,7 +15,7 @@ import { activeNodes, nodeHistory } from '../queries.js';
 import { COIN, testCrypto } from '../test-support/chain.js';
 import { EvmTestChain } from '../test-support/evm.js';
 import { attestationPrivateKey } from './attestation.js';
-import { createEvmLedgerSource, type EvmLedgerSource } from './evm-ledger-source.js';
+import type { EvmLedgerSource } from './evm-ledger-source.js';
 import { contractQuorumChain } from './quorum.js';
 import {
   createUptimeQuorum,
@@ -101,16 +101,7 @@ beforeAll(async () => {
       value: parseEther('1'),
     });
   }
-  source = createEvmLedgerSource(
-    {
-      client: chain.client,
-      contract: chain.staking,
-      deploymentBlock: chain.deploymentBlock,
-      confirmations: 0,
-      requirePublicIp: false,
-    },
-    { crypto },
-  );
+  source = chain.ledgerSource();
   await source.sync();
   for (const name of NODES) quorums.set(name, participant(name));
   // The contract removes no node younger than its minimum age.

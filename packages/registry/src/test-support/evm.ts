@@ -33,6 +33,11 @@ import {
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { attestationBindingMessage, attestationPrivateKey } from '../evm/attestation.js';
+import {
+  createEvmLedgerSource,
+  type EvmLedgerSource,
+  type EvmLedgerSourceInit,
+} from '../evm/evm-ledger-source.js';
 import type { Ed25519KeyPair } from '../types.js';
 
 export const COIN = 1_000_000_000n;
@@ -103,6 +108,24 @@ export class EvmTestChain {
 
   stop(): Promise<void> {
     return this.anvil.stop();
+  }
+
+  /**
+   * An EVM ledger source following this chain from its deployment, with no confirmations and
+   * private addresses allowed (as every test here needs); `init` adds or overrides settings.
+   */
+  ledgerSource(init: Partial<EvmLedgerSourceInit> = {}): EvmLedgerSource {
+    return createEvmLedgerSource(
+      {
+        client: this.client,
+        contract: this.staking,
+        deploymentBlock: this.deploymentBlock,
+        confirmations: 0,
+        requirePublicIp: false,
+        ...init,
+      },
+      { crypto: this.crypto },
+    );
   }
 
   /** The named Ed25519 node key (same derivation as the devnet `TestChain`). */

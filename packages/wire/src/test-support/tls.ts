@@ -1,6 +1,6 @@
 /**
  * A throwaway self-signed P-256 certificate (CN=murmur-test), like a node's, for tests that
- * serve HTTPS. Test data only.
+ * serve HTTPS (wire's node fetch, the onion's request sending). Test data only.
  */
 export const TEST_TLS_KEY = `-----BEGIN PRIVATE KEY-----
 MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgfuGsCCYdyIkfUYHV
