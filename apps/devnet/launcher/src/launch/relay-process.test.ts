@@ -74,7 +74,7 @@ describe('relay processes', () => {
         waitForRelays({ layout }, [local], { expected: 2, timeoutMs: 300 }),
       ).rejects.toThrow(/node-07\/relay/);
       relays = 2;
-      await waitForRelays({ layout }, [local], { expected: 2, timeoutMs: 5_000 });
+      await waitForRelays({ layout }, [local], { expected: 2, timeoutMs: 30_000 });
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
