@@ -110,7 +110,7 @@ describe('uptime quorum between murmur-node instances on an EVM ledger', () => {
       }
       for (const node of running) {
         await vi.waitFor(() => expect(node.network.snapshot()?.nodes).toHaveLength(4), {
-          timeout: 20_000,
+          timeout: 30_000,
           interval: 50,
         });
       }
