@@ -9,7 +9,7 @@ import { MAX_ITEMS_PER_FRAME } from '../peers/protocol.js';
 import { DATABASE_FILE_NAME } from '../server.js';
 import { type Cluster, type ClusterNode, createCluster } from '../test-support/cluster.js';
 import { httpsFetch } from '../test-support/https.js';
-import { HANG_GUARD_MS, waitFor } from '../test-support/peer-harness.js';
+import { waitFor } from '../test-support/peer-harness.js';
 import { memberResultOf } from './peer-replicator.js';
 import { MAX_WANTED_HASHES } from './swarm-sync.js';
 
@@ -94,7 +94,7 @@ describe('swarm replication over peer links', () => {
     await c.restart(down);
     await waitFor(
       async () => (await c.texts(down, alice)).join() === 'while down',
-      HANG_GUARD_MS,
+      10_000,
       'catch-up after restart',
     );
     const metrics = await (await httpsFetch(`https://127.0.0.1:${down.port}/metrics`)).text();
@@ -110,15 +110,11 @@ describe('swarm replication over peer links', () => {
       (await (await httpsFetch(`https://127.0.0.1:${a.port}/metrics`)).text())
         .split('\n')
         .filter((line) => line.startsWith('murmur_replication_lag_seconds{'));
-    await waitFor(
-      async () => (await series()).length === 2,
-      HANG_GUARD_MS,
-      'catch-up from both peers',
-    );
+    await waitFor(async () => (await series()).length === 2, 10_000, 'catch-up from both peers');
     c.setSwarm(leaver, S2);
     await waitFor(
       async () => (await series()).length === 1,
-      HANG_GUARD_MS,
+      10_000,
       'the series of the node that left to go',
     );
     expect((await series()).join()).not.toContain(leaver.keys.ed25519Hex);
@@ -139,7 +135,7 @@ describe('swarm replication over peer links', () => {
     for (const account of accounts) {
       await waitFor(
         async () => (await c.texts(joiner, account)).length === 3,
-        HANG_GUARD_MS,
+        10_000,
         'the joiner to have the swarm’s messages',
       );
     }
@@ -178,7 +174,7 @@ describe('catch-up', () => {
     });
     expect(deleted.status).toBe(200);
     await c.restart(a);
-    await waitFor(async () => (await c.texts(a, alice)).join() === 'keep me', HANG_GUARD_MS);
+    await waitFor(async () => (await c.texts(a, alice)).join() === 'keep me', 10_000);
     // b caught up from a (link up) too: the stale copy did not come back.
     await a.running?.sync.idle();
     await b.running?.sync.catchUpFrom(a.keys.ed25519Hex);
@@ -196,7 +192,7 @@ describe('catch-up', () => {
     rmSync(join(a.dataDir, DATABASE_FILE_NAME));
     await c.restart(a);
     // a has lost everything and catches up from b; b notices a's new database.
-    await waitFor(async () => (await c.texts(a, alice)).length === 2, HANG_GUARD_MS);
+    await waitFor(async () => (await c.texts(a, alice)).length === 2, 10_000);
     await c.store(a, alice, 'three');
     const result = await b.running?.sync.catchUpFrom(a.keys.ed25519Hex);
     expect(result?.stored).toBe(0);
@@ -353,15 +349,15 @@ describe('moving accounts when swarms change', () => {
     expect((await c.store(a, leaving, 'x')).status).toBe(421);
     await waitFor(
       async () => (await storedOn(a)) === 1 && (await storedOn(b)) === 1,
-      HANG_GUARD_MS,
+      10_000,
       'the old swarm to give up the moved account',
     );
     for (const node of [x, y]) {
-      await waitFor(async () => (await c.texts(node, leaving)).join() === 'moves', HANG_GUARD_MS);
+      await waitFor(async () => (await c.texts(node, leaving)).join() === 'moves', 10_000);
       // And they gave the account that stays in S1 back: their stores hold only the moved one.
       await waitFor(
         async () => (await storedOn(node)) === 1,
-        HANG_GUARD_MS,
+        10_000,
         'the new swarm to give up the accounts of the old one',
       );
     }
@@ -378,7 +374,7 @@ describe('moving accounts when swarms change', () => {
     c.setSwarm(newcomer, S2);
     await waitFor(
       async () => (await c.storedOn(a)) === 0 && (await c.storedOn(b)) === 0,
-      HANG_GUARD_MS,
+      10_000,
       'the move to finish',
     );
     expect((await c.texts(newcomer, leaving)).sort()).toEqual(['one', 'three', 'two']);
@@ -403,7 +399,7 @@ describe('moving accounts when swarms change', () => {
     await c.restart(d);
     await waitFor(
       async () => (await c.storedOn(a)) === 0 && (await c.storedOn(b)) === 0,
-      HANG_GUARD_MS,
+      10_000,
       'the move to finish',
     );
     expect(await c.texts(d, leaving)).toEqual(['precious']);
