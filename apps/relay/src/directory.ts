@@ -119,6 +119,9 @@ export function followerDirectory(
         relayPort: record.relayPort,
       });
     }
+    if (next.size !== entries.size) {
+      logger.info({ relays: next.size, height: state.height }, 'relays known');
+    }
     entries = next;
   };
   const onState = (state: RegistryState) => rebuild(state);
@@ -134,6 +137,10 @@ export function followerDirectory(
         (state) => {
           caughtUp = true;
           rebuild(state);
+          logger.info(
+            { relays: entries.size, height: state.height },
+            'directory ready: caught up with the ledger',
+          );
         },
         () => undefined,
       );

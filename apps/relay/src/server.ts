@@ -293,7 +293,18 @@ export async function startRelay(
   };
   const http =
     init.tls === undefined ? createServer(handler) : createHttpsServer({ ...init.tls }, handler);
-  const wss = new WebSocketServer({ server: http, maxPayload: CELL_LENGTH });
+  const wss = new WebSocketServer({
+    server: http,
+    maxPayload: CELL_LENGTH,
+    // No link, a client's or a relay's, before the directory has caught up with the ledger: the
+    // relay could not yet check a linking relay's key nor extend a circuit, and /health says
+    // `starting`. A relay may start before its node or the other relays (the devnet starts
+    // relays early): it answers 503 until then, and links opened later are served as ever.
+    verifyClient: (_info, done) => {
+      if (directory.ready()) done(true);
+      else done(false, 503, 'relay starting: not caught up with the ledger yet');
+    },
+  });
   wss.on('connection', (socket, request) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

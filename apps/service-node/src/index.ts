@@ -51,6 +51,11 @@ export {
   type StaticNetworkView,
   type StaticNodeInput,
 } from './network/static-network.js';
+export {
+  type CryptoOffload,
+  type CryptoOffloadInit,
+  createCryptoOffload,
+} from './offload/crypto-offload.js';
 export { ProxyTargetRefused } from './onion/proxy.js';
 export {
   createPeerNetwork,
@@ -66,6 +71,12 @@ export {
   type RpcDispatcher,
   type RpcDispatcherInit,
 } from './rpc/dispatcher.js';
+export {
+  buildRetrieveAnswer,
+  type RetrieveAnswer,
+  type RetrieveAnswerFields,
+  type RetrievedMessage,
+} from './rpc/methods/retrieve-answer.js';
 export { localOnlyReplicator, type SwarmReplicator } from './rpc/replicator.js';
 export {
   type RunningNode,

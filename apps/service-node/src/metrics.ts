@@ -72,6 +72,11 @@ export interface NodeMetrics {
    * `replicationRetried`). The `le="1"` bucket counts stores answered with one copy only.
    */
   readonly storeCopies: Histogram;
+  /**
+   * Crypto jobs of requests (signature checks, node signatures, onion layers) by where they ran:
+   * `event-loop` (inline, the loop having room) or `worker` (sent to a crypto worker thread).
+   */
+  readonly cryptoJobs: Counter<'thread'>;
 }
 
 /** Figures the store gauges read at scrape time. */
@@ -144,6 +149,12 @@ export function createNodeMetrics(init: NodeMetricsInit = {}): NodeMetrics {
       name: 'murmur_rate_limited_total',
       help: 'Requests refused with 429 by the per-address rate limiter',
       labelNames: ['route'] as const,
+      registers,
+    }),
+    cryptoJobs: new Counter({
+      name: 'murmur_crypto_jobs_total',
+      help: 'Crypto jobs of requests by where they ran: event-loop (inline while the loop had room) or worker (a crypto worker thread)',
+      labelNames: ['thread'] as const,
       registers,
     }),
     shed: new Counter({

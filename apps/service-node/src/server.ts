@@ -267,6 +267,10 @@ export async function startNode(
     config.cryptoWorkers >= 0
       ? config.cryptoWorkers
       : Math.min(4, Math.max(0, availableParallelism() - 1));
+  const cryptoJobs = {
+    'event-loop': metrics.cryptoJobs.labels('event-loop'),
+    worker: metrics.cryptoJobs.labels('worker'),
+  };
   // A job refused for waiting too long is a shed request.
   const offload = createCryptoOffload(
     { workers },
@@ -275,6 +279,9 @@ export async function startNode(
       keys,
       logger,
       onRefused: (lane) => metrics.shed.inc({ reason: `crypto-queue-${lane}` }),
+      // Jobs run on the event loop while it is on time (the shedder, created below, samples it).
+      loopDelayMs: () => shedder.eventLoopDelayMs(),
+      onJobs: (thread, count) => cryptoJobs[thread].inc(count),
     },
   );
   const tls = loadOrCreateTlsCredentials(crypto, keys, config.dataDir);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cpuSeconds, readyLauncher, residentKib } from './devnet-run.js';
+import { cpuSeconds, phaseEnds, readyLauncher, residentKib } from './devnet-run.js';
 
 let procRoot: string;
 beforeEach(() => {
@@ -21,6 +21,36 @@ describe('readyLauncher', () => {
     });
     expect(readyLauncher('{"state":"starting"}')).toBeUndefined();
     expect(readyLauncher('{"state":"rea')).toBeUndefined();
+  });
+});
+
+describe('phaseEnds', () => {
+  it("puts up's load and every step end on the clock of up's spawn, in the order they ended", () => {
+    const spawnedAtMs = Date.parse('2026-12-07T20:00:00.000Z');
+    const ends = phaseEnds(
+      {
+        state: 'ready',
+        startedAt: '2026-12-07T20:00:00.700Z',
+        stepEnds: { health: 9_000, ledger: 800, relays: 9_300, wallets: 1_500 },
+      },
+      spawnedAtMs,
+      10_100,
+    );
+    expect(ends).toEqual({
+      loaded: 700,
+      ledger: 1_500,
+      wallets: 2_200,
+      health: 9_700,
+      relays: 10_000,
+      ready: 10_100,
+    });
+    expect(Object.keys(ends)).toEqual(['loaded', 'ledger', 'wallets', 'health', 'relays', 'ready']);
+  });
+
+  it('gives only the ready time for a record of an older up (no start time)', () => {
+    expect(phaseEnds({ state: 'ready', timings: { ledger: 5 } }, 0, 1_234)).toEqual({
+      ready: 1_234,
+    });
   });
 });
 

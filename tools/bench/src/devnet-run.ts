@@ -35,8 +35,34 @@ export function devnetCli(): string {
 /** What `launcher.json` says (the fields the benchmarks read). */
 export interface LauncherRecord {
   state?: string;
+  /** When `up` started on its own clock (after loading its program), ISO. */
+  startedAt?: string;
   readyAfterMs?: number;
   timings?: Record<string, number>;
+  /** When each start-up step ended, ms after `up` started. */
+  stepEnds?: Record<string, number>;
+}
+
+/**
+ * Where an `up` run's time went, each figure ms after the spawn of `up`: `loaded` (its own clock
+ * starts: the program is loaded), the end of each start-up step, `ready` (launcher.json says
+ * so, as the benchmark saw it). Steps the record does not give are absent.
+ */
+export function phaseEnds(
+  launcher: LauncherRecord,
+  spawnedAtMs: number,
+  readyMs: number,
+): Record<string, number> {
+  const ends: Record<string, number> = {};
+  const started = launcher.startedAt === undefined ? Number.NaN : Date.parse(launcher.startedAt);
+  if (Number.isFinite(started)) {
+    const loaded = started - spawnedAtMs;
+    ends['loaded'] = loaded;
+    const steps = Object.entries(launcher.stepEnds ?? {}).sort((a, b) => a[1] - b[1]);
+    for (const [step, end] of steps) ends[step] = loaded + end;
+  }
+  ends['ready'] = readyMs;
+  return ends;
 }
 
 /** A devnet `up` running in the background. */
@@ -47,6 +73,8 @@ export interface DevnetRun {
   up: ChildProcess;
   /** From the spawn of `up` to its `launcher.json` saying ready, ms. */
   readyMs: number;
+  /** The spawn of `up`, wall clock (`Date.now()`), ms. */
+  spawnedAtMs: number;
   /** The ready `launcher.json`. */
   launcher: LauncherRecord;
 }
@@ -89,6 +117,7 @@ export async function startDevnetUp(options: DevnetUpOptions): Promise<DevnetRun
   const { NODE_OPTIONS: _hooks, ...env } = process.env;
   const args = ['up', '--nodes', String(options.nodes), '--fresh', '--base-port', '0'];
   const started = performance.now();
+  const spawnedAtMs = Date.now();
   const up = spawn(process.execPath, [cli, ...args, '--dir', devnetDir, ...(options.args ?? [])], {
     detached: true,
     stdio: ['ignore', out, out],
@@ -105,7 +134,7 @@ export async function startDevnetUp(options: DevnetUpOptions): Promise<DevnetRun
       ? readyLauncher(readFileSync(launcherFile, 'utf8'))
       : undefined;
     if (launcher !== undefined) {
-      return { dir, devnetDir, up, readyMs: performance.now() - started, launcher };
+      return { dir, devnetDir, up, readyMs: performance.now() - started, spawnedAtMs, launcher };
     }
     if (exited || performance.now() - started > options.timeoutMs) {
       throw new Error(

@@ -6,7 +6,10 @@
  *    spawned as people run it, timed from the spawn until its `launcher.json` says `ready` (every
  *    node active in a swarm with its address and its `/health` ready). Several runs on a fresh
  *    directory each; the median and its ratio to the 15 s target; the phases from
- *    `@murmur/testnet`'s progress timings (recorded by `up` in launcher.json).
+ *    `@murmur/testnet`'s progress timings (recorded by `up` in launcher.json), and the same as a
+ *    timeline from the spawn of `up`: `loaded` (up's own clock starts), when each step ended
+ *    (`stepEnds`: the steps overlap, the relays load beside the funding), `ready`; then, from the
+ *    process logs, each node's and each relay's start milestones after its spawn.
  * 2. **Memory**: the resident set (`VmRSS` in `/proc/<pid>/status`) of the ledger and of every
  *    node process once ready, summed and per node (the `up` process itself apart).
  * 3. **Send → receive latency** on the devnet of the last run: two `@murmur/client` clients at the
@@ -37,6 +40,7 @@ import {
   type DevnetRun,
   devnetCli,
   devnetProcesses,
+  phaseEnds,
   residentKib,
   startDevnetUp,
   stopDevnetUp,
@@ -45,7 +49,15 @@ import {
 import { median, percentile } from './stats.js';
 
 const TARGET_READY_MS = 15_000;
-const STEPS = ['ledger', 'wallets', 'registrations', 'processes', 'swarms', 'health'] as const;
+const STEPS = [
+  'ledger',
+  'wallets',
+  'registrations',
+  'processes',
+  'swarms',
+  'health',
+  'relays',
+] as const;
 
 // The programs, through this package's declared dependency on @murmur/devnet: built?
 devnetCli();
@@ -87,6 +99,9 @@ function loadAverage(): string {
 
 interface Run extends DevnetRun {
   starts?: NodeStart[];
+  relayStarts?: NodeStart[];
+  /** Where the time went: ms after the spawn of `up` ({@link phaseEnds}). */
+  ends?: Record<string, number>;
 }
 
 /** Run `index` of `up`: `--nodes`, and `--block-time-ms` when given. */
@@ -102,48 +117,81 @@ function startDevnet(index: number): Promise<Run> {
   });
 }
 
-/** Milestones of one node's start, ms after its spawn (from its log file). */
-interface NodeStart {
-  loaded?: number;
-  listening?: number;
-  ready?: number;
-  proofAccepted?: number;
+/** Milestones of one process's start, ms after its spawn (from its log file). */
+type NodeStart = Record<string, number>;
+
+/** A log line of a milestone: its label, and the line it is. */
+type Milestone = readonly [label: string, matches: (line: LogLine) => boolean];
+
+interface LogLine {
+  testnet?: string;
+  time?: string | number;
+  msg?: string;
+  relays?: number;
 }
 
-const MILESTONES: readonly [keyof NodeStart, string][] = [
-  ['loaded', 'murmur-node starting'],
-  ['listening', 'murmur-node listening'],
-  ['ready', 'node is ready: active in its swarm'],
-  ['proofAccepted', 'uptime proof accepted'],
+const MILESTONES: readonly Milestone[] = [
+  ['"murmur-node starting"', (line) => line.msg === 'murmur-node starting'],
+  ['"murmur-node listening"', (line) => line.msg === 'murmur-node listening'],
+  ['"uptime proof accepted"', (line) => line.msg === 'uptime proof accepted'],
+  [
+    '"node is ready: active in its swarm"',
+    (line) => line.msg === 'node is ready: active in its swarm',
+  ],
 ];
 
+/** A relay's milestones; the last one needs the number of nodes (every node's relay known). */
+function relayMilestones(nodes: number): Milestone[] {
+  return [
+    ['"murmur-relay starting"', (line) => line.msg === 'murmur-relay starting'],
+    ['"murmur-relay listening"', (line) => line.msg === 'murmur-relay listening'],
+    [
+      '"directory ready: caught up with the ledger"',
+      (line) => line.msg === 'directory ready: caught up with the ledger',
+    ],
+    [
+      `knows all ${nodes} relays ("relays known")`,
+      (line) =>
+        (line.msg === 'relays known' ||
+          line.msg === 'directory ready: caught up with the ledger') &&
+        (line.relays ?? 0) >= nodes,
+    ],
+  ];
+}
+
 /**
- * Where a node's start-up time goes: spawn → its first log line (loading the program),
- * → listening, → ready (caught up with the ledger, active in its swarm), → first uptime proof
- * accepted — from the node's log (the testnet's start marker, then pino lines).
+ * Where a process's start-up time goes, from its log (the testnet's start marker, then pino
+ * lines): for a node, spawn → its first log line (loading the program), → listening, → first
+ * uptime proof accepted, → ready (active in its swarm); for a relay (`suffix` `-relay`), →
+ * loaded, → listening, → caught up with the ledger, → knowing every node's relay.
  */
-function nodeStarts(devnetDir: string, count: number): NodeStart[] {
+function processStarts(
+  devnetDir: string,
+  count: number,
+  milestones: readonly Milestone[],
+  suffix = '',
+): NodeStart[] {
   const starts: NodeStart[] = [];
   for (let index = 1; index <= count; index++) {
-    const file = join(devnetDir, 'logs', `node-${String(index).padStart(2, '0')}.log`);
+    const file = join(devnetDir, 'logs', `node-${String(index).padStart(2, '0')}${suffix}.log`);
     if (!existsSync(file)) continue;
     let spawnedAt: number | undefined;
     const start: NodeStart = {};
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (!line.startsWith('{')) continue;
-      let json: { testnet?: string; time?: string | number; msg?: string };
+    for (const text of readFileSync(file, 'utf8').split('\n')) {
+      if (!text.startsWith('{')) continue;
+      let line: LogLine;
       try {
-        json = JSON.parse(line) as typeof json;
+        line = JSON.parse(text) as LogLine;
       } catch {
         continue;
       }
-      if (json.testnet === 'start' && typeof json.time === 'string') {
-        spawnedAt = Date.parse(json.time);
+      if (line.testnet === 'start' && typeof line.time === 'string') {
+        spawnedAt = Date.parse(line.time);
         continue;
       }
-      if (spawnedAt === undefined || typeof json.time !== 'number') continue;
-      for (const [key, message] of MILESTONES) {
-        if (start[key] === undefined && json.msg === message) start[key] = json.time - spawnedAt;
+      if (spawnedAt === undefined || typeof line.time !== 'number') continue;
+      for (const [label, matches] of milestones) {
+        if (start[label] === undefined && matches(line)) start[label] = line.time - spawnedAt;
       }
     }
     starts.push(start);
@@ -255,9 +303,18 @@ for (let index = 1; index <= runs; index++) {
     ', ',
   );
   console.log(
-    `run ${index}: up → all-ready ${seconds(run.readyMs)} (inside up: ${seconds(run.launcher.readyAfterMs ?? Number.NaN)}); ${phases}; load ${loadAverage()}`,
+    `run ${index}: up → all-ready ${seconds(run.readyMs)} (inside up: ${seconds(run.launcher.readyAfterMs ?? Number.NaN)}); step durations: ${phases}; load ${loadAverage()}`,
   );
-  run.starts = nodeStarts(run.devnetDir, nodes);
+  run.ends = phaseEnds(run.launcher, run.spawnedAtMs, run.readyMs);
+  console.log(
+    `  where the time went, from the spawn of up (steps overlap; each is when it ended): ${Object.entries(
+      run.ends,
+    )
+      .map(([step, end]) => `${step} ${seconds(end)}`)
+      .join(' → ')}`,
+  );
+  run.starts = processStarts(run.devnetDir, nodes, MILESTONES);
+  run.relayStarts = processStarts(run.devnetDir, nodes, relayMilestones(nodes), '-relay');
   try {
     if (index === runs) {
       await sleep(2_000);
@@ -280,21 +337,40 @@ console.log(
 );
 for (const step of STEPS) {
   const list = results.map((run) => run.launcher.timings?.[step] ?? 0);
-  console.log(`| … ${step} | ${seconds(median(list))} | ${list.map(seconds).join(', ')} | | |`);
+  console.log(
+    `| … ${step} (duration) | ${seconds(median(list))} | ${list.map(seconds).join(', ')} | | |`,
+  );
 }
 {
-  const all = results.flatMap((run) => run.starts ?? []);
+  // The same runs as a timeline: when each phase ended, from the spawn of up.
+  const keys = [...new Set(results.flatMap((run) => Object.keys(run.ends ?? {})))];
+  console.log('');
+  console.log(`| timeline: ends after the spawn of up | median of ${runs} | runs |`);
+  console.log('|---|---:|---|');
+  for (const key of keys) {
+    const list = results
+      .map((run) => run.ends?.[key])
+      .filter((value): value is number => value !== undefined);
+    console.log(`| ${key} | ${seconds(median(list))} | ${list.map(seconds).join(', ')} |`);
+  }
+}
+for (const [what, key, milestones] of [
+  ['node', 'starts', MILESTONES],
+  ['relay', 'relayStarts', relayMilestones(nodes)],
+] as const) {
+  const all = results.flatMap((run) => run[key] ?? []);
+  if (all.length === 0) continue;
   console.log('');
   console.log(
-    `| a node's start: time after its spawn (${all.length} nodes of ${runs} runs) | median | max |`,
+    `| a ${what}'s start: time after its spawn (${all.length} ${what}s of ${runs} runs) | median | max |`,
   );
   console.log('|---|---:|---:|');
-  for (const [key, message] of MILESTONES) {
+  for (const [label] of milestones) {
     const list = all
-      .map((start) => start[key])
+      .map((start) => start[label])
       .filter((value): value is number => value !== undefined);
     if (list.length === 0) continue;
-    console.log(`| "${message}" | ${seconds(median(list))} | ${seconds(Math.max(...list))} |`);
+    console.log(`| ${label} | ${seconds(median(list))} | ${seconds(Math.max(...list))} |`);
   }
 }
 if (memory !== undefined) {

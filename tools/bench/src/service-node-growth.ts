@@ -22,7 +22,8 @@
  * replication, rate limit off, HTTPS storage port), all running at once, measured with the load
  * generator of `bench:node` (`service-node-load.ts`, autocannon, 32 connections, 1 s warm-up,
  * then `--seconds`) in rounds (default 2); each round measures every size one after the other
- * (so that the ratios between sizes come from the same minutes of a shared machine):
+ * (so that the ratios between sizes come from the same minutes of a shared machine), starting
+ * one size later each round:
  *
  * - **store**: signed `store` requests of new 300-byte messages (namespace 3) of a new account;
  * - **retrieve**: the reader's 100 messages (a signed `retrieve`, ≈ 50 KB answers);
@@ -35,7 +36,10 @@
  * Flags: `--sizes 10k,1m,10m`, `--dir <path>`, `--rounds <n>` (2), `--seconds <s>` (5),
  * `--connections <n>` (32), `--cli <path>` (another build of `murmur-node`'s `cli.js`),
  * `--refill` (fill again even when a file is there), `--fill-only` (fill, measure nothing: to fill
- * several sizes in parallel before one measuring run).
+ * several sizes in parallel before one measuring run), `--phases store,retrieve,heavy` (which
+ * loads each round runs, in that order), `--start-only` (start each size's node
+ * once, one after the other, print its start-up time to the listening line and stop it:
+ * start-up alone, for example before and after a change with `--cli`).
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -67,6 +71,8 @@ const { values: flags } = parseArgs({
     cli: { type: 'string' },
     refill: { type: 'boolean', default: false },
     'fill-only': { type: 'boolean', default: false },
+    'start-only': { type: 'boolean', default: false },
+    phases: { type: 'string', default: 'store,retrieve,heavy' },
   },
 });
 
@@ -84,6 +90,12 @@ const FILL_BATCH = 100_000;
 const ROUNDS = Number(flags.rounds);
 const SECONDS = Number(flags.seconds);
 const CONNECTIONS = Number(flags.connections);
+const PHASES = new Set((flags.phases ?? '').split(',').map((phase) => phase.trim()));
+for (const phase of PHASES) {
+  if (!['store', 'retrieve', 'heavy'].includes(phase)) {
+    throw new Error(`--phases: "${phase}" is not one of store, retrieve, heavy`);
+  }
+}
 
 const require = createRequire(import.meta.url);
 const nodeRoot = dirname(require.resolve('@murmur/service-node/package.json'));
@@ -413,6 +425,10 @@ for (const size of sizes) {
   const base = `https://127.0.0.1:${node.port}/storage_rpc/v1`;
   await waitReady(base, () => retrieveBody(crypto, reader));
   process.stdout.write(`  node started in ${node.startSeconds.toFixed(1)} s\n`);
+  if (flags['start-only']) {
+    await stopNode(node);
+    continue;
+  }
   const result: SizeResult = {
     size,
     fill: info,
@@ -428,23 +444,41 @@ for (const size of sizes) {
   results.push(result);
 }
 // Every size's node runs at once, and each round measures them one after the other, so that
-// the ratios between sizes come from the same minutes of a shared machine.
+// the ratios between sizes come from the same minutes of a shared machine. The order turns by
+// one size each round (10k, 1M, 10M; then 1M, 10M, 10k; …), so that no size is always the one
+// measured first or right after another's store load.
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const { node, base, result } of nodes) {
+  const shift = (round - 1) % Math.max(1, nodes.length);
+  for (const { node, base, result } of [...nodes.slice(shift), ...nodes.slice(0, shift)]) {
     const pid = node.child.pid as number;
-    result.store.push(
-      await load(base, { kind: 'store', count: 20_000, namespace: 3, bytes: MESSAGE_BYTES }, pid),
-    );
-    result.retrieve.push(
-      await load(base, { kind: 'fixed', body: retrieveBody(crypto, reader) }, pid),
-    );
-    result.heavy.push(
-      await load(base, { kind: 'fixed', body: retrieveBody(crypto, heavy, 100) }, pid),
-    );
+    if (PHASES.has('store')) {
+      result.store.push(
+        await load(base, { kind: 'store', count: 20_000, namespace: 3, bytes: MESSAGE_BYTES }, pid),
+      );
+    }
+    if (PHASES.has('retrieve')) {
+      result.retrieve.push(
+        await load(base, { kind: 'fixed', body: retrieveBody(crypto, reader) }, pid),
+      );
+    }
+    if (PHASES.has('heavy')) {
+      result.heavy.push(
+        await load(base, { kind: 'fixed', body: retrieveBody(crypto, heavy, 100) }, pid),
+      );
+    }
     const fmt = (r: LoadResult) =>
       `${Math.round(r.requestsPerSecond)}/s, ${Math.round(r.serverCpuMicros ?? 0)} µs (main ${Math.round(r.mainCpuMicros ?? 0)}), p99 ${r.latencyP99} ms`;
     process.stdout.write(
-      `round ${round}, ${result.fill.messages.toLocaleString('en-US')} messages: store ${fmt(result.store.at(-1) as LoadResult)}; retrieve ${fmt(result.retrieve.at(-1) as LoadResult)}; retrieve heavy ${fmt(result.heavy.at(-1) as LoadResult)}\n`,
+      `round ${round}, ${result.fill.messages.toLocaleString('en-US')} messages:${(
+        [
+          ['store', result.store],
+          ['retrieve', result.retrieve],
+          ['retrieve heavy', result.heavy],
+        ] as const
+      )
+        .filter(([, list]) => list.length === round)
+        .map(([name, list]) => ` ${name} ${fmt(list.at(-1) as LoadResult)}`)
+        .join(';')}\n`,
     );
   }
 }
@@ -461,7 +495,7 @@ for (const { node, dataDir, result } of nodes) {
   result.diskPerDataByte = result.diskBytes / result.dataBytes;
 }
 
-if (flags['fill-only']) process.exit(0);
+if (flags['fill-only'] || flags['start-only']) process.exit(0);
 const cpu = (list: LoadResult[], field: 'serverCpuMicros' | 'mainCpuMicros' | 'latencyP99') =>
   median(list.map((r) => r[field] ?? Number.NaN));
 const first = results[0] as SizeResult;

@@ -1,13 +1,15 @@
 /**
  * Retrieve's own work, in one process, before and after issue 16, paired (the machine is shared:
- * A and B alternate, and the table gives the median of the per-pair ratios):
+ * the builds alternate, and the table gives the median of the per-pair ratios):
  * `pnpm --filter @murmur/service-node build && pnpm --filter @murmur/bench exec tsx
  * src/service-node-retrieve.ts`.
  *
  * - A (before): the page read row by row (`iterate`, an object per row: the statement and loop
  *   `store.retrieve` had before), the answer's objects, then `JSON.stringify` of the answer.
- * - B (after): the node's `store.retrieve` (rows in chunks, as arrays), the answer's objects and
- *   its JSON text built alongside (what the `retrieve` handler now does), no second pass.
+ * - B (first pass): the node's `store.retrieve` (rows in chunks, as arrays), the answer's
+ *   objects and its JSON text built alongside by string concatenation, then `Buffer.from`.
+ * - C (now): the node's `store.retrieve` and `buildRetrieveAnswer` (what the `retrieve` handler
+ *   now does): the fragments sized first and written into one buffer.
  *
  * Both on the same database: an account's 100 messages of 300 bytes among 20,000 of other
  * accounts. HTTP, TLS and the signature check are left out (the same in both).
@@ -16,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { openMessageStore } from '@murmur/service-node';
+import { buildRetrieveAnswer, openMessageStore } from '@murmur/service-node';
 import { median } from './stats.js';
 
 const require = createRequire(import.meta.url);
@@ -89,9 +91,16 @@ function answerAfter(): Buffer {
   return Buffer.from(text);
 }
 
+function answerNow(): Buffer {
+  const page = store.retrieve(owner, 0, { now, maxBytes: 1_560_000 });
+  return buildRetrieveAnswer(page.messages, { more: page.more, t, hf: [hf[0] ?? 0, hf[1] ?? 0] })
+    .encoded;
+}
+
 const a = answerBefore();
 const b = answerAfter();
-if (!a.equals(b)) throw new Error('the two answers differ');
+const c = answerNow();
+if (!a.equals(b) || !a.equals(c)) throw new Error('the answers differ');
 const count = (a.toString().match(/"hash"/g) ?? []).length;
 
 function cpuMicros(body: () => unknown, iterations: number): number {
@@ -103,16 +112,24 @@ function cpuMicros(body: () => unknown, iterations: number): number {
 for (let i = 0; i < 300; i++) {
   answerBefore();
   answerAfter();
+  answerNow();
 }
-const pairs: { a: number; b: number }[] = [];
+const builds = [answerBefore, answerAfter, answerNow];
+const rounds: number[][] = [];
 for (let round = 0; round < 15; round++) {
-  const first = round % 2 === 0;
-  const x = cpuMicros(first ? answerBefore : answerAfter, 500);
-  const y = cpuMicros(first ? answerAfter : answerBefore, 500);
-  pairs.push(first ? { a: x, b: y } : { a: y, b: x });
+  // Each round runs the three in a rotated order, so that no build always goes first.
+  const times = [0, 0, 0];
+  for (let k = 0; k < 3; k++) {
+    const which = (round + k) % 3;
+    times[which] = cpuMicros(builds[which] as () => unknown, 500);
+  }
+  rounds.push(times);
 }
+const col = (i: number) => median(rounds.map((r) => r[i] as number)).toFixed(1);
+const ratio = (i: number, j: number) =>
+  median(rounds.map((r) => (r[i] as number) / (r[j] as number))).toFixed(2);
 process.stdout.write(
-  `retrieve of ${count} messages (${a.length} bytes of JSON), CPU µs per answer, median of ${pairs.length} pairs:\n\n| A: before (iterate + JSON.stringify) | B: after (chunks + JSON built with the page) | B / A |\n|---:|---:|---:|\n| ${median(pairs.map((p) => p.a)).toFixed(1)} | ${median(pairs.map((p) => p.b)).toFixed(1)} | ${median(pairs.map((p) => p.b / p.a)).toFixed(2)} |\n`,
+  `retrieve of ${count} messages (${a.length} bytes of JSON), CPU µs per answer, median of ${rounds.length} rounds:\n\n| A: iterate + JSON.stringify | B: chunks + concatenated text + Buffer.from | C: chunks + buildRetrieveAnswer | C / B | C / A |\n|---:|---:|---:|---:|---:|\n| ${col(0)} | ${col(1)} | ${col(2)} | ${ratio(2, 1)} | ${ratio(2, 0)} |\n`,
 );
 db.close();
 store.close();

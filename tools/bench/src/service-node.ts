@@ -432,6 +432,24 @@ async function metricSample(port: number, sample: string): Promise<number> {
   return line === undefined ? 0 : Number(line.slice(sample.length + 1));
 }
 
+/** A node's crypto jobs so far, by where they ran (`murmur_crypto_jobs_total`). */
+async function cryptoJobs(port: number): Promise<{ inline: number; worker: number }> {
+  return {
+    inline: await metricSample(port, 'murmur_crypto_jobs_total{thread="event-loop"}'),
+    worker: await metricSample(port, 'murmur_crypto_jobs_total{thread="worker"}'),
+  };
+}
+
+/** The share of the jobs between two readings that ran on the event loop, as a percentage. */
+function inlineShare(
+  before: { inline: number; worker: number },
+  after: { inline: number; worker: number },
+): string {
+  const inline = after.inline - before.inline;
+  const all = inline + after.worker - before.worker;
+  return all === 0 ? 'no crypto jobs' : `${Math.round((100 * inline) / all)} % of crypto inline`;
+}
+
 /** Sequential 3-hop onion requests through four node processes; latencies in ms. */
 async function onionLatency(crypto: MurmurCrypto): Promise<{ latencies: number[]; rss: number }> {
   const names = ['onion-guard', 'onion-relay-1', 'onion-relay-2', 'onion-final'];
@@ -720,6 +738,8 @@ for (let round = 1; round <= ROUNDS; round++) {
   // machine's minute), so a fixed order biased B / A (docs/BENCHMARKS.md, issue 16).
   const order = [...builds.keys()];
   if (round % 2 === 0) order.reverse();
+  // Where the crypto of each build's store and relay ran (HTTPS and plain HTTP together).
+  const shares: Record<'store' | 'relay', string[]> = { store: [], relay: [] };
   for (const index of order) {
     const storeNode = storeNodes[index] as NodeProcess;
     const store = (scheme: string, port: number) =>
@@ -730,7 +750,9 @@ for (let round = 1; round <= ROUNDS; round++) {
         { kind: 'store', count: 120_000, namespace: 3, bytes: MESSAGE_BYTES },
         storeNode.child.pid as number,
       );
+    const jobsBefore = await cryptoJobs(storeNode.httpPort);
     result.store[index] = await both(store, storeNode, index);
+    shares.store[index] = inlineShare(jobsBefore, await cryptoJobs(storeNode.httpPort));
     if (index === 0) result.plain.store = plainOf;
   }
   for (const index of order) {
@@ -743,7 +765,9 @@ for (let round = 1; round <= ROUNDS; round++) {
         { kind: 'fixed', body: relay.body.toString('base64'), base64: true },
         relay.node.child.pid as number,
       );
+    const jobsBefore = await cryptoJobs(relay.node.httpPort);
     result.relay[index] = await both(hop, relay.node, index);
+    shares.relay[index] = inlineShare(jobsBefore, await cryptoJobs(relay.node.httpPort));
     if (index === 0) result.plain.relay = plainOf;
   }
   for (const index of order) {
@@ -775,7 +799,10 @@ for (let round = 1; round <= ROUNDS; round++) {
         key === 'retrieve'
           ? ''
           : ` (${(r.requestsPerSecond / result.echo.requestsPerSecond).toFixed(2)})`;
-      parts.push(`${key}${buildNames[index]} ${fmt(r)}${versus}`);
+      const share = key === 'retrieve' ? undefined : shares[key][index];
+      parts.push(
+        `${key}${buildNames[index]} ${fmt(r)}${versus}${share === undefined ? '' : ` {${share}}`}`,
+      );
     });
     parts.push(`${key} over plain HTTP ${fmt(result.plain[key])}`);
   }

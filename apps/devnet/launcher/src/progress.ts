@@ -4,8 +4,10 @@
  * Steps, in order: `ledger` (the ledger process is up), `wallets` (node keys, wallet files,
  * faucet funding), `registrations` (register and contribute transactions, until the nodes are
  * active in a block), `processes` (node processes spawned), `swarms` (every node active with an
- * address and a swarm), `health` (every node's `/health` is ready). `swarms` and `health` are
- * waited for together.
+ * address and a swarm), `health` (every node's `/health` is ready), `relays` (a relay beside every
+ * node: from their spawn, before the nodes', until every relay follows the ledger and knows every
+ * node's relay). `swarms` and `health` are waited for together; `relays` runs beside the steps
+ * from `wallets` on.
  */
 
 /** A start-up step. */
@@ -15,7 +17,8 @@ export type TestnetStep =
   | 'registrations'
   | 'processes'
   | 'swarms'
-  | 'health';
+  | 'health'
+  | 'relays';
 
 /** The steps in the order they start. */
 export const TESTNET_STEPS: readonly TestnetStep[] = Object.freeze([
@@ -25,6 +28,7 @@ export const TESTNET_STEPS: readonly TestnetStep[] = Object.freeze([
   'processes',
   'swarms',
   'health',
+  'relays',
 ]);
 
 /** One progress event. */
@@ -52,6 +56,8 @@ export interface ProgressTracker {
   done(step: TestnetStep, detail?: string): void;
   /** Marks every started, unfinished step as failed. */
   fail(detail: string): void;
+  /** Whether `step` has started and not finished. */
+  running(step: TestnetStep): boolean;
   readonly timings: TestnetTimings;
 }
 
@@ -112,6 +118,9 @@ export function createProgressTracker(
       timings[step] = elapsedMs;
       finished.add(step);
       emit(withOptional({ step, status: 'done', elapsedMs }, { detail }));
+    },
+    running(step) {
+      return started.has(step) && !finished.has(step);
     },
     fail(detail) {
       for (const [step, begin] of started) {

@@ -33,13 +33,7 @@ import { TestnetBusyError } from './errors.js';
 import { evmChainExists, stakeOnChain, startEvmChain } from './launch/evm-chain.js';
 import { newChainLedgerArgs, startLedgerProcess } from './launch/ledger-process.js';
 import { ensureNodePortFree, initNodes, spawnNode } from './launch/node-process.js';
-import {
-  ensureRelayPortFree,
-  relayName,
-  runsRelays,
-  spawnRelaysOnceListening,
-  waitForRelays,
-} from './launch/relay-process.js';
+import { relayName, runsRelays, spawnRelays, waitForRelays } from './launch/relay-process.js';
 import {
   type ManifestNode,
   nodeName,
@@ -180,7 +174,9 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
   if (options.ledgerArgs !== undefined) manifest.ledgerArgs = [...options.ledgerArgs];
   if (options.logLevel !== undefined) manifest.logLevel = options.logLevel;
 
-  const crypto = await loadCrypto();
+  // Keys, wallets and transactions need Ed25519 and BLAKE2b, never ML-KEM: the pure-JS one
+  // costs nothing until called, where the default instantiates libsodium's WebAssembly build.
+  const crypto = await loadCrypto({ mlkem: 'noble' });
   const context: Context = {
     dir,
     layout,
@@ -256,6 +252,16 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
     if (initResult.status === 'rejected') throw initResult.reason;
     writeManifest(dir, manifest);
     savePids(context);
+    if (!evmLedger && runsRelays(context)) {
+      // Every relay starts now, while the wallets are funded and the nodes registered (much of
+      // it waiting for blocks): a relay needs only its node's key file (written by `murmur-node
+      // init` above) and the ledger, so loading its program is no longer on the critical path
+      // after its node listens. It follows the ledger from here, refuses links until it has
+      // caught up, and counts as ready only once it knows every node's relay (after every
+      // node's uptime proof is in a block): docs/DEVNET.md.
+      tracker.start('relays', manifest.nodes.length, 'spawned, following the ledger');
+      await spawnRelays(context, manifest.nodes);
+    }
 
     const genesis = await context.client.getGenesis(withSignal(options.signal));
     const state = await context.client.getState(withSignal(options.signal));
@@ -304,13 +310,19 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
       (done, total) => tracker.progress('registrations', done, total, 'transactions accepted'),
       options.signal,
     );
-    await waitForRegistrations(context, unregistered, options.signal);
-    tracker.done(
-      'registrations',
-      `${unregistered.length} registered, ${manifest.nodes.length - unregistered.length} already`,
+    // The nodes start while the block that registers them is made: a node needs a second or
+    // more to load before its first uptime proof, and one that asks before its registration is
+    // in a block is told so and asks again. Ready still waits for every node to be active.
+    const registrationsIn = waitForRegistrations(context, unregistered, options.signal).then(() =>
+      tracker.done(
+        'registrations',
+        `${unregistered.length} registered, ${manifest.nodes.length - unregistered.length} already`,
+      ),
     );
-
-    await startNodeProcesses(context, tracker, options.signal);
+    await Promise.all([
+      registrationsIn,
+      startNodeProcesses(context, tracker, options.signal, registrationsIn),
+    ]);
     return instance;
   } catch (error) {
     tracker.fail(errorText(error));
@@ -324,25 +336,32 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
 }
 
 /**
- * Spawns every node and waits until each is active in a swarm and healthy; each node's relay is
- * spawned as soon as that node listens (its storage port accepts connections:
- * {@link spawnRelaysOnceListening}), so that twenty relays do not load their programs on the same
- * cores while the nodes load theirs, and the nodes' uptime proofs go out sooner (the critical
- * path: a relay is ready only once every node's relay is in the registry). Ready once every relay
- * follows the ledger and knows every node's relay too.
+ * Spawns every node (and the relay of each that has none yet: startTestnet spawns them earlier,
+ * while the wallets are funded) and waits until each node is active in a swarm and healthy; ready
+ * once every relay also follows the ledger and knows every node's relay. Ends early with the
+ * error of `registrationsIn` (the block with the nodes' registrations, still being made when the
+ * nodes are spawned).
  */
 async function startNodeProcesses(
   context: Context,
   tracker: ReturnType<typeof createProgressTracker>,
   signal: AbortSignal | undefined,
+  registrationsIn: Promise<void> = Promise.resolve(),
 ): Promise<void> {
   const { manifest } = context;
-  tracker.start('processes', manifest.nodes.length);
+  // A registration that never makes it into a block ends the waits below with its error.
+  const registrationFailure = registrationsIn.then(() => new Promise<never>(() => undefined));
+  // Handled where it is raced; this start may end before it gets there.
+  registrationFailure.catch(() => undefined);
   // Relays follow the devnet ledger's HTTP API (`--ledger-url`); an EVM devnet has none, so its
   // nodes run without relays (clients poll).
   const relays = runsRelays(context) && manifest.ledger !== 'evm';
+  if (relays) {
+    if (!tracker.running('relays')) tracker.start('relays', manifest.nodes.length);
+    await spawnRelays(context, manifest.nodes);
+  }
+  tracker.start('processes', manifest.nodes.length);
   await Promise.all(manifest.nodes.map(ensureNodePortFree));
-  if (relays) await Promise.all(manifest.nodes.map(ensureRelayPortFree));
   let spawned = 0;
   for (const node of manifest.nodes) {
     checkAborted(signal);
@@ -356,49 +375,35 @@ async function startNodeProcesses(
   const nodeProcs = manifest.nodes.map(
     (node) => context.processes.get(node.name) as ManagedProcess,
   );
+  const relayProcs = relays
+    ? manifest.nodes.map((node) => context.processes.get(relayName(node.name)) as ManagedProcess)
+    : [];
   const exitPorts = new Map(manifest.nodes.map((node) => [node.name, node.storagePort]));
   if (relays) {
     for (const node of manifest.nodes) exitPorts.set(relayName(node.name), node.relayPort);
   }
-  const watch = exitWatch([ledger, ...nodeProcs], 'while the testnet was starting', exitPorts);
-  const stopSpawning = new AbortController();
-  const relaysSpawned = relays
-    ? spawnRelaysOnceListening(context, manifest.nodes, {
-        onSpawn: (proc) => watch.add(proc),
-        signal: AbortSignal.any([stopSpawning.signal, ...(signal === undefined ? [] : [signal])]),
-      })
-    : Promise.resolve();
-  // A relay that cannot be spawned ends the wait with that error.
-  const spawnFailure = relaysSpawned.then(() => new Promise<never>(() => undefined));
-  try {
-    await waitForNodes(context, manifest.nodes, {
-      active: true,
-      healthy: true,
-      timeoutMs: context.readyTimeoutMs,
-      signal,
-      failure: Promise.race([watch.failure, spawnFailure]),
-      tracker,
-    });
-    // Every node listens now, so the last relays are being spawned.
-    await Promise.race([relaysSpawned, watch.failure]);
-  } finally {
-    stopSpawning.abort();
-    await relaysSpawned.catch(() => undefined);
-  }
+  const watch = exitWatch(
+    [ledger, ...nodeProcs, ...relayProcs],
+    'while the testnet was starting',
+    exitPorts,
+  );
+  await waitForNodes(context, manifest.nodes, {
+    active: true,
+    healthy: true,
+    timeoutMs: context.readyTimeoutMs,
+    signal,
+    failure: Promise.race([watch.failure, registrationFailure]),
+    tracker,
+  });
   if (relays) {
     // Ready once every relay follows the ledger and knows every node's relay.
     await waitForRelays(context, manifest.nodes, {
       expected: manifest.nodes.length,
       timeoutMs: context.readyTimeoutMs,
       signal,
+      tracker,
       failure: anyExit(
-        [
-          ledger,
-          ...nodeProcs,
-          ...manifest.nodes.map(
-            (node) => context.processes.get(relayName(node.name)) as ManagedProcess,
-          ),
-        ],
+        [ledger, ...nodeProcs, ...relayProcs],
         'while the relays were starting',
         exitPorts,
       ),
@@ -421,7 +426,7 @@ export async function openTestnet(options: OpenTestnetOptions): Promise<Testnet>
     throw new InvalidInputError(`${dir} holds no testnet (no testnet.json)`);
   }
   const programs = checkPrograms(options.programs);
-  const crypto = await loadCrypto();
+  const crypto = await loadCrypto({ mlkem: 'noble' });
   const processes = new Map<string, ManagedProcess>();
   for (const entry of runningRecordedProcesses(readPidsFile(dir))) {
     processes.set(entry.name, adoptProcess(entry));

@@ -3,7 +3,7 @@
  * errors into messages and exit codes (0 done, 1 failed or refused, 2 usage error).
  */
 import { readFileSync } from 'node:fs';
-import { MurmurError, UsageError } from '@murmur/wire';
+import { MurmurError } from '@murmur/wire';
 import { COMMANDS } from '../commands/index.js';
 
 import type { CommandIo } from './args.js';
@@ -54,17 +54,29 @@ export async function runCli(argv: readonly string[], io: CommandIo): Promise<nu
     const command = await entry.load();
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`murmur-devnet ${name}: ${error.message}\nRun \`murmur-devnet ${name} --help\`.\n`);
-      return 2;
-    }
-    if (MurmurError.isInstance(error)) {
-      io.stderr(`murmur-devnet ${name}: ${error.message}\n`);
-      return 1;
-    }
-    io.stderr(
-      `murmur-devnet ${name}: unexpected error\n${(error as Error)?.stack ?? String(error)}\n`,
-    );
-    return 1;
+    const { code, message } = reportOf(name, error);
+    io.stderr(message);
+    return code;
   }
+}
+
+/**
+ * The exit code and message of a command's error: 2 for a usage error, 1 otherwise. A usage
+ * error is recognised by its code, not by its class: a bundled command (`up`, `ledger`: see
+ * scripts/bundle.mjs) throws its own copy's `UsageError`.
+ */
+export function reportOf(name: string, error: unknown): { code: 1 | 2; message: string } {
+  if (MurmurError.isInstance(error) && error.code === 'USAGE') {
+    return {
+      code: 2,
+      message: `murmur-devnet ${name}: ${error.message}\nRun \`murmur-devnet ${name} --help\`.\n`,
+    };
+  }
+  if (MurmurError.isInstance(error)) {
+    return { code: 1, message: `murmur-devnet ${name}: ${error.message}\n` };
+  }
+  return {
+    code: 1,
+    message: `murmur-devnet ${name}: unexpected error\n${(error as Error)?.stack ?? String(error)}\n`,
+  };
 }

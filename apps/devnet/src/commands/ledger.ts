@@ -139,7 +139,10 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     file: logFile,
     base: { service: 'murmur-ledger' },
   });
-  const crypto = await loadCrypto();
+  // The ledger signs and verifies with Ed25519 and hashes with BLAKE2b; it never uses ML-KEM, so
+  // the pure-JS one (nothing until called) instead of instantiating libsodium's WebAssembly
+  // build at every start (as murmur-relay does).
+  const crypto = await loadCrypto({ mlkem: 'noble' });
 
   let fatal: ((error: unknown) => void) | undefined;
   const fatalError = new Promise<unknown>((resolveFatal) => {

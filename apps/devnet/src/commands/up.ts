@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startTestnet, stopTestnetProcesses } from '@murmur/testnet';
 import { isLogLevel, LOG_LEVELS, UsageError } from '@murmur/wire';
 import {
   type CommandIo,
@@ -143,15 +144,14 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     return 0;
   }
   const options = { ...parseUpArgs(argv, io), command: invocationOf(process.argv[1]) };
-  const testnet = await import('@murmur/testnet');
   const styles = stylesOf(io);
   const output = terminalOf(io);
   return runUp(options, {
     output,
     errors: { write: (text) => io.stderr(text) },
     styles,
-    startTestnet: testnet.startTestnet,
-    stopTestnetProcesses: testnet.stopTestnetProcesses,
+    startTestnet,
+    stopTestnetProcesses,
     onStopSignal(handler) {
       const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
       for (const signal of signals) process.on(signal, handler);

@@ -34,6 +34,11 @@ export interface LauncherRecord {
   readyAfterMs?: number | undefined;
   /** How long each start-up step took, ms (`@murmur/testnet`'s timings: ledger, wallets, …). */
   timings?: Readonly<Record<string, number>> | undefined;
+  /**
+   * When each start-up step ended, ms after `up` started (its own clock, after loading): the
+   * steps overlap (relays beside the nodes), so the ends say where the time went.
+   */
+  stepEnds?: Readonly<Record<string, number>> | undefined;
 }
 
 /** `launcher.json`, checked with a compiled TypeBox schema (unknown fields are tolerated). */
@@ -48,6 +53,7 @@ const launcherRecordChecker = createChecker(
     readyAt: Type.Optional(Type.String()),
     readyAfterMs: Type.Optional(Type.Number()),
     timings: Type.Optional(Type.Record(Type.String(), Type.Number())),
+    stepEnds: Type.Optional(Type.Record(Type.String(), Type.Number())),
   }),
 );
 

@@ -13,6 +13,7 @@ export const STEP_LABELS: Readonly<Record<TestnetStep, string>> = Object.freeze(
   processes: 'Node processes',
   swarms: 'Swarms formed',
   health: 'Health',
+  relays: 'Relays',
 });
 
 /** Options of {@link createProgressView}: where to draw, in which styles, on which clock. */

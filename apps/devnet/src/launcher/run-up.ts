@@ -313,6 +313,7 @@ export async function runUp(options: UpOptions, components: UpComponents): Promi
   // A resumed devnet restarts its recorded nodes first and adds the extra ones afterwards, once
   // the ledger made its first block with their uptime proofs (see the ledger's resume hold).
   const extra = resumed === undefined ? 0 : Math.max(0, options.nodes - resumed.nodes.length);
+  const stepEnds: Record<string, number> = {};
   let testnet: Testnet | undefined;
   try {
     try {
@@ -326,7 +327,10 @@ export async function runUp(options: UpOptions, components: UpComponents): Promi
         logLevel: options.logLevel,
         readyTimeoutMs: options.readyTimeoutMs,
         programs: devnetPrograms(options.programs),
-        onProgress: (event) => view.onProgress(event),
+        onProgress: (event) => {
+          view.onProgress(event);
+          if (event.status === 'done') stepEnds[event.step] = Math.round(now() - begin);
+        },
         signal: startAbort.signal,
       });
     } finally {
@@ -385,6 +389,7 @@ export async function runUp(options: UpOptions, components: UpComponents): Promi
     readyAt: new Date().toISOString(),
     readyAfterMs: Math.round(readyAfterMs),
     timings: { ...testnet.timings },
+    stepEnds,
   });
   write(
     formatSummary(

@@ -111,6 +111,25 @@ function signText(crypto: MurmurCrypto, keys: CryptoJobKeys, text: string): stri
   return Buffer.from(crypto.sign(utf8Encode(text), keys.ed25519SecretKey)).toString('base64');
 }
 
+/** Runs a verify or sign job on this thread, synchronously (both are synchronous crypto). */
+export function runSyncCryptoJob(
+  crypto: MurmurCrypto,
+  keys: CryptoJobKeys,
+  job: Exclude<CryptoJob, { op: 'peel' }>,
+): CryptoResult {
+  if (job.op === 'sign') return { op: 'sign', signature: signText(crypto, keys, job.text) };
+  let ok: boolean;
+  try {
+    ok = crypto.verifyRequest(job.method, job.signed, job.signature, job.publicKey);
+  } catch {
+    ok = false;
+  }
+  if (ok && job.sign !== undefined) {
+    return { op: 'verify', ok, signature: signText(crypto, keys, job.sign) };
+  }
+  return { op: 'verify', ok };
+}
+
 /**
  * Runs one job on this thread. With `relayEncoded`, a relay layer comes back as a
  * {@link RelayHop} (what a worker does, so that the event loop has nothing left to encode).
@@ -122,20 +141,9 @@ export async function runCryptoJob(
   options: { relayEncoded?: boolean } = {},
 ): Promise<CryptoResult> {
   switch (job.op) {
-    case 'verify': {
-      let ok: boolean;
-      try {
-        ok = crypto.verifyRequest(job.method, job.signed, job.signature, job.publicKey);
-      } catch {
-        ok = false;
-      }
-      if (ok && job.sign !== undefined) {
-        return { op: 'verify', ok, signature: signText(crypto, keys, job.sign) };
-      }
-      return { op: 'verify', ok };
-    }
+    case 'verify':
     case 'sign':
-      return { op: 'sign', signature: signText(crypto, keys, job.text) };
+      return runSyncCryptoJob(crypto, keys, job);
     case 'peel': {
       const outcome = await peelOrRefuse(crypto, keys.x25519, job.body);
       if ('refusal' in outcome) return { op: 'peel', refusal: outcome.refusal };

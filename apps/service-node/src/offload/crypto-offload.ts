@@ -10,6 +10,17 @@
  * `idleMs` without work, so an idle node holds no threads. With `workers: 0` every job runs
  * inline. A worker that dies has its jobs run inline and is replaced at the next job.
  *
+ * **Signature jobs run on the event loop while it has room.** Crossing to a worker (a structured
+ * clone each way, a message, a wake-up on both threads) costs about as much CPU as a verify and a
+ * sign themselves. So a verify or sign job runs inline, without crossing, when nothing waits in
+ * the queue here and its window (`inlineWindowMs`) runs inline: chosen at the window's start,
+ * when the event loop's delay (`loopDelayMs`, the load shedder's sample) is at most
+ * `inlineMaxLoopDelayMs` and the jobs run inline during the last window took less than
+ * `inlineMaxShare` of it. Under load (a late loop, a queue, or the share used up) jobs go to the
+ * workers as before, so that the event loop keeps its time for the uptime prover and the peer
+ * links. Inline and offloaded jobs run the same function and give the same answers. Onion layers
+ * (peels) always go to the workers: inline, the relay hop measured worse.
+ *
  * **The queue is bounded by wait time.** Each worker holds at most `maxJobsPerWorker` jobs;
  * the rest wait here, in two lanes: jobs of requests other swarm members forwarded (the `peer`
  * lane, see {@link CryptoOffload.forPeers}) go before client jobs, so that replication is not
@@ -35,6 +46,7 @@ import {
   type PeelOutcome,
   restoreLayer,
   runCryptoJob,
+  runSyncCryptoJob,
 } from './crypto-jobs.js';
 
 /** Options of {@link createCryptoOffload}. */
@@ -55,6 +67,14 @@ export interface CryptoOffloadInit {
   peerMaxWaitMs?: number | undefined;
   /** The clock of the waits, ms (default `performance.now`). */
   now?: (() => number) | undefined;
+  /** Run jobs inline while the event loop has room (see the module's comment; default true). */
+  inline?: boolean | undefined;
+  /** Run inline only while the event loop's delay is at most this, ms (default 50: a fifth of the shedding threshold's default). */
+  inlineMaxLoopDelayMs?: number | undefined;
+  /** The window over which inline work is counted, ms (default 100). */
+  inlineWindowMs?: number | undefined;
+  /** A window runs inline only if inline work took less than this share of the last (default 0.5). */
+  inlineMaxShare?: number | undefined;
 }
 
 /** Which queue a job waits in: other members' forwarded requests go first. */
@@ -68,6 +88,13 @@ export interface CryptoOffloadComponents {
   logger?: Logger | undefined;
   /** Called once per job refused for waiting too long. */
   onRefused?: ((lane: CryptoLane) => void) | undefined;
+  /**
+   * The event loop's current delay, ms (the load shedder's sample). Without it, jobs run inline
+   * only within the share of the window.
+   */
+  loopDelayMs?: (() => number) | undefined;
+  /** Counts jobs by where they ran: inline because the loop had room, or sent to a worker. */
+  onJobs?: ((thread: 'event-loop' | 'worker', count: number) => void) | undefined;
 }
 
 /** The offload. */
@@ -109,6 +136,8 @@ export interface CryptoOffload {
   oldestWaitMs(): number;
   /** Worker threads running now. */
   running(): number;
+  /** Jobs run inline so far because the event loop had room (not counting `workers: 0`). */
+  inlined(): number;
   /** Worker threads running and ready for jobs (a starting one is not). */
   ready(): number;
   /** Stops the workers. */
@@ -190,6 +219,51 @@ export function createCryptoOffload(
   let nextBatchId = 1;
   let idleTimer: NodeJS.Timeout | undefined;
   let stopped = false;
+  const inlineOn = init.inline ?? true;
+  const inlineMaxDelay = init.inlineMaxLoopDelayMs ?? 50;
+  const inlineWindow = Math.max(1, init.inlineWindowMs ?? 100);
+  const inlineBudget = inlineWindow * Math.min(1, Math.max(0, init.inlineMaxShare ?? 0.5));
+  let inlineWindowStart = Number.NEGATIVE_INFINITY;
+  let inlineSpent = 0;
+  /** This window's mode: every signature job inline, or every one to the workers. */
+  let inlineWindowOn = true;
+  let inlinedCount = 0;
+
+  /**
+   * Whether a job asked for at `at` may run on the event loop now (see the module's comment).
+   * The choice is made once per window, from the last window's inline share and the loop's
+   * delay, so that jobs do not alternate between the loop and a worker job by job (the jobs that
+   * cross then go one a message, each with its wake-up, which costs more than it saves).
+   */
+  function roomInline(job: CryptoJob, at: number): boolean {
+    // Peels always cross: inline, the relay hop measured worse in every compare round
+    // (docs/BENCHMARKS.md, issue 16, third pass).
+    if (!inlineOn || job.op === 'peel') return false;
+    if (at - inlineWindowStart >= inlineWindow) {
+      const delay = components.loopDelayMs?.() ?? 0;
+      inlineWindowOn = inlineSpent < inlineBudget && delay <= inlineMaxDelay;
+      inlineWindowStart = at;
+      inlineSpent = 0;
+    }
+    // Never more than the whole window on the loop; never ahead of jobs already waiting.
+    if (!inlineWindowOn || inlineSpent >= inlineWindow) return false;
+    return lanes.peer.size + lanes.client.size === 0;
+  }
+
+  /** Runs a job on the event loop because it had room, counting the time against the window. */
+  function runInline(waiting: Waiting, at: number): void {
+    inlinedCount += 1;
+    components.onJobs?.('event-loop', 1);
+    const job = waiting.job as Exclude<CryptoJob, { op: 'peel' }>;
+    let result: CryptoResult;
+    try {
+      result = runSyncCryptoJob(crypto, jobKeys, job);
+    } catch (error) {
+      result = { op: 'failed', message: error instanceof Error ? error.message : String(error) };
+    }
+    inlineSpent += now() - at;
+    waiting.resolve(result);
+  }
 
   function inline(waiting: Waiting): void {
     runCryptoJob(crypto, jobKeys, waiting.job).then(waiting.resolve, (error: unknown) =>
@@ -207,6 +281,9 @@ export function createCryptoOffload(
     worker.on('message', (message: { ready?: true; id?: number; results?: CryptoResult[] }) => {
       if (message.ready) {
         slot.ready = true;
+        logger.debug({ workers: slots.length }, 'a crypto worker is ready');
+        // Its idle time counts from now.
+        armIdle();
         schedule();
         return;
       }
@@ -246,7 +323,9 @@ export function createCryptoOffload(
     if (idleTimer !== undefined) clearTimeout(idleTimer);
     idleTimer = setTimeout(() => {
       idleTimer = undefined;
-      if (slots.some((slot) => slot.load > 0)) {
+      // A worker still starting has not had its chance to work (on a loaded machine a start can
+      // take longer than idleMs): idleness counts once it is ready.
+      if (slots.some((slot) => slot.load > 0 || !slot.ready)) {
         armIdle();
         return;
       }
@@ -322,6 +401,7 @@ export function createCryptoOffload(
     nextBatchId += 1;
     slot.inFlight.set(id, part);
     slot.load += part.length;
+    components.onJobs?.('worker', part.length);
     const transfer: ArrayBuffer[] = [];
     const jobs = part.map((waiting) => {
       const job = waiting.job;
@@ -337,9 +417,14 @@ export function createCryptoOffload(
 
   function submit(job: CryptoJob, lane: CryptoLane): Promise<CryptoResult> {
     return new Promise((resolve, reject) => {
-      const waiting: Waiting = { job, resolve, reject, at: now() };
+      const at = now();
+      const waiting: Waiting = { job, resolve, reject, at };
       if (workers <= 0 || stopped) {
         inline(waiting);
+        return;
+      }
+      if (roomInline(job, at)) {
+        runInline(waiting, at);
         return;
       }
       lanes[lane].push(waiting);
@@ -385,6 +470,7 @@ export function createCryptoOffload(
         return oldest === undefined ? 0 : Math.max(0, now() - oldest.at);
       },
       running: () => slots.length,
+      inlined: () => inlinedCount,
       ready: () => slots.filter((slot) => slot.ready).length,
       async stop() {
         stopped = true;

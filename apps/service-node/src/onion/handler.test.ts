@@ -57,6 +57,8 @@ async function startNode(
       {
         workers: options.offloadWorkers,
         workerUrl,
+        // Every peel crosses to the workers.
+        inline: false,
       },
       { crypto: h.crypto, keys: h.keys },
     );

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RETRIEVE_MESSAGE_OVERHEAD, StorageFullError } from '@murmur/wire';
@@ -73,6 +73,20 @@ describe('store and duplicates', () => {
     });
     expect(store.getExpiries(OWNER, [m.hash], NOW).get(m.hash)).toBe(m.expiry + 5000);
     expect(store.stats().messages).toBe(1);
+  });
+
+  it('stores a new message in one insert and leaves a hash already there untouched', () => {
+    const store = open();
+    const m = message();
+    expect(store.store(m)).toEqual({ status: 'stored', expiry: m.expiry });
+    const bytes = store.stats().dataBytes;
+    // The same hash with other data, owner and namespace: nothing of it is stored or counted.
+    const other = { ...m, owner: OTHER, namespace: 5, data: new Uint8Array(90).fill(7) };
+    expect(store.store(other)).toEqual({ status: 'already', expiry: m.expiry });
+    expect(store.stats()).toMatchObject({ messages: 1, dataBytes: bytes });
+    expect(store.retrieve(OTHER, 5, { now: NOW }).messages).toEqual([]);
+    const [kept] = store.retrieve(OWNER, 0, { now: NOW }).messages;
+    expect(new Uint8Array(kept?.data ?? [])).toEqual(m.data);
   });
 
   it('keeps one message per public outbox: a client store replaces it, whatever the timestamps', () => {
@@ -595,6 +609,276 @@ describe('catch-up support: ids, journal, inventory', () => {
     expect(store.instanceId()).toMatch(/^[0-9a-f]{32}$/);
     store.store(message());
     expect(store.inventory(7, 10)[0]?.id).toBeGreaterThan(7);
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
+  });
+});
+
+describe('saved totals (start-up without a count)', () => {
+  interface FileTotals {
+    saved: { messages: number; dataBytes: number; lastId: number } | undefined;
+    counted: { messages: number; dataBytes: number };
+    sequence: number;
+  }
+
+  /** What the file holds, through another connection: the saved row and a real count. */
+  function fileTotals(path = join(directory, 'storage.db')): FileTotals {
+    const db = new Database(path);
+    try {
+      return {
+        saved: db
+          .prepare(
+            'SELECT messages, data_bytes AS dataBytes, last_id AS lastId FROM message_totals WHERE id = 1',
+          )
+          .get() as FileTotals['saved'],
+        counted: db
+          .prepare('SELECT count(*) AS messages, total(length(data)) AS dataBytes FROM messages')
+          .get() as FileTotals['counted'],
+        sequence:
+          (
+            db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'messages'").get() as
+              | { seq: number }
+              | undefined
+          )?.seq ?? 0,
+      };
+    } finally {
+      db.close();
+    }
+  }
+
+  /** The saved row matches the rows, its last id the file's, and the store says the same. */
+  function expectConsistent(store: MessageStore, path?: string): void {
+    const file = fileTotals(path);
+    expect(file.saved).toEqual({ ...file.counted, lastId: file.sequence });
+    expect(store.stats()).toMatchObject(file.counted);
+  }
+
+  function rawExec(sql: string, path = join(directory, 'storage.db')): void {
+    const db = new Database(path);
+    db.exec(sql);
+    db.close();
+  }
+
+  /** A logger that records the messages of `info` calls with a `reason` (a count at open). */
+  function countingLogger() {
+    const counts: unknown[] = [];
+    const logger = {
+      info: (fields: unknown) => {
+        if (typeof fields === 'object' && fields !== null && 'reason' in fields) {
+          counts.push((fields as { reason: unknown }).reason);
+        }
+      },
+      warn: () => {},
+      error: () => {},
+      debug: () => {},
+      trace: () => {},
+      fatal: () => {},
+      child: () => logger,
+    };
+    return { logger: logger as never, counts };
+  }
+
+  function openLogged(path = join(directory, 'storage.db')) {
+    const { logger, counts } = countingLogger();
+    const store = openMessageStore({ path }, { logger });
+    stores.push(store);
+    return { store, counts };
+  }
+
+  it('writes the totals with every write that changes them, in the same transaction', async () => {
+    const store = open();
+    expectConsistent(store);
+    const a = message();
+    store.store(a);
+    expectConsistent(store);
+    // A group commit, a duplicate among it.
+    await Promise.all([
+      store.storeQueued(message()),
+      store.storeQueued(message({ data: new Uint8Array(77) })),
+      store.storeQueued({ ...a, expiry: a.expiry + 1 }),
+    ]);
+    expectConsistent(store);
+    expect(store.stats()).toMatchObject({ messages: 3, dataBytes: 137 });
+    // Replication imports, a public outbox replaced by a larger message.
+    store.storeMany([message({ owner: OTHER }), message({ owner: OTHER, namespace: 2 })]);
+    store.store(message({ namespace: -1, data: new Uint8Array(10) }));
+    store.store(message({ namespace: -1, data: new Uint8Array(20) }));
+    expectConsistent(store);
+    expect(store.stats().messages).toBe(6);
+    // Deletes of every kind.
+    store.deleteByHashes(OWNER, [a.hash]);
+    expectConsistent(store);
+    store.deleteAll(OTHER, 2);
+    expectConsistent(store);
+    store.deleteBefore(OWNER, 'all', NOW - 1);
+    store.store(message({ timestamp: NOW - 5 }));
+    store.deleteBefore(OWNER, 0, NOW - 1);
+    expectConsistent(store);
+    store.deleteOwners([OTHER]);
+    expectConsistent(store);
+    // Expiry changes do not move the totals; the sweeper's deletes do.
+    store.store(message({ expiry: NOW + 10 }));
+    store.store(message({ expiry: NOW + 20 }));
+    const before = store.stats().messages;
+    expect(store.sweepExpired(NOW + 15)).toBe(1);
+    expect(store.stats().messages).toBe(before - 1);
+    expectConsistent(store);
+    store.shortenAll(OWNER, 'all', NOW + 1);
+    expect(store.sweepExpired(NOW + 2, 1)).toBe(1);
+    expect(store.sweepExpired(NOW + 2)).toBeGreaterThan(0);
+    expectConsistent(store);
+    expect(store.stats().messages).toBe(0);
+    expect(store.stats().dataBytes).toBe(0);
+  });
+
+  it('keeps the totals of a failed group commit as they were', async () => {
+    const store = open();
+    store.store(message());
+    const poison = message();
+    rawExec(
+      `CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.hash = '${poison.hash}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+    );
+    const results = await Promise.allSettled([message(), poison].map((m) => store.storeQueued(m)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expectConsistent(store);
+    expect(fileTotals().saved?.messages).toBe(1);
+  });
+
+  it('reads the saved totals at open instead of counting', () => {
+    const first = open();
+    first.store(message());
+    first.store(message({ data: new Uint8Array(50) }));
+    first.close();
+    const { store, counts } = openLogged();
+    expect(counts).toEqual([]);
+    expect(store.stats()).toMatchObject({ messages: 2, dataBytes: 80 });
+    store.close();
+    // Proof that the row is what open reads: values changed by hand (the last id kept) are
+    // taken as they are.
+    rawExec('UPDATE message_totals SET messages = 12345, data_bytes = 678');
+    const trusting = openLogged();
+    expect(trusting.counts).toEqual([]);
+    expect(trusting.store.stats()).toMatchObject({ messages: 12345, dataBytes: 678 });
+  });
+
+  it('counts once when the totals row is missing, does not match the file, or is invalid', () => {
+    const first = open();
+    first.store(message());
+    first.close();
+    // Deleted by hand (the documented way to force a count).
+    rawExec('DELETE FROM message_totals');
+    let opened = openLogged();
+    expect(opened.counts).toHaveLength(1);
+    expectConsistent(opened.store);
+    opened.store.close();
+    // Messages inserted by something that did not count them (the last id moved).
+    rawExec(
+      `INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data) VALUES ('${OWNER}', 0, '${'x'.repeat(43)}', ${NOW}, ${NOW + 1000}, x'010203')`,
+    );
+    opened = openLogged();
+    expect(opened.counts).toHaveLength(1);
+    expect(opened.store.stats()).toMatchObject({ messages: 2, dataBytes: 33 });
+    expectConsistent(opened.store);
+    opened.store.close();
+    // Invalid values.
+    rawExec('UPDATE message_totals SET messages = -1');
+    opened = openLogged();
+    expect(opened.counts).toHaveLength(1);
+    expectConsistent(opened.store);
+    opened.store.close();
+    // Counted once: the next open reads the row.
+    opened = openLogged();
+    expect(opened.counts).toEqual([]);
+    expect(opened.store.stats()).toMatchObject({ messages: 2, dataBytes: 33 });
+  });
+
+  it('counts an old (version 2) database once, when the migration adds the table', () => {
+    const path = join(directory, 'v2.db');
+    const db = new Database(path);
+    db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL)');
+    db.exec(MIGRATIONS[0]?.sql as string);
+    db.exec(MIGRATIONS[1]?.sql as string);
+    db.prepare('INSERT INTO schema_version VALUES (1, 0), (2, 0)').run();
+    const insert = db.prepare(
+      'INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data) VALUES (?, 0, ?, ?, ?, ?)',
+    );
+    for (let i = 0; i < 5; i++) {
+      insert.run(OWNER, `${i}`.repeat(43), NOW, NOW + 1000, Buffer.alloc(10 + i));
+    }
+    db.close();
+    let opened = openLogged(path);
+    expect(opened.counts).toHaveLength(1);
+    expect(opened.store.stats()).toMatchObject({ messages: 5, dataBytes: 60 });
+    expectConsistent(opened.store, path);
+    opened.store.store(message());
+    opened.store.close();
+    opened = openLogged(path);
+    expect(opened.counts).toEqual([]);
+    expect(opened.store.stats()).toMatchObject({ messages: 6, dataBytes: 90 });
+  });
+
+  it('brings the last id up to date at close after an insert that left the totals as they were', () => {
+    const store = open();
+    store.store(message({ namespace: -1, data: new Uint8Array(10) }));
+    // A public outbox replaced by a message of the same size: one delete, one insert.
+    store.store(message({ namespace: -1, data: new Uint8Array(10) }));
+    const file = fileTotals();
+    expect(file.saved?.messages).toBe(1);
+    expect(file.saved?.lastId).toBe(file.sequence - 1);
+    // Without a close (a crash) the next open would count once, and find the same totals.
+    const crashed = join(directory, 'crashed');
+    mkdirSync(crashed);
+    copyFileSync(join(directory, 'storage.db'), join(crashed, 'storage.db'));
+    copyFileSync(join(directory, 'storage.db-wal'), join(crashed, 'storage.db-wal'));
+    const recounted = openLogged(join(crashed, 'storage.db'));
+    expect(recounted.counts).toHaveLength(1);
+    expect(recounted.store.stats()).toMatchObject({ messages: 1, dataBytes: 10 });
+    // A close saves the last id: the next open reads the row.
+    store.close();
+    const reopened = openLogged();
+    expect(reopened.counts).toEqual([]);
+    expectConsistent(reopened.store);
+  });
+
+  it('finds the totals right after a crash: the files as a kill -9 leaves them', async () => {
+    const store = open();
+    const path = join(directory, 'storage.db');
+    for (let i = 0; i < 20; i++) store.store(message());
+    await Promise.all(Array.from({ length: 30 }, () => store.storeQueued(message())));
+    store.deleteAll(OWNER, 'all');
+    await Promise.all(Array.from({ length: 7 }, () => store.storeQueued(message())));
+    store.store(message({ expiry: NOW + 1 }));
+    store.sweepExpired(NOW + 2);
+    // Another connection holds a transaction open that has written pages to the WAL (a tiny
+    // cache spills them) and has not committed: the process "dies" in the middle of it.
+    const writer = new Database(path);
+    writer.pragma('cache_size = 1');
+    writer.exec('BEGIN IMMEDIATE');
+    const insert = writer.prepare(
+      'INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data) VALUES (?, 0, ?, ?, ?, ?)',
+    );
+    for (let i = 0; i < 200; i++) {
+      insert.run(
+        OTHER,
+        `${String(i).padStart(8, '0')}${'u'.repeat(35)}`,
+        NOW,
+        NOW + 1000,
+        Buffer.alloc(3000),
+      );
+    }
+    // The crash image: the database file and its WAL as they are now (no close, no
+    // checkpoint; the shared-memory index is rebuilt from the WAL at the next open).
+    const crashed = join(directory, 'crashed');
+    mkdirSync(crashed);
+    copyFileSync(path, join(crashed, 'storage.db'));
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    copyFileSync(`${path}-wal`, join(crashed, 'storage.db-wal'));
+    writer.exec('ROLLBACK');
+    writer.close();
+    const copy = join(crashed, 'storage.db');
+    const reopened = openLogged(copy);
+    expect(reopened.counts).toEqual([]);
+    expect(reopened.store.stats()).toMatchObject({ messages: 7, dataBytes: 210 });
+    expectConsistent(reopened.store, copy);
+    expect(reopened.store.hasMessage(`${'0'.repeat(8)}${'u'.repeat(35)}`)).toBe(false);
   });
 });

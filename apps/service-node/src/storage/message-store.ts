@@ -20,7 +20,7 @@ import {
   silentLogger,
   systemClock,
 } from '@murmur/wire';
-import Database from 'better-sqlite3';
+import Database, { type Database as BetterSqlite3Database } from 'better-sqlite3';
 import { migrate } from './schema.js';
 
 /** How commits reach the disk: `normal` survives process crashes, `full` also power loss. */
@@ -274,6 +274,60 @@ function isSqliteFull(error: unknown): boolean {
   );
 }
 
+/** The stored messages' count and data bytes, as the `message_totals` row keeps them. */
+interface Totals {
+  messages: number;
+  dataBytes: number;
+}
+
+/** Writes the totals row; `last_id` is the largest message id handed out so far. */
+const SAVE_TOTALS_SQL = `INSERT INTO message_totals (id, messages, data_bytes, last_id)
+  VALUES (1, ?, ?, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0))
+  ON CONFLICT (id) DO UPDATE SET messages = excluded.messages, data_bytes = excluded.data_bytes,
+    last_id = excluded.last_id`;
+
+/**
+ * The totals at open: read from `message_totals` (no scan), or counted once, with one scan of
+ * the table, when the row is missing (a database of an older release, or the row deleted by
+ * hand to force a count) or does not match the file (its `last_id` is not the largest id handed
+ * out: messages were inserted by something that did not count them, or the values are invalid).
+ */
+function loadTotals(db: BetterSqlite3Database, logger: Logger): Totals {
+  const saved = db
+    .prepare(
+      'SELECT messages, data_bytes AS dataBytes, last_id AS lastId FROM message_totals WHERE id = 1',
+    )
+    .get() as (Totals & { lastId: number }) | undefined;
+  const sequence = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'messages'");
+  const lastId = () => (sequence.get() as { seq: number } | undefined)?.seq ?? 0;
+  const reason =
+    saved === undefined
+      ? 'no totals saved (a database of an older release)'
+      : saved.lastId !== lastId()
+        ? 'messages were inserted without updating the totals'
+        : saved.messages < 0 || saved.dataBytes < 0
+          ? 'the saved totals are invalid'
+          : undefined;
+  if (saved !== undefined && reason === undefined) {
+    return { messages: saved.messages, dataBytes: saved.dataBytes };
+  }
+  logger.info(
+    { reason },
+    'counting the stored messages (one scan of the database; later starts read the saved totals)',
+  );
+  const count = db.prepare(
+    'SELECT count(*) AS messages, total(length(data)) AS dataBytes FROM messages',
+  );
+  const save = db.prepare(SAVE_TOTALS_SQL);
+  return db
+    .transaction(() => {
+      const counted = count.get() as Totals;
+      save.run(counted.messages, counted.dataBytes);
+      return counted;
+    })
+    .immediate();
+}
+
 /**
  * Opens (creating and migrating if needed) the store at `init.path`.
  *
@@ -289,6 +343,7 @@ export function openMessageStore(
   if (init.path !== ':memory:') mkdirSync(dirname(init.path), { recursive: true });
   const db = new Database(init.path);
   let closed = false;
+  let totals: Totals;
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${init.sync === 'full' ? 'FULL' : 'NORMAL'}`);
@@ -299,6 +354,9 @@ export function openMessageStore(
       db.pragma(`cache_size = -${Math.max(64, Math.floor(init.cacheBytes / 1024))}`);
     }
     migrate(db);
+    // Before the cap: a first count writes the totals row (a page) into a database that may
+    // already be at its cap.
+    totals = loadTotals(db, logger);
     const pageSize = db.pragma('page_size', { simple: true }) as number;
     db.pragma(`max_page_count = ${Math.max(1, Math.floor(sizeLimitBytes / pageSize))}`);
   } catch (error) {
@@ -312,6 +370,11 @@ export function openMessageStore(
     setExpiry: db.prepare('UPDATE messages SET expiry = ? WHERE id = ?'),
     insert: db.prepare(
       'INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    // A new message in one statement: the hash's unique index is probed by the insert itself
+    // (no row when the message is already here; then `byHash` tells its expiry).
+    insertNew: db.prepare(
+      'INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING',
     ),
     outboxCurrent: db.prepare(
       `SELECT timestamp, length(data) AS size FROM messages WHERE owner = ? AND namespace = ? AND ${OUTBOX_CONDITION}`,
@@ -400,13 +463,12 @@ export function openMessageStore(
     setMeta: db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
-    totals: db.prepare('SELECT count(*) AS count, total(length(data)) AS size FROM messages'),
+    saveTotals: db.prepare(SAVE_TOTALS_SQL),
   };
 
-  const totals = sql.totals.get() as { count: number; size: number };
   const instance = (sql.getMeta.get('instance') as { value: string } | undefined)?.value ?? '';
-  let messageCount = totals.count;
-  let dataBytes = totals.size;
+  let messageCount = totals.messages;
+  let dataBytes = totals.dataBytes;
   const listeners = new Set<(message: NewMessage) => void>();
 
   function notify(message: NewMessage): void {
@@ -436,6 +498,22 @@ export function openMessageStore(
    * is later, so that a late copy of an old message cannot undo a newer one.
    */
   function storeRow(message: NewMessage, outbox: 'latest' | 'newest' = 'latest'): StoreOutcome {
+    if (!isOutbox(message.namespace)) {
+      // The common case in one statement: inserted unless the hash is here already.
+      const inserted = sql.insertNew.run(
+        message.owner,
+        message.namespace,
+        message.hash,
+        message.timestamp,
+        message.expiry,
+        message.data,
+      ).changes;
+      if (inserted === 1) {
+        messageCount += 1;
+        dataBytes += message.data.length;
+        return { status: 'stored', expiry: message.expiry };
+      }
+    }
     const existing = sql.byHash.get(message.hash) as { id: number; expiry: number } | undefined;
     if (existing !== undefined) {
       if (existing.expiry < message.expiry) {
@@ -480,13 +558,23 @@ export function openMessageStore(
    */
   const inTransaction = db.transaction((body: () => unknown) => body());
 
-  /** Runs a write transaction; SQLITE_FULL becomes a StorageFullError, counters are restored. */
+  /**
+   * Runs a write transaction; SQLITE_FULL becomes a StorageFullError, counters are restored.
+   * When the body changed the counters, the totals row is written in the same transaction, so
+   * that the file's totals always match its committed rows (read at open instead of a count).
+   */
   function write<T>(what: string, body: () => T): T {
     if (closed) throw new InternalError('the message store is closed');
     const savedCount = messageCount;
     const savedBytes = dataBytes;
     try {
-      return inTransaction.immediate(body) as T;
+      return inTransaction.immediate(() => {
+        const result = body();
+        if (messageCount !== savedCount || dataBytes !== savedBytes) {
+          sql.saveTotals.run(messageCount, dataBytes);
+        }
+        return result;
+      }) as T;
     } catch (error) {
       messageCount = savedCount;
       dataBytes = savedBytes;
@@ -873,6 +961,14 @@ export function openMessageStore(
       flush();
       closed = true;
       listeners.clear();
+      try {
+        // The totals are already right; this brings their `last_id` up to date after writes
+        // that inserted without changing the totals (a public outbox replaced by a message of
+        // the same size), so that the next open does not count again.
+        inTransaction.immediate(() => sql.saveTotals.run(messageCount, dataBytes));
+      } catch (error) {
+        logger.warn({ err: error }, 'saving the message totals at close failed');
+      }
       try {
         db.pragma('wal_checkpoint(TRUNCATE)');
       } catch (error) {

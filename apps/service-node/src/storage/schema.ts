@@ -34,6 +34,15 @@ interface Migration {
  *   are trimmed (a deleted message would have expired by then anyway).
  * - `meta.instance`: a random ID of this database, so that peers notice a node whose database
  *   was replaced (its ids start over) and page through it from the beginning again.
+ *
+ * Version 3 (start-up without a scan):
+ * - `message_totals`: one row, the number of stored messages and the sum of their data bytes
+ *   (what the store's size figures and its cap need), written by the store inside every write
+ *   transaction that changes them (the group commit's included), so that it always matches the
+ *   rows committed with it, through crashes too. `last_id` is the largest message id handed out
+ *   when the row was written (`sqlite_sequence`'s): a store that finds another value at open
+ *   knows someone inserted messages without counting them and counts again, once. The
+ *   migration leaves the table empty: the first open counts (one scan of an old database).
  */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   {
@@ -103,6 +112,18 @@ CREATE INDEX journal_at ON journal (at);
 
 INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))))
   ON CONFLICT (key) DO NOTHING;
+`,
+  },
+  {
+    version: 3,
+    description: 'message totals kept with the writes (no count at start-up)',
+    sql: `
+CREATE TABLE message_totals (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  messages INTEGER NOT NULL,
+  data_bytes INTEGER NOT NULL,
+  last_id INTEGER NOT NULL
+);
 `,
   },
 ]);

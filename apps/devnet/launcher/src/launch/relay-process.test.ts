@@ -1,22 +1,24 @@
 /** The relay beside each node: names, URLs, flags, and the health wait against a real server. */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Server } from 'node:net';
 import { loadCrypto } from '@murmur/crypto';
 import { describe, expect, it } from 'vitest';
+import { PortInUseError } from '../errors.js';
 import { testnetLayout } from '../manifest.js';
 import { stopProcess } from '../processes/managed-process.js';
 import { readPidsFile } from '../processes/pids-file.js';
+import { createProgressTracker } from '../progress.js';
 import { manifestNode, tempDir, testContext, writeProgram } from '../test-support/context.js';
 import { memoryLedgerClient } from '../test-support/memory-ledger-client.js';
 import {
-  acceptsConnections,
   relayHealth,
   relayName,
   relayNodeName,
   relaySettings,
   relayUrl,
   runsRelays,
-  spawnRelaysOnceListening,
+  spawnRelays,
   waitForRelays,
 } from './relay-process.js';
 
@@ -74,7 +76,14 @@ describe('relay processes', () => {
         waitForRelays({ layout }, [local], { expected: 2, timeoutMs: 300 }),
       ).rejects.toThrow(/node-07\/relay/);
       relays = 2;
-      await waitForRelays({ layout }, [local], { expected: 2, timeoutMs: 30_000 });
+      const events: string[] = [];
+      const tracker = createProgressTracker((event) =>
+        events.push(`${event.status} ${event.step} ${event.done ?? ''}/${event.total ?? ''}`),
+      );
+      await waitForRelays({ layout }, [local], { expected: 2, timeoutMs: 30_000, tracker });
+      // The `relays` step, started here (no early spawn), ends when the relays are ready.
+      expect(events).toEqual(['start relays 0/1', 'progress relays 1/1', 'done relays /']);
+      expect(tracker.timings.relays).toBeGreaterThanOrEqual(0);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
@@ -82,20 +91,12 @@ describe('relay processes', () => {
   });
 });
 
-describe('spawnRelaysOnceListening', () => {
-  it("spawns a node's relay only once the node's port accepts connections, then resolves", async () => {
+describe('spawnRelays', () => {
+  it("spawns each node's relay with its flags and records it, once", async () => {
     const crypto = await loadCrypto();
     const folder = tempDir('testnet-relay-spawn');
-    const servers: Server[] = [];
-    const listen = async () => {
-      const server = createNetServer((socket) => socket.destroy());
-      servers.push(server);
-      await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
-      return server;
-    };
-    const portOf = (server: Server) => (server.address() as AddressInfo).port;
     try {
-      // The relay program: records its flags and stays up until it is killed.
+      // The relay program: prints its flags and stays up until it is killed.
       const relayCli = writeProgram(
         folder.dir,
         'relay.js',
@@ -108,55 +109,38 @@ describe('spawnRelaysOnceListening', () => {
           relayCli,
         },
       });
-      const first = await listen();
-      // node-02's port: taken and released, so nothing listens on it until the test says so.
-      const probe = await listen();
-      const secondPort = portOf(probe);
-      await new Promise((done) => probe.close(done));
-      servers.pop();
+      const ports = await freePorts(2);
       const nodes = [
-        manifestNode(1, { storagePort: portOf(first), relayPort: 1 }),
-        manifestNode(2, { storagePort: secondPort, relayPort: 2 }),
+        manifestNode(1, { storagePort: 1, relayPort: ports[0] as number }),
+        manifestNode(2, { storagePort: 2, relayPort: ports[1] as number }),
       ];
-      const spawned: string[] = [];
-      let secondListening = false;
-      await spawnRelaysOnceListening(context, nodes, {
-        intervalMs: 20,
-        onSpawn: (proc) => {
-          spawned.push(`${proc.name}${secondListening ? ' (after node-02 listened)' : ''}`);
-          if (proc.name === 'node-01/relay') {
-            // node-02 starts listening only now: its relay must not have been spawned before.
-            const server = createNetServer((socket) => socket.destroy());
-            servers.push(server);
-            server.listen(secondPort, '127.0.0.1', () => {
-              secondListening = true;
-            });
-          }
-        },
-      });
-      expect(spawned).toEqual(['node-01/relay', 'node-02/relay (after node-02 listened)']);
+      const spawned = await spawnRelays(context, nodes);
+      expect(spawned.map((proc) => proc.name)).toEqual(['node-01/relay', 'node-02/relay']);
       expect(
         readPidsFile(folder.dir)
           .processes.map((entry) => entry.name)
           .sort(),
       ).toEqual(['node-01/relay', 'node-02/relay']);
-      // Nothing more to spawn: a second call returns at once.
-      await spawnRelaysOnceListening(context, nodes, {
-        onSpawn: () => spawned.push('again'),
-      });
-      expect(spawned).toHaveLength(2);
+      // Each got its node's settings (the program prints its arguments as its first line).
+      for (const [i, proc] of spawned.entries()) {
+        const args = await firstJsonLine(proc.logFile);
+        expect(args).toEqual(['start', ...relaySettings(context, nodes[i] as never)]);
+      }
+      // Running relays are not spawned again.
+      expect(await spawnRelays(context, nodes)).toEqual([]);
       for (const proc of context.processes.values()) {
         await stopProcess(proc, { signal: 'SIGKILL', graceMs: 1_000 });
       }
     } finally {
-      for (const server of servers) server.close();
       folder.remove();
     }
   });
 
-  it('spawns nothing once aborted, and says whether a port accepts connections', async () => {
+  it('spawns nothing when a relay port is taken, and names it', async () => {
     const crypto = await loadCrypto();
     const folder = tempDir('testnet-relay-spawn');
+    const server = createNetServer((socket) => socket.destroy());
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
     try {
       const context = testContext(folder.dir, crypto, memoryLedgerClient(crypto).client, {
         programs: {
@@ -165,24 +149,43 @@ describe('spawnRelaysOnceListening', () => {
           relayCli: '/nonexistent/relay.js',
         },
       });
-      const server = createNetServer((socket) => socket.destroy());
-      await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
-      const port = (server.address() as AddressInfo).port;
-      expect(await acceptsConnections('127.0.0.1', port)).toBe(true);
-      await new Promise((done) => server.close(done));
-      expect(await acceptsConnections('127.0.0.1', port)).toBe(false);
-      const controller = new AbortController();
-      controller.abort();
-      await spawnRelaysOnceListening(
-        context,
-        [manifestNode(1, { storagePort: port, relayPort: 1 })],
-        {
-          signal: controller.signal,
-        },
-      );
+      const [free] = await freePorts(1);
+      const taken = (server.address() as AddressInfo).port;
+      const error = await spawnRelays(context, [
+        manifestNode(1, { storagePort: 1, relayPort: free as number }),
+        manifestNode(2, { storagePort: 2, relayPort: taken }),
+      ]).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(PortInUseError);
+      expect((error as Error).message).toContain('node-02/relay');
       expect(context.processes.size).toBe(0);
     } finally {
+      await new Promise((done) => server.close(done));
       folder.remove();
     }
   });
 });
+
+/** `count` ports free on 127.0.0.1 now. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  for (let i = 0; i < count; i++) {
+    const server = createNetServer();
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+    servers.push(server);
+  }
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
+  return ports;
+}
+
+/** The first JSON line of a log file (the testnet's start marker skipped), once written. */
+async function firstJsonLine(file: string): Promise<unknown> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const line = readFileSync(file, 'utf8')
+      .split('\n')
+      .find((text) => text.startsWith('['));
+    if (line !== undefined) return JSON.parse(line);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error(`${file}: no line from the program`);
+}

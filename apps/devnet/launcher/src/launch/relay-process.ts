@@ -6,8 +6,6 @@
  * relays speak plain `ws` (no TLS: docs/DEVNET.md). A relay's process name is
  * `<node>/relay` (`node-07/relay`), its log `logs/<node>-relay.log`.
  */
-import { connect } from 'node:net';
-import { sleep } from '@murmur/wire';
 import { type Context, ledgerUrlOf, nodeUrl } from '../context.js';
 import type { ManifestNode } from '../manifest.js';
 import { pollUntil } from '../poll.js';
@@ -15,6 +13,7 @@ import { announcedAddress, httpUrl } from '../ports.js';
 import { ensurePortFree } from '../processes/exits.js';
 import { type ManagedProcess, spawnProcess } from '../processes/managed-process.js';
 import { savePids } from '../processes/process-table.js';
+import type { ProgressTracker } from '../progress.js';
 
 /** The suffix of a relay's process name. */
 export const RELAY_SUFFIX = '/relay';
@@ -98,70 +97,20 @@ export function spawnRelay(
 }
 
 /**
- * Whether something accepts TCP connections on `host:port` now (a node that has bound its port
- * does, even while its event loop is busy: the kernel completes the handshake). Never throws.
+ * Spawns the relay of each of `nodes` that has none running yet, after checking that its port
+ * is free, and records them in `pids.json`. Resolves the processes spawned.
+ *
+ * @throws {@link PortInUseError} when a relay's port is taken (nothing is spawned then).
  */
-export function acceptsConnections(
-  host: string,
-  port: number,
-  timeoutMs = 1_000,
-): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host, port });
-    const finish = (result: boolean) => {
-      socket.destroy();
-      done(result);
-    };
-    socket.setTimeout(timeoutMs, () => finish(false));
-    socket.once('connect', () => finish(true));
-    socket.once('error', () => finish(false));
-  });
-}
-
-/** Options of {@link spawnRelaysOnceListening}. */
-export interface RelaySpawnOptions {
-  /** Called with each relay process spawned (to watch it for an early exit). */
-  onSpawn?: ((proc: ManagedProcess) => void) | undefined;
-  /** Ends the watching (resolves; relays spawned so far keep running). */
-  signal?: AbortSignal | undefined;
-  /** Time between two looks at the ports not listening yet, ms (default 100). */
-  intervalMs?: number | undefined;
-}
-
-/**
- * Spawns the relay of each of `nodes` as soon as that node listens (its storage port accepts
- * connections), not before: twenty relays loading their programs beside twenty nodes loading
- * theirs share the same cores, and a node's uptime proof (which a relay is waiting for anyway:
- * it is ready only once it knows every node's relay) would go out later. Nodes whose relay runs
- * already are skipped. Resolves once every relay is spawned, or when `signal` aborts.
- */
-export async function spawnRelaysOnceListening(
+export async function spawnRelays(
   context: Context,
   nodes: readonly ManifestNode[],
-  options: RelaySpawnOptions = {},
-): Promise<void> {
-  const stopped = (): boolean => options.signal?.aborted === true;
-  let pending = nodes.filter((node) => !context.processes.has(relayName(node.name)));
-  while (pending.length > 0 && !stopped()) {
-    const listening = await Promise.all(
-      pending.map((node) => acceptsConnections(announcedAddress(node.host), node.storagePort)),
-    );
-    // Aborted meanwhile (the start failed or is over): spawn nothing more.
-    if (stopped()) return;
-    const next: ManifestNode[] = [];
-    for (const [i, node] of pending.entries()) {
-      if (listening[i] !== true) {
-        next.push(node);
-        continue;
-      }
-      const proc = spawnRelay(context, node, { savePids: false });
-      options.onSpawn?.(proc);
-    }
-    if (next.length < pending.length) savePids(context);
-    pending = next;
-    if (pending.length > 0)
-      await sleep(options.intervalMs ?? 100, options.signal).catch(() => undefined);
-  }
+): Promise<ManagedProcess[]> {
+  const pending = nodes.filter((node) => !context.processes.has(relayName(node.name)));
+  await Promise.all(pending.map(ensureRelayPortFree));
+  const spawned = pending.map((node) => spawnRelay(context, node, { savePids: false }));
+  if (spawned.length > 0) savePids(context);
+  return spawned;
 }
 
 /** A relay's `/health` answer. */
@@ -218,10 +167,14 @@ export async function waitForRelays(
     timeoutMs: number;
     signal?: AbortSignal | undefined;
     failure?: Promise<never> | undefined;
+    /** Start-up progress: the `relays` step (started here unless it runs already). */
+    tracker?: ProgressTracker | undefined;
   },
 ): Promise<void> {
   const last = new Map<string, string>();
   const ready = new Set<string>();
+  const { tracker } = wait;
+  if (tracker !== undefined && !tracker.running('relays')) tracker.start('relays', nodes.length);
   await pollUntil(
     async () => {
       await Promise.all(
@@ -233,7 +186,10 @@ export async function waitForRelays(
             if (health.ready && health.relays >= wait.expected) ready.add(node.name);
           }),
       );
-      return ready.size === nodes.length ? true : undefined;
+      tracker?.progress('relays', ready.size, nodes.length, 'ready');
+      if (ready.size < nodes.length) return undefined;
+      tracker?.done('relays', `${nodes.length} ready, each knowing ${wait.expected} relays`);
+      return true;
     },
     {
       intervalMs: 100,

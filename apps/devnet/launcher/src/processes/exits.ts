@@ -95,7 +95,7 @@ export function exitWatch(
  */
 export async function ensurePortFree(host: string, port: number, who: string): Promise<void> {
   if (await isPortFree(host, port)) return;
-  const holder = describePortHolder(port);
+  const holder = describePortHolder(port, '/proc', host);
   throw new PortInUseError(
     host,
     port,

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   describePortHolder,
+  holdsAddress,
   isAlive,
   parseProcStat,
   processesAlive,
@@ -74,7 +75,56 @@ describe('liveness', () => {
   });
 });
 
+describe('holdsAddress', () => {
+  it('matches the same IPv4 address, the wildcards and the IPv4-mapped form, not another address', () => {
+    // 127.0.0.1 and 127.0.9.1 as /proc/net/tcp writes them (little-endian words).
+    expect(holdsAddress('0100007F', '127.0.0.1')).toBe(true);
+    expect(holdsAddress('0109007F', '127.0.0.1')).toBe(false);
+    expect(holdsAddress('0109007F', '127.0.9.1')).toBe(true);
+    expect(holdsAddress('00000000', '127.0.9.1')).toBe(true);
+    expect(holdsAddress('00000000000000000000000000000000', '127.0.0.1')).toBe(true);
+    expect(holdsAddress('0000000000000000FFFF00000100007F', '127.0.0.1')).toBe(true);
+    expect(holdsAddress('0000000000000000FFFF00000109007F', '127.0.0.1')).toBe(false);
+    // Not an IPv4 address: every socket on the port.
+    expect(holdsAddress('0109007F', 'localhost')).toBe(true);
+    expect(holdsAddress('0109007F', undefined)).toBe(true);
+  });
+});
+
 describe.runIf(linux)('describePortHolder', () => {
+  it('names the holder of the given address when another address holds the same port', async () => {
+    const listen = (server: Server, port: number, host: string) =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, resolve);
+      });
+    const mine = createServer();
+    await listen(mine, 0, '127.0.0.1');
+    const address = mine.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    // A child process holds the same port number on another loopback address.
+    const other = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('node:net').createServer().listen(${port}, '127.0.9.1', () => console.log('up'))`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve) => other.stdout?.once('data', () => resolve()));
+      expect(describePortHolder(port, '/proc', '127.0.0.1')).toMatch(
+        new RegExp(`^pid ${process.pid} \\(`),
+      );
+      expect(describePortHolder(port, '/proc', '127.0.9.1')).toMatch(
+        new RegExp(`^pid ${other.pid} \\(`),
+      );
+    } finally {
+      other.kill('SIGKILL');
+      await new Promise((resolve) => mine.close(resolve));
+    }
+  });
+
   it('names the process listening on a port', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -158,8 +158,45 @@ export function signalProcessGroup(pgid: number, signal: NodeJS.Signals): boolea
   }
 }
 
-/** Socket inodes listening on `port` (TCP, IPv4 and IPv6) from `/proc/net/tcp*`. */
-export function listeningSocketInodes(port: number, procRoot = '/proc'): Set<string> {
+/**
+ * Whether a socket bound to `local` (the address field of `/proc/net/tcp*`, hex) holds `host`:
+ * the same IPv4 address, the wildcard (IPv4 or IPv6), or the IPv4-mapped IPv6 form. A `host`
+ * that is not an IPv4 address matches every socket.
+ */
+export function holdsAddress(localHex: string, host: string | undefined): boolean {
+  const octets = host?.split('.').map(Number);
+  if (
+    octets === undefined ||
+    octets.length !== 4 ||
+    !octets.every((octet) => Number.isInteger(octet) && octet >= 0 && octet <= 255)
+  ) {
+    return true;
+  }
+  // /proc writes an IPv4 address as one little-endian 32-bit word.
+  const v4 = octets
+    .map((octet) => octet.toString(16).padStart(2, '0'))
+    .reverse()
+    .join('')
+    .toUpperCase();
+  const local = localHex.toUpperCase();
+  return (
+    /^0+$/.test(local) ||
+    local === v4 ||
+    // ::ffff:a.b.c.d, as four little-endian words.
+    local === `0000000000000000FFFF0000${v4}`
+  );
+}
+
+/**
+ * Socket inodes listening on `port` (TCP, IPv4 and IPv6) from `/proc/net/tcp*`; with `host`,
+ * only the sockets that hold that address ({@link holdsAddress}: the same port number on another
+ * loopback address is another socket).
+ */
+export function listeningSocketInodes(
+  port: number,
+  procRoot = '/proc',
+  host?: string,
+): Set<string> {
   const inodes = new Set<string>();
   for (const file of ['net/tcp', 'net/tcp6']) {
     let text: string;
@@ -174,19 +211,25 @@ export function listeningSocketInodes(port: number, procRoot = '/proc'): Set<str
       const state = fields[3];
       const inode = fields[9];
       if (local === undefined || state !== '0A' || inode === undefined) continue;
-      const portHex = local.slice(local.lastIndexOf(':') + 1);
-      if (Number.parseInt(portHex, 16) === port) inodes.add(inode);
+      const separator = local.lastIndexOf(':');
+      const portHex = local.slice(separator + 1);
+      if (Number.parseInt(portHex, 16) !== port) continue;
+      if (holdsAddress(local.slice(0, separator), host)) inodes.add(inode);
     }
   }
   return inodes;
 }
 
 /**
- * Which process listens on `port`, as `pid 1234 (node /x/cli.js ledger …)`, or `undefined` when
- * that cannot be found out (not Linux, or another user's process).
+ * Which process listens on `port` (on `host`, when given), as `pid 1234 (node /x/cli.js ledger
+ * …)`, or `undefined` when that cannot be found out (not Linux, or another user's process).
  */
-export function describePortHolder(port: number, procRoot = '/proc'): string | undefined {
-  const inodes = listeningSocketInodes(port, procRoot);
+export function describePortHolder(
+  port: number,
+  procRoot = '/proc',
+  host?: string,
+): string | undefined {
+  const inodes = listeningSocketInodes(port, procRoot, host);
   if (inodes.size === 0) return undefined;
   let entries: string[];
   try {

@@ -167,6 +167,7 @@ describe('waitForNodes', () => {
         progress: () => undefined,
         done: (step) => steps.push(`done ${step}`),
         fail: () => undefined,
+        running: () => false,
       },
     });
     expect(steps).toEqual(['start swarms', 'done swarms']);

@@ -40,6 +40,18 @@ async function holdPort(): Promise<{ server: Server; port: number }> {
 }
 
 describe('murmur-devnet up when something is wrong', () => {
+  it('the bundled up (dist/commands/up.js) refuses a bad flag with exit code 2', async () => {
+    const dir = join(root, 'usage');
+    const result = await runCli(['up', '--nodes', 'many', '--dir', dir]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(
+      /^murmur-devnet up: --nodes .*\nRun `murmur-devnet up --help`\.\n$/,
+    );
+    const help = await runCli(['up', '--help']);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toContain('Usage: murmur-devnet up [options]');
+  });
+
   it('names the program that is not built and how to build it', async () => {
     const dir = join(root, 'missing');
     const result = await runCli(['up', '--nodes', '2', '--base-port', '0', '--dir', dir], {

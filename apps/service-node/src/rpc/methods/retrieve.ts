@@ -12,8 +12,9 @@ import {
   retrieveRequiresAuth,
   SignatureRequiredError,
 } from '@murmur/wire';
-import { SubaccountAccess, verifyRequestSignature } from '../auth.js';
+import { SubaccountAccess, verifyRequestSignatureAsync } from '../auth.js';
 import { networkFields, type RpcCall, type RpcContext, type RpcResult } from '../context.js';
+import { buildRetrieveAnswer } from './retrieve-answer.js';
 
 /** `retrieve`. */
 export async function retrieve(
@@ -30,7 +31,8 @@ export async function retrieve(
     }
   } else {
     assertSignatureTimestamp('retrieve', params.timestamp, now);
-    verifyRequestSignature(context, params, {
+    // Through the crypto offload like store's: inline when the loop has room, else a worker.
+    await verifyRequestSignatureAsync(context, params, {
       method: 'retrieve',
       signed: { namespace: params.namespace, timestamp: params.timestamp },
       signature: params.signature,
@@ -59,37 +61,11 @@ export async function retrieve(
         RETRIEVE_MESSAGE_OVERHEAD + message.hash.length + Math.ceil(message.data.length / 3) * 4;
     }
   }
-  // The answer is built once as objects (batch, onion and the schema check read those) and once
-  // as its JSON text, which the HTTP answer sends as is: base64 and integers need no escaping,
-  // so this costs far less than serialising the objects again.
-  const fields = networkFields(context, now);
-  const messages: RetrievedMessage[] = new Array(page.messages.length);
-  let text = '{"messages":[';
-  page.messages.forEach((message, index) => {
-    const data = Buffer.from(
-      message.data.buffer,
-      message.data.byteOffset,
-      message.data.length,
-    ).toString('base64');
-    messages[index] = {
-      hash: message.hash,
-      timestamp: message.timestamp,
-      expiration: message.expiry,
-      data,
-    };
-    text += `${index === 0 ? '' : ','}{"hash":${JSON.stringify(message.hash)},"timestamp":${message.timestamp},"expiration":${message.expiry},"data":"${data}"}`;
+  // The answer is built once as objects (batch, onion and the schema check read those) and,
+  // in the same pass, as the exact bytes of their JSON, which the HTTP answer sends as is.
+  const { body, encoded } = buildRetrieveAnswer(page.messages, {
+    more: page.more,
+    ...networkFields(context, now),
   });
-  text += `],"more":${page.more},"t":${fields.t},"hf":[${fields.hf[0]},${fields.hf[1]}]}`;
-  return {
-    status: 200,
-    body: { messages, more: page.more, ...fields },
-    encoded: Buffer.from(text),
-  };
-}
-
-interface RetrievedMessage {
-  hash: string;
-  timestamp: number;
-  expiration: number;
-  data: string;
+  return { status: 200, body, encoded };
 }
