@@ -1,3 +1,5 @@
 import { murmurProject } from '../../tools/config/vitest.ts';
 
-export default murmurProject({ name: 'client' });
+// `dir`: the circuit push tests use the circuits' in-memory network
+// (@murmur/circuits/test-support/network).
+export default murmurProject({ name: 'client', dir: import.meta.dirname });

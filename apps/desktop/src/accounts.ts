@@ -21,7 +21,6 @@ import type { MurmurCrypto } from '@murmur/crypto';
 import { fetchSeedNodes } from '@murmur/onion';
 import { swarmForPubkey, swarmIdFromHex, swarmIdToHex } from '@murmur/swarm';
 import {
-  ConfigError,
   createChecker,
   ForbiddenError,
   InvalidInputError,
@@ -29,6 +28,7 @@ import {
   type Logger,
   NotFoundError,
 } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
 import { readStateFile } from '@murmur/wire/settings-file';
 import Type from 'typebox';
 import { createAccountStorage } from './account-storage.js';

@@ -2,7 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError } from '@murmur/wire';
+import { UsageError } from '@murmur/wire/program';
 
 /** The environment variables the desktop reads. */
 export interface CliEnv {

@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCrypto } from '@murmur/crypto';
-import { ConfigError, MurmurError, UsageError } from '@murmur/wire';
+import { MurmurError } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
+import { ConfigError, UsageError } from '@murmur/wire/program';
 import { parseCliArgs, USAGE } from './cli-args.js';
 import { startDaemon } from './daemon.js';
 import { createDesktopLogger } from './logger.js';

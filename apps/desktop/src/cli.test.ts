@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '@murmur/wire';
+import { UsageError } from '@murmur/wire/program';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCliArgs } from './cli-args.js';
 import { createDesktopLogger } from './logger.js';

@@ -5,7 +5,8 @@
  */
 
 import { createRequire } from 'node:module';
-import { type Logger, REDACTED_LOG_PATHS } from '@murmur/wire';
+import type { Logger } from '@murmur/wire';
+import { REDACTED_LOG_PATHS } from '@murmur/wire/program';
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 /** Paths blanked in every line. */

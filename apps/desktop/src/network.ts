@@ -3,7 +3,8 @@
  * a devnet's `devnet.json` (`--network path/to/devnet.json`), or from the settings screen.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, InvalidInputError } from '@murmur/wire';
+import { InvalidInputError } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
 
 /** The network the clients use. */
 export interface NetworkConfig {

@@ -15,7 +15,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ConfigError } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
 
 /** Mode of directories. */
 export const DIRECTORY_MODE = 0o700;

@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { MurmurCrypto } from '@murmur/crypto';
-import { ConfigError, ForbiddenError } from '@murmur/wire';
+import { ForbiddenError } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
 import { writePrivateFile } from './secure-fs.js';
 
 /** What `seed.json` holds. */

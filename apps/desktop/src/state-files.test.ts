@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import { ConfigError, type Logger } from '@murmur/wire';
+import type { Logger } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Daemon, startDaemon } from './daemon.js';
 

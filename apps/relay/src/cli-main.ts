@@ -18,8 +18,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCrypto } from '@murmur/crypto';
 import { loadNodeKeyFile, NODE_KEY_FILE_NAME } from '@murmur/registry/key-files';
-import { ConfigError, MurmurError, UsageError } from '@murmur/wire';
+import { MurmurError } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
+import { ConfigError, UsageError } from '@murmur/wire/program';
 import {
   RELAY_SETTINGS,
   type RelayConfig,

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from './cli-main.js';
 import { resolveConfig, writeRelayConfigFile } from './config.js';

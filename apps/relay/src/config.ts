@@ -17,7 +17,7 @@ import {
   resolveSettings,
   type SettingSpec,
   settingsDataDir,
-} from '@murmur/wire';
+} from '@murmur/wire/program';
 import { readSettingsFile, writeCheckedSettingsFile } from '@murmur/wire/settings-file';
 import Type from 'typebox';
 

@@ -4,7 +4,7 @@
  * or from a static JSON file (tests, closed networks).
  */
 import { readFileSync } from 'node:fs';
-import type { RelayDirectory } from '@murmur/circuits';
+import type { RelayDirectory } from '@murmur/circuits/relay';
 import type { MurmurCrypto } from '@murmur/crypto';
 import {
   activeNodes,

@@ -5,8 +5,9 @@
  * notifications go down the circuit as NOTIFY cells. The circuit's DESTROY (or UNSUBSCRIBE)
  * closes the subscription at the node.
  */
-import type { ExitService, Notification } from '@murmur/circuits';
-import { MAX_CIRCUIT_RETRIEVE_SIZE } from '@murmur/circuits';
+import type { Notification } from '@murmur/circuits';
+import type { ExitService } from '@murmur/circuits/relay';
+import { MAX_CIRCUIT_RETRIEVE_SIZE } from '@murmur/circuits/relay';
 import { bytesToHex, utf8Decode, utf8Encode } from '@murmur/wire';
 import type { MonitorClient } from './monitor-client.js';
 

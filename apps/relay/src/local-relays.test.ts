@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
-import { ConfigError, InvalidInputError, UpstreamFailedError } from '@murmur/wire';
+import { InvalidInputError, UpstreamFailedError } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startLocalRelays } from './local-relays.js';
 

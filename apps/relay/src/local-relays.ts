@@ -31,7 +31,8 @@ import { fileURLToPath } from 'node:url';
 import type { CellSink, CircuitRelay } from '@murmur/circuits';
 import type { MurmurCrypto } from '@murmur/crypto';
 import { writeSecretJson } from '@murmur/registry/key-files';
-import { bytesToHex, ConfigError, InvalidInputError, UpstreamFailedError } from '@murmur/wire';
+import { bytesToHex, InvalidInputError, UpstreamFailedError } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
 import { WebSocket } from 'ws';
 
 /** This package's built program (`murmur-relay`, `dist/cli.js`), from source or from `dist`. */

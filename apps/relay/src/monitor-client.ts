@@ -10,12 +10,9 @@
  */
 import type { TLSSocket } from 'node:tls';
 import type { KeyPair, MurmurCrypto } from '@murmur/crypto';
+import { base64ToBytes, bytesToHex, hexToBytes, type Logger } from '@murmur/wire';
 import {
-  base64ToBytes,
-  bytesToHex,
   encodeMonitorFrame,
-  hexToBytes,
-  type Logger,
   MONITOR_EXPORTER_LABEL,
   MONITOR_EXPORTER_LENGTH,
   MONITOR_MAX_NODE_FRAME_BYTES,
@@ -25,7 +22,7 @@ import {
   type MonitorSubscribeFrame,
   monitorAuthMessage,
   parseMonitorNodeFrame,
-} from '@murmur/wire';
+} from '@murmur/wire/server';
 import { type RawData, WebSocket } from 'ws';
 
 /** One notification as the node sends it (Session's fields, decoded). */

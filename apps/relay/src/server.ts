@@ -10,18 +10,16 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { getHeapStatistics } from 'node:v8';
+import { type CellSink, type CellTransport, PLAIN_LINK_EXPORTER } from '@murmur/circuits';
 import {
   CELL_LENGTH,
-  type CellSink,
-  type CellTransport,
   createRelayCore,
   type ExitService,
   LINK_EXPORTER_LABEL,
   LINK_EXPORTER_LENGTH,
-  PLAIN_LINK_EXPORTER,
   type RelayCore,
   type RelayLimits,
-} from '@murmur/circuits';
+} from '@murmur/circuits/relay';
 import type { KeyPair, MurmurCrypto } from '@murmur/crypto';
 import type { Logger } from '@murmur/wire';
 import { Counter, Gauge, Registry } from 'prom-client';

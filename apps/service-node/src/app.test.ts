@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { BATCH_MAX_SUBREQUESTS, MAX_MESSAGE_BYTES, parseResponse } from '@murmur/wire';
+import { MAX_MESSAGE_BYTES, parseResponse } from '@murmur/wire';
+import { BATCH_MAX_SUBREQUESTS } from '@murmur/wire/server';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_RPC_BODY_BYTES } from './connection-guard.js';

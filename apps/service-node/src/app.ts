@@ -10,13 +10,8 @@
  * - `GET /metrics`: Prometheus text.
  */
 import type { IncomingMessage } from 'node:http';
-import {
-  BATCH_MAX_SUBREQUESTS,
-  MurmurError,
-  OverloadedError,
-  responseFromError,
-  STORAGE_SERVER_VERSION,
-} from '@murmur/wire';
+import { MurmurError, OverloadedError, responseFromError } from '@murmur/wire';
+import { BATCH_MAX_SUBREQUESTS, STORAGE_SERVER_VERSION } from '@murmur/wire/server';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,

@@ -21,8 +21,9 @@ import {
   type Reservation,
 } from '@murmur/registry';
 import { fetchNextNonce, httpLedgerSource } from '@murmur/registry/ledger-http';
-import { ConfigError, InvalidInputError, MurmurError, UsageError } from '@murmur/wire';
+import { InvalidInputError, MurmurError } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
+import { ConfigError, UsageError } from '@murmur/wire/program';
 import {
   CONFIG_KEYS,
   type ConfigKey,

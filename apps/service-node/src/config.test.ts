@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, STORAGE_SIZE_LIMIT_BYTES } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
+import { STORAGE_SIZE_LIMIT_BYTES } from '@murmur/wire/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultDataDir, resolveConfig, writeConfigFile } from './config.js';
 

@@ -11,14 +11,13 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   ConfigError,
-  DEFAULT_STORAGE_HTTPS_PORT,
   LOG_LEVEL_SETTING,
   resolveSettings,
   type SettingSource,
   type SettingSpec,
-  STORAGE_SIZE_LIMIT_BYTES,
   settingsDataDir,
-} from '@murmur/wire';
+} from '@murmur/wire/program';
+import { DEFAULT_STORAGE_HTTPS_PORT, STORAGE_SIZE_LIMIT_BYTES } from '@murmur/wire/server';
 import { readSettingsFile, writeCheckedSettingsFile } from '@murmur/wire/settings-file';
 import Type from 'typebox';
 

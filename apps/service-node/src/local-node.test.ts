@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, UpstreamFailedError } from '@murmur/wire';
+import { UpstreamFailedError } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
+import { ConfigError } from '@murmur/wire/program';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { initLocalNode, NODE_PROGRAM, startLocalNode, writeLoneNetwork } from './local-node.js';
 

@@ -26,7 +26,8 @@ import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_KEY_FILE_NAME, nodeKeyFileChecker } from '@murmur/registry/key-files';
-import { ConfigError, UpstreamFailedError } from '@murmur/wire';
+import { UpstreamFailedError } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
 import { readStateFile } from '@murmur/wire/settings-file';
 
 /** This package's built program (`murmur-node`, `dist/cli.js`), from source or from `dist`. */

@@ -16,7 +16,7 @@ import {
   RATE_LIMIT_CLIENT_PER_SECOND,
   RATE_LIMIT_MAX_CLIENTS,
   RATE_LIMIT_NODE_PER_SECOND,
-} from '@murmur/wire';
+} from '@murmur/wire/server';
 import { addressGroup } from './address-group.js';
 
 /** Options of {@link createRateLimiter}. */

@@ -19,15 +19,10 @@ import {
   httpLedgerSource,
   type WebSocketConstructor,
 } from '@murmur/registry/ledger-http';
-import {
-  bytesToHex,
-  ConfigError,
-  HARDFORK,
-  type Logger,
-  MONITOR_PATH,
-  STORAGE_SERVER_VERSION,
-} from '@murmur/wire';
+import { bytesToHex, HARDFORK, type Logger } from '@murmur/wire';
 import { createNodeFetch } from '@murmur/wire/node';
+import { ConfigError } from '@murmur/wire/program';
+import { MONITOR_PATH, STORAGE_SERVER_VERSION } from '@murmur/wire/server';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyHttpsOptions,

@@ -40,34 +40,22 @@
  * ```
  */
 export type { AccountApi, AccountInfo, AccountOptions } from './account.js';
-export {
-  type CircuitPushComponents,
-  type CircuitPushEvent,
-  type CircuitPushInit,
-  type CircuitPushSource,
-  type CircuitPushStats,
-  createCircuitPushSource,
+export type {
+  CircuitPushEvent,
+  CircuitPushInit,
 } from './circuit-push/circuit-push-source.js';
-export {
-  type ClientPushInit,
-  globalWebSocketFactory,
-} from './circuit-push/client-push.js';
-export {
-  relayUrl,
-  type WebSocketFactory,
-  type WebSocketLike,
-  webSocketConnector,
+export type { ClientPushInit } from './circuit-push/client-push.js';
+export type {
+  WebSocketFactory,
+  WebSocketLike,
 } from './circuit-push/websocket-link.js';
 export {
   type ClientComponents,
   type ClientInit,
   createClient,
-  DEFAULT_MESSAGE_TTL_MS,
   DEFAULT_POLL_INTERVAL_MS,
-  DEFAULT_PUSH_POLL_INTERVAL_MS,
   type MurmurClient,
   type OnionPathInfo,
-  PATH_STATE_KEY,
   type SendOptions,
   type SendResult,
   type TimeInit,
@@ -75,23 +63,13 @@ export {
 } from './client.js';
 export type { ContactsApi } from './contacts.js';
 export {
-  checkExpiration,
   type DecodedContent,
-  type DecodedEnvelope,
-  decodeContent,
-  decodeEnvelope,
-  ENVELOPE_TYPE_SESSION_MESSAGE,
   type ExpirationMode,
-  encodeContent,
-  encodeEnvelope,
-  MAX_EXPIRATION_SECONDS,
   type MessageExpiration,
   type OpenedMessage,
-  openStoredMessage,
   type SealedMessage,
   sealTextMessage,
   type TextContent,
-  WEBSOCKET_TYPE_REQUEST,
 } from './content.js';
 export type { Conversation, ConversationsApi, HistoryOptions } from './conversations.js';
 export {
@@ -125,7 +103,6 @@ export {
   type StoredAccountSeed,
 } from './pfs/account-key-store.js';
 export {
-  ACCOUNT_BUNDLE_TTL_MS,
   type AccountKeysManager,
   type AccountKeysManagerInit,
   createAccountKeysManager,
@@ -136,12 +113,6 @@ export {
   createPeerKeyCache,
   decideSend,
   fetchPeerKeys,
-  isForwardSecret,
-  PEER_KEYS_ASK_AFTER_MS,
-  PEER_KEYS_EXPIRED_MS,
-  PEER_KEYS_FRESH_MS,
-  PEER_KEYS_HOLD_MS,
-  PEER_KEYS_NAK_MS,
   type PeerKeyCache,
   type PeerKeysEntry,
   type PeerKeysFetch,
@@ -177,5 +148,4 @@ export type {
   StoredMessage,
 } from './storage/types.js';
 export type { SwarmCacheInit } from './swarm-cache.js';
-export { MAX_NAME_LENGTH } from './validate.js';
 export type { WatchdogInit } from './watchdog.js';

@@ -13,7 +13,15 @@ import {
   murmurStakingBytecode,
 } from './artifacts.js';
 
-export * from './artifacts.js';
+// The generated artifacts file also holds test-only contracts (the reentrancy attacker): only the
+// registry's contracts and the compiler version are public.
+export {
+  murmurStakeTokenAbi,
+  murmurStakeTokenBytecode,
+  murmurStakingAbi,
+  murmurStakingBytecode,
+  SOLC_VERSION,
+} from './artifacts.js';
 
 /** Contract statuses, as `MurmurStaking.Status` numbers them. */
 export const NodeStatus = Object.freeze({

@@ -29,55 +29,14 @@
  * ```
  */
 export {
-  ACCOUNT_BUNDLE_MAX_AGE_SECONDS,
-  ACCOUNT_BUNDLE_MAX_SKEW_SECONDS,
   ACCOUNT_KEY_RETENTION_SECONDS,
-  ACCOUNT_KEY_ROTATION_PERIOD_SECONDS,
-  ACCOUNT_KEY_ROTATION_WINDOW_SECONDS,
   ACCOUNT_KEYS_NAMESPACE,
   ACCOUNT_SEED_LENGTH,
   type AccountKeyRotationInput,
   accountKeyRotationTime,
 } from './account-keys.js';
-export type { AesGcmSource } from './aes-gcm.js';
-export { HKDF_SHA256_MAX_LENGTH } from './hkdf.js';
-export { SEED_LENGTH, SESSION_SEED_LENGTH } from './identity.js';
-export {
-  INTERMEDIATE_INFO,
-  INTERMEDIATE_VERSION,
-  MIN_INTERMEDIATE_LENGTH,
-} from './intermediate.js';
 export { loadCrypto } from './load-crypto.js';
 export { MESSAGE_HASH_LENGTH } from './message-hash.js';
-export {
-  MLKEM768_CIPHERTEXT_LENGTH,
-  MLKEM768_PUBLIC_KEY_LENGTH,
-  MLKEM768_SECRET_KEY_LENGTH,
-  MLKEM768_SEED_LENGTH,
-  type MlKemSource,
-} from './mlkem.js';
-export {
-  CHACHA20_POLY1305_NONCE_LENGTH,
-  CHACHA20_POLY1305_TAG_LENGTH,
-} from './murmur-crypto.js';
-export { AES_GCM_LAYER_KEY_SALT, requireLayerEncryption } from './onion-layer.js';
-export { PADDING_BLOCK, PADDING_TERMINATOR } from './padding.js';
-export {
-  PASSPHRASE_SEAL_HEADER_LENGTH,
-  PASSPHRASE_SEAL_VERSION,
-  type PassphraseLimits,
-  PWHASH_MEMLIMIT_INTERACTIVE,
-  PWHASH_MEMLIMIT_MAX,
-  PWHASH_MEMLIMIT_MIN,
-  PWHASH_OPSLIMIT_INTERACTIVE,
-  PWHASH_OPSLIMIT_MAX,
-  PWHASH_OPSLIMIT_MIN,
-} from './passphrase.js';
-export { normalisePhrase, PHRASE_WORD_COUNTS } from './phrase.js';
-export { SIGNED_REQUEST_METHODS, SUBACCOUNT_TOKEN_LENGTH } from './request-signing.js';
-export { SESSION_ID_LENGTH, SESSION_ID_PREFIX } from './session-id.js';
-export { MIN_CIPHERTEXT_LENGTH } from './session-protocol.js';
-export { V2_HEADER_LENGTH, V2_MIN_LENGTH, V2_OVERHEAD } from './session-protocol-v2.js';
 export type {
   AccountKeyBundle,
   AccountKeys,

@@ -61,21 +61,18 @@ export {
 export { OnionLayerRejectedError, PathUnavailableError } from './errors.js';
 export type {
   BootstrapEvent,
-  Emitter,
   Listener,
   PathHealth,
   PathHealthEvent,
   PathManagerEvents,
   PathsEvent,
 } from './events.js';
-export { isIpv4, type OnionNode, subnetOf, toOnionNode } from './onion-node.js';
+export { type OnionNode, subnetOf, toOnionNode } from './onion-node.js';
 export {
   type DecodedPathCache,
   decodePathCache,
   encodePathCache,
-  PATH_CACHE_MAX_NODES,
   PATH_CACHE_VERSION,
-  type PathCache,
   PathCacheSchema,
 } from './path-cache.js';
 export {
@@ -100,13 +97,9 @@ export {
   type FetchSeedNodesComponents,
   type FetchSeedNodesInit,
   fetchSeedNodes,
-  SEED_NODE_FIELDS,
   type SeedNode,
 } from './seeds.js';
 export {
-  DEFAULT_ONION_REQUEST_TIMEOUT_MS,
-  ONION_REQUEST_HEADERS,
-  ONION_REQUEST_ROUTE,
   type SendOnionRequestComponents,
   type SendOnionRequestInput,
   sendOnionRequest,

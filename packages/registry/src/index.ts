@@ -51,20 +51,16 @@
  * activeNodes(next); // [{ ed25519: '…', status: 'active', stake: 100000000000n, swarmId: 0n, … }]
  * ```
  */
-export { COIN_DECIMALS, formatCoins, parseCoins } from './amounts.js';
+export { formatCoins, parseCoins } from './amounts.js';
 export {
   type ApplyBlockResult,
   type ApplyOptions,
   applyBlock,
   applyTransaction,
-  BASIS_POINTS,
   type BlockTime,
   checkTransaction,
-  decommissionCredit,
   minimumContribution,
-  nodeRequirement,
   openRoom,
-  splitReward,
 } from './apply.js';
 export {
   type BlockHeader,
@@ -72,14 +68,10 @@ export {
   type CreateBlockInput,
   createBlock,
   createGenesis,
-  genesisConfigHash,
 } from './block.js';
 export {
-  BLOCK_DOMAIN,
   type CanonicalValue,
   canonicalJson,
-  GENESIS_DOMAIN,
-  TRANSACTION_DOMAIN,
 } from './canonical.js';
 export {
   decodeBlock,
@@ -90,8 +82,6 @@ export {
   encodeGenesis,
   encodeParams,
   encodeTransaction,
-  isValidJsonTransaction,
-  TRANSACTION_TYPES,
 } from './codec.js';
 export { type BlockRejectionReason, InvalidBlockError } from './errors.js';
 export {
@@ -101,7 +91,7 @@ export {
   type RegistryFollowerEvents,
   type RegistryFollowerInit,
 } from './follower.js';
-export { isPublicIpv4, isUsableIpv4, parseIpv4 } from './ip.js';
+export { isPublicIpv4, parseIpv4 } from './ip.js';
 export type { GetBlocksOptions, LedgerSource } from './ledger-source.js';
 export {
   createMemoryLedger,
@@ -113,7 +103,6 @@ export {
 export {
   ATOMIC_UNITS_PER_COIN,
   BLOCK_COUNTED_PARAMS,
-  type BlockCountedParam,
   devnetParams,
   oxenParams,
   parameterSets,
@@ -121,33 +110,22 @@ export {
   type RegistryParams,
   resolveParams,
   scaleParamsToBlockTime,
-  validateParams,
 } from './params.js';
-export { compareStrings, MapDraft, PersistentMap } from './persistent-map.js';
+export { MapDraft, PersistentMap } from './persistent-map.js';
 export {
   activeNodes,
   checkStateInvariants,
   getNode,
   listNodes,
-  listWallets,
   type NodeFilter,
   nextNonce,
   nodeHistory,
   stateDigest,
-  stateSnapshot,
   swarms,
-  toServiceNodeRecord,
   walletInfo,
 } from './queries.js';
 export {
-  AmountSchema,
-  ChainIdSchema,
-  HeightSchema,
-  HexKeySchema,
-  HexSignatureSchema,
-  JsonAllocationSchema,
   type JsonBlock,
-  JsonBlockSchema,
   type JsonContributeTransaction,
   JsonContributeTransactionSchema,
   type JsonFaucetTransaction,
@@ -160,24 +138,15 @@ export {
   JsonRegistryParamsSchema,
   type JsonRequestUnlockTransaction,
   JsonRequestUnlockTransactionSchema,
-  JsonReservationSchema,
   type JsonStakingRequirementTransaction,
   JsonStakingRequirementTransactionSchema,
   type JsonStateChangeTransaction,
   JsonStateChangeTransactionSchema,
   type JsonTransaction,
-  JsonTransactionSchema,
-  JsonTransactionSchemas,
   type JsonTransferTransaction,
   JsonTransferTransactionSchema,
   type JsonUptimeProofTransaction,
   JsonUptimeProofTransactionSchema,
-  NonceSchema,
-  PortSchema,
-  STATE_CHANGE_REASON_MAX_LENGTH,
-  StateChangeSchema,
-  TimestampSchema,
-  VersionSchema,
 } from './schemas.js';
 export {
   type ContributionInit,
@@ -194,14 +163,12 @@ export {
   requiredSigners,
   type StakingRequirementInit,
   type StateChangeInit,
-  TRANSACTION_ID_DOMAIN,
   type TransactionInit,
   type TransferInit,
   transactionId,
   transactionSigningBytes,
   type UnlockRequestInit,
   type UptimeProofInit,
-  verifyTransactionSignatures,
 } from './transactions.js';
 export {
   type AcceptedTransaction,
@@ -234,7 +201,6 @@ export {
   type SupplyCounters,
   type Transaction,
   type TransactionResult,
-  type TransactionType,
   type TransferTransaction,
   type UptimeProofRecord,
   type UptimeProofTransaction,

@@ -35,13 +35,9 @@ export {
   NEW_SWARM_SIZE,
   STEALING_SWARM_UPPER_PERCENTILE,
 } from '@murmur/wire';
-export {
-  DECOMMISSIONED_REDISTRIBUTION_LOWER_PERCENTILE,
-  UNASSIGNED_SWARM_ID,
-} from './constants.js';
+export { UNASSIGNED_SWARM_ID } from './constants.js';
 export { assignSwarms, swarmMembers } from './formation.js';
 export {
-  MT19937_64_DEFAULT_SEED,
   Mt19937_64,
   rngFromBlockHash,
   seedFromBlockHash,

@@ -4,6 +4,23 @@ import { describe, expect, it } from 'vitest';
 import * as wire from './index.js';
 import { RPC_METHODS, rpcMethods } from './rpc.js';
 import { createChecker } from './schema-check.js';
+import * as batchModule from './schemas/batch.js';
+import * as commonModule from './schemas/common.js';
+import * as deleteModule from './schemas/delete.js';
+import * as deleteAllModule from './schemas/delete-all.js';
+import * as deleteBeforeModule from './schemas/delete-before.js';
+import * as envelopeModule from './schemas/envelope.js';
+import * as expireModule from './schemas/expire.js';
+import * as expireAllModule from './schemas/expire-all.js';
+import * as getExpiriesModule from './schemas/get-expiries.js';
+import * as getSwarmModule from './schemas/get-swarm.js';
+import * as infoModule from './schemas/info.js';
+import * as onionModule from './schemas/onion.js';
+import * as oxendRequestModule from './schemas/oxend-request.js';
+import * as retrieveModule from './schemas/retrieve.js';
+import * as seedModule from './schemas/seed.js';
+import * as storeModule from './schemas/store.js';
+import * as subaccountModule from './schemas/subaccount.js';
 import {
   invalidParams,
   invalidResponses,
@@ -12,12 +29,42 @@ import {
 } from './test-support/samples.js';
 import { parseResponse } from './validate.js';
 
-/** Every schema the package exports (named `...Schema`), plus the registry's. */
+/** The schema modules: every schema the package defines, exported from an entry point or not. */
+const schemaModules = [
+  batchModule,
+  commonModule,
+  deleteModule,
+  deleteAllModule,
+  deleteBeforeModule,
+  envelopeModule,
+  expireModule,
+  expireAllModule,
+  getExpiriesModule,
+  getSwarmModule,
+  infoModule,
+  onionModule,
+  oxendRequestModule,
+  retrieveModule,
+  seedModule,
+  storeModule,
+  subaccountModule,
+];
+
+/** Every schema the package defines (named `...Schema`), plus the registry's. */
 function exportedSchemas(): [string, TSchema][] {
   const out: [string, TSchema][] = [];
-  for (const [name, value] of Object.entries(wire)) {
-    if (name.endsWith('Schema') && typeof value === 'object' && value !== null) {
-      out.push([name, value as TSchema]);
+  const seen = new Set<string>();
+  for (const module of [wire, ...schemaModules]) {
+    for (const [name, value] of Object.entries(module)) {
+      if (
+        name.endsWith('Schema') &&
+        typeof value === 'object' &&
+        value !== null &&
+        !seen.has(name)
+      ) {
+        seen.add(name);
+        out.push([name, value as TSchema]);
+      }
     }
   }
   for (const method of RPC_METHODS) {
@@ -121,7 +168,7 @@ describe('response schemas', () => {
   });
 
   it('the 421 body is the get_swarm answer', () => {
-    expect(wire.WrongSwarmBodySchema).toBe(wire.GetSwarmResponseSchema);
+    expect(getSwarmModule.WrongSwarmBodySchema).toBe(getSwarmModule.GetSwarmResponseSchema);
   });
 
   it('store answers must carry a non-empty top-level hash', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STORAGE_SERVER_VERSION } from './constants.js';
-import { parseRequestParams, parseResponse } from './index.js';
+import { parseResponse } from './index.js';
+import { parseRequestParams } from './server.js';
 import {
   ACTIVE_NODE_RECORD_BYTES,
   decodeActiveNodesBin,

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { root, workspaceDirectories } from '../../config/workspace.ts';
+import { externalUsage, importGraph } from './imports.ts';
 
 /** The file name of a package's report. */
 export const REPORT_FILE = 'api-report.md';
@@ -55,8 +56,17 @@ function kindOf(symbol: ts.Symbol, checker: ts.TypeChecker): string {
   return 'other';
 }
 
-/** The reports of `packages` (default: every reported package), by package directory. */
-export function buildReports(packages = reportedPackages()): Map<string, string> {
+/** One entry point of a package: its import specifier, source file and exported names. */
+export interface EntryExports {
+  specifier: string;
+  subpath: string;
+  file: string;
+  /** Sorted by name; undefined when the source file could not be read. */
+  names: { name: string; kind: string }[] | undefined;
+}
+
+/** The exported names of every entry point of `packages`, read with the TypeScript checker. */
+export function entryExports(packages = reportedPackages()): Map<ReportedPackage, EntryExports[]> {
   const files = packages.flatMap((entry) => entry.entries.map((e) => e.file));
   const program = ts.createProgram(files, {
     module: ts.ModuleKind.NodeNext,
@@ -68,8 +78,32 @@ export function buildReports(packages = reportedPackages()): Map<string, string>
     types: ['node'],
   });
   const checker = program.getTypeChecker();
-  const reports = new Map<string, string>();
+  const result = new Map<ReportedPackage, EntryExports[]>();
   for (const entry of packages) {
+    result.set(
+      entry,
+      entry.entries.map(({ subpath, file }) => {
+        const source = program.getSourceFile(file);
+        const moduleSymbol = source === undefined ? undefined : checker.getSymbolAtLocation(source);
+        const specifier = subpath === '.' ? entry.name : `${entry.name}${subpath.slice(1)}`;
+        const names =
+          moduleSymbol === undefined
+            ? undefined
+            : checker
+                .getExportsOfModule(moduleSymbol)
+                .map((symbol) => ({ name: symbol.name, kind: kindOf(symbol, checker) }))
+                .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        return { specifier, subpath, file, names };
+      }),
+    );
+  }
+  return result;
+}
+
+/** The reports of `packages` (default: every reported package), by package directory. */
+export function buildReports(packages = reportedPackages()): Map<string, string> {
+  const reports = new Map<string, string>();
+  for (const [entry, entries] of entryExports(packages)) {
     const lines = [
       `# API report: ${entry.name}`,
       '',
@@ -77,25 +111,50 @@ export function buildReports(packages = reportedPackages()): Map<string, string>
       'per entry point, with its kind. Review changes here like code: they change what users of',
       'the package can import.',
     ];
-    for (const { subpath, file } of entry.entries) {
-      const source = program.getSourceFile(file);
-      const moduleSymbol = source === undefined ? undefined : checker.getSymbolAtLocation(source);
-      lines.push('', `## \`${subpath === '.' ? entry.name : `${entry.name}${subpath.slice(1)}`}\``);
+    for (const { specifier, file, names } of entries) {
+      lines.push('', `## \`${specifier}\``);
       lines.push('', `Source: \`${relative(entry.dir, file)}\``, '');
-      if (moduleSymbol === undefined) {
+      if (names === undefined) {
         lines.push('(no exports)');
         continue;
       }
-      const exported = checker
-        .getExportsOfModule(moduleSymbol)
-        .map((symbol) => ({ name: symbol.name, kind: kindOf(symbol, checker) }))
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      lines.push(`${exported.length} names.`, '');
-      for (const { name, kind } of exported) lines.push(`- \`${name}\` ${kind}`);
+      lines.push(`${names.length} names.`, '');
+      for (const { name, kind } of names) lines.push(`- \`${name}\` ${kind}`);
     }
     reports.set(entry.dir, `${lines.join('\n')}\n`);
   }
   return reports;
+}
+
+/**
+ * What other workspaces import of each package (`pnpm api-report --usage`): per entry point,
+ * every exported name with the workspaces that import it; a name nobody outside imports is
+ * marked, as the candidate to leave the entry (or to move behind a subpath when only programs
+ * and tests use it).
+ */
+export function usageTable(packages = reportedPackages(), graph = importGraph()): string {
+  const lines: string[] = [];
+  for (const [entry, entries] of entryExports(packages)) {
+    const usage = externalUsage(entry.name, graph);
+    for (const { specifier, names } of entries) {
+      const users = usage.get(specifier);
+      const all = names ?? [];
+      const unused = all.filter(({ name }) => users?.has(name) !== true);
+      lines.push(
+        `## ${specifier}: ${all.length} names, ${unused.length} imported by no other workspace`,
+      );
+      const whole = users?.get('*');
+      if (whole !== undefined) lines.push(`(whole module used by ${[...whole].sort().join(', ')})`);
+      for (const { name, kind } of all) {
+        const who = users?.get(name);
+        lines.push(
+          `${who === undefined ? '-' : '+'} ${name} ${kind}${who === undefined ? '' : `: ${[...who].sort().join(', ')}`}`,
+        );
+      }
+      lines.push('');
+    }
+  }
+  return lines.join('\n');
 }
 
 /** Packages whose checked-in report differs from the sources (relative directories). */

@@ -21,7 +21,8 @@ import {
   openMessageStore,
   type SyncMode,
 } from '@murmur/service-node';
-import { HARDFORK, STORAGE_SERVER_VERSION, silentLogger } from '@murmur/wire';
+import { HARDFORK, silentLogger } from '@murmur/wire';
+import { STORAGE_SERVER_VERSION } from '@murmur/wire/server';
 import { median } from './stats.js';
 
 const crypto = await loadCrypto();

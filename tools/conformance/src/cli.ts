@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '@murmur/wire';
+import { UsageError } from '@murmur/wire/program';
 import { parseCommandLine, USAGE } from './command-line.js';
 import { type RunningDevnet, startDevnet, waitForHeight } from './devnet.js';
 import { parseCollected, planRuns } from './plan.js';

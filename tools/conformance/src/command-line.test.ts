@@ -1,4 +1,4 @@
-import { UsageError } from '@murmur/wire';
+import { UsageError } from '@murmur/wire/program';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from './command-line.js';
 

@@ -1,7 +1,7 @@
 /**
  * The command line of `murmur-conformance session <storage-server checkout or git dir>`.
  */
-import { UsageError } from '@murmur/wire';
+import { UsageError } from '@murmur/wire/program';
 
 /** What the command was asked to do. */
 export interface CommandLine {

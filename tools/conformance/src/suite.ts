@@ -7,7 +7,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
 
 /** The suite's folder in Session's storage-server repository. */
 export const SUITE_DIR = 'network-tests';

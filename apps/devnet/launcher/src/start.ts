@@ -11,7 +11,8 @@ import { loadCrypto } from '@murmur/crypto';
 import { createEvmLedgerSource, evmLedgerView } from '@murmur/registry/evm';
 import { loadWalletFile } from '@murmur/registry/key-files';
 import { httpLedgerSource } from '@murmur/registry/ledger-http';
-import { InvalidInputError, isLogLevel, LOG_LEVELS } from '@murmur/wire';
+import { InvalidInputError } from '@murmur/wire';
+import { isLogLevel, LOG_LEVELS } from '@murmur/wire/program';
 import { checkPrograms } from './cli-paths.js';
 import {
   type Context,

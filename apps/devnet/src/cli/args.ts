@@ -4,7 +4,7 @@
  * to (so that tests can run commands in process and read what they print).
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { UsageError } from '@murmur/wire';
+import { UsageError } from '@murmur/wire/program';
 
 /** The environment variables murmur-devnet reads (flags win over them). */
 export interface CommandEnv {

@@ -1,4 +1,5 @@
-import { InternalError, MurmurError, UsageError } from '@murmur/wire';
+import { InternalError, MurmurError } from '@murmur/wire';
+import { UsageError } from '@murmur/wire/program';
 import { describe, expect, it } from 'vitest';
 import { reportOf } from './dispatch.js';
 

@@ -6,7 +6,7 @@
  */
 
 import { formatSeconds } from '@murmur/terminal';
-import { UsageError } from '@murmur/wire';
+import { UsageError } from '@murmur/wire/program';
 import { type CommandIo, type CommandModule, parseFlags, wantsHelp } from '../cli/args.js';
 import { openDevnet, rewriteDevnetFile } from '../launcher/open-devnet.js';
 import { programsFromEnv, resolveDevnetDir } from '../launcher/options.js';

@@ -3,7 +3,7 @@
  * group of one node (or the ledger) of a running devnet, from another terminal.
  */
 
-import { UsageError } from '@murmur/wire';
+import { UsageError } from '@murmur/wire/program';
 import { type CommandIo, type CommandModule, parseFlags, wantsHelp } from '../cli/args.js';
 import { processNameArg, processOf } from '../launcher/node-name.js';
 import { openDevnet } from '../launcher/open-devnet.js';

@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { loadCrypto } from '@murmur/crypto';
 import { type Allocation, parseCoins } from '@murmur/registry';
-import { isLogLevel, LOG_LEVELS, UsageError } from '@murmur/wire';
+import { isLogLevel, LOG_LEVELS, UsageError } from '@murmur/wire/program';
 import {
   type CommandIo,
   type CommandModule,

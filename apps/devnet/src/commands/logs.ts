@@ -4,7 +4,8 @@
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep, UsageError } from '@murmur/wire';
+import { sleep } from '@murmur/wire';
+import { UsageError } from '@murmur/wire/program';
 import {
   type CommandIo,
   type CommandModule,

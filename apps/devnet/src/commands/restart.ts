@@ -5,7 +5,7 @@
  */
 
 import { formatSeconds } from '@murmur/terminal';
-import { UsageError } from '@murmur/wire';
+import { UsageError } from '@murmur/wire/program';
 import { type CommandIo, type CommandModule, parseFlags, wantsHelp } from '../cli/args.js';
 import { processNameArg, processOf } from '../launcher/node-name.js';
 import { openDevnet, rewriteDevnetFile } from '../launcher/open-devnet.js';

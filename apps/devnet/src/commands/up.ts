@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestnet, stopTestnetProcesses } from '@murmur/testnet';
-import { isLogLevel, LOG_LEVELS, UsageError } from '@murmur/wire';
+import { isLogLevel, LOG_LEVELS, UsageError } from '@murmur/wire/program';
 import {
   type CommandIo,
   type CommandModule,

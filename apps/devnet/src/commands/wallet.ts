@@ -20,7 +20,8 @@ import {
   type NodeResponse,
   type WalletResponse,
 } from '@murmur/registry/ledger-http';
-import { InvalidInputError, UsageError } from '@murmur/wire';
+import { InvalidInputError } from '@murmur/wire';
+import { UsageError } from '@murmur/wire/program';
 import {
   type CommandIo,
   type CommandModule,

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
 import { afterEach, describe, expect, it } from 'vitest';
 import { devnetDirWith, fakeManifest, fakeState, key } from '../test-support/devnet.js';
 import {

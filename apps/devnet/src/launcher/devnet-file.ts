@@ -17,7 +17,8 @@ import {
   testnetLayout,
   writeJsonFileAtomic,
 } from '@murmur/testnet';
-import { ConfigError, createChecker } from '@murmur/wire';
+import { createChecker } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
 import Type from 'typebox';
 
 /** The file name inside the devnet directory. */

@@ -3,7 +3,7 @@
  * `node-07/relay` (or `7/relay`).
  */
 import { nodeName, relayNodeName, type Testnet, type TestnetProcessInfo } from '@murmur/testnet';
-import { UsageError } from '@murmur/wire';
+import { UsageError } from '@murmur/wire/program';
 
 /** The process name `text` stands for (`7` → `node-07`). @throws {@link UsageError} */
 export function processNameArg(text: string | undefined, command: string): string {

@@ -17,7 +17,8 @@ import {
   scaleParamsToBlockTime,
 } from '@murmur/registry';
 import { KeyFileError, readSecretJson, writeSecretJson } from '@murmur/registry/key-files';
-import { bytesToHex, ConfigError, hexToBytes, MurmurError } from '@murmur/wire';
+import { bytesToHex, hexToBytes, MurmurError } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
 
 /** File name of the authority key inside a ledger directory. */
 export const AUTHORITY_FILE_NAME = 'authority.json';

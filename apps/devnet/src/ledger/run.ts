@@ -19,7 +19,8 @@ import {
   encodeParams,
   type GenesisConfig,
 } from '@murmur/registry';
-import { bytesToHex, ConfigError, type Logger, silentLogger } from '@murmur/wire';
+import { bytesToHex, type Logger, silentLogger } from '@murmur/wire';
+import { ConfigError } from '@murmur/wire/program';
 import type { FastifyInstance } from 'fastify';
 
 import { attachFeed, type Feed } from './feed.js';

@@ -3,7 +3,8 @@
  * `fields` selecting fields, the exact `application/json` content type, and answers that pass
  * `@murmur/wire`'s seed schema; oxend's JSON-RPC errors for the rest.
  */
-import { parseSeedResponse, SERVICE_NODE_STATE_FIELDS } from '@murmur/wire';
+import { parseSeedResponse } from '@murmur/wire';
+import { SERVICE_NODE_STATE_FIELDS } from '@murmur/wire/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COIN, ManualClock, openTestLedger, type TestLedger } from '../test-support/fixtures.js';
 import { answerSeedRequest, serviceNodesResult } from './seed.js';

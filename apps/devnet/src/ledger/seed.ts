@@ -18,16 +18,14 @@
  */
 import { randomInt } from 'node:crypto';
 import { listNodes, type RegistryState, type ServiceNodeRecord } from '@murmur/registry';
+import { MurmurError, parseSeedRequest, type ServiceNodesQuery } from '@murmur/wire';
 import {
   encodeServiceNodeState,
   type ListedServiceNode,
-  MurmurError,
-  parseSeedRequest,
   SEED_RESPONSE_CONTENT_TYPE,
   type ServiceNodeState,
-  type ServiceNodesQuery,
   selectServiceNodes,
-} from '@murmur/wire';
+} from '@murmur/wire/server';
 import type { FastifyInstance } from 'fastify';
 
 /** The methods the seed endpoint answers. */

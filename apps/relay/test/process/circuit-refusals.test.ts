@@ -10,11 +10,8 @@ import {
   CircuitClosedError,
   type CircuitRelay,
   createCircuitBuilder,
-  DestroyReason,
-  encodeCell,
-  ntorClientStart,
-  RelayCommand,
 } from '@murmur/circuits';
+import { DestroyReason, encodeCell, ntorClientStart, RelayCommand } from '@murmur/circuits/relay';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { bytesToHex, hexToBytes } from '@murmur/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -20,16 +20,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  CELL_BODY_LENGTH,
-  CELL_LENGTH,
   type CellSink,
   type Circuit,
   type CircuitBuilder,
   type CircuitRelay,
   createCircuitBuilder,
-  encodeCell,
-  HTYPE_NTOR,
 } from '@murmur/circuits';
+import { CELL_BODY_LENGTH, CELL_LENGTH, encodeCell, HTYPE_NTOR } from '@murmur/circuits/relay';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { writeSecretJson } from '@murmur/registry/key-files';
 import { bytesToHex, hexToBytes } from '@murmur/wire';

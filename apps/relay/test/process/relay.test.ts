@@ -12,12 +12,9 @@ import {
   type CircuitBuilder,
   type CircuitRelay,
   createCircuitBuilder,
-  DestroyReason,
-  decodeCell,
-  encodeCell,
   PLAIN_LINK_EXPORTER,
-  signLinkAuth,
 } from '@murmur/circuits';
+import { DestroyReason, decodeCell, encodeCell, signLinkAuth } from '@murmur/circuits/relay';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { hexToBytes } from '@murmur/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

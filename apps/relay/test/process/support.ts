@@ -3,10 +3,9 @@
  * for the circuit builder that can tap sent cells or use another loopback source address, a
  * metric reader, and a raw cell client (for cells the builder never sends).
  */
+import type { CellSink, CircuitRelay } from '@murmur/circuits';
 import {
   type Cell,
-  type CellSink,
-  type CircuitRelay,
   createHopLayer,
   decodeCell,
   decodeExtended,
@@ -21,7 +20,7 @@ import {
   RelayCommand,
   type RelayPayload,
   sealForward,
-} from '@murmur/circuits';
+} from '@murmur/circuits/relay';
 import type { MurmurCrypto } from '@murmur/crypto';
 import { hexToBytes } from '@murmur/wire';
 import { WebSocket } from 'ws';

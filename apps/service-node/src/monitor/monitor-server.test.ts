@@ -5,17 +5,15 @@
  * or it arrived by replication from another swarm member. Refusals, bounds and bad frames too.
  */
 import type { Identity } from '@murmur/crypto';
+import { bytesToHex, hexToBytes, monitorSignatureMessage } from '@murmur/wire';
 import {
-  bytesToHex,
-  hexToBytes,
   MONITOR_PATH,
   MonitorCloseCode,
   MonitorErrorCode,
   type MonitorNodeFrame,
   monitorAuthMessage,
-  monitorSignatureMessage,
   parseMonitorNodeFrame,
-} from '@murmur/wire';
+} from '@murmur/wire/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { NodeKeys } from '../keys.js';

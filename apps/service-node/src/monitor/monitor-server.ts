@@ -28,9 +28,13 @@ import type { MurmurCrypto } from '@murmur/crypto';
 import {
   bytesToBase64,
   bytesToHex,
-  encodeMonitorFrame,
   hexToBytes,
   type Logger,
+  MurmurError,
+  monitorSignatureMessage,
+} from '@murmur/wire';
+import {
+  encodeMonitorFrame,
   MONITOR_EXPORTER_LABEL,
   MONITOR_EXPORTER_LENGTH,
   MONITOR_MAX_REPLAY,
@@ -42,11 +46,9 @@ import {
   MonitorErrorCode,
   type MonitorNodeFrame,
   type MonitorSubscribeFrame,
-  MurmurError,
   monitorAuthMessage,
-  monitorSignatureMessage,
   parseMonitorSubscriberFrame,
-} from '@murmur/wire';
+} from '@murmur/wire/server';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { NodeKeys } from '../keys.js';

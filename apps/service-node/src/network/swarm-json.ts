@@ -6,7 +6,8 @@
  * cannot be reached and are left out. The swarm ID is lower-case hex without leading zeros, as
  * Session prints it.
  */
-import { bytesToBase32z, type SwarmMember, type SwarmNode, toSwarmNode } from '@murmur/wire';
+import type { SwarmMember, SwarmNode } from '@murmur/wire';
+import { bytesToBase32z, toSwarmNode } from '@murmur/wire/server';
 import type { ServiceNodeInfo, SwarmInfo } from './network-view.js';
 
 /** z-base-32 of `bytes` (kept for callers of this module; the one copy is in `@murmur/wire`). */

@@ -6,7 +6,8 @@
  * requests. The next node's answer is passed back unchanged; a timeout is 504 "Request time
  * out" and an unreachable node 502.
  */
-import { ONION_RELAY_TIMEOUT_MS, RequestTimeoutError, utf8Encode } from '@murmur/wire';
+import { RequestTimeoutError, utf8Encode } from '@murmur/wire';
+import { ONION_RELAY_TIMEOUT_MS } from '@murmur/wire/server';
 import type { ServiceNodeInfo } from '../network/network-view.js';
 import type { PeerResponse } from '../peers/peer-link.js';
 import type { PeerNetwork } from '../peers/peer-network.js';

@@ -11,12 +11,8 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import {
-  MAX_REQUEST_BODY_BYTES,
-  MurmurError,
-  type MurmurErrorOptions,
-  ONION_PROXY_TIMEOUT_MS,
-} from '@murmur/wire';
+import { MurmurError, type MurmurErrorOptions } from '@murmur/wire';
+import { MAX_REQUEST_BODY_BYTES, ONION_PROXY_TIMEOUT_MS } from '@murmur/wire/server';
 import { isPublicAddress } from './address-check.js';
 import type { OnionReply } from './types.js';
 

@@ -4,14 +4,8 @@
  * backpressure and an orderly close. {@link createPeerNetwork} makes and keeps these.
  */
 import type { MurmurCrypto } from '@murmur/crypto';
-import {
-  type Logger,
-  MurmurError,
-  RequestTimeoutError,
-  sleep,
-  statusForError,
-  utf8Encode,
-} from '@murmur/wire';
+import { type Logger, MurmurError, RequestTimeoutError, sleep, utf8Encode } from '@murmur/wire';
+import { statusForError } from '@murmur/wire/server';
 import type WebSocket from 'ws';
 import { PeerLinkError } from '../errors.js';
 import {

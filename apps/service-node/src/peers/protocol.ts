@@ -38,12 +38,12 @@ import {
   createChecker,
   decodeCombinedPayload,
   encodeCombinedPayload,
-  MAX_REQUEST_BODY_BYTES,
   PayloadMalformedError,
   type SchemaChecker,
   utf8Decode,
   utf8Encode,
 } from '@murmur/wire';
+import { MAX_REQUEST_BODY_BYTES } from '@murmur/wire/server';
 import Type, { type Static, type TSchema } from 'typebox';
 
 /** The URL path of peer links on the storage port. */

@@ -1,9 +1,9 @@
+import { TTL_MAX_PUBLIC_MS } from '@murmur/wire';
 import {
   FORWARDED_SIGNATURE_TOLERANCE_MS,
   MAX_MESSAGE_BASE64_LENGTH,
   TTL_MAX_PRIVATE_MS,
-  TTL_MAX_PUBLIC_MS,
-} from '@murmur/wire';
+} from '@murmur/wire/server';
 import { describe, expect, it } from 'vitest';
 import { isAcceptableExpiry, replicatedMessageProblem } from './admission.js';
 

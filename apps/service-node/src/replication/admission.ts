@@ -15,13 +15,13 @@
  *   merged). Anyone else is refused and counted.
  */
 import { createSwarmIndex, type SwarmIndex } from '@murmur/swarm';
+import { isValidNamespace } from '@murmur/wire';
 import {
   FORWARDED_SIGNATURE_TOLERANCE_MS,
-  isValidNamespace,
   MAX_MESSAGE_BASE64_LENGTH,
   maxTtlMs,
   TTL_MAX_PRIVATE_MS,
-} from '@murmur/wire';
+} from '@murmur/wire/server';
 import type { NetworkSnapshot, NetworkView, SwarmInfo } from '../network/network-view.js';
 
 /** A message as replication carries it. */

@@ -17,22 +17,24 @@ import { setMaxListeners } from 'node:events';
 import {
   type AbortOptions,
   createChecker,
-  DeletedMemberResultSchema,
-  DeleteMemberResultSchema,
-  ExpireAllMemberResultSchema,
-  ExpireMemberResultSchema,
   ForbiddenError,
   type Logger,
   NodeNotReadyError,
   RequestTimeoutError,
   type SchemaChecker,
+  utf8Decode,
+  utf8Encode,
+} from '@murmur/wire';
+import {
+  DeletedMemberResultSchema,
+  DeleteMemberResultSchema,
+  ExpireAllMemberResultSchema,
+  ExpireMemberResultSchema,
   StoreMemberResultSchema,
   SubaccountRevocationMemberResultSchema,
   SWARM_FORWARD_TIMEOUT_MS,
   type SwarmMemberFailure,
-  utf8Decode,
-  utf8Encode,
-} from '@murmur/wire';
+} from '@murmur/wire/server';
 import type { TSchema } from 'typebox';
 import { PeerLinkError } from '../errors.js';
 import type { NodeMetrics } from '../metrics.js';

@@ -17,8 +17,8 @@ import {
   hexToBytes,
   InvalidInputError,
   isHex,
-  SUBACCOUNT_TOKEN_BYTES,
 } from '@murmur/wire';
+import { SUBACCOUNT_TOKEN_BYTES } from '@murmur/wire/server';
 import type { RpcContext } from './context.js';
 import { nodeSignature } from './swarm-wide.js';
 

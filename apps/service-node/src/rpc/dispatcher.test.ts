@@ -1,11 +1,9 @@
+import { type Logger, MAX_MESSAGE_BYTES, parseResponse } from '@murmur/wire';
 import {
   BATCH_MAX_SUBREQUESTS,
   decodeActiveNodesBin,
-  type Logger,
-  MAX_MESSAGE_BYTES,
-  parseResponse,
   STORAGE_SERVER_VERSION,
-} from '@murmur/wire';
+} from '@murmur/wire/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectRefusal, expectStoreUnchanged, okBody } from '../test-support/assertions.js';
 import {

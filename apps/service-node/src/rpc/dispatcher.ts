@@ -10,21 +10,23 @@ import {
   createChecker,
   InternalError,
   InvalidInputError,
-  ignoredAliases,
-  isMetaRpcMethod,
   MurmurError,
   NodeNotReadyError,
-  parseRequestParams,
   type RpcMethod,
   type RpcParamsMap,
   type RpcSubrequest,
-  resolveRpcMethod,
   responseFromError,
   rpcMethods,
-  StorageRpcRequestSchema,
   utf8Decode,
   WrongSwarmError,
 } from '@murmur/wire';
+import {
+  ignoredAliases,
+  isMetaRpcMethod,
+  parseRequestParams,
+  resolveRpcMethod,
+  StorageRpcRequestSchema,
+} from '@murmur/wire/server';
 import { swarmIdText, swarmMembers } from '../network/swarm-json.js';
 import { ANSWER_BUDGET_BYTES, type RpcCall, type RpcContext, type RpcResult } from './context.js';
 import { batch, sequence } from './methods/batch.js';

@@ -14,7 +14,7 @@
  * `{failed: true, ...}` entry for members that time out or fail. Until then,
  * {@link localOnlyReplicator} answers for nobody but this node.
  */
-import type { SwarmMemberFailure } from '@murmur/wire';
+import type { SwarmMemberFailure } from '@murmur/wire/server';
 
 /** The methods whose requests go to every member of the swarm. */
 export type SwarmWideMethod =

@@ -5,13 +5,8 @@
  * answer, the unrevoke list without the revoke cap, and `ifelse`.
  */
 // biome-ignore-all lint/suspicious/noThenProperty: `then` is the name Session's `ifelse` gives its branch.
-import {
-  bytesToHex,
-  HARDFORK,
-  type Logger,
-  STORAGE_SERVER_VERSION,
-  silentLogger,
-} from '@murmur/wire';
+import { bytesToHex, HARDFORK, type Logger, silentLogger } from '@murmur/wire';
+import { STORAGE_SERVER_VERSION } from '@murmur/wire/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AnswerBody, expectRefusal, okBody } from '../test-support/assertions.js';
 import { createHarness, type Harness, OWN_SWARM, TEST_NOW } from '../test-support/harness.js';

@@ -9,7 +9,8 @@
  * names — never from the error's own message — and, where Session words two cases of one field
  * differently (a missing signature or a malformed one), from the request's raw parameters.
  */
-import { MAX_REVOKED_SUBACCOUNTS, MurmurError } from '@murmur/wire';
+import { MurmurError } from '@murmur/wire';
+import { MAX_REVOKED_SUBACCOUNTS } from '@murmur/wire/server';
 
 /** 401 for a signature that does not verify, whatever the reason (revoked or under-privileged subaccount, wrong key, bad signature). */
 const SIGNATURE_FAILED: Readonly<Record<string, string>> = Object.freeze({

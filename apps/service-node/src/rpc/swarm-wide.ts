@@ -6,10 +6,9 @@ import {
   type MurmurError,
   MurmurError as MurmurErrorClass,
   OverloadedError,
-  type SwarmMemberFailure,
-  statusForError,
   utf8Encode,
 } from '@murmur/wire';
+import { type SwarmMemberFailure, statusForError } from '@murmur/wire/server';
 import { networkFields, type RpcCall, type RpcContext, type RpcResult } from './context.js';
 import type { MemberResult, SwarmWideMethod } from './replicator.js';
 

@@ -4,14 +4,8 @@
  * trims the change journal (catch-up's record of deletions and expiry changes) of entries older
  * than the longest TTL: the messages they name have expired everywhere by then.
  */
-import {
-  type Clock,
-  EXPIRY_SWEEP_INTERVAL_MS,
-  type Logger,
-  silentLogger,
-  systemClock,
-  TTL_MAX_PRIVATE_MS,
-} from '@murmur/wire';
+import { type Clock, type Logger, silentLogger, systemClock } from '@murmur/wire';
+import { EXPIRY_SWEEP_INTERVAL_MS, TTL_MAX_PRIVATE_MS } from '@murmur/wire/server';
 import type { MessageStore } from './message-store.js';
 
 /** Options of {@link createExpirySweeper}. */

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RETRIEVE_MESSAGE_OVERHEAD, StorageFullError } from '@murmur/wire';
+import { RETRIEVE_MESSAGE_OVERHEAD, StorageFullError } from '@murmur/wire/server';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createExpirySweeper } from './expiry-sweeper.js';

@@ -10,16 +10,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { type Clock, InternalError, type Logger, silentLogger, systemClock } from '@murmur/wire';
 import {
-  type Clock,
-  InternalError,
-  type Logger,
   RETRIEVE_MESSAGE_OVERHEAD,
   STORAGE_SIZE_LIMIT_BYTES,
   StorageFullError,
-  silentLogger,
-  systemClock,
-} from '@murmur/wire';
+} from '@murmur/wire/server';
 import Database, { type Database as BetterSqlite3Database } from 'better-sqlite3';
 import { migrate } from './schema.js';
 

@@ -12,7 +12,8 @@ import {
   type MurmurCrypto,
   type SignedRequestMethod,
 } from '@murmur/crypto';
-import { bytesToHex, HARDFORK, STORAGE_SERVER_VERSION, silentLogger } from '@murmur/wire';
+import { bytesToHex, HARDFORK, silentLogger } from '@murmur/wire';
+import { STORAGE_SERVER_VERSION } from '@murmur/wire/server';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type MurmurNodeAppOptions } from '../app.js';
 import { type NodeKeys, nodeKeysFromSeed } from '../keys.js';

@@ -4,7 +4,13 @@
  * subscribe, delivery, catch-up after every (re)subscription, rebuild after a killed guard,
  * middle or exit, make-before-break rotation, SUB_ENDED, PING timeouts, refusals and stop.
  */
-import type { CellSink, Notification } from '@murmur/circuits';
+import { type CellSink, type Notification, PLAIN_LINK_EXPORTER } from '@murmur/circuits';
+import {
+  pipePair,
+  settle,
+  TestNetwork,
+  type TestRelay,
+} from '@murmur/circuits/test-support/network';
 import type { Identity, MurmurCrypto } from '@murmur/crypto';
 import { loadCrypto } from '@murmur/crypto';
 import {
@@ -16,13 +22,6 @@ import {
   UpstreamFailedError,
 } from '@murmur/wire';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PLAIN_LINK_EXPORTER } from '../../../circuits/src/link-auth.js';
-import {
-  pipePair,
-  settle,
-  TestNetwork,
-  type TestRelay,
-} from '../../../circuits/src/test-support/network.js';
 import type { PushBatch } from '../push.js';
 import { eventually } from '../test-support/clients.js';
 import {

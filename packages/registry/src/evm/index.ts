@@ -5,26 +5,16 @@
  * helpers bind a node's secp256k1 quorum key to its Ed25519 identity. This subpath brings in
  * viem; the main entry of `@murmur/registry` stays free of it.
  */
-export {
-  ATTESTATION_BINDING_DOMAIN,
-  ATTESTATION_KEY_DOMAIN,
-  type AttestationBinding,
-  attestationBindingMessage,
-  attestationPrivateKey,
-  verifyAttestationBinding,
-} from './attestation.js';
+export { attestationPrivateKey } from './attestation.js';
 export {
   createEvmLedgerSource,
-  type EvmCheckpoint,
   type EvmCheckpointStore,
-  type EvmEntry,
   EvmLedgerError,
   type EvmLedgerErrorKind,
   type EvmLedgerSource,
   type EvmLedgerSourceComponents,
   type EvmLedgerSourceEvents,
   type EvmLedgerSourceInit,
-  encodeCheckpoint,
 } from './evm-ledger-source.js';
 export { fileCheckpointStore } from './file-checkpoint.js';
 export { type EvmLedgerView, evmLedgerView } from './ledger-view.js';
@@ -39,31 +29,20 @@ export {
   type RegisterOnChainInit,
   registerNodeOnChain,
   requestExitOnChain,
-  sendStakingTransaction,
 } from './operator.js';
 export {
   attestationAddress,
   contractQuorumChain,
-  DEREGISTER_TAG,
   type DeregistrationDecision,
   deregistrationDigest,
   type QuorumSignature,
-  REASON_FAILED_UPTIME,
   signDeregistration,
   submitDeregistration,
 } from './quorum.js';
 export {
-  EVM_AUTHORITY,
   type EvmChainIdentity,
-  evmGenesis,
   evmRegistryChainId,
   evmRegistryParams,
-  evmWalletAddress,
-  type StakingEvent,
-  type TranslatedBlock,
-  type TranslationNote,
-  translateEvmBlock,
-  walletEvmAddress,
 } from './translate.js';
 export {
   createUptimeQuorum,
@@ -76,8 +55,6 @@ export {
   type QuorumRefusalKind,
   type QuorumSignatureJson,
   QuorumSignatureSchema,
-  quorumCheckers,
-  UPTIME_ANSWER_DOMAIN,
   type UptimeAnswer,
   UptimeAnswerSchema,
   type UptimeChallenge,
@@ -86,6 +63,4 @@ export {
   type UptimeQuorumComponents,
   type UptimeQuorumInit,
   type UptimeRecord,
-  uptimeAnswerMessage,
-  verifyUptimeAnswer,
 } from './uptime-quorum.js';

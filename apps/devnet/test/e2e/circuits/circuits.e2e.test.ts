@@ -11,10 +11,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  type Cell,
   type CellSink,
   type CircuitRelay,
   createCircuitBuilder,
+  monitorSignatureMessage,
+  PLAIN_LINK_EXPORTER,
+} from '@murmur/circuits';
+import {
+  type Cell,
   createHopLayer,
   DestroyReason,
   decodeCell,
@@ -24,15 +28,13 @@ import {
   encodeExtend,
   encodeRelayPayload,
   type HopLayer,
-  monitorSignatureMessage,
   ntorClientFinish,
   ntorClientStart,
   openBackward,
-  PLAIN_LINK_EXPORTER,
   RelayCommand,
   sealForward,
   signLinkAuth,
-} from '@murmur/circuits';
+} from '@murmur/circuits/relay';
 import {
   type CircuitPushEvent,
   type ClientPushInit,

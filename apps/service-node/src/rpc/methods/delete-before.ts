@@ -3,7 +3,8 @@
  * over `delete_before ‖ NS ‖ before`; `before` may be at most 60 s in the future (else 401, as
  * Session).
  */
-import { ClockOutOfSyncError, type DeleteBeforeParams, SIGNATURE_TOLERANCE_MS } from '@murmur/wire';
+import { ClockOutOfSyncError, type DeleteBeforeParams } from '@murmur/wire';
+import { SIGNATURE_TOLERANCE_MS } from '@murmur/wire/server';
 import { SubaccountAccess, verifyRequestSignature } from '../auth.js';
 import type { RpcCall, RpcContext, RpcResult } from '../context.js';
 import { namespacedResult, nodeSignature, runSwarmWide } from '../swarm-wide.js';

@@ -3,12 +3,8 @@
  * or all). Signed over `expire_all ‖ NS ‖ expiry`; the expiry may be at most 60 s in the past
  * (70 s for forwarded copies).
  */
-import {
-  ClockOutOfSyncError,
-  type ExpireAllParams,
-  FORWARDED_SIGNATURE_TOLERANCE_MS,
-  SIGNATURE_TOLERANCE_MS,
-} from '@murmur/wire';
+import { ClockOutOfSyncError, type ExpireAllParams } from '@murmur/wire';
+import { FORWARDED_SIGNATURE_TOLERANCE_MS, SIGNATURE_TOLERANCE_MS } from '@murmur/wire/server';
 import { SubaccountAccess, verifyRequestSignature } from '../auth.js';
 import type { RpcCall, RpcContext, RpcResult } from '../context.js';
 import { namespacedResult, nodeSignature, runSwarmWide } from '../swarm-wide.js';

@@ -1,11 +1,6 @@
 import type { Identity } from '@murmur/crypto';
-import {
-  base64ToBytes,
-  bytesToHex,
-  parseResponse,
-  TTL_MAX_PRIVATE_MS,
-  utf8Encode,
-} from '@murmur/wire';
+import { base64ToBytes, bytesToHex, parseResponse, utf8Encode } from '@murmur/wire';
+import { TTL_MAX_PRIVATE_MS } from '@murmur/wire/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type AnswerBody,

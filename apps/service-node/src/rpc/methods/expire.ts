@@ -6,13 +6,8 @@
  * `extend`/`shorten`), and its signature of
  * `pubkey ‖ expiries ‖ requested hashes ‖ updated hashes ‖ (unchanged hash ‖ expiry)…`.
  */
-import {
-  ClockOutOfSyncError,
-  EXPIRE_PAST_TOLERANCE_MS,
-  type ExpireParams,
-  InvalidInputError,
-  TTL_MAX_PRIVATE_MS,
-} from '@murmur/wire';
+import { ClockOutOfSyncError, type ExpireParams, InvalidInputError } from '@murmur/wire';
+import { EXPIRE_PAST_TOLERANCE_MS, TTL_MAX_PRIVATE_MS } from '@murmur/wire/server';
 import { parseSubaccountToken, SubaccountAccess, verifyRequestSignature } from '../auth.js';
 import type { RpcCall, RpcContext, RpcResult } from '../context.js';
 import { nodeSignature, runSwarmWide, sortedHashes } from '../swarm-wide.js';

@@ -10,14 +10,13 @@
  * base64, as a JSON string.
  */
 import { randomInt } from 'node:crypto';
+import { NodeNotReadyError, type OxendRequestParams } from '@murmur/wire';
 import {
   encodeActiveNodesBin,
   encodeServiceNodeState,
   type ListedServiceNode,
-  NodeNotReadyError,
-  type OxendRequestParams,
   selectServiceNodes,
-} from '@murmur/wire';
+} from '@murmur/wire/server';
 import type { ServiceNodeInfo } from '../../network/network-view.js';
 import { networkFields, type RpcCall, type RpcContext, type RpcResult } from '../context.js';
 

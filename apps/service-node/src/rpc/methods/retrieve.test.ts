@@ -1,10 +1,6 @@
 import type { Identity } from '@murmur/crypto';
-import {
-  MAX_MESSAGE_BASE64_LENGTH,
-  MAX_MESSAGE_BYTES,
-  parseResponse,
-  RETRIEVE_MAX_SIZE,
-} from '@murmur/wire';
+import { MAX_MESSAGE_BYTES, parseResponse } from '@murmur/wire';
+import { MAX_MESSAGE_BASE64_LENGTH, RETRIEVE_MAX_SIZE } from '@murmur/wire/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectRefusal, expectStoreUnchanged, okBody } from '../../test-support/assertions.js';
 import { createHarness, type Harness, OTHER_SWARM, TEST_NOW } from '../../test-support/harness.js';

@@ -5,13 +5,15 @@
  */
 import {
   assertSignatureTimestamp,
+  type RetrieveParams,
+  SignatureRequiredError,
+} from '@murmur/wire';
+import {
   effectiveRetrieveLimits,
   isRevokedRetrievable,
   RETRIEVE_MESSAGE_OVERHEAD,
-  type RetrieveParams,
   retrieveRequiresAuth,
-  SignatureRequiredError,
-} from '@murmur/wire';
+} from '@murmur/wire/server';
 import { SubaccountAccess, verifyRequestSignatureAsync } from '../auth.js';
 import { networkFields, type RpcCall, type RpcContext, type RpcResult } from '../context.js';
 import { buildRetrieveAnswer } from './retrieve-answer.js';

@@ -3,10 +3,10 @@ import {
   hexToBytes,
   MAX_MESSAGE_BYTES,
   parseResponse,
-  TTL_MAX_PRIVATE_MS,
   TTL_MAX_PUBLIC_MS,
   utf8Encode,
 } from '@murmur/wire';
+import { TTL_MAX_PRIVATE_MS } from '@murmur/wire/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectRefusal, expectStoreUnchanged, okBody } from '../../test-support/assertions.js';
 import { createHarness, type Harness, OTHER_SWARM, TEST_NOW } from '../../test-support/harness.js';

@@ -9,13 +9,11 @@ import {
   assertStoreTtl,
   ClockOutOfSyncError,
   InvalidInputError,
-  isPublicOutbox,
-  MAX_MESSAGE_BASE64_LENGTH,
   MAX_MESSAGE_BYTES,
   SignatureRequiredError,
   type StoreParams,
-  storeRequiresAuth,
 } from '@murmur/wire';
+import { isPublicOutbox, MAX_MESSAGE_BASE64_LENGTH, storeRequiresAuth } from '@murmur/wire/server';
 import {
   SubaccountAccess,
   verifyRequestSignatureAndSign,

@@ -8,10 +8,9 @@ import {
   hexToBytes,
   InvalidInputError,
   isHex,
-  MAX_REVOKED_SUBACCOUNTS,
-  SUBACCOUNT_TOKEN_BYTES,
   type SubaccountRevocationParams,
 } from '@murmur/wire';
+import { MAX_REVOKED_SUBACCOUNTS, SUBACCOUNT_TOKEN_BYTES } from '@murmur/wire/server';
 import { verifyRequestSignature } from '../auth.js';
 import type { RpcCall, RpcContext, RpcResult } from '../context.js';
 import { runSwarmWide } from '../swarm-wide.js';
