@@ -678,8 +678,9 @@ describe('real-time delivery', () => {
         sentAt: number;
         expiresAt?: number;
       }[];
+    // Up to 60 s (a hang guard; the assertions after it say what was expected).
     const waitFor = async (check: () => Promise<boolean>) => {
-      for (let i = 0; i < 100 && !(await check()); i++) {
+      for (const deadline = Date.now() + 60_000; !(await check()) && Date.now() < deadline; ) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     };
@@ -788,14 +789,18 @@ describe('real-time delivery', () => {
     });
     const path = `/api/accounts/${account.id}/conversations/${carol.sessionId}/messages`;
     let messages: Record<string, unknown>[] = [];
-    for (let i = 0; i < 100 && messages.length === 0; i++) {
+    // Up to 60 s each (hang guards, not deadlines: a busy machine is slow).
+    for (const deadline = Date.now() + 60_000; messages.length === 0 && Date.now() < deadline; ) {
       messages = (await call(daemon, 'GET', path)).body.messages as Record<string, unknown>[];
       if (messages.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(messages).toMatchObject([
       { text: 'over the circuit', direction: 'incoming', via: 'circuit', protocol: 'v1' },
     ]);
-    for (let i = 0; i < 100 && !events.some((e) => e.type === 'message'); i++) {
+    for (
+      const deadline = Date.now() + 60_000;
+      !events.some((e) => e.type === 'message') && Date.now() < deadline;
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(events.find((e) => e.type === 'message')?.message).toMatchObject({

@@ -17,8 +17,13 @@ afterEach(async () => {
   await directory?.stop();
 });
 
+/** Waits until `check()` holds; 30 s is a hang guard, not a speed requirement. */
 async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  const deadline = Date.now() + 30_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the directory');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 describe('followerDirectory', () => {

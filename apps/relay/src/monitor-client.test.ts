@@ -121,7 +121,8 @@ async function store(account: Identity, text: string): Promise<string> {
         },
       }),
     });
-    if (response.status === 503 && attempt < 50) {
+    // A busy node sheds with 503: retried for at least 30 s (a hang guard, not a deadline).
+    if (response.status === 503 && attempt < 300) {
       await new Promise((done) => setTimeout(done, 100));
       continue;
     }

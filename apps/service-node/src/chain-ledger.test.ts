@@ -128,7 +128,7 @@ describe('murmur-node on an EVM ledger', () => {
     const node = await startNode(config, { logger: pino({ level: 'silent' }), crypto });
     try {
       await vi.waitFor(() => expect(node.network.state().state).toBe('ready'), {
-        timeout: 15_000,
+        timeout: 30_000,
         interval: 50,
       });
       expect(node.network.snapshot()?.node(keys.ed25519Hex)).toMatchObject({

@@ -77,7 +77,9 @@ describe('a node following a ledger', () => {
     expect(registered.stderr).toBe('');
     expect(registered.stdout).toMatch(/^accepted: registration [0-9a-f]{64}/);
     // Submitting it again is refused with the ledger's reason.
-    await vi.waitFor(() => expect(getNode(ledger.ledger.state, keys.ed25519Hex)).toBeDefined());
+    await vi.waitFor(() => expect(getNode(ledger.ledger.state, keys.ed25519Hex)).toBeDefined(), {
+      timeout: 30_000,
+    });
     const again = await cli([
       'register',
       '--data-dir',
@@ -114,7 +116,7 @@ describe('a node following a ledger', () => {
         const health = await httpsFetch(`https://127.0.0.1:${node.port}/health`);
         expect(health.status).toBe(200);
       },
-      { timeout: 10_000, interval: 50 },
+      { timeout: 30_000, interval: 50 },
     );
     await vi.waitFor(
       () =>
@@ -123,7 +125,7 @@ describe('a node following a ledger', () => {
           storagePort: node.port,
           relayPort: 23_001,
         }),
-      { timeout: 10_000, interval: 50 },
+      { timeout: 30_000, interval: 50 },
     );
     const status = await cli(['status', '--data-dir', dir, '--port', String(node.port)]);
     expect(status.code).toBe(0);
@@ -143,10 +145,10 @@ describe('a node following a ledger', () => {
           expect.objectContaining({ pubkey_ed25519: keys.ed25519Hex, port: String(node.port) }),
         ]);
       },
-      { timeout: 10_000, interval: 50 },
+      { timeout: 30_000, interval: 50 },
     );
     await node.close();
-  }, 30_000);
+  }, 120_000);
 
   it('turns a package version into the proof version tuple', () => {
     expect(versionTuple('1.2.3')).toEqual([1, 2, 3]);

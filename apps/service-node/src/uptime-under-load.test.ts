@@ -32,8 +32,15 @@ afterEach(async () => {
 /** Proof timing of the test chain: a proof every 2 s, valid 6 s (3 intervals of slack). */
 const INTERVAL_MS = 2_000;
 const VALIDITY_MS = 6_000;
-/** How long the greedy clients load the node. */
+/** How long the greedy clients load the node at least. */
 const LOAD_MS = 12_000;
+/**
+ * How much they must have been answered before they stop (the load was real): the load lasts
+ * until both this and `LOAD_MS` are reached, so a busy machine gets a longer load, not a failure.
+ */
+const LOAD_BYTES = 50 * 2 ** 20;
+/** Hang guard of the load phase. */
+const LOAD_MAX_MS = 60_000;
 /** The ledger events of a node whose proofs lapsed. */
 const LAPSES = new Set(['proof-missed', 'decommissioned', 'deregistered']);
 
@@ -127,11 +134,19 @@ describe('uptime proofs under greedy clients', () => {
       args: ['--ledger-url', ledger.url, '--public-ip', '127.0.0.1', '--relay-port', '23002'],
     });
     cleanups.push(() => node.stop('SIGKILL'));
-    // Active once its first proof gave the ledger its address.
-    await vi.waitFor(() => expect(getNode(ledger.ledger.state, ed25519)?.ip).toBe('127.0.0.1'), {
-      timeout: 20_000,
-      interval: 100,
-    });
+    // Active once its first proof gave the ledger its address. The ledger activated it at
+    // registration: if a busy machine made the start-up longer than the validity, it missed its
+    // first proof and was decommissioned, then recommissioned by that proof. What is tested is
+    // the load, so only the history from here on counts.
+    await vi.waitFor(
+      () =>
+        expect(getNode(ledger.ledger.state, ed25519)).toMatchObject({
+          ip: '127.0.0.1',
+          status: 'active',
+        }),
+      { timeout: 30_000, interval: 100 },
+    );
+    const historyBefore = nodeHistory(ledger.ledger.state, ed25519).length;
 
     // 104 of the largest messages in one account's public namespace (unsigned stores).
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
@@ -162,11 +177,11 @@ describe('uptime proofs under greedy clients', () => {
       }
       expect(stored.status).toBe(200);
     };
-    await vi.waitFor(() => storeLarge(0), { timeout: 20_000, interval: 200 });
+    await vi.waitFor(() => storeLarge(0), { timeout: 30_000, interval: 200 });
     for (let i = 1; i < 104; i++) await storeLarge(i);
 
     // The greedy clients: 16 loops, each its own address and no connection reuse, sending
-    // 20-retrieve batches (max_size -1) back to back for LOAD_MS.
+    // 20-retrieve batches (max_size -1) back to back for LOAD_MS and LOAD_BYTES.
     const retrieve = {
       method: 'retrieve',
       params: { pubkey: account.sessionId, namespace: -10, max_size: -1 },
@@ -179,10 +194,12 @@ describe('uptime proofs under greedy clients', () => {
     let answeredBytes = 0;
     const from = Date.now();
     const until = from + LOAD_MS;
+    const loading = () =>
+      Date.now() < from + LOAD_MAX_MS && (Date.now() < until || answeredBytes <= LOAD_BYTES);
     await Promise.all(
       Array.from({ length: 16 }, async (_, client) => {
         const greedy = new Agent({ keepAlive: false });
-        while (Date.now() < until) {
+        while (loading()) {
           const answer = await post(node.port, batch, greedy, `127.0.1.${client + 1}`);
           statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
           if (answer.status === 200) answeredBytes += answer.bytes;
@@ -194,7 +211,7 @@ describe('uptime proofs under greedy clients', () => {
     // The blocks of the load's last moments.
     await vi.waitFor(
       () => expect(ledger.ledger.state.timestamp).toBeGreaterThan(to + INTERVAL_MS),
-      { timeout: 10_000, interval: 100 },
+      { timeout: 30_000, interval: 100 },
     );
 
     const times = proofTimes(ledger, ed25519);
@@ -204,15 +221,16 @@ describe('uptime proofs under greedy clients', () => {
       `uptime under load: ${during} proofs accepted during ${to - from} ms of greedy batches (expected about ${expected}); answers ${[...statuses].map(([s, n]) => `${s}: ${n}`).join(', ')}; ${(answeredBytes / 2 ** 20).toFixed(0)} MiB answered`,
     );
     // The load was real: large answers were served.
-    expect(answeredBytes).toBeGreaterThan(50 * 2 ** 20);
+    expect(answeredBytes).toBeGreaterThan(LOAD_BYTES);
     // The ledger's own judgement: no proof missed, never decommissioned, and proofs kept
     // arriving during the load.
     expect({
       lapses: nodeHistory(ledger.ledger.state, ed25519)
+        .slice(historyBefore)
         .filter((event) => LAPSES.has(event.type))
         .map((event) => `${event.type} at ${event.timestamp}: ${event.reason ?? ''}`),
       status: getNode(ledger.ledger.state, ed25519)?.status,
       provedDuringLoad: during >= Math.floor((to - from) / VALIDITY_MS),
     }).toEqual({ lapses: [], status: 'active', provedDuringLoad: true });
-  }, 90_000);
+  }, 180_000);
 });

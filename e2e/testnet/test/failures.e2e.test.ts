@@ -149,7 +149,7 @@ describe('a failing start', () => {
     expect(processesAlive([ledgerPid as number, nodePid as number])).toHaveLength(2);
     launcher.kill('SIGKILL');
     await exited;
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 60_000;
     while (processesMentioning(dir).length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -8,6 +8,7 @@ import { installAccountKeysNamespace } from './test-support/account-keys-namespa
 import {
   collectMessages,
   eventually,
+  HANG_GUARD_MS,
   nextEvent,
   storedHash,
   testClient,
@@ -33,7 +34,7 @@ async function started(
   running.push(made.client);
   if ((await made.client.account.get()) === undefined) await made.client.account.create();
   await made.client.start();
-  await made.client.whenReady({ signal: AbortSignal.timeout(10_000) });
+  await made.client.whenReady({ signal: AbortSignal.timeout(HANG_GUARD_MS) });
   return made;
 }
 
@@ -49,13 +50,17 @@ describe('client on a fake network', () => {
     const { client: bob } = await started(network, slow);
     const aliceId = alice.sessionId as string;
     const bobId = bob.sessionId as string;
-    await eventually(() => ns.bundles.has(aliceId) && ns.bundles.has(bobId), 10_000, 'bundles');
+    await eventually(
+      () => ns.bundles.has(aliceId) && ns.bundles.has(bobId),
+      HANG_GUARD_MS,
+      'bundles',
+    );
 
     // Alice has no keys of Bob's yet: the message is held while they are fetched, then V2.
     const atBob = nextEvent(bob, 'message');
     const sent = await alice.sendMessage(bobId, 'hello Bob');
     expect(sent).toMatchObject({ state: 'securing', protocol: undefined, forwardSecret: false });
-    await alice.waitForDelivery(sent.id, { signal: AbortSignal.timeout(10_000) });
+    await alice.waitForDelivery(sent.id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     const hash = await storedHash(aliceStorage, sent.id);
     const received = await atBob;
     expect(received).toMatchObject({
@@ -71,12 +76,12 @@ describe('client on a fake network', () => {
     // Now cached: sealed at once, the ID is the storage hash.
     const again = await alice.sendMessage(bobId, 'again');
     expect(again).toMatchObject({ state: 'queued', protocol: 'v2', forwardSecret: true });
-    await alice.waitForDelivery(again.id, { signal: AbortSignal.timeout(10_000) });
+    await alice.waitForDelivery(again.id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
 
     const atAlice = nextEvent(alice, 'message');
     const reply = await bob.sendMessage(aliceId, 'hi Alice 👋');
     expect(await atAlice).toMatchObject({ text: 'hi Alice 👋', protocol: 'v2' });
-    await bob.waitForDelivery(reply.id, { signal: AbortSignal.timeout(10_000) });
+    await bob.waitForDelivery(reply.id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
 
     // Both histories hold the messages, in the conversation keyed by the other party, with
     // how each was sealed.
@@ -113,14 +118,14 @@ describe('client on a fake network', () => {
     // Bob never published account keys: the first message is held while Alice looks for them
     // (none: a NAK), then sealed with v1 as a Session client would.
     const { id } = await alice.sendMessage(bob.sessionId, 'hi');
-    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
+    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     expect(states).toEqual(['securing', 'queued v1', 'sending', 'sent']);
     // The NAK is cached for an hour: the next one is sealed at once.
     states.length = 0;
     const second = await alice.sendMessage(bob.sessionId, 'again');
-    await alice.waitForDelivery(second.id, { signal: AbortSignal.timeout(10_000) });
+    await alice.waitForDelivery(second.id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     expect(states).toEqual(['queued v1', 'sending', 'sent']);
-    await eventually(() => alice.health().outboxPending === 0, 2_000, 'empty outbox');
+    await eventually(() => alice.health().outboxPending === 0, HANG_GUARD_MS, 'empty outbox');
   });
 
   it("carries the sender's disappearing timer: the recipient's copy gets it, the swarm TTL matches, a timer update is announced", async () => {
@@ -135,7 +140,7 @@ describe('client on a fake network', () => {
     // The setting first, as Session announces it: Bob's client hears it, keeps no history row.
     const update = nextEvent(bob, 'disappearing-update');
     const announced = await alice.sendTimerUpdate(bobId, { mode: 'after-send', seconds: 60 });
-    await alice.waitForDelivery(announced.id, { signal: AbortSignal.timeout(10_000) });
+    await alice.waitForDelivery(announced.id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     const heard = await update;
     expect(heard).toMatchObject({
       from: aliceId,
@@ -155,7 +160,7 @@ describe('client on a fake network', () => {
     const sent = await alice.sendMessage(bobId, 'gone in a minute', {
       disappearing: { mode: 'after-send', seconds: 60 },
     });
-    await alice.waitForDelivery(sent.id, { signal: AbortSignal.timeout(10_000) });
+    await alice.waitForDelivery(sent.id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     const received = await atBob;
     expect(received).toMatchObject({
       text: 'gone in a minute',
@@ -169,7 +174,7 @@ describe('client on a fake network', () => {
     const readSent = await alice.sendMessage(bobId, 'read me', {
       disappearing: { mode: 'after-read', seconds: 300 },
     });
-    await alice.waitForDelivery(readSent.id, { signal: AbortSignal.timeout(10_000) });
+    await alice.waitForDelivery(readSent.id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     const readReceived = await atBob2;
     expect(readReceived.expiration).toEqual({ mode: 'after-read', seconds: 300 });
     const readStored = network.messagesOf(bobId).find((m) => m.hash === readReceived.id);
@@ -178,7 +183,7 @@ describe('client on a fake network', () => {
     );
     const off = nextEvent(bob, 'disappearing-update');
     const offSent = await alice.sendTimerUpdate(bobId, null);
-    await alice.waitForDelivery(offSent.id, { signal: AbortSignal.timeout(10_000) });
+    await alice.waitForDelivery(offSent.id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     expect(await off).toMatchObject({ from: aliceId, expiration: null });
 
     // Bad timers are refused before anything is queued.
@@ -199,13 +204,13 @@ describe('client on a fake network', () => {
     const before = collectMessages(first.client);
 
     const one = await alice.sendMessage(bobId, 'one');
-    await eventually(() => before.texts.includes('one'), 10_000, 'first message');
+    await eventually(() => before.texts.includes('one'), HANG_GUARD_MS, 'first message');
     await first.client.stop();
 
     // Sent while Bob is away; more than one retrieve page (the fake swarm returns 2 at a time).
     for (const text of ['two', 'three', 'four', 'five']) {
       const { id } = await alice.sendMessage(bobId, text);
-      await alice.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
+      await alice.waitForDelivery(id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     }
 
     const second = testClient(network, crypto, { storage: bobStorage });
@@ -213,8 +218,8 @@ describe('client on a fake network', () => {
     const after = collectMessages(second.client);
     await second.client.start();
     expect(second.client.sessionId).toBe(bobId);
-    await second.client.whenReady({ signal: AbortSignal.timeout(10_000) });
-    await second.client.catchUp({ signal: AbortSignal.timeout(10_000) });
+    await second.client.whenReady({ signal: AbortSignal.timeout(HANG_GUARD_MS) });
+    await second.client.catchUp({ signal: AbortSignal.timeout(HANG_GUARD_MS) });
     expect(after.texts).toEqual(['two', 'three', 'four', 'five']);
     expect(after.ids).not.toContain(one.id);
     const history = await second.client.conversations.history(alice.sessionId as string);
@@ -238,7 +243,7 @@ describe('client on a fake network', () => {
     const second = testClient(network, crypto, { storage: aliceStorage });
     running.push(second.client);
     await second.client.start();
-    await second.client.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
+    await second.client.waitForDelivery(id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     const hash = await storedHash(aliceStorage, id);
     expect(network.messagesOf(bob.sessionId).map((m) => m.hash)).toEqual([hash]);
     expect(await aliceStorage.getMessage(id)).toMatchObject({ state: 'sent', protocol: 'v1' });
@@ -249,7 +254,7 @@ describe('client on a fake network', () => {
     const { client: alice } = await started(network);
     // Alice alone on the network: the guards her onion requests reach are hers.
     const warmUp = await alice.sendMessage(crypto.generateIdentity().sessionId, 'warm-up');
-    await alice.waitForDelivery(warmUp.id, { signal: AbortSignal.timeout(10_000) });
+    await alice.waitForDelivery(warmUp.id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     const aliceGuards = [...network.stats.onionByGuard.keys()];
     expect(aliceGuards.length).toBeGreaterThan(0);
     expect(aliceGuards.sort()).toEqual(
@@ -273,7 +278,7 @@ describe('client on a fake network', () => {
     network.stats.onionByGuard.clear();
     const atBob = nextEvent(bob, 'message', (message) => message.text === 'after the crash');
     const { id } = await alice.sendMessage(bobId, 'after the crash');
-    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(15_000) });
+    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     await atBob;
     // At least one path was rebuilt around a live guard (a path that failed fewer times than the
     // strike threshold may still wait for its next failure).
@@ -299,7 +304,7 @@ describe('client on a fake network', () => {
     const atBob = nextEvent(bob, 'message');
     const { id, sentAt } = await alice.sendMessage(bob.sessionId as string, 'on time');
     expect(Math.abs(sentAt - Date.now())).toBeLessThan(1_000);
-    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
+    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     const received = await atBob;
     expect(Math.abs(received.sentAt - Date.now())).toBeLessThan(2_000);
     expect(Math.abs(received.receivedAt - Date.now())).toBeLessThan(2_000);
@@ -316,14 +321,14 @@ describe('client on a fake network', () => {
     // The whole network's clock moves 5 minutes back: Alice's timestamps are now in its future.
     for (const node of network.nodes) node.clockOffsetMs = -5 * 60_000;
     const { id } = await alice.sendMessage(bob.sessionId as string, 'after the jump');
-    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
+    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     expect(network.stats.rpcStatus.get(406)).toBeGreaterThanOrEqual(1);
     expect(syncs.length).toBeGreaterThan(0);
     expect(Math.abs(alice.health().timeOffsetMs + 5 * 60_000)).toBeLessThan(1_000);
     // Bob's signed retrieves were refused too (406): he resynchronises and receives.
     const hash = await storedHash(aliceStorage, id);
     const atBob = nextEvent(bob, 'message', (message) => message.id === hash);
-    await bob.catchUp({ signal: AbortSignal.timeout(10_000) });
+    await bob.catchUp({ signal: AbortSignal.timeout(HANG_GUARD_MS) });
     await atBob;
   });
 
@@ -334,7 +339,11 @@ describe('client on a fake network', () => {
     const bobId = bob.sessionId as string;
     const received = collectMessages(bob);
     const first = await alice.sendMessage(bobId, 'before the move');
-    await eventually(() => received.texts.includes('before the move'), 10_000, 'first message');
+    await eventually(
+      () => received.texts.includes('before the move'),
+      HANG_GUARD_MS,
+      'first message',
+    );
 
     // Swarms are formed again: 12 nodes in 4 swarms of 3 with new IDs, Bob's new swarm made
     // of nodes from other swarms only; messages move with them.
@@ -353,8 +362,12 @@ describe('client on a fake network', () => {
 
     const wrongSwarm = network.stats.rpcStatus.get(421) ?? 0;
     const second = await alice.sendMessage(bobId, 'after the move');
-    await alice.waitForDelivery(second.id, { signal: AbortSignal.timeout(10_000) });
-    await eventually(() => received.texts.includes('after the move'), 10_000, 'second message');
+    await alice.waitForDelivery(second.id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
+    await eventually(
+      () => received.texts.includes('after the move'),
+      HANG_GUARD_MS,
+      'second message',
+    );
     expect(received.texts).toEqual(['before the move', 'after the move']);
     expect(received.ids).toEqual([
       await storedHash(aliceStorage, first.id),
@@ -413,9 +426,9 @@ describe('client on a fake network', () => {
     const bobId = bob.sessionId as string;
     const atBob = nextEvent(bob, 'message');
     const { id } = await alice.sendMessage(bobId, 'read once');
-    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
+    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     await atBob;
-    await eventually(() => network.messagesOf(bobId).length === 0, 10_000, 'deletion');
+    await eventually(() => network.messagesOf(bobId).length === 0, HANG_GUARD_MS, 'deletion');
   });
 
   it('gives up on an unreachable swarm after its attempts, with a clear error', async () => {
@@ -428,7 +441,7 @@ describe('client on a fake network', () => {
     const failed = nextEvent(alice, 'message-state', (event) => event.state === 'failed');
     const { id } = await alice.sendMessage(bob.sessionId, 'into the void');
     const error = await alice
-      .waitForDelivery(id, { signal: AbortSignal.timeout(15_000) })
+      .waitForDelivery(id, { signal: AbortSignal.timeout(HANG_GUARD_MS) })
       .catch((cause: unknown) => cause);
     expect(error).toBeInstanceOf(DeliveryFailedError);
     expect(error).toMatchObject({ reason: 'attempts-exhausted', attempts: 3, messageId: id });
@@ -439,7 +452,7 @@ describe('client on a fake network', () => {
     // The swarm comes back; a retry delivers.
     for (const node of network.swarmOf(bob.sessionId)) node.unreachable = false;
     expect(await alice.retryMessage(id)).toBe(true);
-    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(15_000) });
+    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
   });
 
   it('takes messages from a push source through the same pipeline', async () => {
@@ -462,7 +475,7 @@ describe('client on a fake network', () => {
     expect(bob.health().pushConnected).toBe(true);
     const received = collectMessages(bob);
     const { id } = await alice.sendMessage(bobId, 'pushed');
-    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
+    await alice.waitForDelivery(id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     const [stored] = network.messagesOf(bobId);
     // Garbage is refused; the real message is delivered once, however often it is pushed.
     deliver?.({ namespace: 0, messages: [{ hash: 'x' } as never] });
@@ -488,8 +501,8 @@ describe('client on a fake network', () => {
         },
       ],
     });
-    await eventually(() => received.texts.length === 1, 5_000, 'pushed message');
-    await bob.catchUp({ signal: AbortSignal.timeout(10_000) });
+    await eventually(() => received.texts.length === 1, HANG_GUARD_MS, 'pushed message');
+    await bob.catchUp({ signal: AbortSignal.timeout(HANG_GUARD_MS) });
     expect(received.texts).toEqual(['pushed']);
   });
 
@@ -505,8 +518,8 @@ describe('client on a fake network', () => {
     made.client.on('time-sync', (event) => syncs.push(event.synced));
     await made.client.account.create();
     await made.client.start();
-    await made.client.whenReady({ signal: AbortSignal.timeout(10_000) });
-    await eventually(() => made.client.health().summary === 'healthy', 5_000, 'healthy');
+    await made.client.whenReady({ signal: AbortSignal.timeout(HANG_GUARD_MS) });
+    await eventually(() => made.client.health().summary === 'healthy', HANG_GUARD_MS, 'healthy');
     expect(summaries[0]).toBe('offline');
     expect(summaries).toContain('healthy');
     expect(syncs[0]).toBe(true);
@@ -524,6 +537,6 @@ describe('client on a fake network', () => {
     // It starts again.
     running.push(made.client);
     await made.client.start();
-    await made.client.whenReady({ signal: AbortSignal.timeout(10_000) });
+    await made.client.whenReady({ signal: AbortSignal.timeout(HANG_GUARD_MS) });
   });
 });

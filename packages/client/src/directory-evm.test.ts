@@ -72,7 +72,7 @@ describe('the ledger directory on the EVM ledger', () => {
     await directory.start();
     try {
       await vi.waitFor(() => expect(directory.nodes()).toHaveLength(3), {
-        timeout: 15_000,
+        timeout: 30_000,
         interval: 50,
       });
       const byKey = new Map(directory.nodes().map((node) => [node.ed25519, node]));

@@ -10,7 +10,7 @@ import {
 } from '@murmur/registry';
 import { bytesToHex } from '@murmur/wire';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { collectMessages, eventually, testClient } from './test-support/clients.js';
+import { collectMessages, eventually, HANG_GUARD_MS, testClient } from './test-support/clients.js';
 import { createFakeNetwork, type FakeNetwork } from './test-support/fake-network.js';
 
 let crypto: MurmurCrypto;
@@ -87,12 +87,12 @@ describe('client following a ledger', () => {
       for (const client of [alice, bob]) {
         await client.account.create();
         await client.start();
-        await client.whenReady({ signal: AbortSignal.timeout(10_000) });
+        await client.whenReady({ signal: AbortSignal.timeout(HANG_GUARD_MS) });
       }
       const received = collectMessages(bob);
       const { id } = await alice.sendMessage(bob.sessionId as string, 'via the ledger');
-      await alice.waitForDelivery(id, { signal: AbortSignal.timeout(10_000) });
-      await eventually(() => received.texts.length === 1, 10_000, 'message');
+      await alice.waitForDelivery(id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
+      await eventually(() => received.texts.length === 1, HANG_GUARD_MS, 'message');
       expect(network.stats.seedRequests).toBe(0);
       expect(network.stats.rpcByMethod.get('get_swarm') ?? 0).toBe(0);
       expect(network.stats.rpcStatus.get(421) ?? 0).toBe(0);

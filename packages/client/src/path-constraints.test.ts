@@ -1,7 +1,7 @@
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { collectMessages, eventually, testClient } from './test-support/clients.js';
+import { collectMessages, eventually, HANG_GUARD_MS, testClient } from './test-support/clients.js';
 import { createFakeNetwork } from './test-support/fake-network.js';
 
 let crypto: MurmurCrypto;
@@ -35,11 +35,11 @@ describe('onion paths the client uses (property, on random networks)', () => {
             for (const client of [alice, bob]) {
               await client.account.create();
               await client.start();
-              await client.whenReady({ signal: AbortSignal.timeout(10_000) });
+              await client.whenReady({ signal: AbortSignal.timeout(HANG_GUARD_MS) });
             }
             const received = collectMessages(bob);
             await alice.sendMessage(bob.sessionId as string, 'ping');
-            await eventually(() => received.texts.length === 1, 10_000, 'message');
+            await eventually(() => received.texts.length === 1, HANG_GUARD_MS, 'message');
             expect(network.stats.routes.length).toBeGreaterThan(0);
             for (const route of network.stats.routes) {
               // guard, relay, relay, destination

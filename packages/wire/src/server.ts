@@ -41,6 +41,7 @@ export {
 } from './constants.js';
 export { bytesToBase32z } from './encoding.js';
 export { StorageFullError } from './errors.js';
+export { type JsonErrorAnswer, type JsonErrorOptions, jsonErrorAnswer } from './json-errors.js';
 export {
   encodeMonitorFrame,
   MONITOR_EXPORTER_LABEL,
@@ -103,4 +104,3 @@ export {
   ignoredAliases,
   parseRequestParams,
 } from './validate.js';
-export { type JsonErrorAnswer, type JsonErrorOptions, jsonErrorAnswer } from './json-errors.js';

@@ -22,7 +22,7 @@ import { processIdentity, readLauncherRecord, writeLauncherRecord } from './laun
 import { runUp, type UpComponents, type UpOptions } from './run-up.js';
 
 /** vi.waitFor's limits: generous, for a busy machine. */
-const WAIT = { timeout: 10_000, interval: 20 };
+const WAIT = { timeout: 30_000, interval: 20 };
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });

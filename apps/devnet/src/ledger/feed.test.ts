@@ -42,7 +42,8 @@ afterEach(async () => {
   }
 });
 
-function until(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
+/** Resolves once `predicate` holds; `timeoutMs` is a hang guard (a busy machine is slow). */
+function until(predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const check = () => {
@@ -117,7 +118,7 @@ describe('the block feed', () => {
     await until(() => feed.clients === 1);
     // Stop answering: ws answers pings automatically unless the socket is paused.
     ws.pause();
-    await until(() => feed.clients === 0, 3_000);
+    await until(() => feed.clients === 0);
     ws.terminate();
   });
 });

@@ -189,13 +189,13 @@ export function processesMentioning(text: string): string[] {
 }
 
 /**
- * Waits (up to `timeoutMs`) until none of `pids` is alive and no process mentions `dir`;
+ * Waits (up to `timeoutMs`, a hang guard) until none of `pids` is alive and no process mentions `dir`;
  * resolves what is still there (empty when clean).
  */
 export async function leftovers(
   dir: string,
   pids: readonly number[],
-  timeoutMs = 10_000,
+  timeoutMs = 60_000,
 ): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

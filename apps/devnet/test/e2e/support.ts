@@ -191,11 +191,14 @@ export function runWallet(
   });
 }
 
-/** Polls `check` every `intervalMs` until it returns a value other than `undefined`. */
+/**
+ * Polls `check` every `intervalMs` until it returns a value other than `undefined`; `timeoutMs`
+ * is a hang guard (a busy machine runs these several times slower than an idle one).
+ */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
   intervalMs = 50,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -45,7 +45,8 @@ export async function metric(relay: CircuitRelay, line: string): Promise<number>
   return found === undefined ? 0 : Number(found.slice(line.length + 1));
 }
 
-async function until<T>(get: () => T | undefined, what: string, ms = 10_000): Promise<T> {
+/** Polls `get` until it returns a value; `ms` is a hang guard (a busy machine is slow). */
+async function until<T>(get: () => T | undefined, what: string, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = get();

@@ -16,6 +16,9 @@ import { createUptimeProver, type UptimeProver } from '../uptime.js';
 import type { NetworkView } from './network-view.js';
 import { createRegistryNetworkView } from './registry-network.js';
 
+/** Hang guard for the waits (vi.waitFor's default is 1 s, too short for a busy machine). */
+const WAIT = { timeout: 30_000, interval: 20 };
+
 const stops: (() => unknown)[] = [];
 
 afterEach(async () => {
@@ -76,9 +79,9 @@ describe('the registry network view', () => {
     const changes: number[] = [];
     view.onChange(({ current }) => changes.push(current.height));
     await view.start();
-    await vi.waitFor(() => expect(view.state().state).toBe('not-active'));
+    await vi.waitFor(() => expect(view.state().state).toBe('not-active'), WAIT);
     register();
-    await vi.waitFor(() => expect(view.state().state).toBe('ready'));
+    await vi.waitFor(() => expect(view.state().state).toBe('ready'), WAIT);
     const state = view.state();
     if (state.state !== 'ready') throw new Error('not ready');
     expect(state.swarm.members.map((member) => member.ed25519)).toEqual([keys.ed25519Hex]);
@@ -90,14 +93,14 @@ describe('the registry network view', () => {
     const { view, register, produce, follower } = await setUp();
     await view.start();
     register();
-    await vi.waitFor(() => expect(view.state().state).toBe('ready'));
+    await vi.waitFor(() => expect(view.state().state).toBe('ready'), WAIT);
     let changes = 0;
     view.onChange(() => {
       changes += 1;
     });
     produce();
     produce();
-    await vi.waitFor(() => expect(follower.height).toBe(3));
+    await vi.waitFor(() => expect(follower.height).toBe(3), WAIT);
     expect(changes).toBe(0);
     expect(view.snapshot()?.height).toBe(3);
   });
@@ -107,7 +110,7 @@ describe('uptime proofs', () => {
   it('sends the first proof at once, retries while unregistered, and announces the address', async () => {
     const { view, register, produce, ledger, keys, crypto, follower, clock } = await setUp();
     await view.start();
-    await vi.waitFor(() => expect(follower.genesis).toBeDefined());
+    await vi.waitFor(() => expect(follower.genesis).toBeDefined(), WAIT);
     const metrics = createNodeMetrics();
     const prover: UptimeProver = createUptimeProver(
       {
@@ -122,17 +125,19 @@ describe('uptime proofs', () => {
     stops.push(() => prover.stop());
     prover.start();
     // Not registered yet: refused, and retried.
-    await vi.waitFor(() => expect(prover.last?.result?.accepted).toBe(false));
+    await vi.waitFor(() => expect(prover.last?.result?.accepted).toBe(false), WAIT);
     expect(prover.last?.result).toMatchObject({ reason: 'unknown-node' });
     register();
-    await vi.waitFor(() => expect(prover.last?.result?.accepted).toBe(true));
+    await vi.waitFor(() => expect(prover.last?.result?.accepted).toBe(true), WAIT);
     produce();
-    await vi.waitFor(() =>
-      expect(view.snapshot()?.node(keys.ed25519Hex)).toMatchObject({
-        ip: '127.0.0.1',
-        storagePort: 22_021,
-        relayPort: 22_022,
-      }),
+    await vi.waitFor(
+      () =>
+        expect(view.snapshot()?.node(keys.ed25519Hex)).toMatchObject({
+          ip: '127.0.0.1',
+          storagePort: 22_021,
+          relayPort: 22_022,
+        }),
+      WAIT,
     );
     expect(await metrics.registry.getSingleMetricAsString('murmur_uptime_proofs_total')).toMatch(
       /result="accepted"\} 1/,

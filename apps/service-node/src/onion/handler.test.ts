@@ -65,7 +65,7 @@ async function startNode(
     cleanups.push(() => offload.stop());
     await offload.signText('warm-up');
     await vi.waitFor(() => expect(offload.ready()).toBe(options.offloadWorkers), {
-      timeout: 5_000,
+      timeout: 30_000,
     });
     h.context.offload = offload;
   }

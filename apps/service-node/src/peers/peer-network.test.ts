@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { PeerLinkError } from '../errors.js';
 import {
   createPeerHarness,
+  HANG_GUARD_MS,
   metricValue,
   type PeerHarness,
   waitFor,
@@ -60,7 +61,7 @@ describe('peer links', () => {
     echoOn(harness);
     const [a, b] = harness.nodes as [(typeof harness.nodes)[0], (typeof harness.nodes)[0]];
     const answer = await a.peers.request(b.keys.ed25519Hex, { k: 'onion' }, utf8Encode('ping'), {
-      timeoutMs: 5_000,
+      timeoutMs: HANG_GUARD_MS,
     });
     expect(answer.status).toBe(200);
     expect(answer.contentType).toBe('text/plain');
@@ -70,7 +71,7 @@ describe('peer links', () => {
     // The same link carries the other direction.
     await waitFor(() => b.peers.link(a.keys.ed25519Hex) !== undefined);
     const back = await b.peers.request(a.keys.ed25519Hex, { k: 'onion' }, utf8Encode('pong'), {
-      timeoutMs: 5_000,
+      timeoutMs: HANG_GUARD_MS,
       connect: false,
     });
     expect(utf8Decode(back.body)).toContain('got pong');
@@ -84,14 +85,14 @@ describe('peer links', () => {
     harness = await createPeerHarness({ count: 2 });
     const [a, b] = harness.nodes as [(typeof harness.nodes)[0], (typeof harness.nodes)[0]];
     const missing = await a.peers.request(b.keys.ed25519Hex, { k: 'fetch' }, utf8Encode('{}'), {
-      timeoutMs: 5_000,
+      timeoutMs: HANG_GUARD_MS,
     });
     expect(missing.status).toBe(404);
     b.peers.handle('fetch', async () => {
       throw new PeerLinkError('nope', 'not-active', 'x');
     });
     const failed = await a.peers.request(b.keys.ed25519Hex, { k: 'fetch' }, utf8Encode('{}'), {
-      timeoutMs: 5_000,
+      timeoutMs: HANG_GUARD_MS,
     });
     expect(failed.status).toBe(502);
     expect(utf8Decode(failed.body)).toBe('nope');
@@ -112,7 +113,7 @@ describe('peer links', () => {
     // b no longer lists a.
     b.network.setNodes([b.info]);
     const error = await a.peers
-      .request(b.keys.ed25519Hex, { k: 'onion' }, utf8Encode('x'), { timeoutMs: 2_000 })
+      .request(b.keys.ed25519Hex, { k: 'onion' }, utf8Encode('x'), { timeoutMs: HANG_GUARD_MS })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PeerLinkError);
     expect((error as PeerLinkError).failure).toBe('unreachable');
@@ -132,7 +133,7 @@ describe('peer links', () => {
     harness = await createPeerHarness({ count: 2 });
     const [a] = harness.nodes as [(typeof harness.nodes)[0]];
     const error = await a.peers
-      .request('ab'.repeat(32), { k: 'onion' }, utf8Encode('x'), { timeoutMs: 2_000 })
+      .request('ab'.repeat(32), { k: 'onion' }, utf8Encode('x'), { timeoutMs: HANG_GUARD_MS })
       .catch((caught: unknown) => caught);
     expect((error as PeerLinkError).failure).toBe('not-active');
   });
@@ -219,7 +220,7 @@ describe('peer links', () => {
       await metricValue(b.metrics, 'murmur_peer_handshake_failures_total', { reason: 'timeout' }),
     ).toBe(4);
     const answer = await a.peers.request(b.keys.ed25519Hex, { k: 'onion' }, utf8Encode('x'), {
-      timeoutMs: 5_000,
+      timeoutMs: HANG_GUARD_MS,
     });
     expect(answer.status).toBe(404);
   });
@@ -266,8 +267,12 @@ describe('peer links', () => {
     echoOn(harness);
     const [a, b] = harness.nodes as [(typeof harness.nodes)[0], (typeof harness.nodes)[0]];
     const [one, two] = await Promise.all([
-      a.peers.request(b.keys.ed25519Hex, { k: 'onion' }, utf8Encode('1'), { timeoutMs: 5_000 }),
-      b.peers.request(a.keys.ed25519Hex, { k: 'onion' }, utf8Encode('2'), { timeoutMs: 5_000 }),
+      a.peers.request(b.keys.ed25519Hex, { k: 'onion' }, utf8Encode('1'), {
+        timeoutMs: HANG_GUARD_MS,
+      }),
+      b.peers.request(a.keys.ed25519Hex, { k: 'onion' }, utf8Encode('2'), {
+        timeoutMs: HANG_GUARD_MS,
+      }),
     ]);
     expect(one.status).toBe(200);
     expect(two.status).toBe(200);
@@ -301,7 +306,7 @@ describe('peer links', () => {
     echoOn(harness);
     const [a, b] = harness.nodes as [(typeof harness.nodes)[0], (typeof harness.nodes)[0]];
     await a.peers.request(b.keys.ed25519Hex, { k: 'onion' }, utf8Encode('x'), {
-      timeoutMs: 5_000,
+      timeoutMs: HANG_GUARD_MS,
     });
     a.network.setNodes([a.info]);
     await waitFor(() => a.peers.status().length === 0 && b.peers.status().length === 0);
@@ -312,7 +317,7 @@ describe('peer links', () => {
     echoOn(harness);
     const [a, b] = harness.nodes as [(typeof harness.nodes)[0], (typeof harness.nodes)[0]];
     await a.peers.request(b.keys.ed25519Hex, { k: 'onion' }, utf8Encode('x'), {
-      timeoutMs: 5_000,
+      timeoutMs: HANG_GUARD_MS,
     });
     const closed = new Promise<number>((resolve) => {
       const link = b.peers.link(a.keys.ed25519Hex);
@@ -327,7 +332,7 @@ describe('peer links', () => {
     await a.peers.stop();
     expect(await closed).toBe(1001);
     const error = await a.peers
-      .request(b.keys.ed25519Hex, { k: 'onion' }, utf8Encode('x'), { timeoutMs: 1_000 })
+      .request(b.keys.ed25519Hex, { k: 'onion' }, utf8Encode('x'), { timeoutMs: HANG_GUARD_MS })
       .catch((caught: unknown) => caught);
     expect((error as PeerLinkError).failure).toBe('stopping');
   });

@@ -118,10 +118,17 @@ export async function createPeerHarness(options: PeerHarnessOptions = {}): Promi
   };
 }
 
-/** Waits until `check` returns true (polling every 10 ms), or throws after `timeoutMs`. */
+/**
+ * How long a test waits for something that must happen before calling it hung: a hang guard,
+ * never a speed requirement (a loaded 2-core machine runs these tests several times slower than
+ * an idle one; half the 60 s test timeout).
+ */
+export const HANG_GUARD_MS = 30_000;
+
+/** Waits until `check` returns true (polling every 10 ms), or throws after `timeoutMs` (a hang guard). */
 export async function waitFor(
   check: () => boolean | Promise<boolean>,
-  timeoutMs = 5_000,
+  timeoutMs = HANG_GUARD_MS,
   what = 'the condition',
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -3,6 +3,7 @@ import type { CircuitRelay } from '@murmur/circuits';
 import { loadCrypto, type MurmurCrypto } from '@murmur/crypto';
 import { silentLogger } from '@murmur/wire';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HANG_GUARD_MS } from '../test-support/clients.js';
 import { type ClientPushDeps, createClientCircuitPush } from './client-push.js';
 
 let crypto: MurmurCrypto;
@@ -62,8 +63,10 @@ const startOptions = {
   sign: () => new Uint8Array(64),
 };
 
+/** Waits until `condition()` holds (a hang guard of {@link HANG_GUARD_MS}, not a deadline). */
 async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  const deadline = Date.now() + HANG_GUARD_MS;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   expect(condition()).toBe(true);
 }
 

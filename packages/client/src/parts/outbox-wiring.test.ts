@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { MessageStateEvent } from '../events.js';
 import { createMemoryStorage } from '../storage/memory.js';
 import type { OutboxEntry } from '../storage/types.js';
+import { HANG_GUARD_MS } from '../test-support/clients.js';
 import type { SwarmRequest, Transport } from '../transport.js';
 import { createClientOutbox, storeAnswerParser } from './outbox-wiring.js';
 
@@ -109,7 +110,7 @@ describe('client outbox wiring', () => {
     await outbox.loadPending();
     await outbox.start();
     await outbox.enqueue(entry);
-    await outbox.waitFor(id, { signal: AbortSignal.timeout(5_000) });
+    await outbox.waitFor(id, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
     await outbox.stop();
     const hash = crypto.messageHash(BOB, 0, new Uint8Array([1, 2, 3, 4]));
     expect(events.map((e) => [e.state, e.protocol, e.hash])).toEqual([

@@ -15,14 +15,14 @@ import type { IncomingMessage } from '../events.js';
 import { createMemoryStorage } from '../storage/memory.js';
 import { createSqliteStorage } from '../storage/sqlite.js';
 import { installAccountKeysNamespace } from '../test-support/account-keys-namespace.js';
-import { eventually, nextEvent, testClient } from '../test-support/clients.js';
+import { eventually, HANG_GUARD_MS, nextEvent, testClient } from '../test-support/clients.js';
 import { createFakeNetwork } from '../test-support/fake-network.js';
 import { createMemoryAccountKeyStore } from './account-key-store.js';
 import { PEER_KEYS_NAK_MS } from './peer-keys.js';
 
 let crypto: MurmurCrypto;
 const running: MurmurClient[] = [];
-const wait = () => ({ signal: AbortSignal.timeout(20_000) });
+const wait = () => ({ signal: AbortSignal.timeout(HANG_GUARD_MS) });
 
 beforeAll(async () => {
   crypto = await loadCrypto();
@@ -51,7 +51,7 @@ function world() {
     running.push(made.client);
     if ((await made.client.account.get()) === undefined) await made.client.account.create();
     await made.client.start();
-    await made.client.whenReady({ signal: AbortSignal.timeout(10_000) });
+    await made.client.whenReady({ signal: AbortSignal.timeout(HANG_GUARD_MS) });
     return made;
   };
   return { clock, network, ns, start };
@@ -81,7 +81,7 @@ describe('a client with forward secrecy on', () => {
     let { client: bob } = await start({ storage: bobStorage, accountKeyStore: bobKeys });
     const aliceId = alice.sessionId as string;
     const bobId = bob.sessionId as string;
-    await eventually(() => ns.bundles.has(aliceId) && ns.bundles.has(bobId), 10_000);
+    await eventually(() => ns.bundles.has(aliceId) && ns.bundles.has(bobId), HANG_GUARD_MS);
 
     const atBob = inbox(bob);
     const atAlice = inbox(alice);
@@ -98,7 +98,7 @@ describe('a client with forward secrecy on', () => {
     expect(await aliceHistoryProtocol(alice, bobId, one.id)).toBe('v2');
     const reply = await bob.sendMessage(aliceId, 'reply');
     expect(reply.state).toBe('securing');
-    await eventually(() => atBob.length === 1 && atAlice.length === 1, 10_000);
+    await eventually(() => atBob.length === 1 && atAlice.length === 1, HANG_GUARD_MS);
     expect(atBob[0]).toMatchObject({ text: 'one', protocol: 'v2', forwardSecret: true });
     expect(atAlice[0]).toMatchObject({ text: 'reply', protocol: 'v2', forwardSecret: true });
     // The stored message is raw V2 (00 02), not a v1 envelope.
@@ -139,7 +139,7 @@ describe('a client with forward secrecy on', () => {
     expect(alice.pfs?.peerKeys(bobId).state).toBe('stale');
     const five = await alice.sendMessage(bobId, 'five');
     expect(five.protocol).toBe('v2');
-    await eventually(() => alice.pfs?.peerKeys(bobId).state === 'fresh', 10_000);
+    await eventually(() => alice.pfs?.peerKeys(bobId).state === 'fresh', HANG_GUARD_MS);
     expect(ns.retrieves.get(bobId) ?? 0).toBeGreaterThan(before);
     expect(bytesToHex(alice.pfs?.peerKeys(bobId).keys?.x25519PublicKey as Uint8Array)).toBe(
       bundleX(ns, bobId),
@@ -159,7 +159,7 @@ describe('a client with forward secrecy on', () => {
     const aliceStorage = createMemoryStorage();
     const { client: bob } = await start();
     const bobId = bob.sessionId as string;
-    await eventually(() => ns.bundles.has(bobId), 10_000);
+    await eventually(() => ns.bundles.has(bobId), HANG_GUARD_MS);
     ns.hidden.add(bobId);
     let { client: alice } = await start({ storage: aliceStorage });
     const atBob = inbox(bob);
@@ -175,7 +175,7 @@ describe('a client with forward secrecy on', () => {
     );
     expect(sealedFirst).toMatchObject({ state: 'queued', protocol: 'v1', forwardSecret: false });
     expect(alice.pfs?.peerKeys(bobId).state).toBe('nak');
-    await eventually(() => atBob.length === 1, 10_000);
+    await eventually(() => atBob.length === 1, HANG_GUARD_MS);
     expect(atBob[0]).toMatchObject({ text: 'first', protocol: 'v1', forwardSecret: false });
 
     // The bundle shows again; after the NAK hour Alice fetches it and sends V2.
@@ -215,7 +215,7 @@ describe('a client with forward secrecy on', () => {
     const heldAt = (await aliceStorage.getOutboxEntry(third.id))?.nextAttemptAt ?? 0;
     await eventually(
       async () => ((await aliceStorage.getOutboxEntry(third.id))?.nextAttemptAt ?? 0) > heldAt,
-      10_000,
+      HANG_GUARD_MS,
     );
     expect((await aliceStorage.getOutboxEntry(third.id))?.lastError?.code).toBe('STALE_KEYS');
     expect(network.messagesOf(bobId)).toHaveLength(stored);
@@ -277,7 +277,7 @@ describe('a client with forward secrecy on', () => {
     const atAlice = inbox(alice);
     const sent = await carol.sendMessage(aliceId, 'from a v1 client');
     expect(sent.protocol).toBe('v1');
-    await eventually(() => atAlice.length === 1, 10_000);
+    await eventually(() => atAlice.length === 1, HANG_GUARD_MS);
     expect(atAlice[0]).toMatchObject({ protocol: 'v1', forwardSecret: false });
   });
 
@@ -292,10 +292,10 @@ describe('a client with forward secrecy on', () => {
     });
     await made.client.account.create();
     await made.client.start();
-    await eventually(() => errors.length > 0, 10_000);
+    await eventually(() => errors.length > 0, HANG_GUARD_MS);
     expect(ns.bundles.size).toBe(0);
     ns.refuseStores = false;
-    await eventually(() => ns.bundles.has(made.client.sessionId as string), 20_000);
+    await eventually(() => ns.bundles.has(made.client.sessionId as string), HANG_GUARD_MS);
   }, 60_000);
 
   it('refuses to start with PFS while linked devices exist', async () => {
@@ -327,7 +327,7 @@ describe('a client with forward secrecy on', () => {
       const errors: string[] = [];
       client.on('error', (event) => errors.push(`${event.source}: ${event.error.message}`));
       const id = client.sessionId as string;
-      await eventually(() => ns.bundles.has(id), 10_000);
+      await eventually(() => ns.bundles.has(id), HANG_GUARD_MS);
       const [first] = store.list();
       const seedHex = Buffer.from(first?.seed as Uint8Array).toString('hex');
       const onDisk = () =>
@@ -346,11 +346,12 @@ describe('a client with forward secrecy on', () => {
       expect(store.list().map((entry) => entry.id)).toContain(first?.id);
       // Still kept just inside the window; gone after it.
       clock.value += (ACCOUNT_KEY_RETENTION_SECONDS + 3600) * 1000;
-      await eventually(() => !store.list().some((entry) => entry.id === first?.id), 10_000).catch(
-        (error: unknown) => {
-          throw new Error(`${String(error)}; client errors: ${errors.join(' | ')}`);
-        },
-      );
+      await eventually(
+        () => !store.list().some((entry) => entry.id === first?.id),
+        HANG_GUARD_MS,
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}; client errors: ${errors.join(' | ')}`);
+      });
       await client.stop();
       expect(onDisk()).not.toContain(seedHex);
       await storage.close();

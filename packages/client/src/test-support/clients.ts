@@ -90,10 +90,17 @@ export function collectMessages(client: MurmurClient): { texts: string[]; ids: s
   return out;
 }
 
-/** Waits until `condition()` holds (checked every 10 ms), or rejects after `ms`. */
+/**
+ * How long a test waits for something that must happen before calling it hung: a hang guard,
+ * never a speed requirement. A loaded 2-core machine (another job, a 20-node devnet) runs these
+ * tests several times slower than an idle one; half the 60 s test timeout leaves room for two.
+ */
+export const HANG_GUARD_MS = 30_000;
+
+/** Waits until `condition()` holds (checked every 10 ms), or rejects after `ms` (a hang guard). */
 export async function eventually(
   condition: () => boolean | Promise<boolean>,
-  ms = 10_000,
+  ms = HANG_GUARD_MS,
   what = 'condition',
 ): Promise<void> {
   const deadline = Date.now() + ms;

@@ -80,7 +80,7 @@ describe('relay processes', () => {
       const tracker = createProgressTracker((event) =>
         events.push(`${event.status} ${event.step} ${event.done ?? ''}/${event.total ?? ''}`),
       );
-      await waitForRelays({ layout }, [local], { expected: 2, timeoutMs: 5_000, tracker });
+      await waitForRelays({ layout }, [local], { expected: 2, timeoutMs: 30_000, tracker });
       // The `relays` step, started here (no early spawn), ends when the relays are ready.
       expect(events).toEqual(['start relays 0/1', 'progress relays 1/1', 'done relays /']);
       expect(tracker.timings.relays).toBeGreaterThanOrEqual(0);

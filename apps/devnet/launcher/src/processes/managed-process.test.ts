@@ -64,7 +64,8 @@ describe('stopProcess', () => {
        setInterval(() => {}, 1000);`,
     );
     let grandchild = 0;
-    for (let i = 0; i < 100 && grandchild === 0; i++) {
+    // Up to 30 s (a hang guard: two node start-ups on a busy machine can take seconds).
+    for (let i = 0; i < 600 && grandchild === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const match = /child (\d+)/.exec(readLogFrom(proc.logFile, proc.logOffset));
       if (match !== null) grandchild = Number(match[1]);
@@ -84,9 +85,12 @@ describe('stopProcess', () => {
       'stubborn',
       `process.on('SIGTERM', () => {}); console.log('up'); setInterval(() => {}, 1000);`,
     );
-    for (let i = 0; i < 100 && !readLogFrom(proc.logFile, proc.logOffset).includes('up'); i++) {
+    // Its SIGTERM handler is installed once it printed 'up': wait for that (30 s hang guard),
+    // or a slow start-up would take the default SIGTERM and pass for a stop without SIGKILL.
+    for (let i = 0; i < 600 && !readLogFrom(proc.logFile, proc.logOffset).includes('up'); i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    expect(readLogFrom(proc.logFile, proc.logOffset)).toContain('up');
     const exit = await stopProcess(proc, { graceMs: 300 });
     expect(exit.signal).toBe('SIGKILL');
     expect(processGroupAlive(proc.pid)).toBe(false);

@@ -138,7 +138,7 @@ async function storedOn(url: string, identity: Identity): Promise<Set<string>> {
         ),
       },
     }),
-    signal: AbortSignal.timeout(5_000),
+    signal: AbortSignal.timeout(30_000),
   });
   if (response.status !== 200)
     throw new Error(`retrieve at ${url}: ${response.status} ${await response.text()}`);
@@ -182,7 +182,7 @@ describe('a devnet started by murmur-devnet up', () => {
       expect(node.url.startsWith('https://'), node.name).toBe(true);
       // Plain HTTP to the storage port gets no answer: it speaks TLS only.
       await expect(
-        fetch(node.url.replace('https://', 'http://'), { signal: AbortSignal.timeout(5_000) }),
+        fetch(node.url.replace('https://', 'http://'), { signal: AbortSignal.timeout(30_000) }),
       ).rejects.toThrow(new TypeError('fetch failed'));
     }
     // What desktop sends to learn a swarm (get_snodes_for_pubkey over HTTPS, certificate not
