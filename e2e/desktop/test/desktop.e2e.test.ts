@@ -15,7 +15,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { createFakeNetwork } from '@murmur/client/test-support/fake-network';
 import { loadCrypto } from '@murmur/crypto';
 import { startDaemon } from '@murmur/desktop';
-import type { Logger } from '@murmur/wire';
+import { silentLogger } from '@murmur/wire';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
@@ -824,14 +824,7 @@ describe('two desktop clients on a devnet', () => {
       // recipient's swarm refuses every connection until the test lets it answer.
       const crypto = await loadCrypto();
       const network = createFakeNetwork({ crypto, nodeCount: 16 });
-      const silent: Logger = {
-        trace: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: () => undefined,
-        child: () => silent,
-      };
+      const silent = silentLogger();
       const daemon = await startDaemon(
         {
           dataDir: join(dir, 'retry'),
@@ -1030,14 +1023,7 @@ describe('two desktop clients on a devnet', () => {
     track(async () => {
       // An in-process daemon without a network: accounts, sealing and unlocking need none.
       const crypto = await loadCrypto();
-      const silent: Logger = {
-        trace: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: () => undefined,
-        child: () => silent,
-      };
+      const silent = silentLogger();
       const dataDir = join(dir, 'sealed');
       const start = () =>
         startDaemon(
@@ -1235,14 +1221,7 @@ describe('two desktop clients on a devnet', () => {
     track(async () => {
       const crypto = await loadCrypto();
       const network = createFakeNetwork({ crypto, nodeCount: 16 });
-      const silent: Logger = {
-        trace: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: () => undefined,
-        child: () => silent,
-      };
+      const silent = silentLogger();
       const daemon = await startDaemon(
         {
           dataDir: join(dir, 'long'),

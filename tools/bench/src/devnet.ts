@@ -33,6 +33,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DEFAULT_POLL_INTERVAL_MS } from '@murmur/client';
 import { loadCrypto } from '@murmur/crypto';
+import { TESTNET_STEPS } from '@murmur/testnet';
 import { sleep } from '@murmur/wire';
 import { positiveInteger, scriptArgs } from './args.js';
 import {
@@ -49,15 +50,7 @@ import {
 import { median, percentile } from './stats.js';
 
 const TARGET_READY_MS = 15_000;
-const STEPS = [
-  'ledger',
-  'wallets',
-  'registrations',
-  'processes',
-  'swarms',
-  'health',
-  'relays',
-] as const;
+const STEPS = TESTNET_STEPS;
 
 // The programs, through this package's declared dependency on @murmur/devnet: built?
 devnetCli();
