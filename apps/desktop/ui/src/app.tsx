@@ -87,6 +87,10 @@ function WithToken({ api }: { api: Api }) {
     return api.events((event) => {
       if (event.type === 'accounts') {
         accountsOrder.streamed();
+        // The stream's snapshot (sent first on every connection) can come before the answer,
+        // which is then dropped: no account means onboarding here too, or the new account's
+        // event would end it before its recovery phrase is shown.
+        if (event.accounts.length === 0) setOnboarding(true);
         setAccounts(event.accounts);
       } else if (event.type === 'settings') {
         settingsOrder.streamed();
